@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What the CPU is: vendor and virtualization flags from /proc/cpuinfo, and
+ * the name of the hypervisor we run under from its CPUID signature or the
+ * DMI strings it presents. Pure functions: callers do the reading.
+ */
+#pragma once
+
+#include <glib.h>
+
+typedef enum {
+        NV_CPU_VENDOR_UNKNOWN,
+        NV_CPU_VENDOR_INTEL,
+        NV_CPU_VENDOR_AMD,
+} NvCpuVendor;
+
+typedef struct {
+        NvCpuVendor vendor;
+        gboolean has_vendor_id; /* a "vendor_id" line was found */
+        gboolean has_flags;     /* a "flags" line was found */
+        gboolean has_vmx;       /* Intel VT-x */
+        gboolean has_svm;       /* AMD-V */
+        gboolean has_hypervisor;
+} NvCpuInfo;
+
+/*
+ * Parses the text of /proc/cpuinfo (@len bytes, not necessarily
+ * NUL-terminated). Only the first "vendor_id" and the first "flags" line
+ * count: every processor of an x86 machine reports the same, and on a
+ * many-core host reading further is wasted work. "GenuineIntel" is Intel;
+ * "AuthenticAMD" and "HygonGenuine" (Hygon Dhyana, which uses kvm_amd) are
+ * AMD; anything else, or no vendor_id line, is unknown. Flags are matched
+ * as whole words. Never fails: garbage gives an all-unknown result.
+ */
+void nv_cpuinfo_parse(const char *text, gsize len, NvCpuInfo *ret);
+
+/* "intel", "amd" or "unknown". */
+const char *nv_cpu_vendor_to_string(NvCpuVendor vendor);
+
+/* "kvm_intel", "kvm_amd", or NULL for an unknown vendor. */
+const char *nv_cpu_vendor_module(NvCpuVendor vendor);
+
+/* TRUE when @info has the virtualization flag of its vendor (vmx for Intel,
+ * svm for AMD; either one for an unknown vendor). */
+gboolean nv_cpuinfo_has_hardware_virtualization(const NvCpuInfo *info);
+
+/*
+ * Maps the 12-byte hypervisor signature of CPUID leaf 0x40000000
+ * (EBX, ECX, EDX) to a name in systemd-detect-virt's vocabulary: "kvm",
+ * "qemu" (TCG), "microsoft", "vmware", "xen", "bhyve", "acrn", "qnx",
+ * "parallels", "oracle", "apple", "sre". Unknown signature: NULL.
+ */
+const char *nv_hypervisor_from_cpuid_signature(const char signature[12]);
+
+/*
+ * Maps DMI strings (/sys/class/dmi/id/sys_vendor, product_name,
+ * board_vendor, bios_vendor; any may be NULL, trailing whitespace is
+ * ignored) to the same vocabulary: "QEMU" -> "qemu", "KVM" -> "kvm",
+ * "VMware" -> "vmware", "innotek GmbH"/"VirtualBox"/"Oracle Corporation"
+ * -> "oracle", "Xen" -> "xen", "Microsoft Corporation" with product
+ * "Virtual Machine" -> "microsoft", "Parallels" -> "parallels", "BHYVE" ->
+ * "bhyve", "Amazon EC2" -> "amazon", "Google"/"Google Compute Engine" ->
+ * "google", "Apple Virtualization" -> "apple". No match: NULL.
+ */
+const char *nv_hypervisor_from_dmi(const char *sys_vendor, const char *product_name, const char *board_vendor,
+                                   const char *bios_vendor);

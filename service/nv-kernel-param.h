@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The kernel's rules for module names and parameters, as pure functions:
+ * '-' and '_' are the same in module and parameter names; what a value of
+ * "nested" means for kvm_intel (a bool) and kvm_amd (an int); how the
+ * kernel command line passes module parameters; what /sys/module says
+ * about a module's state; which modules modules.builtin lists.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "nv-cpuinfo.h"
+
+/* Returns a copy of @name with every '-' replaced by '_'. */
+char *nv_module_name_normalize(const char *name);
+
+/* TRUE when @a and @b name the same module or parameter ('-' == '_'). */
+gboolean nv_module_name_equal(const char *a, const char *b);
+
+typedef enum {
+        NV_MODULE_STATE_ABSENT,  /* not in the running kernel */
+        NV_MODULE_STATE_LIVE,    /* loadable module, loaded */
+        NV_MODULE_STATE_COMING,  /* being loaded */
+        NV_MODULE_STATE_GOING,   /* being unloaded */
+        NV_MODULE_STATE_BUILTIN, /* compiled into the kernel */
+        NV_MODULE_STATE_UNKNOWN, /* sysfs said something we do not understand */
+} NvModuleState;
+
+/*
+ * Interprets /sys/module/NAME: @has_dir tells whether the directory exists;
+ * @initstate is the content of its initstate file (trailing newline
+ * allowed) or NULL when there is none; @listed_builtin tells whether
+ * modules.builtin lists the module. Loadable modules always have an
+ * initstate; a directory without one (only built-in modules with
+ * parameters get one) or a module listed in modules.builtin is built in.
+ */
+NvModuleState nv_module_state_from_sysfs(gboolean has_dir, const char *initstate, gboolean listed_builtin);
+
+const char *nv_module_state_to_string(NvModuleState state);
+
+/*
+ * What a value of the "nested" parameter of @vendor's module means, with
+ * the kernel's own parsers: kvm_intel's is a bool (kstrtobool: y, Y, 1,
+ * "on" are true; n, N, 0, "off" are false; a parameter given without a
+ * value, @value == NULL, is true), kvm_amd's is an int (kstrtoint with
+ * base 0, so "0x1" counts; nonzero is enabled; NULL is invalid). One
+ * trailing newline is allowed, as in a sysfs read. Returns 1 when enabled,
+ * 0 when disabled, -EINVAL when the kernel would refuse the value (for an
+ * unknown vendor: Y/y/1 and positive integers are enabled, N/n/0 are
+ * disabled).
+ */
+int nv_nested_value_parse(NvCpuVendor vendor, const char *value);
+
+/*
+ * Looks up MODULE.PARAM=VALUE on a kernel command line (@cmdline, the
+ * text of /proc/cmdline) the way the kernel and kmod read it: words split
+ * at whitespace, double quotes protect spaces in a value, module and
+ * parameter names compare with '-' == '_', the last occurrence wins, and
+ * "--" ends the kernel's parameters. Returns TRUE when found; *ret_value
+ * (optional) gets a copy of the value without quotes, or NULL for
+ * "MODULE.PARAM" without '='.
+ */
+gboolean nv_cmdline_find_param(const char *cmdline, const char *module, const char *param, char **ret_value);
+
+/*
+ * TRUE when the text of modules.builtin (@len bytes; one path a line, like
+ * "kernel/arch/x86/kvm/kvm-intel.ko") lists @module (any '-'/'_' form).
+ */
+gboolean nv_modules_builtin_contains(const char *text, gsize len, const char *module);

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Installs what building and testing nestedvirt needs on Debian 12.
+# Idempotent: packages already present are left alone, and apt's package
+# lists are refreshed only when something is missing.
+set -eu
+
+packages="
+  build-essential meson ninja-build pkg-config
+  libsystemd-dev libglib2.0-dev libpolkit-gobject-1-dev libpolkit-agent-1-dev
+  libkmod-dev libvirt-dev libxml2-dev libjson-glib-dev libglib-testing-0-dev
+  dbus-daemon dbus-bin polkitd pkexec libvirt0 libxml2-utils clang-format
+"
+missing=""
+for p in $packages; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages:$missing; run this as root to install them" >&2
+    exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing
