@@ -27,6 +27,7 @@
 #define NV_KEY_IN_VIRTUAL_MACHINE      "InVirtualMachine"
 #define NV_KEY_HYPERVISOR              "Hypervisor"
 #define NV_KEY_KVM_LOADED              "KvmLoaded"
+#define NV_KEY_KVM_BUILTIN             "KvmBuiltin"
 #define NV_KEY_VENDOR_MODULE_LOADED    "VendorModuleLoaded"
 #define NV_KEY_VENDOR_MODULE_BUILTIN   "VendorModuleBuiltin"
 #define NV_KEY_NESTED_PARAMETER        "NestedParameter"

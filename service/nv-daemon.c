@@ -1,0 +1,540 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * nestedvirtd's bus object: the Context that holds the daemon's state, the
+ * method and property handlers, and the vtable at the bottom, which reads
+ * like the API's table of contents (interfaces/org.example.NestedVirt.xml
+ * documents it).
+ *
+ * How the exported status stays true: the host is read when a call that
+ * returns status arrives (GetStatus, Properties.Get/GetAll), once per
+ * message, by a bus filter that runs before the handler. A change found
+ * then is announced with PropertiesChanged for exactly the properties that
+ * differ. Two sources of change are watched without polling, so a panel
+ * that only listens still learns of them: kernel module uevents (a module
+ * loaded or unloaded; real host only, through udev's rebroadcast) and
+ * inotify on the modprobe.d directories. Who holds /dev/kvm has no event
+ * to watch; it is refreshed on each call.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/inotify.h>
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-device.h>
+#include <systemd/sd-event.h>
+
+#include "nv-auth.h"
+#include "nv-daemon.h"
+#include "nv-dbus.h"
+#include "nv-host.h"
+#include "nv-loop.h"
+#include "nv-modprobe.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_message, sd_bus_message_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_device_monitor, sd_device_monitor_unref)
+
+typedef struct {
+        NvHost *host;
+        NvStatus status;
+
+        sd_event *event;
+        sd_bus *bus;
+        NvAuth *auth;
+        GMainLoop *loop;
+        int exit_status;
+
+        guint64 idle_usec;
+        sd_event_source *idle_source;
+
+        sd_device_monitor *monitor;
+        GPtrArray *config_watches; /* sd_event_source, inotify */
+        sd_event_source *rewatch_source;
+} Context;
+
+typedef struct {
+        Context *context;
+        gboolean parent; /* watches the parent of a missing modprobe.d */
+} ConfigWatch;
+
+static void context_clear(Context *c)
+{
+        g_clear_pointer(&c->config_watches, g_ptr_array_unref);
+        c->rewatch_source = sd_event_source_disable_unref(c->rewatch_source);
+        c->idle_source = sd_event_source_disable_unref(c->idle_source);
+        c->monitor = sd_device_monitor_unref(c->monitor);
+        g_clear_pointer(&c->auth, nv_auth_free);
+        c->bus = sd_bus_flush_close_unref(c->bus);
+        c->event = sd_event_unref(c->event);
+        g_clear_pointer(&c->loop, g_main_loop_unref);
+        nv_status_clear(&c->status);
+        g_clear_pointer(&c->host, nv_host_free);
+}
+
+static void context_quit(Context *c, int exit_status)
+{
+        c->exit_status = exit_status;
+        g_main_loop_quit(c->loop);
+}
+
+/* Reads the host again and announces what changed. */
+static void context_refresh(Context *c)
+{
+        g_auto(NvHostFacts) facts = { 0 };
+        g_auto(NvStatus) fresh = { 0 };
+        g_auto(GStrv) changed = NULL;
+        NvStatus old;
+        int r;
+
+        nv_host_read_facts(c->host, &facts);
+        nv_status_assemble(&facts, &fresh);
+
+        changed = nv_status_diff(&c->status, &fresh);
+        if (!changed)
+                return;
+
+        old = c->status;
+        c->status = fresh;
+        fresh = old; /* the old status is freed on return */
+
+        if (!c->bus)
+                return;
+        r = sd_bus_emit_properties_changed_strv(c->bus, NV_OBJECT_PATH, NV_INTERFACE, changed);
+        if (r < 0)
+                g_warning("Failed to emit PropertiesChanged: %s", g_strerror(-r));
+}
+
+static void context_touch_idle(Context *c)
+{
+        int r;
+
+        if (!c->idle_source)
+                return;
+        r = sd_event_source_set_time_relative(c->idle_source, c->idle_usec);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(c->idle_source, SD_EVENT_ONESHOT);
+        if (r < 0)
+                g_warning("Failed to re-arm the idle timer: %s", g_strerror(-r));
+}
+
+static int append_field(sd_bus_message *m, const NvStatusField *field, const NvStatus *status)
+{
+        const char *p = (const char *)status + field->offset;
+        int r;
+
+        switch (field->type) {
+        case NV_FIELD_STRING: {
+                const char *s = *(char *const *)p;
+
+                return sd_bus_message_append(m, "s", s ? s : "");
+        }
+        case NV_FIELD_BOOLEAN:
+                return sd_bus_message_append(m, "b", *(const int *)p);
+        case NV_FIELD_USERS: {
+                const GArray *users = *(GArray *const *)p;
+
+                r = sd_bus_message_open_container(m, 'a', "(us)");
+                if (r < 0)
+                        return r;
+                for (guint i = 0; users && i < users->len; i++) {
+                        const NvModuleUser *u = &g_array_index(users, NvModuleUser, i);
+
+                        r = sd_bus_message_append(m, "(us)", u->pid, u->command ? u->command : "");
+                        if (r < 0)
+                                return r;
+                }
+                return sd_bus_message_close_container(m);
+        }
+        default:
+                g_assert_not_reached();
+        }
+}
+
+static const char *field_signature(const NvStatusField *field)
+{
+        switch (field->type) {
+        case NV_FIELD_STRING:
+                return "s";
+        case NV_FIELD_BOOLEAN:
+                return "b";
+        case NV_FIELD_USERS:
+                return "a(us)";
+        default:
+                g_assert_not_reached();
+        }
+}
+
+static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Context *c = userdata;
+        g_autoptr(sd_bus_message) reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < nv_status_n_fields; i++) {
+                const NvStatusField *field = &nv_status_fields[i];
+
+                r = sd_bus_message_open_container(reply, 'e', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "s", field->name);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'v', field_signature(field));
+                if (r >= 0)
+                        r = append_field(reply, field, &c->status);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int property_get_module_users(sd_bus *bus, const char *path, const char *interface,
+                                     const char *property, sd_bus_message *reply, void *userdata,
+                                     sd_bus_error *error)
+{
+        Context *c = userdata;
+
+        for (size_t i = 0; i < nv_status_n_fields; i++)
+                if (nv_status_fields[i].type == NV_FIELD_USERS)
+                        return append_field(reply, &nv_status_fields[i], &c->status);
+        g_assert_not_reached();
+}
+
+/* Does this call return status, so that the host must be read first? */
+static gboolean message_reads_status(sd_bus_message *m)
+{
+        const char *interface = sd_bus_message_get_interface(m);
+        const char *member = sd_bus_message_get_member(m);
+
+        if (g_strcmp0(sd_bus_message_get_path(m), NV_OBJECT_PATH) != 0 || !interface || !member)
+                return FALSE;
+        if (g_str_equal(interface, NV_INTERFACE))
+                return g_str_equal(member, "GetStatus");
+        if (g_str_equal(interface, "org.freedesktop.DBus.Properties"))
+                return g_str_equal(member, "Get") || g_str_equal(member, "GetAll");
+        return FALSE;
+}
+
+static int filter_incoming(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Context *c = userdata;
+
+        if (!sd_bus_message_is_method_call(m, NULL, NULL))
+                return 0;
+
+        context_touch_idle(c);
+        if (message_reads_status(m))
+                context_refresh(c);
+        return 0; /* go on to the handler */
+}
+
+static int on_idle(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Context *c = userdata;
+        int r;
+
+        /* Someone may be typing a password right now. */
+        if (nv_auth_get_n_pending(c->auth) > 0) {
+                context_touch_idle(c);
+                return 0;
+        }
+
+        g_message("Exiting after %" G_GUINT64_FORMAT " s without calls", c->idle_usec / G_USEC_PER_SEC);
+
+        /* Give the name up first, so that a call arriving from now on
+         * activates a new instance instead of being lost, then answer what
+         * is already queued. */
+        r = sd_bus_release_name(c->bus, NV_BUS_NAME);
+        if (r < 0)
+                g_warning("Failed to release %s: %s", NV_BUS_NAME, g_strerror(-r));
+        while (sd_bus_process(c->bus, NULL) > 0)
+                ;
+        sd_bus_flush(c->bus);
+        context_quit(c, 0);
+        return 0;
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        Context *c = userdata;
+
+        g_message("Received %s, exiting", strsignal((int)si->ssi_signo));
+        context_quit(c, 0);
+        return 0;
+}
+
+static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Context *c = userdata;
+
+        g_warning("Disconnected from the system bus, exiting");
+        context_quit(c, 1);
+        return 0;
+}
+
+static int on_module_uevent(sd_device_monitor *monitor, sd_device *device, void *userdata)
+{
+        Context *c = userdata;
+
+        context_refresh(c);
+        return 0;
+}
+
+static void context_watch_modules(Context *c)
+{
+        g_autoptr(sd_device_monitor) monitor = NULL;
+        int r;
+
+        if (!nv_host_is_real(c->host))
+                return;
+
+        r = sd_device_monitor_new(&monitor);
+        if (r >= 0)
+                r = sd_device_monitor_filter_add_match_subsystem_devtype(monitor, "module", NULL);
+        if (r >= 0)
+                r = sd_device_monitor_attach_event(monitor, c->event);
+        if (r >= 0)
+                r = sd_device_monitor_start(monitor, on_module_uevent, c);
+        if (r < 0) {
+                g_message("Module events are unavailable (%s); module changes are seen at the next call",
+                          g_strerror(-r));
+                return;
+        }
+        c->monitor = g_steal_pointer(&monitor);
+}
+
+static void context_watch_config(Context *c);
+
+static void event_source_free(gpointer source)
+{
+        sd_event_source_disable_unref(source);
+}
+
+static int on_config_changed(sd_event_source *s, const struct inotify_event *event, void *userdata)
+{
+        ConfigWatch *watch = userdata;
+        Context *c = watch->context;
+
+        if (watch->parent) {
+                /* Only the birth of the missing directory matters here. */
+                if (event->len == 0 || !g_str_equal(event->name, "modprobe.d"))
+                        return 0;
+                sd_event_source_set_enabled(c->rewatch_source, SD_EVENT_ONESHOT);
+        } else if (event->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
+                sd_event_source_set_enabled(c->rewatch_source, SD_EVENT_ONESHOT);
+        }
+
+        nv_host_invalidate_config(c->host);
+        context_refresh(c);
+        return 0;
+}
+
+static int on_rewatch(sd_event_source *s, void *userdata)
+{
+        Context *c = userdata;
+
+        context_watch_config(c);
+        nv_host_invalidate_config(c->host);
+        context_refresh(c);
+        return 0;
+}
+
+static void add_config_watch(Context *c, const char *path, gboolean parent)
+{
+        const uint32_t dir_mask = IN_CREATE | IN_DELETE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
+                                  IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+        const uint32_t parent_mask = IN_CREATE | IN_MOVED_TO | IN_ONLYDIR;
+        sd_event_source *source = NULL;
+        ConfigWatch *watch = g_new0(ConfigWatch, 1);
+        int r;
+
+        watch->context = c;
+        watch->parent = parent;
+        r = sd_event_add_inotify(c->event, &source, path, parent ? parent_mask : dir_mask, on_config_changed,
+                                 watch);
+        if (r < 0) {
+                g_free(watch);
+                if (r != -ENOENT && r != -ENOTDIR)
+                        g_message("Cannot watch %s (%s); its changes are seen at the next call", path,
+                                  g_strerror(-r));
+                return;
+        }
+        sd_event_source_set_destroy_callback(source, g_free);
+        g_ptr_array_add(c->config_watches, source);
+}
+
+/* Watches every modprobe.d directory, or for one that does not exist yet,
+ * its parent, to see it appear. */
+static void context_watch_config(Context *c)
+{
+        g_clear_pointer(&c->config_watches, g_ptr_array_unref);
+        c->config_watches = g_ptr_array_new_with_free_func(event_source_free);
+
+        for (const char *const *dir = nv_modprobe_dirs; *dir; dir++) {
+                g_autofree char *path = nv_host_path(c->host, *dir);
+
+                if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+                        add_config_watch(c, path, FALSE);
+                } else {
+                        g_autofree char *parent = g_path_get_dirname(path);
+
+                        add_config_watch(c, parent, TRUE);
+                }
+        }
+}
+
+static const sd_bus_vtable nestedvirt_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+
+        SD_BUS_METHOD_WITH_ARGS("GetStatus", SD_BUS_NO_ARGS, SD_BUS_RESULT("a{sv}", status),
+                                method_get_status, SD_BUS_VTABLE_UNPRIVILEGED),
+
+        SD_BUS_PROPERTY("Version", "s", NULL, offsetof(Context, status.version),
+                        SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Architecture", "s", NULL, offsetof(Context, status.architecture),
+                        SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Supported", "b", NULL, offsetof(Context, status.supported),
+                        SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("CpuVendor", "s", NULL, offsetof(Context, status.cpu_vendor),
+                        SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("VendorModule", "s", NULL, offsetof(Context, status.vendor_module),
+                        SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("HardwareVirtualization", "b", NULL,
+                        offsetof(Context, status.hardware_virtualization), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("InVirtualMachine", "b", NULL, offsetof(Context, status.in_virtual_machine),
+                        SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Hypervisor", "s", NULL, offsetof(Context, status.hypervisor),
+                        SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("KvmLoaded", "b", NULL, offsetof(Context, status.kvm_loaded),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("KvmBuiltin", "b", NULL, offsetof(Context, status.kvm_builtin),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("VendorModuleLoaded", "b", NULL, offsetof(Context, status.vendor_module_loaded),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("VendorModuleBuiltin", "b", NULL, offsetof(Context, status.vendor_module_builtin),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("NestedParameter", "s", NULL, offsetof(Context, status.nested_parameter),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("NestedEnabled", "b", NULL, offsetof(Context, status.nested_enabled),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PersistentNested", "s", NULL, offsetof(Context, status.persistent_nested),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PersistentSource", "s", NULL, offsetof(Context, status.persistent_source),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ReloadRequired", "b", NULL, offsetof(Context, status.reload_required),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ModuleUsers", "a(us)", property_get_module_users, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+
+        SD_BUS_VTABLE_END
+};
+
+static int context_start(Context *c, const NvDaemonOptions *options)
+{
+        sigset_t mask;
+        int r;
+
+        c->host = nv_host_new(options->root);
+        context_refresh(c); /* the first status; nobody to tell yet */
+
+        /* Block the signals before any thread exists, so that all inherit
+         * the mask and only the signalfd sees them. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return -errno;
+
+        r = sd_event_new(&c->event);
+        if (r < 0)
+                return r;
+        r = sd_event_add_signal(c->event, NULL, SIGTERM, on_signal, c);
+        if (r >= 0)
+                r = sd_event_add_signal(c->event, NULL, SIGINT, on_signal, c);
+        if (r < 0)
+                return r;
+
+        r = sd_event_add_defer(c->event, &c->rewatch_source, on_rewatch, c);
+        if (r < 0)
+                return r;
+        sd_event_source_set_enabled(c->rewatch_source, SD_EVENT_OFF);
+        context_watch_config(c);
+        context_watch_modules(c);
+
+        if (options->idle_timeout > 0) {
+                c->idle_usec = (guint64)options->idle_timeout * G_USEC_PER_SEC;
+                r = sd_event_add_time_relative(c->event, &c->idle_source, CLOCK_MONOTONIC, c->idle_usec, 0,
+                                               on_idle, c);
+                if (r < 0)
+                        return r;
+        }
+
+        r = sd_bus_open_system(&c->bus);
+        if (r < 0) {
+                g_warning("Failed to connect to the system bus: %s", g_strerror(-r));
+                return r;
+        }
+        c->auth = nv_auth_new(c->bus);
+        r = sd_bus_add_filter(c->bus, NULL, filter_incoming, c);
+        if (r < 0)
+                return r;
+        r = sd_bus_add_object_vtable(c->bus, NULL, NV_OBJECT_PATH, NV_INTERFACE, nestedvirt_vtable, c);
+        if (r < 0)
+                return r;
+        r = sd_bus_match_signal(c->bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
+                                "org.freedesktop.DBus.Local", "Disconnected", on_disconnected, c);
+        if (r < 0)
+                return r;
+        r = sd_bus_attach_event(c->bus, c->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return r;
+
+        r = sd_bus_request_name(c->bus, NV_BUS_NAME, 0);
+        if (r < 0) {
+                g_warning("Failed to acquire %s on the system bus: %s", NV_BUS_NAME, g_strerror(-r));
+                return r;
+        }
+        return 0;
+}
+
+int nv_daemon_run(const NvDaemonOptions *options)
+{
+        Context c = { 0 };
+        g_autoptr(GSource) source = NULL;
+        int r;
+
+        c.loop = g_main_loop_new(NULL, FALSE);
+        r = context_start(&c, options);
+        if (r < 0) {
+                g_warning("Failed to start: %s", g_strerror(-r));
+                context_clear(&c);
+                return 1;
+        }
+
+        source = nv_event_source_new(c.event);
+        g_source_attach(source, NULL);
+
+        g_message("nestedvirtd %s serving %s (root %s)", PACKAGE_VERSION, NV_BUS_NAME, options->root);
+        g_main_loop_run(c.loop);
+
+        g_source_destroy(source);
+        r = c.exit_status;
+        context_clear(&c);
+        return r;
+}

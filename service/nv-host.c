@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Reads the facts of nv-status.h off the host tree below a root. Parsing is
+ * left to the pure modules (nv-cpuinfo, nv-kernel-param, nv-modprobe); this
+ * file only opens, bounds and caches.
+ *
+ * libkmod is not used for reading: kmod_module_get_initstate() and its
+ * configuration reader look at /sys/module and /proc/cmdline at fixed
+ * paths, so they cannot follow --root, and its merged options do not say
+ * which file set a value, which PersistentSource must name.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
+#include "nv-host.h"
+#include "nv-modprobe.h"
+
+/* Bounds on what is read. cpuinfo only matters up to its first processor
+ * block, which is far smaller; the others are small in any sane system. */
+#define CPUINFO_MAX     (256 * 1024)
+#define CONFIG_FILE_MAX (4 * 1024 * 1024)
+#define SMALL_FILE_MAX  4096
+
+struct NvHost {
+        char *root;
+        gboolean real;
+
+        /* Read once: they cannot change while this kernel runs. */
+        NvCpuInfo cpu;
+        char *architecture;
+        char *hypervisor;
+        char *cmdline;
+        char *modules_builtin;
+        gsize modules_builtin_len;
+
+        gboolean config_valid;
+        NvSetting config;
+
+        /* Problems already logged, so that a bad file is reported once and
+         * not at every call. */
+        GHashTable *warned;
+};
+
+static void G_GNUC_PRINTF(3, 4) warn_once(NvHost *host, const char *key, const char *format, ...)
+{
+        va_list ap;
+        g_autofree char *message = NULL;
+
+        if (!g_hash_table_add(host->warned, g_strdup(key)))
+                return;
+
+        va_start(ap, format);
+        message = g_strdup_vprintf(format, ap);
+        va_end(ap);
+        g_warning("%s", message);
+}
+
+char *nv_host_path(const NvHost *host, const char *host_path)
+{
+        if (host->real)
+                return g_strdup(host_path);
+        return g_build_filename(host->root, host_path, NULL);
+}
+
+gboolean nv_host_is_real(const NvHost *host)
+{
+        return host->real;
+}
+
+const char *nv_host_vendor_module(const NvHost *host)
+{
+        return nv_cpu_vendor_module(host->cpu.vendor);
+}
+
+/*
+ * Reads at most @max bytes of @path (a path below the root). Files in /proc
+ * and /sys report size 0, so this reads to EOF rather than trusting
+ * fstat(). Returns 0, -errno, or -EFBIG when the file is longer than @max
+ * (then @ret holds its first @max bytes, NUL-terminated).
+ */
+static int read_file_bounded(const char *path, gsize max, char **ret, gsize *ret_len)
+{
+        g_autofree char *buf = NULL;
+        gsize len = 0, size = 0;
+        int fd, r = 0;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+
+        for (;;) {
+                ssize_t n;
+
+                if (len == size) {
+                        if (size > max) {
+                                r = -EFBIG;
+                                break;
+                        }
+                        size = MIN(MAX(size * 2, 4096), max + 1);
+                        buf = g_realloc(buf, size + 1);
+                }
+                n = read(fd, buf + len, size - len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        close(fd);
+                        return r;
+                }
+                if (n == 0)
+                        break;
+                len += (gsize)n;
+        }
+        close(fd);
+
+        if (len > max)
+                len = max;
+        buf[len] = '\0';
+        *ret = g_steal_pointer(&buf);
+        if (ret_len)
+                *ret_len = len;
+        return r;
+}
+
+/* Reads a one-line file and strips the trailing newline; NULL if missing. */
+static char *read_line(NvHost *host, const char *host_path)
+{
+        g_autofree char *path = nv_host_path(host, host_path);
+        g_autofree char *s = NULL;
+        int r;
+
+        r = read_file_bounded(path, SMALL_FILE_MAX, &s, NULL);
+        if (r == -ENOENT)
+                return NULL;
+        if (r < 0 && r != -EFBIG) {
+                warn_once(host, path, "Cannot read %s: %s", path, g_strerror(-r));
+                return NULL;
+        }
+        if (r == -EFBIG)
+                warn_once(host, path, "%s is longer than %d bytes; using its start", path, SMALL_FILE_MAX);
+
+        s[strcspn(s, "\n")] = '\0';
+        return g_steal_pointer(&s);
+}
+
+static char *detect_hypervisor_cpuid(const NvHost *host)
+{
+#if defined(__x86_64__) || defined(__i386__)
+        unsigned int eax, ebx, ecx, edx;
+        char signature[12];
+        const char *name;
+
+        /* Leaf 0x40000000 is only defined when the hypervisor bit is set. */
+        if (!host->cpu.has_hypervisor || !host->real)
+                return NULL;
+        __cpuid(0x40000000, eax, ebx, ecx, edx);
+        memcpy(signature + 0, &ebx, 4);
+        memcpy(signature + 4, &ecx, 4);
+        memcpy(signature + 8, &edx, 4);
+        name = nv_hypervisor_from_cpuid_signature(signature);
+        return name ? g_strdup(name) : NULL;
+#else
+        return NULL;
+#endif
+}
+
+static char *detect_hypervisor(NvHost *host)
+{
+        g_autofree char *sys_vendor = NULL, *product_name = NULL, *board_vendor = NULL, *bios_vendor = NULL;
+        g_autofree char *xen = NULL;
+        char *name;
+        const char *dmi;
+
+        /* CPUID answers for the CPU we run on, so it only describes the
+         * host when the root is the real one. */
+        name = detect_hypervisor_cpuid(host);
+        if (name)
+                return name;
+
+        sys_vendor = read_line(host, "/sys/class/dmi/id/sys_vendor");
+        product_name = read_line(host, "/sys/class/dmi/id/product_name");
+        board_vendor = read_line(host, "/sys/class/dmi/id/board_vendor");
+        bios_vendor = read_line(host, "/sys/class/dmi/id/bios_vendor");
+        dmi = nv_hypervisor_from_dmi(sys_vendor, product_name, board_vendor, bios_vendor);
+        if (dmi)
+                return g_strdup(dmi);
+
+        /* Xen PV guests have no DMI but announce themselves here. */
+        xen = read_line(host, "/sys/hypervisor/type");
+        if (xen && g_str_equal(g_strstrip(xen), "xen"))
+                return g_strdup("xen");
+
+        return NULL;
+}
+
+static void read_constant_facts(NvHost *host)
+{
+        g_autofree char *cpuinfo_path = nv_host_path(host, "/proc/cpuinfo");
+        g_autofree char *cpuinfo = NULL;
+        g_autofree char *cmdline_path = nv_host_path(host, "/proc/cmdline");
+        g_autofree char *osrelease = NULL;
+        gsize len = 0;
+        int r;
+
+        r = read_file_bounded(cpuinfo_path, CPUINFO_MAX, &cpuinfo, &len);
+        if (r < 0 && r != -EFBIG) {
+                g_warning("Cannot read %s: %s; the CPU vendor is unknown", cpuinfo_path, g_strerror(-r));
+                memset(&host->cpu, 0, sizeof(host->cpu));
+        } else {
+                nv_cpuinfo_parse(cpuinfo, len, &host->cpu);
+                if (!host->cpu.has_vendor_id)
+                        g_warning("%s has no vendor_id line; the CPU vendor is unknown", cpuinfo_path);
+                if (!host->cpu.has_flags)
+                        g_warning("%s has no flags line; CPU features are unknown", cpuinfo_path);
+        }
+
+        host->architecture = read_line(host, "/proc/sys/kernel/arch");
+        if (!host->architecture)
+                g_warning("Cannot read the architecture from %s/proc/sys/kernel/arch",
+                          host->real ? "" : host->root);
+        host->hypervisor = detect_hypervisor(host);
+
+        r = read_file_bounded(cmdline_path, SMALL_FILE_MAX, &host->cmdline, NULL);
+        if (r < 0 && r != -EFBIG) {
+                if (r != -ENOENT)
+                        g_warning("Cannot read %s: %s", cmdline_path, g_strerror(-r));
+                g_clear_pointer(&host->cmdline, g_free);
+        }
+
+        osrelease = read_line(host, "/proc/sys/kernel/osrelease");
+        if (osrelease && *osrelease && !strchr(osrelease, '/') && !g_str_equal(osrelease, "..") &&
+            !g_str_equal(osrelease, ".")) {
+                g_autofree char *rel = g_build_filename("/lib/modules", osrelease, "modules.builtin", NULL);
+                g_autofree char *path = nv_host_path(host, rel);
+
+                r = read_file_bounded(path, CONFIG_FILE_MAX, &host->modules_builtin,
+                                      &host->modules_builtin_len);
+                if (r < 0 && r != -EFBIG) {
+                        if (r != -ENOENT)
+                                g_warning("Cannot read %s: %s", path, g_strerror(-r));
+                        g_clear_pointer(&host->modules_builtin, g_free);
+                        host->modules_builtin_len = 0;
+                }
+        }
+}
+
+NvHost *nv_host_new(const char *root)
+{
+        NvHost *host = g_new0(NvHost, 1);
+        g_autofree char *canonical = g_canonicalize_filename(root ? root : "/", "/");
+
+        host->root = g_steal_pointer(&canonical);
+        host->real = g_str_equal(host->root, "/");
+        host->warned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        read_constant_facts(host);
+        return host;
+}
+
+void nv_host_free(NvHost *host)
+{
+        if (!host)
+                return;
+        g_free(host->root);
+        g_free(host->architecture);
+        g_free(host->hypervisor);
+        g_free(host->cmdline);
+        g_free(host->modules_builtin);
+        nv_setting_clear(&host->config);
+        g_hash_table_unref(host->warned);
+        g_free(host);
+}
+
+void nv_host_invalidate_config(NvHost *host)
+{
+        host->config_valid = FALSE;
+}
+
+static NvModuleState read_module_state(NvHost *host, const char *module)
+{
+        g_autofree char *dir_host = g_build_filename("/sys/module", module, NULL);
+        g_autofree char *dir = nv_host_path(host, dir_host);
+        g_autofree char *initstate_host = g_build_filename(dir_host, "initstate", NULL);
+        g_autofree char *initstate = NULL;
+        gboolean builtin = FALSE;
+        NvModuleState state;
+
+        if (host->modules_builtin)
+                builtin = nv_modules_builtin_contains(host->modules_builtin, host->modules_builtin_len,
+                                                      module);
+        initstate = read_line(host, initstate_host);
+        state = nv_module_state_from_sysfs(g_file_test(dir, G_FILE_TEST_IS_DIR), initstate, builtin);
+        if (state == NV_MODULE_STATE_UNKNOWN)
+                warn_once(host, initstate_host, "Unexpected module state \"%s\" in %s", initstate,
+                          initstate_host);
+        return state;
+}
+
+/* Lists the entries kmod would consider in one directory; NULL if missing. */
+static char **list_config_dir(NvHost *host, const char *dir_host)
+{
+        g_autofree char *dir = nv_host_path(host, dir_host);
+        g_autoptr(GPtrArray) names = NULL;
+        DIR *d;
+        struct dirent *de;
+
+        d = opendir(dir);
+        if (!d) {
+                if (errno != ENOENT && errno != ENOTDIR)
+                        warn_once(host, dir, "Cannot read directory %s: %s", dir, g_strerror(errno));
+                return NULL;
+        }
+
+        names = g_ptr_array_new_with_free_func(g_free);
+        while ((de = readdir(d))) {
+                struct stat st;
+
+                if (!nv_modprobe_file_name_valid(de->d_name))
+                        continue;
+                /* kmod follows symlinks here and skips directories. */
+                if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || S_ISDIR(st.st_mode))
+                        continue;
+                g_ptr_array_add(names, g_strdup(de->d_name));
+        }
+        closedir(d);
+
+        g_ptr_array_add(names, NULL);
+        return (char **)g_ptr_array_free(g_steal_pointer(&names), FALSE);
+}
+
+static void read_config(NvHost *host, const char *module, NvSetting *ret)
+{
+        size_t n_dirs = g_strv_length((char **)nv_modprobe_dirs);
+        g_autofree char ***names = g_new0(char **, n_dirs + 1);
+        g_auto(GStrv) files = NULL;
+
+        for (size_t i = 0; i < n_dirs; i++)
+                names[i] = list_config_dir(host, nv_modprobe_dirs[i]);
+
+        files = nv_modprobe_merge(nv_modprobe_dirs, (const char *const *const *)names);
+        for (size_t i = 0; i < n_dirs; i++)
+                g_strfreev(names[i]);
+
+        for (char **f = files; f && *f; f++) {
+                g_autofree char *path = nv_host_path(host, *f);
+                g_autofree char *text = NULL;
+                g_auto(NvModprobeOption) option = { 0 };
+                gsize len = 0;
+                int r;
+
+                r = read_file_bounded(path, CONFIG_FILE_MAX, &text, &len);
+                if (r == -EFBIG) {
+                        /* A setting past the cut could be the one that wins:
+                         * better to say nothing than something false. */
+                        warn_once(host, path, "%s is larger than %d bytes; ignoring it", path,
+                                  CONFIG_FILE_MAX);
+                        continue;
+                }
+                if (r < 0) {
+                        warn_once(host, path, "Cannot read %s: %s", path, g_strerror(-r));
+                        continue;
+                }
+                if (!nv_modprobe_find_option(text, len, module, "nested", &option))
+                        continue;
+
+                nv_setting_clear(ret);
+                ret->source = g_strdup(*f);
+                ret->line = option.line;
+                ret->has_value = option.has_value;
+                ret->value = g_steal_pointer(&option.value);
+        }
+}
+
+static gboolean fd_target_is_kvm(const char *target)
+{
+        return g_str_equal(target, "/dev/kvm") || g_str_has_prefix(target, "anon_inode:kvm-vm") ||
+               g_str_has_prefix(target, "anon_inode:kvm-vcpu");
+}
+
+static gboolean process_holds_kvm(int proc_fd, const char *pid)
+{
+        g_autofree char *fd_dir = g_build_filename(pid, "fd", NULL);
+        gboolean found = FALSE;
+        struct dirent *de;
+        DIR *d;
+        int dfd;
+
+        dfd = openat(proc_fd, fd_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return FALSE;
+        d = fdopendir(dfd);
+        if (!d) {
+                close(dfd);
+                return FALSE;
+        }
+        while (!found && (de = readdir(d))) {
+                char target[64];
+                ssize_t n;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                n = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+                if (n <= 0)
+                        continue;
+                target[n] = '\0';
+                found = fd_target_is_kvm(target);
+        }
+        closedir(d);
+        return found;
+}
+
+static gint compare_users(gconstpointer a, gconstpointer b)
+{
+        const NvModuleUser *x = a, *y = b;
+
+        return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static GArray *read_module_users(NvHost *host)
+{
+        g_autofree char *proc = nv_host_path(host, "/proc");
+        GArray *users = nv_module_users_new();
+        struct dirent *de;
+        DIR *d;
+
+        d = opendir(proc);
+        if (!d) {
+                warn_once(host, proc, "Cannot list %s: %s; ModuleUsers is unknown", proc, g_strerror(errno));
+                return users;
+        }
+        while ((de = readdir(d))) {
+                g_autofree char *comm_path = NULL;
+                g_autofree char *comm = NULL;
+                guint64 pid;
+                NvModuleUser user;
+
+                if (!g_ascii_string_to_unsigned(de->d_name, 10, 1, G_MAXUINT32, &pid, NULL))
+                        continue;
+                if (!process_holds_kvm(dirfd(d), de->d_name))
+                        continue;
+
+                comm_path = g_build_filename("/proc", de->d_name, "comm", NULL);
+                comm = read_line(host, comm_path);
+                user.pid = (guint32)pid;
+                user.command = comm ? g_steal_pointer(&comm) : g_strdup("");
+                g_array_append_val(users, user);
+        }
+        closedir(d);
+
+        g_array_sort(users, compare_users);
+        return users;
+}
+
+/* Scanning every process's descriptors is the expensive part of a status
+ * read. Opening /dev/kvm or creating a VM takes a reference on the vendor
+ * module, so a loaded module with refcnt 0 proves there is nobody to find;
+ * without a module (built in, or no refcnt file) we have to look. */
+static gboolean module_users_possible(NvHost *host, const NvHostFacts *facts, const char *module)
+{
+        g_autofree char *refcnt_host = NULL;
+        g_autofree char *refcnt = NULL;
+        guint64 n;
+
+        if (facts->kvm_state != NV_MODULE_STATE_LIVE && facts->kvm_state != NV_MODULE_STATE_BUILTIN)
+                return FALSE;
+        if (!module || facts->vendor_state != NV_MODULE_STATE_LIVE)
+                return TRUE;
+
+        refcnt_host = g_build_filename("/sys/module", module, "refcnt", NULL);
+        refcnt = read_line(host, refcnt_host);
+        if (!refcnt || !g_ascii_string_to_unsigned(refcnt, 10, 0, G_MAXUINT64, &n, NULL))
+                return TRUE;
+        return n > 0;
+}
+
+void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
+{
+        const char *module = nv_host_vendor_module(host);
+
+        ret->architecture = g_strdup(host->architecture);
+        ret->cpu = host->cpu;
+        ret->hypervisor = g_strdup(host->hypervisor);
+        ret->kvm_state = read_module_state(host, "kvm");
+        ret->vendor_state = module ? read_module_state(host, module) : NV_MODULE_STATE_ABSENT;
+
+        if (module &&
+            (ret->vendor_state == NV_MODULE_STATE_LIVE || ret->vendor_state == NV_MODULE_STATE_BUILTIN)) {
+                g_autofree char *nested_host =
+                        g_build_filename("/sys/module", module, "parameters", "nested", NULL);
+
+                ret->nested_raw = read_line(host, nested_host);
+                if (ret->nested_raw && nv_nested_value_parse(host->cpu.vendor, ret->nested_raw) < 0)
+                        warn_once(host, nested_host, "Unexpected value \"%s\" in %s", ret->nested_raw,
+                                  nested_host);
+        }
+
+        if (module) {
+                g_autofree char *value = NULL;
+
+                if (!host->config_valid) {
+                        nv_setting_clear(&host->config);
+                        read_config(host, module, &host->config);
+                        host->config_valid = TRUE;
+                }
+                ret->modprobe.source = g_strdup(host->config.source);
+                ret->modprobe.line = host->config.line;
+                ret->modprobe.has_value = host->config.has_value;
+                ret->modprobe.value = g_strdup(host->config.value);
+
+                if (host->cmdline && nv_cmdline_find_param(host->cmdline, module, "nested", &value)) {
+                        ret->cmdline.source = g_strdup("/proc/cmdline");
+                        ret->cmdline.has_value = value != NULL;
+                        ret->cmdline.value = g_steal_pointer(&value);
+                }
+        }
+
+        if (module_users_possible(host, ret, module))
+                ret->module_users = read_module_users(host);
+}

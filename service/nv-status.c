@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * From host facts to the exported status: which module is the vendor's,
+ * what counts as loaded, which persistent setting wins and whether the
+ * running kernel differs from it. No I/O here.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "nv-status.h"
+
+const char *nv_persistent_to_string(NvPersistent persistent)
+{
+        switch (persistent) {
+        case NV_PERSISTENT_ENABLED:
+                return "enabled";
+        case NV_PERSISTENT_DISABLED:
+                return "disabled";
+        case NV_PERSISTENT_INVALID:
+                return "invalid";
+        case NV_PERSISTENT_DEFAULT:
+        default:
+                return "default";
+        }
+}
+
+void nv_setting_clear(NvSetting *setting)
+{
+        g_clear_pointer(&setting->source, g_free);
+        g_clear_pointer(&setting->value, g_free);
+        setting->line = 0;
+        setting->has_value = FALSE;
+}
+
+void nv_host_facts_clear(NvHostFacts *facts)
+{
+        g_clear_pointer(&facts->architecture, g_free);
+        g_clear_pointer(&facts->hypervisor, g_free);
+        g_clear_pointer(&facts->nested_raw, g_free);
+        nv_setting_clear(&facts->modprobe);
+        nv_setting_clear(&facts->cmdline);
+        g_clear_pointer(&facts->module_users, g_array_unref);
+        memset(facts, 0, sizeof(*facts));
+}
+
+static void module_user_clear(gpointer data)
+{
+        NvModuleUser *user = data;
+
+        g_clear_pointer(&user->command, g_free);
+}
+
+GArray *nv_module_users_new(void)
+{
+        GArray *users = g_array_new(FALSE, TRUE, sizeof(NvModuleUser));
+
+        g_array_set_clear_func(users, module_user_clear);
+        return users;
+}
+
+void nv_status_clear(NvStatus *status)
+{
+        g_clear_pointer(&status->version, g_free);
+        g_clear_pointer(&status->architecture, g_free);
+        g_clear_pointer(&status->cpu_vendor, g_free);
+        g_clear_pointer(&status->vendor_module, g_free);
+        g_clear_pointer(&status->hypervisor, g_free);
+        g_clear_pointer(&status->nested_parameter, g_free);
+        g_clear_pointer(&status->persistent_nested, g_free);
+        g_clear_pointer(&status->persistent_source, g_free);
+        g_clear_pointer(&status->module_users, g_array_unref);
+        memset(status, 0, sizeof(*status));
+}
+
+static gboolean architecture_is_x86(const char *arch)
+{
+        static const char *const x86[] = { "x86_64", "x86", "i386", "i486", "i586", "i686" };
+
+        if (!arch)
+                return FALSE;
+        for (size_t i = 0; i < G_N_ELEMENTS(x86); i++)
+                if (g_str_equal(arch, x86[i]))
+                        return TRUE;
+        return FALSE;
+}
+
+/* "Loaded" is what a person means by it: the code is in the running kernel,
+ * whether modprobe put it there or it was compiled in. A module that is
+ * still coming up or going away is neither. */
+static gboolean module_state_loaded(NvModuleState state)
+{
+        return state == NV_MODULE_STATE_LIVE || state == NV_MODULE_STATE_BUILTIN;
+}
+
+NvPersistent nv_status_resolve_persistent(const NvHostFacts *facts, const NvSetting **ret_setting)
+{
+        const NvSetting *setting = NULL;
+        int r;
+
+        /* kmod appends the command line's options after every file's, and
+         * the kernel lets the last one win; a built-in module never sees
+         * modprobe.d at all. */
+        if (facts->cmdline.source)
+                setting = &facts->cmdline;
+        else if (facts->vendor_state != NV_MODULE_STATE_BUILTIN && facts->modprobe.source)
+                setting = &facts->modprobe;
+
+        if (ret_setting)
+                *ret_setting = setting;
+        if (!setting)
+                return NV_PERSISTENT_DEFAULT;
+
+        r = nv_nested_value_parse(facts->cpu.vendor, setting->has_value ? setting->value : NULL);
+        if (r < 0)
+                return NV_PERSISTENT_INVALID;
+        return r > 0 ? NV_PERSISTENT_ENABLED : NV_PERSISTENT_DISABLED;
+}
+
+void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret)
+{
+        const NvSetting *setting = NULL;
+        const char *vendor_module = nv_cpu_vendor_module(facts->cpu.vendor);
+        NvPersistent persistent;
+
+        ret->version = g_strdup(PACKAGE_VERSION);
+        ret->architecture = g_strdup(facts->architecture ? facts->architecture : "");
+        ret->supported = architecture_is_x86(facts->architecture) && vendor_module != NULL;
+        ret->cpu_vendor = g_strdup(nv_cpu_vendor_to_string(facts->cpu.vendor));
+        ret->vendor_module = g_strdup(vendor_module ? vendor_module : "");
+        ret->hardware_virtualization = nv_cpuinfo_has_hardware_virtualization(&facts->cpu);
+        ret->in_virtual_machine = facts->cpu.has_hypervisor || facts->hypervisor != NULL;
+        if (facts->hypervisor)
+                ret->hypervisor = g_strdup(facts->hypervisor);
+        else
+                ret->hypervisor = g_strdup(ret->in_virtual_machine ? "unknown" : "");
+
+        ret->kvm_loaded = module_state_loaded(facts->kvm_state);
+        ret->kvm_builtin = facts->kvm_state == NV_MODULE_STATE_BUILTIN;
+        ret->vendor_module_loaded = vendor_module && module_state_loaded(facts->vendor_state);
+        ret->vendor_module_builtin = vendor_module && facts->vendor_state == NV_MODULE_STATE_BUILTIN;
+
+        if (ret->vendor_module_loaded && facts->nested_raw) {
+                ret->nested_parameter = g_strdup(facts->nested_raw);
+                ret->nested_enabled = nv_nested_value_parse(facts->cpu.vendor, facts->nested_raw) > 0;
+        } else {
+                ret->nested_parameter = g_strdup("");
+                ret->nested_enabled = FALSE;
+        }
+
+        if (vendor_module) {
+                persistent = nv_status_resolve_persistent(facts, &setting);
+        } else {
+                persistent = NV_PERSISTENT_DEFAULT;
+                setting = NULL;
+        }
+        ret->persistent_nested = g_strdup(nv_persistent_to_string(persistent));
+        ret->persistent_source = g_strdup(setting ? setting->source : "");
+
+        /* Only a loaded, loadable module can be reloaded; with nothing
+         * configured the next load takes the kernel's default, which has
+         * been nested=1 for both vendors since Linux 4.20. An invalid value
+         * makes the next load fail, which no reload fixes. */
+        ret->reload_required = FALSE;
+        if (facts->vendor_state == NV_MODULE_STATE_LIVE && facts->nested_raw && vendor_module &&
+            persistent != NV_PERSISTENT_INVALID) {
+                int running = nv_nested_value_parse(facts->cpu.vendor, facts->nested_raw);
+                gboolean want = persistent != NV_PERSISTENT_DISABLED;
+
+                ret->reload_required = running >= 0 && (running > 0) != want;
+        }
+
+        ret->module_users = nv_module_users_new();
+        if (facts->module_users) {
+                for (guint i = 0; i < facts->module_users->len; i++) {
+                        const NvModuleUser *u = &g_array_index(facts->module_users, NvModuleUser, i);
+                        NvModuleUser copy = { .pid = u->pid, .command = g_strdup(u->command) };
+
+                        g_array_append_val(ret->module_users, copy);
+                }
+        }
+}
+
+#define STRING_FIELD(n, f)                                \
+        {                                                 \
+                n, NV_FIELD_STRING, offsetof(NvStatus, f) \
+        }
+#define BOOLEAN_FIELD(n, f)                                \
+        {                                                  \
+                n, NV_FIELD_BOOLEAN, offsetof(NvStatus, f) \
+        }
+
+const NvStatusField nv_status_fields[] = {
+        STRING_FIELD("Version", version),
+        STRING_FIELD("Architecture", architecture),
+        BOOLEAN_FIELD("Supported", supported),
+        STRING_FIELD("CpuVendor", cpu_vendor),
+        STRING_FIELD("VendorModule", vendor_module),
+        BOOLEAN_FIELD("HardwareVirtualization", hardware_virtualization),
+        BOOLEAN_FIELD("InVirtualMachine", in_virtual_machine),
+        STRING_FIELD("Hypervisor", hypervisor),
+        BOOLEAN_FIELD("KvmLoaded", kvm_loaded),
+        BOOLEAN_FIELD("KvmBuiltin", kvm_builtin),
+        BOOLEAN_FIELD("VendorModuleLoaded", vendor_module_loaded),
+        BOOLEAN_FIELD("VendorModuleBuiltin", vendor_module_builtin),
+        STRING_FIELD("NestedParameter", nested_parameter),
+        BOOLEAN_FIELD("NestedEnabled", nested_enabled),
+        STRING_FIELD("PersistentNested", persistent_nested),
+        STRING_FIELD("PersistentSource", persistent_source),
+        BOOLEAN_FIELD("ReloadRequired", reload_required),
+        { "ModuleUsers", NV_FIELD_USERS, offsetof(NvStatus, module_users) },
+};
+
+const size_t nv_status_n_fields = G_N_ELEMENTS(nv_status_fields);
+
+static gboolean users_equal(const GArray *a, const GArray *b)
+{
+        guint na = a ? a->len : 0, nb = b ? b->len : 0;
+
+        if (na != nb)
+                return FALSE;
+        for (guint i = 0; i < na; i++) {
+                const NvModuleUser *x = &g_array_index(a, NvModuleUser, i);
+                const NvModuleUser *y = &g_array_index(b, NvModuleUser, i);
+
+                if (x->pid != y->pid || g_strcmp0(x->command, y->command) != 0)
+                        return FALSE;
+        }
+        return TRUE;
+}
+
+gboolean nv_status_field_equal(const NvStatusField *field, const NvStatus *a, const NvStatus *b)
+{
+        const char *pa = (const char *)a + field->offset;
+        const char *pb = (const char *)b + field->offset;
+
+        switch (field->type) {
+        case NV_FIELD_STRING:
+                return g_strcmp0(*(char *const *)pa, *(char *const *)pb) == 0;
+        case NV_FIELD_BOOLEAN:
+                return !*(const int *)pa == !*(const int *)pb;
+        case NV_FIELD_USERS:
+                return users_equal(*(GArray *const *)pa, *(GArray *const *)pb);
+        default:
+                g_assert_not_reached();
+        }
+}
+
+char **nv_status_diff(const NvStatus *a, const NvStatus *b)
+{
+        g_autoptr(GPtrArray) names = g_ptr_array_new();
+
+        for (size_t i = 0; i < nv_status_n_fields; i++)
+                if (!nv_status_field_equal(&nv_status_fields[i], a, b))
+                        g_ptr_array_add(names, g_strdup(nv_status_fields[i].name));
+
+        if (names->len == 0)
+                return NULL;
+        g_ptr_array_add(names, NULL);
+        return (char **)g_ptr_array_free(g_steal_pointer(&names), FALSE);
+}

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Unit tests for nv-status.c: how host facts become the exported status,
+ * and which properties a change reports.
+ */
+#include "config.h"
+
+#include "nv-status.h"
+
+static void facts_init_intel(NvHostFacts *facts)
+{
+        facts->architecture = g_strdup("x86_64");
+        facts->cpu.vendor = NV_CPU_VENDOR_INTEL;
+        facts->cpu.has_vendor_id = TRUE;
+        facts->cpu.has_flags = TRUE;
+        facts->cpu.has_vmx = TRUE;
+        facts->kvm_state = NV_MODULE_STATE_LIVE;
+        facts->vendor_state = NV_MODULE_STATE_LIVE;
+        facts->nested_raw = g_strdup("N");
+}
+
+static void setting_set(NvSetting *setting, const char *source, const char *value)
+{
+        nv_setting_clear(setting);
+        setting->source = g_strdup(source);
+        setting->has_value = value != NULL;
+        setting->value = g_strdup(value);
+}
+
+static void test_intel_loaded(void)
+{
+        g_auto(NvHostFacts) facts = { 0 };
+        g_auto(NvStatus) status = { 0 };
+
+        facts_init_intel(&facts);
+        nv_status_assemble(&facts, &status);
+
+        g_assert_cmpstr(status.version, ==, PACKAGE_VERSION);
+        g_assert_cmpstr(status.architecture, ==, "x86_64");
+        g_assert_true(status.supported);
+        g_assert_cmpstr(status.cpu_vendor, ==, "intel");
+        g_assert_cmpstr(status.vendor_module, ==, "kvm_intel");
+        g_assert_true(status.hardware_virtualization);
+        g_assert_false(status.in_virtual_machine);
+        g_assert_cmpstr(status.hypervisor, ==, "");
+        g_assert_true(status.kvm_loaded);
+        g_assert_false(status.kvm_builtin);
+        g_assert_true(status.vendor_module_loaded);
+        g_assert_false(status.vendor_module_builtin);
+        g_assert_cmpstr(status.nested_parameter, ==, "N");
+        g_assert_false(status.nested_enabled);
+        g_assert_cmpstr(status.persistent_nested, ==, "default");
+        g_assert_cmpstr(status.persistent_source, ==, "");
+        /* Nothing configured: the next load takes the kernel's default,
+         * nested=1, which differs from the running N. */
+        g_assert_true(status.reload_required);
+        g_assert_nonnull(status.module_users);
+        g_assert_cmpuint(status.module_users->len, ==, 0);
+}
+
+static void test_persistent_modprobe(void)
+{
+        g_auto(NvHostFacts) facts = { 0 };
+        g_auto(NvStatus) status = { 0 };
+
+        facts_init_intel(&facts);
+        setting_set(&facts.modprobe, "/etc/modprobe.d/kvm.conf", "0");
+        nv_status_assemble(&facts, &status);
+
+        g_assert_cmpstr(status.persistent_nested, ==, "disabled");
+        g_assert_cmpstr(status.persistent_source, ==, "/etc/modprobe.d/kvm.conf");
+        g_assert_false(status.reload_required);
+}
+
+static void test_persistent_cmdline_wins(void)
+{
+        g_auto(NvHostFacts) facts = { 0 };
+        g_auto(NvStatus) status = { 0 };
+
+        facts_init_intel(&facts);
+        setting_set(&facts.modprobe, "/etc/modprobe.d/kvm.conf", "0");
+        setting_set(&facts.cmdline, "/proc/cmdline", "Y");
+        nv_status_assemble(&facts, &status);
+
+        g_assert_cmpstr(status.persistent_nested, ==, "enabled");
+        g_assert_cmpstr(status.persistent_source, ==, "/proc/cmdline");
+        g_assert_true(status.reload_required);
+}
+
+static void test_persistent_bare_parameter(void)
+{
+        g_auto(NvHostFacts) facts = { 0 };
+        g_auto(NvStatus) status = { 0 };
+
+        /* "options kvm_intel nested" sets a bool parameter to true. */
+        facts_init_intel(&facts);
+        setting_set(&facts.modprobe, "/run/modprobe.d/x.conf", NULL);
+        nv_status_assemble(&facts, &status);
+
+        g_assert_cmpstr(status.persistent_nested, ==, "enabled");
+}
+
+static void test_persistent_invalid_amd(void)
+{
+        g_auto(NvHostFacts) facts = { 0 };
+        g_auto(NvStatus) status = { 0 };
+
+        /* kvm_amd's nested is an int: "Y" makes the module refuse to load. */
+        facts_init_intel(&facts);
+        facts.cpu.vendor = NV_CPU_VENDOR_AMD;
+        facts.cpu.has_vmx = FALSE;
+        facts.cpu.has_svm = TRUE;
+        g_free(facts.nested_raw);
+        facts.nested_raw = g_strdup("0");
+        setting_set(&facts.modprobe, "/etc/modprobe.d/kvm.conf", "Y");
+        nv_status_assemble(&facts, &status);
+
+        g_assert_cmpstr(status.cpu_vendor, ==, "amd");
+        g_assert_cmpstr(status.vendor_module, ==, "kvm_amd");
+        g_assert_true(status.hardware_virtualization);
+        g_assert_cmpstr(status.persistent_nested, ==, "invalid");
+        g_assert_cmpstr(status.persistent_source, ==, "/etc/modprobe.d/kvm.conf");
+        g_assert_false(status.reload_required);
+}
+
+static void test_builtin_ignores_modprobe(void)
+{
+        g_auto(NvHostFacts) facts = { 0 };
+        g_auto(NvStatus) status = { 0 };
+
+        facts_init_intel(&facts);
+        facts.kvm_state = NV_MODULE_STATE_BUILTIN;
+        facts.vendor_state = NV_MODULE_STATE_BUILTIN;
+        setting_set(&facts.modprobe, "/etc/modprobe.d/kvm.conf", "1");
+        nv_status_assemble(&facts, &status);
+
+        g_assert_true(status.kvm_loaded);
+        g_assert_true(status.kvm_builtin);
+        g_assert_true(status.vendor_module_loaded);
+        g_assert_true(status.vendor_module_builtin);
+        g_assert_cmpstr(status.persistent_nested, ==, "default");
+        g_assert_cmpstr(status.persistent_source, ==, "");
+        /* A built-in module cannot be reloaded. */
+        g_assert_false(status.reload_required);
+
+        setting_set(&facts.cmdline, "/proc/cmdline", "1");
+        nv_status_clear(&status);
+        nv_status_assemble(&facts, &status);
+        g_assert_cmpstr(status.persistent_nested, ==, "enabled");
+        g_assert_cmpstr(status.persistent_source, ==, "/proc/cmdline");
+}
+
+static void test_not_loaded(void)
+{
+        g_auto(NvHostFacts) facts = { 0 };
+        g_auto(NvStatus) status = { 0 };
+
+        facts_init_intel(&facts);
+        facts.vendor_state = NV_MODULE_STATE_ABSENT;
+        setting_set(&facts.modprobe, "/etc/modprobe.d/kvm.conf", "1");
+        nv_status_assemble(&facts, &status);
+
+        g_assert_false(status.vendor_module_loaded);
+        g_assert_cmpstr(status.nested_parameter, ==, "");
+        g_assert_false(status.nested_enabled);
+        g_assert_cmpstr(status.persistent_nested, ==, "enabled");
+        g_assert_false(status.reload_required);
+
+        /* A module still being loaded is not loaded yet. */
+        facts.vendor_state = NV_MODULE_STATE_COMING;
+        nv_status_clear(&status);
+        nv_status_assemble(&facts, &status);
+        g_assert_false(status.vendor_module_loaded);
+        g_assert_false(status.reload_required);
+}
+
+static void test_guest(void)
+{
+        g_auto(NvHostFacts) facts = { 0 };
+        g_auto(NvStatus) status = { 0 };
+
+        facts_init_intel(&facts);
+        facts.cpu.has_vmx = FALSE;
+        facts.cpu.has_hypervisor = TRUE;
+        nv_status_assemble(&facts, &status);
+        g_assert_false(status.hardware_virtualization);
+        g_assert_true(status.in_virtual_machine);
+        g_assert_cmpstr(status.hypervisor, ==, "unknown");
+
+        facts.hypervisor = g_strdup("qemu");
+        nv_status_clear(&status);
+        nv_status_assemble(&facts, &status);
+        g_assert_cmpstr(status.hypervisor, ==, "qemu");
+
+        /* DMI can name a hypervisor that hides the CPUID flag. */
+        facts.cpu.has_hypervisor = FALSE;
+        nv_status_clear(&status);
+        nv_status_assemble(&facts, &status);
+        g_assert_true(status.in_virtual_machine);
+}
+
+static void test_unsupported(void)
+{
+        g_auto(NvHostFacts) facts = { 0 };
+        g_auto(NvStatus) status = { 0 };
+
+        facts.architecture = g_strdup("aarch64");
+        facts.kvm_state = NV_MODULE_STATE_LIVE;
+        setting_set(&facts.modprobe, "/etc/modprobe.d/kvm.conf", "1");
+        nv_status_assemble(&facts, &status);
+
+        g_assert_false(status.supported);
+        g_assert_cmpstr(status.cpu_vendor, ==, "unknown");
+        g_assert_cmpstr(status.vendor_module, ==, "");
+        g_assert_false(status.vendor_module_loaded);
+        g_assert_cmpstr(status.persistent_nested, ==, "default");
+        g_assert_false(status.reload_required);
+
+        /* An x86 CPU of a vendor without a KVM module is not supported. */
+        nv_status_clear(&status);
+        g_free(facts.architecture);
+        facts.architecture = g_strdup("x86_64");
+        nv_status_assemble(&facts, &status);
+        g_assert_false(status.supported);
+
+        nv_status_clear(&status);
+        g_clear_pointer(&facts.architecture, g_free);
+        facts.cpu.vendor = NV_CPU_VENDOR_AMD;
+        nv_status_assemble(&facts, &status);
+        g_assert_false(status.supported);
+        g_assert_cmpstr(status.architecture, ==, "");
+}
+
+static void test_module_users(void)
+{
+        g_auto(NvHostFacts) facts = { 0 };
+        g_auto(NvStatus) status = { 0 };
+        NvModuleUser user = { .pid = 42, .command = g_strdup("qemu-system-x86") };
+
+        facts_init_intel(&facts);
+        facts.module_users = nv_module_users_new();
+        g_array_append_val(facts.module_users, user);
+        nv_status_assemble(&facts, &status);
+
+        g_assert_cmpuint(status.module_users->len, ==, 1);
+        g_assert_cmpuint(g_array_index(status.module_users, NvModuleUser, 0).pid, ==, 42);
+        g_assert_cmpstr(g_array_index(status.module_users, NvModuleUser, 0).command, ==, "qemu-system-x86");
+        /* A copy, not a borrowed pointer. */
+        g_assert_true(g_array_index(status.module_users, NvModuleUser, 0).command != user.command);
+}
+
+static void test_diff(void)
+{
+        g_auto(NvHostFacts) facts = { 0 };
+        g_auto(NvStatus) a = { 0 };
+        g_auto(NvStatus) b = { 0 };
+        g_auto(GStrv) changed = NULL;
+        NvModuleUser user = { .pid = 7, .command = g_strdup("qemu") };
+
+        facts_init_intel(&facts);
+        nv_status_assemble(&facts, &a);
+        nv_status_assemble(&facts, &b);
+        g_assert_null(nv_status_diff(&a, &b));
+
+        g_free(facts.nested_raw);
+        facts.nested_raw = g_strdup("Y");
+        facts.module_users = nv_module_users_new();
+        g_array_append_val(facts.module_users, user);
+        nv_status_clear(&b);
+        nv_status_assemble(&facts, &b);
+
+        changed = nv_status_diff(&a, &b);
+        g_assert_nonnull(changed);
+        g_assert_cmpuint(g_strv_length(changed), ==, 4);
+        g_assert_true(g_strv_contains((const char *const *)changed, "NestedParameter"));
+        g_assert_true(g_strv_contains((const char *const *)changed, "NestedEnabled"));
+        g_assert_true(g_strv_contains((const char *const *)changed, "ReloadRequired"));
+        g_assert_true(g_strv_contains((const char *const *)changed, "ModuleUsers"));
+
+        /* A zeroed status (before the first read) differs in every string,
+         * even one that reads "", and in no boolean that is still false. */
+        {
+                NvStatus empty = { 0 };
+                g_auto(GStrv) all = nv_status_diff(&empty, &b);
+
+                g_assert_true(g_strv_contains((const char *const *)all, "PersistentSource"));
+                g_assert_true(g_strv_contains((const char *const *)all, "Hypervisor"));
+                g_assert_true(g_strv_contains((const char *const *)all, "KvmLoaded"));
+                g_assert_false(g_strv_contains((const char *const *)all, "KvmBuiltin"));
+        }
+}
+
+static void test_fields_table(void)
+{
+        g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+        g_assert_cmpuint(nv_status_n_fields, ==, 18);
+        for (size_t i = 0; i < nv_status_n_fields; i++)
+                g_assert_true(g_hash_table_add(seen, (gpointer)nv_status_fields[i].name));
+}
+
+int main(int argc, char *argv[])
+{
+        g_test_init(&argc, &argv, NULL);
+
+        g_test_add_func("/status/intel-loaded", test_intel_loaded);
+        g_test_add_func("/status/persistent/modprobe", test_persistent_modprobe);
+        g_test_add_func("/status/persistent/cmdline-wins", test_persistent_cmdline_wins);
+        g_test_add_func("/status/persistent/bare-parameter", test_persistent_bare_parameter);
+        g_test_add_func("/status/persistent/invalid-amd", test_persistent_invalid_amd);
+        g_test_add_func("/status/builtin", test_builtin_ignores_modprobe);
+        g_test_add_func("/status/not-loaded", test_not_loaded);
+        g_test_add_func("/status/guest", test_guest);
+        g_test_add_func("/status/unsupported", test_unsupported);
+        g_test_add_func("/status/module-users", test_module_users);
+        g_test_add_func("/status/diff", test_diff);
+        g_test_add_func("/status/fields", test_fields_table);
+
+        return g_test_run();
+}

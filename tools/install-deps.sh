@@ -8,7 +8,7 @@ packages="
   build-essential meson ninja-build pkg-config
   libsystemd-dev libglib2.0-dev libpolkit-gobject-1-dev libpolkit-agent-1-dev
   libkmod-dev libvirt-dev libxml2-dev libjson-glib-dev libglib-testing-0-dev
-  dbus-daemon dbus-bin polkitd pkexec libvirt0 libxml2-utils clang-format
+  dbus-daemon dbus-bin libglib2.0-bin polkitd pkexec libvirt0 libxml2-utils clang-format
 "
 missing=""
 for p in $packages; do

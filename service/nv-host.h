@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The host as the daemon sees it: every file it reads lives below a root
+ * directory ("/" in production, a fake tree in tests), and what cannot
+ * change while the kernel runs (CPU, architecture, command line, built-in
+ * modules, hypervisor) is read once.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "nv-status.h"
+
+typedef struct NvHost NvHost;
+
+NvHost *nv_host_new(const char *root);
+void nv_host_free(NvHost *host);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvHost, nv_host_free)
+
+/* TRUE when the root is "/": the daemon looks at the machine it runs on,
+ * so CPUID and kernel uevents describe the same host as the files. */
+gboolean nv_host_is_real(const NvHost *host);
+
+/* @host_path ("/etc/modprobe.d") below the root. */
+char *nv_host_path(const NvHost *host, const char *host_path);
+
+/* The vendor module ("kvm_intel", "kvm_amd"), or NULL for an unknown CPU. */
+const char *nv_host_vendor_module(const NvHost *host);
+
+/* Fills @ret (zeroed or cleared) with the host's current facts. The
+ * merged modprobe.d setting is cached until nv_host_invalidate_config(). */
+void nv_host_read_facts(NvHost *host, NvHostFacts *ret);
+
+/* A modprobe.d directory changed: read them again next time. */
+void nv_host_invalidate_config(NvHost *host);

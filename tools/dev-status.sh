@@ -1,0 +1,87 @@
+#!/bin/sh
+# Builds nestedvirt and runs `nestedvirtctl status` (or the nestedvirtctl
+# arguments given) against this machine, through the real daemon on a
+# private, system-like D-Bus bus. Nothing is installed system-wide: the bus
+# socket, its configuration and the daemon's log live in a temporary
+# directory that is removed on exit.
+set -eu
+
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
+builddir=${NV_BUILDDIR:-$srcdir/build}
+
+"$srcdir/tools/install-deps.sh"
+
+if [ ! -f "$builddir/build.ninja" ]; then
+    meson setup "$builddir" "$srcdir" >/dev/null
+fi
+meson compile -C "$builddir" nestedvirtd nestedvirtctl >/dev/null
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/nestedvirt.XXXXXX")
+bus_pid=""
+daemon_pid=""
+cleanup() {
+    # PID 1 may not reap orphans here: kill and wait for every child.
+    for pid in $daemon_pid $bus_pid; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+# A bus configured like the system bus (type system, EXTERNAL auth, deny by
+# default), with the project's own bus policy included, as installed.
+cat >"$tmp/system-bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$tmp/system_bus_socket</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+  </policy>
+  <include>$srcdir/policy/org.example.NestedVirt.conf</include>
+</busconfig>
+CONF
+
+# dbus-daemon prints its address once it listens; reading it through a
+# FIFO waits exactly that long.
+mkfifo "$tmp/address"
+dbus-daemon --config-file="$tmp/system-bus.conf" --nofork --nopidfile \
+    --print-address=3 3>"$tmp/address" 2>"$tmp/bus.log" &
+bus_pid=$!
+if ! read -r DBUS_SYSTEM_BUS_ADDRESS <"$tmp/address"; then
+    echo "dev-status: the private dbus-daemon did not start:" >&2
+    cat "$tmp/bus.log" >&2
+    exit 1
+fi
+export DBUS_SYSTEM_BUS_ADDRESS
+
+"$builddir/service/nestedvirtd" --idle-timeout=0 2>"$tmp/daemon.log" &
+daemon_pid=$!
+
+if ! gdbus wait --system --timeout 10 org.example.NestedVirt; then
+    echo "dev-status: nestedvirtd did not appear on the bus within 10 s:" >&2
+    cat "$tmp/daemon.log" >&2
+    exit 1
+fi
+
+if [ $# -eq 0 ]; then
+    set -- status
+fi
+rc=0
+"$builddir/client/nestedvirtctl" "$@" || rc=$?
+exit $rc
