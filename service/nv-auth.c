@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The bouncer (see nv-auth.h), on polkit-gobject.
+ *
+ * A method handler stays one straight function: parse, validate, verify,
+ * change, reply. When polkit has to be asked, nv_auth_verify() starts an
+ * asynchronous CheckAuthorization, remembers the message, and returns 0;
+ * the handler returns without a reply. polkit's answer comes back through
+ * the GLib main context (nv-loop.c runs sd-bus inside it), is stored with
+ * the message, and the message is put back into sd-bus's read queue, so
+ * the handler runs again from the top and this time gets the stored answer.
+ * Meanwhile the daemon serves everyone else: one caller typing a password
+ * blocks nobody. The daemon is single-threaded, so what a handler changes
+ * after verification is changed by one handler at a time.
+ */
+#include "config.h"
+
+#include <errno.h>
+
+#include <polkit/polkit.h>
+
+#include "nv-auth.h"
+#include "nv-dbus.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_creds, sd_bus_creds_unref)
+
+/* Every method of the interface, with the action that guards it. Methods
+ * that only read are listed with no action, so that leaving a new method
+ * out of this table denies it instead of allowing it. */
+static const struct {
+        const char *member;
+        const char *action;
+} auth_rules[] = {
+        { "GetStatus", NULL },
+        { "ListDomains", NULL },
+        { "EnablePersistent", "org.example.NestedVirt.enable-persistent" },
+        { "ReloadModule", "org.example.NestedVirt.reload-module" },
+        { "ConfigureDomain", "org.example.NestedVirt.configure-domain" },
+};
+
+typedef enum {
+        QUERY_PENDING,
+        QUERY_AUTHORIZED,
+        QUERY_CHALLENGE,
+        QUERY_DENIED,
+} QueryState;
+
+typedef struct {
+        NvAuth *auth;
+        sd_bus_message *message;
+        char *action;
+        char *sender;
+        gboolean interactive;
+        GCancellable *cancellable;
+        sd_bus_slot *caller_gone_slot;
+        gboolean caller_gone;
+        QueryState state;
+        char *reason; /* why it was denied */
+} Query;
+
+struct NvAuth {
+        sd_bus *bus;
+        PolkitAuthority *authority;
+        GHashTable *queries; /* sd_bus_message* -> Query* */
+        guint n_pending;
+};
+
+/* A Query is reference-counted: the table holds one reference, and an
+ * outstanding polkit call holds another, so that a callback arriving after
+ * the table let go (the daemon is shutting down) finds valid memory. */
+static void query_clear(gpointer data)
+{
+        Query *q = data;
+
+        g_clear_object(&q->cancellable);
+        q->caller_gone_slot = sd_bus_slot_unref(q->caller_gone_slot);
+        q->message = sd_bus_message_unref(q->message);
+        g_free(q->action);
+        g_free(q->sender);
+        g_free(q->reason);
+}
+
+static void query_unref(Query *q)
+{
+        g_rc_box_release_full(q, query_clear);
+}
+
+/* The table lets go of a query: whatever polkit still does for it is moot. */
+static void query_drop(gpointer data)
+{
+        Query *q = data;
+
+        g_cancellable_cancel(q->cancellable);
+        q->caller_gone_slot = sd_bus_slot_unref(q->caller_gone_slot);
+        q->auth = NULL;
+        query_unref(q);
+}
+
+NvAuth *nv_auth_new(sd_bus *bus)
+{
+        NvAuth *auth = g_new0(NvAuth, 1);
+
+        auth->bus = sd_bus_ref(bus);
+        auth->queries = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, query_drop);
+        return auth;
+}
+
+void nv_auth_free(NvAuth *auth)
+{
+        if (!auth)
+                return;
+        g_hash_table_unref(auth->queries);
+        g_clear_object(&auth->authority);
+        sd_bus_unref(auth->bus);
+        g_free(auth);
+}
+
+guint nv_auth_get_n_pending(const NvAuth *auth)
+{
+        return auth->n_pending;
+}
+
+const char *nv_auth_action_for_method(const char *member, gboolean *ret_known)
+{
+        for (size_t i = 0; member && i < G_N_ELEMENTS(auth_rules); i++) {
+                if (g_str_equal(auth_rules[i].member, member)) {
+                        *ret_known = TRUE;
+                        return auth_rules[i].action;
+                }
+        }
+        *ret_known = FALSE;
+        return NULL;
+}
+
+/* The answer is in: hand the message back to its handler. */
+static void query_complete(Query *q, QueryState state, const char *reason)
+{
+        int r;
+
+        q->state = state;
+        g_free(q->reason);
+        q->reason = g_strdup(reason);
+        q->caller_gone_slot = sd_bus_slot_unref(q->caller_gone_slot);
+        g_assert(q->auth->n_pending > 0);
+        q->auth->n_pending--;
+
+        r = sd_bus_enqueue_for_read(q->auth->bus, q->message);
+        if (r < 0) {
+                /* Without a way back to the handler, the caller would wait
+                 * forever: answer here instead. */
+                g_warning("Cannot resume %s from %s: %s", sd_bus_message_get_member(q->message), q->sender,
+                          g_strerror(-r));
+                sd_bus_reply_method_errorf(q->message, NV_ERROR_FAILED,
+                                           "Authorization could not be completed.");
+                g_hash_table_remove(q->auth->queries, q->message);
+        }
+}
+
+/* polkit cannot be asked at all. Like systemd's services, let root do what
+ * it asks (root could do it by hand anyway) and refuse everyone else. */
+static void query_complete_without_polkit(Query *q, const char *why)
+{
+        g_autoptr(sd_bus_creds) creds = NULL;
+        uid_t euid;
+        int r;
+
+        r = sd_bus_query_sender_creds(q->message, SD_BUS_CREDS_EUID, &creds);
+        if (r >= 0)
+                r = sd_bus_creds_get_euid(creds, &euid);
+        if (r >= 0 && euid == 0) {
+                g_message("polkit is unavailable (%s); allowing %s for root caller %s", why, q->action,
+                          q->sender);
+                query_complete(q, QUERY_AUTHORIZED, NULL);
+                return;
+        }
+        query_complete(q, QUERY_DENIED, "polkit, which decides who may do this, is not available");
+}
+
+static void on_check_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        Query *q = user_data;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(PolkitAuthorizationResult) result = NULL;
+
+        result = polkit_authority_check_authorization_finish(POLKIT_AUTHORITY(source), res, &error);
+        if (!q->auth) {
+                query_unref(q);
+                return;
+        }
+        query_unref(q); /* the table still holds it */
+
+        if (q->caller_gone || g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+                query_complete(q, QUERY_DENIED, "the caller left the bus before authorization finished");
+                return;
+        }
+        if (!result) {
+                g_autofree char *owner = polkit_authority_get_owner(q->auth->authority);
+
+                if (!owner) {
+                        query_complete_without_polkit(q, error ? error->message : "no owner");
+                        return;
+                }
+                g_warning("polkit failed to check %s for %s: %s", q->action, q->sender,
+                          error ? error->message : "no result");
+                query_complete(q, QUERY_DENIED, "polkit could not check the authorization");
+                return;
+        }
+
+        if (polkit_authorization_result_get_is_authorized(result))
+                query_complete(q, QUERY_AUTHORIZED, NULL);
+        else if (polkit_authorization_result_get_is_challenge(result))
+                query_complete(q, QUERY_CHALLENGE, NULL);
+        else if (polkit_authorization_result_get_dismissed(result))
+                query_complete(q, QUERY_DENIED, "authentication was dismissed");
+        else
+                query_complete(q, QUERY_DENIED, NULL);
+}
+
+static void query_check(Query *q)
+{
+        g_autoptr(PolkitSubject) subject = polkit_system_bus_name_new(q->sender);
+        PolkitCheckAuthorizationFlags flags = POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE;
+
+        if (q->interactive)
+                flags |= POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION;
+        polkit_authority_check_authorization(q->auth->authority, subject, q->action, NULL, flags,
+                                             q->cancellable, on_check_done, g_rc_box_acquire(q));
+}
+
+static void on_authority_ready(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        Query *q = user_data;
+        g_autoptr(GError) error = NULL;
+        PolkitAuthority *authority;
+
+        authority = polkit_authority_get_finish(res, &error);
+        if (!q->auth) {
+                g_clear_object(&authority);
+                query_unref(q);
+                return;
+        }
+        query_unref(q); /* the table still holds it */
+
+        if (q->caller_gone || g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+                g_clear_object(&authority);
+                query_complete(q, QUERY_DENIED, "the caller left the bus before authorization finished");
+                return;
+        }
+        if (!authority) {
+                query_complete_without_polkit(q, error ? error->message : "no authority");
+                return;
+        }
+        if (!q->auth->authority)
+                q->auth->authority = authority;
+        else
+                g_object_unref(authority);
+        query_check(q);
+}
+
+static int on_caller_gone(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Query *q = userdata;
+        const char *name, *old_owner, *new_owner;
+
+        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0)
+                return 0;
+        if (!g_str_equal(name, q->sender) || *new_owner != '\0')
+                return 0;
+
+        /* polkit would still answer about a name that no longer exists;
+         * make sure nothing is done for it. */
+        q->caller_gone = TRUE;
+        g_cancellable_cancel(q->cancellable);
+        return 0;
+}
+
+static int query_start(NvAuth *auth, sd_bus_message *m, const char *action, sd_bus_error *error)
+{
+        g_autofree char *match = NULL;
+        const char *sender = sd_bus_message_get_sender(m);
+        Query *q;
+        int r;
+
+        if (!sender)
+                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Caller has no bus name.");
+
+        q = g_rc_box_new0(Query);
+        q->auth = auth;
+        q->message = sd_bus_message_ref(m);
+        q->action = g_strdup(action);
+        q->sender = g_strdup(sender);
+        q->interactive = sd_bus_message_get_allow_interactive_authorization(m) > 0;
+        q->cancellable = g_cancellable_new();
+        q->state = QUERY_PENDING;
+
+        match = g_strdup_printf("type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                                "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='%s'",
+                                sender);
+        r = sd_bus_add_match_async(auth->bus, &q->caller_gone_slot, match, on_caller_gone, NULL, q);
+        if (r < 0) {
+                query_unref(q);
+                return sd_bus_error_set_errnof(error, -r, "Cannot watch the caller: %s", g_strerror(-r));
+        }
+
+        g_hash_table_insert(auth->queries, q->message, q);
+        auth->n_pending++;
+
+        if (auth->authority)
+                query_check(q);
+        else
+                polkit_authority_get_async(q->cancellable, on_authority_ready, g_rc_box_acquire(q));
+        return 0;
+}
+
+int nv_auth_verify(NvAuth *auth, sd_bus_message *m, sd_bus_error *error)
+{
+        const char *member = sd_bus_message_get_member(m);
+        const char *action;
+        gboolean known;
+        Query *q;
+        int r;
+
+        action = nv_auth_action_for_method(member, &known);
+        if (!known)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "No authorization rule for method %s; refusing.", member);
+        if (!action)
+                return 1;
+
+        q = g_hash_table_lookup(auth->queries, m);
+        if (!q)
+                return query_start(auth, m, action, error);
+
+        switch (q->state) {
+        case QUERY_PENDING:
+                return 0;
+        case QUERY_AUTHORIZED:
+                r = 1;
+                break;
+        case QUERY_CHALLENGE:
+                r = sd_bus_error_setf(error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
+                                      "Authentication is required for %s; call again allowing interactive "
+                                      "authorization, or run nestedvirtctl on a terminal.",
+                                      q->action);
+                break;
+        case QUERY_DENIED:
+        default:
+                r = sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "Not authorized for %s%s%s.",
+                                      q->action, q->reason ? ": " : "", q->reason ? q->reason : "");
+                break;
+        }
+        g_hash_table_remove(auth->queries, m);
+        return r;
+}
