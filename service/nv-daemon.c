@@ -41,6 +41,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_device_monitor, sd_device_monitor_unref)
 typedef struct {
         NvHost *host;
         NvStatus status;
+        NvKernelNewFunc kernel_new;
+        NvKernel *kernel; /* created at the first module change */
 
         sd_event *event;
         sd_bus *bus;
@@ -72,6 +74,7 @@ static void context_clear(Context *c)
         c->event = sd_event_unref(c->event);
         g_clear_pointer(&c->loop, g_main_loop_unref);
         nv_status_clear(&c->status);
+        g_clear_pointer(&c->kernel, nv_kernel_free);
         g_clear_pointer(&c->host, nv_host_free);
 }
 
@@ -450,6 +453,7 @@ static int context_start(Context *c, const NvDaemonOptions *options)
         sigset_t mask;
         int r;
 
+        c->kernel_new = options->kernel_new;
         c->host = nv_host_new(options->root);
         context_refresh(c); /* the first status; nobody to tell yet */
 

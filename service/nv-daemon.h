@@ -7,9 +7,12 @@
 
 #include <glib.h>
 
+#include "nv-kernel.h"
+
 typedef struct {
-        const char *root;   /* host tree to read, "/" for this machine */
-        guint idle_timeout; /* seconds without calls before exiting; 0 = never */
+        const char *root;           /* host tree to read, "/" for this machine */
+        guint idle_timeout;         /* seconds without calls before exiting; 0 = never */
+        NvKernelNewFunc kernel_new; /* creates the backend that loads and unloads modules */
 } NvDaemonOptions;
 
 /* Runs the service; returns the process exit status. */

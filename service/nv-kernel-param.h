@@ -64,6 +64,32 @@ int nv_nested_value_parse(NvCpuVendor vendor, const char *value);
 gboolean nv_cmdline_find_param(const char *cmdline, const char *module, const char *param, char **ret_value);
 
 /*
+ * One word of a kernel parameter string as the kernel's next_arg() splits
+ * it. The spans point into the string given to nv_kernel_args_next() and
+ * are not NUL-terminated.
+ */
+typedef struct {
+        const char *param;
+        gsize param_len;
+        const char *value; /* NULL for a word without '=' */
+        gsize value_len;
+} NvKernelArg;
+
+/*
+ * Splits the next word off *@args (NUL-terminated) the way the kernel's
+ * next_arg() splits module options and the command line: words at
+ * whitespace (the kernel's isspace(), which includes 0xA0), "PARAM=VALUE"
+ * at the first '=', double quotes protect whitespace, and one quote at the
+ * start of the word or of the value, with its partner at the end of the
+ * word, is dropped. Returns FALSE at the end of the string; otherwise
+ * fills @arg and advances *@args past the word.
+ */
+gboolean nv_kernel_args_next(const char **args, NvKernelArg *arg);
+
+/* TRUE when the parameter name of @arg is @name ('-' == '_'). */
+gboolean nv_kernel_arg_param_is(const NvKernelArg *arg, const char *name);
+
+/*
  * TRUE when the text of modules.builtin (@len bytes; one path a line, like
  * "kernel/arch/x86/kvm/kvm-intel.ko") lists @module (any '-'/'_' form).
  */

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * modprobe.d as kmod reads it (see nv-modprobe.h): the file set, the line
+ * syntax of libkmod-config.c, and the kernel's reading of the options
+ * that modprobe finally passes to init_module().
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "nv-kernel-param.h"
+#include "nv-modprobe.h"
+
+const char *const nv_modprobe_dirs[] = {
+        "/etc/modprobe.d",     "/run/modprobe.d", "/usr/local/lib/modprobe.d",
+        "/usr/lib/modprobe.d", "/lib/modprobe.d", NULL,
+};
+
+gboolean nv_modprobe_file_name_valid(const char *name)
+{
+        size_t len;
+
+        g_return_val_if_fail(name != NULL, FALSE);
+
+        len = strlen(name);
+        if (name[0] == '.' || len <= strlen(".conf") || strcmp(name + len - strlen(".conf"), ".conf") != 0)
+                return FALSE;
+
+        /* No directory entry has one; refusing it keeps a caller's
+         * "DIR/NAME" inside DIR whatever it passes. */
+        return strchr(name, '/') == NULL;
+}
+
+static gint compare_names(gconstpointer a, gconstpointer b)
+{
+        return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+char **nv_modprobe_merge(const char *const *dirs, const char *const *const *names)
+{
+        g_autoptr(GHashTable) dir_of_name = g_hash_table_new(g_str_hash, g_str_equal);
+        g_autoptr(GPtrArray) sorted = g_ptr_array_new();
+        GPtrArray *paths;
+
+        g_return_val_if_fail(dirs != NULL, NULL);
+        g_return_val_if_fail(names != NULL, NULL);
+
+        /* Directories come in precedence order, so the first directory to
+         * claim a name owns it, as kmod's ordered insert keeps the first. */
+        for (gsize d = 0; dirs[d] != NULL; d++) {
+                if (names[d] == NULL)
+                        continue;
+
+                for (gsize n = 0; names[d][n] != NULL; n++) {
+                        const char *name = names[d][n];
+
+                        if (!nv_modprobe_file_name_valid(name) || g_hash_table_contains(dir_of_name, name))
+                                continue;
+
+                        g_hash_table_insert(dir_of_name, (gpointer) name, (gpointer) dirs[d]);
+                        g_ptr_array_add(sorted, (gpointer) name);
+                }
+        }
+
+        /* kmod reads by file name alone: /usr/lib/.../10-a.conf comes before
+         * /etc/.../20-b.conf, which is how a file in /etc can override one
+         * shipped by a package only if its name sorts later. */
+        g_ptr_array_sort(sorted, compare_names);
+
+        paths = g_ptr_array_new_full(sorted->len + 1, g_free);
+        for (guint i = 0; i < sorted->len; i++) {
+                const char *name = g_ptr_array_index(sorted, i);
+
+                g_ptr_array_add(paths, g_build_filename(g_hash_table_lookup(dir_of_name, name), name, NULL));
+        }
+        g_ptr_array_add(paths, NULL);
+
+        return (char **) g_ptr_array_free(paths, FALSE);
+}
+
+void nv_modprobe_option_clear(NvModprobeOption *option)
+{
+        if (option == NULL)
+                return;
+
+        option->line = 0;
+        option->has_value = FALSE;
+        g_clear_pointer(&option->value, g_free);
+}
+
+/*
+ * Reads one logical line from @pos into @line, as kmod's
+ * freadline_wrapped(): a backslash joins the next physical line when it
+ * precedes a newline, is dropped before any other character (which is
+ * kept), and is dropped at the end of the file. A "\\\r\n" therefore does
+ * not join lines. Returns the position after the line; counts the newlines
+ * it consumed in @line_number.
+ */
+static gsize read_logical_line(const char *text, gsize len, gsize pos, GString *line, guint *line_number)
+{
+        g_string_truncate(line, 0);
+
+        while (pos < len) {
+                gsize run = pos;
+
+                while (run < len && text[run] != '\n' && text[run] != '\\')
+                        run++;
+                g_string_append_len(line, text + pos, (gssize) (run - pos));
+                pos = run;
+
+                if (pos == len)
+                        break;
+                if (text[pos++] == '\n') {
+                        (*line_number)++;
+                        break;
+                }
+
+                if (pos == len)
+                        break;
+                if (text[pos] == '\n')
+                        (*line_number)++;
+                else
+                        g_string_append_c(line, text[pos]);
+                pos++;
+        }
+
+        return pos;
+}
+
+/*
+ * Returns the OPTIONS of an "options MODULE OPTIONS" line for @module, or
+ * NULL. @line is modified. kmod handles lines as C strings, so a NUL byte
+ * ends the line; it splits the command and the module name at spaces and
+ * tabs only, and the options start after the one separator that follows
+ * the module name.
+ */
+static const char *line_options_for(char *line, const char *module)
+{
+        char *p = line, *command, *modname;
+        size_t command_len;
+
+        if (line[0] == '\0' || line[0] == '#')
+                return NULL;
+
+        p += strspn(p, " \t");
+        command = p;
+        p += strcspn(p, " \t");
+        command_len = (size_t) (p - command);
+        if (command_len != strlen("options") || memcmp(command, "options", command_len) != 0)
+                return NULL;
+
+        p += strspn(p, " \t");
+        modname = p;
+        p += strcspn(p, " \t");
+        if (p == modname || *p == '\0')
+                return NULL;
+        *p++ = '\0';
+
+        /* "options MODULE" alone is a syntax error kmod skips. */
+        if (*p == '\0' || !nv_module_name_equal(modname, module))
+                return NULL;
+
+        return p;
+}
+
+typedef struct {
+        gsize offset;     /* where the statement's options start in the joined string */
+        guint first_line; /* the physical line the statement starts on */
+} OptionsSource;
+
+gboolean nv_modprobe_find_option(const char *text, gsize len, const char *module, const char *param,
+                                 NvModprobeOption *ret)
+{
+        g_autoptr(GString) line = g_string_new(NULL);
+        g_autoptr(GString) joined = g_string_new(NULL);
+        g_autoptr(GArray) sources = g_array_new(FALSE, FALSE, sizeof(OptionsSource));
+        gsize pos = 0;
+        guint line_number = 1;
+        const char *args;
+        NvKernelArg arg;
+        guint source = 0;
+        gboolean found = FALSE;
+        NvKernelArg last = { 0 };
+        guint last_line = 0;
+
+        g_return_val_if_fail(text != NULL || len == 0, FALSE);
+        g_return_val_if_fail(module != NULL, FALSE);
+        g_return_val_if_fail(param != NULL, FALSE);
+        g_return_val_if_fail(ret != NULL, FALSE);
+
+        /*
+         * modprobe does not pass each line to the kernel on its own: it
+         * joins the options of every statement for the module with spaces.
+         * Splitting the joined string is what makes an unterminated quote
+         * swallow the following statements, and a bare "--" end them, as
+         * they would when the module loads.
+         */
+        while (pos < len) {
+                guint first_line = line_number;
+                const char *options;
+
+                pos = read_logical_line(text, len, pos, line, &line_number);
+                options = line_options_for(line->str, module);
+                if (options == NULL)
+                        continue;
+
+                if (joined->len > 0)
+                        g_string_append_c(joined, ' ');
+                g_array_append_val(sources, ((OptionsSource){ joined->len, first_line }));
+                g_string_append(joined, options);
+        }
+
+        args = joined->str;
+        while (nv_kernel_args_next(&args, &arg)) {
+                gsize offset = (gsize) (arg.param - joined->str);
+
+                if (arg.value == NULL && arg.param_len == 2 && memcmp(arg.param, "--", 2) == 0)
+                        break;
+
+                /* Words come in order, so the statement that holds one only moves forward. */
+                while (source + 1 < sources->len && g_array_index(sources, OptionsSource, source + 1).offset <= offset)
+                        source++;
+
+                if (nv_kernel_arg_param_is(&arg, param)) {
+                        found = TRUE;
+                        last = arg;
+                        last_line = g_array_index(sources, OptionsSource, source).first_line;
+                }
+        }
+
+        if (!found)
+                return FALSE;
+
+        ret->line = last_line;
+        ret->has_value = last.value != NULL;
+        ret->value = last.value != NULL ? g_strndup(last.value, last.value_len) : NULL;
+        return TRUE;
+}
