@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * nestedvirtctl: the command line client of nestedvirtd. This file parses
+ * the global options and hands over to one verb (nvctl-<verb>.c) through
+ * the table below; it also owns --help and --version.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nvctl-common.h"
+#include "nvctl-verbs.h"
+
+typedef struct {
+        const char *name;
+        /* Argument synopsis for --help. */
+        const char *synopsis;
+        int min_args;
+        int max_args;
+        /* NULL for a verb of the CLI contract (SPEC.md) whose daemon
+         * method does not exist yet: it is refused as bad usage and left
+         * out of --help until it is implemented. */
+        NvctlVerbFunc run;
+        const char *help;
+} NvctlVerb;
+
+#define NVCTL_DEFAULT_VERB "status"
+
+static const NvctlVerb verbs[] = {
+        { "status", "", 0, 0, nvctl_status,
+          "Show whether nested virtualization is available and enabled (the default)" },
+        { "enable", "", 0, 0, NULL, "Enable nested virtualization persistently" },
+        { "disable", "", 0, 0, NULL, "Disable nested virtualization persistently" },
+        { "reload", "", 0, 0, NULL, "Reload the KVM vendor module to apply the setting" },
+        { "configure-domain", "DOMAIN MODE", 2, 2, NULL, "Let a libvirt guest run nested guests" },
+        { "list-domains", "", 0, 0, NULL, "List libvirt guests and their CPU mode" },
+};
+
+static const NvctlVerb *verb_find(const char *name)
+{
+        for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++)
+                if (g_str_equal(verbs[i].name, name))
+                        return &verbs[i];
+        return NULL;
+}
+
+static int help(void)
+{
+        printf("%s [OPTIONS...] [COMMAND]\n\n"
+               "Check and enable KVM nested virtualization.\n\n"
+               "Commands:\n",
+               program_invocation_short_name);
+
+        for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++) {
+                g_autofree char *usage = NULL;
+
+                if (!verbs[i].run)
+                        continue;
+                usage = g_strjoin(" ", verbs[i].name, verbs[i].synopsis, NULL);
+                printf("  %-24s %s\n", g_strstrip(usage), verbs[i].help);
+        }
+
+        printf("\nOptions:\n"
+               "  -h --help                Show this help\n"
+               "     --version             Show the version\n"
+               "     --json                Print the result as JSON\n"
+               "     --no-ask-password     Do not ask for a password to authorize a change\n"
+               "  -H --host=[USER@]HOST    Operate on a remote host, over ssh\n");
+        return NVCTL_EXIT_SUCCESS;
+}
+
+static int version(void)
+{
+        printf("nestedvirtctl " PACKAGE_VERSION "\n");
+        return NVCTL_EXIT_SUCCESS;
+}
+
+/* getopt_long() is told to stay quiet (opterr = 0) so that a bad option
+ * gives the same single line, with the --help hint, as any bad usage. */
+static int bad_option(char **argv, int c)
+{
+        const char *arg = argv[optind - 1];
+
+        if (g_str_has_prefix(arg, "--")) {
+                g_autofree char *name = g_strndup(arg, strcspn(arg, "="));
+
+                if (c == ':')
+                        return nvctl_usage_error("Option '%s' needs a value.", name);
+                /* glibc leaves optopt at 0 only for an unknown long
+                 * option; otherwise the option exists but got a value. */
+                if (optopt != 0)
+                        return nvctl_usage_error("Option '%s' takes no value.", name);
+                return nvctl_usage_error("Unknown option '%s'.", name);
+        }
+
+        if (c == ':')
+                return nvctl_usage_error("Option '-%c' needs a value.", optopt);
+        return nvctl_usage_error("Unknown option '-%c'.", optopt);
+}
+
+/* Like systemd's tools: > 0 to go on with the verb, 0 when --help or
+ * --version already did the job, < 0 (a usage error, already reported)
+ * to exit with NVCTL_EXIT_USAGE. */
+static int parse_argv(int argc, char **argv, NvctlOptions *options)
+{
+        enum {
+                ARG_VERSION = 0x100,
+                ARG_JSON,
+                ARG_NO_ASK_PASSWORD,
+        };
+        static const struct option long_options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
+                { "host", required_argument, NULL, 'H' },
+                { NULL, 0, NULL, 0 },
+        };
+        int c;
+
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, ":hH:", long_options, NULL)) >= 0) {
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        version();
+                        return 0;
+                case ARG_JSON:
+                        options->json = TRUE;
+                        break;
+                case ARG_NO_ASK_PASSWORD:
+                        options->ask_password = FALSE;
+                        break;
+                case 'H':
+                        if (*optarg == '\0') {
+                                nvctl_usage_error("Option '--host' needs a host name.");
+                                return -1;
+                        }
+                        options->host = optarg;
+                        break;
+                case ':':
+                case '?':
+                        bad_option(argv, c);
+                        return -1;
+                default:
+                        g_assert_not_reached();
+                }
+        }
+        return 1;
+}
+
+static int dispatch(const NvctlOptions *options, int argc, char **argv)
+{
+        /* With no verb, run the default one as if it had been named. */
+        char *default_argv[] = { (char *)NVCTL_DEFAULT_VERB, NULL };
+        const NvctlVerb *verb;
+        int n_args;
+
+        if (argc == 0) {
+                argc = 1;
+                argv = default_argv;
+        }
+
+        verb = verb_find(argv[0]);
+        if (!verb)
+                return nvctl_usage_error("Unknown command '%s'.", argv[0]);
+        if (!verb->run)
+                return nvctl_usage_error(
+                        "The command '%s' is not available in nestedvirtctl " PACKAGE_VERSION " yet.",
+                        verb->name);
+
+        n_args = argc - 1;
+        if (n_args < verb->min_args)
+                return nvctl_usage_error("Too few arguments for '%s': expected %s.", verb->name,
+                                         verb->synopsis);
+        if (n_args > verb->max_args)
+                return nvctl_usage_error("Too many arguments for '%s'.", verb->name);
+
+        return verb->run(options, argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+        NvctlOptions options = {
+                .ask_password = TRUE,
+        };
+        int r;
+
+        setlocale(LC_ALL, "");
+
+        r = parse_argv(argc, argv, &options);
+        if (r <= 0)
+                return nvctl_flush_stdout(r == 0 ? NVCTL_EXIT_SUCCESS : NVCTL_EXIT_USAGE);
+
+        return nvctl_flush_stdout(dispatch(&options, argc - optind, argv + optind));
+}

@@ -13,6 +13,7 @@ typedef struct {
         const char *root;           /* host tree to read, "/" for this machine */
         guint idle_timeout;         /* seconds without calls before exiting; 0 = never */
         NvKernelNewFunc kernel_new; /* creates the backend that loads and unloads modules */
+        const char *libvirt_uri;    /* libvirt connection for the domain methods */
 } NvDaemonOptions;
 
 /* Runs the service; returns the process exit status. */

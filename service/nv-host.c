@@ -44,8 +44,9 @@ struct NvHost {
         char *modules_builtin;
         gsize modules_builtin_len;
 
-        gboolean config_valid;
-        NvSetting config;
+        /* Every setting of "nested" in modprobe.d, in the order kmod applies
+         * them; NULL until read, and again after an invalidation. */
+        GArray *config;
 
         /* Problems already logged, so that a bad file is reported once and
          * not at every call. */
@@ -276,14 +277,14 @@ void nv_host_free(NvHost *host)
         g_free(host->hypervisor);
         g_free(host->cmdline);
         g_free(host->modules_builtin);
-        nv_setting_clear(&host->config);
+        g_clear_pointer(&host->config, g_array_unref);
         g_hash_table_unref(host->warned);
         g_free(host);
 }
 
 void nv_host_invalidate_config(NvHost *host)
 {
-        host->config_valid = FALSE;
+        g_clear_pointer(&host->config, g_array_unref);
 }
 
 static NvModuleState read_module_state(NvHost *host, const char *module)
@@ -338,8 +339,9 @@ static char **list_config_dir(NvHost *host, const char *dir_host)
         return (char **)g_ptr_array_free(g_steal_pointer(&names), FALSE);
 }
 
-static void read_config(NvHost *host, const char *module, NvSetting *ret)
+static GArray *read_config(NvHost *host, const char *module)
 {
+        GArray *settings = nv_settings_new();
         size_t n_dirs = g_strv_length((char **)nv_modprobe_dirs);
         g_autofree char ***names = g_new0(char **, n_dirs + 1);
         g_auto(GStrv) files = NULL;
@@ -370,15 +372,27 @@ static void read_config(NvHost *host, const char *module, NvSetting *ret)
                         warn_once(host, path, "Cannot read %s: %s", path, g_strerror(-r));
                         continue;
                 }
-                if (!nv_modprobe_find_option(text, len, module, "nested", &option))
-                        continue;
+                if (nv_modprobe_find_option(text, len, module, "nested", &option)) {
+                        NvSetting setting = {
+                                .source = g_strdup(*f),
+                                .line = option.line,
+                                .has_value = option.has_value,
+                                .value = g_steal_pointer(&option.value),
+                        };
 
-                nv_setting_clear(ret);
-                ret->source = g_strdup(*f);
-                ret->line = option.line;
-                ret->has_value = option.has_value;
-                ret->value = g_steal_pointer(&option.value);
+                        g_array_append_val(settings, setting);
+                }
         }
+        return settings;
+}
+
+const GArray *nv_host_get_config_settings(NvHost *host)
+{
+        const char *module = nv_host_vendor_module(host);
+
+        if (!host->config)
+                host->config = module ? read_config(host, module) : nv_settings_new();
+        return host->config;
 }
 
 static gboolean fd_target_is_kvm(const char *target)
@@ -507,15 +521,10 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
         if (module) {
                 g_autofree char *value = NULL;
 
-                if (!host->config_valid) {
-                        nv_setting_clear(&host->config);
-                        read_config(host, module, &host->config);
-                        host->config_valid = TRUE;
-                }
-                ret->modprobe.source = g_strdup(host->config.source);
-                ret->modprobe.line = host->config.line;
-                ret->modprobe.has_value = host->config.has_value;
-                ret->modprobe.value = g_strdup(host->config.value);
+                const GArray *settings = nv_host_get_config_settings(host);
+
+                if (settings->len > 0)
+                        nv_setting_copy(&g_array_index(settings, NvSetting, settings->len - 1), &ret->modprobe);
 
                 if (host->cmdline && nv_cmdline_find_param(host->cmdline, module, "nested", &value)) {
                         ret->cmdline.source = g_strdup("/proc/cmdline");

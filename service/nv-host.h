@@ -31,5 +31,10 @@ const char *nv_host_vendor_module(const NvHost *host);
  * merged modprobe.d setting is cached until nv_host_invalidate_config(). */
 void nv_host_read_facts(NvHost *host, NvHostFacts *ret);
 
+/* Every setting of the vendor module's "nested" in the merged modprobe.d
+ * files (NvSetting), in the order kmod applies them, so the last one wins.
+ * Owned by @host, valid until nv_host_invalidate_config(). */
+const GArray *nv_host_get_config_settings(NvHost *host);
+
 /* A modprobe.d directory changed: read them again next time. */
 void nv_host_invalidate_config(NvHost *host);

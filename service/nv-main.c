@@ -17,6 +17,7 @@ int nv_daemon_main(int argc, char *argv[], NvKernelNewFunc kernel_new)
         g_autoptr(GOptionContext) context = NULL;
         g_autoptr(GError) error = NULL;
         g_autofree char *root = NULL;
+        g_autofree char *libvirt_uri = NULL;
         gint idle_timeout = 30;
         gboolean version = FALSE;
         const GOptionEntry entries[] = {
@@ -24,10 +25,12 @@ int nv_daemon_main(int argc, char *argv[], NvKernelNewFunc kernel_new)
                   "Read and write the host tree below DIR instead of / (for tests and inspection)", "DIR" },
                 { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout,
                   "Exit after SECONDS without calls (default 30; 0 = never)", "SECONDS" },
+                { "libvirt-uri", 0, 0, G_OPTION_ARG_STRING, &libvirt_uri,
+                  "Manage the domains of libvirt connection URI (default qemu:///system)", "URI" },
                 { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Show the version and exit", NULL },
                 { NULL },
         };
-        NvDaemonOptions options;
+        NvDaemonOptions options = { 0 };
 
         setlocale(LC_ALL, "");
 
@@ -71,5 +74,6 @@ int nv_daemon_main(int argc, char *argv[], NvKernelNewFunc kernel_new)
         options.root = root ? root : "/";
         options.idle_timeout = (guint)idle_timeout;
         options.kernel_new = kernel_new;
+        options.libvirt_uri = libvirt_uri ? libvirt_uri : "qemu:///system";
         return nv_daemon_run(&options);
 }

@@ -33,6 +33,41 @@ void nv_setting_clear(NvSetting *setting)
         setting->has_value = FALSE;
 }
 
+void nv_setting_copy(const NvSetting *setting, NvSetting *ret)
+{
+        ret->source = g_strdup(setting->source);
+        ret->line = setting->line;
+        ret->has_value = setting->has_value;
+        ret->value = g_strdup(setting->value);
+}
+
+static void setting_clear(gpointer data)
+{
+        nv_setting_clear(data);
+}
+
+GArray *nv_settings_new(void)
+{
+        GArray *settings = g_array_new(FALSE, TRUE, sizeof(NvSetting));
+
+        g_array_set_clear_func(settings, setting_clear);
+        return settings;
+}
+
+const NvSetting *nv_settings_find_override(const GArray *settings, const char *file_name)
+{
+        const NvSetting *winner = NULL;
+
+        for (guint i = 0; settings && i < settings->len; i++) {
+                const NvSetting *s = &g_array_index(settings, NvSetting, i);
+                g_autofree char *base = s->source ? g_path_get_basename(s->source) : NULL;
+
+                if (base && strcmp(base, file_name) > 0)
+                        winner = s;
+        }
+        return winner;
+}
+
 void nv_host_facts_clear(NvHostFacts *facts)
 {
         g_clear_pointer(&facts->architecture, g_free);

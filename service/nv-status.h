@@ -39,6 +39,20 @@ typedef struct {
 } NvSetting;
 
 void nv_setting_clear(NvSetting *setting);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NvSetting, nv_setting_clear)
+void nv_setting_copy(const NvSetting *setting, NvSetting *ret);
+
+/* An empty array of NvSetting that clears its elements. */
+GArray *nv_settings_new(void);
+
+/*
+ * Which of @settings (in the order kmod applies them) would still win over
+ * a setting in a file named @file_name in the first directory: the last one
+ * in a file whose name sorts after it. Files of the same name elsewhere are
+ * hidden by it, files sorting before it are applied before it. NULL when
+ * @file_name would decide.
+ */
+const NvSetting *nv_settings_find_override(const GArray *settings, const char *file_name);
 
 /* Everything read off the host that the status depends on. */
 typedef struct {

@@ -290,6 +290,44 @@ static void test_diff(void)
         }
 }
 
+static void settings_add(GArray *settings, const char *source, const char *value)
+{
+        NvSetting setting = { 0 };
+
+        setting_set(&setting, source, value);
+        g_array_append_val(settings, setting);
+}
+
+static void test_settings_override(void)
+{
+        g_autoptr(GArray) settings = nv_settings_new();
+        const NvSetting *winner;
+
+        g_assert_null(nv_settings_find_override(settings, "kvm.conf"));
+
+        /* Applied before kvm.conf, or hidden by /etc's kvm.conf: no override. */
+        settings_add(settings, "/usr/lib/modprobe.d/10-kvm.conf", "0");
+        settings_add(settings, "/usr/lib/modprobe.d/kvm.conf", "0");
+        g_assert_null(nv_settings_find_override(settings, "kvm.conf"));
+
+        /* Read after kvm.conf: the last of those wins over it. */
+        settings_add(settings, "/run/modprobe.d/kvm2.conf", "1");
+        settings_add(settings, "/lib/modprobe.d/zz-local.conf", "0");
+        winner = nv_settings_find_override(settings, "kvm.conf");
+        g_assert_nonnull(winner);
+        g_assert_cmpstr(winner->source, ==, "/lib/modprobe.d/zz-local.conf");
+
+        /* A copy is independent of the original. */
+        {
+                g_auto(NvSetting) copy = { 0 };
+
+                nv_setting_copy(winner, &copy);
+                g_assert_cmpstr(copy.source, ==, winner->source);
+                g_assert_true(copy.source != winner->source);
+                g_assert_cmpstr(copy.value, ==, "0");
+        }
+}
+
 static void test_fields_table(void)
 {
         g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
@@ -315,6 +353,7 @@ int main(int argc, char *argv[])
         g_test_add_func("/status/module-users", test_module_users);
         g_test_add_func("/status/diff", test_diff);
         g_test_add_func("/status/fields", test_fields_table);
+        g_test_add_func("/status/settings/override", test_settings_override);
 
         return g_test_run();
 }

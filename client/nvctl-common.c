@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Helpers shared by nestedvirtctl's verbs: connecting to the system bus,
+ * calling org.example.NestedVirt, explaining failures in one line that
+ * says what to do, and the text and JSON printers.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nv-dbus.h"
+#include "nvctl-common.h"
+
+int nvctl_usage_error(const char *format, ...)
+{
+        g_autofree char *message = NULL;
+        va_list args;
+
+        va_start(args, format);
+        message = g_strdup_vprintf(format, args);
+        va_end(args);
+
+        fprintf(stderr, "%s See '%s --help'.\n", message, program_invocation_short_name);
+        return NVCTL_EXIT_USAGE;
+}
+
+int nvctl_fail(const char *format, ...)
+{
+        g_autofree char *message = NULL;
+        va_list args;
+
+        va_start(args, format);
+        message = g_strdup_vprintf(format, args);
+        va_end(args);
+
+        fprintf(stderr, "%s\n", message);
+        return NVCTL_EXIT_FAILURE;
+}
+
+/* Joins a message and a hint into one sentence-like line, without doubling
+ * the full stop that some D-Bus error messages already end with. */
+static const char *sentence_separator(const char *message)
+{
+        size_t len = strlen(message);
+
+        if (len > 0 && strchr(".!?", message[len - 1]))
+                return " ";
+        return ". ";
+}
+
+int nvctl_connect(const NvctlOptions *options, sd_bus **ret_bus)
+{
+        g_autoptr(sd_bus) bus = NULL;
+        int r;
+
+        if (options->host) {
+                /* Runs "ssh HOST systemd-stdio-bridge", as hostnamectl -H
+                 * does. ssh itself only fails later, on the first call,
+                 * which is why nvctl_call() explains connection errors. */
+                r = sd_bus_open_system_remote(&bus, options->host);
+                if (r == -EINVAL)
+                        return nvctl_fail("Invalid host '%s': give it as [USER@]HOST.", options->host);
+                if (r < 0)
+                        return nvctl_fail("Failed to connect to %s over ssh: %s.", options->host,
+                                          g_strerror(-r));
+        } else {
+                /* Honours DBUS_SYSTEM_BUS_ADDRESS, which the tests use to
+                 * point us at a private bus. */
+                r = sd_bus_open_system(&bus);
+                if (r < 0)
+                        return nvctl_fail("Failed to connect to the system bus: %s. Is D-Bus running?",
+                                          g_strerror(-r));
+        }
+
+        /* Marks every message we send as allowing the service to make polkit
+         * ask for a password; without it, a change that needs one is
+         * refused with InteractiveAuthorizationRequired. */
+        r = sd_bus_set_allow_interactive_authorization(bus, options->ask_password);
+        if (r < 0)
+                return nvctl_fail("Failed to set up the bus connection: %s.", g_strerror(-r));
+
+        *ret_bus = g_steal_pointer(&bus);
+        return NVCTL_EXIT_SUCCESS;
+}
+
+int nvctl_new_method_call(sd_bus *bus, const char *method, sd_bus_message **ret_call)
+{
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, ret_call, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, method);
+        if (r < 0)
+                return nvctl_fail("Failed to create the %s call: %s.", method, g_strerror(-r));
+        return NVCTL_EXIT_SUCCESS;
+}
+
+static gboolean error_is_connection_lost(const sd_bus_error *error, int r)
+{
+        return r == -ECONNRESET || r == -ENOTCONN || r == -EPIPE || r == -ESHUTDOWN ||
+               sd_bus_error_has_name(error, SD_BUS_ERROR_DISCONNECTED);
+}
+
+/* What the user can do about a failed call, or NULL when the error
+ * message (the service's own errors are written to be acted on) says it
+ * all. */
+static char *call_error_hint(const NvctlOptions *options, const sd_bus_error *error, int r)
+{
+        if (sd_bus_error_has_name(error, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
+            sd_bus_error_has_name(error, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+                return g_strdup_printf("The service " NV_BUS_NAME " is not running and cannot be started "
+                                       "on %s: is nestedvirtd installed, with its D-Bus activation file?",
+                                       options->host ? options->host : "this machine");
+
+        if (sd_bus_error_has_name(error, SD_BUS_ERROR_UNKNOWN_METHOD) ||
+            sd_bus_error_has_name(error, SD_BUS_ERROR_UNKNOWN_OBJECT) ||
+            sd_bus_error_has_name(error, SD_BUS_ERROR_UNKNOWN_INTERFACE))
+                return g_strdup(
+                        "The running nestedvirtd does not offer this: update it to version " PACKAGE_VERSION
+                        ", the version of nestedvirtctl.");
+
+        if (sd_bus_error_has_name(error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED))
+                return g_strdup(options->ask_password
+                                        ? "Authentication is required: run nestedvirtctl from a terminal, "
+                                          "or as an administrator."
+                                        : "Authentication is required: run it without --no-ask-password.");
+
+        if (sd_bus_error_has_name(error, SD_BUS_ERROR_ACCESS_DENIED))
+                return g_strdup(
+                        "Ask an administrator, or run it as root; if even root is refused, check that "
+                        "the D-Bus policy file for " NV_BUS_NAME " is installed.");
+
+        if (r == -ETIMEDOUT || sd_bus_error_has_name(error, SD_BUS_ERROR_NO_REPLY) ||
+            sd_bus_error_has_name(error, SD_BUS_ERROR_TIMEOUT))
+                return g_strdup("nestedvirtd did not answer in time: see its log with "
+                                "'journalctl -u nestedvirtd'.");
+
+        if (error_is_connection_lost(error, r)) {
+                if (options->host)
+                        return g_strdup_printf("Check that 'ssh %s' works and that %s has "
+                                               "systemd-stdio-bridge.",
+                                               options->host, options->host);
+                return g_strdup("Lost the connection to the system bus: is D-Bus running?");
+        }
+
+        return NULL;
+}
+
+int nvctl_call(const NvctlOptions *options, sd_bus_message *call, const char *what,
+               sd_bus_message **ret_reply)
+{
+        g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
+        g_autofree char *hint = NULL;
+        const char *message;
+        int r;
+
+        r = sd_bus_call(NULL, call, 0, &error, ret_reply);
+        if (r >= 0)
+                return NVCTL_EXIT_SUCCESS;
+
+        message = sd_bus_error_is_set(&error) && error.message ? error.message : g_strerror(-r);
+        hint = call_error_hint(options, &error, r);
+        if (!hint)
+                return nvctl_fail("Failed to %s: %s", what, message);
+        return nvctl_fail("Failed to %s: %s%s%s", what, message, sentence_separator(message), hint);
+}
+
+int nvctl_expect_signature(sd_bus_message *reply, const char *method, const char *signature)
+{
+        const char *actual = sd_bus_message_get_signature(reply, TRUE);
+
+        if (g_strcmp0(actual, signature) == 0)
+                return NVCTL_EXIT_SUCCESS;
+        return nvctl_fail("Unexpected reply to %s: '%s' instead of '%s'. Are nestedvirtd and nestedvirtctl "
+                          "(version " PACKAGE_VERSION ") the same version?",
+                          method, actual ? actual : "", signature);
+}
+
+int nvctl_bad_reply(const char *method, int r)
+{
+        return nvctl_fail("Failed to parse the reply to %s: %s. Are nestedvirtd and nestedvirtctl "
+                          "(version " PACKAGE_VERSION ") the same version?",
+                          method, g_strerror(-r));
+}
+
+typedef struct {
+        char *label;
+        char *value;
+} NvctlField;
+
+static void field_clear(gpointer data)
+{
+        NvctlField *field = data;
+
+        g_clear_pointer(&field->label, g_free);
+        g_clear_pointer(&field->value, g_free);
+}
+
+GArray *nvctl_fields_new(void)
+{
+        GArray *fields = g_array_new(FALSE, TRUE, sizeof(NvctlField));
+
+        g_array_set_clear_func(fields, field_clear);
+        return fields;
+}
+
+void nvctl_fields_add(GArray *fields, const char *label, const char *format, ...)
+{
+        NvctlField field = { .label = g_strdup(label) };
+        va_list args;
+
+        va_start(args, format);
+        field.value = g_strdup_vprintf(format, args);
+        va_end(args);
+
+        g_array_append_val(fields, field);
+}
+
+void nvctl_fields_format(GArray *fields, GString *out)
+{
+        int width = 0;
+
+        for (guint i = 0; i < fields->len; i++) {
+                const NvctlField *field = &g_array_index(fields, NvctlField, i);
+
+                width = MAX(width, (int)g_utf8_strlen(field->label, -1));
+        }
+
+        for (guint i = 0; i < fields->len; i++) {
+                const NvctlField *field = &g_array_index(fields, NvctlField, i);
+                g_auto(GStrv) lines = g_strsplit(field->value, "\n", -1);
+                /* printf pads by bytes; pad by characters so that a
+                 * translated label would still line up. */
+                int padding = width - (int)g_utf8_strlen(field->label, -1);
+
+                g_string_append_printf(out, "%*s%s: %s\n", padding, "", field->label, lines[0]);
+                for (guint j = 1; lines[j]; j++)
+                        g_string_append_printf(out, "%*s%s\n", width + 2, "", lines[j]);
+        }
+}
+
+void nvctl_print_json(JsonNode *root)
+{
+        g_autoptr(JsonGenerator) generator = json_generator_new();
+        g_autofree char *data = NULL;
+
+        json_generator_set_root(generator, root);
+        json_generator_set_pretty(generator, TRUE);
+        json_generator_set_indent(generator, 2);
+        data = json_generator_to_data(generator, NULL);
+        fputs(data, stdout);
+        fputc('\n', stdout);
+}
+
+int nvctl_flush_stdout(int exit_code)
+{
+        /* A status that silently went nowhere (full disk, closed pipe) must
+         * not count as success for a script. */
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+                int saved_errno = errno;
+
+                if (exit_code != NVCTL_EXIT_SUCCESS)
+                        return exit_code;
+                return nvctl_fail("Failed to write to standard output: %s.",
+                                  g_strerror(saved_errno ? saved_errno : EIO));
+        }
+        return exit_code;
+}

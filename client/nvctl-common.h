@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What every nestedvirtctl verb shares: the parsed global options, the exit
+ * codes, automatic cleanup for sd-bus objects, connecting to the (local or
+ * remote) system bus, calling the service and turning any failure into the
+ * single line on stderr the CLI contract promises, and printing
+ * "Label: value" blocks and JSON.
+ */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <systemd/sd-bus.h>
+
+/* The CLI contract (SPEC.md): nothing else may leave main(). */
+typedef enum {
+        NVCTL_EXIT_SUCCESS = 0,
+        NVCTL_EXIT_FAILURE = 1,
+        NVCTL_EXIT_USAGE = 2,
+} NvctlExit;
+
+/* Global options; every verb gets them, each uses what applies to it. */
+typedef struct {
+        gboolean json;
+        /* Let the service ask polkit for a password (interactive
+         * authorization); --no-ask-password turns it off. */
+        gboolean ask_password;
+        /* [USER@]HOST to reach over ssh, or NULL for this machine. */
+        const char *host;
+} NvctlOptions;
+
+/* One verb: argv[0] is the verb name, as for main(). */
+typedef int (*NvctlVerbFunc)(const NvctlOptions *options, int argc, char **argv);
+
+/*
+ * sd-bus objects under GLib's g_autoptr()/g_auto(), so that every early
+ * return releases them. The bus is flushed before it is closed so that a
+ * message still queued (none today, a future asynchronous call maybe) is
+ * not silently dropped.
+ */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_message, sd_bus_message_unref)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(sd_bus_error, sd_bus_error_free)
+
+/* Prints "MESSAGE. See 'nestedvirtctl --help'." and returns NVCTL_EXIT_USAGE. */
+int nvctl_usage_error(const char *format, ...) G_GNUC_PRINTF(1, 2);
+
+/* Prints one line on stderr and returns NVCTL_EXIT_FAILURE. */
+int nvctl_fail(const char *format, ...) G_GNUC_PRINTF(1, 2);
+
+/* Connects to the system bus named by @options; on failure, says so on
+ * stderr and returns NVCTL_EXIT_FAILURE. */
+int nvctl_connect(const NvctlOptions *options, sd_bus **ret_bus);
+
+/* A method call on the service's object and interface, to fill in. */
+int nvctl_new_method_call(sd_bus *bus, const char *method, sd_bus_message **ret_call);
+
+/*
+ * Sends @call and waits for its reply. On failure prints "Failed to
+ * WHAT: <D-Bus error message>" plus what to do about it, and returns
+ * NVCTL_EXIT_FAILURE.
+ */
+int nvctl_call(const NvctlOptions *options, sd_bus_message *call, const char *what,
+               sd_bus_message **ret_reply);
+
+/* Checks that @reply carries @signature, so a daemon speaking another
+ * version of the API gets a clear message instead of a parse error.
+ * Returns NVCTL_EXIT_FAILURE with a message if not. */
+int nvctl_expect_signature(sd_bus_message *reply, const char *method, const char *signature);
+
+/* Reports a reply that cannot be parsed, which means the daemon and the
+ * CLI disagree about the API. Returns NVCTL_EXIT_FAILURE. */
+int nvctl_bad_reply(const char *method, int r);
+
+/*
+ * A block of right-aligned "Label: value" lines, as hostnamectl prints
+ * them. A value with newlines continues on lines aligned under the first.
+ */
+GArray *nvctl_fields_new(void);
+void nvctl_fields_add(GArray *fields, const char *label, const char *format, ...) G_GNUC_PRINTF(3, 4);
+void nvctl_fields_format(GArray *fields, GString *out);
+
+/* Prints @root as a JSON document on stdout. */
+void nvctl_print_json(JsonNode *root);
+
+/* Makes sure all output reached stdout; returns NVCTL_EXIT_FAILURE with a
+ * message if it did not (a full disk, a closed pipe). */
+int nvctl_flush_stdout(int exit_code);

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Safe reads and atomic replacement of the daemon's configuration file (see
+ * nv-file.h). Every open of the path uses O_NOFOLLOW relative to a
+ * directory descriptor that was itself opened with O_NOFOLLOW, so a
+ * symlink planted at the file or at the directory is refused, not written
+ * through.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nv-file.h"
+
+static void close_fd(int *fd)
+{
+        if (*fd >= 0)
+                close(*fd);
+        *fd = -1;
+}
+
+#define nv_auto_fd __attribute__((cleanup(close_fd)))
+
+/* Sets "WHAT PATH: strerror" and returns FALSE. */
+static gboolean set_errno_error(GError **error, int err, const char *what, const char *path)
+{
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err), "%s %s: %s", what, path, g_strerror(err));
+        return FALSE;
+}
+
+static gboolean set_dir_error(GError **error, int err, const char *dir)
+{
+        if (err == ELOOP || err == ENOTDIR) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY,
+                            "%s is not a directory (a symlink?); refusing to use it", dir);
+                return FALSE;
+        }
+        return set_errno_error(error, err, "Cannot open directory", dir);
+}
+
+/* Opens @dir itself without following a symlink there; -errno on failure. */
+static int open_dir_nofollow(const char *dir)
+{
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+        return fd >= 0 ? fd : -errno;
+}
+
+static gboolean check_regular(int fd, const char *path, GError **error)
+{
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return set_errno_error(error, errno, "Cannot stat", path);
+        if (!S_ISREG(st.st_mode)) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE,
+                            "%s is not a regular file; refusing to touch it", path);
+                return FALSE;
+        }
+        /* Replacing one name of a hard-linked file would silently split it
+         * from the others, and reading it would read someone else's file. */
+        if (st.st_nlink > 1) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS,
+                            "%s has %ju hard links; refusing to touch it", path, (uintmax_t)st.st_nlink);
+                return FALSE;
+        }
+        return TRUE;
+}
+
+static gboolean read_fd(int fd, const char *path, gsize max, char **ret, gsize *ret_len, GError **error)
+{
+        g_autoptr(GByteArray) buf = g_byte_array_new();
+        guint8 chunk[16384];
+
+        for (;;) {
+                ssize_t n = read(fd, chunk, sizeof(chunk));
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return set_errno_error(error, errno, "Cannot read", path);
+                if (n == 0)
+                        break;
+                if (buf->len + (gsize)n > max) {
+                        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG,
+                                    "%s is larger than %" G_GSIZE_FORMAT " bytes; refusing to edit it", path,
+                                    max);
+                        return FALSE;
+                }
+                g_byte_array_append(buf, chunk, (guint)n);
+        }
+        *ret_len = buf->len;
+        g_byte_array_append(buf, (const guint8 *)"", 1);
+        *ret = (char *)g_byte_array_free(g_steal_pointer(&buf), FALSE);
+        return TRUE;
+}
+
+gboolean nv_file_read(const char *dir, const char *name, gsize max, char **ret_contents, gsize *ret_len,
+                      GError **error)
+{
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        nv_auto_fd int dfd = -1;
+        nv_auto_fd int fd = -1;
+
+        *ret_contents = NULL;
+        *ret_len = 0;
+
+        dfd = open_dir_nofollow(dir);
+        if (dfd == -ENOENT)
+                return TRUE;
+        if (dfd < 0)
+                return set_dir_error(error, -dfd, dir);
+
+        fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT)
+                return TRUE;
+        if (fd < 0 && errno == ELOOP) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS,
+                            "%s is a symbolic link; refusing to follow it", path);
+                return FALSE;
+        }
+        if (fd < 0)
+                return set_errno_error(error, errno, "Cannot open", path);
+        if (!check_regular(fd, path, error))
+                return FALSE;
+        return read_fd(fd, path, max, ret_contents, ret_len, error);
+}
+
+static gboolean write_all(int fd, const char *data, gsize len)
+{
+        while (len > 0) {
+                ssize_t n = write(fd, data, len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return FALSE;
+                data += n;
+                len -= (gsize)n;
+        }
+        return TRUE;
+}
+
+static char *temporary_name(const char *name)
+{
+        return g_strdup_printf(".%s.%08x", name, g_random_int());
+}
+
+gboolean nv_file_replace(const char *dir, const char *name, const char *contents, gsize len, GError **error)
+{
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        g_autofree char *tmp = NULL;
+        nv_auto_fd int dfd = -1;
+        nv_auto_fd int fd = -1;
+        int r;
+
+        dfd = open_dir_nofollow(dir);
+        if (dfd == -ENOENT) {
+                if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                        return set_errno_error(error, errno, "Cannot create directory", dir);
+                dfd = open_dir_nofollow(dir);
+        }
+        if (dfd < 0)
+                return set_dir_error(error, -dfd, dir);
+
+        /* The file that is there must be one we may replace. */
+        fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0 && errno == ELOOP) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS,
+                            "%s is a symbolic link; refusing to replace it", path);
+                return FALSE;
+        }
+        if (fd < 0 && errno != ENOENT)
+                return set_errno_error(error, errno, "Cannot open", path);
+        if (fd >= 0 && !check_regular(fd, path, error))
+                return FALSE;
+        close_fd(&fd);
+
+        for (int attempt = 0; fd < 0; attempt++) {
+                g_free(tmp);
+                tmp = temporary_name(name);
+                fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (fd < 0 && (errno != EEXIST || attempt >= 16))
+                        return set_errno_error(error, errno, "Cannot create a temporary file in", dir);
+        }
+
+        /* The umask must not decide who can read the configuration. */
+        if (fchmod(fd, 0644) < 0 || !write_all(fd, contents, len) || fsync(fd) < 0) {
+                r = errno;
+                unlinkat(dfd, tmp, 0);
+                return set_errno_error(error, r, "Cannot write", path);
+        }
+        close_fd(&fd);
+
+        if (renameat(dfd, tmp, dfd, name) < 0) {
+                r = errno;
+                unlinkat(dfd, tmp, 0);
+                return set_errno_error(error, r, "Cannot replace", path);
+        }
+        /* Make the rename itself durable. */
+        if (fsync(dfd) < 0)
+                return set_errno_error(error, errno, "Cannot sync directory", dir);
+        return TRUE;
+}
+
+void nv_file_remove_stale_temporaries(const char *dir, const char *name)
+{
+        g_autofree char *prefix = g_strdup_printf(".%s.", name);
+        nv_auto_fd int dfd = -1;
+        struct dirent *de;
+        DIR *d;
+
+        dfd = open_dir_nofollow(dir);
+        if (dfd < 0)
+                return;
+        d = fdopendir(dfd);
+        if (!d)
+                return;
+        dfd = -1; /* owned by d now */
+
+        while ((de = readdir(d))) {
+                if (g_str_has_prefix(de->d_name, prefix) && strlen(de->d_name) == strlen(prefix) + 8) {
+                        if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+                                g_message("Removed %s/%s, left behind by an interrupted write", dir,
+                                          de->d_name);
+                }
+        }
+        closedir(d);
+}

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Unit tests for nv-file.c: reading and atomically replacing the daemon's
+ * configuration file, and refusing every path trick on the way.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nv-file.h"
+
+typedef struct {
+        char *tmp;
+        char *dir; /* tmp/etc/modprobe.d */
+} Fixture;
+
+static void fixture_setup(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GError) error = NULL;
+
+        f->tmp = g_dir_make_tmp("nv-test-file-XXXXXX", &error);
+        g_assert_no_error(error);
+        f->dir = g_build_filename(f->tmp, "etc", "modprobe.d", NULL);
+        g_assert_cmpint(g_mkdir_with_parents(f->dir, 0755), ==, 0);
+}
+
+static void remove_tree(const char *path)
+{
+        g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+        const char *name;
+
+        if (dir) {
+                while ((name = g_dir_read_name(dir))) {
+                        g_autofree char *child = g_build_filename(path, name, NULL);
+
+                        if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
+                            !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
+                                remove_tree(child);
+                        else
+                                g_unlink(child);
+                }
+        }
+        g_rmdir(path);
+}
+
+static void fixture_teardown(Fixture *f, gconstpointer data)
+{
+        g_autofree char *etc = g_build_filename(f->tmp, "etc", NULL);
+
+        chmod(f->dir, 0755);
+        chmod(etc, 0755);
+        remove_tree(f->tmp);
+        g_free(f->dir);
+        g_free(f->tmp);
+}
+
+static char *read_back(const char *dir, const char *name)
+{
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        char *contents = NULL;
+
+        g_assert_true(g_file_get_contents(path, &contents, NULL, NULL));
+        return contents;
+}
+
+static guint count_entries(const char *dir)
+{
+        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+        guint n = 0;
+
+        while (d && g_dir_read_name(d))
+                n++;
+        return n;
+}
+
+static void test_replace_and_read(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *contents = NULL;
+        g_autofree char *path = g_build_filename(f->dir, "kvm.conf", NULL);
+        g_autofree char *back = NULL;
+        gsize len = 0;
+        struct stat st;
+        mode_t old_umask;
+
+        /* Missing: not an error, no contents. */
+        g_assert_true(nv_file_read(f->dir, "kvm.conf", 1024, &contents, &len, &error));
+        g_assert_no_error(error);
+        g_assert_null(contents);
+
+        /* A strict umask must not make the file unreadable for modprobe's
+         * users; a lax one must not make it writable by others. */
+        old_umask = umask(0077);
+        g_assert_true(nv_file_replace(f->dir, "kvm.conf", "options kvm_amd nested=1\n", 25, &error));
+        umask(old_umask);
+        g_assert_no_error(error);
+        g_assert_cmpint(stat(path, &st), ==, 0);
+        g_assert_cmpint(st.st_mode & 07777, ==, 0644);
+
+        g_assert_true(nv_file_read(f->dir, "kvm.conf", 1024, &contents, &len, &error));
+        g_assert_no_error(error);
+        g_assert_cmpstr(contents, ==, "options kvm_amd nested=1\n");
+        g_assert_cmpuint(len, ==, 25);
+
+        g_assert_true(nv_file_replace(f->dir, "kvm.conf", "# empty\n", 8, &error));
+        g_assert_no_error(error);
+        back = read_back(f->dir, "kvm.conf");
+        g_assert_cmpstr(back, ==, "# empty\n");
+
+        /* No temporary file is left behind. */
+        g_assert_cmpuint(count_entries(f->dir), ==, 1);
+}
+
+static void test_read_too_large(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *contents = NULL;
+        gsize len = 0;
+
+        g_assert_true(nv_file_replace(f->dir, "kvm.conf", "0123456789", 10, &error));
+        g_assert_false(nv_file_read(f->dir, "kvm.conf", 9, &contents, &len, &error));
+        g_assert_nonnull(error);
+        g_assert_null(contents);
+        g_assert_nonnull(strstr(error->message, "kvm.conf"));
+}
+
+static void test_symlink_refused(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *target = g_build_filename(f->tmp, "target", NULL);
+        g_autofree char *link = g_build_filename(f->dir, "kvm.conf", NULL);
+        g_autofree char *contents = NULL;
+        g_autofree char *back = NULL;
+        gsize len;
+
+        g_assert_true(g_file_set_contents(target, "precious\n", -1, NULL));
+        g_assert_cmpint(symlink(target, link), ==, 0);
+
+        g_assert_false(nv_file_read(f->dir, "kvm.conf", 1024, &contents, &len, &error));
+        g_assert_error(error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS);
+        g_assert_nonnull(strstr(error->message, "symbolic link"));
+        g_clear_error(&error);
+
+        g_assert_false(nv_file_replace(f->dir, "kvm.conf", "x\n", 2, &error));
+        g_assert_error(error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS);
+        back = read_back(f->tmp, "target");
+        g_assert_cmpstr(back, ==, "precious\n");
+        g_assert_true(g_file_test(link, G_FILE_TEST_IS_SYMLINK));
+        g_assert_cmpuint(count_entries(f->dir), ==, 1);
+}
+
+static void test_dangling_symlink_refused(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *target = g_build_filename(f->tmp, "created-through-link", NULL);
+        g_autofree char *link = g_build_filename(f->dir, "kvm.conf", NULL);
+
+        g_assert_cmpint(symlink(target, link), ==, 0);
+        g_assert_false(nv_file_replace(f->dir, "kvm.conf", "x\n", 2, &error));
+        g_assert_nonnull(error);
+        g_assert_false(g_file_test(target, G_FILE_TEST_EXISTS));
+}
+
+static void test_hardlink_refused(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *other = g_build_filename(f->tmp, "shadow", NULL);
+        g_autofree char *path = g_build_filename(f->dir, "kvm.conf", NULL);
+        g_autofree char *back = NULL;
+
+        g_assert_true(g_file_set_contents(other, "shadow\n", -1, NULL));
+        g_assert_cmpint(link(other, path), ==, 0);
+
+        g_assert_false(nv_file_replace(f->dir, "kvm.conf", "x\n", 2, &error));
+        g_assert_error(error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS);
+        g_assert_nonnull(strstr(error->message, "hard links"));
+        back = read_back(f->tmp, "shadow");
+        g_assert_cmpstr(back, ==, "shadow\n");
+}
+
+static void test_symlinked_directory_refused(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *elsewhere = g_build_filename(f->tmp, "elsewhere", NULL);
+        g_autofree char *contents = NULL;
+        gsize len;
+
+        g_assert_cmpint(g_mkdir(elsewhere, 0755), ==, 0);
+        g_assert_cmpint(g_rmdir(f->dir), ==, 0);
+        g_assert_cmpint(symlink(elsewhere, f->dir), ==, 0);
+
+        g_assert_false(nv_file_replace(f->dir, "kvm.conf", "x\n", 2, &error));
+        g_assert_nonnull(error);
+        g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY);
+        g_assert_nonnull(strstr(error->message, "not a directory"));
+        g_clear_error(&error);
+        g_assert_false(nv_file_read(f->dir, "kvm.conf", 1024, &contents, &len, &error));
+        g_assert_nonnull(error);
+        g_assert_cmpuint(count_entries(elsewhere), ==, 0);
+}
+
+static void test_missing_directory_created(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GError) error = NULL;
+        struct stat st;
+
+        g_assert_cmpint(g_rmdir(f->dir), ==, 0);
+        g_assert_true(nv_file_replace(f->dir, "kvm.conf", "x\n", 2, &error));
+        g_assert_no_error(error);
+        g_assert_cmpint(stat(f->dir, &st), ==, 0);
+        g_assert_true(S_ISDIR(st.st_mode));
+        g_assert_cmpint(st.st_mode & 07777, ==, 0755);
+}
+
+static void test_read_only_directory(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GError) error = NULL;
+
+        if (geteuid() == 0) {
+                /* root ignores directory permissions; only a read-only
+                 * mount would stop it, which a unit test cannot make. */
+                g_test_skip("root can write to a 0555 directory; needs an unprivileged user");
+                return;
+        }
+        g_assert_cmpint(chmod(f->dir, 0555), ==, 0);
+        g_assert_false(nv_file_replace(f->dir, "kvm.conf", "x\n", 2, &error));
+        g_assert_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+        g_assert_cmpuint(count_entries(f->dir), ==, 0);
+}
+
+static void test_stale_temporaries(Fixture *f, gconstpointer data)
+{
+        g_autofree char *stale = g_build_filename(f->dir, ".kvm.conf.0badc0de", NULL);
+        g_autofree char *keep1 = g_build_filename(f->dir, ".kvm.conf.notours", NULL);
+        g_autofree char *keep2 = g_build_filename(f->dir, "other.conf", NULL);
+
+        g_assert_true(g_file_set_contents(stale, "half", -1, NULL));
+        g_assert_true(g_file_set_contents(keep1, "x", -1, NULL));
+        g_assert_true(g_file_set_contents(keep2, "x", -1, NULL));
+
+        nv_file_remove_stale_temporaries(f->dir, "kvm.conf");
+        g_assert_false(g_file_test(stale, G_FILE_TEST_EXISTS));
+        g_assert_true(g_file_test(keep1, G_FILE_TEST_EXISTS));
+        g_assert_true(g_file_test(keep2, G_FILE_TEST_EXISTS));
+}
+
+int main(int argc, char *argv[])
+{
+        g_test_init(&argc, &argv, NULL);
+
+#define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+        ADD("/file/replace-and-read", test_replace_and_read);
+        ADD("/file/read-too-large", test_read_too_large);
+        ADD("/file/symlink-refused", test_symlink_refused);
+        ADD("/file/dangling-symlink-refused", test_dangling_symlink_refused);
+        ADD("/file/hardlink-refused", test_hardlink_refused);
+        ADD("/file/symlinked-directory-refused", test_symlinked_directory_refused);
+        ADD("/file/missing-directory-created", test_missing_directory_created);
+        ADD("/file/read-only-directory", test_read_only_directory);
+        ADD("/file/stale-temporaries", test_stale_temporaries);
+#undef ADD
+
+        return g_test_run();
+}
