@@ -524,7 +524,8 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
                 const GArray *settings = nv_host_get_config_settings(host);
 
                 if (settings->len > 0)
-                        nv_setting_copy(&g_array_index(settings, NvSetting, settings->len - 1), &ret->modprobe);
+                        nv_setting_copy(&g_array_index(settings, NvSetting, settings->len - 1),
+                                        &ret->modprobe);
 
                 if (host->cmdline && nv_cmdline_find_param(host->cmdline, module, "nested", &value)) {
                         ret->cmdline.source = g_strdup("/proc/cmdline");
@@ -535,4 +536,21 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
 
         if (module_users_possible(host, ret, module))
                 ret->module_users = read_module_users(host);
+}
+
+gboolean nv_host_read_module_refcnt(NvHost *host, const char *module, guint64 *ret)
+{
+        g_autofree char *refcnt_host = g_build_filename("/sys/module", module, "refcnt", NULL);
+        g_autofree char *refcnt = read_line(host, refcnt_host);
+
+        if (!refcnt || !g_ascii_string_to_unsigned(refcnt, 10, 0, G_MAXUINT64, ret, NULL))
+                return FALSE;
+        return TRUE;
+}
+
+char *nv_host_read_nested(NvHost *host, const char *module)
+{
+        g_autofree char *nested_host = g_build_filename("/sys/module", module, "parameters", "nested", NULL);
+
+        return read_line(host, nested_host);
 }

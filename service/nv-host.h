@@ -38,3 +38,12 @@ const GArray *nv_host_get_config_settings(NvHost *host);
 
 /* A modprobe.d directory changed: read them again next time. */
 void nv_host_invalidate_config(NvHost *host);
+
+/* The reference count of a loaded @module (/sys/module/@module/refcnt).
+ * FALSE when there is none: the module is not loaded, is built in, or the
+ * file cannot be read. */
+gboolean nv_host_read_module_refcnt(NvHost *host, const char *module, guint64 *ret);
+
+/* /sys/module/@module/parameters/nested without its newline, read now;
+ * NULL when absent. */
+char *nv_host_read_nested(NvHost *host, const char *module);

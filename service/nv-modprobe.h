@@ -58,3 +58,18 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NvModprobeOption, nv_modprobe_option_clear)
  */
 gboolean nv_modprobe_find_option(const char *text, gsize len, const char *module, const char *param,
                                  NvModprobeOption *ret);
+
+/*
+ * Returns a copy of one modprobe.d file (@text, @len bytes; may be empty)
+ * in which @module's @param is set to @value: every `options` statement for
+ * @module (any '-'/'_' form) that sets @param gets exactly "@param=@value"
+ * in place of that word, keeping its other options, the rest of the line,
+ * the other lines and comments byte for byte; when no statement sets it,
+ * "options @module @param=@value" is appended as a line of its own (after
+ * a newline if the text does not end with one). *ret_changed tells whether
+ * the result differs from @text, so a second identical call is a no-op.
+ * *ret_line (optional) gets the 1-based line of the last statement that
+ * now sets @param.
+ */
+char *nv_modprobe_set_option(const char *text, gsize len, const char *module, const char *param,
+                             const char *value, gboolean *ret_changed, guint *ret_line);

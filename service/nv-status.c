@@ -108,6 +108,19 @@ void nv_status_clear(NvStatus *status)
         memset(status, 0, sizeof(*status));
 }
 
+/* D-Bus strings must be UTF-8, and sd-bus refuses to send anything else:
+ * one process name or file name in another encoding must not break the
+ * status for everyone. What is not UTF-8 is shown with U+FFFD in place of
+ * the bad bytes. */
+static char *utf8_dup(const char *s)
+{
+        if (!s)
+                return g_strdup("");
+        if (g_utf8_validate(s, -1, NULL))
+                return g_strdup(s);
+        return g_utf8_make_valid(s, -1);
+}
+
 static gboolean architecture_is_x86(const char *arch)
 {
         static const char *const x86[] = { "x86_64", "x86", "i386", "i486", "i586", "i686" };
@@ -159,14 +172,14 @@ void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret)
         NvPersistent persistent;
 
         ret->version = g_strdup(PACKAGE_VERSION);
-        ret->architecture = g_strdup(facts->architecture ? facts->architecture : "");
+        ret->architecture = utf8_dup(facts->architecture);
         ret->supported = architecture_is_x86(facts->architecture) && vendor_module != NULL;
         ret->cpu_vendor = g_strdup(nv_cpu_vendor_to_string(facts->cpu.vendor));
         ret->vendor_module = g_strdup(vendor_module ? vendor_module : "");
         ret->hardware_virtualization = nv_cpuinfo_has_hardware_virtualization(&facts->cpu);
         ret->in_virtual_machine = facts->cpu.has_hypervisor || facts->hypervisor != NULL;
         if (facts->hypervisor)
-                ret->hypervisor = g_strdup(facts->hypervisor);
+                ret->hypervisor = utf8_dup(facts->hypervisor);
         else
                 ret->hypervisor = g_strdup(ret->in_virtual_machine ? "unknown" : "");
 
@@ -176,7 +189,7 @@ void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret)
         ret->vendor_module_builtin = vendor_module && facts->vendor_state == NV_MODULE_STATE_BUILTIN;
 
         if (ret->vendor_module_loaded && facts->nested_raw) {
-                ret->nested_parameter = g_strdup(facts->nested_raw);
+                ret->nested_parameter = utf8_dup(facts->nested_raw);
                 ret->nested_enabled = nv_nested_value_parse(facts->cpu.vendor, facts->nested_raw) > 0;
         } else {
                 ret->nested_parameter = g_strdup("");
@@ -190,7 +203,7 @@ void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret)
                 setting = NULL;
         }
         ret->persistent_nested = g_strdup(nv_persistent_to_string(persistent));
-        ret->persistent_source = g_strdup(setting ? setting->source : "");
+        ret->persistent_source = utf8_dup(setting ? setting->source : "");
 
         /* Only a loaded, loadable module can be reloaded; with nothing
          * configured the next load takes the kernel's default, which has
@@ -209,7 +222,7 @@ void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret)
         if (facts->module_users) {
                 for (guint i = 0; i < facts->module_users->len; i++) {
                         const NvModuleUser *u = &g_array_index(facts->module_users, NvModuleUser, i);
-                        NvModuleUser copy = { .pid = u->pid, .command = g_strdup(u->command) };
+                        NvModuleUser copy = { .pid = u->pid, .command = utf8_dup(u->command) };
 
                         g_array_append_val(ret->module_users, copy);
                 }

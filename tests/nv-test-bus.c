@@ -1,0 +1,826 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Runs the processes of nv-test-bus.h: a private system-like dbus-daemon,
+ * nestedvirtd on it, and programs under test. Children are GSubprocesses
+ * (GLib reaps them), and they are also recorded in a small table that a
+ * signal handler can read, because a failed g_assert() aborts the test
+ * program without running any teardown.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <grp.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "nv-dbus.h"
+#include "nv-test-bus.h"
+
+/* ---- Cleanup when the test program dies ------------------------------ */
+
+#define MAX_CHILDREN 8
+
+/* Written only outside signal handlers, read by emergency_cleanup(). A
+ * slot with pid 0 is free. */
+static struct {
+        volatile pid_t pid;
+        char log[512];   /* the daemon's log, shown when the program dies; "" for none */
+        char title[256]; /* what to call that log */
+} children[MAX_CHILDREN];
+
+static void write_all(int fd, const char *p, size_t len)
+{
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return;
+                p += n;
+                len -= (size_t)n;
+        }
+}
+
+/* Copies the file at @path to stderr with "# " before each line, so that
+ * a TAP reader does not take the log for test results. Async-signal-safe:
+ * it runs from emergency_cleanup() too. */
+static void print_file(const char *title, const char *path)
+{
+        char buf[4096];
+        gboolean line_start = TRUE;
+        ssize_t n;
+        int fd;
+
+        write_all(STDERR_FILENO, "# ---- ", 7);
+        write_all(STDERR_FILENO, title, strlen(title));
+        write_all(STDERR_FILENO, " ----\n", 6);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+                write_all(STDERR_FILENO, "# (no log)\n", 11);
+                return;
+        }
+        while ((n = read(fd, buf, sizeof(buf))) > 0) {
+                const char *p = buf, *end = buf + n;
+
+                while (p < end) {
+                        const char *newline = memchr(p, '\n', (size_t)(end - p));
+                        const char *stop = newline ? newline + 1 : end;
+
+                        if (line_start)
+                                write_all(STDERR_FILENO, "# ", 2);
+                        write_all(STDERR_FILENO, p, (size_t)(stop - p));
+                        line_start = newline != NULL;
+                        p = stop;
+                }
+        }
+        if (!line_start)
+                write_all(STDERR_FILENO, "\n", 1);
+        write_all(STDERR_FILENO, "# ---- end ----\n", 16);
+        close(fd);
+}
+
+static void emergency_cleanup(int sig)
+{
+        int saved_errno = errno;
+
+        /* Logs first, while the bus still runs: the daemon's log should end
+         * where the test failed, not with a disconnection we caused. */
+        for (size_t i = 0; i < MAX_CHILDREN; i++) {
+                if (children[i].pid > 0 && children[i].log[0] != '\0')
+                        print_file(children[i].title, children[i].log);
+        }
+        for (size_t i = 0; i < MAX_CHILDREN; i++) {
+                pid_t pid = children[i].pid;
+
+                if (pid <= 0)
+                        continue;
+                kill(pid, SIGKILL);
+                /* GLib's worker thread may reap it first: then ECHILD. */
+                (void)waitpid(pid, NULL, 0);
+                children[i].pid = 0;
+        }
+        errno = saved_errno;
+        /* SA_RESETHAND restored the default action: die of @sig as we
+         * would have without this handler. */
+        raise(sig);
+}
+
+void nv_test_init(void)
+{
+        static const int signals[] = { SIGABRT, SIGTRAP, SIGSEGV, SIGBUS, SIGILL,
+                                       SIGFPE,  SIGTERM, SIGINT,  SIGHUP };
+        struct sigaction sa = { 0 };
+
+        sa.sa_handler = emergency_cleanup;
+        sa.sa_flags = SA_RESETHAND;
+        sigemptyset(&sa.sa_mask);
+        for (size_t i = 0; i < G_N_ELEMENTS(signals); i++)
+                g_assert_cmpint(sigaction(signals[i], &sa, NULL), ==, 0);
+}
+
+static int child_register(GSubprocess *process, const char *log)
+{
+        guint64 pid;
+
+        g_assert_true(g_ascii_string_to_unsigned(g_subprocess_get_identifier(process), 10, 1, G_MAXINT32,
+                                                 &pid, NULL));
+        for (int i = 0; i < MAX_CHILDREN; i++) {
+                if (children[i].pid != 0)
+                        continue;
+                g_strlcpy(children[i].log, log ? log : "", sizeof(children[i].log));
+                g_snprintf(children[i].title, sizeof(children[i].title),
+                           "log of nestedvirtd in %s (test died)", g_test_get_path());
+                children[i].pid = (pid_t)pid;
+                return i;
+        }
+        g_error("more than %d child processes at once", MAX_CHILDREN);
+}
+
+static void child_unregister(int slot)
+{
+        if (slot < 0)
+                return;
+        children[slot].pid = 0;
+        children[slot].log[0] = '\0';
+}
+
+/* Runs in the child between fork and exec: if the test program is killed
+ * so hard that no handler runs, its children die with it. */
+static void child_setup(gpointer user_data)
+{
+        (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* ---- Waiting --------------------------------------------------------- */
+
+static gboolean set_flag(gpointer user_data)
+{
+        *(gboolean *)user_data = TRUE;
+        return G_SOURCE_REMOVE;
+}
+
+gboolean nv_test_wait_until(gboolean (*done)(gpointer user_data), gpointer user_data, guint timeout_ms)
+{
+        g_autoptr(GMainContext) context = g_main_context_ref_thread_default();
+        g_autoptr(GSource) timeout = g_timeout_source_new(timeout_ms);
+        gboolean timed_out = FALSE;
+        gboolean result;
+
+        g_source_set_callback(timeout, set_flag, &timed_out, NULL);
+        g_source_attach(timeout, context);
+        while (!(result = done(user_data)) && !timed_out)
+                g_main_context_iteration(context, TRUE);
+        g_source_destroy(timeout);
+        return result;
+}
+
+void nv_test_drain_main_context(void)
+{
+        g_autoptr(GMainContext) context = g_main_context_ref_thread_default();
+
+        while (g_main_context_iteration(context, FALSE))
+                ;
+}
+
+static gboolean flag_is_set(gpointer user_data)
+{
+        return *(gboolean *)user_data;
+}
+
+static void exit_noticed(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+        gboolean *exited = user_data;
+
+        /* The outcome is read off the GSubprocess; only completion matters. */
+        (void)g_subprocess_wait_finish(G_SUBPROCESS(source), result, NULL);
+        *exited = TRUE;
+        g_rc_box_release(exited);
+}
+
+/* A flag (g_rc_box_release() it) that turns TRUE, waking the thread-default
+ * main context, once @process has exited and been reaped. Reference
+ * counted: the callback may come after the caller gave up waiting. */
+static gboolean *process_watch_exit(GSubprocess *process)
+{
+        gboolean *exited = g_rc_box_new0(gboolean);
+
+        g_subprocess_wait_async(process, NULL, exit_noticed, g_rc_box_acquire(exited));
+        return exited;
+}
+
+/* Waits up to @timeout_ms for @process to exit; TRUE when it did. */
+static gboolean process_wait(GSubprocess *process, guint timeout_ms)
+{
+        gboolean *exited = process_watch_exit(process);
+        gboolean result;
+
+        result = nv_test_wait_until(flag_is_set, exited, timeout_ms);
+        g_rc_box_release(exited);
+        return result;
+}
+
+/* Makes sure @process is gone and reaped. */
+static void process_kill(GSubprocess *process)
+{
+        if (!g_subprocess_get_identifier(process))
+                return;
+        g_subprocess_force_exit(process);
+        if (!process_wait(process, NV_TEST_TIMEOUT_MS))
+                g_error("process %s survived SIGKILL", g_subprocess_get_identifier(process));
+}
+
+/* ---- Prerequisites --------------------------------------------------- */
+
+const char *nv_test_getenv(const char *name)
+{
+        const char *value = g_getenv(name);
+
+        if (!value || !*value)
+                g_error("%s is not set; run the tests with `meson test`", name);
+        return value;
+}
+
+char *nv_test_skip_reason(const char *const *env_vars)
+{
+        g_autofree char *dbus_daemon = g_find_program_in_path("dbus-daemon");
+
+        /* The project's bus policy lets only root own the service's name;
+         * loosening it for the tests would test a different policy. */
+        if (geteuid() != 0)
+                return g_strdup("must run as root: only root may own " NV_BUS_NAME " on a system bus");
+        if (!dbus_daemon)
+                return g_strdup("dbus-daemon is not installed");
+        for (size_t i = 0; env_vars && env_vars[i]; i++) {
+                const char *value = g_getenv(env_vars[i]);
+
+                if (!value || !*value)
+                        return g_strdup_printf("%s is not set; run the tests with `meson test`",
+                                               env_vars[i]);
+                if (!g_file_test(value, G_FILE_TEST_EXISTS))
+                        return g_strdup_printf("%s=%s does not exist", env_vars[i], value);
+        }
+        return NULL;
+}
+
+/* ---- The bus --------------------------------------------------------- */
+
+struct NvTestBus {
+        char *dir;
+        char *log_path;
+        char *address;
+        GSubprocess *process;
+        GDataInputStream *address_stream;
+        int slot;
+        guint n_daemons;
+};
+
+/*
+ * The default policy of /usr/share/dbus-1/system.conf (deny owning names and
+ * calling methods unless a service's policy file allows it; signals and
+ * replies flow; everybody may talk to the bus itself), then the project's
+ * policy, exactly as a system bus includes its system.d files.
+ */
+static char *bus_config(const char *socket_path, const char *policy_path)
+{
+        return g_markup_printf_escaped(
+                "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+                " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+                "<busconfig>\n"
+                "  <type>system</type>\n"
+                "  <listen>unix:path=%s</listen>\n"
+                "  <auth>EXTERNAL</auth>\n"
+                "  <policy context=\"default\">\n"
+                "    <allow user=\"*\"/>\n"
+                "    <deny own=\"*\"/>\n"
+                "    <deny send_type=\"method_call\"/>\n"
+                "    <allow send_type=\"signal\"/>\n"
+                "    <allow send_requested_reply=\"true\" send_type=\"method_return\"/>\n"
+                "    <allow send_requested_reply=\"true\" send_type=\"error\"/>\n"
+                "    <allow receive_type=\"method_call\"/>\n"
+                "    <allow receive_type=\"method_return\"/>\n"
+                "    <allow receive_type=\"error\"/>\n"
+                "    <allow receive_type=\"signal\"/>\n"
+                "    <allow send_destination=\"org.freedesktop.DBus\"\n"
+                "           send_interface=\"org.freedesktop.DBus\"/>\n"
+                "    <allow send_destination=\"org.freedesktop.DBus\"\n"
+                "           send_interface=\"org.freedesktop.DBus.Introspectable\"/>\n"
+                "    <allow send_destination=\"org.freedesktop.DBus\"\n"
+                "           send_interface=\"org.freedesktop.DBus.Properties\"/>\n"
+                "    <deny send_destination=\"org.freedesktop.DBus\"\n"
+                "          send_interface=\"org.freedesktop.DBus\"\n"
+                "          send_member=\"UpdateActivationEnvironment\"/>\n"
+                "  </policy>\n"
+                "  <include>%s</include>\n"
+                "</busconfig>\n",
+                socket_path, policy_path);
+}
+
+typedef struct {
+        gboolean done;
+        char *line;
+        GError *error;
+} LineRead;
+
+static void line_read(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+        LineRead *read = user_data;
+
+        read->line = g_data_input_stream_read_line_finish_utf8(G_DATA_INPUT_STREAM(source), result, NULL,
+                                                               &read->error);
+        read->done = TRUE;
+}
+
+static gboolean line_read_done(gpointer user_data)
+{
+        return ((LineRead *)user_data)->done;
+}
+
+/* The first line dbus-daemon prints: its address. */
+static char *bus_read_address(NvTestBus *bus, GError **error)
+{
+        g_autoptr(GCancellable) cancellable = g_cancellable_new();
+        LineRead read = { 0 };
+        g_autofree char *line = NULL;
+
+        g_data_input_stream_read_line_async(bus->address_stream, G_PRIORITY_DEFAULT, cancellable, line_read,
+                                            &read);
+        if (!nv_test_wait_until(line_read_done, &read, NV_TEST_TIMEOUT_MS)) {
+                /* @read lives on this stack: let the read end first. */
+                g_cancellable_cancel(cancellable);
+                if (!nv_test_wait_until(line_read_done, &read, NV_TEST_TIMEOUT_MS))
+                        g_error("a cancelled read from dbus-daemon did not end");
+                g_clear_error(&read.error);
+                g_free(read.line);
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                            "dbus-daemon did not print its address in %d ms", NV_TEST_TIMEOUT_MS);
+                return NULL;
+        }
+        if (read.error) {
+                g_propagate_error(error, read.error);
+                return NULL;
+        }
+        line = read.line;
+        if (!line) {
+                g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                                    "dbus-daemon exited without printing its address");
+                return NULL;
+        }
+        g_strstrip(line);
+        if (!g_dbus_is_supported_address(line, NULL)) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                            "dbus-daemon printed no address but \"%s\"", line);
+                return NULL;
+        }
+        return g_steal_pointer(&line);
+}
+
+NvTestBus *nv_test_bus_new(GError **error)
+{
+        g_autoptr(NvTestBus) bus = g_new0(NvTestBus, 1);
+        g_autoptr(GSubprocessLauncher) launcher = NULL;
+        g_autofree char *socket_path = NULL;
+        g_autofree char *config_path = NULL;
+        g_autofree char *config = NULL;
+        g_autofree char *config_arg = NULL;
+
+        bus->slot = -1;
+        bus->dir = g_dir_make_tmp("nv-test-bus-XXXXXX", error);
+        if (!bus->dir)
+                return NULL;
+        /* Like /run/dbus: anybody may reach the socket, the bus's policy
+         * decides the rest. */
+        if (g_chmod(bus->dir, 0755) < 0) {
+                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "cannot chmod %s: %s", bus->dir,
+                            g_strerror(errno));
+                return NULL;
+        }
+        bus->log_path = g_build_filename(bus->dir, "dbus-daemon.log", NULL);
+        socket_path = g_build_filename(bus->dir, "system_bus_socket", NULL);
+        config_path = g_build_filename(bus->dir, "system.conf", NULL);
+        config = bus_config(socket_path, nv_test_getenv("NV_BUS_POLICY"));
+        if (!g_file_set_contents(config_path, config, -1, error))
+                return NULL;
+
+        launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+        g_subprocess_launcher_set_stderr_file_path(launcher, bus->log_path);
+        g_subprocess_launcher_set_child_setup(launcher, child_setup, NULL, NULL);
+        config_arg = g_strconcat("--config-file=", config_path, NULL);
+        bus->process = g_subprocess_launcher_spawn(launcher, error, "dbus-daemon", config_arg, "--nofork",
+                                                   "--print-address=1", NULL);
+        if (!bus->process)
+                return NULL;
+        bus->slot = child_register(bus->process, NULL);
+
+        bus->address_stream = g_data_input_stream_new(g_subprocess_get_stdout_pipe(bus->process));
+        bus->address = bus_read_address(bus, error);
+        if (!bus->address) {
+                nv_test_bus_print_log(bus);
+                return NULL;
+        }
+        return g_steal_pointer(&bus);
+}
+
+static void remove_flat_dir(const char *dir)
+{
+        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+        const char *name;
+
+        while (d && (name = g_dir_read_name(d))) {
+                g_autofree char *path = g_build_filename(dir, name, NULL);
+
+                if (unlink(path) < 0)
+                        g_printerr("# cannot remove %s: %s\n", path, g_strerror(errno));
+        }
+        if (rmdir(dir) < 0 && errno != ENOENT)
+                g_printerr("# cannot remove %s: %s\n", dir, g_strerror(errno));
+}
+
+void nv_test_bus_free(NvTestBus *bus)
+{
+        if (!bus)
+                return;
+        if (bus->process) {
+                /* Nothing to learn from how the bus ends: it has no state
+                 * worth a clean shutdown. */
+                process_kill(bus->process);
+                child_unregister(bus->slot);
+        }
+        g_clear_object(&bus->address_stream);
+        g_clear_object(&bus->process);
+        if (bus->dir)
+                remove_flat_dir(bus->dir);
+        g_free(bus->dir);
+        g_free(bus->log_path);
+        g_free(bus->address);
+        g_free(bus);
+}
+
+const char *nv_test_bus_get_address(const NvTestBus *bus)
+{
+        return bus->address;
+}
+
+GDBusConnection *nv_test_bus_connect(const NvTestBus *bus, GError **error)
+{
+        return g_dbus_connection_new_for_address_sync(bus->address,
+                                                      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                              G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                      NULL, NULL, error);
+}
+
+void nv_test_bus_print_log(const NvTestBus *bus)
+{
+        print_file("log of dbus-daemon", bus->log_path);
+}
+
+/* ---- The daemon ------------------------------------------------------ */
+
+struct NvTestDaemon {
+        GSubprocess *process;
+        char *log_path;
+        char *unique_name;
+        gboolean exited;
+        int slot;
+};
+
+typedef struct {
+        char *owner;
+        gboolean *exited;
+} NameWait;
+
+static void name_appeared(GDBusConnection *connection, const char *name, const char *owner,
+                          gpointer user_data)
+{
+        NameWait *wait = user_data;
+
+        g_free(wait->owner);
+        wait->owner = g_strdup(owner);
+}
+
+static gboolean name_owned_or_exited(gpointer user_data)
+{
+        NameWait *wait = user_data;
+
+        return wait->owner || *wait->exited;
+}
+
+/* Describes how @process ended, for messages. */
+static char *describe_exit(GSubprocess *process)
+{
+        if (g_subprocess_get_if_exited(process))
+                return g_strdup_printf("exited with status %d", g_subprocess_get_exit_status(process));
+        if (g_subprocess_get_if_signaled(process))
+                return g_strdup_printf("was killed by signal %d (%s)", g_subprocess_get_term_sig(process),
+                                       g_strsignal(g_subprocess_get_term_sig(process)));
+        return g_strdup("ended in an unknown way");
+}
+
+NvTestDaemon *nv_test_daemon_start(NvTestBus *bus, const char *root, GError **error)
+{
+        g_autoptr(NvTestDaemon) daemon = g_new0(NvTestDaemon, 1);
+        g_autoptr(GSubprocessLauncher) launcher = NULL;
+        g_autoptr(GDBusConnection) connection = NULL;
+        g_autofree char *root_arg = g_strconcat("--root=", root, NULL);
+        g_autofree char *log_name = g_strdup_printf("nestedvirtd-%u.log", ++bus->n_daemons);
+        NameWait wait = { 0 };
+        guint watch;
+
+        daemon->slot = -1;
+        daemon->log_path = g_build_filename(bus->dir, log_name, NULL);
+
+        connection = nv_test_bus_connect(bus, error);
+        if (!connection)
+                return NULL;
+
+        launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
+        g_subprocess_launcher_set_stdout_file_path(launcher, daemon->log_path);
+        g_subprocess_launcher_set_child_setup(launcher, child_setup, NULL, NULL);
+        g_subprocess_launcher_setenv(launcher, "DBUS_SYSTEM_BUS_ADDRESS", bus->address, TRUE);
+        g_subprocess_launcher_setenv(launcher, "G_MESSAGES_DEBUG", "all", TRUE);
+        g_subprocess_launcher_setenv(launcher, "SYSTEMD_LOG_LEVEL", "debug", TRUE);
+        /* Nothing may lead the daemon to the real host's buses or service
+         * manager, should the tests run inside a systemd unit. */
+        g_subprocess_launcher_unsetenv(launcher, "DBUS_SESSION_BUS_ADDRESS");
+        g_subprocess_launcher_unsetenv(launcher, "NOTIFY_SOCKET");
+        g_subprocess_launcher_unsetenv(launcher, "LISTEN_FDS");
+        g_subprocess_launcher_unsetenv(launcher, "LISTEN_PID");
+        g_subprocess_launcher_unsetenv(launcher, "LISTEN_FDNAMES");
+        g_subprocess_launcher_unsetenv(launcher, "WATCHDOG_USEC");
+        g_subprocess_launcher_unsetenv(launcher, "WATCHDOG_PID");
+
+        daemon->process = g_subprocess_launcher_spawn(launcher, error, nv_test_getenv("NV_DAEMON"), root_arg,
+                                                      "--idle-timeout=0", NULL);
+        if (!daemon->process)
+                return NULL;
+        daemon->slot = child_register(daemon->process, daemon->log_path);
+
+        /* Either the name appears, or the daemon exits; whichever first.
+         * The watch gets NameOwnerChanged: no polling, no sleeping. */
+        wait.exited = process_watch_exit(daemon->process);
+        watch = g_bus_watch_name_on_connection(connection, NV_BUS_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                               name_appeared, NULL, &wait, NULL);
+        (void)nv_test_wait_until(name_owned_or_exited, &wait, NV_TEST_TIMEOUT_MS);
+        g_bus_unwatch_name(watch);
+        g_rc_box_release(wait.exited);
+
+        if (!wait.owner) {
+                g_autofree char *how = NULL;
+
+                if (g_subprocess_get_identifier(daemon->process)) {
+                        g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                    "nestedvirtd (still running: hung?) did not own %s within %d ms, on %s",
+                                    NV_BUS_NAME, NV_TEST_TIMEOUT_MS, root);
+                } else {
+                        how = describe_exit(daemon->process);
+                        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                                    "nestedvirtd %s before it owned %s", how, NV_BUS_NAME);
+                }
+                nv_test_daemon_print_log(daemon);
+                nv_test_bus_print_log(bus);
+                return NULL;
+        }
+        daemon->unique_name = g_steal_pointer(&wait.owner);
+        return g_steal_pointer(&daemon);
+}
+
+gboolean nv_test_daemon_is_running(NvTestDaemon *daemon)
+{
+        return g_subprocess_get_identifier(daemon->process) != NULL;
+}
+
+const char *nv_test_daemon_get_unique_name(const NvTestDaemon *daemon)
+{
+        return daemon->unique_name;
+}
+
+gboolean nv_test_daemon_stop(NvTestDaemon *daemon, GError **error)
+{
+        g_autofree char *how = NULL;
+
+        if (!g_subprocess_get_identifier(daemon->process)) {
+                how = describe_exit(daemon->process);
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                            "nestedvirtd %s before it was told to stop", how);
+                return FALSE;
+        }
+        g_subprocess_send_signal(daemon->process, SIGTERM);
+        if (!process_wait(daemon->process, NV_TEST_TIMEOUT_MS)) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                            "nestedvirtd did not exit within %d ms of SIGTERM", NV_TEST_TIMEOUT_MS);
+                return FALSE;
+        }
+        if (!g_subprocess_get_if_exited(daemon->process) ||
+            g_subprocess_get_exit_status(daemon->process) != 0) {
+                how = describe_exit(daemon->process);
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "nestedvirtd %s after SIGTERM, not with 0",
+                            how);
+                return FALSE;
+        }
+        return TRUE;
+}
+
+void nv_test_daemon_free(NvTestDaemon *daemon)
+{
+        if (!daemon)
+                return;
+        if (daemon->process) {
+                process_kill(daemon->process);
+                child_unregister(daemon->slot);
+        }
+        g_clear_object(&daemon->process);
+        g_free(daemon->log_path);
+        g_free(daemon->unique_name);
+        g_free(daemon);
+}
+
+void nv_test_daemon_print_log(const NvTestDaemon *daemon)
+{
+        g_autofree char *title = g_strdup_printf("log of nestedvirtd in %s", g_test_get_path());
+
+        print_file(title, daemon->log_path);
+}
+
+/* ---- Running programs ------------------------------------------------ */
+
+void nv_test_run_result_clear(NvTestRunResult *result)
+{
+        g_clear_pointer(&result->stdout_text, g_free);
+        g_clear_pointer(&result->stderr_text, g_free);
+        result->exited = FALSE;
+        result->exit_status = -1;
+}
+
+typedef struct {
+        gboolean done;
+        GBytes *stdout_bytes;
+        GBytes *stderr_bytes;
+        GError *error;
+} Communication;
+
+static void communicated(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+        Communication *c = user_data;
+
+        (void)g_subprocess_communicate_finish(G_SUBPROCESS(source), result, &c->stdout_bytes,
+                                              &c->stderr_bytes, &c->error);
+        c->done = TRUE;
+}
+
+static gboolean communication_done(gpointer user_data)
+{
+        return ((Communication *)user_data)->done;
+}
+
+static char *bytes_to_string(GBytes *bytes)
+{
+        gsize len = 0;
+        const char *data = bytes ? g_bytes_get_data(bytes, &len) : NULL;
+
+        return g_strndup(data ? data : "", len);
+}
+
+static void run_process(const char *const *argv, const char *const *env_overrides,
+                        GSpawnChildSetupFunc setup, gpointer setup_data, NvTestRunResult *ret)
+{
+        g_autoptr(GSubprocessLauncher) launcher = NULL;
+        g_autoptr(GSubprocess) process = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *command = g_strjoinv(" ", (char **)argv);
+        Communication c = { 0 };
+        int slot;
+
+        ret->exited = FALSE;
+        ret->exit_status = -1;
+        launcher =
+                g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+        g_subprocess_launcher_set_child_setup(launcher, setup, setup_data, NULL);
+        for (size_t i = 0; env_overrides && env_overrides[i]; i++) {
+                const char *eq = strchr(env_overrides[i], '=');
+                g_autofree char *name = NULL;
+
+                if (!eq) {
+                        g_subprocess_launcher_unsetenv(launcher, env_overrides[i]);
+                        continue;
+                }
+                name = g_strndup(env_overrides[i], (gsize)(eq - env_overrides[i]));
+                g_subprocess_launcher_setenv(launcher, name, eq + 1, TRUE);
+        }
+
+        process = g_subprocess_launcher_spawnv(launcher, argv, &error);
+        g_assert_no_error(error);
+        slot = child_register(process, NULL);
+
+        g_subprocess_communicate_async(process, NULL, NULL, communicated, &c);
+        if (!nv_test_wait_until(communication_done, &c, NV_TEST_TIMEOUT_MS)) {
+                g_test_fail_printf("`%s` did not finish within %d ms", command, NV_TEST_TIMEOUT_MS);
+                g_subprocess_force_exit(process);
+                /* The pipes close when it dies: communication ends. */
+                if (!nv_test_wait_until(communication_done, &c, NV_TEST_TIMEOUT_MS))
+                        g_error("`%s` survived SIGKILL", command);
+        }
+        if (c.error)
+                g_error("cannot read the output of `%s`: %s", command, c.error->message);
+        if (!process_wait(process, NV_TEST_TIMEOUT_MS))
+                g_error("`%s` closed its output but did not exit", command);
+        child_unregister(slot);
+
+        ret->stdout_text = bytes_to_string(c.stdout_bytes);
+        ret->stderr_text = bytes_to_string(c.stderr_bytes);
+        ret->exited = g_subprocess_get_if_exited(process);
+        ret->exit_status = ret->exited ? g_subprocess_get_exit_status(process) : -1;
+        g_clear_pointer(&c.stdout_bytes, g_bytes_unref);
+        g_clear_pointer(&c.stderr_bytes, g_bytes_unref);
+}
+
+/* Child setup of nv_test_run_as(): drop root before exec. */
+static void child_setup_drop_privileges(gpointer user_data)
+{
+        uid_t uid = GPOINTER_TO_UINT(user_data);
+
+        child_setup(NULL);
+        if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
+                _exit(126);
+}
+
+void nv_test_run(const char *const *argv, const char *const *env_overrides, NvTestRunResult *ret)
+{
+        run_process(argv, env_overrides, child_setup, NULL, ret);
+}
+
+void nv_test_run_as(const char *const *argv, const char *const *env_overrides, guint32 uid,
+                    NvTestRunResult *ret)
+{
+        g_assert_cmpuint(geteuid(), ==, 0);
+        run_process(argv, env_overrides, child_setup_drop_privileges, GUINT_TO_POINTER(uid), ret);
+}
+
+/* ---- Test fixtures --------------------------------------------------- */
+
+void nv_test_skip(gconstpointer reason)
+{
+        g_test_skip(reason);
+}
+
+void nv_test_env_setup(NvTestEnv *env, NvTestPreset preset)
+{
+        g_autoptr(GError) error = NULL;
+
+        env->bus = nv_test_bus_new(&error);
+        g_assert_no_error(error);
+        env->host = nv_test_host_new_preset(preset);
+        env->connection = nv_test_bus_connect(env->bus, &error);
+        g_assert_no_error(error);
+        env->daemon = NULL;
+}
+
+void nv_test_env_start_daemon(NvTestEnv *env)
+{
+        g_autoptr(GError) error = NULL;
+
+        g_assert_null(env->daemon);
+        env->daemon = nv_test_daemon_start(env->bus, nv_test_host_get_root(env->host), &error);
+        g_assert_no_error(error);
+}
+
+void nv_test_env_teardown(NvTestEnv *env)
+{
+        g_autoptr(GError) error = NULL;
+
+        if (env->daemon && !nv_test_daemon_stop(env->daemon, &error))
+                g_test_fail_printf("%s", error->message);
+        if (env->daemon && g_test_failed())
+                nv_test_daemon_print_log(env->daemon);
+        g_clear_pointer(&env->daemon, nv_test_daemon_free);
+        if (env->connection)
+                (void)g_dbus_connection_close_sync(env->connection, NULL, NULL);
+        g_clear_object(&env->connection);
+        g_clear_pointer(&env->bus, nv_test_bus_free);
+        g_clear_pointer(&env->host, nv_test_host_free);
+}
+
+GVariant *nv_test_env_call(NvTestEnv *env, const char *interface, const char *method, GVariant *parameters,
+                           const GVariantType *reply_type, GError **error)
+{
+        g_assert_nonnull(env->daemon);
+        return g_dbus_connection_call_sync(env->connection, NV_BUS_NAME, NV_OBJECT_PATH, interface, method,
+                                           parameters, reply_type, G_DBUS_CALL_FLAGS_NO_AUTO_START,
+                                           NV_TEST_TIMEOUT_MS, NULL, error);
+}
+
+GVariant *nv_test_env_get_status(NvTestEnv *env)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        GVariant *status;
+
+        reply = nv_test_env_call(env, NV_INTERFACE, "GetStatus", NULL, G_VARIANT_TYPE("(a{sv})"), &error);
+        g_assert_no_error(error);
+        g_variant_get(reply, "(@a{sv})", &status);
+        return status;
+}

@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Builds the fake host trees of nv-test-host.h. Every helper aborts the
+ * test on an I/O error: a tree that is not what the test thinks it is
+ * would make the test's verdict meaningless.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nv-test-host.h"
+
+struct NvTestHost {
+        char *root;
+};
+
+/* The directories kmod reads modprobe.d files from, as SPEC lists them. */
+static const char *const modprobe_dirs[] = {
+        "/etc/modprobe.d",     "/run/modprobe.d", "/usr/local/lib/modprobe.d",
+        "/usr/lib/modprobe.d", "/lib/modprobe.d",
+};
+
+/* Flags of a current Intel/AMD CPU, minus the virtualization ones, which the
+ * presets add where they belong. Long and realistic on purpose: the daemon
+ * must find whole words in a long line. */
+#define COMMON_FLAGS                                                                                    \
+        "fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush mmx fxsr sse " \
+        "sse2 "                                                                                         \
+        "ss ht syscall nx pdpe1gb rdtscp lm constant_tsc rep_good nopl xtopology cpuid pni pclmulqdq "  \
+        "ssse3 fma cx16 pcid sse4_1 sse4_2 x2apic movbe popcnt aes xsave avx f16c rdrand lahf_lm abm "  \
+        "3dnowprefetch invpcid_single ssbd ibrs ibpb stibp fsgsbase bmi1 avx2 smep bmi2 erms invpcid "  \
+        "rdseed adx smap clflushopt clwb sha_ni xsaveopt xsavec xgetbv1 xsaves arat umip pku ospke "    \
+        "md_clear"
+
+#define INTEL_FLAGS       COMMON_FLAGS " vmx flexpriority ept vpid ept_ad tpr_shadow vnmi"
+#define AMD_FLAGS         COMMON_FLAGS " svm npt lbrv svm_lock nrip_save tsc_scale vmcb_clean decodeassists"
+#define INTEL_GUEST_FLAGS COMMON_FLAGS " hypervisor"
+#define DEFAULT_CMDLINE   "BOOT_IMAGE=/boot/vmlinuz-" NV_TEST_OSRELEASE " root=UUID=0b8b1a5e ro quiet"
+#define KVM_KO            "kernel/arch/x86/kvm/kvm.ko"
+#define KVM_INTEL_KO      "kernel/arch/x86/kvm/kvm-intel.ko"
+
+static const char *const preset_names[NV_TEST_PRESET_COUNT] = {
+        [NV_TEST_PRESET_INTEL_LOADED] = "intel-loaded",
+        [NV_TEST_PRESET_AMD_LOADED] = "amd-loaded",
+        [NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED] = "vendor-module-not-loaded",
+        [NV_TEST_PRESET_KVM_BUILTIN] = "kvm-builtin",
+        [NV_TEST_PRESET_L1_GUEST] = "l1-guest",
+        [NV_TEST_PRESET_UNKNOWN_VENDOR] = "unknown-vendor",
+        [NV_TEST_PRESET_NON_X86] = "non-x86",
+        [NV_TEST_PRESET_MODPROBE_SPREAD] = "modprobe-spread",
+};
+
+const char *nv_test_preset_to_string(NvTestPreset preset)
+{
+        g_assert_cmpint(preset, >=, 0);
+        g_assert_cmpint(preset, <, NV_TEST_PRESET_COUNT);
+        return preset_names[preset];
+}
+
+NvTestHost *nv_test_host_new(void)
+{
+        g_autoptr(GError) error = NULL;
+        NvTestHost *host = g_new0(NvTestHost, 1);
+
+        host->root = g_dir_make_tmp("nv-test-host-XXXXXX", &error);
+        g_assert_no_error(error);
+        return host;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+        if (remove(path) < 0 && errno != ENOENT)
+                g_printerr("# cannot remove %s: %s\n", path, g_strerror(errno));
+        return 0;
+}
+
+/* FTW_PHYS: the tree holds links to "/dev/kvm" and to nothing at all;
+ * following one while deleting would be a disaster. */
+static void remove_tree(const char *path)
+{
+        if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
+                g_printerr("# cannot remove %s: %s\n", path, g_strerror(errno));
+}
+
+void nv_test_host_free(NvTestHost *host)
+{
+        if (!host)
+                return;
+        remove_tree(host->root);
+        g_free(host->root);
+        g_free(host);
+}
+
+const char *nv_test_host_get_root(const NvTestHost *host)
+{
+        return host->root;
+}
+
+char *nv_test_host_path(const NvTestHost *host, const char *host_path)
+{
+        g_assert_true(g_path_is_absolute(host_path));
+        return g_build_filename(host->root, host_path, NULL);
+}
+
+void nv_test_host_mkdir(NvTestHost *host, const char *host_path)
+{
+        g_autofree char *path = nv_test_host_path(host, host_path);
+
+        if (g_mkdir_with_parents(path, 0755) < 0)
+                g_error("cannot create %s: %s", path, g_strerror(errno));
+}
+
+static void make_parent(NvTestHost *host, const char *host_path)
+{
+        g_autofree char *dir = g_path_get_dirname(host_path);
+
+        nv_test_host_mkdir(host, dir);
+}
+
+void nv_test_host_write_data(NvTestHost *host, const char *host_path, const void *data, gsize len)
+{
+        g_autofree char *path = nv_test_host_path(host, host_path);
+        const char *p = data;
+        int fd;
+
+        make_parent(host, host_path);
+        /* In place, not g_file_set_contents(): sysfs files are overwritten,
+         * and an editor saving a modprobe.d file in place must be noticed
+         * as well as one that renames a new file over it. */
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                g_error("cannot open %s: %s", path, g_strerror(errno));
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        g_error("cannot write %s: %s", path, g_strerror(errno));
+                p += n;
+                len -= (gsize)n;
+        }
+        if (close(fd) < 0)
+                g_error("cannot write %s: %s", path, g_strerror(errno));
+}
+
+void nv_test_host_write(NvTestHost *host, const char *host_path, const char *contents)
+{
+        nv_test_host_write_data(host, host_path, contents, strlen(contents));
+}
+
+void nv_test_host_symlink(NvTestHost *host, const char *host_path, const char *target)
+{
+        g_autofree char *path = nv_test_host_path(host, host_path);
+
+        make_parent(host, host_path);
+        if (symlink(target, path) < 0)
+                g_error("cannot create link %s: %s", path, g_strerror(errno));
+}
+
+void nv_test_host_remove(NvTestHost *host, const char *host_path)
+{
+        g_autofree char *path = nv_test_host_path(host, host_path);
+
+        remove_tree(path);
+}
+
+void nv_test_host_set_cpuinfo(NvTestHost *host, const char *vendor_id, const char *flags, guint n_processors)
+{
+        g_autoptr(GString) text = g_string_new(NULL);
+
+        for (guint i = 0; i < n_processors; i++) {
+                g_string_append_printf(text, "processor\t: %u\n", i);
+                if (vendor_id)
+                        g_string_append_printf(text, "vendor_id\t: %s\n", vendor_id);
+                g_string_append(text, "cpu family\t: 6\n"
+                                      "model\t\t: 85\n"
+                                      "model name\t: Test CPU @ 2.10GHz\n"
+                                      "stepping\t: 7\n"
+                                      "cpu MHz\t\t: 2100.000\n"
+                                      "cache size\t: 22528 KB\n");
+                g_string_append_printf(text, "physical id\t: 0\nsiblings\t: %u\ncore id\t\t: %u\n",
+                                       n_processors, i);
+                if (flags)
+                        g_string_append_printf(text, "flags\t\t: %s\n", flags);
+                g_string_append(text, "bugs\t\t: spectre_v1 spectre_v2\n"
+                                      "bogomips\t: 4200.00\n"
+                                      "address sizes\t: 46 bits physical, 48 bits virtual\n"
+                                      "power management:\n\n");
+        }
+        nv_test_host_write(host, "/proc/cpuinfo", text->str);
+}
+
+void nv_test_host_set_arch(NvTestHost *host, const char *arch)
+{
+        g_autofree char *line = g_strconcat(arch, "\n", NULL);
+
+        nv_test_host_write(host, "/proc/sys/kernel/arch", line);
+}
+
+void nv_test_host_set_osrelease(NvTestHost *host, const char *osrelease)
+{
+        g_autofree char *line = g_strconcat(osrelease, "\n", NULL);
+
+        nv_test_host_write(host, "/proc/sys/kernel/osrelease", line);
+}
+
+void nv_test_host_set_cmdline(NvTestHost *host, const char *cmdline)
+{
+        g_autofree char *line = g_strconcat(cmdline, "\n", NULL);
+
+        nv_test_host_write(host, "/proc/cmdline", line);
+}
+
+static void write_nested(NvTestHost *host, const char *module, const char *nested)
+{
+        g_autofree char *nested_path = g_build_filename("/sys/module", module, "parameters", "nested", NULL);
+        g_autofree char *line = NULL;
+
+        if (!nested)
+                return;
+        line = g_strconcat(nested, "\n", NULL);
+        nv_test_host_write(host, nested_path, line);
+}
+
+void nv_test_host_load_module(NvTestHost *host, const char *module, guint refcnt, const char *nested)
+{
+        g_autofree char *initstate = g_build_filename("/sys/module", module, "initstate", NULL);
+        g_autofree char *refcnt_path = g_build_filename("/sys/module", module, "refcnt", NULL);
+        g_autofree char *refcnt_line = g_strdup_printf("%u\n", refcnt);
+
+        nv_test_host_write(host, initstate, "live\n");
+        nv_test_host_write(host, refcnt_path, refcnt_line);
+        write_nested(host, module, nested);
+}
+
+void nv_test_host_builtin_module(NvTestHost *host, const char *module, const char *ko_path,
+                                 const char *nested)
+{
+        g_autofree char *dir = g_build_filename("/sys/module", module, NULL);
+        g_autofree char *params = g_build_filename(dir, "parameters", NULL);
+
+        /* A built-in module has a /sys/module directory only because it has
+         * parameters, and never an initstate or refcnt. */
+        nv_test_host_mkdir(host, params);
+        write_nested(host, module, nested);
+        nv_test_host_add_builtin(host, ko_path);
+}
+
+void nv_test_host_unload_module(NvTestHost *host, const char *module)
+{
+        g_autofree char *dir = g_build_filename("/sys/module", module, NULL);
+
+        nv_test_host_remove(host, dir);
+}
+
+void nv_test_host_add_builtin(NvTestHost *host, const char *ko_path)
+{
+        g_autofree char *list = g_build_filename("/lib/modules", NV_TEST_OSRELEASE, "modules.builtin", NULL);
+        g_autofree char *path = nv_test_host_path(host, list);
+        g_autofree char *old = NULL;
+        g_autofree char *new = NULL;
+
+        if (!g_file_get_contents(path, &old, NULL, NULL))
+                old = g_strdup("");
+        new = g_strconcat(old, ko_path, "\n", NULL);
+        nv_test_host_write(host, list, new);
+}
+
+static void write_line_or_remove(NvTestHost *host, const char *host_path, const char *value)
+{
+        g_autofree char *line = NULL;
+
+        if (!value) {
+                nv_test_host_remove(host, host_path);
+                return;
+        }
+        line = g_strconcat(value, "\n", NULL);
+        nv_test_host_write(host, host_path, line);
+}
+
+void nv_test_host_set_dmi(NvTestHost *host, const char *sys_vendor, const char *product_name)
+{
+        write_line_or_remove(host, "/sys/class/dmi/id/sys_vendor", sys_vendor);
+        write_line_or_remove(host, "/sys/class/dmi/id/product_name", product_name);
+}
+
+void nv_test_host_create_modprobe_dirs(NvTestHost *host)
+{
+        for (gsize i = 0; i < G_N_ELEMENTS(modprobe_dirs); i++)
+                nv_test_host_mkdir(host, modprobe_dirs[i]);
+}
+
+void nv_test_host_write_modprobe(NvTestHost *host, const char *dir, const char *name, const char *contents)
+{
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+
+        nv_test_host_write(host, path, contents);
+}
+
+void nv_test_host_add_process(NvTestHost *host, guint32 pid, const char *comm, const char *const *fd_targets)
+{
+        g_autofree char *pid_dir = g_strdup_printf("/proc/%u", pid);
+        g_autofree char *comm_path = g_build_filename(pid_dir, "comm", NULL);
+        g_autofree char *comm_line = g_strconcat(comm, "\n", NULL);
+        g_autofree char *fd_dir = g_build_filename(pid_dir, "fd", NULL);
+
+        nv_test_host_write(host, comm_path, comm_line);
+        /* Every process has standard streams; they must not count. */
+        nv_test_host_mkdir(host, fd_dir);
+        for (guint fd = 0; fd < 3; fd++) {
+                g_autofree char *link = g_strdup_printf("%s/%u", fd_dir, fd);
+
+                nv_test_host_symlink(host, link, "/dev/pts/0");
+        }
+        for (guint i = 0; fd_targets && fd_targets[i]; i++) {
+                g_autofree char *link = g_strdup_printf("%s/%u", fd_dir, i + 3);
+
+                nv_test_host_symlink(host, link, fd_targets[i]);
+        }
+}
+
+/* What every host has, whatever its CPU: the kernel's identity, a command
+ * line, the modprobe.d directories a distribution ships, unrelated modules,
+ * and processes that do not use KVM. */
+static void add_base(NvTestHost *host, const char *arch)
+{
+        static const char *const shell_fds[] = { "/dev/null", "socket:[31337]", "pipe:[4096]", NULL };
+        static const char *const journald_fds[] = { "/run/log/journal/system.journal",
+                                                    "anon_inode:[eventpoll]", NULL };
+
+        nv_test_host_set_arch(host, arch);
+        nv_test_host_set_osrelease(host, NV_TEST_OSRELEASE);
+        nv_test_host_set_cmdline(host, DEFAULT_CMDLINE);
+        nv_test_host_create_modprobe_dirs(host);
+        /* What Debian ships: files that mention other modules only. */
+        nv_test_host_write_modprobe(
+                host, "/lib/modprobe.d", "aliases.conf",
+                "# Aliases\nalias char-major-10-175 agpgart\nalias binfmt-0064 binfmt_aout\n");
+        nv_test_host_write_modprobe(host, "/etc/modprobe.d", "blacklist.conf",
+                                    "blacklist pcspkr\noptions snd_hda_intel power_save=1\n");
+        nv_test_host_add_builtin(host, "kernel/fs/ext4/ext4.ko");
+        nv_test_host_add_builtin(host, "kernel/drivers/tty/serial/8250/8250.ko");
+        nv_test_host_load_module(host, "loop", 0, NULL);
+        nv_test_host_add_process(host, 1, "systemd", shell_fds);
+        nv_test_host_add_process(host, 301, "systemd-journal", journald_fds);
+        nv_test_host_add_process(host, 1200, "bash", shell_fds);
+}
+
+NvTestHost *nv_test_host_new_preset(NvTestPreset preset)
+{
+        NvTestHost *host = nv_test_host_new();
+
+        switch (preset) {
+        case NV_TEST_PRESET_INTEL_LOADED:
+                add_base(host, "x86_64");
+                nv_test_host_set_cpuinfo(host, "GenuineIntel", INTEL_FLAGS, 4);
+                nv_test_host_set_dmi(host, "Dell Inc.", "PowerEdge R740");
+                nv_test_host_load_module(host, "kvm", 1, NULL);
+                nv_test_host_load_module(host, "kvm_intel", 0, "N");
+                nv_test_host_write(host, "/dev/kvm", "");
+                break;
+        case NV_TEST_PRESET_AMD_LOADED:
+                add_base(host, "x86_64");
+                nv_test_host_set_cpuinfo(host, "AuthenticAMD", AMD_FLAGS, 8);
+                nv_test_host_set_dmi(host, "ASUS", "System Product Name");
+                nv_test_host_load_module(host, "kvm", 1, NULL);
+                nv_test_host_load_module(host, "kvm_amd", 0, "1");
+                /* Dashes, as people write it: the same module as kvm_amd. */
+                nv_test_host_write_modprobe(host, "/etc/modprobe.d", "kvm.conf",
+                                            "options kvm-amd nested=1\n");
+                nv_test_host_write(host, "/dev/kvm", "");
+                break;
+        case NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED:
+                add_base(host, "x86_64");
+                nv_test_host_set_cpuinfo(host, "GenuineIntel", INTEL_FLAGS, 2);
+                nv_test_host_set_dmi(host, "LENOVO", "20XW0055GE");
+                nv_test_host_write_modprobe(host, "/etc/modprobe.d", "kvm.conf",
+                                            "options kvm_intel nested=0\n");
+                break;
+        case NV_TEST_PRESET_KVM_BUILTIN:
+                add_base(host, "x86_64");
+                nv_test_host_set_cpuinfo(host, "GenuineIntel", INTEL_FLAGS, 4);
+                nv_test_host_set_dmi(host, "Dell Inc.", "PowerEdge R740");
+                nv_test_host_set_cmdline(host, DEFAULT_CMDLINE " kvm_intel.nested=0");
+                nv_test_host_builtin_module(host, "kvm", KVM_KO, NULL);
+                nv_test_host_builtin_module(host, "kvm_intel", KVM_INTEL_KO, "N");
+                /* Ignored: modprobe never loads a built-in module. */
+                nv_test_host_write_modprobe(host, "/etc/modprobe.d", "kvm.conf",
+                                            "options kvm_intel nested=1\n");
+                nv_test_host_write(host, "/dev/kvm", "");
+                break;
+        case NV_TEST_PRESET_L1_GUEST:
+                add_base(host, "x86_64");
+                nv_test_host_set_cpuinfo(host, "GenuineIntel", INTEL_GUEST_FLAGS, 2);
+                nv_test_host_set_dmi(host, "QEMU", "Standard PC (Q35 + ICH9, 2009)");
+                break;
+        case NV_TEST_PRESET_UNKNOWN_VENDOR:
+                add_base(host, "x86_64");
+                nv_test_host_set_cpuinfo(host, "CyrixInstead", COMMON_FLAGS, 1);
+                nv_test_host_set_dmi(host, "Generic", "Retro PC");
+                break;
+        case NV_TEST_PRESET_NON_X86:
+                add_base(host, "aarch64");
+                nv_test_host_write(host, "/proc/cpuinfo",
+                                   "processor\t: 0\nBogoMIPS\t: 50.00\n"
+                                   "Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics cpuid\n"
+                                   "CPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x3\n"
+                                   "CPU part\t: 0xd0c\nCPU revision\t: 1\n\n"
+                                   "processor\t: 1\nBogoMIPS\t: 50.00\n"
+                                   "Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics cpuid\n"
+                                   "CPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x3\n"
+                                   "CPU part\t: 0xd0c\nCPU revision\t: 1\n\n");
+                break;
+        case NV_TEST_PRESET_MODPROBE_SPREAD:
+                add_base(host, "x86_64");
+                nv_test_host_set_cpuinfo(host, "GenuineIntel", INTEL_FLAGS, 4);
+                nv_test_host_set_dmi(host, "Supermicro", "SYS-1029P-WTR");
+                nv_test_host_load_module(host, "kvm", 1, NULL);
+                nv_test_host_load_module(host, "kvm_intel", 0, "Y");
+                nv_test_host_write(host, "/dev/kvm", "");
+                nv_test_host_set_cmdline(host, DEFAULT_CMDLINE " kvm-intel.nested=1");
+                /* Without the command line, /run/modprobe.d/zz-local.conf
+                 * would win: it sorts last, and /etc/modprobe.d/kvm.conf
+                 * hides /usr/lib/modprobe.d/kvm.conf. */
+                nv_test_host_write_modprobe(host, "/usr/lib/modprobe.d", "kvm.conf",
+                                            "options kvm_intel nested=0\n");
+                nv_test_host_write_modprobe(host, "/usr/lib/modprobe.d", "50-kvm.conf",
+                                            "options kvm_intel nested=1\n");
+                nv_test_host_write_modprobe(host, "/lib/modprobe.d", "10-kvm.conf",
+                                            "options kvm_intel nested=1 enable_apicv=1\n");
+                nv_test_host_write_modprobe(host, "/etc/modprobe.d", "kvm.conf",
+                                            "# Managed by hand\noptions kvm_intel nested=1\n");
+                nv_test_host_write_modprobe(host, "/run/modprobe.d", "zz-local.conf",
+                                            "options kvm-intel nested=0\n");
+                break;
+        default:
+                g_assert_not_reached();
+        }
+        return host;
+}

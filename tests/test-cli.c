@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Runs the real nestedvirtctl against the real nestedvirtd on a private
+ * bus. The CLI's wording is its own; these tests hold it to its substance
+ * (SPEC.md "CLI"): the verdict comes first and names the vendor module and
+ * its nested value, advice is given where the user must act, --json
+ * carries exactly what GetStatus says, and exit codes and stderr follow
+ * the contract (0 success, 1 failure with one line on stderr, 2 usage).
+ */
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "nv-dbus.h"
+#include "nv-test-bus.h"
+#include "nv-test-host.h"
+
+typedef struct {
+        NvTestEnv env;
+} Fixture;
+
+static void fixture_setup(Fixture *f, gconstpointer data)
+{
+        nv_test_env_setup(&f->env, GPOINTER_TO_INT(data));
+}
+
+static void fixture_teardown(Fixture *f, gconstpointer data)
+{
+        nv_test_env_teardown(&f->env);
+}
+
+/* Runs `$NV_CTL @args...` (NULL-terminated) as user @uid with @address as
+ * the system bus. */
+static void run_ctl_full(const char *address, guint32 uid, NvTestRunResult *ret, const char *const *args)
+{
+        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+        g_autofree char *bus_env = g_strconcat("DBUS_SYSTEM_BUS_ADDRESS=", address, NULL);
+        g_autofree char *command = NULL;
+        /* A fixed locale, and nothing that could turn a pager or colours on. */
+        const char *const env[] = {
+                bus_env, "LC_ALL=C.UTF-8", "SYSTEMD_PAGER=cat", "PAGER=cat", "NO_COLOR=1", NULL,
+        };
+
+        g_ptr_array_add(argv, (gpointer)nv_test_getenv("NV_CTL"));
+        for (size_t i = 0; args[i]; i++)
+                g_ptr_array_add(argv, (gpointer)args[i]);
+        g_ptr_array_add(argv, NULL);
+        if (uid == 0)
+                nv_test_run((const char *const *)argv->pdata, env, ret);
+        else
+                nv_test_run_as((const char *const *)argv->pdata, env, uid, ret);
+        /* In the TAP log, so that a failure shows what the CLI said. */
+        command = g_strjoinv(" ", (char **)args);
+        g_test_message("$ nestedvirtctl %s  => exit %d\nstdout:\n%sstderr:\n%s", command, ret->exit_status,
+                       ret->stdout_text, ret->stderr_text);
+        if (!ret->exited)
+                g_error("nestedvirtctl did not exit normally\nstdout:\n%s\nstderr:\n%s", ret->stdout_text,
+                        ret->stderr_text);
+}
+
+static void run_ctl_at(const char *address, NvTestRunResult *ret, const char *const *args)
+{
+        run_ctl_full(address, 0, ret, args);
+}
+
+#define run_ctl(f, ret, ...) \
+        run_ctl_at(nv_test_bus_get_address((f)->env.bus), (ret), (const char *const[]){ __VA_ARGS__, NULL })
+
+/* Fails with the whole output when @result's exit status is not @status. */
+static void assert_exit(const NvTestRunResult *result, int status)
+{
+        if (result->exit_status != status)
+                g_error("nestedvirtctl exited with %d, expected %d\nstdout:\n%s\nstderr:\n%s",
+                        result->exit_status, status, result->stdout_text, result->stderr_text);
+}
+
+/* SPEC: a failure is "one line on stderr saying what and what to do". */
+static void assert_one_line(const char *text)
+{
+        const char *newline = strchr(text, '\n');
+
+        if (!newline || newline == text || newline[1] != '\0')
+                g_error("expected exactly one non-empty line on stderr, got:\n%s", text);
+}
+
+static gboolean contains_word_ci(const char *text, const char *word)
+{
+        g_autofree char *pattern = g_strdup_printf("(?i)\\b%s\\b", word);
+
+        return g_regex_match_simple(pattern, text, 0, 0);
+}
+
+static char *first_line(const char *text)
+{
+        return g_strndup(text, strcspn(text, "\n"));
+}
+
+static guint count_lines(const char *text)
+{
+        guint n = 0;
+
+        for (const char *p = text; *p; p++)
+                n += *p == '\n';
+        return n;
+}
+
+/* ---- status ---------------------------------------------------------- */
+
+/*
+ * The verdict comes first and says whether nested virtualization runs now;
+ * the output names the vendor module (as kvm_intel or kvm-intel) and the
+ * raw value of its nested parameter.
+ */
+static void assert_status_text(const char *text, const char *module, const char *nested, gboolean enabled)
+{
+        g_autofree char *verdict = first_line(text);
+        g_autofree char *dashed = g_strdelimit(g_strdup(module), "_", '-');
+        g_autofree char *nested_pattern = g_strdup_printf("(?i)nested\\W{1,3}%s\\b", nested);
+
+        if (verdict[0] == '\0' || g_ascii_isspace(verdict[0]))
+                g_error("the first line is not a verdict:\n%s", text);
+        if (enabled && !contains_word_ci(verdict, "enabled"))
+                g_error("the verdict does not say enabled:\n%s", text);
+        /* "disabled" comes first when it runs disabled, whatever the
+         * verdict goes on to say about the persistent setting. */
+        if (!enabled && !contains_word_ci(verdict, "disabled"))
+                g_error("the verdict does not say disabled:\n%s", text);
+        if (!strstr(text, module) && !strstr(text, dashed))
+                g_error("the status does not name %s:\n%s", module, text);
+        if (!g_regex_match_simple(nested_pattern, text, 0, 0))
+                g_error("the status does not show nested=%s:\n%s", nested, text);
+}
+
+static void test_status_text_intel(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) result = { 0 };
+
+        nv_test_env_start_daemon(&f->env);
+        run_ctl(f, &result, "status");
+        assert_exit(&result, 0);
+        g_assert_cmpstr(result.stderr_text, ==, "");
+        assert_status_text(result.stdout_text, "kvm_intel", "N", FALSE);
+}
+
+static void test_status_text_amd(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) result = { 0 };
+
+        nv_test_env_start_daemon(&f->env);
+        run_ctl(f, &result, "status");
+        assert_exit(&result, 0);
+        g_assert_cmpstr(result.stderr_text, ==, "");
+        assert_status_text(result.stdout_text, "kvm_amd", "1", TRUE);
+}
+
+/* `nestedvirtctl` alone means `nestedvirtctl status`. */
+static void test_status_default_verb(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) status = { 0 };
+        g_auto(NvTestRunResult) bare = { 0 };
+
+        nv_test_env_start_daemon(&f->env);
+        run_ctl(f, &status, "status");
+        run_ctl_at(nv_test_bus_get_address(f->env.bus), &bare, (const char *const[]){ NULL });
+        assert_exit(&bare, 0);
+        g_assert_cmpstr(bare.stdout_text, ==, status.stdout_text);
+}
+
+/* An L1 guest without vmx: the user must act in the L0 host; the output
+ * must say so, naming the missing flag. */
+static void test_status_advice_l1_guest(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) result = { 0 };
+
+        nv_test_env_start_daemon(&f->env);
+        run_ctl(f, &result, "status");
+        assert_exit(&result, 0);
+        g_assert_cmpuint(count_lines(result.stdout_text), >=, 2);
+        if (!contains_word_ci(result.stdout_text, "vmx"))
+                g_error("no advice about the missing vmx flag:\n%s", result.stdout_text);
+}
+
+/* A built-in module: modprobe.d cannot help, only the kernel command line. */
+static void test_status_advice_builtin(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) result = { 0 };
+
+        nv_test_env_start_daemon(&f->env);
+        run_ctl(f, &result, "status");
+        assert_exit(&result, 0);
+        g_assert_cmpuint(count_lines(result.stdout_text), >=, 2);
+        assert_status_text(result.stdout_text, "kvm_intel", "N", FALSE);
+        if (!strstr(result.stdout_text, "kvm_intel.nested=1") &&
+            !strstr(result.stdout_text, "kvm-intel.nested=1"))
+                g_error("no advice to set kvm_intel.nested=1 on the kernel command line:\n%s",
+                        result.stdout_text);
+}
+
+/* The point of a system service: users without privileges see the status
+ * too. The bus policy of the project must let them call, and the CLI must
+ * not need anything only root has. */
+static void test_status_unprivileged(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) as_root = { 0 };
+        g_auto(NvTestRunResult) as_nobody = { 0 };
+        g_auto(NvTestRunResult) json_as_nobody = { 0 };
+
+        nv_test_env_start_daemon(&f->env);
+        run_ctl(f, &as_root, "status");
+        run_ctl_full(nv_test_bus_get_address(f->env.bus), NV_TEST_UID_NOBODY, &as_nobody,
+                     (const char *const[]){ "status", NULL });
+        assert_exit(&as_nobody, 0);
+        g_assert_cmpstr(as_nobody.stdout_text, ==, as_root.stdout_text);
+        run_ctl_full(nv_test_bus_get_address(f->env.bus), NV_TEST_UID_NOBODY, &json_as_nobody,
+                     (const char *const[]){ "status", "--json", NULL });
+        assert_exit(&json_as_nobody, 0);
+}
+
+/* ---- status --json --------------------------------------------------- */
+
+/* Fails unless JSON @node says what D-Bus value @value says: strings and
+ * booleans as such, ModuleUsers as a list of (pid, command), each either
+ * {"pid": N, "command": S} or [N, S]. */
+static void assert_json_matches(const char *key, JsonNode *node, GVariant *value)
+{
+        g_autofree char *want = g_variant_print(value, TRUE);
+        g_autoptr(JsonGenerator) generator = json_generator_new();
+        g_autofree char *got = NULL;
+
+        json_generator_set_root(generator, node);
+        got = json_generator_to_data(generator, NULL);
+
+        if (g_variant_is_of_type(value, G_VARIANT_TYPE_STRING)) {
+                if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING ||
+                    !g_str_equal(json_node_get_string(node), g_variant_get_string(value, NULL)))
+                        g_error("--json %s is %s, GetStatus says %s", key, got, want);
+        } else if (g_variant_is_of_type(value, G_VARIANT_TYPE_BOOLEAN)) {
+                if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_BOOLEAN ||
+                    json_node_get_boolean(node) != g_variant_get_boolean(value))
+                        g_error("--json %s is %s, GetStatus says %s", key, got, want);
+        } else if (g_variant_is_of_type(value, G_VARIANT_TYPE("a(us)"))) {
+                JsonArray *array = JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : NULL;
+
+                if (!array || json_array_get_length(array) != g_variant_n_children(value))
+                        g_error("--json %s is %s, GetStatus says %s", key, got, want);
+                for (guint i = 0; i < json_array_get_length(array); i++) {
+                        JsonNode *user = json_array_get_element(array, i);
+                        JsonNode *pid = NULL, *command = NULL;
+                        guint32 want_pid;
+                        const char *want_command;
+
+                        g_variant_get_child(value, i, "(u&s)", &want_pid, &want_command);
+                        if (JSON_NODE_HOLDS_OBJECT(user)) {
+                                pid = json_object_get_member(json_node_get_object(user), "pid");
+                                command = json_object_get_member(json_node_get_object(user), "command");
+                        } else if (JSON_NODE_HOLDS_ARRAY(user) &&
+                                   json_array_get_length(json_node_get_array(user)) == 2) {
+                                pid = json_array_get_element(json_node_get_array(user), 0);
+                                command = json_array_get_element(json_node_get_array(user), 1);
+                        }
+                        if (!pid || !command || !JSON_NODE_HOLDS_VALUE(pid) ||
+                            !JSON_NODE_HOLDS_VALUE(command) ||
+                            json_node_get_value_type(pid) != G_TYPE_INT64 ||
+                            json_node_get_value_type(command) != G_TYPE_STRING ||
+                            json_node_get_int(pid) != want_pid ||
+                            !g_str_equal(json_node_get_string(command), want_command))
+                                g_error("--json %s is %s, GetStatus says %s", key, got, want);
+                }
+        } else {
+                g_error("GetStatus key %s has unexpected type %s", key, g_variant_get_type_string(value));
+        }
+}
+
+static void test_status_json(Fixture *f, gconstpointer data)
+{
+        static const char *const qemu_fds[] = { "/dev/kvm", "anon_inode:kvm-vm", NULL };
+        g_auto(NvTestRunResult) result = { 0 };
+        g_autoptr(JsonParser) parser = json_parser_new();
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) status = NULL;
+        JsonObject *object;
+        GVariantIter iter;
+        const char *key;
+        GVariant *value;
+
+        /* Users, so that ModuleUsers is not a trivially empty list. */
+        nv_test_host_add_process(f->env.host, 4242, "qemu-system-x86", qemu_fds);
+        nv_test_host_add_process(f->env.host, 977, "firecracker", qemu_fds + 1);
+        nv_test_host_write(f->env.host, "/sys/module/kvm_intel/refcnt", "2\n");
+        nv_test_env_start_daemon(&f->env);
+
+        run_ctl(f, &result, "status", "--json");
+        assert_exit(&result, 0);
+        g_assert_cmpstr(result.stderr_text, ==, "");
+        if (!json_parser_load_from_data(parser, result.stdout_text, -1, &error))
+                g_error("status --json is not JSON (%s):\n%s", error->message, result.stdout_text);
+        g_assert_true(JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)));
+        object = json_node_get_object(json_parser_get_root(parser));
+
+        status = nv_test_env_get_status(&f->env);
+        g_assert_cmpuint(g_variant_n_children(status), ==, json_object_get_size(object));
+        g_variant_iter_init(&iter, status);
+        while (g_variant_iter_loop(&iter, "{&sv}", &key, &value)) {
+                JsonNode *node = json_object_get_member(object, key);
+
+                if (!node)
+                        g_error("status --json has no %s:\n%s", key, result.stdout_text);
+                assert_json_matches(key, node, value);
+        }
+        /* Same size, and every key found: the same set of keys. */
+}
+
+/* ---- Options and usage ----------------------------------------------- */
+
+/* --version and --help need no daemon: they work with no bus at all. */
+static void test_version(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) result = { 0 };
+
+        run_ctl_at("unix:path=/nonexistent/bus", &result, (const char *const[]){ "--version", NULL });
+        assert_exit(&result, 0);
+        g_assert_nonnull(strstr(result.stdout_text, nv_test_getenv("NV_VERSION")));
+        g_assert_cmpstr(result.stderr_text, ==, "");
+}
+
+static void test_help(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) result = { 0 };
+
+        run_ctl_at("unix:path=/nonexistent/bus", &result, (const char *const[]){ "--help", NULL });
+        assert_exit(&result, 0);
+        g_assert_cmpstr(result.stderr_text, ==, "");
+        g_assert_true(contains_word_ci(result.stdout_text, "status"));
+        g_assert_nonnull(strstr(result.stdout_text, "--json"));
+}
+
+static void test_usage_errors(Fixture *f, gconstpointer data)
+{
+        const char *const *const cases[] = {
+                (const char *const[]){ "--frobnicate", NULL },
+                (const char *const[]){ "-Z", "status", NULL },
+                (const char *const[]){ "frobnicate", NULL },
+                (const char *const[]){ "status", "extra-argument", NULL },
+                (const char *const[]){ "--json=yes", "status", NULL },
+        };
+
+        nv_test_env_start_daemon(&f->env);
+        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_auto(NvTestRunResult) result = { 0 };
+                g_autofree char *command = g_strjoinv(" ", (char **)cases[i]);
+
+                run_ctl_at(nv_test_bus_get_address(f->env.bus), &result, cases[i]);
+                if (result.exit_status != 2)
+                        g_error("`nestedvirtctl %s` exited with %d, expected 2 (bad usage)\nstderr:\n%s",
+                                command, result.exit_status, result.stderr_text);
+                if (result.stderr_text[0] == '\0')
+                        g_error("`nestedvirtctl %s` said nothing on stderr", command);
+                g_assert_cmpstr(result.stdout_text, ==, "");
+        }
+}
+
+/* ---- Failures -------------------------------------------------------- */
+
+/* The bus runs, the service does not (and cannot be activated). */
+static void test_no_daemon(Fixture *f, gconstpointer data)
+{
+        const char *const *const cases[] = {
+                (const char *const[]){ "status", NULL },
+                (const char *const[]){ "status", "--json", NULL },
+        };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_auto(NvTestRunResult) result = { 0 };
+
+                run_ctl_at(nv_test_bus_get_address(f->env.bus), &result, cases[i]);
+                assert_exit(&result, 1);
+                assert_one_line(result.stderr_text);
+                /* No half-written status, and no JSON a script would parse. */
+                g_assert_cmpstr(result.stdout_text, ==, "");
+        }
+}
+
+static void test_no_bus(Fixture *f, gconstpointer data)
+{
+        const char *const *const cases[] = {
+                (const char *const[]){ "status", NULL },
+                (const char *const[]){ "status", "--json", NULL },
+        };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_auto(NvTestRunResult) result = { 0 };
+
+                run_ctl_at("unix:path=/nonexistent/system_bus_socket", &result, cases[i]);
+                assert_exit(&result, 1);
+                assert_one_line(result.stderr_text);
+                g_assert_cmpstr(result.stdout_text, ==, "");
+        }
+}
+
+/* ---- Registration ---------------------------------------------------- */
+
+static void add_test(const char *skip_reason, const char *path, NvTestPreset preset,
+                     void (*test)(Fixture *, gconstpointer))
+{
+        nv_test_add(skip_reason, path, Fixture, GINT_TO_POINTER(preset), fixture_setup, test,
+                    fixture_teardown);
+}
+
+int main(int argc, char **argv)
+{
+        static const char *const env_vars[] = { "NV_DAEMON", "NV_CTL", "NV_BUS_POLICY", NULL };
+        g_autofree char *skip = NULL;
+
+        g_test_init(&argc, &argv, NULL);
+        nv_test_init();
+        skip = nv_test_skip_reason(env_vars);
+
+        add_test(skip, "/cli/status/text-intel", NV_TEST_PRESET_INTEL_LOADED, test_status_text_intel);
+        add_test(skip, "/cli/status/text-amd", NV_TEST_PRESET_AMD_LOADED, test_status_text_amd);
+        add_test(skip, "/cli/status/default-verb", NV_TEST_PRESET_INTEL_LOADED, test_status_default_verb);
+        add_test(skip, "/cli/status/advice-l1-guest", NV_TEST_PRESET_L1_GUEST, test_status_advice_l1_guest);
+        add_test(skip, "/cli/status/advice-builtin", NV_TEST_PRESET_KVM_BUILTIN, test_status_advice_builtin);
+        add_test(skip, "/cli/status/unprivileged", NV_TEST_PRESET_AMD_LOADED, test_status_unprivileged);
+        add_test(skip, "/cli/status/json", NV_TEST_PRESET_INTEL_LOADED, test_status_json);
+        add_test(skip, "/cli/version", NV_TEST_PRESET_INTEL_LOADED, test_version);
+        add_test(skip, "/cli/help", NV_TEST_PRESET_INTEL_LOADED, test_help);
+        add_test(skip, "/cli/usage-errors", NV_TEST_PRESET_INTEL_LOADED, test_usage_errors);
+        add_test(skip, "/cli/failure/no-daemon", NV_TEST_PRESET_INTEL_LOADED, test_no_daemon);
+        add_test(skip, "/cli/failure/no-bus", NV_TEST_PRESET_INTEL_LOADED, test_no_bus);
+
+        return g_test_run();
+}

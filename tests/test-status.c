@@ -249,6 +249,28 @@ static void test_module_users(void)
         g_assert_true(g_array_index(status.module_users, NvModuleUser, 0).command != user.command);
 }
 
+static void test_utf8(void)
+{
+        g_auto(NvHostFacts) facts = { 0 };
+        g_auto(NvStatus) status = { 0 };
+        NvModuleUser user = { .pid = 1, .command = g_strdup("qemu\xff\xfe") };
+
+        facts_init_intel(&facts);
+        g_free(facts.nested_raw);
+        facts.nested_raw = g_strdup("Y\xc3");
+        setting_set(&facts.modprobe, "/etc/modprobe.d/\x80.conf", "1");
+        facts.module_users = nv_module_users_new();
+        g_array_append_val(facts.module_users, user);
+        nv_status_assemble(&facts, &status);
+
+        g_assert_true(g_utf8_validate(status.nested_parameter, -1, NULL));
+        g_assert_true(g_str_has_prefix(status.nested_parameter, "Y"));
+        g_assert_true(g_utf8_validate(status.persistent_source, -1, NULL));
+        g_assert_true(g_str_has_prefix(status.persistent_source, "/etc/modprobe.d/"));
+        g_assert_true(
+                g_utf8_validate(g_array_index(status.module_users, NvModuleUser, 0).command, -1, NULL));
+}
+
 static void test_diff(void)
 {
         g_auto(NvHostFacts) facts = { 0 };
@@ -352,6 +374,7 @@ int main(int argc, char *argv[])
         g_test_add_func("/status/unsupported", test_unsupported);
         g_test_add_func("/status/module-users", test_module_users);
         g_test_add_func("/status/diff", test_diff);
+        g_test_add_func("/status/utf8", test_utf8);
         g_test_add_func("/status/fields", test_fields_table);
         g_test_add_func("/status/settings/override", test_settings_override);
 

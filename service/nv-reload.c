@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Reloads the vendor module with a new value of "nested" (nv-reload.h).
+ *
+ * "nested" is read-only in sysfs and `modprobe kvm_intel nested=1` on a
+ * loaded module silently does nothing, so the only way to change it is an
+ * unload and a load. Everything that can be checked is checked before the
+ * unload, because between the unload and a successful load the host has no
+ * KVM at all: that window must only be entered when it can be left.
+ */
+#include "config.h"
+
+#include <gio/gio.h>
+
+#include "nv-kernel-param.h"
+#include "nv-reload.h"
+
+G_DEFINE_QUARK(nv - reload - error - quark, nv_reload_error)
+
+static const char *nested_option(gboolean nested)
+{
+        /* Never Y/N: kvm_amd's "nested" is an int and refuses them, and
+         * kvm_intel's bool takes 1/0 as well. */
+        return nested ? "nested=1" : "nested=0";
+}
+
+static char *format_users(const GArray *users)
+{
+        g_autoptr(GString) text = g_string_new(NULL);
+
+        for (guint i = 0; i < users->len; i++) {
+                const NvModuleUser *user = &g_array_index(users, NvModuleUser, i);
+
+                if (i > 0)
+                        g_string_append(text, ", ");
+                g_string_append_printf(text, "%" G_GUINT32_FORMAT " (%s)", user->pid,
+                                       user->command && *user->command ? user->command : "?");
+        }
+        return g_string_free(g_steal_pointer(&text), FALSE);
+}
+
+/* The kernel would refuse the unload anyway; checking first keeps the
+ * module untouched and lets the error name who holds it, which the
+ * kernel's EBUSY does not. */
+static gboolean check_not_in_use(NvHost *host, const char *module, const NvHostFacts *facts, GError **error)
+{
+        guint64 refcnt = 0;
+
+        if (facts->module_users && facts->module_users->len > 0) {
+                g_autofree char *users = format_users(facts->module_users);
+
+                g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_IN_USE,
+                            "%s is in use by %s: shut these virtual machines down and try again", module,
+                            users);
+                return FALSE;
+        }
+        if (nv_host_read_module_refcnt(host, module, &refcnt) && refcnt > 0) {
+                g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_IN_USE,
+                            "%s is in use: its reference count is %" G_GUINT64_FORMAT
+                            ", but no process holds /dev/kvm or a virtual machine, so something in "
+                            "the kernel holds it; stop what uses it and try again",
+                            module, refcnt);
+                return FALSE;
+        }
+        return TRUE;
+}
+
+/* The option that gives the module back the value it had, or NULL (what
+ * modprobe.d and the command line say) when sysfs did not tell. */
+static const char *previous_option(const NvHostFacts *facts)
+{
+        int r;
+
+        if (!facts->nested_raw)
+                return NULL;
+        r = nv_nested_value_parse(facts->cpu.vendor, facts->nested_raw);
+        if (r < 0)
+                return NULL;
+        return nested_option(r > 0);
+}
+
+char *nv_reload_module(NvKernel *kernel, NvHost *host, const char *module, gboolean nested, GError **error)
+{
+        g_auto(NvHostFacts) facts = { 0 };
+        g_autoptr(GError) unload_error = NULL;
+        g_autoptr(GError) load_error = NULL;
+        g_autoptr(GError) restore_error = NULL;
+        g_autofree char *name = NULL;
+        g_autofree char *value = NULL;
+        const char *vendor_module;
+        const char *option = nested_option(nested);
+        const char *old_option = NULL;
+        gboolean was_loaded = FALSE;
+        int r;
+
+        g_return_val_if_fail(kernel != NULL, NULL);
+        g_return_val_if_fail(host != NULL, NULL);
+        g_return_val_if_fail(module != NULL, NULL);
+        g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+        name = nv_module_name_normalize(module);
+        vendor_module = nv_host_vendor_module(host);
+        /* The host's facts, in particular who holds the module, are only
+         * gathered for the vendor module. */
+        if (!vendor_module || !g_str_equal(name, vendor_module)) {
+                g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED,
+                            "%s is not the KVM module of this host's CPU (%s)", name,
+                            vendor_module ? vendor_module : "unknown vendor");
+                return NULL;
+        }
+
+        /* Fresh: a VM may have started since the last status read. */
+        nv_host_read_facts(host, &facts);
+
+        switch (facts.vendor_state) {
+        case NV_MODULE_STATE_ABSENT:
+                was_loaded = FALSE;
+                break;
+        case NV_MODULE_STATE_LIVE:
+                was_loaded = TRUE;
+                break;
+        case NV_MODULE_STATE_BUILTIN:
+                g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_BUILTIN,
+                            "%s is built into the kernel; set %s.nested=%d on the kernel command line and "
+                            "reboot",
+                            name, name, nested ? 1 : 0);
+                return NULL;
+        case NV_MODULE_STATE_COMING:
+        case NV_MODULE_STATE_GOING:
+                g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED,
+                            "%s is being %s right now; try again in a moment", name,
+                            facts.vendor_state == NV_MODULE_STATE_COMING ? "loaded" : "unloaded");
+                return NULL;
+        case NV_MODULE_STATE_UNKNOWN:
+        default:
+                g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED,
+                            "The state of %s in /sys/module/%s/initstate is not one the kernel "
+                            "documents; nothing was changed",
+                            name, name);
+                return NULL;
+        }
+
+        if (was_loaded) {
+                if (!check_not_in_use(host, name, &facts, error))
+                        return NULL;
+                old_option = previous_option(&facts);
+
+                if (!kernel->ops->unload(kernel, name, &unload_error)) {
+                        /* A VM started after the check above. */
+                        if (g_error_matches(unload_error, G_IO_ERROR, G_IO_ERROR_BUSY))
+                                g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_IN_USE,
+                                            "%s; shut the virtual machines using it down and try again",
+                                            unload_error->message);
+                        else
+                                g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED, "%s",
+                                            unload_error->message);
+                        return NULL;
+                }
+        }
+
+        if (!kernel->ops->load(kernel, name, option, &load_error)) {
+                /* Not loaded before: not loaded now either, as it was. */
+                if (!was_loaded) {
+                        g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED, "%s",
+                                    load_error->message);
+                        return NULL;
+                }
+                if (!kernel->ops->load(kernel, name, old_option, &restore_error)) {
+                        g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED,
+                                    "%s; loading it back with %s failed too: %s; %s is not loaded now",
+                                    load_error->message, old_option ? old_option : "its configured options",
+                                    restore_error->message, name);
+                        return NULL;
+                }
+                g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED, "%s; %s was loaded back with %s",
+                            load_error->message, name, old_option ? old_option : "its configured options");
+                return NULL;
+        }
+
+        value = nv_host_read_nested(host, name);
+        if (!value) {
+                g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED,
+                            "%s was loaded with %s, but /sys/module/%s/parameters/nested cannot be read",
+                            name, option, name);
+                return NULL;
+        }
+        r = nv_nested_value_parse(facts.cpu.vendor, value);
+        if (r < 0 || (r > 0) != !!nested)
+                g_warning("%s was loaded with %s, but the kernel reports nested=%s", name, option, value);
+        return g_steal_pointer(&value);
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The integration tests' world: a private dbus-daemon configured like the
+ * system bus, with the project's own bus policy included, so that the real
+ * policy decides who may own org.example.NestedVirt and call it; the real
+ * nestedvirtd started on it against a fake host tree; and helpers to run
+ * programs and wait for events with a bound instead of sleeping.
+ *
+ * Every child process is killed and reaped when the test ends, also when it
+ * ends by a failed assertion: this machine's PID 1 does not reap orphans.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "nv-test-host.h"
+
+/* Every wait for the bus or the daemon gives up after this long. */
+#define NV_TEST_TIMEOUT_MS 10000
+
+/* Installs the handlers that clean up child processes if the test program
+ * dies on a failed assertion or a signal. Call once, after g_test_init(). */
+void nv_test_init(void);
+
+/*
+ * Why these tests cannot run here (not root, no dbus-daemon, the
+ * environment from tests/meson.build missing), or NULL when they can.
+ * @env_vars: NULL-terminated names of variables that must point at files.
+ */
+char *nv_test_skip_reason(const char *const *env_vars);
+
+/* The value of environment variable @name; the test fails without it. */
+const char *nv_test_getenv(const char *name);
+
+typedef struct NvTestBus NvTestBus;
+
+/* Starts a private system-like bus. */
+NvTestBus *nv_test_bus_new(GError **error);
+
+/* Stops the bus and waits for its process. */
+void nv_test_bus_free(NvTestBus *bus);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvTestBus, nv_test_bus_free)
+
+/* The address to give clients, as DBUS_SYSTEM_BUS_ADDRESS. */
+const char *nv_test_bus_get_address(const NvTestBus *bus);
+
+/* A new client connection to the bus. */
+GDBusConnection *nv_test_bus_connect(const NvTestBus *bus, GError **error);
+
+/* Prints the bus's log to stderr, each line prefixed "# ". */
+void nv_test_bus_print_log(const NvTestBus *bus);
+
+typedef struct NvTestDaemon NvTestDaemon;
+
+/*
+ * Starts `$NV_DAEMON --root=@root --idle-timeout=0` on @bus and returns once
+ * it owns org.example.NestedVirt. Fails if the daemon exits first or does
+ * not get there within NV_TEST_TIMEOUT_MS.
+ */
+NvTestDaemon *nv_test_daemon_start(NvTestBus *bus, const char *root, GError **error);
+
+/*
+ * Sends SIGTERM and waits for the daemon. Fails unless it exits with status
+ * 0: a crash, or an exit on a signal, is a bug even if every call before
+ * was answered.
+ */
+gboolean nv_test_daemon_stop(NvTestDaemon *daemon, GError **error);
+
+/* Kills the daemon if it still runs (SIGKILL), reaps it, frees @daemon. */
+void nv_test_daemon_free(NvTestDaemon *daemon);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvTestDaemon, nv_test_daemon_free)
+
+/* TRUE while the daemon process has not exited. */
+gboolean nv_test_daemon_is_running(NvTestDaemon *daemon);
+
+/* The daemon's unique name on the bus while it runs. */
+const char *nv_test_daemon_get_unique_name(const NvTestDaemon *daemon);
+
+/* Prints the daemon's stdout and stderr to stderr, each line prefixed "# ". */
+void nv_test_daemon_print_log(const NvTestDaemon *daemon);
+
+/* Iterates the thread-default main context until @done(@user_data) returns
+ * TRUE or @timeout_ms pass. Returns the last value of @done. */
+gboolean nv_test_wait_until(gboolean (*done)(gpointer user_data), gpointer user_data, guint timeout_ms);
+
+/* Dispatches whatever the thread-default main context has ready, without
+ * blocking. */
+void nv_test_drain_main_context(void);
+
+/* The outcome of a program run by nv_test_run(). */
+typedef struct {
+        char *stdout_text;
+        char *stderr_text;
+        gboolean exited; /* FALSE: killed by a signal, or timed out */
+        int exit_status; /* valid when @exited */
+} NvTestRunResult;
+
+void nv_test_run_result_clear(NvTestRunResult *result);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NvTestRunResult, nv_test_run_result_clear)
+
+/*
+ * Runs @argv with the test's environment plus @env_overrides (NULL or
+ * "NAME=VALUE" strings; "NAME" alone unsets NAME), stdin from /dev/null,
+ * and collects its output. A program still running after
+ * NV_TEST_TIMEOUT_MS is killed and the test fails.
+ */
+void nv_test_run(const char *const *argv, const char *const *env_overrides, NvTestRunResult *ret);
+
+/* The user nobody, for runs without privileges. */
+#define NV_TEST_UID_NOBODY 65534
+
+/* Same, as user and group @uid without supplementary groups (the test
+ * program must be root). */
+void nv_test_run_as(const char *const *argv, const char *const *env_overrides, guint32 uid,
+                    NvTestRunResult *ret);
+
+/* Registers test @path with g_test_add(), or, when @skip_reason is not
+ * NULL, a test of the same path that only skips with that reason: TAP then
+ * lists every test and says why none ran. */
+#define nv_test_add(skip_reason, path, Fixture, data, setup, test, teardown)              \
+        G_STMT_START                                                                      \
+        {                                                                                 \
+                if (skip_reason)                                                          \
+                        g_test_add_data_func((path), (skip_reason), nv_test_skip);        \
+                else                                                                      \
+                        g_test_add((path), Fixture, (data), (setup), (test), (teardown)); \
+        }                                                                                 \
+        G_STMT_END
+
+void nv_test_skip(gconstpointer reason);
+
+/*
+ * The usual test fixture: a private bus, a fake host tree, a client
+ * connection, and (once started) the daemon on them.
+ */
+typedef struct {
+        NvTestBus *bus;
+        NvTestHost *host;
+        GDBusConnection *connection;
+        NvTestDaemon *daemon;
+} NvTestEnv;
+
+/* Starts the bus, builds @preset's tree and connects; the daemon is left
+ * to nv_test_env_start_daemon(), so a test can change the tree first. */
+void nv_test_env_setup(NvTestEnv *env, NvTestPreset preset);
+
+void nv_test_env_start_daemon(NvTestEnv *env);
+
+/*
+ * Stops the daemon, and fails the test unless it exits with status 0;
+ * prints its log if the test failed; stops the bus; removes the tree.
+ */
+void nv_test_env_teardown(NvTestEnv *env);
+
+/* Calls @method of @interface on the daemon's object; @reply_type is
+ * checked by GDBus. */
+GVariant *nv_test_env_call(NvTestEnv *env, const char *interface, const char *method, GVariant *parameters,
+                           const GVariantType *reply_type, GError **error);
+
+/* GetStatus(): the a{sv} (not the tuple around it); the test fails on an
+ * error. */
+GVariant *nv_test_env_get_status(NvTestEnv *env);
