@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <grp.h>
 #include <sys/prctl.h>
@@ -20,6 +22,9 @@
 
 #include "nv-dbus.h"
 #include "nv-test-bus.h"
+
+/* The program was asked for TAP output (--tap): see nv_test_run_tests(). */
+static gboolean tap_output;
 
 /* ---- Cleanup when the test program dies ------------------------------ */
 
@@ -85,6 +90,65 @@ static void print_file(const char *title, const char *path)
         close(fd);
 }
 
+/* Temporary directories (bus directories, host trees) to remove if the
+ * program dies; "" marks a free slot. */
+#define MAX_TEMP_DIRS 8
+static char temp_dirs[MAX_TEMP_DIRS][512];
+
+/* Removes @name below @dir_fd and everything in it, without following
+ * symbolic links. Async-signal-safe (no malloc, no stdio), so that
+ * emergency_cleanup() can use it. */
+static void remove_tree_at(int dir_fd, const char *name, unsigned depth)
+{
+        char buf[4096];
+        gboolean removed;
+        int fd;
+
+        if (unlinkat(dir_fd, name, 0) == 0 || errno != EISDIR || depth > 32)
+                return;
+        fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        /* Deleting while reading a directory may skip entries: read it
+         * again from the start until a pass removes nothing. */
+        do {
+                ssize_t n;
+
+                removed = FALSE;
+                (void)lseek(fd, 0, SEEK_SET);
+                while ((n = getdents64(fd, buf, sizeof(buf))) > 0) {
+                        for (ssize_t offset = 0; offset < n;) {
+                                struct dirent64 *entry = (struct dirent64 *)(buf + offset);
+
+                                offset += entry->d_reclen;
+                                if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+                                        continue;
+                                remove_tree_at(fd, entry->d_name, depth + 1);
+                                removed = TRUE;
+                        }
+                }
+        } while (removed);
+        close(fd);
+        (void)unlinkat(dir_fd, name, AT_REMOVEDIR);
+}
+
+static int temp_dir_register(const char *path)
+{
+        for (int i = 0; i < MAX_TEMP_DIRS; i++) {
+                if (temp_dirs[i][0] != '\0')
+                        continue;
+                g_strlcpy(temp_dirs[i], path, sizeof(temp_dirs[i]));
+                return i;
+        }
+        g_error("more than %d temporary directories at once", MAX_TEMP_DIRS);
+}
+
+static void temp_dir_unregister(int slot)
+{
+        if (slot >= 0)
+                temp_dirs[slot][0] = '\0';
+}
+
 static void emergency_cleanup(int sig)
 {
         int saved_errno = errno;
@@ -105,23 +169,46 @@ static void emergency_cleanup(int sig)
                 (void)waitpid(pid, NULL, 0);
                 children[i].pid = 0;
         }
+        /* Only now that nothing writes there any more. */
+        for (size_t i = 0; i < MAX_TEMP_DIRS; i++) {
+                if (temp_dirs[i][0] != '\0')
+                        remove_tree_at(AT_FDCWD, temp_dirs[i], 0);
+        }
         errno = saved_errno;
         /* SA_RESETHAND restored the default action: die of @sig as we
          * would have without this handler. */
         raise(sig);
 }
 
-void nv_test_init(void)
+void nv_test_init(int *argc, char ***argv)
 {
         static const int signals[] = { SIGABRT, SIGTRAP, SIGSEGV, SIGBUS, SIGILL,
                                        SIGFPE,  SIGTERM, SIGINT,  SIGHUP };
         struct sigaction sa = { 0 };
+
+        for (int i = 1; i < *argc; i++)
+                tap_output = tap_output || g_str_equal((*argv)[i], "--tap");
+        g_test_init(argc, argv, NULL);
+
+        /* Processes our children leave behind become ours, not PID 1's
+         * (which does not reap them here), so that nv_test_env_teardown()
+         * can find and reap them. */
+        g_assert_cmpint(prctl(PR_SET_CHILD_SUBREAPER, 1), ==, 0);
 
         sa.sa_handler = emergency_cleanup;
         sa.sa_flags = SA_RESETHAND;
         sigemptyset(&sa.sa_mask);
         for (size_t i = 0; i < G_N_ELEMENTS(signals); i++)
                 g_assert_cmpint(sigaction(signals[i], &sa, NULL), ==, 0);
+}
+
+int nv_test_run_tests(const char *skip_reason)
+{
+        int r = g_test_run();
+
+        if (r == 0 && skip_reason && !tap_output)
+                return 77;
+        return r;
 }
 
 static int child_register(GSubprocess *process, const char *log)
@@ -277,6 +364,7 @@ struct NvTestBus {
         GSubprocess *process;
         GDataInputStream *address_stream;
         int slot;
+        int dir_slot;
         guint n_daemons;
 };
 
@@ -390,6 +478,7 @@ NvTestBus *nv_test_bus_new(GError **error)
         g_autofree char *config_arg = NULL;
 
         bus->slot = -1;
+        bus->dir_slot = -1;
         bus->dir = g_dir_make_tmp("nv-test-bus-XXXXXX", error);
         if (!bus->dir)
                 return NULL;
@@ -400,6 +489,7 @@ NvTestBus *nv_test_bus_new(GError **error)
                             g_strerror(errno));
                 return NULL;
         }
+        bus->dir_slot = temp_dir_register(bus->dir);
         bus->log_path = g_build_filename(bus->dir, "dbus-daemon.log", NULL);
         socket_path = g_build_filename(bus->dir, "system_bus_socket", NULL);
         config_path = g_build_filename(bus->dir, "system.conf", NULL);
@@ -455,6 +545,7 @@ void nv_test_bus_free(NvTestBus *bus)
         g_clear_object(&bus->process);
         if (bus->dir)
                 remove_flat_dir(bus->dir);
+        temp_dir_unregister(bus->dir_slot);
         g_free(bus->dir);
         g_free(bus->log_path);
         g_free(bus->address);
@@ -774,6 +865,7 @@ void nv_test_env_setup(NvTestEnv *env, NvTestPreset preset)
         env->bus = nv_test_bus_new(&error);
         g_assert_no_error(error);
         env->host = nv_test_host_new_preset(preset);
+        env->host_slot = temp_dir_register(nv_test_host_get_root(env->host));
         env->connection = nv_test_bus_connect(env->bus, &error);
         g_assert_no_error(error);
         env->daemon = NULL;
@@ -788,9 +880,53 @@ void nv_test_env_start_daemon(NvTestEnv *env)
         g_assert_no_error(error);
 }
 
+/* Reads the parent of process @pid off /proc/@pid/stat; 0 if unknown. */
+static pid_t parent_of(const char *pid)
+{
+        g_autofree char *path = g_build_filename("/proc", pid, "stat", NULL);
+        g_autofree char *stat = NULL;
+        const char *p;
+        int ppid;
+
+        if (!g_file_get_contents(path, &stat, NULL, NULL))
+                return 0;
+        /* "PID (COMM) STATE PPID ...": COMM may hold anything, even ')'. */
+        p = strrchr(stat, ')');
+        if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+                return 0;
+        return ppid;
+}
+
+/*
+ * Kills and reaps every child of ours that is still there once the bus,
+ * the daemon and the programs run are gone: processes the daemon (or a
+ * program) started and left behind, which came to us as their subreaper.
+ * Returns how many there were.
+ */
+static guint reap_strays(void)
+{
+        g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+        const char *name;
+        guint n = 0;
+
+        while (proc && (name = g_dir_read_name(proc))) {
+                guint64 pid;
+
+                if (!g_ascii_string_to_unsigned(name, 10, 1, G_MAXINT32, &pid, NULL) ||
+                    parent_of(name) != getpid())
+                        continue;
+                g_printerr("# process %s was left behind; killing it\n", name);
+                kill((pid_t)pid, SIGKILL);
+                (void)waitpid((pid_t)pid, NULL, 0);
+                n++;
+        }
+        return n;
+}
+
 void nv_test_env_teardown(NvTestEnv *env)
 {
         g_autoptr(GError) error = NULL;
+        guint n_strays;
 
         if (env->daemon && !nv_test_daemon_stop(env->daemon, &error))
                 g_test_fail_printf("%s", error->message);
@@ -802,6 +938,11 @@ void nv_test_env_teardown(NvTestEnv *env)
         g_clear_object(&env->connection);
         g_clear_pointer(&env->bus, nv_test_bus_free);
         g_clear_pointer(&env->host, nv_test_host_free);
+        temp_dir_unregister(env->host_slot);
+        env->host_slot = -1;
+        n_strays = reap_strays();
+        if (n_strays > 0)
+                g_test_fail_printf("%u processes outlived the test", n_strays);
 }
 
 GVariant *nv_test_env_call(NvTestEnv *env, const char *interface, const char *method, GVariant *parameters,

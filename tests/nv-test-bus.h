@@ -18,9 +18,16 @@
 /* Every wait for the bus or the daemon gives up after this long. */
 #define NV_TEST_TIMEOUT_MS 10000
 
-/* Installs the handlers that clean up child processes if the test program
- * dies on a failed assertion or a signal. Call once, after g_test_init(). */
-void nv_test_init(void);
+/* g_test_init(), and handlers that clean up child processes if the test
+ * program dies on a failed assertion or a signal. */
+void nv_test_init(int *argc, char ***argv);
+
+/*
+ * g_test_run(), except that a program whose tests were all skipped for
+ * @skip_reason exits with 77, as automake's and meson's exit-code protocol
+ * expect; under --tap the plan already says so, and a TAP reader wants 0.
+ */
+int nv_test_run_tests(const char *skip_reason);
 
 /*
  * Why these tests cannot run here (not root, no dbus-daemon, the
@@ -138,6 +145,7 @@ typedef struct {
         NvTestHost *host;
         GDBusConnection *connection;
         NvTestDaemon *daemon;
+        int host_slot; /* private */
 } NvTestEnv;
 
 /* Starts the bus, builds @preset's tree and connects; the daemon is left

@@ -412,8 +412,7 @@ int main(int argc, char **argv)
         static const char *const env_vars[] = { "NV_DAEMON", "NV_CTL", "NV_BUS_POLICY", NULL };
         g_autofree char *skip = NULL;
 
-        g_test_init(&argc, &argv, NULL);
-        nv_test_init();
+        nv_test_init(&argc, &argv);
         skip = nv_test_skip_reason(env_vars);
 
         add_test(skip, "/cli/status/text-intel", NV_TEST_PRESET_INTEL_LOADED, test_status_text_intel);
@@ -429,5 +428,5 @@ int main(int argc, char **argv)
         add_test(skip, "/cli/failure/no-daemon", NV_TEST_PRESET_INTEL_LOADED, test_no_daemon);
         add_test(skip, "/cli/failure/no-bus", NV_TEST_PRESET_INTEL_LOADED, test_no_bus);
 
-        return g_test_run();
+        return nv_test_run_tests(skip);
 }

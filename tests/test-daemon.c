@@ -20,8 +20,9 @@
 
 #define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
 
-/* A PropertiesChanged signal is expected within this long after its cause. */
-#define SIGNAL_TIMEOUT_MS 5000
+/* A PropertiesChanged signal is expected within this long after its cause;
+ * generous, as it only costs time when the signal never comes. */
+#define SIGNAL_TIMEOUT_MS NV_TEST_TIMEOUT_MS
 
 /* Every status key, in the order of the XML. */
 static const char *const status_keys[] = {
@@ -395,8 +396,8 @@ static void test_properties_unknown(Fixture *f, gconstpointer data)
 /* ---- PropertiesChanged ----------------------------------------------- */
 
 /*
- * Folds the signals received so far into @ret_changed (name -> latest value)
- * and fails on any signal that is malformed or invalidates properties
+ * Folds the signals received so far into one table, property name -> latest
+ * value; fails on any signal that is malformed or invalidates properties
  * instead of carrying their values.
  */
 static GHashTable *collect_changes(Fixture *f)
@@ -783,6 +784,125 @@ static void test_module_coming(Fixture *f, gconstpointer data)
         assert_key(status, NV_KEY_RELOAD_REQUIRED, "false");
 }
 
+/* ---- CPU, architecture and hypervisor ------------------------------- */
+
+/* Starts the daemon on the tree as the test left it and returns GetStatus. */
+static GVariant *status_of_host(Fixture *f)
+{
+        start_daemon(f);
+        return nv_test_env_get_status(&f->env);
+}
+
+/* A guest whose hypervisor cannot be identified is still a guest. */
+static void test_hypervisor_unidentified(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GVariant) status = NULL;
+
+        nv_test_host_set_dmi(f->env.host, NULL, NULL);
+        status = status_of_host(f);
+        assert_key(status, NV_KEY_IN_VIRTUAL_MACHINE, "true");
+        assert_key(status, NV_KEY_HYPERVISOR, "'unknown'");
+}
+
+/* Xen PV guests have no DMI; /sys/hypervisor/type names Xen. */
+static void test_hypervisor_xen(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GVariant) status = NULL;
+
+        nv_test_host_set_dmi(f->env.host, NULL, NULL);
+        nv_test_host_write(f->env.host, "/sys/hypervisor/type", "xen\n");
+        status = status_of_host(f);
+        assert_key(status, NV_KEY_IN_VIRTUAL_MACHINE, "true");
+        assert_key(status, NV_KEY_HYPERVISOR, "'xen'");
+}
+
+/* A hypervisor identified by DMI makes a guest even without the flag. */
+static void test_hypervisor_dmi_without_flag(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GVariant) status = NULL;
+
+        nv_test_host_set_dmi(f->env.host, "VMware, Inc.", "VMware Virtual Platform");
+        status = status_of_host(f);
+        assert_key(status, NV_KEY_IN_VIRTUAL_MACHINE, "true");
+        assert_key(status, NV_KEY_HYPERVISOR, "'vmware'");
+        assert_key(status, NV_KEY_HARDWARE_VIRTUALIZATION, "true");
+}
+
+/* 32-bit x86 kernels are x86 too. */
+static void test_supported_i686(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GVariant) status = NULL;
+
+        nv_test_host_set_arch(f->env.host, "i686");
+        status = status_of_host(f);
+        assert_key(status, NV_KEY_ARCHITECTURE, "'i686'");
+        assert_key(status, NV_KEY_SUPPORTED, "true");
+}
+
+static void test_architecture_missing(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GVariant) status = NULL;
+
+        nv_test_host_remove(f->env.host, "/proc/sys/kernel/arch");
+        status = status_of_host(f);
+        assert_key(status, NV_KEY_ARCHITECTURE, "''");
+        /* Nothing says this is x86. */
+        assert_key(status, NV_KEY_SUPPORTED, "false");
+}
+
+/* Hygon Dhyana CPUs are AMD's design and use kvm_amd. */
+static void test_cpu_hygon(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GVariant) status = NULL;
+
+        nv_test_host_set_cpuinfo(f->env.host, "HygonGenuine", "fpu vme de pse svm npt", 2);
+        status = status_of_host(f);
+        assert_key(status, NV_KEY_CPU_VENDOR, "'amd'");
+        assert_key(status, NV_KEY_VENDOR_MODULE, "'kvm_amd'");
+        assert_key(status, NV_KEY_HARDWARE_VIRTUALIZATION, "true");
+        assert_key(status, NV_KEY_SUPPORTED, "true");
+        assert_key(status, NV_KEY_VENDOR_MODULE_LOADED, "true");
+        assert_key(status, NV_KEY_NESTED_ENABLED, "true");
+}
+
+/* ---- What the nested parameter means --------------------------------- */
+
+static void test_nested_intel_lowercase(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GVariant) status = NULL;
+
+        nv_test_host_write(f->env.host, "/sys/module/kvm_intel/parameters/nested", "y\n");
+        status = status_of_host(f);
+        assert_key(status, NV_KEY_NESTED_PARAMETER, "'y'");
+        assert_key(status, NV_KEY_NESTED_ENABLED, "true");
+        assert_key(status, NV_KEY_RELOAD_REQUIRED, "false");
+}
+
+/* kvm_amd's nested is an int: any nonzero value enables it. */
+static void test_nested_amd_nonzero(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GVariant) status = NULL;
+
+        nv_test_host_write(f->env.host, "/sys/module/kvm_amd/parameters/nested", "2\n");
+        status = status_of_host(f);
+        assert_key(status, NV_KEY_NESTED_PARAMETER, "'2'");
+        assert_key(status, NV_KEY_NESTED_ENABLED, "true");
+        assert_key(status, NV_KEY_RELOAD_REQUIRED, "false");
+}
+
+/* Running disabled while kvm.conf enables it: a reload would change it. */
+static void test_nested_amd_zero(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GVariant) status = NULL;
+
+        nv_test_host_write(f->env.host, "/sys/module/kvm_amd/parameters/nested", "0\n");
+        status = status_of_host(f);
+        assert_key(status, NV_KEY_NESTED_PARAMETER, "'0'");
+        assert_key(status, NV_KEY_NESTED_ENABLED, "false");
+        assert_key(status, NV_KEY_PERSISTENT_NESTED, "'enabled'");
+        assert_key(status, NV_KEY_RELOAD_REQUIRED, "true");
+}
+
 /* ---- Malformed host files -------------------------------------------- */
 
 /* What a host whose CPU cannot be identified looks like, wherever the
@@ -1040,8 +1160,7 @@ int main(int argc, char **argv)
         static const char *const env_vars[] = { "NV_DAEMON", "NV_BUS_POLICY", NULL };
         g_autofree char *skip = NULL;
 
-        g_test_init(&argc, &argv, NULL);
-        nv_test_init();
+        nv_test_init(&argc, &argv);
         skip = nv_test_skip_reason(env_vars);
 
         for (int p = 0; p < NV_TEST_PRESET_COUNT; p++) {
@@ -1088,6 +1207,20 @@ int main(int argc, char **argv)
                  test_persistent_builtin_ignores_modprobe);
         add_test(skip, "/daemon/persistent/invalid", NV_TEST_PRESET_AMD_LOADED, test_persistent_invalid);
 
+        add_test(skip, "/daemon/hypervisor/unidentified", NV_TEST_PRESET_L1_GUEST,
+                 test_hypervisor_unidentified);
+        add_test(skip, "/daemon/hypervisor/xen", NV_TEST_PRESET_L1_GUEST, test_hypervisor_xen);
+        add_test(skip, "/daemon/hypervisor/dmi-without-flag", NV_TEST_PRESET_INTEL_LOADED,
+                 test_hypervisor_dmi_without_flag);
+        add_test(skip, "/daemon/supported/i686", NV_TEST_PRESET_INTEL_LOADED, test_supported_i686);
+        add_test(skip, "/daemon/supported/architecture-missing", NV_TEST_PRESET_INTEL_LOADED,
+                 test_architecture_missing);
+        add_test(skip, "/daemon/cpu/hygon", NV_TEST_PRESET_AMD_LOADED, test_cpu_hygon);
+        add_test(skip, "/daemon/nested/intel-lowercase", NV_TEST_PRESET_INTEL_LOADED,
+                 test_nested_intel_lowercase);
+        add_test(skip, "/daemon/nested/amd-nonzero", NV_TEST_PRESET_AMD_LOADED, test_nested_amd_nonzero);
+        add_test(skip, "/daemon/nested/amd-zero", NV_TEST_PRESET_AMD_LOADED, test_nested_amd_zero);
+
         add_test(skip, "/daemon/malformed/cpuinfo-empty", NV_TEST_PRESET_INTEL_LOADED,
                  test_malformed_empty_cpuinfo);
         add_test(skip, "/daemon/malformed/cpuinfo-missing", NV_TEST_PRESET_INTEL_LOADED,
@@ -1117,5 +1250,5 @@ int main(int argc, char **argv)
         add_test(skip, "/daemon/malformed/modprobe-huge", NV_TEST_PRESET_INTEL_LOADED,
                  test_malformed_modprobe_huge);
 
-        return g_test_run();
+        return nv_test_run_tests(skip);
 }

@@ -276,8 +276,7 @@ int main(int argc, char **argv)
         static const char *const env_vars[] = { "NV_DAEMON", "NV_BUS_POLICY", "NV_INTERFACE_XML", NULL };
         g_autofree char *skip = NULL;
 
-        g_test_init(&argc, &argv, NULL);
-        nv_test_init();
+        nv_test_init(&argc, &argv);
         skip = nv_test_skip_reason(env_vars);
 
         nv_test_add(skip, "/introspection/methods", Fixture, NULL, fixture_setup, test_methods,
@@ -293,5 +292,5 @@ int main(int argc, char **argv)
         nv_test_add(skip, "/introspection/object-reachable", Fixture, NULL, fixture_setup,
                     test_object_reachable, fixture_teardown);
 
-        return g_test_run();
+        return nv_test_run_tests(skip);
 }
