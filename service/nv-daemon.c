@@ -30,9 +30,18 @@
 #include "nv-auth.h"
 #include "nv-daemon.h"
 #include "nv-dbus.h"
+#include "nv-file.h"
 #include "nv-host.h"
 #include "nv-loop.h"
 #include "nv-modprobe.h"
+#include "nv-reload.h"
+
+/* The one file the daemon writes, in the first modprobe.d directory so that
+ * no same-named file hides it. */
+#define NV_CONFIG_DIR  "/etc/modprobe.d"
+#define NV_CONFIG_NAME "kvm.conf"
+#define NV_CONFIG_PATH NV_CONFIG_DIR "/" NV_CONFIG_NAME
+#define NV_CONFIG_MAX  (1024 * 1024)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_message, sd_bus_message_unref)
@@ -43,6 +52,7 @@ typedef struct {
         NvStatus status;
         NvKernelNewFunc kernel_new;
         NvKernel *kernel; /* created at the first module change */
+        char *libvirt_uri;
 
         sd_event *event;
         sd_bus *bus;
@@ -75,6 +85,7 @@ static void context_clear(Context *c)
         g_clear_pointer(&c->loop, g_main_loop_unref);
         nv_status_clear(&c->status);
         g_clear_pointer(&c->kernel, nv_kernel_free);
+        g_clear_pointer(&c->libvirt_uri, g_free);
         g_clear_pointer(&c->host, nv_host_free);
 }
 
@@ -177,6 +188,10 @@ static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *er
         g_autoptr(sd_bus_message) reply = NULL;
         int r;
 
+        r = nv_auth_verify(c->auth, m, error);
+        if (r <= 0)
+                return r;
+
         r = sd_bus_message_new_method_return(m, &reply);
         if (r < 0)
                 return r;
@@ -205,6 +220,145 @@ static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *er
                 return r;
 
         return sd_bus_send(NULL, reply, NULL);
+}
+
+/* Refuses what no authorization could make possible on this host. */
+static int check_supported(Context *c, sd_bus_error *error)
+{
+        if (!c->status.supported)
+                return sd_bus_error_setf(
+                        error, NV_ERROR_NOT_SUPPORTED,
+                        "Nested KVM needs an x86 machine with an Intel or AMD CPU; this one is "
+                        "%s with a CPU from vendor '%s'.",
+                        *c->status.architecture ? c->status.architecture : "of unknown architecture",
+                        c->status.cpu_vendor);
+        return 0;
+}
+
+static int check_not_builtin(Context *c, gboolean enable, sd_bus_error *error)
+{
+        if (c->status.vendor_module_builtin)
+                return sd_bus_error_setf(
+                        error, NV_ERROR_MODULE_BUILTIN,
+                        "%s is built into the kernel, so modprobe.d and reloading do not apply "
+                        "to it: add %s.nested=%d to the kernel command line and reboot.",
+                        c->status.vendor_module, c->status.vendor_module, enable ? 1 : 0);
+        return 0;
+}
+
+static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Context *c = userdata;
+        const char *module = nv_host_vendor_module(c->host);
+        g_autofree char *dir = nv_host_path(c->host, NV_CONFIG_DIR);
+        g_autofree char *old = NULL;
+        g_autofree char *new = NULL;
+        g_autoptr(GError) gerror = NULL;
+        const NvSetting *override;
+        gboolean changed = FALSE;
+        gsize old_len = 0;
+        guint line = 0;
+        int enable, r;
+
+        r = sd_bus_message_read(m, "b", &enable);
+        if (r < 0)
+                return r;
+
+        context_refresh(c);
+        r = check_supported(c, error);
+        if (r >= 0)
+                r = check_not_builtin(c, enable, error);
+        if (r < 0)
+                return r;
+
+        if (!nv_file_read(dir, NV_CONFIG_NAME, NV_CONFIG_MAX, &old, &old_len, &gerror))
+                return sd_bus_error_setf(error, NV_ERROR_FAILED, "%s", gerror->message);
+        new = nv_modprobe_set_option(old ? old : "", old_len, module, "nested", enable ? "1" : "0", &changed,
+                                     &line);
+        if (!new)
+                return sd_bus_error_setf(
+                        error, NV_ERROR_FAILED,
+                        "%s has an options line for %s with an unterminated quote or a bare "
+                        "\"--\" that would swallow the setting: fix that line first.",
+                        NV_CONFIG_PATH, module);
+
+        /* Writing a setting that something read later overrides would
+         * report success and change nothing: refuse, naming the culprit. */
+        if (c->status.persistent_source && g_str_equal(c->status.persistent_source, "/proc/cmdline"))
+                return sd_bus_error_setf(
+                        error, NV_ERROR_FAILED,
+                        "The kernel command line (/proc/cmdline) sets %s.nested, which overrides "
+                        "%s: remove it from the boot loader configuration first.",
+                        module, NV_CONFIG_PATH);
+        override = nv_settings_find_override(nv_host_get_config_settings(c->host), NV_CONFIG_NAME);
+        if (override)
+                return sd_bus_error_setf(
+                        error, NV_ERROR_FAILED,
+                        "%s line %u sets %s nested=%s and is read after %s, so it would override "
+                        "it: edit or remove that line first.",
+                        override->source, override->line, module,
+                        override->has_value ? override->value : "(no value)", NV_CONFIG_PATH);
+
+        r = nv_auth_verify(c->auth, m, error);
+        if (r <= 0)
+                return r == 0 ? 1 : r;
+
+        if (changed) {
+                if (!nv_file_replace(dir, NV_CONFIG_NAME, new, strlen(new), &gerror))
+                        return sd_bus_error_setf(error, NV_ERROR_FAILED, "%s", gerror->message);
+                g_message("%s nested virtualization persistently in %s line %u",
+                          enable ? "Enabled" : "Disabled", NV_CONFIG_PATH, line);
+                nv_host_invalidate_config(c->host);
+                context_refresh(c);
+        }
+
+        return sd_bus_reply_method_return(m, "s", NV_CONFIG_PATH);
+}
+
+static int method_reload_module(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Context *c = userdata;
+        const char *module = nv_host_vendor_module(c->host);
+        g_autoptr(GError) gerror = NULL;
+        g_autofree char *value = NULL;
+        int nested, r;
+
+        r = sd_bus_message_read(m, "b", &nested);
+        if (r < 0)
+                return r;
+
+        context_refresh(c);
+        r = check_supported(c, error);
+        if (r >= 0)
+                r = check_not_builtin(c, nested, error);
+        if (r < 0)
+                return r;
+
+        r = nv_auth_verify(c->auth, m, error);
+        if (r <= 0)
+                return r == 0 ? 1 : r;
+
+        if (!c->kernel) {
+                g_autofree char *root = nv_host_path(c->host, "/");
+
+                c->kernel = c->kernel_new(root, &gerror);
+                if (!c->kernel)
+                        return sd_bus_error_setf(error, NV_ERROR_NOT_SUPPORTED, "Cannot load modules: %s",
+                                                 gerror->message);
+        }
+
+        value = nv_reload_module(c->kernel, c->host, module, nested, &gerror);
+        context_refresh(c);
+        if (!value) {
+                if (g_error_matches(gerror, NV_RELOAD_ERROR, NV_RELOAD_ERROR_IN_USE))
+                        return sd_bus_error_setf(error, NV_ERROR_MODULE_IN_USE, "%s", gerror->message);
+                if (g_error_matches(gerror, NV_RELOAD_ERROR, NV_RELOAD_ERROR_BUILTIN))
+                        return sd_bus_error_setf(error, NV_ERROR_MODULE_BUILTIN, "%s", gerror->message);
+                return sd_bus_error_setf(error, NV_ERROR_FAILED, "%s", gerror->message);
+        }
+        g_message("Reloaded %s with nested=%d: the kernel now says %s", module, nested, value);
+
+        return sd_bus_reply_method_return(m, "s", value);
 }
 
 static int property_get_module_users(sd_bus *bus, const char *path, const char *interface,
@@ -407,6 +561,10 @@ static const sd_bus_vtable nestedvirt_vtable[] = {
 
         SD_BUS_METHOD_WITH_ARGS("GetStatus", SD_BUS_NO_ARGS, SD_BUS_RESULT("a{sv}", status),
                                 method_get_status, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("EnablePersistent", SD_BUS_ARGS("b", enable), SD_BUS_RESULT("s", file),
+                                method_enable_persistent, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ReloadModule", SD_BUS_ARGS("b", nested), SD_BUS_RESULT("s", value),
+                                method_reload_module, SD_BUS_VTABLE_UNPRIVILEGED),
 
         SD_BUS_PROPERTY("Version", "s", NULL, offsetof(Context, status.version),
                         SD_BUS_VTABLE_PROPERTY_CONST),
@@ -454,7 +612,14 @@ static int context_start(Context *c, const NvDaemonOptions *options)
         int r;
 
         c->kernel_new = options->kernel_new;
+        c->libvirt_uri = g_strdup(options->libvirt_uri ? options->libvirt_uri : "qemu:///system");
         c->host = nv_host_new(options->root);
+        {
+                /* A crash in the middle of a write leaves its temporary file. */
+                g_autofree char *dir = nv_host_path(c->host, NV_CONFIG_DIR);
+
+                nv_file_remove_stale_temporaries(dir, NV_CONFIG_NAME);
+        }
         context_refresh(c); /* the first status; nobody to tell yet */
 
         /* Block the signals before any thread exists, so that all inherit

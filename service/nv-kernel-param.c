@@ -263,6 +263,7 @@ gboolean nv_kernel_args_next(const char **args, NvKernelArg *arg)
                 return FALSE;
         }
 
+        arg->word = word;
         if (*word == '"') {
                 word++;
                 in_quote = quoted = TRUE;
@@ -303,6 +304,7 @@ gboolean nv_kernel_args_next(const char **args, NvKernelArg *arg)
                 arg->value_len = value_end - value_start;
         }
 
+        arg->word_len = (gsize)(word + i - arg->word);
         *args = word[i] != '\0' ? word + i + 1 : word + i;
         return TRUE;
 }

@@ -69,6 +69,8 @@ gboolean nv_cmdline_find_param(const char *cmdline, const char *module, const ch
  * are not NUL-terminated.
  */
 typedef struct {
+        const char *word; /* the whole word, quotes included */
+        gsize word_len;
         const char *param;
         gsize param_len;
         const char *value; /* NULL for a word without '=' */

@@ -34,7 +34,7 @@ gboolean nv_modprobe_file_name_valid(const char *name)
 
 static gint compare_names(gconstpointer a, gconstpointer b)
 {
-        return strcmp(*(const char *const *) a, *(const char *const *) b);
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 char **nv_modprobe_merge(const char *const *dirs, const char *const *const *names)
@@ -58,8 +58,8 @@ char **nv_modprobe_merge(const char *const *dirs, const char *const *const *name
                         if (!nv_modprobe_file_name_valid(name) || g_hash_table_contains(dir_of_name, name))
                                 continue;
 
-                        g_hash_table_insert(dir_of_name, (gpointer) name, (gpointer) dirs[d]);
-                        g_ptr_array_add(sorted, (gpointer) name);
+                        g_hash_table_insert(dir_of_name, (gpointer)name, (gpointer)dirs[d]);
+                        g_ptr_array_add(sorted, (gpointer)name);
                 }
         }
 
@@ -76,7 +76,7 @@ char **nv_modprobe_merge(const char *const *dirs, const char *const *const *name
         }
         g_ptr_array_add(paths, NULL);
 
-        return (char **) g_ptr_array_free(paths, FALSE);
+        return (char **)g_ptr_array_free(paths, FALSE);
 }
 
 void nv_modprobe_option_clear(NvModprobeOption *option)
@@ -95,18 +95,24 @@ void nv_modprobe_option_clear(NvModprobeOption *option)
  * precedes a newline, is dropped before any other character (which is
  * kept), and is dropped at the end of the file. A "\\\r\n" therefore does
  * not join lines. Returns the position after the line; counts the newlines
- * it consumed in @line_number.
+ * it consumed in @line_number. When @offsets is given, it receives the
+ * offset in @text of every character of @line, for editing in place.
  */
-static gsize read_logical_line(const char *text, gsize len, gsize pos, GString *line, guint *line_number)
+static gsize read_logical_line(const char *text, gsize len, gsize pos, GString *line, guint *line_number,
+                               GArray *offsets)
 {
         g_string_truncate(line, 0);
+        if (offsets)
+                g_array_set_size(offsets, 0);
 
         while (pos < len) {
                 gsize run = pos;
 
                 while (run < len && text[run] != '\n' && text[run] != '\\')
                         run++;
-                g_string_append_len(line, text + pos, (gssize) (run - pos));
+                g_string_append_len(line, text + pos, (gssize)(run - pos));
+                for (gsize i = pos; offsets && i < run; i++)
+                        g_array_append_val(offsets, i);
                 pos = run;
 
                 if (pos == len)
@@ -118,10 +124,13 @@ static gsize read_logical_line(const char *text, gsize len, gsize pos, GString *
 
                 if (pos == len)
                         break;
-                if (text[pos] == '\n')
+                if (text[pos] == '\n') {
                         (*line_number)++;
-                else
+                } else {
                         g_string_append_c(line, text[pos]);
+                        if (offsets)
+                                g_array_append_val(offsets, pos);
+                }
                 pos++;
         }
 
@@ -146,7 +155,7 @@ static const char *line_options_for(char *line, const char *module)
         p += strspn(p, " \t");
         command = p;
         p += strcspn(p, " \t");
-        command_len = (size_t) (p - command);
+        command_len = (size_t)(p - command);
         if (command_len != strlen("options") || memcmp(command, "options", command_len) != 0)
                 return NULL;
 
@@ -200,7 +209,7 @@ gboolean nv_modprobe_find_option(const char *text, gsize len, const char *module
                 guint first_line = line_number;
                 const char *options;
 
-                pos = read_logical_line(text, len, pos, line, &line_number);
+                pos = read_logical_line(text, len, pos, line, &line_number, NULL);
                 options = line_options_for(line->str, module);
                 if (options == NULL)
                         continue;
@@ -213,13 +222,14 @@ gboolean nv_modprobe_find_option(const char *text, gsize len, const char *module
 
         args = joined->str;
         while (nv_kernel_args_next(&args, &arg)) {
-                gsize offset = (gsize) (arg.param - joined->str);
+                gsize offset = (gsize)(arg.param - joined->str);
 
                 if (arg.value == NULL && arg.param_len == 2 && memcmp(arg.param, "--", 2) == 0)
                         break;
 
                 /* Words come in order, so the statement that holds one only moves forward. */
-                while (source + 1 < sources->len && g_array_index(sources, OptionsSource, source + 1).offset <= offset)
+                while (source + 1 < sources->len &&
+                       g_array_index(sources, OptionsSource, source + 1).offset <= offset)
                         source++;
 
                 if (nv_kernel_arg_param_is(&arg, param)) {
@@ -236,4 +246,94 @@ gboolean nv_modprobe_find_option(const char *text, gsize len, const char *module
         ret->has_value = last.value != NULL;
         ret->value = last.value != NULL ? g_strndup(last.value, last.value_len) : NULL;
         return TRUE;
+}
+
+typedef struct {
+        gsize start, end; /* span of @text to replace */
+} Edit;
+
+/* Is the word of @arg the bare "--" that ends parse_args()? */
+static gboolean arg_is_end(const NvKernelArg *arg)
+{
+        return arg->value == NULL && arg->param_len == 2 && memcmp(arg->param, "--", 2) == 0;
+}
+
+char *nv_modprobe_set_option(const char *text, gsize len, const char *module, const char *param,
+                             const char *value, gboolean *ret_changed, guint *ret_line)
+{
+        g_autoptr(GString) line = g_string_new(NULL);
+        g_autoptr(GArray) offsets = g_array_new(FALSE, FALSE, sizeof(gsize));
+        g_autoptr(GArray) edits = g_array_new(FALSE, FALSE, sizeof(Edit));
+        g_autoptr(GString) out = g_string_sized_new(len + 64);
+        g_autofree char *word = g_strdup_printf("%s=%s", param, value);
+        g_auto(NvModprobeOption) check = { 0 };
+        gsize pos = 0, copied = 0;
+        guint line_number = 1, last_line = 0;
+        gboolean ended = FALSE;
+
+        g_return_val_if_fail(text != NULL || len == 0, NULL);
+        g_return_val_if_fail(module != NULL && param != NULL && value != NULL, NULL);
+
+        /* Find every word that sets @param in a statement for @module, as
+         * the reader splits them, and remember where it stands in @text. */
+        while (pos < len && !ended) {
+                guint first_line = line_number;
+                const char *options, *args;
+                NvKernelArg arg;
+
+                pos = read_logical_line(text, len, pos, line, &line_number, offsets);
+                options = line_options_for(line->str, module);
+                if (options == NULL)
+                        continue;
+
+                args = options;
+                while (nv_kernel_args_next(&args, &arg)) {
+                        gsize start = (gsize)(arg.word - line->str);
+                        Edit edit;
+
+                        if (arg_is_end(&arg)) {
+                                ended = TRUE;
+                                break;
+                        }
+                        if (!nv_kernel_arg_param_is(&arg, param) || arg.word_len == 0)
+                                continue;
+
+                        edit.start = g_array_index(offsets, gsize, start);
+                        edit.end = g_array_index(offsets, gsize, start + arg.word_len - 1) + 1;
+                        g_array_append_val(edits, edit);
+                        last_line = first_line;
+                }
+        }
+
+        for (guint i = 0; i < edits->len; i++) {
+                const Edit *e = &g_array_index(edits, Edit, i);
+
+                g_string_append_len(out, text + copied, (gssize)(e->start - copied));
+                g_string_append(out, word);
+                copied = e->end;
+        }
+        g_string_append_len(out, text + copied, (gssize)(len - copied));
+
+        if (edits->len == 0) {
+                if (out->len > 0 && out->str[out->len - 1] != '\n')
+                        g_string_append_c(out, '\n');
+                last_line = 1;
+                for (gsize i = 0; i < out->len; i++)
+                        if (out->str[i] == '\n')
+                                last_line++;
+                g_string_append_printf(out, "options %s %s\n", module, word);
+        }
+
+        /* Quotes left open or a "--" can make words land elsewhere than
+         * their line suggests; never hand back a file that does not say
+         * what was asked when it is read the way modprobe reads it. */
+        if (!nv_modprobe_find_option(out->str, out->len, module, param, &check) || !check.has_value ||
+            g_strcmp0(check.value, value) != 0)
+                return NULL;
+
+        if (ret_changed)
+                *ret_changed = out->len != len || memcmp(out->str, text, len) != 0;
+        if (ret_line)
+                *ret_line = last_line;
+        return g_string_free(g_steal_pointer(&out), FALSE);
 }

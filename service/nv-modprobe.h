@@ -69,7 +69,9 @@ gboolean nv_modprobe_find_option(const char *text, gsize len, const char *module
  * a newline if the text does not end with one). *ret_changed tells whether
  * the result differs from @text, so a second identical call is a no-op.
  * *ret_line (optional) gets the 1-based line of the last statement that
- * now sets @param.
+ * now sets @param. Returns NULL when no such edit makes the file say what
+ * was asked as modprobe reads it (a quote left open, or a bare "--",
+ * before the place to change).
  */
 char *nv_modprobe_set_option(const char *text, gsize len, const char *module, const char *param,
                              const char *value, gboolean *ret_changed, guint *ret_line);
