@@ -308,9 +308,8 @@ static NvModuleState read_module_state(NvHost *host, const char *module)
 }
 
 /* Lists the entries kmod would consider in one directory; NULL if missing. */
-static char **list_config_dir(NvHost *host, const char *dir_host)
+static char **list_config_dir(const char *dir)
 {
-        g_autofree char *dir = nv_host_path(host, dir_host);
         g_autoptr(GPtrArray) names = NULL;
         DIR *d;
         struct dirent *de;
@@ -318,7 +317,7 @@ static char **list_config_dir(NvHost *host, const char *dir_host)
         d = opendir(dir);
         if (!d) {
                 if (errno != ENOENT && errno != ENOTDIR)
-                        warn_once(host, dir, "Cannot read directory %s: %s", dir, g_strerror(errno));
+                        g_warning("Cannot read directory %s: %s", dir, g_strerror(errno));
                 return NULL;
         }
 
@@ -339,19 +338,27 @@ static char **list_config_dir(NvHost *host, const char *dir_host)
         return (char **)g_ptr_array_free(g_steal_pointer(&names), FALSE);
 }
 
-static GArray *read_config(NvHost *host, const char *module)
+char **nv_host_list_modprobe_files(const char *root)
 {
-        GArray *settings = nv_settings_new();
         size_t n_dirs = g_strv_length((char **)nv_modprobe_dirs);
         g_autofree char ***names = g_new0(char **, n_dirs + 1);
-        g_auto(GStrv) files = NULL;
+        char **files;
 
-        for (size_t i = 0; i < n_dirs; i++)
-                names[i] = list_config_dir(host, nv_modprobe_dirs[i]);
+        for (size_t i = 0; i < n_dirs; i++) {
+                g_autofree char *dir = g_build_filename(root, nv_modprobe_dirs[i], NULL);
 
+                names[i] = list_config_dir(dir);
+        }
         files = nv_modprobe_merge(nv_modprobe_dirs, (const char *const *const *)names);
         for (size_t i = 0; i < n_dirs; i++)
                 g_strfreev(names[i]);
+        return files;
+}
+
+static GArray *read_config(NvHost *host, const char *module)
+{
+        GArray *settings = nv_settings_new();
+        g_auto(GStrv) files = nv_host_list_modprobe_files(host->root);
 
         for (char **f = files; f && *f; f++) {
                 g_autofree char *path = nv_host_path(host, *f);

@@ -36,6 +36,10 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret);
  * Owned by @host, valid until nv_host_invalidate_config(). */
 const GArray *nv_host_get_config_settings(NvHost *host);
 
+/* The modprobe.d files kmod reads on the tree at @root, in the order it
+ * reads them, as host paths ("/etc/modprobe.d/kvm.conf"). */
+char **nv_host_list_modprobe_files(const char *root);
+
 /* A modprobe.d directory changed: read them again next time. */
 void nv_host_invalidate_config(NvHost *host);
 

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nv-host.h"
 #include "nv-kernel-param.h"
 #include "nv-kernel-sim.h"
 #include "nv-modprobe.h"
@@ -204,30 +205,6 @@ static gboolean apply_nested(const char *module, NvCpuVendor vendor, const char 
         return TRUE;
 }
 
-static char **list_config_dir(const char *dir)
-{
-        g_autoptr(GPtrArray) names = NULL;
-        struct dirent *de;
-        DIR *d;
-
-        d = opendir(dir);
-        if (!d)
-                return NULL;
-        names = g_ptr_array_new_with_free_func(g_free);
-        while ((de = readdir(d))) {
-                struct stat st;
-
-                if (!nv_modprobe_file_name_valid(de->d_name))
-                        continue;
-                if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || S_ISDIR(st.st_mode))
-                        continue;
-                g_ptr_array_add(names, g_strdup(de->d_name));
-        }
-        closedir(d);
-        g_ptr_array_add(names, NULL);
-        return (char **)g_ptr_array_free(g_steal_pointer(&names), FALSE);
-}
-
 /*
  * The value of "nested" the kernel ends up with when modprobe loads
  * @module with @options: 1 or 0, or -1 for a module without it. The order
@@ -238,8 +215,6 @@ static gboolean compute_nested(NvKernelSim *sim, const char *module, const char 
                                GError **error)
 {
         NvCpuVendor vendor = vendor_of_module(module);
-        size_t n_dirs = g_strv_length((char **)nv_modprobe_dirs);
-        g_autofree char ***names = NULL;
         g_auto(GStrv) files = NULL;
         g_autofree char *cmdline_path = NULL;
         g_autofree char *cmdline = NULL;
@@ -253,15 +228,7 @@ static gboolean compute_nested(NvKernelSim *sim, const char *module, const char 
                 return TRUE;
         }
 
-        names = g_new0(char **, n_dirs + 1);
-        for (size_t i = 0; i < n_dirs; i++) {
-                g_autofree char *dir = sim_path(sim, nv_modprobe_dirs[i]);
-
-                names[i] = list_config_dir(dir);
-        }
-        files = nv_modprobe_merge(nv_modprobe_dirs, (const char *const *const *)names);
-        for (size_t i = 0; i < n_dirs; i++)
-                g_strfreev(names[i]);
+        files = nv_host_list_modprobe_files(sim->root);
 
         for (char **f = files; *f; f++) {
                 g_autofree char *path = sim_path(sim, *f);
