@@ -55,11 +55,11 @@ static void parse_flags(const char *s, gsize len, NvCpuInfo *ret)
                 while (s < end && !is_blank(*s))
                         s++;
 
-                if (span_is(word, (gsize) (s - word), "vmx"))
+                if (span_is(word, (gsize)(s - word), "vmx"))
                         ret->has_vmx = TRUE;
-                else if (span_is(word, (gsize) (s - word), "svm"))
+                else if (span_is(word, (gsize)(s - word), "svm"))
                         ret->has_svm = TRUE;
-                else if (span_is(word, (gsize) (s - word), "hypervisor"))
+                else if (span_is(word, (gsize)(s - word), "hypervisor"))
                         ret->has_hypervisor = TRUE;
         }
 }
@@ -75,19 +75,19 @@ void nv_cpuinfo_parse(const char *text, gsize len, NvCpuInfo *ret)
         g_return_if_fail(text != NULL || len == 0);
 
         while (p < end && !(ret->has_vendor_id && ret->has_flags)) {
-                const char *eol = memchr(p, '\n', (size_t) (end - p));
+                const char *eol = memchr(p, '\n', (size_t)(end - p));
                 const char *colon, *key, *value;
                 gsize key_len, value_len;
 
                 if (eol == NULL)
                         eol = end;
 
-                colon = memchr(p, ':', (size_t) (eol - p));
+                colon = memchr(p, ':', (size_t)(eol - p));
                 if (colon != NULL) {
                         key = p;
-                        key_len = (gsize) (colon - p);
+                        key_len = (gsize)(colon - p);
                         value = colon + 1;
-                        value_len = (gsize) (eol - value);
+                        value_len = (gsize)(eol - value);
                         trim_span(&key, &key_len);
                         trim_span(&value, &value_len);
 
@@ -154,10 +154,10 @@ const char *nv_hypervisor_from_cpuid_signature(const char signature[12])
                 char signature[13];
                 const char *name;
         } table[] = {
-                { "KVMKVMKVM\0\0\0", "kvm" },       { "TCGTCGTCGTCG", "qemu" }, { "Microsoft Hv", "microsoft" },
-                { "VMwareVMware", "vmware" },       { "XenVMMXenVMM", "xen" },  { "bhyve bhyve ", "bhyve" },
-                { "ACRNACRNACRN", "acrn" },         { "QNXQVMBSQG\0\0", "qnx" }, { " lrpepyh  vr", "parallels" },
-                { "VBoxVBoxVBox", "oracle" },       { "VirtualApple", "apple" }, { "SRESRESRESRE", "sre" },
+                { "KVMKVMKVM\0\0\0", "kvm" }, { "TCGTCGTCGTCG", "qemu" },  { "Microsoft Hv", "microsoft" },
+                { "VMwareVMware", "vmware" }, { "XenVMMXenVMM", "xen" },   { "bhyve bhyve ", "bhyve" },
+                { "ACRNACRNACRN", "acrn" },   { "QNXQVMBSQG\0\0", "qnx" }, { " lrpepyh  vr", "parallels" },
+                { "VBoxVBoxVBox", "oracle" }, { "VirtualApple", "apple" }, { "SRESRESRESRE", "sre" },
         };
 
         g_return_val_if_fail(signature != NULL, NULL);
@@ -191,8 +191,8 @@ static gboolean dmi_is(const char *value, const char *word)
         return TRUE;
 }
 
-const char *nv_hypervisor_from_dmi(const char *sys_vendor, const char *product_name, const char *board_vendor,
-                                   const char *bios_vendor)
+const char *nv_hypervisor_from_dmi(const char *sys_vendor, const char *product_name,
+                                   const char *board_vendor, const char *bios_vendor)
 {
         static const struct {
                 const char *prefix;

@@ -62,5 +62,5 @@ const char *nv_hypervisor_from_cpuid_signature(const char signature[12]);
  * "bhyve", "Amazon EC2" -> "amazon", "Google"/"Google Compute Engine" ->
  * "google", "Apple Virtualization" -> "apple". No match: NULL.
  */
-const char *nv_hypervisor_from_dmi(const char *sys_vendor, const char *product_name, const char *board_vendor,
-                                   const char *bios_vendor);
+const char *nv_hypervisor_from_dmi(const char *sys_vendor, const char *product_name,
+                                   const char *board_vendor, const char *bios_vendor);

@@ -32,6 +32,7 @@
 #include "nv-dbus.h"
 #include "nv-file.h"
 #include "nv-host.h"
+#include "nv-libvirt.h"
 #include "nv-loop.h"
 #include "nv-modprobe.h"
 #include "nv-reload.h"
@@ -43,6 +44,9 @@
 #define NV_CONFIG_PATH NV_CONFIG_DIR "/" NV_CONFIG_NAME
 #define NV_CONFIG_MAX  (1024 * 1024)
 
+/* libvirt accepts long names, but nothing sane is longer than this. */
+#define NV_DOMAIN_ARG_MAX 1024
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_message, sd_bus_message_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_device_monitor, sd_device_monitor_unref)
@@ -53,6 +57,7 @@ typedef struct {
         NvKernelNewFunc kernel_new;
         NvKernel *kernel; /* created at the first module change */
         char *libvirt_uri;
+        NvLibvirt *libvirt; /* created at the first domain call */
 
         sd_event *event;
         sd_bus *bus;
@@ -85,6 +90,7 @@ static void context_clear(Context *c)
         g_clear_pointer(&c->loop, g_main_loop_unref);
         nv_status_clear(&c->status);
         g_clear_pointer(&c->kernel, nv_kernel_free);
+        g_clear_pointer(&c->libvirt, nv_libvirt_free);
         g_clear_pointer(&c->libvirt_uri, g_free);
         g_clear_pointer(&c->host, nv_host_free);
 }
@@ -361,6 +367,101 @@ static int method_reload_module(sd_bus_message *m, void *userdata, sd_bus_error 
         return sd_bus_reply_method_return(m, "s", value);
 }
 
+static NvLibvirt *context_get_libvirt(Context *c)
+{
+        if (!c->libvirt)
+                c->libvirt = nv_libvirt_new(c->libvirt_uri);
+        return c->libvirt;
+}
+
+static int libvirt_error_to_bus(const GError *gerror, sd_bus_error *error)
+{
+        const char *name = NV_ERROR_FAILED;
+
+        if (g_error_matches(gerror, NV_LIBVIRT_ERROR, NV_LIBVIRT_ERROR_UNAVAILABLE))
+                name = NV_ERROR_LIBVIRT_UNAVAILABLE;
+        else if (g_error_matches(gerror, NV_LIBVIRT_ERROR, NV_LIBVIRT_ERROR_NOT_FOUND))
+                name = NV_ERROR_DOMAIN_NOT_FOUND;
+        return sd_bus_error_setf(error, name, "%s", gerror->message);
+}
+
+static gboolean domain_arg_valid(const char *domain)
+{
+        if (*domain == '\0' || strlen(domain) > NV_DOMAIN_ARG_MAX)
+                return FALSE;
+        for (const char *p = domain; *p; p++)
+                if (g_ascii_iscntrl(*p))
+                        return FALSE;
+        return TRUE;
+}
+
+static int method_configure_domain(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Context *c = userdata;
+        g_autoptr(GError) gerror = NULL;
+        const char *domain, *mode_string;
+        gboolean restart_required = FALSE;
+        NvCpuMode mode;
+        int r;
+
+        r = sd_bus_message_read(m, "ss", &domain, &mode_string);
+        if (r < 0)
+                return r;
+
+        if (!domain_arg_valid(domain))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Invalid domain argument: give a domain name or UUID of 1 to %d "
+                                         "characters without control characters.",
+                                         NV_DOMAIN_ARG_MAX);
+        if (!nv_cpu_mode_from_string(mode_string, &mode))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Invalid CPU mode '%.64s%s': use host-model or host-passthrough.",
+                                         mode_string, strlen(mode_string) > 64 ? "..." : "");
+
+        r = nv_auth_verify(c->auth, m, error);
+        if (r <= 0)
+                return r == 0 ? 1 : r;
+
+        if (!nv_libvirt_configure_domain(context_get_libvirt(c), domain, mode, &restart_required, &gerror))
+                return libvirt_error_to_bus(gerror, error);
+        g_message("Set the CPU mode of domain %s to %s%s", domain, nv_cpu_mode_to_string(mode),
+                  restart_required ? " (applies after a full power-off)" : "");
+
+        return sd_bus_reply_method_return(m, "b", restart_required);
+}
+
+static int method_list_domains(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Context *c = userdata;
+        g_autoptr(sd_bus_message) reply = NULL;
+        g_autoptr(GPtrArray) domains = NULL;
+        g_autoptr(GError) gerror = NULL;
+        int r;
+
+        r = nv_auth_verify(c->auth, m, error);
+        if (r <= 0)
+                return r;
+
+        domains = nv_libvirt_list_domains(context_get_libvirt(c), &gerror);
+        if (!domains)
+                return libvirt_error_to_bus(gerror, error);
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ssss)");
+        for (guint i = 0; r >= 0 && i < domains->len; i++) {
+                const NvDomainInfo *d = g_ptr_array_index(domains, i);
+
+                r = sd_bus_message_append(reply, "(ssss)", d->name, d->uuid, d->state, d->cpu_mode);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+
+        return sd_bus_send(NULL, reply, NULL);
+}
+
 static int property_get_module_users(sd_bus *bus, const char *path, const char *interface,
                                      const char *property, sd_bus_message *reply, void *userdata,
                                      sd_bus_error *error)
@@ -565,6 +666,12 @@ static const sd_bus_vtable nestedvirt_vtable[] = {
                                 method_enable_persistent, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ReloadModule", SD_BUS_ARGS("b", nested), SD_BUS_RESULT("s", value),
                                 method_reload_module, SD_BUS_VTABLE_UNPRIVILEGED),
+
+        SD_BUS_METHOD_WITH_ARGS("ConfigureDomain", SD_BUS_ARGS("s", domain, "s", cpu_mode),
+                                SD_BUS_RESULT("b", restart_required), method_configure_domain,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListDomains", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssss)", domains),
+                                method_list_domains, SD_BUS_VTABLE_UNPRIVILEGED),
 
         SD_BUS_PROPERTY("Version", "s", NULL, offsetof(Context, status.version),
                         SD_BUS_VTABLE_PROPERTY_CONST),

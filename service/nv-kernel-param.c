@@ -169,11 +169,11 @@ static gboolean kernel_parse_int(const char *s, int *ret)
         for (;; s++, digits++) {
                 int digit = g_ascii_xdigit_value(*s);
 
-                if (digit < 0 || (guint) digit >= base)
+                if (digit < 0 || (guint)digit >= base)
                         break;
-                if (acc > (G_MAXUINT64 - (guint) digit) / base)
+                if (acc > (G_MAXUINT64 - (guint)digit) / base)
                         return FALSE;
-                acc = acc * base + (guint) digit;
+                acc = acc * base + (guint)digit;
         }
 
         if (digits == 0)
@@ -184,13 +184,13 @@ static gboolean kernel_parse_int(const char *s, int *ret)
                 return FALSE;
 
         if (negative) {
-                if (acc > (guint64) G_MAXINT + 1)
+                if (acc > (guint64)G_MAXINT + 1)
                         return FALSE;
-                *ret = (int) -(gint64) acc;
+                *ret = (int)-(gint64)acc;
         } else {
                 if (acc > G_MAXINT)
                         return FALSE;
-                *ret = (int) acc;
+                *ret = (int)acc;
         }
 
         return TRUE;
@@ -232,7 +232,7 @@ int nv_nested_value_parse(NvCpuVendor vendor, const char *value)
  * space) separates words too. */
 static gboolean kernel_isspace(char c)
 {
-        switch ((unsigned char) c) {
+        switch ((unsigned char)c) {
         case ' ':
         case '\t':
         case '\n':
@@ -363,7 +363,7 @@ gboolean nv_modules_builtin_contains(const char *text, gsize len, const char *mo
         g_return_val_if_fail(module != NULL, FALSE);
 
         while (p < end) {
-                const char *eol = memchr(p, '\n', (size_t) (end - p));
+                const char *eol = memchr(p, '\n', (size_t)(end - p));
                 const char *name, *dot, *slash;
 
                 if (eol == NULL)
@@ -372,13 +372,13 @@ gboolean nv_modules_builtin_contains(const char *text, gsize len, const char *mo
                 /* depmod names a module after its file: the last path
                  * component up to its first '.'. */
                 name = p;
-                while ((slash = memchr(name, '/', (size_t) (eol - name))) != NULL)
+                while ((slash = memchr(name, '/', (size_t)(eol - name))) != NULL)
                         name = slash + 1;
-                dot = memchr(name, '.', (size_t) (eol - name));
+                dot = memchr(name, '.', (size_t)(eol - name));
                 if (dot == NULL)
                         dot = eol;
 
-                if (dot > name && name_span_equal(name, (gsize) (dot - name), module))
+                if (dot > name && name_span_equal(name, (gsize)(dot - name), module))
                         return TRUE;
 
                 p = eol + 1;

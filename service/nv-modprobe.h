@@ -37,9 +37,9 @@ gboolean nv_modprobe_file_name_valid(const char *name);
 char **nv_modprobe_merge(const char *const *dirs, const char *const *const *names);
 
 typedef struct {
-        guint line;      /* 1-based number of the physical line where the statement starts */
+        guint line;         /* 1-based number of the physical line where the statement starts */
         gboolean has_value; /* FALSE for a bare "nested" without '=' */
-        char *value;     /* the value, quotes removed; NULL when !has_value */
+        char *value;        /* the value, quotes removed; NULL when !has_value */
 } NvModprobeOption;
 
 void nv_modprobe_option_clear(NvModprobeOption *option);

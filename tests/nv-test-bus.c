@@ -211,22 +211,35 @@ int nv_test_run_tests(const char *skip_reason)
         return r;
 }
 
-static int child_register(GSubprocess *process, const char *log)
+static int child_register_pid(pid_t pid, const char *name, const char *log)
+{
+        for (int i = 0; i < MAX_CHILDREN; i++) {
+                if (children[i].pid != 0)
+                        continue;
+                g_strlcpy(children[i].log, log ? log : "", sizeof(children[i].log));
+                g_snprintf(children[i].title, sizeof(children[i].title), "log of %s in %s (test died)",
+                           name ? name : "a child", g_test_get_path());
+                children[i].pid = pid;
+                return i;
+        }
+        g_error("more than %d child processes at once", MAX_CHILDREN);
+}
+
+static int child_register(GSubprocess *process, const char *name, const char *log)
 {
         guint64 pid;
 
         g_assert_true(g_ascii_string_to_unsigned(g_subprocess_get_identifier(process), 10, 1, G_MAXINT32,
                                                  &pid, NULL));
-        for (int i = 0; i < MAX_CHILDREN; i++) {
-                if (children[i].pid != 0)
-                        continue;
-                g_strlcpy(children[i].log, log ? log : "", sizeof(children[i].log));
-                g_snprintf(children[i].title, sizeof(children[i].title),
-                           "log of nestedvirtd in %s (test died)", g_test_get_path());
-                children[i].pid = (pid_t)pid;
-                return i;
-        }
-        g_error("more than %d child processes at once", MAX_CHILDREN);
+        return child_register_pid((pid_t)pid, name, log);
+}
+
+static gboolean child_is_registered(pid_t pid)
+{
+        for (int i = 0; i < MAX_CHILDREN; i++)
+                if (children[i].pid == pid)
+                        return TRUE;
+        return FALSE;
 }
 
 static void child_unregister(int slot)
@@ -235,6 +248,27 @@ static void child_unregister(int slot)
                 return;
         children[slot].pid = 0;
         children[slot].log[0] = '\0';
+}
+
+int nv_test_watch_child(pid_t pid)
+{
+        g_assert_cmpint(pid, >, 0);
+        return child_register_pid(pid, NULL, NULL);
+}
+
+void nv_test_forget_child(int slot)
+{
+        child_unregister(slot);
+}
+
+int nv_test_remove_on_death(const char *path)
+{
+        return temp_dir_register(path);
+}
+
+void nv_test_forget_path(int slot)
+{
+        temp_dir_unregister(slot);
 }
 
 /* Runs in the child between fork and exec: if the test program is killed
@@ -374,9 +408,18 @@ struct NvTestBus {
  * replies flow; everybody may talk to the bus itself), then the project's
  * policy, exactly as a system bus includes its system.d files.
  */
-static char *bus_config(const char *socket_path, const char *policy_path)
+static char *bus_config(const char *socket_path, const char *policy_path, const char *const *extra_policies)
 {
-        return g_markup_printf_escaped(
+        g_autoptr(GString) includes = g_string_new(NULL);
+        g_autofree char *config = NULL;
+
+        for (size_t i = 0; extra_policies && extra_policies[i]; i++) {
+                g_autofree char *include =
+                        g_markup_printf_escaped("  <include>%s</include>\n", extra_policies[i]);
+
+                g_string_append(includes, include);
+        }
+        config = g_markup_printf_escaped(
                 "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
                 " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
                 "<busconfig>\n"
@@ -404,9 +447,9 @@ static char *bus_config(const char *socket_path, const char *policy_path)
                 "          send_interface=\"org.freedesktop.DBus\"\n"
                 "          send_member=\"UpdateActivationEnvironment\"/>\n"
                 "  </policy>\n"
-                "  <include>%s</include>\n"
-                "</busconfig>\n",
+                "  <include>%s</include>\n",
                 socket_path, policy_path);
+        return g_strconcat(config, includes->str, "</busconfig>\n", NULL);
 }
 
 typedef struct {
@@ -470,6 +513,11 @@ static char *bus_read_address(NvTestBus *bus, GError **error)
 
 NvTestBus *nv_test_bus_new(GError **error)
 {
+        return nv_test_bus_new_full(NULL, error);
+}
+
+NvTestBus *nv_test_bus_new_full(const char *const *extra_policies, GError **error)
+{
         g_autoptr(NvTestBus) bus = g_new0(NvTestBus, 1);
         g_autoptr(GSubprocessLauncher) launcher = NULL;
         g_autofree char *socket_path = NULL;
@@ -493,7 +541,7 @@ NvTestBus *nv_test_bus_new(GError **error)
         bus->log_path = g_build_filename(bus->dir, "dbus-daemon.log", NULL);
         socket_path = g_build_filename(bus->dir, "system_bus_socket", NULL);
         config_path = g_build_filename(bus->dir, "system.conf", NULL);
-        config = bus_config(socket_path, nv_test_getenv("NV_BUS_POLICY"));
+        config = bus_config(socket_path, nv_test_getenv("NV_BUS_POLICY"), extra_policies);
         if (!g_file_set_contents(config_path, config, -1, error))
                 return NULL;
 
@@ -505,7 +553,7 @@ NvTestBus *nv_test_bus_new(GError **error)
                                                    "--print-address=1", NULL);
         if (!bus->process)
                 return NULL;
-        bus->slot = child_register(bus->process, NULL);
+        bus->slot = child_register(bus->process, "dbus-daemon", NULL);
 
         bus->address_stream = g_data_input_stream_new(g_subprocess_get_stdout_pipe(bus->process));
         bus->address = bus_read_address(bus, error);
@@ -573,6 +621,7 @@ void nv_test_bus_print_log(const NvTestBus *bus)
 /* ---- The daemon ------------------------------------------------------ */
 
 struct NvTestDaemon {
+        char *name; /* for messages: "nestedvirtd", "polkitd" */
         GSubprocess *process;
         char *log_path;
         char *unique_name;
@@ -612,17 +661,19 @@ static char *describe_exit(GSubprocess *process)
         return g_strdup("ended in an unknown way");
 }
 
-NvTestDaemon *nv_test_daemon_start(NvTestBus *bus, const char *root, GError **error)
+NvTestDaemon *nv_test_daemon_start_argv(NvTestBus *bus, const char *const *argv, const char *bus_name,
+                                        GError **error)
 {
         g_autoptr(NvTestDaemon) daemon = g_new0(NvTestDaemon, 1);
         g_autoptr(GSubprocessLauncher) launcher = NULL;
         g_autoptr(GDBusConnection) connection = NULL;
-        g_autofree char *root_arg = g_strconcat("--root=", root, NULL);
-        g_autofree char *log_name = g_strdup_printf("nestedvirtd-%u.log", ++bus->n_daemons);
+        g_autofree char *log_name = NULL;
         NameWait wait = { 0 };
         guint watch;
 
         daemon->slot = -1;
+        daemon->name = g_path_get_basename(argv[0]);
+        log_name = g_strdup_printf("%s-%u.log", daemon->name, ++bus->n_daemons);
         daemon->log_path = g_build_filename(bus->dir, log_name, NULL);
 
         connection = nv_test_bus_connect(bus, error);
@@ -645,16 +696,15 @@ NvTestDaemon *nv_test_daemon_start(NvTestBus *bus, const char *root, GError **er
         g_subprocess_launcher_unsetenv(launcher, "WATCHDOG_USEC");
         g_subprocess_launcher_unsetenv(launcher, "WATCHDOG_PID");
 
-        daemon->process = g_subprocess_launcher_spawn(launcher, error, nv_test_getenv("NV_DAEMON"), root_arg,
-                                                      "--idle-timeout=0", NULL);
+        daemon->process = g_subprocess_launcher_spawnv(launcher, argv, error);
         if (!daemon->process)
                 return NULL;
-        daemon->slot = child_register(daemon->process, daemon->log_path);
+        daemon->slot = child_register(daemon->process, daemon->name, daemon->log_path);
 
         /* Either the name appears, or the daemon exits; whichever first.
          * The watch gets NameOwnerChanged: no polling, no sleeping. */
         wait.exited = process_watch_exit(daemon->process);
-        watch = g_bus_watch_name_on_connection(connection, NV_BUS_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
+        watch = g_bus_watch_name_on_connection(connection, bus_name, G_BUS_NAME_WATCHER_FLAGS_NONE,
                                                name_appeared, NULL, &wait, NULL);
         (void)nv_test_wait_until(name_owned_or_exited, &wait, NV_TEST_TIMEOUT_MS);
         g_bus_unwatch_name(watch);
@@ -665,12 +715,12 @@ NvTestDaemon *nv_test_daemon_start(NvTestBus *bus, const char *root, GError **er
 
                 if (g_subprocess_get_identifier(daemon->process)) {
                         g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                                    "nestedvirtd (still running: hung?) did not own %s within %d ms, on %s",
-                                    NV_BUS_NAME, NV_TEST_TIMEOUT_MS, root);
+                                    "%s (still running: hung?) did not own %s within %d ms", daemon->name,
+                                    bus_name, NV_TEST_TIMEOUT_MS);
                 } else {
                         how = describe_exit(daemon->process);
-                        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                                    "nestedvirtd %s before it owned %s", how, NV_BUS_NAME);
+                        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s %s before it owned %s",
+                                    daemon->name, how, bus_name);
                 }
                 nv_test_daemon_print_log(daemon);
                 nv_test_bus_print_log(bus);
@@ -678,6 +728,24 @@ NvTestDaemon *nv_test_daemon_start(NvTestBus *bus, const char *root, GError **er
         }
         daemon->unique_name = g_steal_pointer(&wait.owner);
         return g_steal_pointer(&daemon);
+}
+
+static NvTestDaemon *daemon_start_program(NvTestBus *bus, const char *program, const char *root,
+                                          GError **error)
+{
+        g_autofree char *root_arg = g_strconcat("--root=", root, NULL);
+        const char *const argv[] = { program, root_arg, "--idle-timeout=0", NULL };
+        NvTestDaemon *daemon;
+
+        daemon = nv_test_daemon_start_argv(bus, argv, NV_BUS_NAME, error);
+        if (!daemon)
+                g_prefix_error(error, "on %s: ", root);
+        return daemon;
+}
+
+NvTestDaemon *nv_test_daemon_start(NvTestBus *bus, const char *root, GError **error)
+{
+        return daemon_start_program(bus, nv_test_getenv("NV_DAEMON"), root, error);
 }
 
 gboolean nv_test_daemon_is_running(NvTestDaemon *daemon)
@@ -696,21 +764,21 @@ gboolean nv_test_daemon_stop(NvTestDaemon *daemon, GError **error)
 
         if (!g_subprocess_get_identifier(daemon->process)) {
                 how = describe_exit(daemon->process);
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                            "nestedvirtd %s before it was told to stop", how);
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s %s before it was told to stop",
+                            daemon->name, how);
                 return FALSE;
         }
         g_subprocess_send_signal(daemon->process, SIGTERM);
         if (!process_wait(daemon->process, NV_TEST_TIMEOUT_MS)) {
                 g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                            "nestedvirtd did not exit within %d ms of SIGTERM", NV_TEST_TIMEOUT_MS);
+                            "%s did not exit within %d ms of SIGTERM", daemon->name, NV_TEST_TIMEOUT_MS);
                 return FALSE;
         }
         if (!g_subprocess_get_if_exited(daemon->process) ||
             g_subprocess_get_exit_status(daemon->process) != 0) {
                 how = describe_exit(daemon->process);
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "nestedvirtd %s after SIGTERM, not with 0",
-                            how);
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s %s after SIGTERM, not with 0",
+                            daemon->name, how);
                 return FALSE;
         }
         return TRUE;
@@ -727,14 +795,20 @@ void nv_test_daemon_free(NvTestDaemon *daemon)
         g_clear_object(&daemon->process);
         g_free(daemon->log_path);
         g_free(daemon->unique_name);
+        g_free(daemon->name);
         g_free(daemon);
 }
 
 void nv_test_daemon_print_log(const NvTestDaemon *daemon)
 {
-        g_autofree char *title = g_strdup_printf("log of nestedvirtd in %s", g_test_get_path());
+        g_autofree char *title = g_strdup_printf("log of %s in %s", daemon->name, g_test_get_path());
 
         print_file(title, daemon->log_path);
+}
+
+const char *nv_test_daemon_get_log_path(const NvTestDaemon *daemon)
+{
+        return daemon->log_path;
 }
 
 /* ---- Running programs ------------------------------------------------ */
@@ -805,7 +879,7 @@ static void run_process(const char *const *argv, const char *const *env_override
 
         process = g_subprocess_launcher_spawnv(launcher, argv, &error);
         g_assert_no_error(error);
-        slot = child_register(process, NULL);
+        slot = child_register(process, argv[0], NULL);
 
         g_subprocess_communicate_async(process, NULL, NULL, communicated, &c);
         if (!nv_test_wait_until(communication_done, &c, NV_TEST_TIMEOUT_MS)) {
@@ -860,9 +934,15 @@ void nv_test_skip(gconstpointer reason)
 
 void nv_test_env_setup(NvTestEnv *env, NvTestPreset preset)
 {
+        nv_test_env_setup_full(env, preset, NULL);
+}
+
+void nv_test_env_setup_full(NvTestEnv *env, NvTestPreset preset, const NvTestEnvOptions *options)
+{
         g_autoptr(GError) error = NULL;
 
-        env->bus = nv_test_bus_new(&error);
+        env->daemon_program = g_strdup(options ? options->daemon_program : NULL);
+        env->bus = nv_test_bus_new_full(options ? options->bus_policies : NULL, &error);
         g_assert_no_error(error);
         env->host = nv_test_host_new_preset(preset);
         env->host_slot = temp_dir_register(nv_test_host_get_root(env->host));
@@ -876,7 +956,9 @@ void nv_test_env_start_daemon(NvTestEnv *env)
         g_autoptr(GError) error = NULL;
 
         g_assert_null(env->daemon);
-        env->daemon = nv_test_daemon_start(env->bus, nv_test_host_get_root(env->host), &error);
+        env->daemon = daemon_start_program(
+                env->bus, env->daemon_program ? env->daemon_program : nv_test_getenv("NV_DAEMON"),
+                nv_test_host_get_root(env->host), &error);
         g_assert_no_error(error);
 }
 
@@ -897,6 +979,25 @@ static pid_t parent_of(const char *pid)
         return ppid;
 }
 
+GArray *nv_test_list_unknown_children(void)
+{
+        g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+        GArray *pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
+        const char *name;
+
+        while (proc && (name = g_dir_read_name(proc))) {
+                guint64 pid;
+                pid_t p;
+
+                if (!g_ascii_string_to_unsigned(name, 10, 1, G_MAXINT32, &pid, NULL) ||
+                    parent_of(name) != getpid() || child_is_registered((pid_t)pid))
+                        continue;
+                p = (pid_t)pid;
+                g_array_append_val(pids, p);
+        }
+        return pids;
+}
+
 /*
  * Kills and reaps every child of ours that is still there once the bus,
  * the daemon and the programs run are gone: processes the daemon (or a
@@ -905,22 +1006,16 @@ static pid_t parent_of(const char *pid)
  */
 static guint reap_strays(void)
 {
-        g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
-        const char *name;
-        guint n = 0;
+        g_autoptr(GArray) pids = nv_test_list_unknown_children();
 
-        while (proc && (name = g_dir_read_name(proc))) {
-                guint64 pid;
+        for (guint i = 0; i < pids->len; i++) {
+                pid_t pid = g_array_index(pids, pid_t, i);
 
-                if (!g_ascii_string_to_unsigned(name, 10, 1, G_MAXINT32, &pid, NULL) ||
-                    parent_of(name) != getpid())
-                        continue;
-                g_printerr("# process %s was left behind; killing it\n", name);
-                kill((pid_t)pid, SIGKILL);
-                (void)waitpid((pid_t)pid, NULL, 0);
-                n++;
+                g_printerr("# process %d was left behind; killing it\n", (int)pid);
+                kill(pid, SIGKILL);
+                (void)waitpid(pid, NULL, 0);
         }
-        return n;
+        return pids->len;
 }
 
 void nv_test_env_teardown(NvTestEnv *env)
@@ -940,6 +1035,7 @@ void nv_test_env_teardown(NvTestEnv *env)
         g_clear_pointer(&env->host, nv_test_host_free);
         temp_dir_unregister(env->host_slot);
         env->host_slot = -1;
+        g_clear_pointer(&env->daemon_program, g_free);
         n_strays = reap_strays();
         if (n_strays > 0)
                 g_test_fail_printf("%u processes outlived the test", n_strays);

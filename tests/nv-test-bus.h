@@ -12,6 +12,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <sys/types.h>
 
 #include "nv-test-host.h"
 
@@ -44,6 +45,11 @@ typedef struct NvTestBus NvTestBus;
 /* Starts a private system-like bus. */
 NvTestBus *nv_test_bus_new(GError **error);
 
+/* Same, including @extra_policies (NULL or NULL-terminated paths of bus
+ * policy files, such as polkit's) after the project's own, as a system bus
+ * includes its system.d files. */
+NvTestBus *nv_test_bus_new_full(const char *const *extra_policies, GError **error);
+
 /* Stops the bus and waits for its process. */
 void nv_test_bus_free(NvTestBus *bus);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvTestBus, nv_test_bus_free)
@@ -67,6 +73,15 @@ typedef struct NvTestDaemon NvTestDaemon;
 NvTestDaemon *nv_test_daemon_start(NvTestBus *bus, const char *root, GError **error);
 
 /*
+ * Starts @argv (@argv[0] a path) on @bus, with DBUS_SYSTEM_BUS_ADDRESS
+ * pointing there, and returns once it owns @bus_name; its output goes to a
+ * log that nv_test_daemon_print_log() shows. For the daemon built with
+ * another kernel backend, or for the services it talks to, such as polkitd.
+ */
+NvTestDaemon *nv_test_daemon_start_argv(NvTestBus *bus, const char *const *argv, const char *bus_name,
+                                        GError **error);
+
+/*
  * Sends SIGTERM and waits for the daemon. Fails unless it exits with status
  * 0: a crash, or an exit on a signal, is a bug even if every call before
  * was answered.
@@ -85,6 +100,32 @@ const char *nv_test_daemon_get_unique_name(const NvTestDaemon *daemon);
 
 /* Prints the daemon's stdout and stderr to stderr, each line prefixed "# ". */
 void nv_test_daemon_print_log(const NvTestDaemon *daemon);
+
+/* The path of the daemon's log (its stdout and stderr). */
+const char *nv_test_daemon_get_log_path(const NvTestDaemon *daemon);
+
+/*
+ * A child process that the harness did not start (one a library spawned
+ * behind the test's back) is registered like the harness's own: killed and
+ * reaped if the test program dies, and not counted as left behind by
+ * nv_test_env_teardown() while registered. Returns a slot for
+ * nv_test_forget_child().
+ */
+int nv_test_watch_child(pid_t pid);
+void nv_test_forget_child(int slot);
+
+/* The pids (pid_t) of the test program's children that neither the harness
+ * started nor nv_test_watch_child() registered. */
+GArray *nv_test_list_unknown_children(void);
+
+/*
+ * @path, a file or directory outside the harness's temporary directories
+ * that the test created (a polkit rule, say), is removed if the test
+ * program dies; the test removes it itself otherwise, then calls
+ * nv_test_forget_path() with the returned slot.
+ */
+int nv_test_remove_on_death(const char *path);
+void nv_test_forget_path(int slot);
 
 /* Iterates the thread-default main context until @done(@user_data) returns
  * TRUE or @timeout_ms pass. Returns the last value of @done. */
@@ -145,12 +186,24 @@ typedef struct {
         NvTestHost *host;
         GDBusConnection *connection;
         NvTestDaemon *daemon;
-        int host_slot; /* private */
+        int host_slot;        /* private */
+        char *daemon_program; /* private: NULL for $NV_DAEMON */
 } NvTestEnv;
 
 /* Starts the bus, builds @preset's tree and connects; the daemon is left
  * to nv_test_env_start_daemon(), so a test can change the tree first. */
 void nv_test_env_setup(NvTestEnv *env, NvTestPreset preset);
+
+typedef struct {
+        /* More bus policy files, see nv_test_bus_new_full(); NULL for none. */
+        const char *const *bus_policies;
+        /* The daemon program, e.g. the value of $NV_DAEMON_SIM; NULL for
+         * $NV_DAEMON. */
+        const char *daemon_program;
+} NvTestEnvOptions;
+
+/* nv_test_env_setup() with @options (NULL: the defaults). */
+void nv_test_env_setup_full(NvTestEnv *env, NvTestPreset preset, const NvTestEnvOptions *options);
 
 void nv_test_env_start_daemon(NvTestEnv *env);
 

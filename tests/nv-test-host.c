@@ -122,6 +122,35 @@ static void make_parent(NvTestHost *host, const char *host_path)
         nv_test_host_mkdir(host, dir);
 }
 
+GBytes *nv_test_host_read(NvTestHost *host, const char *host_path)
+{
+        g_autofree char *path = nv_test_host_path(host, host_path);
+        g_autoptr(GByteArray) buf = g_byte_array_new();
+        g_autoptr(GBytes) whole = NULL;
+        guint8 chunk[4096];
+        gsize len;
+        ssize_t n;
+        int fd;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0 && errno == ENOENT)
+                return NULL;
+        if (fd < 0)
+                g_error("cannot open %s: %s", path, g_strerror(errno));
+        while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        g_error("cannot read %s: %s", path, g_strerror(errno));
+                g_byte_array_append(buf, chunk, (guint)n);
+        }
+        close(fd);
+        len = buf->len;
+        g_byte_array_append(buf, (const guint8 *)"", 1);
+        whole = g_byte_array_free_to_bytes(g_steal_pointer(&buf));
+        return g_bytes_new_from_bytes(whole, 0, len);
+}
+
 void nv_test_host_write_data(NvTestHost *host, const char *host_path, const void *data, gsize len)
 {
         g_autofree char *path = nv_test_host_path(host, host_path);

@@ -66,6 +66,10 @@ void nv_test_host_write(NvTestHost *host, const char *host_path, const char *con
 /* Same, for contents that may hold NUL bytes. */
 void nv_test_host_write_data(NvTestHost *host, const char *host_path, const void *data, gsize len);
 
+/* The contents of @host_path (a NUL follows them, not counted), or NULL
+ * when it does not exist; read without following a symbolic link there. */
+GBytes *nv_test_host_read(NvTestHost *host, const char *host_path);
+
 /* Creates @host_path as a directory, with its parents. */
 void nv_test_host_mkdir(NvTestHost *host, const char *host_path);
 

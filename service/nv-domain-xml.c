@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Edits the <cpu> element of a libvirt domain definition so the guest can
+ * run guests of its own (see nv-domain-xml.h). Pure functions over XML
+ * text: libvirt itself is never called here, so this is unit-tested alone.
+ *
+ * The text comes from libvirt, but it holds strings chosen by whoever
+ * defined the domain, so it is parsed as hostile input: no network, no
+ * entity substitution, no DTD loading, and a document type declaration,
+ * which libvirt never writes, is refused outright.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlsave.h>
+
+#include "nv-domain-xml.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlBuffer, xmlBufferFree)
+
+/* Without XML_PARSE_NOBLANKS: whitespace between elements is kept, so the
+ * document is written back with the layout it came with. Without
+ * XML_PARSE_NOENT, XML_PARSE_DTDLOAD, XML_PARSE_DTDATTR and
+ * XML_PARSE_DTDVALID: libxml2 then neither substitutes entities nor reads
+ * anything outside the string. Errors go into the GError, not to stderr. */
+#define NV_DOMAIN_XML_PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+
+gboolean nv_cpu_mode_from_string(const char *s, NvCpuMode *ret)
+{
+        NvCpuMode mode;
+
+        if (!s)
+                return FALSE;
+        if (strcmp(s, "host-model") == 0)
+                mode = NV_CPU_MODE_HOST_MODEL;
+        else if (strcmp(s, "host-passthrough") == 0)
+                mode = NV_CPU_MODE_HOST_PASSTHROUGH;
+        else
+                return FALSE;
+
+        if (ret)
+                *ret = mode;
+        return TRUE;
+}
+
+const char *nv_cpu_mode_to_string(NvCpuMode mode)
+{
+        switch (mode) {
+        case NV_CPU_MODE_HOST_MODEL:
+                return "host-model";
+        case NV_CPU_MODE_HOST_PASSTHROUGH:
+                return "host-passthrough";
+        }
+        g_return_val_if_reached(NULL);
+}
+
+/* Belt and braces on top of the parse options: should any code path in
+ * libxml2 still try to resolve an external entity or subset, it gets
+ * nothing. */
+static xmlParserInputPtr refuse_external_entity(void *ctx, const xmlChar *public_id,
+                                                const xmlChar *system_id)
+{
+        return NULL;
+}
+
+static void refuse_external_subset(void *ctx, const xmlChar *name, const xmlChar *external_id,
+                                   const xmlChar *system_id)
+{
+}
+
+static gboolean is_element(const xmlNode *node, const char *name)
+{
+        /* libvirt's own elements have no namespace; metadata and
+         * <qemu:commandline> do, and are none of our business. */
+        return node->type == XML_ELEMENT_NODE && node->ns == NULL &&
+               strcmp((const char *)node->name, name) == 0;
+}
+
+static xmlDoc *parse_domain(const char *xml, xmlNode **ret_root, GError **error)
+{
+        g_autoptr(xmlParserCtxt) ctxt = NULL;
+        g_autoptr(xmlDoc) doc = NULL;
+        size_t len = strlen(xml);
+        xmlNode *root;
+
+        if (len > INT_MAX) {
+                g_set_error_literal(error, G_MARKUP_ERROR, G_MARKUP_ERROR_PARSE,
+                                    "The domain definition is too large");
+                return NULL;
+        }
+
+        ctxt = xmlNewParserCtxt();
+        if (!ctxt)
+                g_error("Out of memory allocating an XML parser");
+        ctxt->sax->resolveEntity = refuse_external_entity;
+        ctxt->sax->externalSubset = refuse_external_subset;
+
+        doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL, NV_DOMAIN_XML_PARSE_OPTIONS);
+        if (!doc) {
+                const xmlError *e = xmlCtxtGetLastError(ctxt);
+                g_autofree char *reason = g_strdup(e && e->message ? e->message : "unknown error");
+
+                g_strstrip(reason);
+                g_set_error(error, G_MARKUP_ERROR, G_MARKUP_ERROR_PARSE,
+                            "The domain definition is not well-formed XML (line %d): %s", e ? e->line : 0,
+                            reason);
+                return NULL;
+        }
+
+        /* libvirt never writes one; an internal subset is where entity
+         * tricks (external or recursive entities) would live. */
+        if (doc->intSubset || doc->extSubset) {
+                g_set_error_literal(error, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT,
+                                    "The domain definition has a document type declaration, which libvirt "
+                                    "never writes");
+                return NULL;
+        }
+
+        root = xmlDocGetRootElement(doc);
+        if (!root || !is_element(root, "domain")) {
+                g_set_error_literal(error, G_MARKUP_ERROR, G_MARKUP_ERROR_UNKNOWN_ELEMENT,
+                                    "Not a libvirt domain definition: the root element is not <domain>");
+                return NULL;
+        }
+
+        *ret_root = root;
+        return g_steal_pointer(&doc);
+}
+
+/* libvirt reads the first <cpu> directly under <domain> and ignores the
+ * rest; so do we. */
+static xmlNode *find_child(xmlNode *parent, const char *name)
+{
+        for (xmlNode *n = parent->children; n; n = n->next)
+                if (is_element(n, name))
+                        return n;
+        return NULL;
+}
+
+static char *get_attribute(xmlNode *node, const char *name)
+{
+        xmlChar *value = xmlGetNoNsProp(node, (const xmlChar *)name);
+        char *ret;
+
+        if (!value)
+                return NULL;
+        ret = g_strdup((const char *)value);
+        xmlFree(value);
+        return ret;
+}
+
+static gboolean set_attribute(xmlNode *node, const char *name, const char *value)
+{
+        g_autofree char *old = get_attribute(node, name);
+
+        if (g_strcmp0(old, value) == 0)
+                return FALSE;
+        /* Replaces the value in place when the attribute exists, so the
+         * attributes keep their order. */
+        if (!xmlSetNsProp(node, NULL, (const xmlChar *)name, (const xmlChar *)value))
+                g_error("Out of memory setting an XML attribute");
+        return TRUE;
+}
+
+static gboolean remove_attribute(xmlNode *node, const char *name)
+{
+        xmlAttr *attr = xmlHasNsProp(node, (const xmlChar *)name, NULL);
+
+        if (!attr || attr->type != XML_ATTRIBUTE_NODE)
+                return FALSE;
+        xmlRemoveProp(attr);
+        return TRUE;
+}
+
+static gboolean is_blank_text(const xmlNode *node)
+{
+        if (node->type != XML_TEXT_NODE)
+                return FALSE;
+        for (const xmlChar *c = node->content; c && *c; c++)
+                if (*c != ' ' && *c != '\t' && *c != '\n' && *c != '\r')
+                        return FALSE;
+        return TRUE;
+}
+
+static void free_node(xmlNode *node)
+{
+        xmlUnlinkNode(node);
+        xmlFreeNode(node);
+}
+
+/* Removes @node together with the indentation in front of it, so that no
+ * blank line is left where it was. */
+static void remove_element(xmlNode *node)
+{
+        if (node->prev && is_blank_text(node->prev))
+                free_node(node->prev);
+        free_node(node);
+}
+
+/* The indentation in front of @node, to give a new sibling the same. */
+static const char *indentation_of(const xmlNode *node)
+{
+        if (node->prev && is_blank_text(node->prev))
+                return (const char *)node->prev->content;
+        return NULL;
+}
+
+static xmlNode *new_text(xmlDoc *doc, const char *text)
+{
+        xmlNode *node = xmlNewDocText(doc, (const xmlChar *)text);
+
+        if (!node)
+                g_error("Out of memory creating an XML text node");
+        return node;
+}
+
+/* Adds an empty <cpu/> where libvirt itself writes it (after <features>,
+ * before <clock>), indented like its neighbour. libvirt does not care
+ * about the order, but a person reading `virsh dumpxml` does. */
+static xmlNode *add_cpu(xmlDoc *doc, xmlNode *domain)
+{
+        xmlNode *cpu, *anchor, *last = NULL;
+        const char *indent;
+
+        cpu = xmlNewDocNode(doc, NULL, (const xmlChar *)"cpu", NULL);
+        if (!cpu)
+                g_error("Out of memory creating an XML element");
+
+        anchor = find_child(domain, "clock");
+        if (anchor) {
+                indent = indentation_of(anchor);
+                xmlAddPrevSibling(anchor, cpu);
+                /* Only now, with <cpu> between them, can the text not be
+                 * merged into (and freed with) another text node. */
+                if (indent)
+                        xmlAddPrevSibling(anchor, new_text(doc, indent));
+                return cpu;
+        }
+
+        anchor = find_child(domain, "features");
+        if (!anchor)
+                anchor = find_child(domain, "os");
+        if (!anchor) {
+                for (xmlNode *n = domain->children; n; n = n->next)
+                        if (n->type == XML_ELEMENT_NODE)
+                                last = n;
+                anchor = last;
+        }
+        if (!anchor) {
+                xmlAddChild(domain, cpu);
+                return cpu;
+        }
+
+        indent = indentation_of(anchor);
+        xmlAddNextSibling(anchor, cpu);
+        if (indent)
+                xmlAddNextSibling(anchor, new_text(doc, indent));
+        return cpu;
+}
+
+static gboolean has_text_content(xmlNode *node)
+{
+        xmlChar *content = xmlNodeGetContent(node);
+        gboolean ret = FALSE;
+
+        if (content) {
+                g_autofree char *copy = g_strdup((const char *)content);
+
+                ret = *g_strstrip(copy) != '\0';
+                xmlFree(content);
+        }
+        return ret;
+}
+
+/* Whether @child of <cpu> conflicts with @mode and has to go. */
+static gboolean child_conflicts(xmlNode *child, NvCpuMode mode)
+{
+        g_autofree char *cache_mode = NULL;
+
+        /* A vendor without a model is an error for libvirt ("CPU vendor
+         * specified without CPU model"), and with the host's CPU there is
+         * no vendor to choose. */
+        if (is_element(child, "vendor"))
+                return TRUE;
+
+        if (is_element(child, "model")) {
+                /* host-passthrough ignores <model> altogether. host-model
+                 * replaces a named model with the host's, but honours a
+                 * nameless <model fallback=... vendor_id=.../>; older
+                 * libvirt writes <model fallback='allow'/> into every
+                 * host-model definition, which must not look like a change
+                 * on the next call. */
+                return mode == NV_CPU_MODE_HOST_PASSTHROUGH || has_text_content(child);
+        }
+
+        /* libvirt refuses <cache mode='passthrough'/> on anything but
+         * host-passthrough CPUs; defining it would fail. */
+        if (is_element(child, "cache") && mode != NV_CPU_MODE_HOST_PASSTHROUGH) {
+                cache_mode = get_attribute(child, "mode");
+                return g_strcmp0(cache_mode, "passthrough") == 0;
+        }
+
+        /* topology, numa, cache, feature, maxphysaddr and anything newer
+         * stay: they describe the guest's CPU independently of where its
+         * model comes from. */
+        return FALSE;
+}
+
+static gboolean drop_conflicting_children(xmlNode *cpu, NvCpuMode mode)
+{
+        gboolean changed = FALSE;
+        xmlNode *n, *next;
+
+        for (n = cpu->children; n; n = next) {
+                next = n->next;
+                if (child_conflicts(n, mode)) {
+                        remove_element(n);
+                        changed = TRUE;
+                }
+        }
+
+        if (!changed)
+                return FALSE;
+
+        /* Nothing but indentation left: write <cpu .../> as libvirt does. */
+        for (n = cpu->children; n; n = n->next)
+                if (!is_blank_text(n))
+                        return TRUE;
+        while (cpu->children)
+                free_node(cpu->children);
+        return TRUE;
+}
+
+static gboolean apply_mode(xmlNode *cpu, NvCpuMode mode)
+{
+        gboolean changed = FALSE;
+
+        changed |= set_attribute(cpu, "mode", nv_cpu_mode_to_string(mode));
+
+        /* match= only means something for mode='custom'; libvirt stops
+         * writing it once the mode changes, and so do we. */
+        changed |= remove_attribute(cpu, "match");
+
+        switch (mode) {
+        case NV_CPU_MODE_HOST_MODEL:
+                /* SPEC: check='partial', libvirt's default for host-model:
+                 * the expanded model is compared with the host's at start,
+                 * which catches a CPU that cannot be provided instead of
+                 * starting a guest without vmx/svm. migratable= is refused
+                 * by libvirt for anything but host-passthrough and maximum. */
+                changed |= set_attribute(cpu, "check", "partial");
+                changed |= remove_attribute(cpu, "migratable");
+                break;
+        case NV_CPU_MODE_HOST_PASSTHROUGH: {
+                g_autofree char *check = get_attribute(cpu, "check");
+
+                /* No check: there is nothing to compare the host's CPU with.
+                 * check='none' is kept, because that is the default libvirt
+                 * writes back for host-passthrough itself; removing it would
+                 * make every later call look like a change. migratable= stays:
+                 * it is the owner's choice between migratability and exposing
+                 * every host feature, and libvirt accepts it in this mode. */
+                if (check && strcmp(check, "none") != 0)
+                        changed |= remove_attribute(cpu, "check");
+                break;
+        }
+        }
+
+        changed |= drop_conflicting_children(cpu, mode);
+        return changed;
+}
+
+static char *serialize(xmlDoc *doc, GError **error)
+{
+        g_autoptr(xmlBuffer) buffer = xmlBufferCreate();
+        xmlSaveCtxt *save;
+        long written;
+
+        if (!buffer)
+                g_error("Out of memory allocating an XML buffer");
+
+        /* No XML_SAVE_FORMAT: the text nodes kept by the parser carry the
+         * original layout. No declaration: libvirt writes none. "UTF-8"
+         * rather than NULL: with NULL, libxml2 escapes every non-ASCII
+         * character of a <title> or <description> as a character reference. */
+        save = xmlSaveToBuffer(buffer, "UTF-8", XML_SAVE_NO_DECL);
+        if (!save)
+                g_error("Out of memory allocating an XML writer");
+        written = xmlSaveDoc(save, doc);
+        if (xmlSaveClose(save) < 0 || written < 0) {
+                g_set_error_literal(error, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT,
+                                    "The edited domain definition could not be written as XML");
+                return NULL;
+        }
+
+        return g_strndup((const char *)xmlBufferContent(buffer), (gsize)xmlBufferLength(buffer));
+}
+
+char *nv_domain_xml_get_cpu_mode(const char *xml, GError **error)
+{
+        g_autoptr(xmlDoc) doc = NULL;
+        g_autofree char *mode = NULL;
+        xmlNode *domain = NULL, *cpu;
+
+        g_return_val_if_fail(xml != NULL, NULL);
+        g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+        doc = parse_domain(xml, &domain, error);
+        if (!doc)
+                return NULL;
+
+        cpu = find_child(domain, "cpu");
+        if (!cpu)
+                return g_strdup("");
+
+        mode = get_attribute(cpu, "mode");
+        return mode ? g_steal_pointer(&mode) : g_strdup("custom");
+}
+
+char *nv_domain_xml_set_cpu_mode(const char *xml, NvCpuMode mode, gboolean *ret_changed, GError **error)
+{
+        g_autoptr(xmlDoc) doc = NULL;
+        xmlNode *domain = NULL, *cpu;
+        gboolean changed = FALSE;
+        char *ret;
+
+        g_return_val_if_fail(xml != NULL, NULL);
+        g_return_val_if_fail(nv_cpu_mode_to_string(mode) != NULL, NULL);
+        g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+        doc = parse_domain(xml, &domain, error);
+        if (!doc)
+                return NULL;
+
+        cpu = find_child(domain, "cpu");
+        if (!cpu) {
+                cpu = add_cpu(doc, domain);
+                changed = TRUE;
+        }
+        changed |= apply_mode(cpu, mode);
+
+        if (!changed) {
+                /* Not re-serialized: the caller can compare, and the text is
+                 * exactly libvirt's. */
+                ret = g_strdup(xml);
+        } else {
+                ret = serialize(doc, error);
+                if (!ret)
+                        return NULL;
+        }
+
+        if (ret_changed)
+                *ret_changed = changed;
+        return ret;
+}

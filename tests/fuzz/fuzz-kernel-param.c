@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Fuzzes the kernel's readings: a sysfs or modprobe value of "nested", a
+ * module's initstate, the kernel command line and modules.builtin.
+ */
+#include "nv-kernel-param.h"
+
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        g_autofree char *s = fuzz_strndup(data, size);
+        g_autofree char *value = NULL;
+        const char *p = s;
+        NvKernelArg arg;
+        int r;
+
+        fuzz_setup();
+        for (NvCpuVendor v = NV_CPU_VENDOR_UNKNOWN; v <= NV_CPU_VENDOR_AMD; v++) {
+                r = nv_nested_value_parse(v, s);
+                g_assert(r == 0 || r == 1 || r < 0);
+        }
+        (void)nv_module_state_from_sysfs(TRUE, s, FALSE);
+
+        if (nv_cmdline_find_param(s, "kvm_intel", "nested", &value))
+                g_assert(value == NULL || strlen(value) <= strlen(s));
+
+        /* The splitter always moves forward and stays in the string. */
+        while (nv_kernel_args_next(&p, &arg)) {
+                g_assert(arg.word >= s && arg.word + arg.word_len <= s + strlen(s));
+                g_assert(arg.param >= arg.word && arg.param + arg.param_len <= arg.word + arg.word_len);
+                g_assert(!arg.value ||
+                         (arg.value >= arg.param && arg.value + arg.value_len <= s + strlen(s)));
+                g_assert(p > arg.word && p <= s + strlen(s));
+        }
+
+        (void)nv_modules_builtin_contains((const char *)data, size, "kvm-amd");
+        return 0;
+}

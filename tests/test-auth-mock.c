@@ -1,0 +1,698 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The bouncer (service/nv-auth.c) against a mocked polkit: the test owns
+ * org.freedesktop.PolicyKit1 on the private bus with libglib-testing's
+ * GtDBusQueue, exporting org.freedesktop.PolicyKit1.Authority, and answers
+ * each CheckAuthorization the daemon sends the way the test needs. So the
+ * tests see exactly what the daemon asks (the action per method, the
+ * subject, the AllowUserInteraction flag) and control what polkit says
+ * and when: authorized, not authorized, a challenge, an error reply, a
+ * reply that takes its time while others are served, and a caller that
+ * leaves before the answer.
+ *
+ * GtDBusQueue always brings its bus up through GLib's GTestDBus, which
+ * runs $G_TEST_DBUS_DAEMON; tests/nv-test-attach-bus.sh stands in for
+ * dbus-daemon there and hands it the harness's system-like bus instead,
+ * so the mock is served on the bus the daemon uses, with the real bus
+ * policy (plus tests/nv-test-polkit-mock.conf, which lets root own
+ * polkit's name).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <libglib-testing/dbus-queue.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "nv-dbus.h"
+#include "nv-test-bus.h"
+#include "nv-test-host.h"
+
+#define POLKIT_BUS_NAME    "org.freedesktop.PolicyKit1"
+#define POLKIT_PATH        "/org/freedesktop/PolicyKit1/Authority"
+#define POLKIT_INTERFACE   "org.freedesktop.PolicyKit1.Authority"
+#define ACTION_ENABLE      "org.example.NestedVirt.enable-persistent"
+#define ACTION_RELOAD      "org.example.NestedVirt.reload-module"
+#define POLKIT_INTERACTIVE 1u /* POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION */
+
+/* The part of polkit's Authority interface that polkit-gobject uses for a
+ * check; GDBus refuses calls that do not match it, as polkitd would. */
+static const char authority_xml[] = "<node>"
+                                    "  <interface name='" POLKIT_INTERFACE "'>"
+                                    "    <method name='CheckAuthorization'>"
+                                    "      <arg type='(sa{sv})' name='subject' direction='in'/>"
+                                    "      <arg type='s' name='action_id' direction='in'/>"
+                                    "      <arg type='a{ss}' name='details' direction='in'/>"
+                                    "      <arg type='u' name='flags' direction='in'/>"
+                                    "      <arg type='s' name='cancellation_id' direction='in'/>"
+                                    "      <arg type='(bba{ss})' name='result' direction='out'/>"
+                                    "    </method>"
+                                    "    <method name='CancelCheckAuthorization'>"
+                                    "      <arg type='s' name='cancellation_id' direction='in'/>"
+                                    "    </method>"
+                                    "    <property type='s' name='BackendName' access='read'/>"
+                                    "    <property type='s' name='BackendVersion' access='read'/>"
+                                    "    <property type='u' name='BackendFeatures' access='read'/>"
+                                    "    <signal name='Changed'/>"
+                                    "  </interface>"
+                                    "</node>";
+
+static GDBusNodeInfo *authority_info;
+
+/* What the tests start from: a file with a comment and another option on
+ * the line EnablePersistent changes. */
+static const char kvm_conf[] = "# nested for the CI runners\n"
+                               "options kvm_intel nested=0 enable_apicv=1\n";
+static const char kvm_conf_enabled[] = "# nested for the CI runners\n"
+                                       "options kvm_intel nested=1 enable_apicv=1\n";
+
+/* GTestDBus forks a watcher once per program, which lives as long as the
+ * program: registered with the harness, so it is not taken for a process
+ * a test left behind. */
+static int gtestdbus_watcher_slot = -1;
+static pid_t gtestdbus_watcher_pid;
+
+typedef struct {
+        NvTestEnv env;
+        GtDBusQueue *queue;
+        pid_t stand_in_pid; /* tests/nv-test-attach-bus.sh */
+        int stand_in_slot;
+} Fixture;
+
+/* ---- The mock polkit --------------------------------------------------- */
+
+static gboolean queue_has_message(gpointer user_data)
+{
+        return gt_dbus_queue_get_n_messages(user_data) > 0;
+}
+
+/* The name appeared (or not) on the bus, for mock_start(). */
+static void name_owner_seen(GDBusConnection *connection, const char *name, const char *owner,
+                            gpointer user_data)
+{
+        *(gboolean *)user_data = TRUE;
+}
+
+static gboolean flag_is_set(gpointer user_data)
+{
+        return *(gboolean *)user_data;
+}
+
+static pid_t read_pid_file(const char *path)
+{
+        g_autofree char *text = NULL;
+        g_autoptr(GError) error = NULL;
+        guint64 pid;
+
+        g_file_get_contents(path, &text, NULL, &error);
+        g_assert_no_error(error);
+        g_strstrip(text);
+        g_assert_true(g_ascii_string_to_unsigned(text, 10, 1, G_MAXINT32, &pid, NULL));
+        return (pid_t)pid;
+}
+
+/* Puts the mock authority on the fixture's bus and waits until it owns
+ * polkit's name there. */
+static void mock_start(Fixture *f)
+{
+        g_autofree char *pid_file = nv_test_host_path(f->env.host, "/nv-test-attach-bus.pid");
+        g_autoptr(GArray) children = NULL;
+        g_autoptr(GError) error = NULL;
+        gboolean owned = FALSE;
+        guint watch;
+
+        g_setenv("NV_TEST_ATTACH_ADDRESS", nv_test_bus_get_address(f->env.bus), TRUE);
+        g_setenv("NV_TEST_ATTACH_PID_FILE", pid_file, TRUE);
+
+        f->queue = gt_dbus_queue_new();
+        g_assert_true(gt_dbus_queue_connect(f->queue, &error));
+        g_assert_no_error(error);
+
+        f->stand_in_pid = read_pid_file(pid_file);
+        f->stand_in_slot = nv_test_watch_child(f->stand_in_pid);
+        children = nv_test_list_unknown_children();
+        if (gtestdbus_watcher_slot < 0 && children->len == 1) {
+                gtestdbus_watcher_pid = g_array_index(children, pid_t, 0);
+                gtestdbus_watcher_slot = nv_test_watch_child(gtestdbus_watcher_pid);
+        } else {
+                g_assert_cmpuint(children->len, ==, 0);
+        }
+
+        (void)gt_dbus_queue_own_name(f->queue, POLKIT_BUS_NAME);
+        (void)gt_dbus_queue_export_object(f->queue, POLKIT_PATH, authority_info->interfaces[0], &error);
+        g_assert_no_error(error);
+
+        /* gt_dbus_queue_own_name() only asks for the name. */
+        watch = g_bus_watch_name_on_connection(f->env.connection, POLKIT_BUS_NAME,
+                                               G_BUS_NAME_WATCHER_FLAGS_NONE, name_owner_seen, NULL, &owned,
+                                               NULL);
+        g_assert_true(nv_test_wait_until(flag_is_set, &owned, NV_TEST_TIMEOUT_MS));
+        g_bus_unwatch_name(watch);
+}
+
+static void stand_in_exited(GPid pid, gint status, gpointer user_data)
+{
+        *(gboolean *)user_data = TRUE;
+}
+
+static void mock_stop(Fixture *f)
+{
+        g_autoptr(GSource) child_watch = NULL;
+        GDBusMethodInvocation *left;
+        gboolean exited = FALSE;
+
+        if (!f->queue)
+                return;
+        /* After a failed check, calls may be left; the test said so. */
+        while (gt_dbus_queue_get_n_messages(f->queue) > 0 && gt_dbus_queue_pop_message(f->queue, &left)) {
+                g_dbus_method_invocation_return_dbus_error(left, "org.freedesktop.DBus.Error.Failed",
+                                                           "The test ended");
+                g_object_unref(left);
+        }
+        /* Sends the stand-in GTestDBus's SIGTERM, but does not reap it. */
+        gt_dbus_queue_disconnect(f->queue, FALSE);
+        g_clear_pointer(&f->queue, gt_dbus_queue_free);
+
+        child_watch = g_child_watch_source_new(f->stand_in_pid);
+        g_source_set_callback(child_watch, G_SOURCE_FUNC(stand_in_exited), &exited, NULL);
+        g_source_attach(child_watch, g_main_context_get_thread_default());
+        if (!nv_test_wait_until(flag_is_set, &exited, NV_TEST_TIMEOUT_MS)) {
+                g_test_fail_printf("the stand-in bus (pid %d) did not exit on SIGTERM",
+                                   (int)f->stand_in_pid);
+                kill(f->stand_in_pid, SIGKILL);
+                (void)waitpid(f->stand_in_pid, NULL, 0);
+        }
+        g_source_destroy(child_watch);
+        nv_test_forget_child(f->stand_in_slot);
+        f->stand_in_slot = -1;
+}
+
+/* The pid of the process that has bus name @name, as the bus knows it. */
+static guint32 pid_of(Fixture *f, const char *name)
+{
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GError) error = NULL;
+        guint32 pid;
+
+        reply = g_dbus_connection_call_sync(
+                f->env.connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                "GetConnectionUnixProcessID", g_variant_new("(s)", name), G_VARIANT_TYPE("(u)"),
+                G_DBUS_CALL_FLAGS_NONE, NV_TEST_TIMEOUT_MS, NULL, &error);
+        g_assert_no_error(error);
+        g_variant_get(reply, "(u)", &pid);
+        return pid;
+}
+
+/*
+ * The next call the daemon makes to the mock authority, within the bound.
+ * polkit-gobject reads the Authority's properties when it makes its proxy:
+ * those calls are answered here, whenever they come.
+ */
+static GDBusMethodInvocation *mock_pop(Fixture *f)
+{
+        for (;;) {
+                GDBusMethodInvocation *invocation = NULL;
+                const char *interface;
+                const char *method;
+
+                if (!nv_test_wait_until(queue_has_message, f->queue, NV_TEST_TIMEOUT_MS))
+                        g_error("the daemon did not call polkit within %d ms", NV_TEST_TIMEOUT_MS);
+                /* Does not block: there is a message. (Not
+                 * gt_dbus_queue_try_pop_message(): in libglib-testing
+                 * 0.1.1 it never pops anything.) */
+                g_assert_true(gt_dbus_queue_pop_message(f->queue, &invocation));
+
+                interface = g_dbus_method_invocation_get_interface_name(invocation);
+                method = g_dbus_method_invocation_get_method_name(invocation);
+                g_assert_cmpstr(g_dbus_method_invocation_get_object_path(invocation), ==, POLKIT_PATH);
+                /* The daemon is the only one asking polkit (on a
+                 * connection of polkit-gobject's own). */
+                g_assert_cmpuint(pid_of(f, g_dbus_method_invocation_get_sender(invocation)), ==,
+                                 pid_of(f, nv_test_daemon_get_unique_name(f->env.daemon)));
+
+                if (g_str_equal(interface, "org.freedesktop.DBus.Properties") &&
+                    g_str_equal(method, "GetAll")) {
+                        g_dbus_method_invocation_return_value(
+                                invocation, g_variant_new_parsed("({'BackendName': <'nv-mock'>,"
+                                                                 " 'BackendVersion': <'0'>,"
+                                                                 " 'BackendFeatures': <uint32 0>},)"));
+                        continue;
+                }
+                if (g_str_equal(interface, "org.freedesktop.DBus.Properties") &&
+                    g_str_equal(method, "Get")) {
+                        g_dbus_method_invocation_return_dbus_error(invocation,
+                                                                   "org.freedesktop.DBus.Error.InvalidArgs",
+                                                                   "The mock has no single properties");
+                        continue;
+                }
+                g_assert_cmpstr(interface, ==, POLKIT_INTERFACE);
+                return invocation;
+        }
+}
+
+/*
+ * Pops the next call, which must be CheckAuthorization of @action for the
+ * bus name @caller with @flags, and returns it for the test to answer;
+ * *ret_cancellation_id gets its cancellation id if not NULL.
+ */
+static GDBusMethodInvocation *mock_expect_check(Fixture *f, const char *action, const char *caller,
+                                                guint32 flags, char **ret_cancellation_id)
+{
+        GDBusMethodInvocation *invocation = mock_pop(f);
+        g_autoptr(GVariant) subject_details = NULL;
+        g_autoptr(GVariant) expected_details = NULL;
+        g_autoptr(GVariant) details = NULL;
+        const char *kind, *action_id, *cancellation_id;
+        guint32 check_flags;
+
+        g_assert_cmpstr(g_dbus_method_invocation_get_method_name(invocation), ==, "CheckAuthorization");
+        g_variant_get(g_dbus_method_invocation_get_parameters(invocation), "((&s@a{sv})&s@a{ss}u&s)", &kind,
+                      &subject_details, &action_id, &details, &check_flags, &cancellation_id);
+
+        /* The caller's bus name, never a pid: a pid can be reused by
+         * another process before polkit looks it up. */
+        g_assert_cmpstr(kind, ==, "system-bus-name");
+        expected_details = g_variant_ref_sink(g_variant_new_parsed("{'name': <%s>}", caller));
+        g_assert_cmpvariant(subject_details, expected_details);
+        g_assert_cmpstr(action_id, ==, action);
+        g_assert_cmpuint(check_flags, ==, flags);
+        if (ret_cancellation_id)
+                *ret_cancellation_id = g_strdup(cancellation_id);
+        return invocation;
+}
+
+static void mock_reply(GDBusMethodInvocation *invocation, gboolean authorized, gboolean challenge)
+{
+        g_dbus_method_invocation_return_value(
+                invocation, g_variant_new_parsed("((%b, %b, @a{ss} {}),)", authorized, challenge));
+        g_object_unref(invocation);
+}
+
+/* ---- Calls to the daemon ------------------------------------------------ */
+
+typedef struct {
+        gboolean done;
+        GVariant *reply;
+        GError *error;
+} Call;
+
+static void call_clear(Call *call)
+{
+        g_clear_pointer(&call->reply, g_variant_unref);
+        g_clear_error(&call->error);
+        call->done = FALSE;
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Call, call_clear)
+
+static void call_finished(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+        Call *call = user_data;
+
+        call->reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &call->error);
+        call->done = TRUE;
+}
+
+static gboolean call_is_done(gpointer user_data)
+{
+        return ((Call *)user_data)->done;
+}
+
+/* Calls @method on @connection without waiting: the answer depends on
+ * what the mock does in the meantime. */
+static void call_start(GDBusConnection *connection, const char *method, GVariant *parameters,
+                       GDBusCallFlags flags, Call *call)
+{
+        g_dbus_connection_call(connection, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, method, parameters,
+                               NULL, flags | G_DBUS_CALL_FLAGS_NO_AUTO_START, NV_TEST_TIMEOUT_MS, NULL,
+                               call_finished, call);
+}
+
+static void call_wait(Call *call)
+{
+        if (!nv_test_wait_until(call_is_done, call, NV_TEST_TIMEOUT_MS))
+                g_error("no answer from the daemon within %d ms", NV_TEST_TIMEOUT_MS);
+}
+
+/* The call failed with D-Bus error @name. */
+static void call_assert_error(Call *call, const char *name)
+{
+        g_autofree char *remote = NULL;
+
+        g_assert_true(call->done);
+        g_assert_null(call->reply);
+        g_assert_nonnull(call->error);
+        remote = g_dbus_error_get_remote_error(call->error);
+        if (g_strcmp0(remote, name) != 0)
+                g_error("expected %s, got %s", name, call->error->message);
+}
+
+/* The call succeeded and returned the string @expected. */
+static void call_assert_string(Call *call, const char *expected)
+{
+        const char *value;
+
+        g_assert_true(call->done);
+        g_assert_no_error(call->error);
+        g_assert_cmpstr(g_variant_get_type_string(call->reply), ==, "(s)");
+        g_variant_get(call->reply, "(&s)", &value);
+        g_assert_cmpstr(value, ==, expected);
+}
+
+static const char *caller_name(Fixture *f)
+{
+        return g_dbus_connection_get_unique_name(f->env.connection);
+}
+
+static void assert_kvm_conf(Fixture *f, const char *expected)
+{
+        g_autoptr(GBytes) contents = nv_test_host_read(f->env.host, "/etc/modprobe.d/kvm.conf");
+
+        g_assert_nonnull(contents);
+        g_assert_cmpmem(g_bytes_get_data(contents, NULL), g_bytes_get_size(contents), expected,
+                        strlen(expected));
+}
+
+/* What the simulated kernel was asked to do, "" for nothing. */
+static char *sim_log(Fixture *f)
+{
+        g_autoptr(GBytes) log = nv_test_host_read(f->env.host, "/sim/log");
+
+        return g_strdup(log ? g_bytes_get_data(log, NULL) : "");
+}
+
+/* ---- Fixture --------------------------------------------------------- */
+
+static void fixture_setup(Fixture *f, gconstpointer data)
+{
+        const char *const policies[] = { nv_test_getenv("NV_TEST_POLKIT_MOCK_POLICY"), NULL };
+        const NvTestEnvOptions options = {
+                .bus_policies = policies,
+                .daemon_program = nv_test_getenv("NV_DAEMON_SIM"),
+        };
+
+        f->stand_in_slot = -1;
+        nv_test_env_setup_full(&f->env, GPOINTER_TO_INT(data), &options);
+        nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf", kvm_conf);
+        mock_start(f);
+        nv_test_env_start_daemon(&f->env);
+}
+
+static void fixture_teardown(Fixture *f, gconstpointer data)
+{
+        /* The daemon must survive whatever polkit did to it: it is
+         * stopped, and its exit status checked, while the mock still
+         * answers. */
+        g_autoptr(GError) error = NULL;
+
+        if (f->env.daemon && !nv_test_daemon_stop(f->env.daemon, &error))
+                g_test_fail_printf("%s", error->message);
+        if (f->env.daemon && g_test_failed())
+                nv_test_daemon_print_log(f->env.daemon);
+        g_clear_pointer(&f->env.daemon, nv_test_daemon_free);
+        mock_stop(f);
+        nv_test_env_teardown(&f->env);
+}
+
+/* ---- Tests ----------------------------------------------------------- */
+
+/* The read-only methods are answered without asking polkit. */
+static void test_read_only_not_checked(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GVariant) status = nv_test_env_get_status(&f->env);
+
+        g_assert_nonnull(status);
+        g_assert_cmpuint(gt_dbus_queue_get_n_messages(f->queue), ==, 0);
+}
+
+/* Arguments and the host are checked before polkit is asked: a request
+ * that cannot succeed does not make anyone type a password. */
+static void test_refused_before_polkit(Fixture *f, gconstpointer data)
+{
+        g_auto(Call) enable = { 0 };
+        g_auto(Call) reload = { 0 };
+
+        call_start(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE),
+                   G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, &enable);
+        call_wait(&enable);
+        call_assert_error(&enable, NV_ERROR_MODULE_BUILTIN);
+        call_start(f->env.connection, "ReloadModule", g_variant_new("(b)", TRUE),
+                   G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, &reload);
+        call_wait(&reload);
+        call_assert_error(&reload, NV_ERROR_MODULE_BUILTIN);
+        gt_dbus_queue_assert_no_messages(f->queue);
+}
+
+/* EnablePersistent asks for its action, about the caller, without
+ * interaction when the message does not allow it; allowed, it writes. */
+static void test_enable_authorized(Fixture *f, gconstpointer data)
+{
+        g_auto(Call) call = { 0 };
+
+        call_start(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE), G_DBUS_CALL_FLAGS_NONE,
+                   &call);
+        mock_reply(mock_expect_check(f, ACTION_ENABLE, caller_name(f), 0, NULL), TRUE, FALSE);
+        call_wait(&call);
+        g_assert_no_error(call.error);
+        call_assert_string(&call, "/etc/modprobe.d/kvm.conf");
+        assert_kvm_conf(f, kvm_conf_enabled);
+        gt_dbus_queue_assert_no_messages(f->queue);
+}
+
+/* The message's ALLOW_INTERACTIVE_AUTHORIZATION flag becomes polkit's
+ * AllowUserInteraction. */
+static void test_enable_interactive(Fixture *f, gconstpointer data)
+{
+        g_auto(Call) call = { 0 };
+
+        call_start(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE),
+                   G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, &call);
+        mock_reply(mock_expect_check(f, ACTION_ENABLE, caller_name(f), POLKIT_INTERACTIVE, NULL), TRUE,
+                   FALSE);
+        call_wait(&call);
+        g_assert_no_error(call.error);
+        assert_kvm_conf(f, kvm_conf_enabled);
+}
+
+/* polkit says no: AccessDenied, and the file is not touched. */
+static void test_enable_not_authorized(Fixture *f, gconstpointer data)
+{
+        g_auto(Call) call = { 0 };
+        struct stat before, after;
+        g_autofree char *path = nv_test_host_path(f->env.host, "/etc/modprobe.d/kvm.conf");
+
+        g_assert_cmpint(stat(path, &before), ==, 0);
+        call_start(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE),
+                   G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, &call);
+        mock_reply(mock_expect_check(f, ACTION_ENABLE, caller_name(f), POLKIT_INTERACTIVE, NULL), FALSE,
+                   FALSE);
+        call_wait(&call);
+        call_assert_error(&call, "org.freedesktop.DBus.Error.AccessDenied");
+        assert_kvm_conf(f, kvm_conf);
+        g_assert_cmpint(stat(path, &after), ==, 0);
+        g_assert_cmpuint(before.st_ino, ==, after.st_ino);
+}
+
+/* polkit wants a password the caller did not allow to be asked for. */
+static void test_enable_challenge(Fixture *f, gconstpointer data)
+{
+        g_auto(Call) call = { 0 };
+
+        call_start(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE), G_DBUS_CALL_FLAGS_NONE,
+                   &call);
+        mock_reply(mock_expect_check(f, ACTION_ENABLE, caller_name(f), 0, NULL), FALSE, TRUE);
+        call_wait(&call);
+        call_assert_error(&call, "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired");
+        assert_kvm_conf(f, kvm_conf);
+}
+
+/* polkit fails: a denial, never a pass. */
+static void test_enable_polkit_error(Fixture *f, gconstpointer data)
+{
+        g_auto(Call) call = { 0 };
+        GDBusMethodInvocation *check;
+
+        call_start(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE), G_DBUS_CALL_FLAGS_NONE,
+                   &call);
+        check = mock_expect_check(f, ACTION_ENABLE, caller_name(f), 0, NULL);
+        g_dbus_method_invocation_return_dbus_error(check, "org.freedesktop.PolicyKit1.Error.Failed",
+                                                   "The mock authority failed");
+        g_object_unref(check);
+        call_wait(&call);
+        call_assert_error(&call, "org.freedesktop.DBus.Error.AccessDenied");
+        assert_kvm_conf(f, kvm_conf);
+}
+
+/* ReloadModule asks for its own action; allowed, it reloads. */
+static void test_reload_authorized(Fixture *f, gconstpointer data)
+{
+        g_auto(Call) call = { 0 };
+        g_autofree char *log = NULL;
+
+        call_start(f->env.connection, "ReloadModule", g_variant_new("(b)", TRUE), G_DBUS_CALL_FLAGS_NONE,
+                   &call);
+        mock_reply(mock_expect_check(f, ACTION_RELOAD, caller_name(f), 0, NULL), TRUE, FALSE);
+        call_wait(&call);
+        g_assert_no_error(call.error);
+        call_assert_string(&call, "Y");
+        log = sim_log(f);
+        g_assert_cmpstr(log, ==, "unload kvm_intel\nload kvm_intel nested=1\n");
+}
+
+/* Denied, ReloadModule leaves the kernel alone. */
+static void test_reload_not_authorized(Fixture *f, gconstpointer data)
+{
+        g_auto(Call) call = { 0 };
+        g_autofree char *log = NULL;
+
+        call_start(f->env.connection, "ReloadModule", g_variant_new("(b)", TRUE),
+                   G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, &call);
+        mock_reply(mock_expect_check(f, ACTION_RELOAD, caller_name(f), POLKIT_INTERACTIVE, NULL), FALSE,
+                   FALSE);
+        call_wait(&call);
+        call_assert_error(&call, "org.freedesktop.DBus.Error.AccessDenied");
+        log = sim_log(f);
+        g_assert_cmpstr(log, ==, "");
+}
+
+/* While polkit takes its time with one caller (someone typing a
+ * password), everyone else is served. */
+static void test_slow_reply(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GDBusConnection) other = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        g_auto(Call) call = { 0 };
+        GDBusMethodInvocation *check;
+
+        call_start(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE),
+                   G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, &call);
+        check = mock_expect_check(f, ACTION_ENABLE, caller_name(f), POLKIT_INTERACTIVE, NULL);
+
+        other = nv_test_bus_connect(f->env.bus, &error);
+        g_assert_no_error(error);
+        reply = g_dbus_connection_call_sync(other, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, "GetStatus",
+                                            NULL, G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NONE,
+                                            NV_TEST_TIMEOUT_MS, NULL, &error);
+        g_assert_no_error(error);
+        /* Nothing happened for the waiting caller meanwhile. */
+        g_assert_false(call.done);
+        assert_kvm_conf(f, kvm_conf);
+
+        mock_reply(check, TRUE, FALSE);
+        call_wait(&call);
+        g_assert_no_error(call.error);
+        assert_kvm_conf(f, kvm_conf_enabled);
+        (void)g_dbus_connection_close_sync(other, NULL, NULL);
+}
+
+/* A caller that leaves while polkit decides gets nothing done, even when
+ * polkit says yes afterwards; the daemon lives on and serves others. */
+static void test_caller_leaves(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GDBusConnection) leaving = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *leaving_name = NULL;
+        g_autofree char *cancellation_id = NULL;
+        g_autofree char *daemon_log = NULL;
+        g_auto(Call) call = { 0 };
+        g_auto(Call) later = { 0 };
+        GDBusMethodInvocation *check;
+        GDBusMethodInvocation *cancel;
+        const char *cancelled_id;
+
+        leaving = nv_test_bus_connect(f->env.bus, &error);
+        g_assert_no_error(error);
+        leaving_name = g_strdup(g_dbus_connection_get_unique_name(leaving));
+        call_start(leaving, "EnablePersistent", g_variant_new("(b)", TRUE),
+                   G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, &call);
+        check = mock_expect_check(f, ACTION_ENABLE, leaving_name, POLKIT_INTERACTIVE, &cancellation_id);
+
+        g_assert_true(g_dbus_connection_close_sync(leaving, NULL, &error));
+        g_assert_no_error(error);
+        call_wait(&call); /* GDBus ends it with "closed" */
+
+        /* The daemon noticed and called the check off. */
+        cancel = mock_pop(f);
+        g_assert_cmpstr(g_dbus_method_invocation_get_method_name(cancel), ==, "CancelCheckAuthorization");
+        g_assert_cmpstr(g_variant_get_type_string(g_dbus_method_invocation_get_parameters(cancel)), ==,
+                        "(s)");
+        g_variant_get(g_dbus_method_invocation_get_parameters(cancel), "(&s)", &cancelled_id);
+        g_assert_cmpstr(cancelled_id, ==, cancellation_id);
+        g_dbus_method_invocation_return_value(cancel, NULL);
+        g_object_unref(cancel);
+        /* A "yes" that comes too late changes nothing. */
+        mock_reply(check, TRUE, FALSE);
+
+        /* The next caller is asked about, and refused, normally: the
+         * daemon is done with the first one. */
+        call_start(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE), G_DBUS_CALL_FLAGS_NONE,
+                   &later);
+        mock_reply(mock_expect_check(f, ACTION_ENABLE, caller_name(f), 0, NULL), FALSE, FALSE);
+        call_wait(&later);
+        call_assert_error(&later, "org.freedesktop.DBus.Error.AccessDenied");
+
+        assert_kvm_conf(f, kvm_conf);
+        g_assert_true(nv_test_daemon_is_running(f->env.daemon));
+        g_file_get_contents(nv_test_daemon_get_log_path(f->env.daemon), &daemon_log, NULL, &error);
+        g_assert_no_error(error);
+        g_assert_null(strstr(daemon_log, "persistently in"));
+        gt_dbus_queue_assert_no_messages(f->queue);
+}
+
+static void add_test(const char *skip, const char *path, NvTestPreset preset,
+                     void (*test)(Fixture *, gconstpointer))
+{
+        nv_test_add(skip, path, Fixture, GINT_TO_POINTER(preset), fixture_setup, test, fixture_teardown);
+}
+
+int main(int argc, char *argv[])
+{
+        static const char *const env_vars[] = { "NV_DAEMON_SIM", "NV_BUS_POLICY",
+                                                "NV_TEST_POLKIT_MOCK_POLICY", NULL };
+        g_autofree char *skip = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *stand_in = NULL;
+        int r;
+
+        nv_test_init(&argc, &argv);
+        skip = nv_test_skip_reason(env_vars);
+
+        stand_in = g_test_build_filename(G_TEST_DIST, "nv-test-attach-bus.sh", NULL);
+        g_setenv("G_TEST_DBUS_DAEMON", stand_in, TRUE);
+        authority_info = g_dbus_node_info_new_for_xml(authority_xml, &error);
+        g_assert_no_error(error);
+
+        add_test(skip, "/auth-mock/read-only-not-checked", NV_TEST_PRESET_INTEL_LOADED,
+                 test_read_only_not_checked);
+        add_test(skip, "/auth-mock/refused-before-polkit", NV_TEST_PRESET_KVM_BUILTIN,
+                 test_refused_before_polkit);
+        add_test(skip, "/auth-mock/enable-persistent/authorized", NV_TEST_PRESET_INTEL_LOADED,
+                 test_enable_authorized);
+        add_test(skip, "/auth-mock/enable-persistent/interactive", NV_TEST_PRESET_INTEL_LOADED,
+                 test_enable_interactive);
+        add_test(skip, "/auth-mock/enable-persistent/not-authorized", NV_TEST_PRESET_INTEL_LOADED,
+                 test_enable_not_authorized);
+        add_test(skip, "/auth-mock/enable-persistent/challenge", NV_TEST_PRESET_INTEL_LOADED,
+                 test_enable_challenge);
+        add_test(skip, "/auth-mock/enable-persistent/polkit-error", NV_TEST_PRESET_INTEL_LOADED,
+                 test_enable_polkit_error);
+        add_test(skip, "/auth-mock/reload-module/authorized", NV_TEST_PRESET_INTEL_LOADED,
+                 test_reload_authorized);
+        add_test(skip, "/auth-mock/reload-module/not-authorized", NV_TEST_PRESET_INTEL_LOADED,
+                 test_reload_not_authorized);
+        add_test(skip, "/auth-mock/slow-reply", NV_TEST_PRESET_INTEL_LOADED, test_slow_reply);
+        add_test(skip, "/auth-mock/caller-leaves", NV_TEST_PRESET_INTEL_LOADED, test_caller_leaves);
+
+        r = nv_test_run_tests(skip);
+
+        /* Left to itself, the watcher would outlive us, unreaped. No
+         * GTestDBus is used any more. */
+        if (gtestdbus_watcher_pid > 0) {
+                kill(gtestdbus_watcher_pid, SIGKILL);
+                (void)waitpid(gtestdbus_watcher_pid, NULL, 0);
+                nv_test_forget_child(gtestdbus_watcher_slot);
+        }
+        return r;
+}
