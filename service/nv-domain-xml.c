@@ -306,9 +306,20 @@ static gboolean child_conflicts(xmlNode *child, NvCpuMode mode)
                 return g_strcmp0(cache_mode, "passthrough") == 0;
         }
 
-        /* topology, numa, cache, feature, maxphysaddr and anything newer
-         * stay: they describe the guest's CPU independently of where its
-         * model comes from. */
+        /* The whole point is a guest that can run guests: a feature that
+         * switches the virtualization extension off would defeat it. */
+        if (is_element(child, "feature")) {
+                g_autofree char *name = get_attribute(child, "name");
+                g_autofree char *policy = get_attribute(child, "policy");
+
+                if ((g_strcmp0(name, "vmx") == 0 || g_strcmp0(name, "svm") == 0) &&
+                    (g_strcmp0(policy, "disable") == 0 || g_strcmp0(policy, "forbid") == 0))
+                        return TRUE;
+        }
+
+        /* topology, numa, cache, other features, maxphysaddr and anything
+         * newer stay: they describe the guest's CPU independently of where
+         * its model comes from. */
         return FALSE;
 }
 

@@ -30,7 +30,8 @@ char *nv_domain_xml_get_cpu_mode(const char *xml, GError **error);
  * check='partial' for host-model; no check attribute for host-passthrough),
  * keeping the children that stay valid in that mode (topology, numa, cache,
  * feature, maxphysaddr) and dropping those that conflict with it (model,
- * vendor); everything outside <cpu> is left as it was. A <cpu> is added
+ * vendor, and a feature that disables or forbids vmx or svm, which would
+ * defeat the purpose); everything outside <cpu> is left as it was. A <cpu> is added
  * when there is none. *ret_changed (optional) tells whether anything
  * changed; when nothing would, the input is returned as is. NULL with
  * @error set when @xml is not a domain definition.

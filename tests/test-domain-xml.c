@@ -230,6 +230,31 @@ static void test_custom_to_host_passthrough(void)
         g_assert_cmpstr(strstr(out, "</cpu>"), ==, strstr(custom_domain, "</cpu>"));
 }
 
+/* A feature that switches the virtualization extension off would keep the
+ * guest from running guests of its own: it goes; other features stay. */
+static void test_virtualization_feature_disabled(void)
+{
+        static const char xml[] = "<domain type=\"kvm\">\n"
+                                  "  <name>l1</name>\n"
+                                  "  <cpu mode=\"custom\" match=\"exact\">\n"
+                                  "    <model>EPYC</model>\n"
+                                  "    <feature policy=\"disable\" name=\"svm\"/>\n"
+                                  "    <feature policy=\"forbid\" name=\"vmx\"/>\n"
+                                  "    <feature policy=\"disable\" name=\"x2apic\"/>\n"
+                                  "    <feature policy=\"require\" name=\"svm\"/>\n"
+                                  "  </cpu>\n"
+                                  "</domain>\n";
+
+        for (NvCpuMode mode = NV_CPU_MODE_HOST_MODEL; mode <= NV_CPU_MODE_HOST_PASSTHROUGH; mode++) {
+                g_autofree char *out = set_mode(xml, mode, TRUE);
+
+                g_assert_null(strstr(out, "policy=\"disable\" name=\"svm\""));
+                g_assert_null(strstr(out, "name=\"vmx\""));
+                g_assert_nonnull(strstr(out, "<feature policy=\"disable\" name=\"x2apic\"/>"));
+                g_assert_nonnull(strstr(out, "<feature policy=\"require\" name=\"svm\"/>"));
+        }
+}
+
 static void test_libvirt_formatted(void)
 {
         for (NvCpuMode mode = NV_CPU_MODE_HOST_MODEL; mode <= NV_CPU_MODE_HOST_PASSTHROUGH; mode++) {
@@ -593,6 +618,7 @@ int main(int argc, char **argv)
         g_test_add_func("/domain-xml/custom/host-model", test_custom_to_host_model);
         g_test_add_func("/domain-xml/custom/host-passthrough", test_custom_to_host_passthrough);
         g_test_add_func("/domain-xml/libvirt-formatted", test_libvirt_formatted);
+        g_test_add_func("/domain-xml/virtualization-feature-disabled", test_virtualization_feature_disabled);
         g_test_add_func("/domain-xml/no-cpu", test_no_cpu);
         g_test_add_func("/domain-xml/unchanged", test_unchanged);
         g_test_add_func("/domain-xml/host-model-check", test_host_model_check);
