@@ -312,6 +312,11 @@ static int query_start(NvAuth *auth, sd_bus_message *m, const char *action, sd_b
         return 0;
 }
 
+void nv_auth_discard(NvAuth *auth, sd_bus_message *m)
+{
+        g_hash_table_remove(auth->queries, m);
+}
+
 int nv_auth_verify(NvAuth *auth, sd_bus_message *m, sd_bus_error *error)
 {
         const char *member = sd_bus_message_get_member(m);
@@ -338,10 +343,20 @@ int nv_auth_verify(NvAuth *auth, sd_bus_message *m, sd_bus_error *error)
                 r = 1;
                 break;
         case QUERY_CHALLENGE:
-                r = sd_bus_error_setf(error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
-                                      "Authentication is required for %s; call again allowing interactive "
-                                      "authorization, or run nestedvirtctl on a terminal.",
-                                      q->action);
+                if (q->interactive)
+                        /* Interaction was allowed, yet polkit found no
+                         * agent to ask the caller's password with. */
+                        r = sd_bus_error_setf(error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
+                                              "Authentication is required for %s, but no polkit agent is "
+                                              "available to ask for it: run nestedvirtctl on a terminal "
+                                              "in a login session, or as root.",
+                                              q->action);
+                else
+                        r = sd_bus_error_setf(error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
+                                              "Authentication is required for %s; call again allowing "
+                                              "interactive authorization, or run nestedvirtctl on a "
+                                              "terminal.",
+                                              q->action);
                 break;
         case QUERY_DENIED:
         default:

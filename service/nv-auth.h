@@ -35,6 +35,13 @@ const char *nv_auth_action_for_method(const char *member, gboolean *ret_known);
  */
 int nv_auth_verify(NvAuth *auth, sd_bus_message *m, sd_bus_error *error);
 
+/*
+ * Forgets whatever polkit answered for @m. For a handler that finds, when
+ * @m comes back from polkit, that there is nothing left to do after all
+ * and replies without calling nv_auth_verify() again.
+ */
+void nv_auth_discard(NvAuth *auth, sd_bus_message *m);
+
 /* How many authorizations are waiting for polkit; the daemon does not
  * exit on idle while any is. */
 guint nv_auth_get_n_pending(const NvAuth *auth);

@@ -305,18 +305,23 @@ static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_er
                         override->source, override->line, module,
                         override->has_value ? override->value : "(no value)", NV_CONFIG_PATH);
 
+        /* Already so: nothing to authorize. (This also runs when polkit's
+         * answer comes back and someone made the same change meanwhile.) */
+        if (!changed) {
+                nv_auth_discard(c->auth, m);
+                return sd_bus_reply_method_return(m, "s", NV_CONFIG_PATH);
+        }
+
         r = nv_auth_verify(c->auth, m, error);
         if (r <= 0)
                 return r == 0 ? 1 : r;
 
-        if (changed) {
-                if (!nv_file_replace(dir, NV_CONFIG_NAME, new, strlen(new), &gerror))
-                        return sd_bus_error_setf(error, NV_ERROR_FAILED, "%s", gerror->message);
-                g_message("%s nested virtualization persistently in %s line %u",
-                          enable ? "Enabled" : "Disabled", NV_CONFIG_PATH, line);
-                nv_host_invalidate_config(c->host);
-                context_refresh(c);
-        }
+        if (!nv_file_replace(dir, NV_CONFIG_NAME, new, strlen(new), &gerror))
+                return sd_bus_error_setf(error, NV_ERROR_FAILED, "%s", gerror->message);
+        g_message("%s nested virtualization persistently in %s line %u", enable ? "Enabled" : "Disabled",
+                  NV_CONFIG_PATH, line);
+        nv_host_invalidate_config(c->host);
+        context_refresh(c);
 
         return sd_bus_reply_method_return(m, "s", NV_CONFIG_PATH);
 }

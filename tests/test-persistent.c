@@ -1,2 +1,708 @@
-/* placeholder */
-int main(void) { return 77; }
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * EnablePersistent and ReloadModule over the bus, with the real bus policy,
+ * on fake host trees: the daemon built with the simulated kernel
+ * (tests/nestedvirtd-sim.c), and no polkit on the bus, so that the test,
+ * which runs as root, is let through as systemd's services let root
+ * through (the authorization itself is test-auth-mock's and
+ * test-auth-polkitd's subject).
+ *
+ * What the file edit must get right: every other line, comment and option
+ * kept, both spellings of the module name, idempotency down to the inode
+ * and without a signal, PropertiesChanged for what changed, and refusals
+ * that name their reason (a symlink, a later file or the kernel command
+ * line that would override the setting, a read-only directory, a built-in
+ * module, an unsupported host). What the reload must get right, as the
+ * simulator's log shows: load, reload, refusal while in use, rollback.
+ * And the CLI verbs that drive both.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "nv-dbus.h"
+#include "nv-test-bus.h"
+#include "nv-test-host.h"
+
+#define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
+#define KVM_CONF             "/etc/modprobe.d/kvm.conf"
+
+typedef struct {
+        NvTestEnv env;
+        guint subscription;
+        GPtrArray *signals; /* the changed-properties dicts received */
+} Fixture;
+
+static void on_properties_changed(GDBusConnection *connection, const char *sender, const char *path,
+                                  const char *interface, const char *signal, GVariant *parameters,
+                                  gpointer user_data)
+{
+        Fixture *f = user_data;
+        GVariant *changed;
+
+        g_variant_get(parameters, "(&s@a{sv}@as)", NULL, &changed, NULL);
+        g_ptr_array_add(f->signals, changed);
+}
+
+static void fixture_setup(Fixture *f, gconstpointer data)
+{
+        const NvTestEnvOptions options = { .daemon_program = nv_test_getenv("NV_DAEMON_SIM") };
+
+        nv_test_env_setup_full(&f->env, GPOINTER_TO_INT(data), &options);
+        f->signals = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
+}
+
+static void fixture_teardown(Fixture *f, gconstpointer data)
+{
+        if (f->subscription)
+                g_dbus_connection_signal_unsubscribe(f->env.connection, f->subscription);
+        g_clear_pointer(&f->signals, g_ptr_array_unref);
+        nv_test_env_teardown(&f->env);
+}
+
+/* Listens to the daemon's PropertiesChanged; the daemon must run. */
+static void subscribe(Fixture *f)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+
+        f->subscription = g_dbus_connection_signal_subscribe(
+                f->env.connection, nv_test_daemon_get_unique_name(f->env.daemon), PROPERTIES_INTERFACE,
+                "PropertiesChanged", NV_OBJECT_PATH, NV_INTERFACE, G_DBUS_SIGNAL_FLAGS_NONE,
+                on_properties_changed, f, NULL);
+        /* The bus has the match rule once a later call is answered. */
+        reply = g_dbus_connection_call_sync(f->env.connection, "org.freedesktop.DBus",
+                                            "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetId", NULL,
+                                            G_VARIANT_TYPE("(s)"), G_DBUS_CALL_FLAGS_NONE,
+                                            NV_TEST_TIMEOUT_MS, NULL, &error);
+        g_assert_no_error(error);
+}
+
+static void start_daemon(Fixture *f)
+{
+        nv_test_env_start_daemon(&f->env);
+        subscribe(f);
+}
+
+/* Every signal the daemon sent before answering this has arrived. */
+static void sync_with_daemon(Fixture *f)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+
+        reply = nv_test_env_call(&f->env, "org.freedesktop.DBus.Peer", "Ping", NULL, NULL, &error);
+        g_assert_no_error(error);
+        nv_test_drain_main_context();
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The properties the signals received so far changed, sorted, as GVariant
+ * text: "{'PersistentNested': <'enabled'>, ...}". */
+static char *changed_properties(Fixture *f)
+{
+        g_autoptr(GHashTable) merged =
+                g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_variant_unref);
+        g_autoptr(GString) text = g_string_new("{");
+        g_autofree const char **keys = NULL;
+        guint n_keys;
+
+        for (guint i = 0; i < f->signals->len; i++) {
+                GVariantIter iter;
+                const char *key;
+                GVariant *value;
+
+                g_variant_iter_init(&iter, g_ptr_array_index(f->signals, i));
+                while (g_variant_iter_next(&iter, "{&sv}", &key, &value))
+                        g_hash_table_replace(merged, g_strdup(key), value);
+        }
+        keys = (const char **)g_hash_table_get_keys_as_array(merged, &n_keys);
+        qsort(keys, n_keys, sizeof(*keys), compare_strings);
+        for (guint i = 0; i < n_keys; i++) {
+                g_autofree char *value = g_variant_print(g_hash_table_lookup(merged, keys[i]), FALSE);
+
+                g_string_append_printf(text, "%s'%s': <%s>", i > 0 ? ", " : "", keys[i], value);
+        }
+        g_string_append_c(text, '}');
+        return g_string_free(g_steal_pointer(&text), FALSE);
+}
+
+static GVariant *call(Fixture *f, const char *method, gboolean value, GError **error)
+{
+        return nv_test_env_call(&f->env, NV_INTERFACE, method, g_variant_new("(b)", value),
+                                G_VARIANT_TYPE("(s)"), error);
+}
+
+/* The call succeeds and returns @expected. */
+static void call_ok(Fixture *f, const char *method, gboolean value, const char *expected)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = call(f, method, value, &error);
+        const char *result;
+
+        g_assert_no_error(error);
+        g_variant_get(reply, "(&s)", &result);
+        g_assert_cmpstr(result, ==, expected);
+}
+
+/* The call fails with @error_name; returns its message. */
+static char *call_fails(Fixture *f, const char *method, gboolean value, const char *error_name)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = call(f, method, value, &error);
+        g_autofree char *remote = NULL;
+
+        g_assert_null(reply);
+        g_assert_nonnull(error);
+        remote = g_dbus_error_get_remote_error(error);
+        if (g_strcmp0(remote, error_name) != 0)
+                g_error("%s(%s): expected %s, got %s", method, value ? "true" : "false", error_name,
+                        error->message);
+        g_dbus_error_strip_remote_error(error);
+        g_test_message("%s: %s", error_name, error->message);
+        return g_strdup(error->message);
+}
+
+static void assert_contains(const char *text, const char *part)
+{
+        if (!strstr(text, part))
+                g_error("\"%s\" does not contain \"%s\"", text, part);
+}
+
+static char *read_text(Fixture *f, const char *host_path)
+{
+        g_autoptr(GBytes) bytes = nv_test_host_read(f->env.host, host_path);
+
+        return bytes ? g_strdup(g_bytes_get_data(bytes, NULL)) : NULL;
+}
+
+static void assert_text(Fixture *f, const char *host_path, const char *expected)
+{
+        g_autofree char *text = read_text(f, host_path);
+
+        g_assert_cmpstr(text, ==, expected);
+}
+
+static void assert_mode(Fixture *f, const char *host_path, mode_t mode)
+{
+        g_autofree char *path = nv_test_host_path(f->env.host, host_path);
+        struct stat st;
+
+        g_assert_cmpint(lstat(path, &st), ==, 0);
+        g_assert_cmpuint(st.st_mode & 07777, ==, mode);
+}
+
+static char *sim_log(Fixture *f)
+{
+        char *text = read_text(f, "/sim/log");
+
+        return text ? text : g_strdup("");
+}
+
+/* ---- EnablePersistent: the edit ---------------------------------------- */
+
+/* Only the nested= of the vendor module's statements changes; dash or
+ * underscore, other options, comments and other lines stay. */
+static void test_enable_keeps_the_rest(Fixture *f, gconstpointer data)
+{
+        g_autofree char *changed = NULL;
+
+        nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf",
+                                    "# Managed partly by hand\n"
+                                    "\n"
+                                    "options kvm-intel ept=1 nested=0 enable_apicv=0 # keep\n"
+                                    "blacklist foo\n"
+                                    "options kvm ignore_msrs=1\n"
+                                    "options kvm_intel nested=N\n");
+        start_daemon(f);
+
+        call_ok(f, "EnablePersistent", TRUE, KVM_CONF);
+        assert_text(f, KVM_CONF,
+                    "# Managed partly by hand\n"
+                    "\n"
+                    "options kvm-intel ept=1 nested=1 enable_apicv=0 # keep\n"
+                    "blacklist foo\n"
+                    "options kvm ignore_msrs=1\n"
+                    "options kvm_intel nested=1\n");
+        assert_mode(f, KVM_CONF, 0644);
+
+        /* Persistently on, but the running module says N. */
+        sync_with_daemon(f);
+        changed = changed_properties(f);
+        g_assert_cmpstr(changed, ==, "{'PersistentNested': <'enabled'>, 'ReloadRequired': <true>}");
+}
+
+/* AMD's module, spelled both ways; and back off. */
+static void test_disable_amd(Fixture *f, gconstpointer data)
+{
+        g_autofree char *changed = NULL;
+
+        nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf",
+                                    "options kvm_amd avic=1 nested=1\n"
+                                    "options kvm-amd nested=1\n");
+        start_daemon(f);
+
+        call_ok(f, "EnablePersistent", FALSE, KVM_CONF);
+        assert_text(f, KVM_CONF,
+                    "options kvm_amd avic=1 nested=0\n"
+                    "options kvm-amd nested=0\n");
+        sync_with_daemon(f);
+        changed = changed_properties(f);
+        g_assert_cmpstr(changed, ==, "{'PersistentNested': <'disabled'>, 'ReloadRequired': <true>}");
+}
+
+/* No /etc/modprobe.d yet: created 0755, the file 0644, and all three
+ * persistent properties announced. */
+static void test_missing_directory(Fixture *f, gconstpointer data)
+{
+        g_autofree char *changed = NULL;
+
+        nv_test_host_remove(f->env.host, "/etc/modprobe.d");
+        start_daemon(f);
+
+        call_ok(f, "EnablePersistent", FALSE, KVM_CONF);
+        assert_text(f, KVM_CONF, "options kvm_intel nested=0\n");
+        assert_mode(f, "/etc/modprobe.d", 0755);
+        assert_mode(f, KVM_CONF, 0644);
+        sync_with_daemon(f);
+        changed = changed_properties(f);
+        g_assert_cmpstr(
+                changed, ==,
+                "{'PersistentNested': <'disabled'>, 'PersistentSource': <'/etc/modprobe.d/kvm.conf'>,"
+                " 'ReloadRequired': <false>}");
+}
+
+/* The same call again leaves the very same file (bytes, inode, mtime) and
+ * announces nothing. */
+static void test_idempotent(Fixture *f, gconstpointer data)
+{
+        g_autofree char *path = nv_test_host_path(f->env.host, KVM_CONF);
+        g_autoptr(GBytes) before = NULL;
+        g_autoptr(GBytes) after = NULL;
+        struct stat st_before, st_after;
+
+        nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf",
+                                    "options kvm_intel nested=0\n");
+        start_daemon(f);
+        call_ok(f, "EnablePersistent", TRUE, KVM_CONF);
+        sync_with_daemon(f);
+        g_assert_cmpuint(f->signals->len, >, 0);
+        g_ptr_array_set_size(f->signals, 0);
+
+        before = nv_test_host_read(f->env.host, KVM_CONF);
+        g_assert_cmpint(stat(path, &st_before), ==, 0);
+        call_ok(f, "EnablePersistent", TRUE, KVM_CONF);
+        after = nv_test_host_read(f->env.host, KVM_CONF);
+        g_assert_cmpint(stat(path, &st_after), ==, 0);
+
+        g_assert_true(g_bytes_equal(before, after));
+        g_assert_cmpuint(st_before.st_ino, ==, st_after.st_ino);
+        g_assert_cmpint(st_before.st_mtim.tv_sec, ==, st_after.st_mtim.tv_sec);
+        g_assert_cmpint(st_before.st_mtim.tv_nsec, ==, st_after.st_mtim.tv_nsec);
+        sync_with_daemon(f);
+        g_assert_cmpuint(f->signals->len, ==, 0);
+}
+
+/* ---- EnablePersistent: refusals ---------------------------------------- */
+
+/* A symlink at the daemon's file is refused, not written through. */
+static void test_refuses_symlink(Fixture *f, gconstpointer data)
+{
+        g_autofree char *message = NULL;
+
+        nv_test_host_write(f->env.host, "/target.conf", "# not ours\n");
+        nv_test_host_symlink(f->env.host, KVM_CONF, "../../target.conf");
+        start_daemon(f);
+
+        message = call_fails(f, "EnablePersistent", TRUE, NV_ERROR_FAILED);
+        assert_contains(message, "kvm.conf");
+        assert_contains(message, "symbolic link");
+        assert_text(f, "/target.conf", "# not ours\n");
+        g_assert_true(g_file_test(nv_test_host_path(f->env.host, KVM_CONF), G_FILE_TEST_IS_SYMLINK));
+}
+
+typedef struct {
+        const char *dir;
+        const char *name;
+        const char *path; /* as the error must name it */
+} LaterFile;
+
+static const LaterFile later_files[] = {
+        { "/usr/lib/modprobe.d", "zz.conf", "/usr/lib/modprobe.d/zz.conf" },
+        { "/run/modprobe.d", "kvm2.conf", "/run/modprobe.d/kvm2.conf" },
+};
+
+/* A file read after kvm.conf that sets nested would win: refused, naming
+ * that file and line, and nothing written. */
+static void test_refuses_later_file(Fixture *f, gconstpointer data)
+{
+        for (size_t i = 0; i < G_N_ELEMENTS(later_files); i++) {
+                const LaterFile *later = &later_files[i];
+                g_autofree char *message = NULL;
+
+                g_test_message("overridden by %s", later->path);
+                nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf",
+                                            "options kvm_intel nested=0\n");
+                nv_test_host_write_modprobe(f->env.host, later->dir, later->name,
+                                            "# vendor default\noptions kvm-intel nested=0\n");
+                if (!f->env.daemon)
+                        start_daemon(f);
+
+                message = call_fails(f, "EnablePersistent", TRUE, NV_ERROR_FAILED);
+                assert_contains(message, later->path);
+                assert_contains(message, "line 2");
+                assert_text(f, KVM_CONF, "options kvm_intel nested=0\n");
+                nv_test_host_remove(f->env.host, later->dir);
+        }
+}
+
+/* kvm_intel.nested= on the kernel command line beats modprobe.d. */
+static void test_refuses_cmdline(Fixture *f, gconstpointer data)
+{
+        g_autofree char *message = NULL;
+
+        nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf",
+                                    "options kvm_intel nested=1\n");
+        nv_test_host_set_cmdline(f->env.host, "BOOT_IMAGE=/vmlinuz root=/dev/sda1 kvm_intel.nested=1 quiet");
+        start_daemon(f);
+
+        message = call_fails(f, "EnablePersistent", FALSE, NV_ERROR_FAILED);
+        assert_contains(message, "/proc/cmdline");
+        assert_text(f, KVM_CONF, "options kvm_intel nested=1\n");
+}
+
+/* The daemon cannot write: a clear failure, and the file as it was. The
+ * daemon runs in a mount namespace of its own where /etc/modprobe.d is a
+ * read-only bind mount; the test's own view stays writable. */
+static void test_read_only_directory(Fixture *f, gconstpointer data)
+{
+        g_autofree char *dir = nv_test_host_path(f->env.host, "/etc/modprobe.d");
+        g_autofree char *root_arg = g_strconcat("--root=", nv_test_host_get_root(f->env.host), NULL);
+        g_autofree char *unshare = g_find_program_in_path("unshare");
+        g_autofree char *message = NULL;
+        g_autoptr(GError) error = NULL;
+        const char *const argv[] = {
+                unshare ? unshare : "/usr/bin/unshare",
+                "--mount",
+                "--propagation=private",
+                "/bin/sh",
+                "-c",
+                "mount --bind \"$1\" \"$1\" && mount -o remount,bind,ro \"$1\" && shift && exec \"$@\"",
+                "sh",
+                dir,
+                nv_test_getenv("NV_DAEMON_SIM"),
+                root_arg,
+                "--idle-timeout=0",
+                NULL,
+        };
+
+        if (!unshare) {
+                g_test_skip("unshare(1) is not installed");
+                return;
+        }
+        nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf",
+                                    "options kvm_intel nested=0\n");
+        f->env.daemon = nv_test_daemon_start_argv(f->env.bus, argv, NV_BUS_NAME, &error);
+        if (!f->env.daemon) {
+                g_test_skip_printf("cannot run the daemon under a read-only bind mount: %s", error->message);
+                return;
+        }
+
+        message = call_fails(f, "EnablePersistent", TRUE, NV_ERROR_FAILED);
+        assert_contains(message, "Read-only file system");
+        assert_text(f, KVM_CONF, "options kvm_intel nested=0\n");
+}
+
+/* A built-in module ignores modprobe.d: the error says what to do. */
+static void test_builtin(Fixture *f, gconstpointer data)
+{
+        g_autofree char *enable = NULL;
+        g_autofree char *disable = NULL;
+        g_autofree char *before = read_text(f, KVM_CONF);
+        g_autofree char *log = NULL;
+
+        start_daemon(f);
+        enable = call_fails(f, "EnablePersistent", TRUE, NV_ERROR_MODULE_BUILTIN);
+        assert_contains(enable, "kvm_intel.nested=1");
+        disable = call_fails(f, "EnablePersistent", FALSE, NV_ERROR_MODULE_BUILTIN);
+        assert_contains(disable, "kvm_intel.nested=0");
+        g_free(call_fails(f, "ReloadModule", TRUE, NV_ERROR_MODULE_BUILTIN));
+        assert_text(f, KVM_CONF, before);
+        log = sim_log(f);
+        g_assert_cmpstr(log, ==, "");
+}
+
+/* Nothing to do on a host without Intel's or AMD's KVM. */
+static void test_not_supported(Fixture *f, gconstpointer data)
+{
+        g_autofree char *log = NULL;
+
+        start_daemon(f);
+        g_free(call_fails(f, "EnablePersistent", TRUE, NV_ERROR_NOT_SUPPORTED));
+        g_free(call_fails(f, "ReloadModule", TRUE, NV_ERROR_NOT_SUPPORTED));
+        g_assert_null(read_text(f, KVM_CONF));
+        log = sim_log(f);
+        g_assert_cmpstr(log, ==, "");
+}
+
+/* ---- ReloadModule on the simulated kernel ------------------------------ */
+
+static void test_reload_not_loaded(Fixture *f, gconstpointer data)
+{
+        g_autofree char *log = NULL;
+        g_autofree char *changed = NULL;
+
+        start_daemon(f);
+        call_ok(f, "ReloadModule", TRUE, "Y");
+        log = sim_log(f);
+        g_assert_cmpstr(log, ==, "load kvm_intel nested=1\n");
+        assert_text(f, "/sys/module/kvm_intel/parameters/nested", "Y\n");
+        sync_with_daemon(f);
+        changed = changed_properties(f);
+        assert_contains(changed, "'VendorModuleLoaded': <true>");
+        assert_contains(changed, "'NestedParameter': <'Y'>");
+        assert_contains(changed, "'NestedEnabled': <true>");
+}
+
+static void test_reload_loaded(Fixture *f, gconstpointer data)
+{
+        g_autofree char *log = NULL;
+
+        start_daemon(f);
+        call_ok(f, "ReloadModule", TRUE, "Y");
+        call_ok(f, "ReloadModule", FALSE, "N");
+        log = sim_log(f);
+        g_assert_cmpstr(log, ==,
+                        "unload kvm_intel\nload kvm_intel nested=1\n"
+                        "unload kvm_intel\nload kvm_intel nested=0\n");
+}
+
+/* A VM holds the module: refused, naming it, and nothing unloaded. */
+static void test_reload_in_use(Fixture *f, gconstpointer data)
+{
+        const char *const qemu_fds[] = { "/dev/kvm", "anon_inode:kvm-vm", NULL };
+        g_autofree char *message = NULL;
+        g_autofree char *log = NULL;
+
+        nv_test_host_load_module(f->env.host, "kvm_intel", 1, "N");
+        nv_test_host_add_process(f->env.host, 4242, "qemu-system-x86", qemu_fds);
+        start_daemon(f);
+
+        message = call_fails(f, "ReloadModule", TRUE, NV_ERROR_MODULE_IN_USE);
+        assert_contains(message, "4242");
+        assert_contains(message, "qemu-system-x86");
+        log = sim_log(f);
+        g_assert_cmpstr(log, ==, "");
+        assert_text(f, "/sys/module/kvm_intel/parameters/nested", "N\n");
+}
+
+/* The load with the new value fails: the module is loaded back as it was,
+ * and the error gives both reasons. */
+static void test_reload_rollback(Fixture *f, gconstpointer data)
+{
+        g_autofree char *message = NULL;
+        g_autofree char *log = NULL;
+
+        nv_test_host_write(f->env.host, "/sim/fail-load", "nested=1\n");
+        start_daemon(f);
+
+        message = call_fails(f, "ReloadModule", TRUE, NV_ERROR_FAILED);
+        assert_contains(message, "simulated failure");
+        assert_contains(message, "loaded back with nested=0");
+        log = sim_log(f);
+        g_assert_cmpstr(log, ==,
+                        "unload kvm_intel\nload kvm_intel nested=1: EIO\nload kvm_intel nested=0\n");
+        assert_text(f, "/sys/module/kvm_intel/parameters/nested", "N\n");
+}
+
+/* ---- The CLI ------------------------------------------------------------ */
+
+static void run_ctl(Fixture *f, NvTestRunResult *ret, const char *const *args)
+{
+        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+        g_autofree char *bus_env =
+                g_strconcat("DBUS_SYSTEM_BUS_ADDRESS=", nv_test_bus_get_address(f->env.bus), NULL);
+        g_autofree char *command = g_strjoinv(" ", (char **)args);
+        const char *const env[] = { bus_env, "LC_ALL=C.UTF-8", "SYSTEMD_PAGER=cat", "PAGER=cat", NULL };
+
+        g_ptr_array_add(argv, (gpointer)nv_test_getenv("NV_CTL"));
+        for (size_t i = 0; args[i]; i++)
+                g_ptr_array_add(argv, (gpointer)args[i]);
+        g_ptr_array_add(argv, NULL);
+        nv_test_run((const char *const *)argv->pdata, env, ret);
+        g_test_message("$ nestedvirtctl %s  => exit %d\nstdout:\n%sstderr:\n%s", command, ret->exit_status,
+                       ret->stdout_text, ret->stderr_text);
+        g_assert_true(ret->exited);
+}
+
+/* The CLI is being taught these verbs; until it knows them, say so. */
+static gboolean ctl_knows(Fixture *f, const char *verb)
+{
+        g_auto(NvTestRunResult) help = { 0 };
+        g_autofree char *line = g_strdup_printf("\n  %s ", verb);
+
+        run_ctl(f, &help, (const char *const[]){ "--help", NULL });
+        if (help.exit_status == 0 && strstr(help.stdout_text, line))
+                return TRUE;
+        g_test_skip_printf("nestedvirtctl --help does not list \"%s\" yet", verb);
+        return FALSE;
+}
+
+static void test_ctl_enable_disable(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) enable = { 0 };
+        g_auto(NvTestRunResult) disable = { 0 };
+        g_autofree char *log = NULL;
+
+        nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf", "# mine\n");
+        start_daemon(f);
+        if (!ctl_knows(f, "enable") || !ctl_knows(f, "disable"))
+                return;
+
+        run_ctl(f, &enable, (const char *const[]){ "--no-ask-password", "enable", NULL });
+        g_assert_cmpint(enable.exit_status, ==, 0);
+        assert_text(f, KVM_CONF, "# mine\noptions kvm_intel nested=1\n");
+        run_ctl(f, &disable, (const char *const[]){ "--no-ask-password", "disable", NULL });
+        g_assert_cmpint(disable.exit_status, ==, 0);
+        assert_text(f, KVM_CONF, "# mine\noptions kvm_intel nested=0\n");
+        /* Without --now, the module is left alone. */
+        log = sim_log(f);
+        g_assert_cmpstr(log, ==, "");
+}
+
+static void test_ctl_enable_now(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) result = { 0 };
+        g_autofree char *log = NULL;
+
+        start_daemon(f);
+        if (!ctl_knows(f, "enable"))
+                return;
+
+        run_ctl(f, &result, (const char *const[]){ "--no-ask-password", "enable", "--now", NULL });
+        g_assert_cmpint(result.exit_status, ==, 0);
+        assert_text(f, KVM_CONF, "options kvm_intel nested=1\n");
+        log = sim_log(f);
+        g_assert_cmpstr(log, ==, "unload kvm_intel\nload kvm_intel nested=1\n");
+        assert_text(f, "/sys/module/kvm_intel/parameters/nested", "Y\n");
+}
+
+static void test_ctl_reload(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) off = { 0 };
+        g_auto(NvTestRunResult) on = { 0 };
+        g_autofree char *log = NULL;
+
+        start_daemon(f);
+        if (!ctl_knows(f, "reload"))
+                return;
+
+        run_ctl(f, &on, (const char *const[]){ "--no-ask-password", "reload", "--nested=yes", NULL });
+        g_assert_cmpint(on.exit_status, ==, 0);
+        run_ctl(f, &off, (const char *const[]){ "--no-ask-password", "reload", "--nested=no", NULL });
+        g_assert_cmpint(off.exit_status, ==, 0);
+        log = sim_log(f);
+        g_assert_cmpstr(log, ==,
+                        "unload kvm_intel\nload kvm_intel nested=1\n"
+                        "unload kvm_intel\nload kvm_intel nested=0\n");
+        /* Only the running module: nothing persistent. */
+        g_assert_null(read_text(f, KVM_CONF));
+}
+
+/* In use: exit 1, and the one line on stderr names who to stop. */
+static void test_ctl_reload_in_use(Fixture *f, gconstpointer data)
+{
+        const char *const qemu_fds[] = { "/dev/kvm", NULL };
+        g_auto(NvTestRunResult) result = { 0 };
+        g_autofree char *log = NULL;
+
+        nv_test_host_load_module(f->env.host, "kvm_intel", 1, "N");
+        nv_test_host_add_process(f->env.host, 4242, "qemu-system-x86", qemu_fds);
+        start_daemon(f);
+        if (!ctl_knows(f, "reload"))
+                return;
+
+        run_ctl(f, &result, (const char *const[]){ "--no-ask-password", "reload", "--nested=yes", NULL });
+        g_assert_cmpint(result.exit_status, ==, 1);
+        assert_contains(result.stderr_text, "4242");
+        assert_contains(result.stderr_text, "qemu-system-x86");
+        log = sim_log(f);
+        g_assert_cmpstr(log, ==, "");
+}
+
+/* Built in: exit 1, and the way out (the kernel command line). */
+static void test_ctl_enable_builtin(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) result = { 0 };
+
+        start_daemon(f);
+        if (!ctl_knows(f, "enable"))
+                return;
+
+        run_ctl(f, &result, (const char *const[]){ "--no-ask-password", "enable", NULL });
+        g_assert_cmpint(result.exit_status, ==, 1);
+        assert_contains(result.stderr_text, "kvm_intel.nested=1");
+}
+
+static void test_ctl_usage(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) result = { 0 };
+
+        start_daemon(f);
+        if (!ctl_knows(f, "reload"))
+                return;
+
+        run_ctl(f, &result, (const char *const[]){ "reload", "--nested=maybe", NULL });
+        g_assert_cmpint(result.exit_status, ==, 2);
+        g_assert_cmpstr(result.stderr_text, !=, "");
+}
+
+static void add_test(const char *skip, const char *path, NvTestPreset preset,
+                     void (*test)(Fixture *, gconstpointer))
+{
+        nv_test_add(skip, path, Fixture, GINT_TO_POINTER(preset), fixture_setup, test, fixture_teardown);
+}
+
+int main(int argc, char *argv[])
+{
+        static const char *const env_vars[] = { "NV_DAEMON_SIM", "NV_CTL", "NV_BUS_POLICY", NULL };
+        g_autofree char *skip = NULL;
+
+        nv_test_init(&argc, &argv);
+        skip = nv_test_skip_reason(env_vars);
+
+        add_test(skip, "/persistent/enable/keeps-the-rest", NV_TEST_PRESET_INTEL_LOADED,
+                 test_enable_keeps_the_rest);
+        add_test(skip, "/persistent/disable/amd-both-spellings", NV_TEST_PRESET_AMD_LOADED,
+                 test_disable_amd);
+        add_test(skip, "/persistent/missing-directory", NV_TEST_PRESET_INTEL_LOADED, test_missing_directory);
+        add_test(skip, "/persistent/idempotent", NV_TEST_PRESET_INTEL_LOADED, test_idempotent);
+        add_test(skip, "/persistent/refused/symlink", NV_TEST_PRESET_INTEL_LOADED, test_refuses_symlink);
+        add_test(skip, "/persistent/refused/later-file", NV_TEST_PRESET_INTEL_LOADED,
+                 test_refuses_later_file);
+        add_test(skip, "/persistent/refused/cmdline", NV_TEST_PRESET_INTEL_LOADED, test_refuses_cmdline);
+        add_test(skip, "/persistent/refused/read-only", NV_TEST_PRESET_INTEL_LOADED,
+                 test_read_only_directory);
+        add_test(skip, "/persistent/refused/builtin", NV_TEST_PRESET_KVM_BUILTIN, test_builtin);
+        add_test(skip, "/persistent/refused/unknown-vendor", NV_TEST_PRESET_UNKNOWN_VENDOR,
+                 test_not_supported);
+        add_test(skip, "/persistent/refused/non-x86", NV_TEST_PRESET_NON_X86, test_not_supported);
+        add_test(skip, "/reload/not-loaded", NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED,
+                 test_reload_not_loaded);
+        add_test(skip, "/reload/loaded", NV_TEST_PRESET_INTEL_LOADED, test_reload_loaded);
+        add_test(skip, "/reload/in-use", NV_TEST_PRESET_INTEL_LOADED, test_reload_in_use);
+        add_test(skip, "/reload/rollback", NV_TEST_PRESET_INTEL_LOADED, test_reload_rollback);
+        add_test(skip, "/cli/enable-disable", NV_TEST_PRESET_INTEL_LOADED, test_ctl_enable_disable);
+        add_test(skip, "/cli/enable-now", NV_TEST_PRESET_INTEL_LOADED, test_ctl_enable_now);
+        add_test(skip, "/cli/reload", NV_TEST_PRESET_INTEL_LOADED, test_ctl_reload);
+        add_test(skip, "/cli/reload-in-use", NV_TEST_PRESET_INTEL_LOADED, test_ctl_reload_in_use);
+        add_test(skip, "/cli/enable-builtin", NV_TEST_PRESET_KVM_BUILTIN, test_ctl_enable_builtin);
+        add_test(skip, "/cli/usage", NV_TEST_PRESET_INTEL_LOADED, test_ctl_usage);
+
+        return nv_test_run_tests(skip);
+}
