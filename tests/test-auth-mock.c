@@ -152,6 +152,15 @@ static void mock_start(Fixture *f)
         g_bus_unwatch_name(watch);
 }
 
+static GPtrArray *retired_queues(void)
+{
+        static GPtrArray *queues;
+
+        if (!queues)
+                queues = g_ptr_array_new();
+        return queues;
+}
+
 static void stand_in_exited(GPid pid, gint status, gpointer user_data)
 {
         *(gboolean *)user_data = TRUE;
@@ -173,7 +182,16 @@ static void mock_stop(Fixture *f)
         }
         /* Sends the stand-in GTestDBus's SIGTERM, but does not reap it. */
         gt_dbus_queue_disconnect(f->queue, FALSE);
-        g_clear_pointer(&f->queue, gt_dbus_queue_free);
+        /*
+         * gt_dbus_queue_free() asserts that the queue's server context has
+         * nothing left to dispatch, but closing its connection and
+         * releasing its name queue callbacks there (the ReleaseName reply,
+         * the "closed" signal) that race with the server thread's exit:
+         * about half of the runs abort in libglib-testing 0.1.1. The
+         * queue is disconnected and its thread joined by now, so keep it
+         * reachable until the program ends instead of freeing it.
+         */
+        g_ptr_array_add(retired_queues(), g_steal_pointer(&f->queue));
 
         child_watch = g_child_watch_source_new(f->stand_in_pid);
         g_source_set_callback(child_watch, G_SOURCE_FUNC(stand_in_exited), &exited, NULL);
