@@ -15,15 +15,20 @@
 #include "nvctl-common.h"
 #include "nvctl-verbs.h"
 
+/* The options that only some verbs take; any other verb refuses them, so
+ * that "status --now" does not silently do less than asked. */
+typedef enum {
+        NVCTL_VERB_OPTION_NOW = 1 << 0,
+        NVCTL_VERB_OPTION_NESTED = 1 << 1,
+} NvctlVerbOptions;
+
 typedef struct {
         const char *name;
-        /* Argument synopsis for --help. */
+        /* Argument and option synopsis for --help and usage errors. */
         const char *synopsis;
         int min_args;
         int max_args;
-        /* NULL for a verb of the CLI contract (SPEC.md) whose daemon
-         * method does not exist yet: it is refused as bad usage and left
-         * out of --help until it is implemented. */
+        NvctlVerbOptions options;
         NvctlVerbFunc run;
         const char *help;
 } NvctlVerb;
@@ -31,13 +36,16 @@ typedef struct {
 #define NVCTL_DEFAULT_VERB "status"
 
 static const NvctlVerb verbs[] = {
-        { "status", "", 0, 0, nvctl_status,
-          "Show whether nested virtualization is available and enabled (the default)" },
-        { "enable", "", 0, 0, NULL, "Enable nested virtualization persistently" },
-        { "disable", "", 0, 0, NULL, "Disable nested virtualization persistently" },
-        { "reload", "", 0, 0, NULL, "Reload the KVM vendor module to apply the setting" },
-        { "configure-domain", "DOMAIN MODE", 2, 2, NULL, "Let a libvirt guest run nested guests" },
-        { "list-domains", "", 0, 0, NULL, "List libvirt guests and their CPU mode" },
+        { "status", "", 0, 0, 0, nvctl_status, "Show the nested virtualization status (default)" },
+        { "enable", "[--now]", 0, 0, NVCTL_VERB_OPTION_NOW, nvctl_enable,
+          "Enable nested virtualization persistently" },
+        { "disable", "[--now]", 0, 0, NVCTL_VERB_OPTION_NOW, nvctl_enable,
+          "Disable nested virtualization persistently" },
+        { "reload", "[--nested=yes|no]", 0, 0, NVCTL_VERB_OPTION_NESTED, nvctl_reload,
+          "Reload the KVM module to apply the setting" },
+        { "configure-domain", "DOMAIN MODE", 2, 2, 0, nvctl_configure_domain,
+          "Let a libvirt guest host nested guests" },
+        { "list-domains", "", 0, 0, 0, nvctl_list_domains, "List libvirt guests and their CPU mode" },
 };
 
 static const NvctlVerb *verb_find(const char *name)
@@ -48,20 +56,29 @@ static const NvctlVerb *verb_find(const char *name)
         return NULL;
 }
 
+static char *verb_usage(const NvctlVerb *verb)
+{
+        return g_strstrip(g_strjoin(" ", verb->name, verb->synopsis, NULL));
+}
+
 static int help(void)
 {
+        int width = 0;
+
         printf("%s [OPTIONS...] [COMMAND]\n\n"
                "Check and enable KVM nested virtualization.\n\n"
                "Commands:\n",
                program_invocation_short_name);
 
         for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++) {
-                g_autofree char *usage = NULL;
+                g_autofree char *usage = verb_usage(&verbs[i]);
 
-                if (!verbs[i].run)
-                        continue;
-                usage = g_strjoin(" ", verbs[i].name, verbs[i].synopsis, NULL);
-                printf("  %-24s %s\n", g_strstrip(usage), verbs[i].help);
+                width = MAX(width, (int)strlen(usage));
+        }
+        for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++) {
+                g_autofree char *usage = verb_usage(&verbs[i]);
+
+                printf("  %-*s  %s\n", width, usage, verbs[i].help);
         }
 
         printf("\nOptions:\n"
@@ -69,7 +86,12 @@ static int help(void)
                "     --version             Show the version\n"
                "     --json                Print the result as JSON\n"
                "     --no-ask-password     Do not ask for a password to authorize a change\n"
-               "  -H --host=[USER@]HOST    Operate on a remote host, over ssh\n");
+               "  -H --host=[USER@]HOST    Operate on a remote host, over ssh\n"
+               "     --now                 enable, disable: also reload the module now\n"
+               "     --nested=yes|no       reload: load the module with this value instead\n"
+               "                           of the persistent setting\n"
+               "\nMODE is host-model or host-passthrough. Changes need an administrator's\n"
+               "authorization through polkit, which asks for the password on a terminal.\n");
         return NVCTL_EXIT_SUCCESS;
 }
 
@@ -77,6 +99,21 @@ static int version(void)
 {
         printf("nestedvirtctl " PACKAGE_VERSION "\n");
         return NVCTL_EXIT_SUCCESS;
+}
+
+/* As systemd's parse_boolean(): 1, 0, or -1 for neither. */
+static int parse_boolean(const char *value)
+{
+        static const char *const yes[] = { "yes", "y", "true", "t", "on", "1" };
+        static const char *const no[] = { "no", "n", "false", "f", "off", "0" };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(yes); i++) {
+                if (g_ascii_strcasecmp(value, yes[i]) == 0)
+                        return 1;
+                if (g_ascii_strcasecmp(value, no[i]) == 0)
+                        return 0;
+        }
+        return -1;
 }
 
 /* getopt_long() is told to stay quiet (opterr = 0) so that a bad option
@@ -111,6 +148,8 @@ static int parse_argv(int argc, char **argv, NvctlOptions *options)
                 ARG_VERSION = 0x100,
                 ARG_JSON,
                 ARG_NO_ASK_PASSWORD,
+                ARG_NOW,
+                ARG_NESTED,
         };
         static const struct option long_options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -118,6 +157,8 @@ static int parse_argv(int argc, char **argv, NvctlOptions *options)
                 { "json", no_argument, NULL, ARG_JSON },
                 { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
                 { "host", required_argument, NULL, 'H' },
+                { "now", no_argument, NULL, ARG_NOW },
+                { "nested", required_argument, NULL, ARG_NESTED },
                 { NULL, 0, NULL, 0 },
         };
         int c;
@@ -143,6 +184,17 @@ static int parse_argv(int argc, char **argv, NvctlOptions *options)
                                 return -1;
                         }
                         options->host = optarg;
+                        break;
+                case ARG_NOW:
+                        options->now = TRUE;
+                        break;
+                case ARG_NESTED:
+                        options->nested = parse_boolean(optarg);
+                        if (options->nested < 0) {
+                                nvctl_usage_error("Invalid value '%s' for '--nested': use yes or no.",
+                                                  optarg);
+                                return -1;
+                        }
                         break;
                 case ':':
                 case '?':
@@ -170,10 +222,11 @@ static int dispatch(const NvctlOptions *options, int argc, char **argv)
         verb = verb_find(argv[0]);
         if (!verb)
                 return nvctl_usage_error("Unknown command '%s'.", argv[0]);
-        if (!verb->run)
-                return nvctl_usage_error(
-                        "The command '%s' is not available in nestedvirtctl " PACKAGE_VERSION " yet.",
-                        verb->name);
+        if (options->now && !(verb->options & NVCTL_VERB_OPTION_NOW))
+                return nvctl_usage_error("Option '--now' is for 'enable' and 'disable', not '%s'.",
+                                         verb->name);
+        if (options->nested >= 0 && !(verb->options & NVCTL_VERB_OPTION_NESTED))
+                return nvctl_usage_error("Option '--nested' is for 'reload', not '%s'.", verb->name);
 
         n_args = argc - 1;
         if (n_args < verb->min_args)
@@ -189,6 +242,7 @@ int main(int argc, char **argv)
 {
         NvctlOptions options = {
                 .ask_password = TRUE,
+                .nested = -1,
         };
         int r;
 

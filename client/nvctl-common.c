@@ -104,9 +104,13 @@ static gboolean error_is_connection_lost(const sd_bus_error *error, int r)
 
 /* What the user can do about a failed call, or NULL when the error
  * message (the service's own errors are written to be acted on) says it
- * all. */
-static char *call_error_hint(const NvctlOptions *options, const sd_bus_error *error, int r)
+ * all. *ret_replaces is set when the hint says all the message would, in
+ * words for a person at the CLI rather than for a program using the API. */
+static char *call_error_hint(const NvctlOptions *options, const sd_bus_error *error, int r,
+                             gboolean *ret_replaces)
 {
+        *ret_replaces = FALSE;
+
         if (sd_bus_error_has_name(error, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
             sd_bus_error_has_name(error, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
                 return g_strdup_printf("The service " NV_BUS_NAME " is not running and cannot be started "
@@ -120,16 +124,28 @@ static char *call_error_hint(const NvctlOptions *options, const sd_bus_error *er
                         "The running nestedvirtd does not offer this: update it to version " PACKAGE_VERSION
                         ", the version of nestedvirtctl.");
 
-        if (sd_bus_error_has_name(error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED))
-                return g_strdup(options->ask_password
-                                        ? "Authentication is required: run nestedvirtctl from a terminal, "
-                                          "or as an administrator."
-                                        : "Authentication is required: run it without --no-ask-password.");
+        /* polkit wanted a password and we could not let it ask: the
+         * service's message talks about D-Bus flags, ours about what to
+         * type instead. */
+        if (sd_bus_error_has_name(error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED)) {
+                *ret_replaces = TRUE;
+                if (!options->ask_password)
+                        return g_strdup("Authentication required: run without --no-ask-password on a "
+                                        "terminal, or as root.");
+                if (options->host)
+                        return g_strdup_printf("Authentication required: run nestedvirtctl on %s itself, "
+                                               "on a terminal or as root.",
+                                               options->host);
+                return g_strdup("Authentication required: run nestedvirtctl on a terminal, or as root.");
+        }
 
         if (sd_bus_error_has_name(error, SD_BUS_ERROR_ACCESS_DENIED))
                 return g_strdup(
                         "Ask an administrator, or run it as root; if even root is refused, check that "
                         "the D-Bus policy file for " NV_BUS_NAME " is installed.");
+
+        /* ModuleInUse needs no advice of ours: the service names the
+         * processes and says to shut them down. */
 
         if (r == -ETIMEDOUT || sd_bus_error_has_name(error, SD_BUS_ERROR_NO_REPLY) ||
             sd_bus_error_has_name(error, SD_BUS_ERROR_TIMEOUT))
@@ -147,23 +163,54 @@ static char *call_error_hint(const NvctlOptions *options, const sd_bus_error *er
         return NULL;
 }
 
+/* The CLI promises one line on stderr per failure; an error message from
+ * the service (or a future one) with line breaks must not break that. */
+static char *to_one_line(const char *text)
+{
+        g_autoptr(GString) line = g_string_new(NULL);
+        gboolean pending_space = FALSE;
+
+        for (const char *p = text; *p; p++) {
+                if (*p == '\n' || *p == '\r' || *p == '\t' || *p == ' ') {
+                        pending_space = line->len > 0;
+                        continue;
+                }
+                if (pending_space)
+                        g_string_append_c(line, ' ');
+                pending_space = FALSE;
+                g_string_append_c(line, *p);
+        }
+        return g_string_free(g_steal_pointer(&line), FALSE);
+}
+
+/* "Failed to WHAT: MESSAGE. HINT" for a call that failed with @error
+ * (as sd_bus_call() filled it) or @r. */
+static int call_failed(const NvctlOptions *options, const char *what, const sd_bus_error *error, int r)
+{
+        g_autofree char *message = NULL;
+        g_autofree char *hint = NULL;
+        gboolean replaces;
+
+        message =
+                to_one_line(sd_bus_error_is_set(error) && error->message ? error->message : g_strerror(-r));
+        hint = call_error_hint(options, error, r, &replaces);
+        if (hint && replaces)
+                return nvctl_fail("Failed to %s. %s", what, hint);
+        if (hint)
+                return nvctl_fail("Failed to %s: %s%s%s", what, message, sentence_separator(message), hint);
+        return nvctl_fail("Failed to %s: %s", what, message);
+}
+
 int nvctl_call(const NvctlOptions *options, sd_bus_message *call, const char *what,
                sd_bus_message **ret_reply)
 {
         g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
-        g_autofree char *hint = NULL;
-        const char *message;
         int r;
 
         r = sd_bus_call(NULL, call, 0, &error, ret_reply);
-        if (r >= 0)
-                return NVCTL_EXIT_SUCCESS;
-
-        message = sd_bus_error_is_set(&error) && error.message ? error.message : g_strerror(-r);
-        hint = call_error_hint(options, &error, r);
-        if (!hint)
-                return nvctl_fail("Failed to %s: %s", what, message);
-        return nvctl_fail("Failed to %s: %s%s%s", what, message, sentence_separator(message), hint);
+        if (r < 0)
+                return call_failed(options, what, &error, r);
+        return NVCTL_EXIT_SUCCESS;
 }
 
 int nvctl_expect_signature(sd_bus_message *reply, const char *method, const char *signature)

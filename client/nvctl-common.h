@@ -27,6 +27,10 @@ typedef struct {
         gboolean ask_password;
         /* [USER@]HOST to reach over ssh, or NULL for this machine. */
         const char *host;
+        /* enable/disable --now: also reload the vendor module. */
+        gboolean now;
+        /* reload --nested=yes|no: 1 or 0, -1 when not given. */
+        int nested;
 } NvctlOptions;
 
 /* One verb: argv[0] is the verb name, as for main(). */

@@ -8,21 +8,23 @@
  * plain formatting of that struct, without I/O. A key that is missing or
  * has an unexpected type is treated as unknown, never trusted, so an older
  * or newer daemon cannot crash the client or make it lie.
+ *
+ * The text also says how many libvirt domains could host nested guests,
+ * from ListDomains(); that is a detail, and libvirt being away, slow or
+ * unknown to the daemon never makes status fail.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "nv-dbus.h"
 #include "nvctl-common.h"
+#include "nvctl-list-domains.h"
+#include "nvctl-status.h"
 #include "nvctl-verbs.h"
-
-typedef struct {
-        guint32 pid;
-        char *command;
-} NvctlModuleUser;
 
 /* A key this client does not know, of a basic D-Bus type: passed through
  * to --json so that scripts see what a newer daemon adds. */
@@ -38,34 +40,10 @@ typedef struct {
         };
 } NvctlExtraValue;
 
-/* Booleans are -1 when unknown, the rest NULL: see NVCTL_STATUS_INIT. */
-typedef struct {
-        char *version;
-        char *architecture;
-        int supported;
-        char *cpu_vendor;
-        char *vendor_module;
-        int hardware_virtualization;
-        int in_virtual_machine;
-        char *hypervisor;
-        int kvm_loaded;
-        int vendor_module_loaded;
-        int vendor_module_builtin;
-        char *nested_parameter;
-        int nested_enabled;
-        char *persistent_nested;
-        char *persistent_source;
-        int reload_required;
-        GArray *module_users; /* of NvctlModuleUser */
-        GPtrArray *extra;     /* of NvctlExtraValue, NULL until there is one */
-} NvctlStatus;
-
-#define NVCTL_STATUS_INIT                                                                                   \
-        {                                                                                                   \
-                .supported = -1, .hardware_virtualization = -1, .in_virtual_machine = -1, .kvm_loaded = -1, \
-                .vendor_module_loaded = -1, .vendor_module_builtin = -1, .nested_enabled = -1,              \
-                .reload_required = -1,                                                                      \
-        }
+/* How long status waits for ListDomains(): libvirtd may first have to be
+ * started by socket activation, but a status that hangs on an optional
+ * detail is worse than one without it. */
+#define NVCTL_STATUS_DOMAINS_TIMEOUT_USEC (10 * G_USEC_PER_SEC)
 
 /* The known keys, in the order --json prints them, with the D-Bus type
  * the API documents and where the value goes. */
@@ -85,6 +63,7 @@ static const NvctlStatusField status_fields[] = {
         { NV_KEY_IN_VIRTUAL_MACHINE, "b", offsetof(NvctlStatus, in_virtual_machine) },
         { NV_KEY_HYPERVISOR, "s", offsetof(NvctlStatus, hypervisor) },
         { NV_KEY_KVM_LOADED, "b", offsetof(NvctlStatus, kvm_loaded) },
+        { NV_KEY_KVM_BUILTIN, "b", offsetof(NvctlStatus, kvm_builtin) },
         { NV_KEY_VENDOR_MODULE_LOADED, "b", offsetof(NvctlStatus, vendor_module_loaded) },
         { NV_KEY_VENDOR_MODULE_BUILTIN, "b", offsetof(NvctlStatus, vendor_module_builtin) },
         { NV_KEY_NESTED_PARAMETER, "s", offsetof(NvctlStatus, nested_parameter) },
@@ -112,7 +91,7 @@ static void extra_value_free(gpointer data)
         g_free(extra);
 }
 
-static void status_clear(NvctlStatus *status)
+void nvctl_status_clear(NvctlStatus *status)
 {
         for (size_t i = 0; i < G_N_ELEMENTS(status_fields); i++)
                 if (g_str_equal(status_fields[i].signature, "s"))
@@ -120,8 +99,6 @@ static void status_clear(NvctlStatus *status)
         g_clear_pointer(&status->module_users, g_array_unref);
         g_clear_pointer(&status->extra, g_ptr_array_unref);
 }
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NvctlStatus, status_clear)
 
 static const NvctlStatusField *status_field_find(const char *key)
 {
@@ -281,9 +258,7 @@ static gboolean is_json_basic_type(const char *signature)
         return signature[0] != '\0' && signature[1] == '\0' && strchr("ybnqiuxtdsog", signature[0]);
 }
 
-/* Parses GetStatus()'s a{sv} into @status; a negative errno if the reply
- * is not an a{sv} at all. */
-static int status_read(sd_bus_message *reply, NvctlStatus *status)
+int nvctl_status_read(sd_bus_message *reply, NvctlStatus *status)
 {
         int r;
 
@@ -358,7 +333,7 @@ static void json_add_extra(JsonBuilder *builder, const NvctlExtraValue *extra)
         }
 }
 
-static JsonNode *status_to_json(const NvctlStatus *status)
+JsonNode *nvctl_status_to_json(const NvctlStatus *status)
 {
         g_autoptr(JsonBuilder) builder = json_builder_new();
 
@@ -418,9 +393,7 @@ static gboolean is_empty(const char *s)
         return !s || s[0] == '\0';
 }
 
-/* The module the advice talks about, even when the daemon could not name
- * it. */
-static const char *status_module(const NvctlStatus *status)
+const char *nvctl_status_module(const NvctlStatus *status)
 {
         return is_empty(status->vendor_module) ? "the KVM vendor module" : status->vendor_module;
 }
@@ -464,7 +437,7 @@ static char *status_persistent_text(const NvctlStatus *status)
 /* The state of the running kernel, for the verdict line. */
 static char *status_running_text(const NvctlStatus *status)
 {
-        const char *module = status_module(status);
+        const char *module = nvctl_status_module(status);
         g_autofree char *detail = NULL;
 
         if (status->supported == 0)
@@ -533,7 +506,9 @@ static void status_add_host_fields(const NvctlStatus *status, GArray *fields)
                 nvctl_fields_add(fields, "Virtual machine", "yes, under %s", status_hypervisor(status));
         else if (status->in_virtual_machine == 0)
                 nvctl_fields_add(fields, "Virtual machine", "no");
-        if (status->kvm_loaded >= 0)
+        if (status->kvm_builtin == 1)
+                nvctl_fields_add(fields, "KVM module", "built into the kernel");
+        else if (status->kvm_loaded >= 0)
                 nvctl_fields_add(fields, "KVM module", "%s", status->kvm_loaded ? "loaded" : "not loaded");
 }
 
@@ -585,13 +560,31 @@ static void status_add_nested_fields(const NvctlStatus *status, GArray *fields)
         }
 }
 
-static void status_add_fields(const NvctlStatus *status, GArray *fields)
+/* "2 of 3 can host nested guests": how far the guests are, the step
+ * after the host (configure-domain). */
+static void status_add_domain_fields(const GArray *domains, GArray *fields)
+{
+        guint capable = 0;
+
+        if (domains->len == 0) {
+                nvctl_fields_add(fields, "Domains", "none defined in libvirt");
+                return;
+        }
+        for (guint i = 0; i < domains->len; i++)
+                capable += nvctl_domain_is_nested_capable(&g_array_index(domains, NvctlDomain, i));
+        nvctl_fields_add(fields, "Domains", "%u of %u can host nested guests", capable, domains->len);
+}
+
+static void status_add_fields(const NvctlStatus *status, const GArray *domains, GArray *fields)
 {
         status_add_host_fields(status, fields);
         /* On a host the service cannot manage, nested details would only
          * be noise ("vmx or svm flag missing", "n/a", ...). */
-        if (status->supported != 0)
+        if (status->supported != 0) {
                 status_add_nested_fields(status, fields);
+                if (domains)
+                        status_add_domain_fields(domains, fields);
+        }
         if (!is_empty(status->version))
                 nvctl_fields_add(fields, "Service version", "%s", status->version);
 }
@@ -600,7 +593,7 @@ static void status_add_fields(const NvctlStatus *status, GArray *fields)
  * cannot help before an earlier problem is fixed is left out. */
 static void status_add_advice(const NvctlStatus *status, GPtrArray *advice)
 {
-        const char *module = status_module(status);
+        const char *module = nvctl_status_module(status);
         const char *source =
                 is_empty(status->persistent_source) ? "the configuration" : status->persistent_source;
         gboolean persistent_off = g_strcmp0(status->persistent_nested, "disabled") == 0 ||
@@ -686,7 +679,7 @@ static void status_add_advice(const NvctlStatus *status, GPtrArray *advice)
                 g_ptr_array_add(advice, g_strdup("turn it on with: nestedvirtctl enable --now"));
 }
 
-static void status_format_text(const NvctlStatus *status, GString *out)
+void nvctl_status_format_text(const NvctlStatus *status, const GArray *domains, GString *out)
 {
         g_autofree char *verdict = status_verdict(status);
         g_autoptr(GArray) fields = nvctl_fields_new();
@@ -694,7 +687,7 @@ static void status_format_text(const NvctlStatus *status, GString *out)
 
         g_string_append_printf(out, "%s\n", verdict);
 
-        status_add_fields(status, fields);
+        status_add_fields(status, domains, fields);
         if (fields->len > 0) {
                 g_string_append_c(out, '\n');
                 nvctl_fields_format(fields, out);
@@ -707,17 +700,30 @@ static void status_format_text(const NvctlStatus *status, GString *out)
                 g_string_append_printf(out, "Hint: %s\n", (const char *)g_ptr_array_index(advice, i));
 }
 
-int nvctl_status(const NvctlOptions *options, int argc, char **argv)
+int nvctl_status_fetch(sd_bus *bus, sd_bus_error *error, NvctlStatus *status)
 {
-        g_autoptr(sd_bus) bus = NULL;
         g_autoptr(sd_bus_message) call = NULL;
         g_autoptr(sd_bus_message) reply = NULL;
-        g_auto(NvctlStatus) status = NVCTL_STATUS_INIT;
         int r;
 
-        r = nvctl_connect(options, &bus);
-        if (r != NVCTL_EXIT_SUCCESS)
+        r = sd_bus_message_new_method_call(bus, &call, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE,
+                                           "GetStatus");
+        if (r < 0)
                 return r;
+        r = sd_bus_call(NULL, call, 0, error, &reply);
+        if (r < 0)
+                return r;
+        if (!sd_bus_message_has_signature(reply, "a{sv}"))
+                return -EBADMSG;
+        return nvctl_status_read(reply, status);
+}
+
+int nvctl_status_get(const NvctlOptions *options, sd_bus *bus, NvctlStatus *status)
+{
+        g_autoptr(sd_bus_message) call = NULL;
+        g_autoptr(sd_bus_message) reply = NULL;
+        int r;
+
         r = nvctl_new_method_call(bus, "GetStatus", &call);
         if (r != NVCTL_EXIT_SUCCESS)
                 return r;
@@ -728,20 +734,42 @@ int nvctl_status(const NvctlOptions *options, int argc, char **argv)
         r = nvctl_expect_signature(reply, "GetStatus", "a{sv}");
         if (r != NVCTL_EXIT_SUCCESS)
                 return r;
-        r = status_read(reply, &status);
+        r = nvctl_status_read(reply, status);
         if (r < 0)
                 return nvctl_bad_reply("GetStatus", r);
+        return NVCTL_EXIT_SUCCESS;
+}
 
+int nvctl_status(const NvctlOptions *options, int argc, char **argv)
+{
+        g_autoptr(sd_bus) bus = NULL;
+        g_auto(NvctlStatus) status = NVCTL_STATUS_INIT;
+        g_autoptr(GArray) domains = NULL;
+        g_autoptr(GString) text = g_string_new(NULL);
+        int r;
+
+        r = nvctl_connect(options, &bus);
+        if (r != NVCTL_EXIT_SUCCESS)
+                return r;
+        r = nvctl_status_get(options, bus, &status);
+        if (r != NVCTL_EXIT_SUCCESS)
+                return r;
+
+        /* --json is GetStatus() and nothing else: scripts that want the
+         * domains have list-domains --json. */
         if (options->json) {
-                g_autoptr(JsonNode) root = status_to_json(&status);
+                g_autoptr(JsonNode) root = nvctl_status_to_json(&status);
 
                 nvctl_print_json(root);
-        } else {
-                g_autoptr(GString) text = g_string_new(NULL);
-
-                status_format_text(&status, text);
-                fputs(text->str, stdout);
+                return NVCTL_EXIT_SUCCESS;
         }
 
+        /* Any failure (libvirt not installed or not reachable, a daemon
+         * without ListDomains, a slow libvirt) only leaves the line out. */
+        if (status.supported != 0)
+                (void)nvctl_domains_list(bus, NVCTL_STATUS_DOMAINS_TIMEOUT_USEC, NULL, &domains);
+
+        nvctl_status_format_text(&status, domains, text);
+        fputs(text->str, stdout);
         return NVCTL_EXIT_SUCCESS;
 }

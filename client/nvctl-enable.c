@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * nestedvirtctl enable|disable [--now]: makes nested=1 (or nested=0) the
+ * persistent setting of the KVM vendor module through EnablePersistent(),
+ * and with --now applies it at once through ReloadModule(). enable and
+ * disable are one verb with two polarities, hence one file.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "nvctl-common.h"
+#include "nvctl-polkit-agent.h"
+#include "nvctl-reload.h"
+#include "nvctl-status.h"
+#include "nvctl-verbs.h"
+
+static int enable_persistent(const NvctlOptions *options, sd_bus *bus, gboolean enable, char **ret_file)
+{
+        g_autoptr(sd_bus_message) call = NULL;
+        g_autoptr(sd_bus_message) reply = NULL;
+        const char *file;
+        int r;
+
+        r = nvctl_new_method_call(bus, "EnablePersistent", &call);
+        if (r != NVCTL_EXIT_SUCCESS)
+                return r;
+        r = sd_bus_message_append(call, "b", enable);
+        if (r < 0)
+                return nvctl_fail("Failed to create the EnablePersistent call: %s.", g_strerror(-r));
+
+        r = nvctl_call(options, call,
+                       enable ? "enable nested virtualization persistently"
+                              : "disable nested virtualization persistently",
+                       &reply);
+        if (r != NVCTL_EXIT_SUCCESS)
+                return r;
+        r = nvctl_expect_signature(reply, "EnablePersistent", "s");
+        if (r != NVCTL_EXIT_SUCCESS)
+                return r;
+        r = sd_bus_message_read_basic(reply, 's', &file);
+        if (r < 0)
+                return nvctl_bad_reply("EnablePersistent", r);
+
+        *ret_file = g_strdup(file);
+        return NVCTL_EXIT_SUCCESS;
+}
+
+/* Without --now: whether the running kernel already agrees, and what to
+ * do if not; NULL when there is nothing to add. */
+static char *format_pending(const NvctlStatus *status)
+{
+        if (status->vendor_module_loaded != 1 || status->reload_required != 1 || !status->nested_parameter ||
+            !*status->nested_parameter)
+                return NULL;
+        return g_strdup_printf("%s still runs with nested=%s: apply the setting with 'nestedvirtctl reload' "
+                               "once no virtual machine runs, or reboot.",
+                               nvctl_status_module(status), status->nested_parameter);
+}
+
+static void print_json(const char *file, const char *value)
+{
+        g_autoptr(JsonBuilder) builder = json_builder_new();
+        g_autoptr(JsonNode) root = NULL;
+
+        json_builder_begin_object(builder);
+        json_builder_set_member_name(builder, "file");
+        json_builder_add_string_value(builder, file);
+        if (value) {
+                json_builder_set_member_name(builder, "nested");
+                json_builder_add_string_value(builder, value);
+        }
+        json_builder_end_object(builder);
+        root = json_builder_get_root(builder);
+        nvctl_print_json(root);
+}
+
+int nvctl_enable(const NvctlOptions *options, int argc, char **argv)
+{
+        gboolean enable = g_str_equal(argv[0], "enable");
+        g_autoptr(sd_bus) bus = NULL;
+        g_auto(NvctlPolkitAgent) agent = 0;
+        g_auto(NvctlStatus) status = NVCTL_STATUS_INIT;
+        g_autofree char *file = NULL;
+        g_autofree char *value = NULL;
+        int r;
+
+        r = nvctl_connect(options, &bus);
+        if (r != NVCTL_EXIT_SUCCESS)
+                return r;
+
+        agent = nvctl_polkit_agent_open_if_enabled(options);
+        r = enable_persistent(options, bus, enable, &file);
+        if (r != NVCTL_EXIT_SUCCESS)
+                return r;
+
+        /* Only a script's whole answer is worth printing as JSON; a
+         * person is told at once what is already done. */
+        if (!options->json)
+                printf("Nested virtualization %s persistently in %s.\n", enable ? "enabled" : "disabled",
+                       file);
+
+        if (!options->now) {
+                g_autofree char *pending = NULL;
+
+                if (options->json) {
+                        print_json(file, NULL);
+                        return NVCTL_EXIT_SUCCESS;
+                }
+                /* A hint only: the change is made, whatever happens here. */
+                if (nvctl_status_fetch(bus, NULL, &status) >= 0)
+                        pending = format_pending(&status);
+                if (pending)
+                        puts(pending);
+                return NVCTL_EXIT_SUCCESS;
+        }
+
+        /* For the module's name and whether it is loaded now. */
+        r = nvctl_status_get(options, bus, &status);
+        if (r != NVCTL_EXIT_SUCCESS)
+                return r;
+        r = nvctl_reload_module(options, bus, &status, enable, &value);
+        if (r != NVCTL_EXIT_SUCCESS)
+                return r;
+
+        if (options->json) {
+                print_json(file, value);
+        } else {
+                g_autofree char *done = nvctl_reload_format_done(&status, value);
+
+                puts(done);
+        }
+        return NVCTL_EXIT_SUCCESS;
+}

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * nestedvirtctl reload [--nested=yes|no]: unloads and loads the KVM vendor
+ * module (or loads it) so that a nested setting takes effect, through
+ * ReloadModule(). Without --nested it applies the persistent setting, what
+ * the next boot would give; the service refuses, naming them, while
+ * virtual machines hold the module.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "nvctl-common.h"
+#include "nvctl-polkit-agent.h"
+#include "nvctl-reload.h"
+#include "nvctl-status.h"
+#include "nvctl-verbs.h"
+
+static gboolean was_loaded(const NvctlStatus *before)
+{
+        /* When the status could not tell, "reloaded" is the likelier. */
+        return before->vendor_module_loaded != 0;
+}
+
+char *nvctl_reload_format_done(const NvctlStatus *before, const char *value)
+{
+        const char *module = before->vendor_module && *before->vendor_module ? before->vendor_module
+                                                                             : "The KVM vendor module";
+
+        return g_strdup_printf("%s %s: nested=%s.", module, was_loaded(before) ? "reloaded" : "loaded",
+                               value);
+}
+
+int nvctl_reload_module(const NvctlOptions *options, sd_bus *bus, const NvctlStatus *before, gboolean nested,
+                        char **ret_value)
+{
+        g_autoptr(sd_bus_message) call = NULL;
+        g_autoptr(sd_bus_message) reply = NULL;
+        g_autofree char *what = NULL;
+        const char *value;
+        int r;
+
+        r = nvctl_new_method_call(bus, "ReloadModule", &call);
+        if (r != NVCTL_EXIT_SUCCESS)
+                return r;
+        r = sd_bus_message_append(call, "b", nested);
+        if (r < 0)
+                return nvctl_fail("Failed to create the ReloadModule call: %s.", g_strerror(-r));
+
+        what = g_strdup_printf("%s %s", was_loaded(before) ? "reload" : "load", nvctl_status_module(before));
+        r = nvctl_call(options, call, what, &reply);
+        if (r != NVCTL_EXIT_SUCCESS)
+                return r;
+        r = nvctl_expect_signature(reply, "ReloadModule", "s");
+        if (r != NVCTL_EXIT_SUCCESS)
+                return r;
+        r = sd_bus_message_read_basic(reply, 's', &value);
+        if (r < 0)
+                return nvctl_bad_reply("ReloadModule", r);
+
+        *ret_value = g_strdup(value);
+        return NVCTL_EXIT_SUCCESS;
+}
+
+/* The persistent setting, what the next load would use: 1 or 0, or -1
+ * when there is none to apply. */
+static int persistent_nested(const NvctlStatus *status)
+{
+        /* "default": nothing configured, and the kernel's default has been
+         * on since Linux 4.20; saying so explicitly also survives an older
+         * kernel. */
+        if (g_strcmp0(status->persistent_nested, "enabled") == 0 ||
+            g_strcmp0(status->persistent_nested, "default") == 0)
+                return 1;
+        if (g_strcmp0(status->persistent_nested, "disabled") == 0)
+                return 0;
+        return -1;
+}
+
+static int no_persistent_nested(const NvctlStatus *status)
+{
+        const char *source = status->persistent_source && *status->persistent_source
+                                     ? status->persistent_source
+                                     : "the configuration";
+
+        if (g_strcmp0(status->persistent_nested, "invalid") == 0)
+                return nvctl_fail("Cannot reload %s with the persistent setting: %s sets a nested value "
+                                  "that the module refuses. Run 'nestedvirtctl enable' or 'nestedvirtctl "
+                                  "disable' first, or give --nested=yes|no.",
+                                  nvctl_status_module(status), source);
+        return nvctl_fail("Cannot reload %s with the persistent setting: nestedvirtd did not report it. "
+                          "Give --nested=yes|no.",
+                          nvctl_status_module(status));
+}
+
+int nvctl_reload(const NvctlOptions *options, int argc, char **argv)
+{
+        g_autoptr(sd_bus) bus = NULL;
+        g_auto(NvctlStatus) before = NVCTL_STATUS_INIT;
+        g_auto(NvctlPolkitAgent) agent = 0;
+        g_autofree char *value = NULL;
+        int nested = options->nested;
+        int r;
+
+        r = nvctl_connect(options, &bus);
+        if (r != NVCTL_EXIT_SUCCESS)
+                return r;
+        r = nvctl_status_get(options, bus, &before);
+        if (r != NVCTL_EXIT_SUCCESS)
+                return r;
+
+        if (nested < 0) {
+                nested = persistent_nested(&before);
+                if (nested < 0)
+                        return no_persistent_nested(&before);
+        }
+
+        agent = nvctl_polkit_agent_open_if_enabled(options);
+        r = nvctl_reload_module(options, bus, &before, nested, &value);
+        if (r != NVCTL_EXIT_SUCCESS)
+                return r;
+
+        if (options->json) {
+                g_autoptr(JsonBuilder) builder = json_builder_new();
+                g_autoptr(JsonNode) root = NULL;
+
+                json_builder_begin_object(builder);
+                json_builder_set_member_name(builder, "nested");
+                json_builder_add_string_value(builder, value);
+                json_builder_end_object(builder);
+                root = json_builder_get_root(builder);
+                nvctl_print_json(root);
+        } else {
+                g_autofree char *done = nvctl_reload_format_done(&before, value);
+
+                puts(done);
+                /* A one-off value: the next load (a reboot) goes back. */
+                if (options->nested >= 0 && persistent_nested(&before) >= 0 &&
+                    persistent_nested(&before) != nested)
+                        printf("The persistent setting is unchanged: make it stay with 'nestedvirtctl "
+                               "%s'.\n",
+                               nested ? "enable" : "disable");
+        }
+        return NVCTL_EXIT_SUCCESS;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Reloading the KVM vendor module, shared by reload and by enable/disable
+ * --now.
+ */
+#pragma once
+
+#include "nvctl-common.h"
+#include "nvctl-status.h"
+
+/*
+ * Calls ReloadModule(@nested). @before is the status read before, for the
+ * module's name in messages. On success stores the kernel's new nested
+ * value in @ret_value; on failure says why on stderr. Returns NVCTL_EXIT_*.
+ */
+int nvctl_reload_module(const NvctlOptions *options, sd_bus *bus, const NvctlStatus *before, gboolean nested,
+                        char **ret_value);
+
+/* "kvm_intel reloaded: nested=Y." ("loaded" when it was not loaded). */
+char *nvctl_reload_format_done(const NvctlStatus *before, const char *value);

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The service's status as nestedvirtctl understands it: read from the
+ * GetStatus() reply, then turned into text or JSON without further I/O, so
+ * that the formatting can be tested on made-up values. Other verbs read it
+ * too (reload needs the persistent setting, every verb that reloads the
+ * module its name).
+ */
+#pragma once
+
+#include "nvctl-common.h"
+
+typedef struct {
+        guint32 pid;
+        char *command;
+} NvctlModuleUser;
+
+/* Booleans are -1 when unknown (missing, or of an unexpected type), the
+ * rest NULL: see NVCTL_STATUS_INIT. */
+typedef struct {
+        char *version;
+        char *architecture;
+        int supported;
+        char *cpu_vendor;
+        char *vendor_module;
+        int hardware_virtualization;
+        int in_virtual_machine;
+        char *hypervisor;
+        int kvm_loaded;
+        int kvm_builtin;
+        int vendor_module_loaded;
+        int vendor_module_builtin;
+        char *nested_parameter;
+        int nested_enabled;
+        char *persistent_nested;
+        char *persistent_source;
+        int reload_required;
+        GArray *module_users; /* of NvctlModuleUser */
+        GPtrArray *extra;     /* keys this client does not know, for --json */
+} NvctlStatus;
+
+#define NVCTL_STATUS_INIT                                                                                   \
+        {                                                                                                   \
+                .supported = -1, .hardware_virtualization = -1, .in_virtual_machine = -1, .kvm_loaded = -1, \
+                .kvm_builtin = -1, .vendor_module_loaded = -1, .vendor_module_builtin = -1,                 \
+                .nested_enabled = -1, .reload_required = -1,                                                \
+        }
+
+void nvctl_status_clear(NvctlStatus *status);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NvctlStatus, nvctl_status_clear)
+
+/* Parses GetStatus()'s a{sv} into @status; a negative errno if the reply
+ * is not an a{sv} at all. */
+int nvctl_status_read(sd_bus_message *reply, NvctlStatus *status);
+
+/* Calls GetStatus() and reads its reply. Reports nothing: a negative
+ * errno, with @error (may be NULL) filled for a D-Bus error, for callers
+ * to whom the status is a detail. */
+int nvctl_status_fetch(sd_bus *bus, sd_bus_error *error, NvctlStatus *status);
+
+/* Calls GetStatus() and reads its reply; on failure, says why on stderr
+ * and returns NVCTL_EXIT_FAILURE. */
+int nvctl_status_get(const NvctlOptions *options, sd_bus *bus, NvctlStatus *status);
+
+/* The vendor module's name for messages, even when the service could not
+ * name it. */
+const char *nvctl_status_module(const NvctlStatus *status);
+
+/* The JSON object of status --json: the D-Bus keys and types. */
+JsonNode *nvctl_status_to_json(const NvctlStatus *status);
+
+/*
+ * The text of status: a verdict line, the details, then advice. @domains
+ * (of NvctlDomain, see nvctl-list-domains.h) adds a line saying how many
+ * libvirt domains can host nested guests; NULL when libvirt could not be
+ * asked.
+ */
+void nvctl_status_format_text(const NvctlStatus *status, const GArray *domains, GString *out);
