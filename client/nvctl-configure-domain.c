@@ -33,12 +33,15 @@ char *nvctl_configure_domain_format_done(const char *domain, const char *mode, g
         /* libvirt changed the persistent definition only; the running
          * QEMU keeps its CPU until the domain is started afresh, and a
          * reboot from inside the guest keeps the same QEMU process. */
-        if (restart_required)
+        if (restart_required) {
+                g_autofree char *quoted = g_shell_quote(domain);
+
                 g_string_append_printf(text,
-                                       "It is running: the change applies after a full power-off and start "
-                                       "(virsh shutdown %s; virsh start %s), not after a reboot from inside "
-                                       "the guest.\n",
-                                       domain, domain);
+                                       "It is not shut off: the change applies after a full power-off and "
+                                       "start (virsh shutdown %s; virsh start %s), not after a reboot from "
+                                       "inside the guest.\n",
+                                       quoted, quoted);
+        }
         return g_string_free(g_steal_pointer(&text), FALSE);
 }
 

@@ -228,6 +228,16 @@ static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *er
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* A D-Bus error carrying @gerror's message. The message may quote a file
+ * name or libvirt's words in any encoding, but an error that is not UTF-8
+ * cannot be sent at all and would leave the caller waiting. */
+static int set_error_from_gerror(sd_bus_error *error, const char *name, const GError *gerror)
+{
+        g_autofree char *message = g_utf8_make_valid(gerror->message, -1);
+
+        return sd_bus_error_setf(error, name, "%s", message);
+}
+
 /* Refuses what no authorization could make possible on this host. */
 static int check_supported(Context *c, sd_bus_error *error)
 {
@@ -278,7 +288,7 @@ static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_er
                 return r;
 
         if (!nv_file_read(dir, NV_CONFIG_NAME, NV_CONFIG_MAX, &old, &old_len, &gerror))
-                return sd_bus_error_setf(error, NV_ERROR_FAILED, "%s", gerror->message);
+                return set_error_from_gerror(error, NV_ERROR_FAILED, gerror);
         new = nv_modprobe_set_option(old ? old : "", old_len, module, "nested", enable ? "1" : "0", &changed,
                                      &line);
         if (!new)
@@ -317,7 +327,7 @@ static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_er
                 return r == 0 ? 1 : r;
 
         if (!nv_file_replace(dir, NV_CONFIG_NAME, new, strlen(new), &gerror))
-                return sd_bus_error_setf(error, NV_ERROR_FAILED, "%s", gerror->message);
+                return set_error_from_gerror(error, NV_ERROR_FAILED, gerror);
         g_message("%s nested virtualization persistently in %s line %u", enable ? "Enabled" : "Disabled",
                   NV_CONFIG_PATH, line);
         nv_host_invalidate_config(c->host);
@@ -362,10 +372,10 @@ static int method_reload_module(sd_bus_message *m, void *userdata, sd_bus_error 
         context_refresh(c);
         if (!value) {
                 if (g_error_matches(gerror, NV_RELOAD_ERROR, NV_RELOAD_ERROR_IN_USE))
-                        return sd_bus_error_setf(error, NV_ERROR_MODULE_IN_USE, "%s", gerror->message);
+                        return set_error_from_gerror(error, NV_ERROR_MODULE_IN_USE, gerror);
                 if (g_error_matches(gerror, NV_RELOAD_ERROR, NV_RELOAD_ERROR_BUILTIN))
-                        return sd_bus_error_setf(error, NV_ERROR_MODULE_BUILTIN, "%s", gerror->message);
-                return sd_bus_error_setf(error, NV_ERROR_FAILED, "%s", gerror->message);
+                        return set_error_from_gerror(error, NV_ERROR_MODULE_BUILTIN, gerror);
+                return set_error_from_gerror(error, NV_ERROR_FAILED, gerror);
         }
         g_message("Reloaded %s with nested=%d: the kernel now says %s", module, nested, value);
 
@@ -387,17 +397,33 @@ static int libvirt_error_to_bus(const GError *gerror, sd_bus_error *error)
                 name = NV_ERROR_LIBVIRT_UNAVAILABLE;
         else if (g_error_matches(gerror, NV_LIBVIRT_ERROR, NV_LIBVIRT_ERROR_NOT_FOUND))
                 name = NV_ERROR_DOMAIN_NOT_FOUND;
-        return sd_bus_error_setf(error, name, "%s", gerror->message);
+        return set_error_from_gerror(error, name, gerror);
 }
 
+/* The first @max_chars characters of @arg, and "..." if there were more.
+ * Never cut in bytes: a reply that is not UTF-8 cannot be sent at all, and
+ * the caller would wait for it until its timeout. */
+static char *abbreviate_arg(const char *arg, glong max_chars)
+{
+        g_autofree char *start = NULL;
+
+        if (g_utf8_strlen(arg, -1) <= max_chars)
+                return g_strdup(arg);
+        start = g_utf8_substring(arg, 0, max_chars);
+        return g_strconcat(start, "...", NULL);
+}
+
+/* Counted in characters, as the error message says, and refusing C1
+ * controls (U+0085 is a line break too) as well as ASCII ones; sd-bus has
+ * already checked that @domain is UTF-8. */
 static gboolean domain_arg_valid(const char *domain)
 {
-        if (*domain == '\0' || strlen(domain) > NV_DOMAIN_ARG_MAX)
-                return FALSE;
-        for (const char *p = domain; *p; p++)
-                if (g_ascii_iscntrl(*p))
+        glong n_chars = 0;
+
+        for (const char *p = domain; *p; p = g_utf8_next_char(p))
+                if (g_unichar_iscntrl(g_utf8_get_char(p)) || ++n_chars > NV_DOMAIN_ARG_MAX)
                         return FALSE;
-        return TRUE;
+        return n_chars > 0;
 }
 
 static int method_configure_domain(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -418,10 +444,13 @@ static int method_configure_domain(sd_bus_message *m, void *userdata, sd_bus_err
                                          "Invalid domain argument: give a domain name or UUID of 1 to %d "
                                          "characters without control characters.",
                                          NV_DOMAIN_ARG_MAX);
-        if (!nv_cpu_mode_from_string(mode_string, &mode))
+        if (!nv_cpu_mode_from_string(mode_string, &mode)) {
+                g_autofree char *shown = abbreviate_arg(mode_string, 64);
+
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid CPU mode '%.64s%s': use host-model or host-passthrough.",
-                                         mode_string, strlen(mode_string) > 64 ? "..." : "");
+                                         "Invalid CPU mode '%s': use host-model or host-passthrough.",
+                                         shown);
+        }
 
         r = nv_auth_verify(c->auth, m, error);
         if (r <= 0)

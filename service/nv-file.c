@@ -163,9 +163,25 @@ gboolean nv_file_replace(const char *dir, const char *name, const char *contents
 
         dfd = open_dir_nofollow(dir);
         if (dfd == -ENOENT) {
-                if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-                        return set_errno_error(error, errno, "Cannot create directory", dir);
+                gboolean created;
+
+                if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+                        if (errno == EROFS)
+                                g_set_error(error, G_IO_ERROR, G_IO_ERROR_READ_ONLY,
+                                            "%s does not exist and cannot be created on a read-only file "
+                                            "system; create it (mode 0755) and try again",
+                                            dir);
+                        else
+                                set_errno_error(error, errno, "Cannot create directory", dir);
+                        return FALSE;
+                }
+                created = errno != EEXIST;
                 dfd = open_dir_nofollow(dir);
+                /* Like the file, the directory must not depend on the umask
+                 * (the service runs with UMask=0077): modprobe reads it as
+                 * whoever runs it. */
+                if (dfd >= 0 && created && fchmod(dfd, 0755) < 0)
+                        return set_errno_error(error, errno, "Cannot set the mode of", dir);
         }
         if (dfd < 0)
                 return set_dir_error(error, -dfd, dir);

@@ -206,9 +206,12 @@ static void test_missing_directory_created(Fixture *f, gconstpointer data)
 {
         g_autoptr(GError) error = NULL;
         struct stat st;
+        mode_t old_umask;
 
         g_assert_cmpint(g_rmdir(f->dir), ==, 0);
+        old_umask = umask(0077);
         g_assert_true(nv_file_replace(f->dir, "kvm.conf", "x\n", 2, &error));
+        umask(old_umask);
         g_assert_no_error(error);
         g_assert_cmpint(stat(f->dir, &st), ==, 0);
         g_assert_true(S_ISDIR(st.st_mode));

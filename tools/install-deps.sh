@@ -9,7 +9,12 @@ packages="
   libsystemd-dev libglib2.0-dev libpolkit-gobject-1-dev libpolkit-agent-1-dev
   libkmod-dev libvirt-dev libxml2-dev libjson-glib-dev libglib-testing-0-dev
   dbus-daemon dbus-bin libglib2.0-bin polkitd pkexec libvirt0 libxml2-utils clang-format
+  libdbus-1-dev gettext scdoc bash-completion systemd man-db
 "
+# For the installed files and their tests: dbus-1.pc and bash-completion.pc
+# name the install directories; gettext (with polkitd's ITS rules) merges
+# the translations into the polkit policy; scdoc builds the man pages, which
+# man-db's groff renders; systemd brings systemd-analyze and busctl.
 missing=""
 for p in $packages; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the dependencies, builds nestedvirt and runs its whole test suite.
-# With CI=true the build treats warnings as errors.
+# With CI=true the build treats warnings as errors. Everything optional is
+# built (-Dman=enabled): install-deps.sh installs the tools for it.
 set -eu
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,9 +15,9 @@ if [ "${CI:-}" = "true" ]; then
 fi
 
 if [ -f "$builddir/build.ninja" ]; then
-    meson configure "$builddir" -Dwerror=$werror >/dev/null
+    meson configure "$builddir" -Dwerror=$werror -Dman=enabled >/dev/null
 else
-    meson setup "$builddir" "$srcdir" -Dwerror=$werror >/dev/null
+    meson setup "$builddir" "$srcdir" -Dwerror=$werror -Dman=enabled >/dev/null
 fi
 meson compile -C "$builddir"
 meson test -C "$builddir" --print-errorlogs "$@"

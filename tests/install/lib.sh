@@ -1,0 +1,182 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Sourced by the tests of the installed files (tests/install/test-*.sh).
+#
+# Each test installs the build into a DESTDIR of its own with
+# `meson install --destdir` and works on those files, so that what is
+# tested is what a host gets, not the source tree. tests/install/meson.build
+# passes the build directory and every install directory in NV_* variables.
+#
+# Output: one "ok: ..." line per check; "SKIP: reason" and exit 77 when
+# the test cannot run here; "FAIL: ..." and exit 1 otherwise.
+
+set -eu
+
+nv_tmp=$(mktemp -d "${TMPDIR:-/tmp}/nestedvirt-install.XXXXXX")
+nv_dest=$nv_tmp/destdir
+nv_pids=""
+
+nv_cleanup()
+{
+    # PID 1 may not reap orphans here: stop and wait for every child.
+    for pid in $nv_pids; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$nv_tmp"
+}
+trap nv_cleanup EXIT
+trap 'exit 1' INT TERM
+
+nv_ok()
+{
+    echo "ok: $*"
+}
+
+nv_fail()
+{
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+nv_skip()
+{
+    echo "SKIP: $*"
+    exit 77
+}
+
+nv_require_root()
+{
+    if [ "$(id -u)" -ne 0 ]; then
+        nv_skip "must run as root: $*"
+    fi
+}
+
+nv_require_program()
+{
+    if ! command -v "$1" >/dev/null 2>&1; then
+        nv_fail "$1 is not installed (tools/install-deps.sh installs it)"
+    fi
+}
+
+# The path of an installed file below the DESTDIR, from its path on a host.
+nv_installed()
+{
+    printf '%s%s\n' "$nv_dest" "$1"
+}
+
+nv_install()
+{
+    if ! "$NV_MESON" install -C "$NV_BUILD_ROOT" --destdir "$nv_dest" --no-rebuild \
+        >"$nv_tmp/install.log" 2>&1; then
+        cat "$nv_tmp/install.log" >&2
+        nv_fail "meson install --destdir failed"
+    fi
+}
+
+# An unprivileged user for the "any user" side of the bus tests, created
+# (as a system user without a home) if it does not exist yet.
+NV_TEST_USER=nv-test
+nv_require_test_user()
+{
+    if ! id "$NV_TEST_USER" >/dev/null 2>&1; then
+        useradd --system --no-create-home --home-dir /nonexistent \
+            --shell /usr/sbin/nologin "$NV_TEST_USER" ||
+            nv_fail "cannot create the test user $NV_TEST_USER"
+    fi
+}
+
+# Runs a command as the test user, keeping the environment (the bus
+# address) but not root's groups or capabilities.
+nv_as_user()
+{
+    setpriv --reuid="$NV_TEST_USER" --regid="$NV_TEST_USER" --init-groups \
+        --inh-caps=-all env HOME=/nonexistent "$@"
+}
+
+# Writes a dbus-daemon configuration like Debian's system bus
+# (/usr/share/dbus-1/system.conf: deny owning and calling by default) that
+# includes the INSTALLED system.d directory, so the policy under test is
+# the one a host gets. Extra elements (a <servicedir>) go in $3.
+nv_write_bus_config()
+{
+    cat >"$1" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$2</listen>
+  <auth>EXTERNAL</auth>
+  ${3:-}
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+  </policy>
+  <includedir>$(nv_installed "$NV_DBUS_SYSTEM_POLICY_DIR")</includedir>
+</busconfig>
+CONF
+}
+
+# Starts a private dbus-daemon with configuration $1 and exports its
+# address as DBUS_SYSTEM_BUS_ADDRESS. The daemon prints the address once
+# it listens; reading it through a FIFO waits exactly that long.
+nv_start_bus()
+{
+    mkfifo "$nv_tmp/bus-address"
+    # DBUS_SYSTEM_BUS_ADDRESS is not passed on: what the activated daemon
+    # finds there must come from dbus-daemon itself.
+    env -u DBUS_SYSTEM_BUS_ADDRESS dbus-daemon --config-file="$1" --nofork --nopidfile \
+        --print-address=3 3>"$nv_tmp/bus-address" 2>"$nv_tmp/bus.log" &
+    nv_pids="$! $nv_pids"
+    if ! read -r DBUS_SYSTEM_BUS_ADDRESS <"$nv_tmp/bus-address"; then
+        cat "$nv_tmp/bus.log" >&2
+        nv_fail "the private dbus-daemon did not start"
+    fi
+    export DBUS_SYSTEM_BUS_ADDRESS
+}
+
+# A minimal host tree for `nestedvirtd --root`: an Intel x86_64 machine
+# without KVM loaded. The bus tests only need the daemon to answer.
+nv_make_fake_host()
+{
+    mkdir -p "$1/proc/sys/kernel" "$1/sys/module" "$1/etc/modprobe.d"
+    printf 'processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu vmx\n\n' >"$1/proc/cpuinfo"
+    echo x86_64 >"$1/proc/sys/kernel/arch"
+    echo 6.1.0-test >"$1/proc/sys/kernel/osrelease"
+    echo "BOOT_IMAGE=/vmlinuz root=/dev/sda1" >"$1/proc/cmdline"
+}
+
+# Polls (every 0.1 s, at most $1 seconds) until the command in "$@" after
+# $1 succeeds. No fixed sleeps: the bound only matters when it fails.
+nv_wait_until()
+{
+    local_limit=$(($1 * 10))
+    shift
+    while ! "$@" >/dev/null 2>&1; do
+        local_limit=$((local_limit - 1))
+        [ "$local_limit" -gt 0 ] || return 1
+        sleep 0.1
+    done
+}
+
+nv_name_has_owner()
+{
+    [ "$(busctl --system call org.freedesktop.DBus /org/freedesktop/DBus \
+        org.freedesktop.DBus NameHasOwner s "$1")" = "b true" ]
+}
+
+nv_name_pid()
+{
+    busctl --system call org.freedesktop.DBus /org/freedesktop/DBus \
+        org.freedesktop.DBus GetConnectionUnixProcessID s "$1" | sed -n 's/^u //p'
+}

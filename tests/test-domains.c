@@ -1,0 +1,1386 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ConfigureDomain and ListDomains over the bus (issue 4): the real
+ * nestedvirtd on a private system-like bus, started with
+ * --libvirt-uri=test:///PATH of a node file written here (libvirt's
+ * built-in test driver, which needs no daemon), with test:///default, or
+ * with a URI that cannot be reached; and the real nestedvirtctl on top.
+ *
+ * The test driver keeps changes only inside the connection that made
+ * them, which is the daemon's own: every change is read back through the
+ * daemon with ListDomains, never through a second connection.
+ *
+ * Authorization is seen three ways: root with polkit absent (allowed, as
+ * the bouncer lets root do what root could do by hand), user nobody with
+ * polkit absent (denied), and a mock polkit served by this program (the
+ * answer the test chooses, and exactly what the daemon asked).
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "nv-dbus.h"
+#include "nv-test-bus.h"
+#include "nv-test-host.h"
+
+#define ACTION_CONFIGURE_DOMAIN "org.example.NestedVirt.configure-domain"
+#define ERROR_INVALID_ARGS      "org.freedesktop.DBus.Error.InvalidArgs"
+#define ERROR_ACCESS_DENIED     "org.freedesktop.DBus.Error.AccessDenied"
+#define ERROR_INTERACTIVE       "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired"
+
+#define UUID_CUSTOM_OFF "5a1d7e6c-0000-4000-8000-000000000001"
+#define UUID_NO_CPU     "5a1d7e6c-0000-4000-8000-000000000002"
+#define UUID_PAUSED     "5a1d7e6c-0000-4000-8000-000000000003"
+#define UUID_RUNNING    "5a1d7e6c-0000-4000-8000-000000000004"
+#define UUID_TOPOLOGY   "5a1d7e6c-0000-4000-8000-000000000005"
+#define UUID_WEB_SERVER "5a1d7e6c-0000-4000-8000-0000000000aa"
+#define UUID_UNKNOWN    "5a1d7e6c-0000-4000-8000-0000000000ff"
+/* The one domain of test:///default, running. */
+#define UUID_DEFAULT_TEST "6695eb01-f6a4-8304-79aa-97f2502e193f"
+
+#define UNREACHABLE_URI  "qemu+unix:///system?socket=/nonexistent/nv-test-domains/libvirt-sock"
+#define MISSING_NODE_URI "test:///nonexistent/nv-test-domains/node.xml"
+
+#define POLKIT_BUS_NAME    "org.freedesktop.PolicyKit1"
+#define POLKIT_PATH        "/org/freedesktop/PolicyKit1/Authority"
+#define POLKIT_INTERFACE   "org.freedesktop.PolicyKit1.Authority"
+#define POLKIT_INTERACTIVE 1u /* POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION */
+
+/* ---- The domains ------------------------------------------------------ */
+
+/* One entry of ListDomains. */
+typedef struct {
+        const char *name;
+        const char *uuid;
+        const char *state;
+        const char *cpu_mode;
+} Domain;
+
+/*
+ * The node file, sorted by name as ListDomains must be. @runstate is the
+ * virDomainState the test driver starts the domain in (5 shut off, 3
+ * paused; NULL: running); @cpu is its <cpu> element. The domain with a
+ * space in its name is for the CLI, whose output and arguments must keep
+ * it whole. A <cpu> with only <topology> has libvirt's default mode,
+ * custom.
+ */
+static const struct {
+        Domain domain;
+        const char *runstate;
+        const char *cpu;
+} node_domains[] = {
+        { { "custom-off", UUID_CUSTOM_OFF, "shut off", "custom" },
+          "5",
+          "<cpu mode='custom' match='exact'>"
+          "<model fallback='allow'>Skylake-Client</model><vendor>Intel</vendor>"
+          "<feature policy='require' name='vmx'/></cpu>" },
+        { { "no-cpu", UUID_NO_CPU, "shut off", "" }, "5", "" },
+        { { "paused", UUID_PAUSED, "paused", "host-model" }, "3", "<cpu mode='host-model' check='full'/>" },
+        { { "running", UUID_RUNNING, "running", "custom" },
+          NULL,
+          "<cpu mode='custom' match='exact'><model fallback='allow'>Haswell</model></cpu>" },
+        { { "topology", UUID_TOPOLOGY, "shut off", "custom" },
+          "5",
+          "<cpu><topology sockets='1' dies='1' cores='2' threads='1'/></cpu>" },
+        { { "web server", UUID_WEB_SERVER, "shut off", "host-passthrough" },
+          "5",
+          "<cpu mode='host-passthrough'/>" },
+};
+
+#define N_NODE_DOMAINS G_N_ELEMENTS(node_domains)
+
+/* How many domains of the node file can host nested guests as written. */
+#define N_NESTED_CAPABLE 2
+
+static char *node_xml(void)
+{
+        g_autoptr(GString) xml = g_string_new("<node>\n");
+
+        for (gsize i = 0; i < N_NODE_DOMAINS; i++) {
+                g_autofree char *head = g_markup_printf_escaped(
+                        "  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>\n"
+                        "    <name>%s</name>\n"
+                        "    <uuid>%s</uuid>\n",
+                        node_domains[i].domain.name, node_domains[i].domain.uuid);
+
+                g_string_append(xml, head);
+                g_string_append(xml, "    <memory unit='KiB'>1048576</memory>\n"
+                                     "    <vcpu placement='static'>2</vcpu>\n"
+                                     "    <os><type arch='x86_64'>hvm</type></os>\n");
+                g_string_append_printf(xml, "    %s\n", node_domains[i].cpu);
+                if (node_domains[i].runstate)
+                        g_string_append_printf(xml, "    <test:runstate>%s</test:runstate>\n",
+                                               node_domains[i].runstate);
+                g_string_append(xml, "  </domain>\n");
+        }
+        g_string_append(xml, "</node>\n");
+        return g_string_free(g_steal_pointer(&xml), FALSE);
+}
+
+/* The node file's domains as ListDomains says them before any change. */
+static void expected_node_domains(Domain expected[N_NODE_DOMAINS])
+{
+        for (gsize i = 0; i < N_NODE_DOMAINS; i++)
+                expected[i] = node_domains[i].domain;
+}
+
+static void expect_mode(Domain *expected, gsize n, const char *name, const char *cpu_mode)
+{
+        for (gsize i = 0; i < n; i++) {
+                if (g_str_equal(expected[i].name, name)) {
+                        expected[i].cpu_mode = cpu_mode;
+                        return;
+                }
+        }
+        g_assert_not_reached();
+}
+
+static GVariant *domains_to_variant(const Domain *domains, gsize n)
+{
+        GVariantBuilder builder;
+
+        g_variant_builder_init(&builder, G_VARIANT_TYPE("a(ssss)"));
+        for (gsize i = 0; i < n; i++)
+                g_variant_builder_add(&builder, "(ssss)", domains[i].name, domains[i].uuid, domains[i].state,
+                                      domains[i].cpu_mode);
+        return g_variant_ref_sink(g_variant_builder_end(&builder));
+}
+
+/* ---- Fixture ---------------------------------------------------------- */
+
+typedef enum {
+        LIBVIRT_NODE_FILE,   /* test:///PATH of node_domains */
+        LIBVIRT_DEFAULT,     /* test:///default */
+        LIBVIRT_UNREACHABLE, /* a socket that does not exist */
+        LIBVIRT_MISSING,     /* test:///PATH of no file */
+} LibvirtKind;
+
+typedef struct {
+        LibvirtKind libvirt;
+        gboolean mock_polkit;
+} TestConfig;
+
+static const TestConfig config_node = { LIBVIRT_NODE_FILE, FALSE };
+static const TestConfig config_default = { LIBVIRT_DEFAULT, FALSE };
+static const TestConfig config_unreachable = { LIBVIRT_UNREACHABLE, FALSE };
+static const TestConfig config_missing = { LIBVIRT_MISSING, FALSE };
+static const TestConfig config_node_mock_polkit = { LIBVIRT_NODE_FILE, TRUE };
+
+typedef enum {
+        POLKIT_ALLOW,
+        POLKIT_DENY,
+        POLKIT_CHALLENGE,
+} PolkitAnswer;
+
+typedef struct {
+        NvTestEnv env;
+        char *uri;
+
+        /* The mock polkit, for tests with config->mock_polkit. */
+        GDBusConnection *polkit;
+        guint polkit_registration;
+        PolkitAnswer polkit_answer;
+        GPtrArray *polkit_checks; /* GVariant: parameters of each CheckAuthorization */
+} Fixture;
+
+/* The part of polkit's Authority that polkit-gobject uses for a check;
+ * GDBus refuses calls that do not match it, as polkitd would. */
+static const char authority_xml[] = "<node>"
+                                    "  <interface name='" POLKIT_INTERFACE "'>"
+                                    "    <method name='CheckAuthorization'>"
+                                    "      <arg type='(sa{sv})' name='subject' direction='in'/>"
+                                    "      <arg type='s' name='action_id' direction='in'/>"
+                                    "      <arg type='a{ss}' name='details' direction='in'/>"
+                                    "      <arg type='u' name='flags' direction='in'/>"
+                                    "      <arg type='s' name='cancellation_id' direction='in'/>"
+                                    "      <arg type='(bba{ss})' name='result' direction='out'/>"
+                                    "    </method>"
+                                    "    <method name='CancelCheckAuthorization'>"
+                                    "      <arg type='s' name='cancellation_id' direction='in'/>"
+                                    "    </method>"
+                                    "    <property type='s' name='BackendName' access='read'/>"
+                                    "    <property type='s' name='BackendVersion' access='read'/>"
+                                    "    <property type='u' name='BackendFeatures' access='read'/>"
+                                    "    <signal name='Changed'/>"
+                                    "  </interface>"
+                                    "</node>";
+
+static GDBusNodeInfo *authority_info;
+
+static void polkit_method_call(GDBusConnection *connection, const char *sender, const char *path,
+                               const char *interface, const char *method, GVariant *parameters,
+                               GDBusMethodInvocation *invocation, gpointer user_data)
+{
+        Fixture *f = user_data;
+
+        if (g_str_equal(method, "CancelCheckAuthorization")) {
+                g_dbus_method_invocation_return_value(invocation, NULL);
+                return;
+        }
+        g_assert_cmpstr(method, ==, "CheckAuthorization");
+        g_ptr_array_add(f->polkit_checks, g_variant_ref(parameters));
+        g_dbus_method_invocation_return_value(
+                invocation, g_variant_new_parsed("((%b, %b, @a{ss} {}),)", f->polkit_answer == POLKIT_ALLOW,
+                                                 f->polkit_answer == POLKIT_CHALLENGE));
+}
+
+static GVariant *polkit_get_property(GDBusConnection *connection, const char *sender, const char *path,
+                                     const char *interface, const char *property, GError **error,
+                                     gpointer user_data)
+{
+        if (g_str_equal(property, "BackendName"))
+                return g_variant_new_string("nv-test-domains mock");
+        if (g_str_equal(property, "BackendVersion"))
+                return g_variant_new_string("0");
+        return g_variant_new_uint32(0);
+}
+
+static const GDBusInterfaceVTable polkit_vtable = {
+        .method_call = polkit_method_call,
+        .get_property = polkit_get_property,
+};
+
+/* Serves the mock authority on a connection of its own and owns polkit's
+ * name; RequestName is answered once the name is ours. */
+static void mock_polkit_start(Fixture *f)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        guint32 result;
+
+        f->polkit = nv_test_bus_connect(f->env.bus, &error);
+        g_assert_no_error(error);
+        f->polkit_registration = g_dbus_connection_register_object(
+                f->polkit, POLKIT_PATH, authority_info->interfaces[0], &polkit_vtable, f, NULL, &error);
+        g_assert_no_error(error);
+        reply = g_dbus_connection_call_sync(
+                f->polkit, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                "RequestName", g_variant_new("(su)", POLKIT_BUS_NAME, 4u /* DO_NOT_QUEUE */),
+                G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, NV_TEST_TIMEOUT_MS, NULL, &error);
+        g_assert_no_error(error);
+        g_variant_get(reply, "(u)", &result);
+        g_assert_cmpuint(result, ==, 1 /* PRIMARY_OWNER */);
+}
+
+static void mock_polkit_stop(Fixture *f)
+{
+        if (!f->polkit)
+                return;
+        g_dbus_connection_unregister_object(f->polkit, f->polkit_registration);
+        (void)g_dbus_connection_close_sync(f->polkit, NULL, NULL);
+        g_clear_object(&f->polkit);
+}
+
+/* Starts nestedvirtd on the fixture's host tree with --libvirt-uri. */
+static void start_daemon(Fixture *f)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *root_arg = g_strconcat("--root=", nv_test_host_get_root(f->env.host), NULL);
+        g_autofree char *uri_arg = g_strconcat("--libvirt-uri=", f->uri, NULL);
+        const char *const argv[] = { nv_test_getenv("NV_DAEMON"), root_arg, "--idle-timeout=0", uri_arg,
+                                     NULL };
+
+        g_assert_null(f->env.daemon);
+        f->env.daemon = nv_test_daemon_start_argv(f->env.bus, argv, NV_BUS_NAME, &error);
+        g_assert_no_error(error);
+}
+
+static void fixture_setup(Fixture *f, gconstpointer data)
+{
+        const TestConfig *config = data;
+        const char *const mock_policies[] = { nv_test_getenv("NV_TEST_POLKIT_MOCK_POLICY"), NULL };
+        const NvTestEnvOptions options = {
+                .bus_policies = config->mock_polkit ? mock_policies : NULL,
+        };
+
+        nv_test_env_setup_full(&f->env, NV_TEST_PRESET_INTEL_LOADED, &options);
+        f->polkit_checks = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
+
+        switch (config->libvirt) {
+        case LIBVIRT_NODE_FILE: {
+                g_autofree char *xml = node_xml();
+                g_autofree char *path = NULL;
+
+                /* In the host tree: removed with it, also when the test
+                 * dies. */
+                nv_test_host_write(f->env.host, "/libvirt/node.xml", xml);
+                path = nv_test_host_path(f->env.host, "/libvirt/node.xml");
+                g_assert_true(g_path_is_absolute(path));
+                f->uri = g_strconcat("test://", path, NULL);
+                break;
+        }
+        case LIBVIRT_DEFAULT:
+                f->uri = g_strdup("test:///default");
+                break;
+        case LIBVIRT_UNREACHABLE:
+                f->uri = g_strdup(UNREACHABLE_URI);
+                break;
+        case LIBVIRT_MISSING:
+                f->uri = g_strdup(MISSING_NODE_URI);
+                break;
+        default:
+                g_assert_not_reached();
+        }
+
+        if (config->mock_polkit)
+                mock_polkit_start(f);
+        start_daemon(f);
+}
+
+static void fixture_teardown(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GError) error = NULL;
+
+        /* The daemon is stopped, and its exit status checked, while the
+         * mock polkit still answers. */
+        if (f->env.daemon && !nv_test_daemon_stop(f->env.daemon, &error))
+                g_test_fail_printf("%s", error->message);
+        if (f->env.daemon && g_test_failed())
+                nv_test_daemon_print_log(f->env.daemon);
+        g_clear_pointer(&f->env.daemon, nv_test_daemon_free);
+        mock_polkit_stop(f);
+        nv_test_env_teardown(&f->env);
+        g_clear_pointer(&f->polkit_checks, g_ptr_array_unref);
+        g_clear_pointer(&f->uri, g_free);
+}
+
+/* ---- Calls to the daemon ---------------------------------------------- */
+
+typedef struct {
+        gboolean done;
+        GVariant *reply;
+        GError *error;
+} Call;
+
+static void call_finished(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+        Call *call = user_data;
+
+        call->reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &call->error);
+        call->done = TRUE;
+}
+
+static gboolean call_is_done(gpointer user_data)
+{
+        return ((Call *)user_data)->done;
+}
+
+/*
+ * Calls @method and returns its reply, iterating the main context
+ * meanwhile: the daemon may ask the mock polkit of this very program
+ * before it answers.
+ */
+static GVariant *call_daemon(Fixture *f, const char *method, GVariant *parameters, GDBusCallFlags flags,
+                             const GVariantType *reply_type, GError **error)
+{
+        Call call = { 0 };
+
+        g_dbus_connection_call(f->env.connection, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, method,
+                               parameters, reply_type, flags | G_DBUS_CALL_FLAGS_NO_AUTO_START,
+                               NV_TEST_TIMEOUT_MS, NULL, call_finished, &call);
+        /* GDBus gives up at its own timeout, so this ends. */
+        if (!nv_test_wait_until(call_is_done, &call, 2 * NV_TEST_TIMEOUT_MS))
+                g_error("%s: neither an answer nor a timeout", method);
+        if (call.error) {
+                g_propagate_error(error, call.error);
+                return NULL;
+        }
+        return call.reply;
+}
+
+/* Fails unless @error is the D-Bus error @name; returns its message
+ * without the remote error's prefix. */
+static char *assert_dbus_error(GError *error, const char *name, const char *what)
+{
+        g_autofree char *remote = NULL;
+
+        if (!error)
+                g_error("%s succeeded, expected %s", what, name);
+        remote = g_dbus_error_get_remote_error(error);
+        if (g_strcmp0(remote, name) != 0)
+                g_error("%s failed with %s (%s), expected %s", what, remote ? remote : "a local error",
+                        error->message, name);
+        g_dbus_error_strip_remote_error(error);
+        g_test_message("%s: %s: %s", what, name, error->message);
+        return g_strdup(error->message);
+}
+
+/* ListDomains' array. */
+static GVariant *list_domains(Fixture *f)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        GVariant *domains;
+
+        reply = call_daemon(f, "ListDomains", NULL, G_DBUS_CALL_FLAGS_NONE, G_VARIANT_TYPE("(a(ssss))"),
+                            &error);
+        g_assert_no_error(error);
+        g_variant_get(reply, "(@a(ssss))", &domains);
+        return domains;
+}
+
+static void assert_domains(Fixture *f, const Domain *expected, gsize n)
+{
+        g_autoptr(GVariant) want = domains_to_variant(expected, n);
+        g_autoptr(GVariant) got = list_domains(f);
+
+        g_assert_cmpvariant(got, want);
+}
+
+/* ConfigureDomain(@domain, @mode), which must succeed; its
+ * restart_required. */
+static gboolean configure_flags(Fixture *f, const char *domain, const char *mode, GDBusCallFlags flags)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        gboolean restart_required;
+
+        reply = call_daemon(f, "ConfigureDomain", g_variant_new("(ss)", domain, mode), flags,
+                            G_VARIANT_TYPE("(b)"), &error);
+        if (!reply)
+                g_error("ConfigureDomain('%s', '%s') failed: %s", domain, mode, error->message);
+        g_variant_get(reply, "(b)", &restart_required);
+        return restart_required;
+}
+
+static gboolean configure(Fixture *f, const char *domain, const char *mode)
+{
+        return configure_flags(f, domain, mode, G_DBUS_CALL_FLAGS_NONE);
+}
+
+/* @s for messages: at most 40 characters (not bytes, which could cut one
+ * in two). */
+static char *abbreviate(const char *s)
+{
+        g_autofree char *start = NULL;
+
+        if (g_utf8_strlen(s, -1) <= 40)
+                return g_strdup(s);
+        start = g_utf8_substring(s, 0, 40);
+        return g_strconcat(start, "...", NULL);
+}
+
+/* ConfigureDomain(@domain, @mode), which must fail with @error_name;
+ * the error's message. */
+static char *configure_error_flags(Fixture *f, const char *domain, const char *mode, GDBusCallFlags flags,
+                                   const char *error_name)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        g_autofree char *shown_domain = abbreviate(domain);
+        g_autofree char *shown_mode = abbreviate(mode);
+        g_autofree char *what = NULL;
+
+        reply = call_daemon(f, "ConfigureDomain", g_variant_new("(ss)", domain, mode), flags, NULL, &error);
+        what = g_strdup_printf("ConfigureDomain('%s', '%s')", shown_domain, shown_mode);
+        return assert_dbus_error(error, error_name, what);
+}
+
+static char *configure_error(Fixture *f, const char *domain, const char *mode, const char *error_name)
+{
+        return configure_error_flags(f, domain, mode, G_DBUS_CALL_FLAGS_NONE, error_name);
+}
+
+/* ---- ListDomains ------------------------------------------------------ */
+
+/* Every domain of the node file: name, UUID, libvirt's word for its
+ * state, the persistent CPU mode ("" without <cpu>); sorted by name. */
+static void test_list(Fixture *f, gconstpointer data)
+{
+        Domain expected[N_NODE_DOMAINS];
+        g_autoptr(GVariant) again = NULL;
+        g_autoptr(GVariant) first = NULL;
+
+        expected_node_domains(expected);
+        assert_domains(f, expected, N_NODE_DOMAINS);
+
+        /* The connection is kept, and listing changes nothing. */
+        first = list_domains(f);
+        again = list_domains(f);
+        g_assert_cmpvariant(again, first);
+}
+
+static void test_list_default(Fixture *f, gconstpointer data)
+{
+        const Domain expected[] = { { "test", UUID_DEFAULT_TEST, "running", "" } };
+
+        assert_domains(f, expected, G_N_ELEMENTS(expected));
+}
+
+/* ---- ConfigureDomain -------------------------------------------------- */
+
+static void test_configure_by_name(Fixture *f, gconstpointer data)
+{
+        Domain expected[N_NODE_DOMAINS];
+
+        expected_node_domains(expected);
+
+        /* The first call of all: libvirt is connected for it. */
+        g_assert_false(configure(f, "custom-off", "host-model"));
+        g_assert_false(configure(f, "topology", "host-passthrough"));
+        g_assert_false(configure(f, "no-cpu", "host-model"));
+        expect_mode(expected, N_NODE_DOMAINS, "custom-off", "host-model");
+        expect_mode(expected, N_NODE_DOMAINS, "topology", "host-passthrough");
+        expect_mode(expected, N_NODE_DOMAINS, "no-cpu", "host-model");
+        assert_domains(f, expected, N_NODE_DOMAINS);
+
+        /* To the other mode, and to the mode a domain already has. */
+        g_assert_false(configure(f, "custom-off", "host-passthrough"));
+        g_assert_false(configure(f, "no-cpu", "host-model"));
+        g_assert_false(configure(f, "web server", "host-passthrough"));
+        expect_mode(expected, N_NODE_DOMAINS, "custom-off", "host-passthrough");
+        assert_domains(f, expected, N_NODE_DOMAINS);
+}
+
+static void test_configure_by_uuid(Fixture *f, gconstpointer data)
+{
+        g_autofree char *upper = g_ascii_strup(UUID_NO_CPU, -1);
+        Domain expected[N_NODE_DOMAINS];
+
+        expected_node_domains(expected);
+
+        g_assert_false(configure(f, UUID_CUSTOM_OFF, "host-passthrough"));
+        /* libvirt parses UUIDs in either case; ListDomains shows them in
+         * lower case. */
+        g_assert_false(configure(f, upper, "host-model"));
+        g_assert_true(configure(f, UUID_RUNNING, "host-model"));
+        expect_mode(expected, N_NODE_DOMAINS, "custom-off", "host-passthrough");
+        expect_mode(expected, N_NODE_DOMAINS, "no-cpu", "host-model");
+        expect_mode(expected, N_NODE_DOMAINS, "running", "host-model");
+        assert_domains(f, expected, N_NODE_DOMAINS);
+}
+
+/* The persistent definition changes at once; a running or paused guest
+ * keeps its CPU until a full power-off, and the caller is told so. */
+static void test_configure_restart_required(Fixture *f, gconstpointer data)
+{
+        Domain expected[N_NODE_DOMAINS];
+
+        expected_node_domains(expected);
+
+        g_assert_true(configure(f, "running", "host-passthrough"));
+        g_assert_true(configure(f, "paused", "host-passthrough"));
+        g_assert_false(configure(f, "web server", "host-model"));
+        expect_mode(expected, N_NODE_DOMAINS, "running", "host-passthrough");
+        expect_mode(expected, N_NODE_DOMAINS, "paused", "host-passthrough");
+        expect_mode(expected, N_NODE_DOMAINS, "web server", "host-model");
+        /* The states did not change with the definitions. */
+        assert_domains(f, expected, N_NODE_DOMAINS);
+
+        /* Still running: still required, also for the mode it has now. */
+        g_assert_true(configure(f, "running", "host-passthrough"));
+        g_assert_true(configure(f, UUID_RUNNING, "host-model"));
+        expect_mode(expected, N_NODE_DOMAINS, "running", "host-model");
+        assert_domains(f, expected, N_NODE_DOMAINS);
+}
+
+/* test:///default's running domain "test", which has no <cpu>. */
+static void test_configure_default(Fixture *f, gconstpointer data)
+{
+        Domain expected[] = { { "test", UUID_DEFAULT_TEST, "running", "" } };
+
+        g_assert_true(configure(f, "test", "host-passthrough"));
+        expected[0].cpu_mode = "host-passthrough";
+        assert_domains(f, expected, G_N_ELEMENTS(expected));
+
+        g_assert_true(configure(f, UUID_DEFAULT_TEST, "host-model"));
+        expected[0].cpu_mode = "host-model";
+        assert_domains(f, expected, G_N_ELEMENTS(expected));
+}
+
+/* ---- Failures --------------------------------------------------------- */
+
+/* @s @n times. */
+static char *repeat(const char *s, guint n)
+{
+        g_autoptr(GString) text = g_string_new(NULL);
+
+        for (guint i = 0; i < n; i++)
+                g_string_append(text, s);
+        return g_string_free(g_steal_pointer(&text), FALSE);
+}
+
+static void test_not_found(Fixture *f, gconstpointer data)
+{
+        static const char *const unknown[] = {
+                "nonexistent",
+                UUID_UNKNOWN,
+                /* Names are matched exactly. */
+                "RUNNING",
+                "running ",
+                "web",
+                /* Nothing reads a name as a format or as markup. */
+                "%s%n%x",
+                "a'><cpu mode='host-model'/>",
+        };
+        g_autofree char *longest = g_strnfill(1024, 'n');
+        /* Counted in characters, not bytes. */
+        g_autofree char *longest_utf8 = repeat("\xc3\xa4" /* ä */, 1024);
+        Domain expected[N_NODE_DOMAINS];
+
+        expected_node_domains(expected);
+        for (gsize i = 0; i < G_N_ELEMENTS(unknown); i++) {
+                g_autofree char *message =
+                        configure_error(f, unknown[i], "host-model", NV_ERROR_DOMAIN_NOT_FOUND);
+
+                if (!strstr(message, unknown[i]))
+                        g_error("DomainNotFound for '%s' does not name it: %s", unknown[i], message);
+        }
+
+        /* The longest argument allowed is looked up, not refused. */
+        g_free(configure_error(f, longest, "host-passthrough", NV_ERROR_DOMAIN_NOT_FOUND));
+        g_free(configure_error(f, longest_utf8, "host-passthrough", NV_ERROR_DOMAIN_NOT_FOUND));
+
+        assert_domains(f, expected, N_NODE_DOMAINS);
+}
+
+/* libvirt cannot be reached: both methods say so, naming the URI, and the
+ * daemon goes on answering (and trying again). */
+static void test_unavailable(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GVariant) status = NULL;
+
+        for (guint attempt = 0; attempt < 2; attempt++) {
+                g_autoptr(GError) error = NULL;
+                g_autoptr(GVariant) reply = NULL;
+                g_autofree char *message = NULL;
+
+                reply = call_daemon(f, "ListDomains", NULL, G_DBUS_CALL_FLAGS_NONE, NULL, &error);
+                message = assert_dbus_error(error, NV_ERROR_LIBVIRT_UNAVAILABLE, "ListDomains");
+                if (!strstr(message, f->uri))
+                        g_error("LibvirtUnavailable does not name %s: %s", f->uri, message);
+                g_clear_pointer(&message, g_free);
+
+                message = configure_error(f, "running", "host-passthrough", NV_ERROR_LIBVIRT_UNAVAILABLE);
+                if (!strstr(message, f->uri))
+                        g_error("LibvirtUnavailable does not name %s: %s", f->uri, message);
+        }
+
+        /* Arguments are checked before libvirt is tried. */
+        g_free(configure_error(f, "running", "HOST-MODEL", ERROR_INVALID_ARGS));
+        g_free(configure_error(f, "", "host-model", ERROR_INVALID_ARGS));
+
+        g_assert_true(nv_test_daemon_is_running(f->env.daemon));
+        status = nv_test_env_get_status(&f->env);
+        g_assert_true(g_variant_is_of_type(status, G_VARIANT_TYPE_VARDICT));
+}
+
+static void test_invalid_mode(Fixture *f, gconstpointer data)
+{
+        g_autofree char *huge = g_strnfill(4096, 'x');
+        g_autofree char *huge_valid_prefix = g_strconcat("host-passthrough", huge, NULL);
+        /* Where the error message would cut a long value short, a character
+         * straddles the cut: the message must still be UTF-8, or the
+         * daemon could not send it. */
+        g_autofree char *umlauts = repeat("\xc3\xa4" /* ä */, 100);
+        g_autofree char *odd_utf8 = g_strconcat("x", umlauts, NULL);
+        const char *const modes[] = {
+                "",
+                "HOST-MODEL",
+                "Host-Passthrough",
+                " host-model",
+                "host-model ",
+                "host-model;x",
+                "host-model\n",
+                "host-model\x01",
+                "host",
+                "host-modelx",
+                "host-passthroug",
+                "custom",
+                "maximum",
+                huge,
+                huge_valid_prefix,
+                odd_utf8,
+        };
+        g_autoptr(GVariant) before = list_domains(f);
+        g_autoptr(GVariant) after = NULL;
+
+        for (gsize i = 0; i < G_N_ELEMENTS(modes); i++) {
+                /* A running domain and a shut off one, by name and UUID. */
+                g_free(configure_error(f, "running", modes[i], ERROR_INVALID_ARGS));
+                g_free(configure_error(f, UUID_CUSTOM_OFF, modes[i], ERROR_INVALID_ARGS));
+        }
+
+        after = list_domains(f);
+        g_assert_cmpvariant(after, before);
+}
+
+static void test_invalid_domain(Fixture *f, gconstpointer data)
+{
+        g_autofree char *huge = g_strnfill(4096, 'r');
+        g_autofree char *too_long = g_strnfill(1025, 'r');
+        g_autofree char *too_long_utf8 = repeat("\xc3\xa4" /* ä */, 1025);
+        const char *const domains[] = {
+                "",
+                huge,
+                too_long,
+                too_long_utf8,
+                "running\n",
+                "\nrunning",
+                "run\nning",
+                "run\tning",
+                "running\x7f",
+                "\x1b[2J",
+                /* U+0085 NEXT LINE, a C1 control. */
+                "run\xc2\x85ning",
+        };
+        g_autoptr(GVariant) before = list_domains(f);
+        g_autoptr(GVariant) after = NULL;
+
+        for (gsize i = 0; i < G_N_ELEMENTS(domains); i++) {
+                g_free(configure_error(f, domains[i], "host-passthrough", ERROR_INVALID_ARGS));
+                g_free(configure_error(f, domains[i], "host-model", ERROR_INVALID_ARGS));
+        }
+
+        after = list_domains(f);
+        g_assert_cmpvariant(after, before);
+}
+
+/* sd-bus refuses calls whose signature is not the method's before any
+ * handler runs. */
+static void test_invalid_signature(Fixture *f, gconstpointer data)
+{
+        const struct {
+                const char *method;
+                const char *parameters; /* GVariant text of the tuple, NULL: none */
+        } calls[] = {
+                { "ConfigureDomain", NULL },
+                { "ConfigureDomain", "('running',)" },
+                { "ConfigureDomain", "('running', 'host-model', 'x')" },
+                { "ConfigureDomain", "('running', true)" },
+                { "ConfigureDomain", "(true, 'host-model')" },
+                { "ConfigureDomain", "(['running'], 'host-model')" },
+                { "ConfigureDomain", "(<'running'>, <'host-model'>)" },
+                { "ListDomains", "('running',)" },
+        };
+        g_autoptr(GVariant) before = list_domains(f);
+        g_autoptr(GVariant) after = NULL;
+
+        for (gsize i = 0; i < G_N_ELEMENTS(calls); i++) {
+                g_autoptr(GVariant) parameters = NULL;
+                g_autoptr(GVariant) reply = NULL;
+                g_autoptr(GError) error = NULL;
+                g_autofree char *what = NULL;
+
+                if (calls[i].parameters) {
+                        parameters = g_variant_parse(NULL, calls[i].parameters, NULL, NULL, &error);
+                        g_assert_no_error(error);
+                }
+                reply = call_daemon(f, calls[i].method, g_steal_pointer(&parameters), G_DBUS_CALL_FLAGS_NONE,
+                                    NULL, &error);
+                what = g_strdup_printf("%s%s", calls[i].method,
+                                       calls[i].parameters ? calls[i].parameters : "()");
+                g_free(assert_dbus_error(error, ERROR_INVALID_ARGS, what));
+        }
+
+        after = list_domains(f);
+        g_assert_cmpvariant(after, before);
+}
+
+/* ---- Authorization ---------------------------------------------------- */
+
+static gboolean polkit_has_owner(Fixture *f)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        gboolean has_owner;
+
+        reply = g_dbus_connection_call_sync(f->env.connection, "org.freedesktop.DBus",
+                                            "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameHasOwner",
+                                            g_variant_new("(s)", POLKIT_BUS_NAME), G_VARIANT_TYPE("(b)"),
+                                            G_DBUS_CALL_FLAGS_NONE, NV_TEST_TIMEOUT_MS, NULL, &error);
+        g_assert_no_error(error);
+        g_variant_get(reply, "(b)", &has_owner);
+        return has_owner;
+}
+
+/* The tests run as root with no polkit on the bus: the bouncer lets root
+ * through (root could edit the domain by hand anyway). */
+static void test_auth_root_without_polkit(Fixture *f, gconstpointer data)
+{
+        Domain expected[N_NODE_DOMAINS];
+
+        g_assert_false(polkit_has_owner(f));
+        expected_node_domains(expected);
+
+        g_assert_false(configure(f, "custom-off", "host-passthrough"));
+        g_assert_true(configure_flags(f, "running", "host-model",
+                                      G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION));
+        expect_mode(expected, N_NODE_DOMAINS, "custom-off", "host-passthrough");
+        expect_mode(expected, N_NODE_DOMAINS, "running", "host-model");
+        assert_domains(f, expected, N_NODE_DOMAINS);
+}
+
+/* One call through tests/nv-test-call as user @uid: the D-Bus error name
+ * (or the reply's text) on stdout, and the exit status. */
+static void call_as(Fixture *f, guint32 uid, const char *const *args, NvTestRunResult *result)
+{
+        g_autofree char *bus_env =
+                g_strconcat("DBUS_SYSTEM_BUS_ADDRESS=", nv_test_bus_get_address(f->env.bus), NULL);
+        const char *const env[] = { bus_env, "LC_ALL=C.UTF-8", NULL };
+        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+        g_autofree char *command = NULL;
+
+        g_ptr_array_add(argv, (gpointer)nv_test_getenv("NV_TEST_CALL"));
+        for (gsize i = 0; args[i]; i++)
+                g_ptr_array_add(argv, (gpointer)args[i]);
+        g_ptr_array_add(argv, NULL);
+        nv_test_run_as((const char *const *)argv->pdata, env, uid, result);
+        command = g_strjoinv(" ", (char **)args);
+        g_test_message("$ nv-test-call %s (uid %u) => exit %d\nstdout:\n%sstderr:\n%s", command, uid,
+                       result->exit_status, result->stdout_text, result->stderr_text);
+        g_assert_true(result->exited);
+}
+
+static void assert_call_as_fails(Fixture *f, guint32 uid, const char *const *args, const char *error_name)
+{
+        g_auto(NvTestRunResult) result = { 0 };
+        g_autofree char *want = g_strconcat(error_name, "\n", NULL);
+
+        call_as(f, uid, args, &result);
+        g_assert_cmpint(result.exit_status, ==, 1);
+        g_assert_cmpstr(result.stdout_text, ==, want);
+}
+
+/* With polkit absent, everybody but root is refused: a plain denial, not
+ * a challenge nobody could answer, also when interaction is allowed. */
+static void test_auth_unprivileged_denied(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) listed = { 0 };
+        g_autoptr(GVariant) before = NULL;
+        g_autoptr(GVariant) after = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        g_autofree char *root_text = NULL;
+        g_autofree char *root_line = NULL;
+
+        g_assert_false(polkit_has_owner(f));
+        before = list_domains(f);
+
+        assert_call_as_fails(
+                f, NV_TEST_UID_NOBODY,
+                (const char *const[]){ "ConfigureDomain", "('custom-off', 'host-passthrough')", NULL },
+                ERROR_ACCESS_DENIED);
+        assert_call_as_fails(f, NV_TEST_UID_NOBODY,
+                             (const char *const[]){ "--interactive", "ConfigureDomain",
+                                                    "('" UUID_RUNNING "', 'host-model')", NULL },
+                             ERROR_ACCESS_DENIED);
+        /* Authorization comes before libvirt: an unknown domain tells an
+         * unauthorized caller nothing but "no". */
+        assert_call_as_fails(
+                f, NV_TEST_UID_NOBODY,
+                (const char *const[]){ "ConfigureDomain", "('nonexistent', 'host-model')", NULL },
+                ERROR_ACCESS_DENIED);
+        /* Arguments come before authorization. */
+        assert_call_as_fails(
+                f, NV_TEST_UID_NOBODY,
+                (const char *const[]){ "ConfigureDomain", "('custom-off', 'HOST-MODEL')", NULL },
+                ERROR_INVALID_ARGS);
+
+        after = list_domains(f);
+        g_assert_cmpvariant(after, before);
+
+        /* ListDomains needs no authorization: nobody sees what root sees. */
+        call_as(f, NV_TEST_UID_NOBODY, (const char *const[]){ "ListDomains", NULL }, &listed);
+        g_assert_cmpint(listed.exit_status, ==, 0);
+        reply = g_variant_ref_sink(g_variant_new_tuple(&after, 1));
+        root_text = g_variant_print(reply, FALSE);
+        root_line = g_strconcat(root_text, "\n", NULL);
+        g_assert_cmpstr(listed.stdout_text, ==, root_line);
+}
+
+/* Fails unless the mock was asked exactly @n_checks times, each for
+ * configure-domain on behalf of the fixture's connection, with
+ * interaction allowed as @flags say. */
+static void assert_polkit_checks(Fixture *f, guint n_checks, guint32 flags)
+{
+        const char *caller = g_dbus_connection_get_unique_name(f->env.connection);
+
+        g_assert_cmpuint(f->polkit_checks->len, ==, n_checks);
+        for (guint i = 0; i < f->polkit_checks->len; i++) {
+                g_autoptr(GVariant) subject_details = NULL;
+                g_autoptr(GVariant) details = NULL;
+                g_autoptr(GVariant) expected_subject = NULL;
+                const char *kind, *action, *cancellation_id;
+                guint32 check_flags;
+
+                g_variant_get(g_ptr_array_index(f->polkit_checks, i), "((&s@a{sv})&s@a{ss}u&s)", &kind,
+                              &subject_details, &action, &details, &check_flags, &cancellation_id);
+                /* The sender's bus name, never a pid. */
+                g_assert_cmpstr(kind, ==, "system-bus-name");
+                expected_subject = g_variant_ref_sink(g_variant_new_parsed("{'name': <%s>}", caller));
+                g_assert_cmpvariant(subject_details, expected_subject);
+                g_assert_cmpstr(action, ==, ACTION_CONFIGURE_DOMAIN);
+                g_assert_cmpuint(check_flags, ==, flags);
+        }
+        g_ptr_array_set_size(f->polkit_checks, 0);
+}
+
+/* polkit says yes, also to root only because it says so: the change is
+ * made. */
+static void test_auth_mock_allowed(Fixture *f, gconstpointer data)
+{
+        Domain expected[N_NODE_DOMAINS];
+
+        expected_node_domains(expected);
+        f->polkit_answer = POLKIT_ALLOW;
+
+        /* Reading asks nobody. */
+        assert_domains(f, expected, N_NODE_DOMAINS);
+        assert_polkit_checks(f, 0, 0);
+
+        g_assert_false(configure(f, "custom-off", "host-model"));
+        assert_polkit_checks(f, 1, 0);
+        g_assert_true(configure_flags(f, "running", "host-passthrough",
+                                      G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION));
+        assert_polkit_checks(f, 1, POLKIT_INTERACTIVE);
+
+        expect_mode(expected, N_NODE_DOMAINS, "custom-off", "host-model");
+        expect_mode(expected, N_NODE_DOMAINS, "running", "host-passthrough");
+        assert_domains(f, expected, N_NODE_DOMAINS);
+        assert_polkit_checks(f, 0, 0);
+}
+
+/* polkit says no, or wants a password the caller did not allow to be
+ * asked for: nothing is redefined, even for root. */
+static void test_auth_mock_denied(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GVariant) before = NULL;
+        g_autoptr(GVariant) after = NULL;
+
+        before = list_domains(f);
+
+        f->polkit_answer = POLKIT_DENY;
+        g_free(configure_error(f, "custom-off", "host-model", ERROR_ACCESS_DENIED));
+        assert_polkit_checks(f, 1, 0);
+        g_free(configure_error_flags(f, "running", "host-passthrough",
+                                     G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
+                                     ERROR_ACCESS_DENIED));
+        assert_polkit_checks(f, 1, POLKIT_INTERACTIVE);
+
+        f->polkit_answer = POLKIT_CHALLENGE;
+        g_free(configure_error(f, "custom-off", "host-model", ERROR_INTERACTIVE));
+        assert_polkit_checks(f, 1, 0);
+
+        after = list_domains(f);
+        g_assert_cmpvariant(after, before);
+}
+
+/* Bad arguments are refused before polkit is asked: nobody is prompted
+ * for a password to be told the mode is wrong. */
+static void test_auth_mock_validated_first(Fixture *f, gconstpointer data)
+{
+        g_autofree char *huge = g_strnfill(4096, 'x');
+        g_autoptr(GVariant) before = list_domains(f);
+        g_autoptr(GVariant) after = NULL;
+
+        f->polkit_answer = POLKIT_ALLOW;
+        g_free(configure_error(f, "running", "HOST-MODEL", ERROR_INVALID_ARGS));
+        g_free(configure_error_flags(f, "running", "", G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
+                                     ERROR_INVALID_ARGS));
+        g_free(configure_error(f, "", "host-model", ERROR_INVALID_ARGS));
+        g_free(configure_error(f, huge, "host-model", ERROR_INVALID_ARGS));
+        assert_polkit_checks(f, 0, 0);
+
+        after = list_domains(f);
+        g_assert_cmpvariant(after, before);
+}
+
+/* ---- nestedvirtctl ---------------------------------------------------- */
+
+/* Runs `$NV_CTL @args...` as user @uid on the fixture's bus. */
+static void run_ctl_as(Fixture *f, guint32 uid, NvTestRunResult *result, const char *const *args)
+{
+        g_autofree char *bus_env =
+                g_strconcat("DBUS_SYSTEM_BUS_ADDRESS=", nv_test_bus_get_address(f->env.bus), NULL);
+        /* A fixed locale, and nothing that could turn a pager or colours on. */
+        const char *const env[] = {
+                bus_env, "LC_ALL=C.UTF-8", "SYSTEMD_PAGER=cat", "PAGER=cat", "NO_COLOR=1", NULL,
+        };
+        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+        g_autofree char *command = NULL;
+
+        g_ptr_array_add(argv, (gpointer)nv_test_getenv("NV_CTL"));
+        for (gsize i = 0; args[i]; i++)
+                g_ptr_array_add(argv, (gpointer)args[i]);
+        g_ptr_array_add(argv, NULL);
+        if (uid == 0)
+                nv_test_run((const char *const *)argv->pdata, env, result);
+        else
+                nv_test_run_as((const char *const *)argv->pdata, env, uid, result);
+        command = g_strjoinv(" ", (char **)args);
+        g_test_message("$ nestedvirtctl %s (uid %u) => exit %d\nstdout:\n%sstderr:\n%s", command, uid,
+                       result->exit_status, result->stdout_text, result->stderr_text);
+        if (!result->exited)
+                g_error("nestedvirtctl %s did not exit normally", command);
+}
+
+#define run_ctl(f, result, ...) run_ctl_as((f), 0, (result), (const char *const[]){ __VA_ARGS__, NULL })
+
+static void assert_exit(const NvTestRunResult *result, int status)
+{
+        if (result->exit_status != status)
+                g_error("nestedvirtctl exited with %d, expected %d\nstdout:\n%s\nstderr:\n%s",
+                        result->exit_status, status, result->stdout_text, result->stderr_text);
+}
+
+/* SPEC: a failure is "one line on stderr saying what and what to do". */
+static void assert_one_line(const char *text)
+{
+        const char *newline = strchr(text, '\n');
+
+        if (!newline || newline == text || newline[1] != '\0')
+                g_error("expected exactly one non-empty line on stderr, got:\n%s", text);
+}
+
+/* --help lists both domain verbs (it lists only those it implements). */
+static void test_cli_help(Fixture *f, gconstpointer data)
+{
+        static const char *const verbs[] = { "configure-domain", "list-domains" };
+        g_auto(NvTestRunResult) result = { 0 };
+
+        run_ctl(f, &result, "--help");
+        assert_exit(&result, 0);
+        for (gsize i = 0; i < G_N_ELEMENTS(verbs); i++) {
+                g_autofree char *pattern = g_strdup_printf("(?m)^\\s+%s\\b", verbs[i]);
+
+                if (!g_regex_match_simple(pattern, result.stdout_text, 0, 0))
+                        g_error("nestedvirtctl --help does not list %s:\n%s", verbs[i], result.stdout_text);
+        }
+}
+
+static gchar **split_lines(const char *text)
+{
+        g_autofree char *copy = g_strdup(text);
+
+        /* No empty last element for the final newline. */
+        if (g_str_has_suffix(copy, "\n"))
+                copy[strlen(copy) - 1] = '\0';
+        return g_strsplit(copy, "\n", -1);
+}
+
+/*
+ * The text of list-domains: after an optional header, one line per
+ * domain starting with its name (what the bash completion relies on), in
+ * ListDomains' order, holding its UUID, its state and its CPU mode.
+ */
+static void assert_list_text(const char *text, GVariant *domains)
+{
+        g_auto(GStrv) lines = split_lines(text);
+        guint line = 0;
+        GVariantIter iter;
+        const char *name, *uuid, *state, *cpu_mode;
+
+        g_variant_iter_init(&iter, domains);
+        while (g_variant_iter_next(&iter, "(&s&s&s&s)", &name, &uuid, &state, &cpu_mode)) {
+                const char *rest = NULL;
+
+                for (; lines[line]; line++) {
+                        const char *start = lines[line] + strspn(lines[line], " ");
+
+                        if (g_str_has_prefix(start, name) &&
+                            (start[strlen(name)] == '\0' || g_ascii_isspace(start[strlen(name)]))) {
+                                rest = start + strlen(name);
+                                break;
+                        }
+                }
+                if (!rest)
+                        g_error("list-domains has no line for '%s' after line %u (in ListDomains' "
+                                "order):\n%s",
+                                name, line, text);
+                if (!strstr(rest, uuid) || !strstr(rest, state) || !strstr(rest, cpu_mode))
+                        g_error("the line of '%s' lacks its UUID %s, its state '%s' or its CPU mode "
+                                "'%s':\n%s",
+                                name, uuid, state, cpu_mode, lines[line]);
+                line++;
+        }
+}
+
+static void test_cli_list_text(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) result = { 0 };
+        g_auto(NvTestRunResult) as_nobody = { 0 };
+        g_autoptr(GVariant) domains = NULL;
+
+        domains = list_domains(f);
+        run_ctl(f, &result, "list-domains");
+        assert_exit(&result, 0);
+        g_assert_cmpstr(result.stderr_text, ==, "");
+        assert_list_text(result.stdout_text, domains);
+
+        /* Read-only: the same for a user without privileges. */
+        run_ctl_as(f, NV_TEST_UID_NOBODY, &as_nobody, (const char *const[]){ "list-domains", NULL });
+        assert_exit(&as_nobody, 0);
+        g_assert_cmpstr(as_nobody.stdout_text, ==, result.stdout_text);
+}
+
+/* A JSON string member of @object under one of @keys. */
+static JsonNode *json_member(JsonObject *object, const char *const *keys)
+{
+        for (gsize i = 0; keys[i]; i++)
+                if (json_object_has_member(object, keys[i]))
+                        return json_object_get_member(object, keys[i]);
+        return NULL;
+}
+
+static void assert_json_string(JsonNode *node, const char *key, const char *expected, const char *json)
+{
+        /* An empty CPU mode may also be written as null. */
+        if (node && JSON_NODE_HOLDS_NULL(node) && *expected == '\0')
+                return;
+        if (!node || !JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING ||
+            !g_str_equal(json_node_get_string(node), expected))
+                g_error("list-domains --json: %s is not \"%s\" as ListDomains says:\n%s", key, expected,
+                        json);
+}
+
+/* --json carries exactly what ListDomains says: a list (or {"domains":
+ * [...]}) of objects with name, uuid, state and the CPU mode. */
+static void test_cli_list_json(Fixture *f, gconstpointer data)
+{
+        static const char *const name_keys[] = { "name", NULL };
+        static const char *const uuid_keys[] = { "uuid", NULL };
+        static const char *const state_keys[] = { "state", NULL };
+        static const char *const mode_keys[] = { "cpu_mode", "cpu-mode", "cpuMode", "cpumode", NULL };
+        g_auto(NvTestRunResult) result = { 0 };
+        g_autoptr(JsonParser) parser = json_parser_new();
+        g_autoptr(GVariant) domains = NULL;
+        g_autoptr(GError) error = NULL;
+        JsonNode *root;
+        JsonArray *array = NULL;
+        GVariantIter iter;
+        const char *name, *uuid, *state, *cpu_mode;
+        guint i = 0;
+
+        /* The option before or after the verb. */
+        run_ctl(f, &result, "list-domains", "--json");
+        assert_exit(&result, 0);
+        g_assert_cmpstr(result.stderr_text, ==, "");
+        if (!json_parser_load_from_data(parser, result.stdout_text, -1, &error))
+                g_error("list-domains --json is not JSON (%s):\n%s", error->message, result.stdout_text);
+        root = json_parser_get_root(parser);
+        if (JSON_NODE_HOLDS_ARRAY(root))
+                array = json_node_get_array(root);
+        else if (JSON_NODE_HOLDS_OBJECT(root) &&
+                 json_object_has_member(json_node_get_object(root), "domains"))
+                array = json_object_get_array_member(json_node_get_object(root), "domains");
+        if (!array)
+                g_error("list-domains --json holds no list of domains:\n%s", result.stdout_text);
+
+        domains = list_domains(f);
+        g_assert_cmpuint(json_array_get_length(array), ==, g_variant_n_children(domains));
+        g_variant_iter_init(&iter, domains);
+        while (g_variant_iter_next(&iter, "(&s&s&s&s)", &name, &uuid, &state, &cpu_mode)) {
+                JsonNode *element = json_array_get_element(array, i++);
+                JsonObject *object;
+
+                if (!JSON_NODE_HOLDS_OBJECT(element))
+                        g_error("list-domains --json: element %u is not an object:\n%s", i,
+                                result.stdout_text);
+                object = json_node_get_object(element);
+                assert_json_string(json_member(object, name_keys), "name", name, result.stdout_text);
+                assert_json_string(json_member(object, uuid_keys), "uuid", uuid, result.stdout_text);
+                assert_json_string(json_member(object, state_keys), "state", state, result.stdout_text);
+                assert_json_string(json_member(object, mode_keys), "cpu mode", cpu_mode, result.stdout_text);
+        }
+}
+
+/* Words that tell the user to power the guest off (and start it again). */
+static gboolean mentions_power_off(const char *text)
+{
+        return g_regex_match_simple("(?i)power(ed|ing)?[- ]?off|shut[- ]?(down|off)", text, 0, 0);
+}
+
+static void test_cli_configure(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) running = { 0 };
+        g_auto(NvTestRunResult) shut_off = { 0 };
+        g_auto(NvTestRunResult) by_uuid = { 0 };
+        Domain expected[N_NODE_DOMAINS];
+
+        expected_node_domains(expected);
+
+        /* A running guest: the change waits for a full power-off. */
+        run_ctl(f, &running, "configure-domain", "running", "host-passthrough");
+        assert_exit(&running, 0);
+        if (!mentions_power_off(running.stdout_text))
+                g_error("configure-domain of a running domain does not say it must be powered off:\n%s",
+                        running.stdout_text);
+
+        /* A shut off one, named with a space: nothing to wait for. */
+        run_ctl(f, &shut_off, "configure-domain", "web server", "host-model");
+        assert_exit(&shut_off, 0);
+        if (mentions_power_off(shut_off.stdout_text))
+                g_error("configure-domain of a shut off domain asks for a power-off:\n%s",
+                        shut_off.stdout_text);
+
+        run_ctl(f, &by_uuid, "--no-ask-password", "configure-domain", UUID_CUSTOM_OFF, "host-model");
+        assert_exit(&by_uuid, 0);
+
+        expect_mode(expected, N_NODE_DOMAINS, "running", "host-passthrough");
+        expect_mode(expected, N_NODE_DOMAINS, "web server", "host-model");
+        expect_mode(expected, N_NODE_DOMAINS, "custom-off", "host-model");
+        assert_domains(f, expected, N_NODE_DOMAINS);
+}
+
+static void test_cli_configure_failures(Fixture *f, gconstpointer data)
+{
+        const char *const *const bad_usage[] = {
+                (const char *const[]){ "configure-domain", "running", "HOST-MODEL", NULL },
+                (const char *const[]){ "configure-domain", "running", "", NULL },
+                (const char *const[]){ "configure-domain", "running", "custom", NULL },
+                (const char *const[]){ "configure-domain", "running", NULL },
+                (const char *const[]){ "configure-domain", "running", "host-model", "extra", NULL },
+        };
+        g_auto(NvTestRunResult) not_found = { 0 };
+        g_auto(NvTestRunResult) denied = { 0 };
+        g_autoptr(GVariant) before = NULL;
+        g_autoptr(GVariant) after = NULL;
+
+        before = list_domains(f);
+
+        run_ctl(f, &not_found, "configure-domain", "nonexistent", "host-model");
+        assert_exit(&not_found, 1);
+        assert_one_line(not_found.stderr_text);
+        g_assert_nonnull(strstr(not_found.stderr_text, "nonexistent"));
+        g_assert_cmpstr(not_found.stdout_text, ==, "");
+
+        for (gsize i = 0; i < G_N_ELEMENTS(bad_usage); i++) {
+                g_auto(NvTestRunResult) result = { 0 };
+
+                run_ctl_as(f, 0, &result, bad_usage[i]);
+                assert_exit(&result, 2);
+                g_assert_cmpstr(result.stderr_text, !=, "");
+                g_assert_cmpstr(result.stdout_text, ==, "");
+        }
+
+        /* Without polkit, a user without privileges is refused. */
+        run_ctl_as(f, NV_TEST_UID_NOBODY, &denied,
+                   (const char *const[]){ "--no-ask-password", "configure-domain", "custom-off",
+                                          "host-model", NULL });
+        assert_exit(&denied, 1);
+        assert_one_line(denied.stderr_text);
+
+        after = list_domains(f);
+        g_assert_cmpvariant(after, before);
+}
+
+/* libvirt cannot be reached: list-domains fails saying where it looked;
+ * status, which only mentions the domains, still works. */
+static void test_cli_unavailable(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) list = { 0 };
+        g_auto(NvTestRunResult) configured = { 0 };
+        g_auto(NvTestRunResult) status = { 0 };
+
+        run_ctl(f, &list, "list-domains");
+        assert_exit(&list, 1);
+        assert_one_line(list.stderr_text);
+        g_assert_nonnull(strstr(list.stderr_text, f->uri));
+        g_assert_cmpstr(list.stdout_text, ==, "");
+
+        run_ctl(f, &configured, "configure-domain", "running", "host-model");
+        assert_exit(&configured, 1);
+        assert_one_line(configured.stderr_text);
+
+        run_ctl(f, &status, "status");
+        assert_exit(&status, 0);
+        g_assert_cmpstr(status.stderr_text, ==, "");
+}
+
+/* A line of @text that speaks of domains (or guests, or VMs) and holds
+ * the number @n. */
+static gboolean mentions_domain_count(const char *text, guint n)
+{
+        g_autofree char *pattern =
+                g_strdup_printf("(?im)^(?=.*\\b(domains?|guests?|vms?)\\b).*\\b%u\\b.*$", n);
+
+        return g_regex_match_simple(pattern, text, 0, 0);
+}
+
+static void test_cli_status_domain_count(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) before = { 0 };
+        g_auto(NvTestRunResult) after = { 0 };
+
+        run_ctl(f, &before, "status");
+        assert_exit(&before, 0);
+        if (!mentions_domain_count(before.stdout_text, N_NESTED_CAPABLE) ||
+            mentions_domain_count(before.stdout_text, N_NESTED_CAPABLE + 1))
+                g_error("status does not say that %u domains can host nested guests:\n%s", N_NESTED_CAPABLE,
+                        before.stdout_text);
+
+        g_assert_false(configure(f, "custom-off", "host-model"));
+        run_ctl(f, &after, "status");
+        assert_exit(&after, 0);
+        if (!mentions_domain_count(after.stdout_text, N_NESTED_CAPABLE + 1))
+                g_error("status does not say that %u domains can host nested guests:\n%s",
+                        N_NESTED_CAPABLE + 1, after.stdout_text);
+}
+
+/* ---- Registration ----------------------------------------------------- */
+
+/* The daemon dlopen()s libvirt; without it every domain call would be
+ * LibvirtUnavailable, which is tested, but nothing else could be. The
+ * library stays loaded: unloading libvirt is never safe. */
+static char *libvirt_skip_reason(void)
+{
+        if (dlopen("libvirt.so.0", RTLD_LAZY | RTLD_LOCAL))
+                return NULL;
+        return g_strdup_printf("libvirt.so.0 (package libvirt0) is not installed: %s", dlerror());
+}
+
+static void add_test(const char *skip, const char *path, const TestConfig *config,
+                     void (*test)(Fixture *, gconstpointer))
+{
+        nv_test_add(skip, path, Fixture, config, fixture_setup, test, fixture_teardown);
+}
+
+int main(int argc, char **argv)
+{
+        static const char *const env_vars[] = {
+                "NV_DAEMON", "NV_CTL", "NV_BUS_POLICY", "NV_TEST_CALL", "NV_TEST_POLKIT_MOCK_POLICY", NULL
+        };
+        g_autoptr(GError) error = NULL;
+        g_autofree char *skip = NULL;
+        int r;
+
+        nv_test_init(&argc, &argv);
+        skip = nv_test_skip_reason(env_vars);
+        if (!skip)
+                skip = libvirt_skip_reason();
+        authority_info = g_dbus_node_info_new_for_xml(authority_xml, &error);
+        g_assert_no_error(error);
+
+        add_test(skip, "/domains/list/node", &config_node, test_list);
+        add_test(skip, "/domains/list/default", &config_default, test_list_default);
+        add_test(skip, "/domains/configure/by-name", &config_node, test_configure_by_name);
+        add_test(skip, "/domains/configure/by-uuid", &config_node, test_configure_by_uuid);
+        add_test(skip, "/domains/configure/restart-required", &config_node, test_configure_restart_required);
+        add_test(skip, "/domains/configure/default", &config_default, test_configure_default);
+        add_test(skip, "/domains/failure/not-found", &config_node, test_not_found);
+        add_test(skip, "/domains/failure/unreachable", &config_unreachable, test_unavailable);
+        add_test(skip, "/domains/failure/missing-node-file", &config_missing, test_unavailable);
+        add_test(skip, "/domains/invalid/mode", &config_node, test_invalid_mode);
+        add_test(skip, "/domains/invalid/domain", &config_node, test_invalid_domain);
+        add_test(skip, "/domains/invalid/signature", &config_node, test_invalid_signature);
+        add_test(skip, "/domains/auth/root-without-polkit", &config_node, test_auth_root_without_polkit);
+        add_test(skip, "/domains/auth/unprivileged-denied", &config_node, test_auth_unprivileged_denied);
+        add_test(skip, "/domains/auth/mock-polkit/allowed", &config_node_mock_polkit,
+                 test_auth_mock_allowed);
+        add_test(skip, "/domains/auth/mock-polkit/denied", &config_node_mock_polkit, test_auth_mock_denied);
+        add_test(skip, "/domains/auth/mock-polkit/validated-first", &config_node_mock_polkit,
+                 test_auth_mock_validated_first);
+        add_test(skip, "/domains/cli/help", &config_node, test_cli_help);
+        add_test(skip, "/domains/cli/list-domains/text", &config_node, test_cli_list_text);
+        add_test(skip, "/domains/cli/list-domains/json", &config_node, test_cli_list_json);
+        add_test(skip, "/domains/cli/configure-domain/success", &config_node, test_cli_configure);
+        add_test(skip, "/domains/cli/configure-domain/failures", &config_node, test_cli_configure_failures);
+        add_test(skip, "/domains/cli/unreachable", &config_unreachable, test_cli_unavailable);
+        add_test(skip, "/domains/cli/status-domain-count", &config_node, test_cli_status_domain_count);
+
+        r = nv_test_run_tests(skip);
+        g_dbus_node_info_unref(authority_info);
+        return r;
+}
