@@ -245,6 +245,18 @@ static void test_flags_first_block_only(void)
         g_assert_false(info.has_svm);
         g_assert_false(info.has_hypervisor);
         g_assert_false(nv_cpuinfo_has_hardware_virtualization(&info));
+
+        /* Without a vendor_id line the scan goes on, but a later flags
+         * line still does not count. */
+        PARSE("flags\t\t: fpu\n\nflags\t\t: vmx svm hypervisor\n", &info);
+        g_assert_true(info.has_flags);
+        g_assert_false(info.has_vmx);
+        g_assert_false(info.has_svm);
+        g_assert_false(info.has_hypervisor);
+
+        /* Nor does a later vendor_id line. */
+        PARSE("vendor_id : CentaurHauls\nvendor_id : GenuineIntel\n", &info);
+        g_assert_cmpint(info.vendor, ==, NV_CPU_VENDOR_UNKNOWN);
 }
 
 static void test_many_processors(void)
