@@ -66,13 +66,20 @@ static void parse_flags(const char *s, gsize len, NvCpuInfo *ret)
 
 void nv_cpuinfo_parse(const char *text, gsize len, NvCpuInfo *ret)
 {
-        const char *p = text, *end = text + len;
+        const char *p, *end;
 
         g_return_if_fail(ret != NULL);
 
         *ret = (NvCpuInfo){ .vendor = NV_CPU_VENDOR_UNKNOWN };
 
         g_return_if_fail(text != NULL || len == 0);
+
+        /* Empty input may come as (NULL, 0), and NULL + 0 is undefined. */
+        if (len == 0)
+                return;
+
+        p = text;
+        end = text + len;
 
         while (p < end && !(ret->has_vendor_id && ret->has_flags)) {
                 const char *eol = memchr(p, '\n', (size_t)(end - p));

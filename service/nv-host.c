@@ -176,6 +176,21 @@ static char *detect_hypervisor_cpuid(const NvHost *host)
 #endif
 }
 
+/* Amazon, Google and Oracle put their names into the DMI data of bare-metal
+ * machines too (metal instances, Chromebooks, Oracle servers); without
+ * the CPU's hypervisor flag, only names that no bare machine carries
+ * count. */
+static gboolean dmi_names_only_virtual(const char *hypervisor)
+{
+        static const char *const only_virtual[] = { "qemu",  "kvm",       "vmware",
+                                                    "bhyve", "parallels", "microsoft" };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(only_virtual); i++)
+                if (g_str_equal(hypervisor, only_virtual[i]))
+                        return TRUE;
+        return FALSE;
+}
+
 static char *detect_hypervisor(NvHost *host)
 {
         g_autofree char *sys_vendor = NULL, *product_name = NULL, *board_vendor = NULL, *bios_vendor = NULL;
@@ -194,7 +209,7 @@ static char *detect_hypervisor(NvHost *host)
         board_vendor = read_line(host, "/sys/class/dmi/id/board_vendor");
         bios_vendor = read_line(host, "/sys/class/dmi/id/bios_vendor");
         dmi = nv_hypervisor_from_dmi(sys_vendor, product_name, board_vendor, bios_vendor);
-        if (dmi)
+        if (dmi && (host->cpu.has_hypervisor || dmi_names_only_virtual(dmi)))
                 return g_strdup(dmi);
 
         /* Xen PV guests have no DMI but announce themselves here. */

@@ -357,10 +357,17 @@ gboolean nv_cmdline_find_param(const char *cmdline, const char *module, const ch
 
 gboolean nv_modules_builtin_contains(const char *text, gsize len, const char *module)
 {
-        const char *p = text, *end = text + len;
+        const char *p, *end;
 
         g_return_val_if_fail(text != NULL || len == 0, FALSE);
         g_return_val_if_fail(module != NULL, FALSE);
+
+        /* Empty input may come as (NULL, 0), and NULL + 0 is undefined. */
+        if (len == 0)
+                return FALSE;
+
+        p = text;
+        end = text + len;
 
         while (p < end) {
                 const char *eol = memchr(p, '\n', (size_t)(end - p));

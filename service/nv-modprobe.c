@@ -274,6 +274,10 @@ char *nv_modprobe_set_option(const char *text, gsize len, const char *module, co
         g_return_val_if_fail(text != NULL || len == 0, NULL);
         g_return_val_if_fail(module != NULL && param != NULL && value != NULL, NULL);
 
+        /* (NULL, 0) is an empty file; "text + 0" on NULL is undefined. */
+        if (!text)
+                text = "";
+
         /* Find every word that sets @param in a statement for @module, as
          * the reader splits them, and remember where it stands in @text. */
         while (pos < len && !ended) {

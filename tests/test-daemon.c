@@ -828,6 +828,18 @@ static void test_hypervisor_dmi_without_flag(Fixture *f, gconstpointer data)
         assert_key(status, NV_KEY_HARDWARE_VIRTUALIZATION, "true");
 }
 
+/* Cloud vendors name themselves in the DMI data of bare-metal machines as
+ * well: without the hypervisor flag, that is no guest. */
+static void test_hypervisor_dmi_bare_metal_vendor(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GVariant) status = NULL;
+
+        nv_test_host_set_dmi(f->env.host, "Amazon EC2", "i3.metal");
+        status = status_of_host(f);
+        assert_key(status, NV_KEY_IN_VIRTUAL_MACHINE, "false");
+        assert_key(status, NV_KEY_HYPERVISOR, "''");
+}
+
 /* 32-bit x86 kernels are x86 too. */
 static void test_supported_i686(Fixture *f, gconstpointer data)
 {
@@ -1212,6 +1224,8 @@ int main(int argc, char **argv)
         add_test(skip, "/daemon/hypervisor/xen", NV_TEST_PRESET_L1_GUEST, test_hypervisor_xen);
         add_test(skip, "/daemon/hypervisor/dmi-without-flag", NV_TEST_PRESET_INTEL_LOADED,
                  test_hypervisor_dmi_without_flag);
+        add_test(skip, "/daemon/hypervisor/dmi-bare-metal-vendor", NV_TEST_PRESET_INTEL_LOADED,
+                 test_hypervisor_dmi_bare_metal_vendor);
         add_test(skip, "/daemon/supported/i686", NV_TEST_PRESET_INTEL_LOADED, test_supported_i686);
         add_test(skip, "/daemon/supported/architecture-missing", NV_TEST_PRESET_INTEL_LOADED,
                  test_architecture_missing);
