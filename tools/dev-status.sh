@@ -29,33 +29,11 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# A bus configured like the system bus (type system, EXTERNAL auth, deny by
-# default), with the project's own bus policy included, as installed.
-cat >"$tmp/system-bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$tmp/system_bus_socket</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
-  </policy>
-  <include>$srcdir/policy/org.example.NestedVirt.conf</include>
-</busconfig>
-CONF
+# A bus configured like the system bus, with the project's own bus policy
+# included, as installed.
+. "$srcdir/tools/system-bus-config.sh"
+nv_system_bus_config "$tmp/system_bus_socket" \
+    "<include>$srcdir/policy/org.example.NestedVirt.conf</include>" >"$tmp/system-bus.conf"
 
 # dbus-daemon prints its address once it listens; reading it through a
 # FIFO waits exactly that long.

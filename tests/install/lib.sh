@@ -11,6 +11,9 @@
 
 set -eu
 
+# nv_system_bus_config, shared with tools/dev-status.sh.
+. "$(dirname "$0")/../../tools/system-bus-config.sh"
+
 nv_tmp=$(mktemp -d "${TMPDIR:-/tmp}/nestedvirt-install.XXXXXX")
 nv_dest=$nv_tmp/destdir
 nv_pids=""
@@ -99,32 +102,8 @@ nv_as_user()
 # the one a host gets. Extra elements (a <servicedir>) go in $3.
 nv_write_bus_config()
 {
-    cat >"$1" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$2</listen>
-  <auth>EXTERNAL</auth>
-  ${3:-}
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
-  </policy>
-  <includedir>$(nv_installed "$NV_DBUS_SYSTEM_POLICY_DIR")</includedir>
-</busconfig>
-CONF
+    nv_system_bus_config "$2" \
+        "${3:-}<includedir>$(nv_installed "$NV_DBUS_SYSTEM_POLICY_DIR")</includedir>" >"$1"
 }
 
 # Starts a private dbus-daemon with configuration $1 and exports its
