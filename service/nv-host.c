@@ -500,14 +500,25 @@ static GArray *read_module_users(NvHost *host)
 /* Scanning every process's descriptors is the expensive part of a status
  * read. Opening /dev/kvm or creating a VM takes a reference on the vendor
  * module, so a loaded module with refcnt 0 proves there is nobody to find;
- * without a module (built in, or no refcnt file) we have to look. */
+ * without a module (built in, or no refcnt file) we have to look. And
+ * /dev/kvm exists from the moment a vendor module registers it until that
+ * module is unloaded, which its users prevent: without it there is nobody
+ * either (kvm built in, no vendor module: a common guest setup). */
 static gboolean module_users_possible(NvHost *host, const NvHostFacts *facts, const char *module)
 {
+        g_autofree char *dev_kvm = NULL;
+        g_autofree char *misc_kvm = NULL;
         g_autofree char *refcnt_host = NULL;
         g_autofree char *refcnt = NULL;
         guint64 n;
 
         if (facts->kvm_state != NV_MODULE_STATE_LIVE && facts->kvm_state != NV_MODULE_STATE_BUILTIN)
+                return FALSE;
+        /* The service runs with PrivateDevices=yes and sees no /dev/kvm;
+         * /sys/class/misc/kvm is there exactly as long as /dev/kvm is. */
+        dev_kvm = nv_host_path(host, "/dev/kvm");
+        misc_kvm = nv_host_path(host, "/sys/class/misc/kvm");
+        if (access(dev_kvm, F_OK) < 0 && access(misc_kvm, F_OK) < 0)
                 return FALSE;
         if (!module || facts->vendor_state != NV_MODULE_STATE_LIVE)
                 return TRUE;

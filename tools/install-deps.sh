@@ -10,11 +10,16 @@ packages="
   libkmod-dev libvirt-dev libxml2-dev libjson-glib-dev libglib-testing-0-dev
   dbus-daemon dbus-bin libglib2.0-bin polkitd pkexec libvirt0 libxml2-utils clang-format
   libdbus-1-dev gettext scdoc bash-completion systemd man-db
+  qemu-system-x86 debootstrap busybox-static cpio kmod
 "
 # For the installed files and their tests: dbus-1.pc and bash-completion.pc
 # name the install directories; gettext (with polkitd's ITS rules) merges
 # the translations into the polkit policy; scdoc builds the man pages, which
 # man-db's groff renders; systemd brings systemd-analyze and busctl.
+# The vm suite (tests/vm) boots Debian's kernel under qemu: debootstrap
+# makes the guest root, busybox-static and cpio its initramfs, kmod's
+# depmod and modprobe -d resolve the kernel package's modules (the kernel
+# .deb itself is only downloaded and unpacked, never installed here).
 missing=""
 for p in $packages; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then

@@ -1,0 +1,321 @@
+#!/bin/bash
+# The vm suite's tests, run inside the qemu guest by nv-vm-test.service as
+# root, on Debian's kernel with the real kvm_amd (qemu's TCG emulates AMD
+# SVM), the real system bus, D-Bus activation of the installed
+# nestedvirtd.service and the real polkitd.
+#
+# Results are TAP, written between the markers NV-VM-TAP-BEGIN and
+# NV-VM-TAP-END to the serial port given as $1 (the second one, so that
+# kernel and systemd messages on the first cannot interleave with them).
+# Everything is echoed to stdout too, which the unit sends to the journal
+# and the console for the driver's failure log.
+set -u
+
+results=${1:-/dev/ttyS1}
+exec 7>"$results"
+
+module=kvm_amd
+param=/sys/module/$module/parameters/nested
+conf=/etc/modprobe.d/kvm.conf
+user=nv-vm-user
+bus_name=org.example.NestedVirt
+object=/org/example/NestedVirt
+iface=org.example.NestedVirt
+err=org.example.NestedVirt.Error
+# Every command that could hang is bounded; the driver bounds the guest.
+bound=(timeout --kill-after=5 60)
+
+n=0
+failed=0
+holder_pid=
+
+emit() {
+	printf '%s\n' "$*" >&7
+	printf 'nv-vm: %s\n' "$*"
+}
+
+ok() {
+	n=$((n + 1))
+	emit "ok $n - $1"
+}
+
+not_ok() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	emit "not ok $n - $1"
+	shift
+	local line
+	for line in "$@"; do
+		printf '%s\n' "$line" | sed 's/^/# /' >&7
+		printf '%s\n' "$line" | sed 's/^/nv-vm: # /'
+	done
+}
+
+# check DESCRIPTION COMMAND...: one test point, with the command's output
+# as diagnostics when it fails.
+check() {
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$desc"
+	else
+		not_ok "$desc" "command: $*" "$out"
+	fi
+}
+
+# diag TEXT: a TAP comment, one per line of TEXT.
+diag() {
+	local line
+	printf '%s\n' "$*" | while IFS= read -r line; do
+		emit "# $line"
+	done
+}
+
+cleanup() {
+	if [ -n "$holder_pid" ]; then
+		kill "$holder_pid" 2>/dev/null
+		wait "$holder_pid" 2>/dev/null
+	fi
+}
+trap cleanup EXIT
+
+nested_is() {
+	local want=$1 got
+	got=$(cat "$param" 2>&1)
+	[ "$got" = "$want" ] || {
+		echo "$param is '$got', expected '$want'"
+		return 1
+	}
+}
+
+conf_says() {
+	local want=$1
+	grep -qx "options $module nested=$want" "$conf" || {
+		echo "$conf does not say 'options $module nested=$want':"
+		cat "$conf" 2>&1
+		return 1
+	}
+}
+
+status_json() {
+	"${bound[@]}" nestedvirtctl status --json
+}
+
+# json_is KEY JQ-VALUE [JSON]: the status key has that value, in JSON or
+# in a status read now (each nestedvirtctl run costs a second under TCG).
+json_is() {
+	local key=$1 want=$2 json=${3-} got
+	if [ -z "$json" ]; then
+		json=$(status_json) || {
+			echo "nestedvirtctl status --json failed: $json"
+			return 1
+		}
+	fi
+	got=$(printf '%s' "$json" | jq -c ".$key") || return 1
+	[ "$got" = "$want" ] || {
+		echo "$key is $got, expected $want"
+		echo "$json"
+		return 1
+	}
+}
+
+# call_as USER METHOD ARGS...: a call without the interactive flag, as
+# dbus-send makes it; prints dbus-send's reply or its "Error NAME: ..."
+call_as() {
+	local who=$1
+	shift
+	local method=$1
+	shift
+	if [ "$who" = root ]; then
+		"${bound[@]}" dbus-send --system --print-reply --dest=$bus_name $object "$iface.$method" "$@" 2>&1
+	else
+		"${bound[@]}" setpriv --reuid="$who" --regid="$who" --init-groups \
+			dbus-send --system --print-reply --dest=$bus_name $object "$iface.$method" "$@" 2>&1
+	fi
+}
+
+as_user() {
+	"${bound[@]}" setpriv --reuid="$user" --regid="$user" --init-groups "$@"
+}
+
+# fails COMMAND...: the command exits non-zero.
+fails() {
+	if "$@"; then
+		echo "succeeded, expected a failure: $*"
+		return 1
+	fi
+	return 0
+}
+
+# replies_with TEXT USER METHOD ARGS...: the call succeeds and its reply
+# contains TEXT.
+replies_with() {
+	local text=$1 out
+	shift
+	out=$(call_as "$@") && case $out in *"$text"*) return 0 ;; esac
+	echo "expected a reply with $text, got:"
+	echo "$out"
+	return 1
+}
+
+# denied USER METHOD ARGS...: the call fails with polkit's denial.
+denied() {
+	local out
+	out=$(call_as "$@")
+	case $out in
+	*"Error org.freedesktop.DBus.Error.AccessDenied"* | \
+		*"Error org.freedesktop.DBus.Error.InteractiveAuthorizationRequired"*)
+		echo "$out"
+		return 0
+		;;
+	esac
+	echo "expected AccessDenied or InteractiveAuthorizationRequired, got:"
+	echo "$out"
+	return 1
+}
+
+# refused_with NAME USER METHOD ARGS...: the call fails with that error.
+refused_with() {
+	local name=$1 out
+	shift
+	out=$(call_as "$@")
+	case $out in
+	*"Error $name"*)
+		echo "$out"
+		return 0
+		;;
+	esac
+	echo "expected $name, got:"
+	echo "$out"
+	return 1
+}
+
+unchanged() {
+	local before=$1 after
+	after=$(cat "$param" 2>&1; cat "$conf" 2>&1)
+	[ "$before" = "$after" ] || {
+		printf 'state changed:\n--- before\n%s\n--- after\n%s\n' "$before" "$after"
+		return 1
+	}
+}
+
+module_loaded() {
+	[ -d "/sys/module/$module" ] || {
+		echo "$module is not loaded"
+		return 1
+	}
+}
+
+emit "NV-VM-TAP-BEGIN"
+diag "kernel $(uname -r), $(grep -m1 '^model name' /proc/cpuinfo)"
+
+# udev loads kvm_amd during coldplug (with nested=1, kvm_amd's default).
+"${bound[@]}" udevadm settle --timeout=50 || diag "udevadm settle timed out"
+for _ in $(seq 100); do
+	[ -e "$param" ] && break
+	sleep 0.5
+done
+
+# Who this is: the guest of a software-emulated AMD CPU with SVM.
+check "the CPU has the svm flag" grep -qw svm /proc/cpuinfo
+check "udev loaded $module with nested=1" nested_is 1
+status=$(status_json 2>&1) || true
+diag "status: $(printf '%s' "$status" | jq -c . 2>&1)"
+check "status --json: CpuVendor amd" json_is CpuVendor '"amd"' "$status"
+check "status --json: VendorModule $module" json_is VendorModule "\"$module\"" "$status"
+check "status --json: HardwareVirtualization (svm)" json_is HardwareVirtualization true "$status"
+check "status --json: KvmLoaded" json_is KvmLoaded true "$status"
+check "status --json: VendorModuleLoaded" json_is VendorModuleLoaded true "$status"
+check "status --json: VendorModuleBuiltin false" json_is VendorModuleBuiltin false "$status"
+check "status --json: NestedEnabled" json_is NestedEnabled true "$status"
+check "status --json: NestedParameter 1" json_is NestedParameter '"1"' "$status"
+check "status --json: InVirtualMachine" json_is InVirtualMachine true "$status"
+# TCG's CPUID signature is TCGTCGTCGTCG; the DMI vendor says QEMU.
+check "status --json: Hypervisor qemu" json_is Hypervisor '"qemu"' "$status"
+check "status --json: PersistentNested default" json_is PersistentNested '"default"' "$status"
+check "nestedvirtd was started by D-Bus activation of its unit" \
+	systemctl is-active --quiet nestedvirtd.service
+
+# disable --now / enable --now, as root (polkit always allows uid 0).
+check "nestedvirtctl disable --now" "${bound[@]}" nestedvirtctl --no-ask-password disable --now
+check "disable --now: $param is 0" nested_is 0
+check "disable --now: $conf says nested=0" conf_says 0
+check "disable --now: status agrees" json_is NestedEnabled false
+check "disable --now: PersistentSource is $conf" json_is PersistentSource "\"$conf\""
+check "nestedvirtctl enable --now" "${bound[@]}" nestedvirtctl --no-ask-password enable --now
+check "enable --now: $param is 1" nested_is 1
+check "enable --now: $conf says nested=1" conf_says 1
+check "enable --now: ReloadRequired false" json_is ReloadRequired false
+
+# disable without --now writes the file only; the real modprobe honours it.
+check "nestedvirtctl disable" "${bound[@]}" nestedvirtctl --no-ask-password disable
+check "disable: $param still 1" nested_is 1
+check "disable: ReloadRequired true" json_is ReloadRequired true
+check "modprobe -r $module" "${bound[@]}" /sbin/modprobe -r $module
+check "modprobe $module" "${bound[@]}" /sbin/modprobe $module
+check "modprobe honours $conf: $param is 0" nested_is 0
+check "status follows a load by someone else" json_is NestedEnabled false
+check "nestedvirtctl enable --now again" "${bound[@]}" nestedvirtctl --no-ask-password enable --now
+check "$param is 1 again" nested_is 1
+
+# What the sandboxed daemon sees of the holder, for a failure's report.
+daemon_view() {
+	local pid
+	pid=$(systemctl show -p MainPID --value nestedvirtd.service)
+	echo "nestedvirtd pid $pid, $module refcnt $(cat /sys/module/$module/refcnt 2>&1)"
+	echo "in its mount namespace: $(nsenter -t "$pid" -m ls -l /dev/kvm 2>&1)"
+	echo "fd 3 of $holder_pid there: $(nsenter -t "$pid" -m readlink /proc/$holder_pid/fd/3 2>&1)"
+}
+
+# A process holding /dev/kvm pins the module: ReloadModule must refuse
+# with ModuleInUse, name the process and unload nothing.
+sleep infinity 3</dev/kvm &
+holder_pid=$!
+sleep 0.5
+check "ReloadModule refuses with ModuleInUse while /dev/kvm is open" \
+	refused_with "$err.ModuleInUse" root ReloadModule boolean:false
+out=$(call_as root ReloadModule boolean:false)
+case $out in
+*"$holder_pid"*sleep* | *sleep*"$holder_pid"*) ok "ModuleInUse names the holder ($holder_pid sleep)" ;;
+*) not_ok "ModuleInUse names the holder ($holder_pid sleep)" "$out" "$(daemon_view)" ;;
+esac
+check "the module stays loaded" module_loaded
+check "nested is unchanged" nested_is 1
+users=$(status_json | jq -c '.ModuleUsers' 2>&1)
+case $users in
+*"$holder_pid"*sleep*) ok "status lists the holder in ModuleUsers: $users" ;;
+*) not_ok "status lists the holder in ModuleUsers" "$users" "$(daemon_view)" ;;
+esac
+check "nestedvirtctl reload fails while in use" \
+	fails "${bound[@]}" nestedvirtctl --no-ask-password reload --nested=no
+kill "$holder_pid"
+wait "$holder_pid" 2>/dev/null
+holder_pid=
+
+# An unprivileged user, outside any session, is denied each mutating
+# method by polkit (no agent, no interactive flag); nothing changes.
+useradd --system --no-create-home --shell /usr/sbin/nologin "$user" 2>/dev/null || true
+before=$(cat "$param" 2>&1; cat "$conf" 2>&1)
+check "$user may read the status" as_user nestedvirtctl status
+check "$user: EnablePersistent denied" denied "$user" EnablePersistent boolean:false
+check "$user: ReloadModule denied" denied "$user" ReloadModule boolean:false
+check "$user: ConfigureDomain denied" denied "$user" ConfigureDomain string:guest1 string:host-passthrough
+check "$user: nestedvirtctl disable --now fails" \
+	fails as_user nestedvirtctl --no-ask-password disable --now
+check "$user: nothing changed" unchanged "$before"
+check "$user: the module stays loaded" module_loaded
+
+# Root is allowed each of them (ConfigureDomain gets past polkit to
+# libvirt, which this guest does not have).
+check "root: EnablePersistent allowed" replies_with "$conf" root EnablePersistent boolean:true
+check "root: ReloadModule allowed" replies_with '"1"' root ReloadModule boolean:true
+check "root: ReloadModule left nested=1" nested_is 1
+check "root: ConfigureDomain passes polkit (LibvirtUnavailable)" \
+	refused_with "$err.LibvirtUnavailable" root ConfigureDomain string:guest1 string:host-passthrough
+
+emit "1..$n"
+emit "NV-VM-TAP-END"
+diag "$failed of $n failed"
+# Give the UART time to send the last lines before the unit powers off.
+sleep 1
+[ "$failed" -eq 0 ]

@@ -1,0 +1,305 @@
+#!/bin/sh
+# The vm suite: nestedvirt end to end on a real kernel.
+#
+#   nv-vm-test.sh SRCDIR WORKDIR
+#
+# Boots Debian's own kernel under qemu's software emulation (TCG), which
+# emulates AMD SVM, so the real kvm_amd loads and its nested parameter can
+# be switched; kvm_intel cannot be tested this way (TCG has no VMX). The
+# guest is a Debian bookworm root (debootstrap, cached in WORKDIR/cache)
+# shared read-only over 9p under a tmpfs overlay, with the project
+# installed into it as `meson install --destdir` stages it (prefix /usr,
+# so that dbus-daemon and polkitd find the unit, activation file, bus
+# policy and polkit actions). systemd, dbus-daemon, polkitd and the
+# D-Bus-activated nestedvirtd are the real ones. The in-guest test
+# (nv-vm-guest-test.sh) writes TAP between markers to the second serial
+# port; this script checks the markers and passes the TAP on to meson.
+# On any failure it prints the guest's serial console.
+#
+# It changes nothing on the host outside WORKDIR: no mounts (debootstrap's
+# own mounts inside its target are undone by debootstrap), no packages
+# (tools/install-deps.sh installs qemu-system-x86, debootstrap,
+# busybox-static, cpio and kmod). It exits 77 (skip) only where qemu or the
+# kernel package cannot be had, or when not root; with CI=true those are
+# failures, because CI must run this suite.
+set -eu
+
+srcdir=$(cd "$1" && pwd)
+workdir=$2
+mkdir -p "$workdir"
+workdir=$(cd "$workdir" && pwd)
+
+cache=$workdir/cache
+run=$workdir/run
+start=$(date +%s)
+
+# Bounds, in seconds. The guest takes 100 to 180 s on 2 busy cores.
+qemu_timeout=${NV_VM_QEMU_TIMEOUT:-360}
+step_timeout=600
+
+# The guest's packages: systemd as init, udev (it loads kvm_amd at boot),
+# the system bus, polkitd (with libpam-systemd, which it needs named), kmod
+# for the real modprobe, the project's runtime libraries (libvirt is
+# dlopen()ed and optional), and jq, dbus-send, setpriv and useradd for the
+# test itself.
+guest_packages=systemd,systemd-sysv,libpam-systemd,udev,dbus,dbus-bin,polkitd,kmod,jq,libglib2.0-0,libpolkit-gobject-1-0,libpolkit-agent-1-0,libkmod2,libjson-glib-1.0-0,libxml2,libsystemd0
+suite=bookworm
+
+log() {
+	printf '# [%3ss] %s\n' "$(($(date +%s) - start))" "$*"
+}
+
+skip() {
+	if [ "${CI:-}" = "true" ]; then
+		echo "Bail out! $* (CI must run the vm suite)"
+		exit 1
+	fi
+	echo "1..0 # SKIP $*"
+	exit 77
+}
+
+bail() {
+	echo "Bail out! $*"
+	dump_console
+	exit 1
+}
+
+dump_console() {
+	for f in "$run/console.log" "$run/results.log"; do
+		[ -s "$f" ] || continue
+		echo "===== $f =====" >&2
+		tr -d '\r' <"$f" >&2
+		echo "===== end of $f =====" >&2
+	done
+}
+
+# Children are killed and waited for: nothing reaps orphans here.
+child=
+debootstrap_target=
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+	if [ -n "$child" ]; then
+		kill -TERM "$child" 2>/dev/null || true
+		wait "$child" 2>/dev/null || true
+	fi
+	# Only mounts inside our own target, deepest first; never the host's.
+	if [ -n "$debootstrap_target" ]; then
+		awk -v t="$debootstrap_target/" 'index($2, t) == 1 { print $2 }' /proc/self/mounts |
+			sort -r | while read -r m; do umount -l "$m" || true; done
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# run_bounded LOGFILE COMMAND...: a step in the background, bounded, so
+# that a signal to this script still reaches it through cleanup().
+run_bounded() {
+	logfile=$1
+	shift
+	timeout --kill-after=10 "$step_timeout" "$@" >"$logfile" 2>&1 &
+	child=$!
+	if wait "$child"; then
+		child=
+		return 0
+	fi
+	child=
+	echo "# '$*' failed; its log ($logfile):"
+	sed 's/^/#   /' "$logfile" | tail -n 40
+	return 1
+}
+
+[ "$(id -u)" -eq 0 ] || skip "needs root (debootstrap, and qemu reading a root-owned tree)"
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed (package qemu-system-x86)"
+for tool in debootstrap busybox cpio depmod modprobe dpkg-deb apt-get; do
+	command -v "$tool" >/dev/null || bail "$tool not installed: run tools/install-deps.sh"
+done
+# busybox must be static: it is the initramfs's only program.
+busybox=$(command -v busybox)
+if ldd "$busybox" >/dev/null 2>&1; then
+	bail "$busybox is dynamically linked: install busybox-static"
+fi
+
+mkdir -p "$cache" "$run"
+
+# The mirror apt already uses, from deb822 sources or a one-line list.
+mirror=$(
+	cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
+		awk '/^URIs:/ && $2 ~ /\/debian\/?$/ { print $2; exit }'
+)
+if [ -z "$mirror" ]; then
+	mirror=$(
+		cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+			awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; exit } }'
+	)
+fi
+mirror=${mirror:-http://deb.debian.org/debian}
+
+# --- the kernel: Debian's package, extracted, never installed on the host.
+log "kernel package"
+kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }')
+if [ -z "$kpkg" ]; then
+	apt-get update -qq >/dev/null 2>&1 || true
+	kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }')
+fi
+[ -n "$kpkg" ] || skip "apt has no linux-image-amd64 to take the kernel from"
+kver=${kpkg#linux-image-}
+kdir=$cache/kernel-$kver
+if [ ! -e "$kdir/.done" ]; then
+	rm -rf "$kdir"
+	mkdir -p "$kdir"
+	# apt's sandbox user cannot write into a root-owned build directory.
+	(cd "$kdir" && run_bounded "$kdir/download.log" apt-get -o APT::Sandbox::User=root download "$kpkg") ||
+		skip "cannot download the kernel package $kpkg"
+	dpkg-deb -x "$kdir"/*.deb "$kdir/tree"
+	rm -f "$kdir"/*.deb
+	# The package's postinst would run depmod; -b keeps it in our tree.
+	depmod -b "$kdir/tree" "$kver"
+	touch "$kdir/.done"
+fi
+vmlinuz=$kdir/tree/boot/vmlinuz-$kver
+[ -f "$vmlinuz" ] || bail "no $vmlinuz in $kpkg"
+
+# --- the guest root, rebuilt when the package list or the kernel changes.
+root=$cache/root
+root_key="$suite $mirror $guest_packages $kver"
+if [ ! -e "$root/.nv-vm-done" ] || [ "$(cat "$root/.nv-vm-done")" != "$root_key" ]; then
+	log "debootstrap $suite from $mirror (cached in $root afterwards)"
+	rm -rf "$root" "$root.new"
+	# In two stages, so that dpkg in the second one runs with
+	# force-unsafe-io: a throw-away tree needs no fsync after every file,
+	# and that is most of debootstrap's time on a slow disk.
+	run_bounded "$cache/debootstrap.log" \
+		debootstrap --foreign --variant=minbase --include="$guest_packages" "$suite" "$root.new" "$mirror" ||
+		bail "debootstrap (first stage) failed"
+	mkdir -p "$root.new/etc/dpkg/dpkg.cfg.d"
+	echo force-unsafe-io >"$root.new/etc/dpkg/dpkg.cfg.d/nv-vm-unsafe-io"
+	# The second stage mounts /proc and /sys inside the target and
+	# unmounts them when it ends; cleanup() catches what a kill leaves.
+	debootstrap_target=$root.new
+	run_bounded "$cache/debootstrap-2.log" chroot "$root.new" /debootstrap/debootstrap --second-stage ||
+		bail "debootstrap (second stage) failed"
+	debootstrap_target=
+	rm -f "$root.new/etc/dpkg/dpkg.cfg.d/nv-vm-unsafe-io"
+	# The kernel's modules, where the guest's kmod and udev look for them.
+	mkdir -p "$root.new/usr/lib/modules"
+	cp -a "$kdir/tree/lib/modules/$kver" "$root.new/usr/lib/modules/"
+	# No apt runs in the guest; its timers would only slow the boot.
+	rm -rf "$root.new/var/cache/apt/archives/"*.deb
+	printf '%s\n' "$root_key" >"$root.new/.nv-vm-done"
+	mv "$root.new" "$root"
+fi
+
+# --- the project, staged as a package would install it.
+log "meson install --destdir (prefix /usr)"
+ibuild=$workdir/build-install
+stage=$run/payload/root
+if [ ! -f "$ibuild/build.ninja" ]; then
+	run_bounded "$run/setup.log" meson setup "$ibuild" "$srcdir" --prefix=/usr -Dman=disabled ||
+		bail "meson setup of the install build failed"
+fi
+rm -rf "$run/payload"
+mkdir -p "$stage"
+run_bounded "$run/install.log" meson install -C "$ibuild" --destdir "$stage" ||
+	bail "meson install failed"
+for f in usr/libexec/nestedvirtd usr/bin/nestedvirtctl \
+	usr/share/dbus-1/system.d/org.example.NestedVirt.conf \
+	usr/share/dbus-1/system-services/org.example.NestedVirt.service \
+	usr/share/polkit-1/actions/org.example.NestedVirt.policy; do
+	[ -e "$stage/$f" ] || bail "meson install did not stage /$f"
+done
+unit=$(find "$stage" -name nestedvirtd.service -path '*/systemd/system/*' | head -n 1)
+[ "$unit" = "$stage/usr/lib/systemd/system/nestedvirtd.service" ] ||
+	bail "nestedvirtd.service staged as '${unit#"$stage"}', not /usr/lib/systemd/system"
+
+# The test and its unit; no getty on the consoles (the test owns them).
+install -D -m 0755 "$srcdir/tests/vm/nv-vm-guest-test.sh" "$stage/usr/libexec/nv-vm/nv-vm-guest-test.sh"
+install -D -m 0644 "$srcdir/tests/vm/nv-vm-test.service" "$stage/etc/systemd/system/nv-vm-test.service"
+mkdir -p "$stage/etc/systemd/system/multi-user.target.wants"
+ln -s ../nv-vm-test.service "$stage/etc/systemd/system/multi-user.target.wants/nv-vm-test.service"
+for masked in serial-getty@ttyS0.service serial-getty@ttyS1.service getty@tty1.service \
+	apt-daily.timer apt-daily-upgrade.timer; do
+	ln -s /dev/null "$stage/etc/systemd/system/$masked"
+done
+ln -sf /usr/lib/systemd/system/multi-user.target "$stage/etc/systemd/system/default.target"
+
+# --- the initramfs: static busybox, the modules for 9p and overlay, /init.
+log "initramfs"
+initrd=$run/initramfs
+rm -rf "$initrd"
+mkdir -p "$initrd/bin" "$initrd/sbin" "$initrd/modules" "$initrd/proc" "$initrd/sys" "$initrd/dev"
+cp "$busybox" "$initrd/bin/busybox"
+for applet in sh mount umount insmod mkdir cp switch_root poweroff cat echo; do
+	ln -s busybox "$initrd/bin/$applet"
+done
+install -m 0755 "$srcdir/tests/vm/nv-vm-init.sh" "$initrd/init"
+: >"$initrd/modules/order"
+for m in virtio_pci 9pnet_virtio 9p overlay; do
+	modprobe -d "$kdir/tree" -S "$kver" --show-depends "$m" |
+		awk '$1 == "insmod" { print $2 }'
+done | awk '!seen[$0]++' | while read -r ko; do
+	cp "$ko" "$initrd/modules/"
+	basename "$ko" >>"$initrd/modules/order"
+done
+[ -s "$initrd/modules/order" ] || bail "no modules resolved for the initramfs"
+(cd "$initrd" && find . | cpio -o -H newc --quiet | gzip -1) >"$run/initramfs.cpio.gz"
+
+# --- the guest.
+log "booting $kver under qemu TCG (-cpu EPYC), at most ${qemu_timeout}s"
+rm -f "$run/console.log" "$run/results.log"
+# -cpu EPYC: an AMD model with SVM that TCG emulates (Opteron_G5 hangs).
+# -no-reboot: a panic or the test's poweroff ends qemu.
+timeout --kill-after=10 "$qemu_timeout" qemu-system-x86_64 \
+	-nodefaults -no-user-config -display none -no-reboot \
+	-machine pc -accel tcg -cpu EPYC -smp 2 -m 1024 \
+	-kernel "$vmlinuz" -initrd "$run/initramfs.cpio.gz" \
+	-append "console=ttyS0 panic=-1 loglevel=4 systemd.show_status=auto" \
+	-serial "file:$run/console.log" -serial "file:$run/results.log" \
+	-virtfs "local,path=$root,mount_tag=nvroot,security_model=none,readonly=on" \
+	-virtfs "local,path=$run/payload,mount_tag=nvpayload,security_model=none,readonly=on" \
+	>"$run/qemu.log" 2>&1 &
+child=$!
+# The guest powers off when its test ends. Should that shutdown hang, the
+# results are complete all the same: once the end marker is there, qemu
+# gets a grace period and is then stopped.
+grace=5
+ended=
+while kill -0 "$child" 2>/dev/null; do
+	if [ -z "$ended" ] && grep -q 'NV-VM-TAP-END' "$run/results.log" 2>/dev/null; then
+		ended=$(date +%s)
+	fi
+	if [ -n "$ended" ] && [ $(($(date +%s) - ended)) -ge "$grace" ]; then
+		log "the guest did not power off ${grace}s after its test ended: stopping qemu"
+		kill -TERM "$child" 2>/dev/null || true
+		break
+	fi
+	sleep 1
+done
+qemu_status=0
+wait "$child" || qemu_status=$?
+child=
+log "qemu exited with status $qemu_status"
+if [ -n "$ended" ]; then
+	qemu_status=0
+elif [ "$qemu_status" -eq 124 ] || [ "$qemu_status" -eq 137 ]; then
+	cat "$run/qemu.log" >&2
+	bail "the guest did not finish within ${qemu_timeout}s"
+fi
+if [ "$qemu_status" -ne 0 ]; then
+	cat "$run/qemu.log" >&2
+	bail "qemu failed (status $qemu_status)"
+fi
+
+# --- the results: TAP between the markers, passed through to meson.
+tr -d '\r' <"$run/results.log" >"$run/results.tap"
+grep -qx 'NV-VM-TAP-BEGIN' "$run/results.tap" || bail "the guest test never started (no NV-VM-TAP-BEGIN)"
+grep -qx 'NV-VM-TAP-END' "$run/results.tap" || {
+	sed -n '/^NV-VM-TAP-BEGIN$/,$p' "$run/results.tap" | sed 1d
+	bail "the guest test did not finish (no NV-VM-TAP-END)"
+}
+sed -n '/^NV-VM-TAP-BEGIN$/,/^NV-VM-TAP-END$/p' "$run/results.tap" | sed '1d;$d'
+log "suite wall time: $(($(date +%s) - start)) s"
+if grep -q '^not ok' "$run/results.tap"; then
+	dump_console
+	exit 1
+fi
+exit 0
