@@ -8,9 +8,16 @@
  * defined the domain, so it is parsed as hostile input: no network, no
  * entity substitution, no DTD loading, and a document type declaration,
  * which libvirt never writes, is refused outright.
+ *
+ * libxml2 is not linked but dlopen()ed at the first edit, as libvirt is in
+ * nv-libvirt.c: with ICU and libstdc++ behind it, it would cost every
+ * activation of the daemon almost two megabytes of resident memory and
+ * part of its startup time, for calls that are rare. Its functions are
+ * called through a table typed from libxml2's headers.
  */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <limits.h>
 #include <string.h>
 
@@ -20,9 +27,109 @@
 
 #include "nv-domain-xml.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlBuffer, xmlBufferFree)
+#define NV_XML_SONAME "libxml2.so.2"
+
+/* Every libxml2 function used here, all in libxml2 2.9. */
+#define NV_XML_FOR_EACH_SYMBOL(X) \
+        X(xmlAddChild)            \
+        X(xmlAddNextSibling)      \
+        X(xmlAddPrevSibling)      \
+        X(xmlBufferContent)       \
+        X(xmlBufferCreate)        \
+        X(xmlBufferFree)          \
+        X(xmlBufferLength)        \
+        X(xmlCtxtGetLastError)    \
+        X(xmlCtxtReadMemory)      \
+        X(xmlDocGetRootElement)   \
+        X(xmlFreeDoc)             \
+        X(xmlFreeNode)            \
+        X(xmlFreeParserCtxt)      \
+        X(xmlGetNoNsProp)         \
+        X(xmlHasNsProp)           \
+        X(xmlNewDocNode)          \
+        X(xmlNewDocText)          \
+        X(xmlNewParserCtxt)       \
+        X(xmlNodeGetContent)      \
+        X(xmlRemoveProp)          \
+        X(xmlSaveClose)           \
+        X(xmlSaveDoc)             \
+        X(xmlSaveToBuffer)        \
+        X(xmlSetNsProp)           \
+        X(xmlUnlinkNode)
+
+static struct {
+#define NV_XML_DECLARE_SYMBOL(name) __typeof__(name) *name;
+        NV_XML_FOR_EACH_SYMBOL(NV_XML_DECLARE_SYMBOL)
+#undef NV_XML_DECLARE_SYMBOL
+        /* A variable, not a function: the deallocator libxml2 uses. */
+        xmlFreeFunc *xmlFree;
+} api;
+
+static gboolean resolve_symbol(void *handle, const char *name, void *ret, gsize size)
+{
+        void *sym = dlsym(handle, name);
+
+        if (!sym)
+                return FALSE;
+        /* POSIX: a function pointer has the representation of void *. */
+        g_assert(size == sizeof(sym));
+        memcpy(ret, &sym, size);
+        return TRUE;
+}
+
+static char *load_api(void)
+{
+        void *handle = dlopen(NV_XML_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+        if (!handle)
+                return g_strdup_printf("%s could not be loaded (%s); install libxml2", NV_XML_SONAME,
+                                       dlerror());
+#define NV_XML_RESOLVE_SYMBOL(name)                                           \
+        if (!resolve_symbol(handle, #name, &api.name, sizeof(api.name))) {    \
+                dlclose(handle);                                              \
+                memset(&api, 0, sizeof(api));                                 \
+                return g_strdup_printf("%s has no %s", NV_XML_SONAME, #name); \
+        }
+        NV_XML_FOR_EACH_SYMBOL(NV_XML_RESOLVE_SYMBOL)
+        NV_XML_RESOLVE_SYMBOL(xmlFree)
+#undef NV_XML_RESOLVE_SYMBOL
+        return NULL;
+}
+
+static gboolean ensure_api(GError **error)
+{
+        static char *load_error;
+        static gsize loaded = 0;
+
+        if (g_once_init_enter(&loaded)) {
+                load_error = load_api();
+                g_once_init_leave(&loaded, 1);
+        }
+        if (load_error) {
+                g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, load_error);
+                return FALSE;
+        }
+        return TRUE;
+}
+
+static void doc_free(xmlDoc *doc)
+{
+        api.xmlFreeDoc(doc);
+}
+
+static void parser_ctxt_free(xmlParserCtxt *ctxt)
+{
+        api.xmlFreeParserCtxt(ctxt);
+}
+
+static void buffer_free(xmlBuffer *buffer)
+{
+        api.xmlBufferFree(buffer);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, doc_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, parser_ctxt_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlBuffer, buffer_free)
 
 /* Without XML_PARSE_NOBLANKS: whitespace between elements is kept, so the
  * document is written back with the layout it came with. Without
@@ -95,15 +202,15 @@ static xmlDoc *parse_domain(const char *xml, xmlNode **ret_root, GError **error)
                 return NULL;
         }
 
-        ctxt = xmlNewParserCtxt();
+        ctxt = api.xmlNewParserCtxt();
         if (!ctxt)
                 g_error("Out of memory allocating an XML parser");
         ctxt->sax->resolveEntity = refuse_external_entity;
         ctxt->sax->externalSubset = refuse_external_subset;
 
-        doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL, NV_DOMAIN_XML_PARSE_OPTIONS);
+        doc = api.xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL, NV_DOMAIN_XML_PARSE_OPTIONS);
         if (!doc) {
-                const xmlError *e = xmlCtxtGetLastError(ctxt);
+                const xmlError *e = api.xmlCtxtGetLastError(ctxt);
                 g_autofree char *reason = g_strdup(e && e->message ? e->message : "unknown error");
 
                 g_strstrip(reason);
@@ -122,7 +229,7 @@ static xmlDoc *parse_domain(const char *xml, xmlNode **ret_root, GError **error)
                 return NULL;
         }
 
-        root = xmlDocGetRootElement(doc);
+        root = api.xmlDocGetRootElement(doc);
         if (!root || !is_element(root, "domain")) {
                 g_set_error_literal(error, G_MARKUP_ERROR, G_MARKUP_ERROR_UNKNOWN_ELEMENT,
                                     "Not a libvirt domain definition: the root element is not <domain>");
@@ -145,13 +252,13 @@ static xmlNode *find_child(xmlNode *parent, const char *name)
 
 static char *get_attribute(xmlNode *node, const char *name)
 {
-        xmlChar *value = xmlGetNoNsProp(node, (const xmlChar *)name);
+        xmlChar *value = api.xmlGetNoNsProp(node, (const xmlChar *)name);
         char *ret;
 
         if (!value)
                 return NULL;
         ret = g_strdup((const char *)value);
-        xmlFree(value);
+        (*api.xmlFree)(value);
         return ret;
 }
 
@@ -163,18 +270,18 @@ static gboolean set_attribute(xmlNode *node, const char *name, const char *value
                 return FALSE;
         /* Replaces the value in place when the attribute exists, so the
          * attributes keep their order. */
-        if (!xmlSetNsProp(node, NULL, (const xmlChar *)name, (const xmlChar *)value))
+        if (!api.xmlSetNsProp(node, NULL, (const xmlChar *)name, (const xmlChar *)value))
                 g_error("Out of memory setting an XML attribute");
         return TRUE;
 }
 
 static gboolean remove_attribute(xmlNode *node, const char *name)
 {
-        xmlAttr *attr = xmlHasNsProp(node, (const xmlChar *)name, NULL);
+        xmlAttr *attr = api.xmlHasNsProp(node, (const xmlChar *)name, NULL);
 
         if (!attr || attr->type != XML_ATTRIBUTE_NODE)
                 return FALSE;
-        xmlRemoveProp(attr);
+        api.xmlRemoveProp(attr);
         return TRUE;
 }
 
@@ -190,8 +297,8 @@ static gboolean is_blank_text(const xmlNode *node)
 
 static void free_node(xmlNode *node)
 {
-        xmlUnlinkNode(node);
-        xmlFreeNode(node);
+        api.xmlUnlinkNode(node);
+        api.xmlFreeNode(node);
 }
 
 /* Removes @node together with the indentation in front of it, so that no
@@ -213,7 +320,7 @@ static const char *indentation_of(const xmlNode *node)
 
 static xmlNode *new_text(xmlDoc *doc, const char *text)
 {
-        xmlNode *node = xmlNewDocText(doc, (const xmlChar *)text);
+        xmlNode *node = api.xmlNewDocText(doc, (const xmlChar *)text);
 
         if (!node)
                 g_error("Out of memory creating an XML text node");
@@ -228,18 +335,18 @@ static xmlNode *add_cpu(xmlDoc *doc, xmlNode *domain)
         xmlNode *cpu, *anchor, *last = NULL;
         const char *indent;
 
-        cpu = xmlNewDocNode(doc, NULL, (const xmlChar *)"cpu", NULL);
+        cpu = api.xmlNewDocNode(doc, NULL, (const xmlChar *)"cpu", NULL);
         if (!cpu)
                 g_error("Out of memory creating an XML element");
 
         anchor = find_child(domain, "clock");
         if (anchor) {
                 indent = indentation_of(anchor);
-                xmlAddPrevSibling(anchor, cpu);
+                api.xmlAddPrevSibling(anchor, cpu);
                 /* Only now, with <cpu> between them, can the text not be
                  * merged into (and freed with) another text node. */
                 if (indent)
-                        xmlAddPrevSibling(anchor, new_text(doc, indent));
+                        api.xmlAddPrevSibling(anchor, new_text(doc, indent));
                 return cpu;
         }
 
@@ -253,27 +360,27 @@ static xmlNode *add_cpu(xmlDoc *doc, xmlNode *domain)
                 anchor = last;
         }
         if (!anchor) {
-                xmlAddChild(domain, cpu);
+                api.xmlAddChild(domain, cpu);
                 return cpu;
         }
 
         indent = indentation_of(anchor);
-        xmlAddNextSibling(anchor, cpu);
+        api.xmlAddNextSibling(anchor, cpu);
         if (indent)
-                xmlAddNextSibling(anchor, new_text(doc, indent));
+                api.xmlAddNextSibling(anchor, new_text(doc, indent));
         return cpu;
 }
 
 static gboolean has_text_content(xmlNode *node)
 {
-        xmlChar *content = xmlNodeGetContent(node);
+        xmlChar *content = api.xmlNodeGetContent(node);
         gboolean ret = FALSE;
 
         if (content) {
                 g_autofree char *copy = g_strdup((const char *)content);
 
                 ret = *g_strstrip(copy) != '\0';
-                xmlFree(content);
+                (*api.xmlFree)(content);
         }
         return ret;
 }
@@ -389,7 +496,7 @@ static gboolean apply_mode(xmlNode *cpu, NvCpuMode mode)
 
 static char *serialize(xmlDoc *doc, GError **error)
 {
-        g_autoptr(xmlBuffer) buffer = xmlBufferCreate();
+        g_autoptr(xmlBuffer) buffer = api.xmlBufferCreate();
         xmlSaveCtxt *save;
         long written;
 
@@ -400,17 +507,17 @@ static char *serialize(xmlDoc *doc, GError **error)
          * original layout. No declaration: libvirt writes none. "UTF-8"
          * rather than NULL: with NULL, libxml2 escapes every non-ASCII
          * character of a <title> or <description> as a character reference. */
-        save = xmlSaveToBuffer(buffer, "UTF-8", XML_SAVE_NO_DECL);
+        save = api.xmlSaveToBuffer(buffer, "UTF-8", XML_SAVE_NO_DECL);
         if (!save)
                 g_error("Out of memory allocating an XML writer");
-        written = xmlSaveDoc(save, doc);
-        if (xmlSaveClose(save) < 0 || written < 0) {
+        written = api.xmlSaveDoc(save, doc);
+        if (api.xmlSaveClose(save) < 0 || written < 0) {
                 g_set_error_literal(error, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT,
                                     "The edited domain definition could not be written as XML");
                 return NULL;
         }
 
-        return g_strndup((const char *)xmlBufferContent(buffer), (gsize)xmlBufferLength(buffer));
+        return g_strndup((const char *)api.xmlBufferContent(buffer), (gsize)api.xmlBufferLength(buffer));
 }
 
 char *nv_domain_xml_get_cpu_mode(const char *xml, GError **error)
@@ -420,6 +527,8 @@ char *nv_domain_xml_get_cpu_mode(const char *xml, GError **error)
         xmlNode *domain = NULL, *cpu;
 
         g_return_val_if_fail(xml != NULL, NULL);
+        if (!ensure_api(error))
+                return NULL;
         g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
         doc = parse_domain(xml, &domain, error);
@@ -442,6 +551,8 @@ char *nv_domain_xml_set_cpu_mode(const char *xml, NvCpuMode mode, gboolean *ret_
         char *ret;
 
         g_return_val_if_fail(xml != NULL, NULL);
+        if (!ensure_api(error))
+                return NULL;
         g_return_val_if_fail(nv_cpu_mode_to_string(mode) != NULL, NULL);
         g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 

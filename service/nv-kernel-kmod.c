@@ -9,29 +9,102 @@
  * context pointed at another tree would mix that tree's modprobe.d with
  * this machine's kernel; loading modules from another tree into this kernel
  * is never what --root means.
+ *
+ * libkmod is not linked but dlopen()ed when the first module change is
+ * asked for, like libvirt in nv-libvirt.c: it pulls in libcrypto and the
+ * decompressors, over a megabyte of resident memory and startup time for
+ * every activation of a daemon that is mostly asked for its status. Its
+ * functions are called through a table typed from <libkmod.h>.
  */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <gio/gio.h>
 #include <libkmod.h>
+#include <string.h>
 #include <syslog.h>
 
 #include "nv-kernel-param.h"
 #include "nv-kernel.h"
+
+#define NV_KMOD_SONAME "libkmod.so.2"
+
+/* Every libkmod function used here; all exist since kmod 5. */
+#define NV_KMOD_FOR_EACH_SYMBOL(X)         \
+        X(kmod_new)                        \
+        X(kmod_unref)                      \
+        X(kmod_set_log_fn)                 \
+        X(kmod_set_log_priority)           \
+        X(kmod_module_new_from_name)       \
+        X(kmod_module_unref)               \
+        X(kmod_module_probe_insert_module) \
+        X(kmod_module_get_name)            \
+        X(kmod_module_get_options)         \
+        X(kmod_module_remove_module)
+
+/* Process-wide, like the library; written once under g_once, and the
+ * library stays loaded from then on. */
+static struct {
+#define NV_KMOD_DECLARE_SYMBOL(name) __typeof__(name) *name;
+        NV_KMOD_FOR_EACH_SYMBOL(NV_KMOD_DECLARE_SYMBOL)
+#undef NV_KMOD_DECLARE_SYMBOL
+} api;
+
+static char *load_api(void)
+{
+        void *handle;
+
+        handle = dlopen(NV_KMOD_SONAME, RTLD_NOW | RTLD_LOCAL);
+        if (!handle)
+                return g_strdup_printf("%s could not be loaded (%s); install libkmod2", NV_KMOD_SONAME,
+                                       dlerror());
+
+#define NV_KMOD_RESOLVE_SYMBOL(name)                                                   \
+        {                                                                              \
+                void *sym = dlsym(handle, #name);                                      \
+                                                                                       \
+                if (!sym) {                                                            \
+                        dlclose(handle);                                               \
+                        memset(&api, 0, sizeof(api));                                  \
+                        return g_strdup_printf("%s has no %s", NV_KMOD_SONAME, #name); \
+                }                                                                      \
+                /* POSIX: a function pointer has the representation of void *. */      \
+                memcpy(&api.name, &sym, sizeof(sym));                                  \
+        }
+        NV_KMOD_FOR_EACH_SYMBOL(NV_KMOD_RESOLVE_SYMBOL)
+#undef NV_KMOD_RESOLVE_SYMBOL
+        return NULL;
+}
+
+static gboolean ensure_api(GError **error)
+{
+        static char *load_error;
+        static gsize loaded = 0;
+
+        if (g_once_init_enter(&loaded)) {
+                load_error = load_api();
+                g_once_init_leave(&loaded, 1);
+        }
+        if (load_error) {
+                g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, load_error);
+                return FALSE;
+        }
+        return TRUE;
+}
 
 typedef struct kmod_ctx NvKmodCtx;
 typedef struct kmod_module NvKmodModule;
 
 static void kmod_ctx_free(NvKmodCtx *ctx)
 {
-        kmod_unref(ctx);
+        api.kmod_unref(ctx);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvKmodCtx, kmod_ctx_free)
 
 static void kmod_module_free(NvKmodModule *mod)
 {
-        kmod_module_unref(mod);
+        api.kmod_module_unref(mod);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvKmodModule, kmod_module_free)
 
@@ -64,17 +137,17 @@ static NvKmodCtx *context_new(GError **error)
 
         /* NULL, NULL: /lib/modules/$(uname -r) and the default modprobe.d
          * directories, as modprobe uses them. */
-        ctx = kmod_new(NULL, NULL);
+        ctx = api.kmod_new(NULL, NULL);
         if (!ctx) {
                 g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
                             "Cannot create a libkmod context (out of memory, or no /lib/modules for the "
                             "running kernel)");
                 return NULL;
         }
-        kmod_set_log_fn(ctx, log_kmod, NULL);
+        api.kmod_set_log_fn(ctx, log_kmod, NULL);
         /* Notices ("Module is builtin") go to the debug log; errors
          * libkmod reports on its own are worth a warning. */
-        kmod_set_log_priority(ctx, LOG_INFO);
+        api.kmod_set_log_priority(ctx, LOG_INFO);
         return ctx;
 }
 
@@ -86,7 +159,7 @@ static NvKmodModule *module_new(NvKmodCtx *ctx, const char *module, GError **err
 
         /* By name, not by lookup: an alias could expand to several modules,
          * and the daemon only ever names a real one. */
-        r = kmod_module_new_from_name(ctx, name, &mod);
+        r = api.kmod_module_new_from_name(ctx, name, &mod);
         if (r < 0) {
                 g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "Cannot look up module %s: %s",
                             name, g_strerror(-r));
@@ -148,20 +221,20 @@ static gboolean kmod_load(NvKernel *kernel, const char *module, const char *opti
          * @options after the modprobe.d and command-line options, and the
          * kernel lets the last value of a parameter win.
          */
-        r = kmod_module_probe_insert_module(mod, KMOD_PROBE_FAIL_ON_LOADED, options, NULL, NULL, NULL);
+        r = api.kmod_module_probe_insert_module(mod, KMOD_PROBE_FAIL_ON_LOADED, options, NULL, NULL, NULL);
         if (r == 0)
                 return TRUE;
 
         what = options && *options
-                       ? g_strdup_printf("%s with options \"%s\"", kmod_module_get_name(mod), options)
-                       : g_strdup(kmod_module_get_name(mod));
+                       ? g_strdup_printf("%s with options \"%s\"", api.kmod_module_get_name(mod), options)
+                       : g_strdup(api.kmod_module_get_name(mod));
         if (r > 0) {
                 /* Only a blacklist flag makes libkmod stop with r > 0. */
                 g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot load %s: it is blacklisted", what);
                 return FALSE;
         }
         reason = load_reason(r);
-        configured = kmod_module_get_options(mod);
+        configured = api.kmod_module_get_options(mod);
         if (r == -EINVAL && configured && *configured)
                 /* The kernel checks every value it gets, so a bad one from
                  * modprobe.d breaks the load even when ours comes later. */
@@ -194,33 +267,33 @@ static gboolean kmod_unload(NvKernel *kernel, const char *module, GError **error
         /* No KMOD_REMOVE_FORCE, ever: forcing out a module that VMs use
          * crashes the kernel. libkmod always adds O_NONBLOCK, so a busy
          * module fails at once instead of waiting for its users. */
-        r = kmod_module_remove_module(mod, 0);
+        r = api.kmod_module_remove_module(mod, 0);
         switch (r) {
         case 0:
                 return TRUE;
         case -EBUSY:
         case -EAGAIN:
                 g_set_error(error, G_IO_ERROR, G_IO_ERROR_BUSY, "Cannot unload %s: it is in use",
-                            kmod_module_get_name(mod));
+                            api.kmod_module_get_name(mod));
                 return FALSE;
         case -ENOENT:
                 g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "Cannot unload %s: it is not loaded",
-                            kmod_module_get_name(mod));
+                            api.kmod_module_get_name(mod));
                 return FALSE;
         case -ENOSYS:
                 g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                             "Cannot unload %s: this kernel cannot unload modules (CONFIG_MODULE_UNLOAD is "
                             "off); set the value on the kernel command line and reboot instead",
-                            kmod_module_get_name(mod));
+                            api.kmod_module_get_name(mod));
                 return FALSE;
         case -EPERM:
                 g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
                             "Cannot unload %s: not permitted (unloading modules needs CAP_SYS_MODULE)",
-                            kmod_module_get_name(mod));
+                            api.kmod_module_get_name(mod));
                 return FALSE;
         default:
                 g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "Cannot unload %s: %s",
-                            kmod_module_get_name(mod), g_strerror(-r));
+                            api.kmod_module_get_name(mod), g_strerror(-r));
                 return FALSE;
         }
 }
@@ -252,6 +325,8 @@ NvKernel *nv_kernel_kmod_new(const char *root, GError **error)
 
         /* Fail at once, not at the first call, when libkmod cannot work at
          * all here. */
+        if (!ensure_api(error))
+                return NULL;
         ctx = context_new(error);
         if (!ctx)
                 return NULL;

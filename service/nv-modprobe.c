@@ -258,6 +258,27 @@ static gboolean arg_is_end(const NvKernelArg *arg)
         return arg->value == NULL && arg->param_len == 2 && memcmp(arg->param, "--", 2) == 0;
 }
 
+static gsize count_quotes(const char *s)
+{
+        gsize n = 0;
+
+        for (; *s; s++)
+                n += *s == '"';
+        return n;
+}
+
+/* Whether @s, which ends with a newline, ends with a backslash that joins
+ * that newline (an odd run of backslashes: in an even one, each escapes
+ * the next). */
+static gboolean ends_in_continuation(const GString *s)
+{
+        gsize end = s->len - 1, n = 0;
+
+        while (n < end && s->str[end - 1 - n] == '\\')
+                n++;
+        return n % 2 == 1;
+}
+
 char *nv_modprobe_set_option(const char *text, gsize len, const char *module, const char *param,
                              const char *value, gboolean *ret_changed, guint *ret_line)
 {
@@ -289,6 +310,12 @@ char *nv_modprobe_set_option(const char *text, gsize len, const char *module, co
                 options = line_options_for(line->str, module);
                 if (options == NULL)
                         continue;
+                /* modprobe joins the statements before it splits them (see
+                 * nv_modprobe_find_option()): a quote left open here runs
+                 * on into the next statement, which this statement-by-
+                 * statement edit cannot follow. Refuse, as for a "--". */
+                if (count_quotes(options) % 2 == 1)
+                        return NULL;
 
                 args = options;
                 while (nv_kernel_args_next(&args, &arg)) {
@@ -320,6 +347,11 @@ char *nv_modprobe_set_option(const char *text, gsize len, const char *module, co
 
         if (edits->len == 0) {
                 if (out->len > 0 && out->str[out->len - 1] != '\n')
+                        g_string_append_c(out, '\n');
+                /* A backslash before that last newline continues the last
+                 * statement onto the line appended here: end it with an
+                 * empty line, so that the new statement stands alone. */
+                if (out->len > 0 && ends_in_continuation(out))
                         g_string_append_c(out, '\n');
                 last_line = 1;
                 for (gsize i = 0; i < out->len; i++)

@@ -66,12 +66,14 @@ gboolean nv_modprobe_find_option(const char *text, gsize len, const char *module
  * in place of that word, keeping its other options, the rest of the line,
  * the other lines and comments byte for byte; when no statement sets it,
  * "options @module @param=@value" is appended as a line of its own (after
- * a newline if the text does not end with one). *ret_changed tells whether
+ * a newline if the text does not end with one, and an empty line if its
+ * last line ends in a continuing backslash). *ret_changed tells whether
  * the result differs from @text, so a second identical call is a no-op.
  * *ret_line (optional) gets the 1-based line of the last statement that
  * now sets @param. Returns NULL when no such edit makes the file say what
  * was asked as modprobe reads it (a quote left open, or a bare "--",
- * before the place to change).
+ * before the place to change), and when a statement for @module leaves a
+ * quote open (modprobe joins the statements, so it runs on into the next).
  */
 char *nv_modprobe_set_option(const char *text, gsize len, const char *module, const char *param,
                              const char *value, gboolean *ret_changed, guint *ret_line);

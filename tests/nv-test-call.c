@@ -58,11 +58,12 @@ int main(int argc, char *argv[])
                         error->message);
                 return 2;
         }
-        reply = g_dbus_connection_call_sync(connection, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, argv[1],
-                                            g_steal_pointer(&parameters), NULL,
-                                            interactive ? G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION
-                                                        : G_DBUS_CALL_FLAGS_NONE,
-                                            -1, NULL, &error);
+        /* g_variant_parse() returns a full reference, which the call only
+         * adds to: ours is dropped when @parameters goes out of scope. */
+        reply = g_dbus_connection_call_sync(
+                connection, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, argv[1], parameters, NULL,
+                interactive ? G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION : G_DBUS_CALL_FLAGS_NONE, -1,
+                NULL, &error);
         if (!reply) {
                 g_autofree char *name = g_dbus_error_get_remote_error(error);
 

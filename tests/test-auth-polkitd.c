@@ -240,8 +240,7 @@ static void call_as_root(Fixture *f, const Method *method)
         g_autoptr(GVariant) reply = NULL;
         g_autoptr(GError) error = NULL;
 
-        reply = nv_test_env_call(&f->env, NV_INTERFACE, method->method, g_steal_pointer(&args), NULL,
-                                 &error);
+        reply = nv_test_env_call(&f->env, NV_INTERFACE, method->method, args, NULL, &error);
         g_assert_no_error(error);
 }
 
@@ -409,9 +408,17 @@ static char *skip_reason(void)
 
 static void add_test(const char *skip, const char *name, Rule rule, void (*test)(Fixture *, gconstpointer))
 {
+        /* The cases live as long as the program, reachable from here (for
+         * LeakSanitizer). */
+        static GPtrArray *cases;
+
+        if (!cases)
+                cases = g_ptr_array_new();
         for (size_t i = 0; i < G_N_ELEMENTS(methods); i++) {
                 g_autofree char *path = g_strdup_printf("/polkitd/%s/%s", methods[i].method, name);
-                Case *c = g_new0(Case, 1); /* lives as long as the program */
+                Case *c = g_new0(Case, 1);
+
+                g_ptr_array_add(cases, c);
 
                 c->method = &methods[i];
                 c->rule = rule;

@@ -560,7 +560,7 @@ static void test_changed_module_unloaded_get(Fixture *f, gconstpointer data)
         nv_test_host_unload_module(f->env.host, "kvm_intel");
         loaded = get_property(f, NV_KEY_VENDOR_MODULE_LOADED, &error);
         g_assert_no_error(error);
-        g_assert_cmpvariant(loaded, g_variant_new_boolean(FALSE));
+        g_assert_false(g_variant_get_boolean(loaded));
         /* NestedEnabled was false and stays false: not announced. */
         assert_changes(
                 f, "{'VendorModuleLoaded': <false>, 'NestedParameter': <''>, 'ReloadRequired': <false>}");

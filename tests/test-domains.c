@@ -768,8 +768,7 @@ static void test_invalid_signature(Fixture *f, gconstpointer data)
                         parameters = g_variant_parse(NULL, calls[i].parameters, NULL, NULL, &error);
                         g_assert_no_error(error);
                 }
-                reply = call_daemon(f, calls[i].method, g_steal_pointer(&parameters), G_DBUS_CALL_FLAGS_NONE,
-                                    NULL, &error);
+                reply = call_daemon(f, calls[i].method, parameters, G_DBUS_CALL_FLAGS_NONE, NULL, &error);
                 what = g_strdup_printf("%s%s", calls[i].method,
                                        calls[i].parameters ? calls[i].parameters : "()");
                 g_free(assert_dbus_error(error, ERROR_INVALID_ARGS, what));

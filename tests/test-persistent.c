@@ -314,6 +314,7 @@ static void test_idempotent(Fixture *f, gconstpointer data)
 static void test_refuses_symlink(Fixture *f, gconstpointer data)
 {
         g_autofree char *message = NULL;
+        g_autofree char *conf_path = NULL;
 
         nv_test_host_write(f->env.host, "/target.conf", "# not ours\n");
         nv_test_host_symlink(f->env.host, KVM_CONF, "../../target.conf");
@@ -323,7 +324,8 @@ static void test_refuses_symlink(Fixture *f, gconstpointer data)
         assert_contains(message, "kvm.conf");
         assert_contains(message, "symbolic link");
         assert_text(f, "/target.conf", "# not ours\n");
-        g_assert_true(g_file_test(nv_test_host_path(f->env.host, KVM_CONF), G_FILE_TEST_IS_SYMLINK));
+        conf_path = nv_test_host_path(f->env.host, KVM_CONF);
+        g_assert_true(g_file_test(conf_path, G_FILE_TEST_IS_SYMLINK));
 }
 
 typedef struct {

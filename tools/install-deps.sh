@@ -9,6 +9,7 @@ packages="
   libsystemd-dev libglib2.0-dev libpolkit-gobject-1-dev libpolkit-agent-1-dev
   libkmod-dev libvirt-dev libxml2-dev libjson-glib-dev libglib-testing-0-dev
   dbus-daemon dbus-bin libglib2.0-bin polkitd pkexec libvirt0 libxml2-utils clang-format
+  clang libclang-rt-14-dev valgrind
   libdbus-1-dev gettext scdoc bash-completion systemd man-db
   qemu-system-x86 debootstrap busybox-static cpio kmod
 "
@@ -20,6 +21,9 @@ packages="
 # makes the guest root, busybox-static and cpio its initramfs, kmod's
 # depmod and modprobe -d resolve the kernel package's modules (the kernel
 # .deb itself is only downloaded and unpacked, never installed here).
+# clang and libclang-rt-14-dev (libFuzzer, the sanitizer runtimes) build the
+# fuzz targets (tools/run-fuzzers.sh); valgrind serves `meson test
+# --setup=valgrind`.
 missing=""
 for p in $packages; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then

@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The bench's bus client (bench/run.sh drives it). Each mode does one
+ * measurement on the bus in DBUS_SYSTEM_BUS_ADDRESS and prints lines of
+ * "key=value" pairs for the script to collect:
+ *
+ *   latency N WARMUP TARGET...           round trips of calls, one at a time,
+ *                                        the TARGETs interleaved; one line
+ *                                        per TARGET (ping, getstatus, getall,
+ *                                        hostnamed-getall), named after it
+ *   activate DEST PATH KIND COUNT        a call that starts DEST, to its reply;
+ *                                        the started process is then stopped
+ *   pending N_PENDING N WARMUP           GetStatus round trips while N_PENDING
+ *                                        other connections wait for polkit
+ *   polkit-mock                          owns org.freedesktop.PolicyKit1 and
+ *                                        never answers CheckAuthorization
+ *
+ * KIND (and what a TARGET calls) is "ping" (org.freedesktop.DBus.Peer.Ping), "getstatus"
+ * (org.example.NestedVirt.GetStatus) or "getall:INTERFACE"
+ * (org.freedesktop.DBus.Properties.GetAll). The reply is received and
+ * checked to be a method return, not parsed further: both daemons are
+ * measured the same way.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-bus.h>
+
+#define NV_BUS_NAME    "org.example.NestedVirt"
+#define NV_OBJECT_PATH "/org/example/NestedVirt"
+#define NV_INTERFACE   "org.example.NestedVirt"
+
+static void die(const char *what, int r)
+{
+        fprintf(stderr, "nv-bench: %s: %s\n", what, strerror(r < 0 ? -r : r));
+        exit(1);
+}
+
+static double now_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int compare_double(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+
+        return (x > y) - (x < y);
+}
+
+/* The nearest-rank percentile of @n sorted values. */
+static double percentile(const double *sorted, size_t n, double p)
+{
+        size_t rank = (size_t)(p / 100.0 * (double)n + 0.999999);
+
+        if (rank < 1)
+                rank = 1;
+        if (rank > n)
+                rank = n;
+        return sorted[rank - 1];
+}
+
+static sd_bus *open_bus(void)
+{
+        sd_bus *bus = NULL;
+        int r;
+
+        r = sd_bus_open_system(&bus);
+        if (r < 0)
+                die("cannot connect to the system bus", r);
+        return bus;
+}
+
+static int new_call(sd_bus *bus, const char *dest, const char *path, const char *kind, sd_bus_message **ret)
+{
+        int r;
+
+        if (strcmp(kind, "ping") == 0)
+                return sd_bus_message_new_method_call(bus, ret, dest, path, "org.freedesktop.DBus.Peer",
+                                                      "Ping");
+        if (strcmp(kind, "getstatus") == 0)
+                return sd_bus_message_new_method_call(bus, ret, dest, path, NV_INTERFACE, "GetStatus");
+        if (strncmp(kind, "getall:", 7) == 0) {
+                r = sd_bus_message_new_method_call(bus, ret, dest, path, "org.freedesktop.DBus.Properties",
+                                                   "GetAll");
+                if (r >= 0)
+                        r = sd_bus_message_append(*ret, "s", kind + 7);
+                return r;
+        }
+        fprintf(stderr, "nv-bench: unknown call kind %s\n", kind);
+        exit(2);
+}
+
+/* One call and its reply; returns the round trip in microseconds. */
+static double timed_call(sd_bus *bus, const char *dest, const char *path, const char *kind)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *m = NULL, *reply = NULL;
+        double start, end;
+        int r;
+
+        r = new_call(bus, dest, path, kind, &m);
+        if (r < 0)
+                die("cannot build the call", r);
+        start = now_usec();
+        r = sd_bus_call(bus, m, 30 * 1000 * 1000, &error, &reply);
+        end = now_usec();
+        if (r < 0) {
+                fprintf(stderr, "nv-bench: %s on %s failed: %s\n", kind, dest,
+                        error.message ? error.message : strerror(-r));
+                exit(1);
+        }
+        sd_bus_error_free(&error);
+        sd_bus_message_unref(reply);
+        sd_bus_message_unref(m);
+        return end - start;
+}
+
+static void print_latencies(const char *label, double *samples, size_t n)
+{
+        qsort(samples, n, sizeof(double), compare_double);
+        printf("%sn=%zu p50_us=%.1f p99_us=%.1f\n", label, n, percentile(samples, n, 50),
+               percentile(samples, n, 99));
+}
+
+/* A call to measure, by its short name on the command line. */
+typedef struct {
+        const char *name, *dest, *path, *kind;
+} Target;
+
+static const Target targets[] = {
+        { "ping", NV_BUS_NAME, NV_OBJECT_PATH, "ping" },
+        { "getstatus", NV_BUS_NAME, NV_OBJECT_PATH, "getstatus" },
+        { "getall", NV_BUS_NAME, NV_OBJECT_PATH, "getall:" NV_INTERFACE },
+        { "hostnamed-getall", "org.freedesktop.hostname1", "/org/freedesktop/hostname1",
+          "getall:org.freedesktop.hostname1" },
+};
+
+/* The calls are interleaved, one of each in turn, so that whatever else the
+ * machine does at the time weighs on all of them alike and their ratios
+ * stay meaningful on a busy machine. */
+static int mode_latency(int argc, char **argv)
+{
+        const Target *chosen[8];
+        size_t n, warmup, n_chosen;
+        double *samples;
+        sd_bus *bus;
+
+        if (argc < 3 || argc - 2 > 8)
+                return 2;
+        n = strtoul(argv[0], NULL, 10);
+        warmup = strtoul(argv[1], NULL, 10);
+        if (n == 0)
+                return 2;
+        n_chosen = (size_t)argc - 2;
+        for (size_t t = 0; t < n_chosen; t++) {
+                chosen[t] = NULL;
+                for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
+                        if (strcmp(argv[2 + t], targets[i].name) == 0)
+                                chosen[t] = &targets[i];
+                if (!chosen[t])
+                        return 2;
+        }
+
+        bus = open_bus();
+        for (size_t i = 0; i < warmup; i++)
+                for (size_t t = 0; t < n_chosen; t++)
+                        timed_call(bus, chosen[t]->dest, chosen[t]->path, chosen[t]->kind);
+        samples = calloc(n * n_chosen, sizeof(double));
+        for (size_t i = 0; i < n; i++)
+                for (size_t t = 0; t < n_chosen; t++)
+                        samples[t * n + i] =
+                                timed_call(bus, chosen[t]->dest, chosen[t]->path, chosen[t]->kind);
+        for (size_t t = 0; t < n_chosen; t++) {
+                char label[64];
+
+                snprintf(label, sizeof(label), "%s ", chosen[t]->name);
+                print_latencies(label, samples + t * n, n);
+        }
+        free(samples);
+        sd_bus_flush_close_unref(bus);
+        return 0;
+}
+
+static int name_has_owner(sd_bus *bus, const char *name)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        int owned = 0, r;
+
+        r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                               "NameHasOwner", &error, &reply, "s", name);
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "b", &owned);
+        if (r < 0)
+                die("NameHasOwner failed", r);
+        sd_bus_message_unref(reply);
+        return owned;
+}
+
+static pid_t name_pid(sd_bus *bus, const char *name)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        uint32_t pid = 0;
+        int r;
+
+        r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                               "GetConnectionUnixProcessID", &error, &reply, "s", name);
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "u", &pid);
+        if (r < 0)
+                die("GetConnectionUnixProcessID failed", r);
+        sd_bus_message_unref(reply);
+        return (pid_t)pid;
+}
+
+/* Stops the activated process (dbus-daemon, its parent, reaps it) and
+ * waits until its name is free again, so the next call activates anew. */
+static void stop_owner(sd_bus *bus, const char *name)
+{
+        pid_t pid = name_pid(bus, name);
+
+        if (pid <= 1 || kill(pid, SIGTERM) < 0)
+                die("cannot stop the activated service", errno);
+        for (int i = 0; name_has_owner(bus, name); i++) {
+                if (i > 10000)
+                        die("the activated service did not release its name", ETIMEDOUT);
+                usleep(1000);
+        }
+}
+
+static int mode_activate(int argc, char **argv)
+{
+        const char *dest, *path, *kind;
+        size_t count;
+        double *samples;
+        sd_bus *bus;
+
+        if (argc != 4)
+                return 2;
+        dest = argv[0];
+        path = argv[1];
+        kind = argv[2];
+        count = strtoul(argv[3], NULL, 10);
+        if (count == 0)
+                return 2;
+
+        bus = open_bus();
+        if (name_has_owner(bus, dest))
+                stop_owner(bus, dest);
+        samples = calloc(count, sizeof(double));
+        for (size_t i = 0; i < count; i++) {
+                samples[i] = timed_call(bus, dest, path, kind);
+                stop_owner(bus, dest);
+        }
+        qsort(samples, count, sizeof(double), compare_double);
+        printf("n=%zu median_ms=%.2f min_ms=%.2f max_ms=%.2f\n", count, percentile(samples, count, 50) / 1e3,
+               samples[0] / 1e3, samples[count - 1] / 1e3);
+        free(samples);
+        sd_bus_flush_close_unref(bus);
+        return 0;
+}
+
+/* Reads whatever the waiting connections received: on_reply() counts it. */
+static void process_waiting(sd_bus **waiting, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                while (sd_bus_process(waiting[i], NULL) > 0)
+                        ;
+}
+
+static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        int *replied = userdata;
+
+        (*replied)++;
+        return 0;
+}
+
+static int mode_pending(int argc, char **argv)
+{
+        size_t n_pending, n, warmup;
+        sd_bus **waiting;
+        double *samples;
+        int replied = 0, r;
+        sd_bus *bus;
+
+        if (argc != 3)
+                return 2;
+        n_pending = strtoul(argv[0], NULL, 10);
+        n = strtoul(argv[1], NULL, 10);
+        warmup = strtoul(argv[2], NULL, 10);
+        if (n == 0)
+                return 2;
+
+        /* One connection per caller, as 20 users clicking "enable" would. */
+        waiting = calloc(n_pending, sizeof(sd_bus *));
+        for (size_t i = 0; i < n_pending; i++) {
+                waiting[i] = open_bus();
+                r = sd_bus_call_method_async(waiting[i], NULL, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE,
+                                             "EnablePersistent", on_reply, &replied, "b", 1);
+                if (r < 0)
+                        die("cannot send EnablePersistent", r);
+                r = sd_bus_flush(waiting[i]);
+                if (r < 0)
+                        die("cannot send EnablePersistent", r);
+        }
+
+        bus = open_bus();
+        /* The round trips below start after the daemon saw every request
+         * (one connection's messages are handled in order, but these are
+         * 21 connections): wait a little, then check none was answered. */
+        usleep(300 * 1000);
+        process_waiting(waiting, n_pending);
+        if (replied > 0)
+                fprintf(stderr,
+                        "nv-bench: %d of %zu EnablePersistent calls were answered: polkit is not slow\n",
+                        replied, n_pending);
+
+        for (size_t i = 0; i < warmup; i++)
+                timed_call(bus, NV_BUS_NAME, NV_OBJECT_PATH, "getstatus");
+        samples = calloc(n, sizeof(double));
+        for (size_t i = 0; i < n; i++)
+                samples[i] = timed_call(bus, NV_BUS_NAME, NV_OBJECT_PATH, "getstatus");
+
+        process_waiting(waiting, n_pending);
+        printf("pending=%zu answered=%d ", n_pending, replied);
+        print_latencies("", samples, n);
+        free(samples);
+        for (size_t i = 0; i < n_pending; i++)
+                sd_bus_flush_close_unref(waiting[i]);
+        free(waiting);
+        sd_bus_flush_close_unref(bus);
+        return 0;
+}
+
+/* CheckAuthorization that never answers: the message is dropped without a
+ * reply, so polkit-gobject's call in the daemon stays outstanding. */
+static int method_check_authorization(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        unsigned *n_checks = userdata;
+
+        (*n_checks)++;
+        return 1;
+}
+
+static const sd_bus_vtable polkit_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD("CheckAuthorization", "(sa{sv})sa{ss}us", "(bba{ss})", method_check_authorization,
+                      SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END,
+};
+
+static int mode_polkit_mock(int argc, char **argv)
+{
+        unsigned n_checks = 0;
+        sd_event *event = NULL;
+        sd_bus *bus;
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+
+        bus = open_bus();
+        r = sd_event_default(&event);
+        if (r >= 0)
+                r = sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(event, NULL, SIGINT, NULL, NULL);
+        if (r >= 0)
+                r = sd_bus_add_object_vtable(bus, NULL, "/org/freedesktop/PolicyKit1/Authority",
+                                             "org.freedesktop.PolicyKit1.Authority", polkit_vtable,
+                                             &n_checks);
+        if (r >= 0)
+                r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
+        if (r >= 0)
+                r = sd_bus_request_name(bus, "org.freedesktop.PolicyKit1", 0);
+        if (r < 0)
+                die("cannot serve org.freedesktop.PolicyKit1", r);
+
+        r = sd_event_loop(event);
+        fprintf(stderr, "nv-bench: polkit mock left %u CheckAuthorization calls unanswered\n", n_checks);
+        sd_bus_flush_close_unref(bus);
+        sd_event_unref(event);
+        return r < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+        int r = 2;
+
+        if (argc >= 2 && strcmp(argv[1], "latency") == 0)
+                r = mode_latency(argc - 2, argv + 2);
+        else if (argc >= 2 && strcmp(argv[1], "activate") == 0)
+                r = mode_activate(argc - 2, argv + 2);
+        else if (argc >= 2 && strcmp(argv[1], "pending") == 0)
+                r = mode_pending(argc - 2, argv + 2);
+        else if (argc >= 2 && strcmp(argv[1], "polkit-mock") == 0)
+                r = mode_polkit_mock(argc - 2, argv + 2);
+        if (r == 2)
+                fprintf(stderr,
+                        "Usage: nv-bench latency N WARMUP ping|getstatus|getall|hostnamed-getall...\n"
+                        "       nv-bench activate DEST PATH KIND COUNT\n"
+                        "       nv-bench pending N_PENDING N WARMUP\n"
+                        "       nv-bench polkit-mock\n");
+        return r;
+}

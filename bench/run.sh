@@ -1,0 +1,324 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Benchmarks nestedvirtd against the bus floor (Peer.Ping) and against
+# Debian's systemd-hostnamed, side by side on one private, system-like
+# dbus-daemon, and prints one table (BENCHMARKS.md explains it).
+#
+#   bench/run.sh [--quick] [BUILDDIR]
+#
+# BUILDDIR defaults to build-bench (set up with --buildtype=release if it
+# does not exist). --quick runs fewer iterations, for CI: figures are
+# printed, nothing is asserted. Everything runs as children of this script
+# (PID 1 may not reap orphans here), in a temporary directory removed on
+# exit; the daemons read the real host or a fake tree and write nothing.
+set -eu
+
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
+quick=false
+if [ "${1:-}" = "--quick" ]; then
+    quick=true
+    shift
+fi
+builddir=${1:-${NV_BUILDDIR:-$srcdir/build-bench}}
+
+if $quick; then
+    calls=1000 warmup=100 activations=5 idle_seconds=2
+else
+    calls=5000 warmup=500 activations=20 idle_seconds=10
+fi
+pending=20
+
+hostnamed=/lib/systemd/systemd-hostnamed
+hostnamed_policy=/usr/share/dbus-1/system.d/org.freedesktop.hostname1.conf
+
+bench_fail()
+{
+    echo "bench: $*" >&2
+    exit 1
+}
+
+[ "$(id -u)" -eq 0 ] || bench_fail "must run as root (the daemons own system bus names)"
+command -v dbus-daemon >/dev/null 2>&1 || bench_fail "dbus-daemon is not installed"
+
+if [ ! -f "$builddir/build.ninja" ]; then
+    meson setup "$builddir" "$srcdir" --buildtype=release >/dev/null
+fi
+meson compile -C "$builddir" nestedvirtd nv-bench >/dev/null
+daemon=$builddir/service/nestedvirtd
+client=$builddir/bench/nv-bench
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/nestedvirt-bench.XXXXXX")
+pids=""
+cleanup()
+{
+    for pid in $pids; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# Stops one of our children and reaps it.
+stop()
+{
+    kill "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+    pids=$(echo "$pids" | sed "s/\\b$1\\b//")
+}
+
+# The hostname1 policy lets root own the name and anyone call it; the
+# polkit lines let root play polkitd for the pending-authorization run.
+hostnamed_include=""
+if [ -x "$hostnamed" ] && [ -f "$hostnamed_policy" ]; then
+    hostnamed_include="<include>$hostnamed_policy</include>"
+fi
+mkdir "$tmp/services"
+cat >"$tmp/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$tmp/system_bus_socket</listen>
+  <auth>EXTERNAL</auth>
+  <servicedir>$tmp/services</servicedir>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+    <allow send_destination="org.freedesktop.PolicyKit1"/>
+  </policy>
+  <policy user="root">
+    <allow own="org.freedesktop.PolicyKit1"/>
+  </policy>
+  <include>$srcdir/policy/org.example.NestedVirt.conf</include>
+  $hostnamed_include
+</busconfig>
+CONF
+
+mkfifo "$tmp/address"
+env -u DBUS_SYSTEM_BUS_ADDRESS dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile \
+    --print-address=3 3>"$tmp/address" 2>"$tmp/bus.log" &
+pids="$! $pids"
+if ! read -r DBUS_SYSTEM_BUS_ADDRESS <"$tmp/address"; then
+    cat "$tmp/bus.log" >&2
+    bench_fail "the private dbus-daemon did not start"
+fi
+export DBUS_SYSTEM_BUS_ADDRESS
+
+# A fake host: Intel, kvm and kvm_intel loaded and unused, nested=Y, a
+# modprobe.d file that says nothing about nested (so EnablePersistent(true)
+# has a change to make and must ask polkit).
+fake=$tmp/host
+mkdir -p "$fake/proc/sys/kernel" "$fake/etc/modprobe.d" "$fake/lib/modules/6.1.0-bench" \
+    "$fake/sys/module/kvm/parameters" "$fake/sys/module/kvm_intel/parameters" "$fake/sys/class/dmi/id"
+printf 'processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu vme de pse tsc msr pae lm vmx ept\n\n' \
+    >"$fake/proc/cpuinfo"
+echo x86_64 >"$fake/proc/sys/kernel/arch"
+echo 6.1.0-bench >"$fake/proc/sys/kernel/osrelease"
+echo "BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro quiet" >"$fake/proc/cmdline"
+echo "kernel/drivers/block/loop.ko" >"$fake/lib/modules/6.1.0-bench/modules.builtin"
+for m in kvm kvm_intel; do
+    echo live >"$fake/sys/module/$m/initstate"
+    echo 0 >"$fake/sys/module/$m/refcnt"
+done
+echo Y >"$fake/sys/module/kvm_intel/parameters/nested"
+echo "Dell Inc." >"$fake/sys/class/dmi/id/sys_vendor"
+echo "options loop max_loop=8" >"$fake/etc/modprobe.d/loop.conf"
+
+# Runs the client with a bound, so that a hung daemon cannot hang CI.
+bench_client()
+{
+    timeout 300 "$client" "$@"
+}
+
+wait_name()
+{
+    i=0
+    while [ "$(busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
+        NameHasOwner s "$1" 2>/dev/null)" != "b true" ]; do
+        i=$((i + 1))
+        [ $i -lt 200 ] || return 1
+        sleep 0.05
+    done
+}
+
+# "key=value ..." -> the value of key $2 in line $1.
+field()
+{
+    echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+vmrss_kb()
+{
+    sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"
+}
+
+# Context switches of every thread of $1, voluntary and not.
+ctxsw()
+{
+    cat /proc/"$1"/task/*/status | awk '/^(non)?voluntary_ctxt_switches:/ { n += $2 } END { print n }'
+}
+
+start_daemon()
+{
+    "$daemon" --idle-timeout=0 "$@" 2>>"$tmp/daemon.log" &
+    daemon_pid=$!
+    pids="$daemon_pid $pids"
+    wait_name org.example.NestedVirt || {
+        cat "$tmp/daemon.log" >&2
+        bench_fail "nestedvirtd did not appear on the bus"
+    }
+}
+
+echo "bench: $calls calls after $warmup warm-up, $activations activations, ${idle_seconds} s idle" >&2
+started=$(date +%s)
+phase()
+{
+    echo "bench: [$(($(date +%s) - started)) s] $*" >&2
+}
+
+# --- systemd-hostnamed, the peer, up for the whole latency part -----------
+hn_pid=""
+if [ -n "$hostnamed_include" ]; then
+    "$hostnamed" 2>"$tmp/hostnamed.log" &
+    hn_pid=$!
+    pids="$hn_pid $pids"
+    if ! wait_name org.freedesktop.hostname1; then
+        echo "bench: systemd-hostnamed did not start; no comparison:" >&2
+        cat "$tmp/hostnamed.log" >&2
+        stop "$hn_pid"
+        hn_pid=""
+    fi
+else
+    echo "bench: $hostnamed or its bus policy is missing; no comparison" >&2
+fi
+peer=""
+[ -z "$hn_pid" ] || peer=hostnamed-getall
+
+# --- nestedvirtd on the real host ------------------------------------------
+phase "nestedvirtd on the real host"
+start_daemon
+# Interleaved (see nv-bench.c): the ratios hold even on a busy machine.
+# shellcheck disable=SC2086
+real_out=$(bench_client latency "$calls" "$warmup" ping getstatus getall $peer)
+sleep 1
+before=$(ctxsw "$daemon_pid")
+sleep "$idle_seconds"
+after=$(ctxsw "$daemon_pid")
+idle_ctxsw=$((after - before))
+nv_rss=$(vmrss_kb "$daemon_pid")
+hn_rss=""
+[ -z "$hn_pid" ] || hn_rss=$(vmrss_kb "$hn_pid")
+stop "$daemon_pid"
+
+# --- nestedvirtd on a fake host tree, then with pending authorizations ----
+phase "nestedvirtd on a fake host tree"
+start_daemon --root="$fake"
+fake_out=$(bench_client latency "$calls" "$warmup" ping getstatus getall)
+
+bench_client polkit-mock 2>>"$tmp/polkit-mock.log" &
+mock_pid=$!
+pids="$mock_pid $pids"
+wait_name org.freedesktop.PolicyKit1 || bench_fail "the polkit mock did not appear on the bus"
+pending_status=$(bench_client pending "$pending" "$calls" "$warmup")
+stop "$daemon_pid"
+stop "$mock_pid"
+[ -z "$hn_pid" ] || stop "$hn_pid"
+
+# --- D-Bus activation ----------------------------------------------------
+phase "D-Bus activation"
+# Like tests/install/test-activation.sh: a type=system bus without
+# <servicehelper> forks Exec= itself. The real host, as installed.
+cat >"$tmp/services/org.example.NestedVirt.service" <<EOF
+[D-BUS Service]
+Name=org.example.NestedVirt
+Exec=$daemon
+User=root
+EOF
+nv_activation=$(bench_client activate org.example.NestedVirt /org/example/NestedVirt getstatus "$activations")
+hn_activation=""
+if [ -n "$peer" ]; then
+    cat >"$tmp/services/org.freedesktop.hostname1.service" <<EOF
+[D-BUS Service]
+Name=org.freedesktop.hostname1
+Exec=$hostnamed
+User=root
+EOF
+    hn_activation=$(bench_client activate org.freedesktop.hostname1 /org/freedesktop/hostname1 \
+        getall:org.freedesktop.hostname1 "$activations")
+fi
+
+# --- The table -------------------------------------------------------------
+phase "done"
+ratio()
+{
+    if [ -n "$1" ] && [ -n "$2" ]; then
+        awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
+    else
+        echo "n/a"
+    fi
+}
+
+row()
+{
+    printf '| %-44s | %10s | %10s |\n' "$1" "${2:-n/a}" "${3:-n/a}"
+}
+
+# p50 OUTPUT TARGET: that figure of the TARGET line of nv-bench latency.
+p50()
+{
+    field "$(echo "$1" | grep "^$2 " || true)" p50_us
+}
+
+p99()
+{
+    field "$(echo "$1" | grep "^$2 " || true)" p99_us
+}
+
+echo
+echo "nestedvirtd bench ($($quick && echo quick || echo full): $calls calls, $activations activations)"
+echo
+printf '| %-44s | %10s | %10s |\n' "round trip (us)" "p50" "p99"
+printf '|%s|%s|%s|\n' "----------------------------------------------" "------------" "------------"
+row "Peer.Ping, nestedvirtd, real host" "$(p50 "$real_out" ping)" "$(p99 "$real_out" ping)"
+row "GetStatus, real host" "$(p50 "$real_out" getstatus)" "$(p99 "$real_out" getstatus)"
+row "Properties.GetAll, real host" "$(p50 "$real_out" getall)" "$(p99 "$real_out" getall)"
+row "Properties.GetAll, systemd-hostnamed" "$(p50 "$real_out" hostnamed-getall)" \
+    "$(p99 "$real_out" hostnamed-getall)"
+row "Peer.Ping, nestedvirtd, fake host" "$(p50 "$fake_out" ping)" "$(p99 "$fake_out" ping)"
+row "GetStatus, fake host" "$(p50 "$fake_out" getstatus)" "$(p99 "$fake_out" getstatus)"
+row "Properties.GetAll, fake host" "$(p50 "$fake_out" getall)" "$(p99 "$fake_out" getall)"
+row "GetStatus, fake host, $pending polkit checks pending" "$(field "$pending_status" p50_us)" \
+    "$(field "$pending_status" p99_us)"
+echo
+printf '| %-44s | %10s | %10s |\n' "other" "nestedvirtd" "hostnamed"
+printf '|%s|%s|%s|\n' "----------------------------------------------" "------------" "------------"
+row "activation to first reply, median (ms)" "$(field "$nv_activation" median_ms)" \
+    "$(field "$hn_activation" median_ms)"
+row "idle VmRSS (kB)" "$nv_rss" "$hn_rss"
+row "context switches in ${idle_seconds} s idle" "$idle_ctxsw" ""
+echo
+printf '| %-44s | %10s | %10s |\n' "ratio (target)" "p50" "p99"
+printf '|%s|%s|%s|\n' "----------------------------------------------" "------------" "------------"
+row "GetStatus / Ping, real host (<= 1.5)" "$(ratio "$(p50 "$real_out" getstatus)" "$(p50 "$real_out" ping)")" \
+    "$(ratio "$(p99 "$real_out" getstatus)" "$(p99 "$real_out" ping)")"
+row "GetStatus / Ping, fake host (<= 1.5)" "$(ratio "$(p50 "$fake_out" getstatus)" "$(p50 "$fake_out" ping)")" \
+    "$(ratio "$(p99 "$fake_out" getstatus)" "$(p99 "$fake_out" ping)")"
+row "GetStatus / hostnamed GetAll (<= 0.7)" \
+    "$(ratio "$(p50 "$real_out" getstatus)" "$(p50 "$real_out" hostnamed-getall)")" \
+    "$(ratio "$(p99 "$real_out" getstatus)" "$(p99 "$real_out" hostnamed-getall)")"
+row "VmRSS nestedvirtd / hostnamed (<= 1.0)" "$(ratio "$nv_rss" "$hn_rss")" ""
+echo
+echo "pending run: $(field "$pending_status" answered) of $pending EnablePersistent calls answered during it (0 expected)"
