@@ -479,6 +479,7 @@ static void flood_call_finished(GObject *source, GAsyncResult *result, gpointer 
         g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
         g_autofree char *remote = error ? g_dbus_error_get_remote_error(error) : NULL;
 
+        g_assert_true(reply == NULL || error == NULL);
         if (g_strcmp0(remote, flood->error_name) == 0) {
                 flood->n_expected++;
         } else if (g_strcmp0(remote, ERROR_LIMITS_EXCEEDED) == 0) {

@@ -99,6 +99,7 @@ static void enable_sync(Fixture *f, gboolean enable)
                                  G_VARIANT_TYPE("(s)"), &error);
 
         g_assert_no_error(error);
+        g_assert_nonnull(reply);
 }
 
 /* The file is one of the two versions, whole, and says what that version
