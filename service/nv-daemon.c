@@ -70,6 +70,7 @@ typedef struct {
 
         sd_device_monitor *monitor;
         GPtrArray *config_watches; /* sd_event_source, inotify */
+        gboolean config_unwatched; /* a directory could not be watched */
         sd_event_source *rewatch_source;
 } Context;
 
@@ -280,6 +281,10 @@ static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_er
         if (r < 0)
                 return r;
 
+        /* What gets written rests on the files as they are now, not on
+         * the cache: their inotify events may still be queued behind
+         * this call. */
+        nv_host_invalidate_config(c->host);
         context_refresh(c);
         r = check_supported(c, error);
         if (r >= 0)
@@ -531,8 +536,11 @@ static int filter_incoming(sd_bus_message *m, void *userdata, sd_bus_error *erro
                 return 0;
 
         context_touch_idle(c);
-        if (message_reads_status(m))
+        if (message_reads_status(m)) {
+                if (c->config_unwatched)
+                        nv_host_invalidate_config(c->host);
                 context_refresh(c);
+        }
         return 0; /* go on to the handler */
 }
 
@@ -662,12 +670,17 @@ static void add_config_watch(Context *c, const char *path, gboolean parent)
                                  watch);
         if (r < 0) {
                 g_free(watch);
-                if (r != -ENOENT && r != -ENOTDIR)
+                if (r != -ENOENT && r != -ENOTDIR) {
                         g_message("Cannot watch %s (%s); its changes are seen at the next call", path,
                                   g_strerror(-r));
+                        c->config_unwatched = TRUE;
+                }
                 return;
         }
         sd_event_source_set_destroy_callback(source, g_free);
+        /* Ahead of the bus: a status call that arrives together with a
+         * change of a file sees the change. */
+        sd_event_source_set_priority(source, SD_EVENT_PRIORITY_IMPORTANT);
         g_ptr_array_add(c->config_watches, source);
 }
 
@@ -677,6 +690,7 @@ static void context_watch_config(Context *c)
 {
         g_clear_pointer(&c->config_watches, g_ptr_array_unref);
         c->config_watches = g_ptr_array_new_with_free_func(event_source_free);
+        c->config_unwatched = FALSE;
 
         for (const char *const *dir = nv_modprobe_dirs; *dir; dir++) {
                 g_autofree char *path = nv_host_path(c->host, *dir);
