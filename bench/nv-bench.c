@@ -11,7 +11,8 @@
  *   activate DEST PATH KIND COUNT        a call that starts DEST, to its reply;
  *                                        the started process is then stopped
  *   pending N_PENDING N WARMUP           GetStatus round trips while N_PENDING
- *                                        other connections wait for polkit
+ *                                        callers, each as another user (root
+ *                                        only), wait for polkit
  *   polkit-mock                          owns org.freedesktop.PolicyKit1 and
  *                                        never answers CheckAuthorization
  *
@@ -22,11 +23,15 @@
  * measured the same way.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <systemd/sd-bus.h>
@@ -271,27 +276,57 @@ static int mode_activate(int argc, char **argv)
 }
 
 /* Reads whatever the waiting connections received: on_reply() counts it. */
-static void process_waiting(sd_bus **waiting, size_t n)
-{
-        for (size_t i = 0; i < n; i++)
-                while (sd_bus_process(waiting[i], NULL) > 0)
-                        ;
-}
+/* The first of the users the pending mode's callers run as: the daemon
+ * caps what one user may have waiting for polkit, and 20 people clicking
+ * "enable" are 20 users. */
+#define WAITING_FIRST_UID 61000
 
 static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-        int *replied = userdata;
-
-        (*replied)++;
+        *(int *)userdata = 1;
         return 0;
+}
+
+/* A child process, as user @uid: calls EnablePersistent and waits until
+ * the parent closes @done_fd. Exits 10 if the call was answered by then. */
+static _Noreturn void waiting_caller(uid_t uid, int done_fd)
+{
+        struct pollfd fds[2];
+        int replied = 0, r;
+        sd_bus *bus;
+
+        if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
+                die("cannot become the waiting user", -errno);
+        bus = open_bus();
+        r = sd_bus_call_method_async(bus, NULL, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE,
+                                     "EnablePersistent", on_reply, &replied, "b", 1);
+        if (r < 0)
+                die("cannot send EnablePersistent", r);
+        for (;;) {
+                while ((r = sd_bus_process(bus, NULL)) > 0)
+                        ;
+                if (r < 0)
+                        die("bus connection failed", r);
+                fds[0] =
+                        (struct pollfd){ .fd = sd_bus_get_fd(bus), .events = (short)sd_bus_get_events(bus) };
+                fds[1] = (struct pollfd){ .fd = done_fd, .events = POLLIN };
+                if (poll(fds, 2, -1) < 0 && errno != EINTR)
+                        die("poll", -errno);
+                if (fds[1].revents)
+                        break;
+        }
+        while (sd_bus_process(bus, NULL) > 0)
+                ;
+        _exit(replied ? 10 : 0);
 }
 
 static int mode_pending(int argc, char **argv)
 {
         size_t n_pending, n, warmup;
-        sd_bus **waiting;
+        pid_t *waiting;
         double *samples;
-        int replied = 0, r;
+        int done_pipe[2];
+        int replied = 0;
         sd_bus *bus;
 
         if (argc != 3)
@@ -301,30 +336,31 @@ static int mode_pending(int argc, char **argv)
         warmup = strtoul(argv[2], NULL, 10);
         if (n == 0)
                 return 2;
-
-        /* One connection per caller, as 20 users clicking "enable" would. */
-        waiting = calloc(n_pending, sizeof(sd_bus *));
-        for (size_t i = 0; i < n_pending; i++) {
-                waiting[i] = open_bus();
-                r = sd_bus_call_method_async(waiting[i], NULL, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE,
-                                             "EnablePersistent", on_reply, &replied, "b", 1);
-                if (r < 0)
-                        die("cannot send EnablePersistent", r);
-                r = sd_bus_flush(waiting[i]);
-                if (r < 0)
-                        die("cannot send EnablePersistent", r);
+        if (geteuid() != 0) {
+                fprintf(stderr,
+                        "nv-bench: the pending mode runs its callers as other users: run it as root\n");
+                return 2;
         }
+
+        /* One caller per user and connection, each its own process. */
+        if (pipe2(done_pipe, O_CLOEXEC) < 0)
+                die("pipe", -errno);
+        waiting = calloc(n_pending, sizeof(pid_t));
+        for (size_t i = 0; i < n_pending; i++) {
+                waiting[i] = fork();
+                if (waiting[i] < 0)
+                        die("fork", -errno);
+                if (waiting[i] == 0) {
+                        close(done_pipe[1]);
+                        waiting_caller((uid_t)(WAITING_FIRST_UID + i), done_pipe[0]);
+                }
+        }
+        close(done_pipe[0]);
 
         bus = open_bus();
         /* The round trips below start after the daemon saw every request
-         * (one connection's messages are handled in order, but these are
-         * 21 connections): wait a little, then check none was answered. */
+         * (these are other connections than this one's): wait a little. */
         usleep(300 * 1000);
-        process_waiting(waiting, n_pending);
-        if (replied > 0)
-                fprintf(stderr,
-                        "nv-bench: %d of %zu EnablePersistent calls were answered: polkit is not slow\n",
-                        replied, n_pending);
 
         for (size_t i = 0; i < warmup; i++)
                 timed_call(bus, NV_BUS_NAME, NV_OBJECT_PATH, "getstatus");
@@ -332,12 +368,26 @@ static int mode_pending(int argc, char **argv)
         for (size_t i = 0; i < n; i++)
                 samples[i] = timed_call(bus, NV_BUS_NAME, NV_OBJECT_PATH, "getstatus");
 
-        process_waiting(waiting, n_pending);
+        /* The callers learn they may go, and say whether they were
+         * answered meanwhile (none should be: polkit is slow). */
+        close(done_pipe[1]);
+        for (size_t i = 0; i < n_pending; i++) {
+                int status;
+
+                if (waitpid(waiting[i], &status, 0) < 0)
+                        die("waitpid", -errno);
+                if (WIFEXITED(status) && WEXITSTATUS(status) == 10)
+                        replied++;
+                else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                        fprintf(stderr, "nv-bench: waiting caller %zu failed\n", i);
+        }
+        if (replied > 0)
+                fprintf(stderr,
+                        "nv-bench: %d of %zu EnablePersistent calls were answered: polkit is not slow\n",
+                        replied, n_pending);
         printf("pending=%zu answered=%d ", n_pending, replied);
         print_latencies("", samples, n);
         free(samples);
-        for (size_t i = 0; i < n_pending; i++)
-                sd_bus_flush_close_unref(waiting[i]);
         free(waiting);
         sd_bus_flush_close_unref(bus);
         return 0;

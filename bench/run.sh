@@ -48,6 +48,8 @@ daemon=$builddir/service/nestedvirtd
 client=$builddir/bench/nv-bench
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/nestedvirt-bench.XXXXXX")
+# The pending run's callers are other users, who must reach the bus socket.
+chmod 0755 "$tmp"
 pids=""
 cleanup()
 {

@@ -50,6 +50,7 @@ typedef struct {
         sd_bus_message *message;
         char *action;
         char *sender;
+        uid_t uid; /* the sender's effective user */
         gboolean interactive;
         GCancellable *cancellable;
         sd_bus_slot *caller_gone_slot;
@@ -160,14 +161,7 @@ static void query_complete(Query *q, QueryState state, const char *reason)
  * it asks (root could do it by hand anyway) and refuse everyone else. */
 static void query_complete_without_polkit(Query *q, const char *why)
 {
-        g_autoptr(sd_bus_creds) creds = NULL;
-        uid_t euid;
-        int r;
-
-        r = sd_bus_query_sender_creds(q->message, SD_BUS_CREDS_EUID, &creds);
-        if (r >= 0)
-                r = sd_bus_creds_get_euid(creds, &euid);
-        if (r >= 0 && euid == 0) {
+        if (q->uid == 0) {
                 g_message("polkit is unavailable (%s); allowing %s for root caller %s", why, q->action,
                           q->sender);
                 query_complete(q, QUERY_AUTHORIZED, NULL);
@@ -274,18 +268,50 @@ static int on_caller_gone(sd_bus_message *m, void *userdata, sd_bus_error *error
         return 0;
 }
 
+static guint count_pending_for_user(NvAuth *auth, uid_t uid)
+{
+        GHashTableIter iter;
+        gpointer value;
+        guint n = 0;
+
+        g_hash_table_iter_init(&iter, auth->queries);
+        while (g_hash_table_iter_next(&iter, NULL, &value)) {
+                const Query *q = value;
+
+                if (q->state == QUERY_PENDING && q->uid == uid)
+                        n++;
+        }
+        return n;
+}
+
 static int query_start(NvAuth *auth, sd_bus_message *m, const char *action, sd_bus_error *error)
 {
+        g_autoptr(sd_bus_creds) creds = NULL;
         g_autofree char *match = NULL;
         const char *sender = sd_bus_message_get_sender(m);
+        uid_t uid;
         Query *q;
         int r;
 
         if (!sender)
                 return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Caller has no bus name.");
+        /* From the bus daemon, which knows who is on the other end; never
+         * from the message. */
+        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
+        if (r >= 0)
+                r = sd_bus_creds_get_euid(creds, &uid);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "Cannot identify the caller: %s",
+                                         g_strerror(-r));
+        if (count_pending_for_user(auth, uid) >= NV_AUTH_MAX_PENDING_PER_USER)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                         "User %u already has %u authorization requests waiting for "
+                                         "polkit; wait for them to be answered.",
+                                         (unsigned)uid, NV_AUTH_MAX_PENDING_PER_USER);
 
         q = g_rc_box_new0(Query);
         q->auth = auth;
+        q->uid = uid;
         q->message = sd_bus_message_ref(m);
         q->action = g_strdup(action);
         q->sender = g_strdup(sender);

@@ -12,6 +12,12 @@
 
 typedef struct NvAuth NvAuth;
 
+/* How many authorizations one user may have waiting for polkit at a time.
+ * Someone at a password prompt has one; a caller that floods the daemon
+ * with requests gets LimitsExceeded beyond this, and everyone else's
+ * requests go on being asked about and answered. */
+#define NV_AUTH_MAX_PENDING_PER_USER 16u
+
 NvAuth *nv_auth_new(sd_bus *bus);
 void nv_auth_free(NvAuth *auth);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvAuth, nv_auth_free)
@@ -28,7 +34,8 @@ const char *nv_auth_action_for_method(const char *member, gboolean *ret_known);
  *       the same message is dispatched to the handler again when polkit
  *       answers, and this call then returns the answer;
  *   <0  refused: return it, @error says why (AccessDenied,
- *       InteractiveAuthorizationRequired).
+ *       InteractiveAuthorizationRequired, or LimitsExceeded when the
+ *       caller's user already has NV_AUTH_MAX_PENDING_PER_USER waiting).
  * polkit is asked asynchronously, about the caller's unique bus name, with
  * user interaction only when @m carries ALLOW_INTERACTIVE_AUTHORIZATION. A
  * caller that leaves the bus before the answer is refused.

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "nv-auth.h"
 #include "nv-dbus.h"
 #include "nv-test-bus.h"
 #include "nv-test-host.h"
@@ -659,6 +660,121 @@ static void test_caller_leaves(Fixture *f, gconstpointer data)
         gt_dbus_queue_assert_no_messages(f->queue);
 }
 
+/* While the test program waits for another process, this answers the
+ * daemon's checks about callers other than the test's own connection:
+ * authorized. */
+typedef struct {
+        Fixture *f;
+        guint n_answered;
+} AutoAnswer;
+
+static gboolean auto_answer(gpointer user_data)
+{
+        AutoAnswer *a = user_data;
+        GDBusMethodInvocation *invocation = NULL;
+        g_autoptr(GVariant) subject_details = NULL;
+        const char *name = NULL;
+
+        while (gt_dbus_queue_get_n_messages(a->f->queue) > 0 &&
+               gt_dbus_queue_pop_message(a->f->queue, &invocation)) {
+                g_assert_cmpstr(g_dbus_method_invocation_get_method_name(invocation), ==,
+                                "CheckAuthorization");
+                g_variant_get(g_dbus_method_invocation_get_parameters(invocation), "((&s@a{sv})&s@a{ss}u&s)",
+                              NULL, &subject_details, NULL, NULL, NULL, NULL);
+                g_assert_true(g_variant_lookup(subject_details, "name", "&s", &name));
+                g_assert_cmpstr(name, !=, caller_name(a->f));
+                g_clear_pointer(&subject_details, g_variant_unref);
+                mock_reply(invocation, TRUE, FALSE);
+                a->n_answered++;
+        }
+        return G_SOURCE_CONTINUE;
+}
+
+/*
+ * One caller floods the daemon with requests that all wait for polkit.
+ * Its user gets NV_AUTH_MAX_PENDING_PER_USER of them asked about and
+ * LimitsExceeded for the rest, at once; meanwhile another user is served
+ * in full (status, and an authorization asked, answered and carried out),
+ * and once the flood is answered, the flooding user is asked about again.
+ */
+static void test_flood(Fixture *f, gconstpointer data)
+{
+        enum { N_FLOOD = NV_AUTH_MAX_PENDING_PER_USER * 4 };
+        g_autofree char *bus_env =
+                g_strconcat("DBUS_SYSTEM_BUS_ADDRESS=", nv_test_bus_get_address(f->env.bus), NULL);
+        const char *const env[] = { bus_env, NULL };
+        const char *const status_argv[] = { nv_test_getenv("NV_TEST_CALL"), "GetStatus", NULL };
+        const char *const reload_argv[] = { nv_test_getenv("NV_TEST_CALL"), "--interactive", "ReloadModule",
+                                            "(true,)", NULL };
+        GDBusMethodInvocation *checks[NV_AUTH_MAX_PENDING_PER_USER];
+        g_auto(NvTestRunResult) status = { 0 };
+        g_auto(NvTestRunResult) reload = { 0 };
+        g_autofree char *log = NULL;
+        g_auto(Call) again = { 0 };
+        AutoAnswer answer = { .f = f };
+        Call calls[N_FLOOD] = { 0 };
+        guint n_limited = 0;
+        guint source;
+
+        for (guint i = 0; i < N_FLOOD; i++)
+                call_start(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE),
+                           G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, &calls[i]);
+        /* The first ones reach polkit, and stay there... */
+        for (guint i = 0; i < NV_AUTH_MAX_PENDING_PER_USER; i++)
+                checks[i] = mock_expect_check(f, ACTION_ENABLE, caller_name(f), POLKIT_INTERACTIVE, NULL);
+        /* ...the others are refused without asking. */
+        for (guint i = NV_AUTH_MAX_PENDING_PER_USER; i < N_FLOOD; i++) {
+                call_wait(&calls[i]);
+                call_assert_error(&calls[i], "org.freedesktop.DBus.Error.LimitsExceeded");
+                n_limited++;
+        }
+        g_assert_cmpuint(n_limited, ==, N_FLOOD - NV_AUTH_MAX_PENDING_PER_USER);
+        for (guint i = 0; i < NV_AUTH_MAX_PENDING_PER_USER; i++)
+                g_assert_false(calls[i].done);
+        g_assert_cmpuint(gt_dbus_queue_get_n_messages(f->queue), ==, 0);
+
+        /* Someone else, meanwhile: a status, then a change of their own
+         * that polkit is asked about and allows (a reload, so that the
+         * flood's requests still have something to do). */
+        nv_test_run_as(status_argv, env, NV_TEST_UID_NOBODY, &status);
+        g_assert_true(status.exited);
+        g_assert_cmpint(status.exit_status, ==, 0);
+        g_assert_nonnull(strstr(status.stdout_text, "NestedEnabled"));
+
+        source = g_timeout_add(5, auto_answer, &answer);
+        nv_test_run_as(reload_argv, env, NV_TEST_UID_NOBODY, &reload);
+        g_source_remove(source);
+        if (!reload.exited || reload.exit_status != 0)
+                g_error("the other user's ReloadModule failed: %s%s", reload.stdout_text,
+                        reload.stderr_text);
+        g_assert_cmpstr(reload.stdout_text, ==, "('Y',)\n");
+        g_assert_cmpuint(answer.n_answered, ==, 1);
+        log = sim_log(f);
+        g_assert_cmpstr(log, ==, "unload kvm_intel\nload kvm_intel nested=1\n");
+        assert_kvm_conf(f, kvm_conf);
+
+        /* polkit turns the flood down: every waiting call is refused, and
+         * the user may ask again. (The checks need not come in the order
+         * of the calls.) */
+        for (guint i = 0; i < NV_AUTH_MAX_PENDING_PER_USER; i++)
+                mock_reply(checks[i], FALSE, FALSE);
+        for (guint i = 0; i < NV_AUTH_MAX_PENDING_PER_USER; i++) {
+                call_wait(&calls[i]);
+                call_assert_error(&calls[i], "org.freedesktop.DBus.Error.AccessDenied");
+        }
+        assert_kvm_conf(f, kvm_conf);
+        call_start(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE), G_DBUS_CALL_FLAGS_NONE,
+                   &again);
+        mock_reply(mock_expect_check(f, ACTION_ENABLE, caller_name(f), 0, NULL), TRUE, FALSE);
+        call_wait(&again);
+        call_assert_string(&again, "/etc/modprobe.d/kvm.conf");
+        assert_kvm_conf(f, kvm_conf_enabled);
+
+        for (guint i = 0; i < N_FLOOD; i++)
+                call_clear(&calls[i]);
+        g_assert_true(nv_test_daemon_is_running(f->env.daemon));
+}
+
 static void add_test(const char *skip, const char *path, NvTestPreset preset,
                      void (*test)(Fixture *, gconstpointer))
 {
@@ -715,6 +831,7 @@ int main(int argc, char *argv[])
                  test_reload_not_authorized);
         add_test(skip, "/auth-mock/slow-reply", NV_TEST_PRESET_INTEL_LOADED, test_slow_reply);
         add_test(skip, "/auth-mock/caller-leaves", NV_TEST_PRESET_INTEL_LOADED, test_caller_leaves);
+        add_test(skip, "/auth-mock/flood", NV_TEST_PRESET_INTEL_LOADED, test_flood);
 
         r = nv_test_run_tests(skip);
 
