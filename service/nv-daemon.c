@@ -405,17 +405,31 @@ static int libvirt_error_to_bus(const GError *gerror, sd_bus_error *error)
         return set_error_from_gerror(error, name, gerror);
 }
 
-/* The first @max_chars characters of @arg, and "..." if there were more.
+/* @arg as an error message may show it: the first @max_chars characters,
+ * and "..." if there were more, with control characters (a newline, an
+ * escape sequence for the caller's terminal) written as \xNN or \uNNNN.
  * Never cut in bytes: a reply that is not UTF-8 cannot be sent at all, and
- * the caller would wait for it until its timeout. */
-static char *abbreviate_arg(const char *arg, glong max_chars)
+ * the caller would wait for it until its timeout. (sd-bus has checked that
+ * @arg is UTF-8.) */
+static char *printable_arg(const char *arg, glong max_chars)
 {
-        g_autofree char *start = NULL;
+        GString *shown = g_string_new(NULL);
+        glong n_chars = 0;
+        const char *p;
 
-        if (g_utf8_strlen(arg, -1) <= max_chars)
-                return g_strdup(arg);
-        start = g_utf8_substring(arg, 0, max_chars);
-        return g_strconcat(start, "...", NULL);
+        for (p = arg; *p && n_chars < max_chars; p = g_utf8_next_char(p), n_chars++) {
+                gunichar ch = g_utf8_get_char(p);
+
+                if (!g_unichar_iscntrl(ch))
+                        g_string_append_unichar(shown, ch);
+                else if (ch < 0x80)
+                        g_string_append_printf(shown, "\\x%02x", (unsigned)ch);
+                else
+                        g_string_append_printf(shown, "\\u%04x", (unsigned)ch);
+        }
+        if (*p)
+                g_string_append(shown, "...");
+        return g_string_free(shown, FALSE);
 }
 
 /* Counted in characters, as the error message says, and refusing C1
@@ -450,7 +464,7 @@ static int method_configure_domain(sd_bus_message *m, void *userdata, sd_bus_err
                                          "characters without control characters.",
                                          NV_DOMAIN_ARG_MAX);
         if (!nv_cpu_mode_from_string(mode_string, &mode)) {
-                g_autofree char *shown = abbreviate_arg(mode_string, 64);
+                g_autofree char *shown = printable_arg(mode_string, 64);
 
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "Invalid CPU mode '%s': use host-model or host-passthrough.",

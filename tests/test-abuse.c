@@ -411,8 +411,12 @@ static const AbuseCase cases[] = {
           ERROR_INVALID_ARGS, "' host-model'" },
         { "/abuse/mode/trailing-space", M("ConfigureDomain"), "('test', 'host-passthrough ')", NULL,
           ERROR_INVALID_ARGS, "'host-passthrough '" },
+        /* Shown with its control characters escaped: nothing a caller
+         * sends comes back raw to a terminal or a log. */
         { "/abuse/mode/trailing-newline", M("ConfigureDomain"), "('test', 'host-model\\n')", NULL,
-          ERROR_INVALID_ARGS, "CPU mode" },
+          ERROR_INVALID_ARGS, "'host-model\\x0a'" },
+        { "/abuse/mode/escape-sequence", M("ConfigureDomain"), "('test', '\\u001b[2J\\u009b')", NULL,
+          ERROR_INVALID_ARGS, "'\\x1b[2J\\u009b'" },
         { "/abuse/mode/underscore", M("ConfigureDomain"), "('test', 'host_passthrough')", NULL,
           ERROR_INVALID_ARGS, "'host_passthrough'" },
         { "/abuse/mode/custom", M("ConfigureDomain"), "('test', 'custom')", NULL, ERROR_INVALID_ARGS,
