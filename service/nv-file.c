@@ -226,6 +226,23 @@ gboolean nv_file_replace(const char *dir, const char *name, const char *contents
         return TRUE;
 }
 
+/* Whether @entry is "@prefix" and the 8 hex digits of temporary_name(),
+ * and nothing else a person might have put there. */
+static gboolean is_temporary_name(const char *entry, const char *prefix)
+{
+        const char *suffix;
+
+        if (!g_str_has_prefix(entry, prefix))
+                return FALSE;
+        suffix = entry + strlen(prefix);
+        if (strlen(suffix) != 8)
+                return FALSE;
+        for (const char *p = suffix; *p; p++)
+                if (!g_ascii_isxdigit(*p) || g_ascii_isupper(*p))
+                        return FALSE;
+        return TRUE;
+}
+
 void nv_file_remove_stale_temporaries(const char *dir, const char *name)
 {
         g_autofree char *prefix = g_strdup_printf(".%s.", name);
@@ -242,7 +259,7 @@ void nv_file_remove_stale_temporaries(const char *dir, const char *name)
         dfd = -1; /* owned by d now */
 
         while ((de = readdir(d))) {
-                if (g_str_has_prefix(de->d_name, prefix) && strlen(de->d_name) == strlen(prefix) + 8) {
+                if (is_temporary_name(de->d_name, prefix)) {
                         if (unlinkat(dirfd(d), de->d_name, 0) == 0)
                                 g_message("Removed %s/%s, left behind by an interrupted write", dir,
                                           de->d_name);

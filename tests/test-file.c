@@ -237,17 +237,27 @@ static void test_read_only_directory(Fixture *f, gconstpointer data)
 static void test_stale_temporaries(Fixture *f, gconstpointer data)
 {
         g_autofree char *stale = g_build_filename(f->dir, ".kvm.conf.0badc0de", NULL);
-        g_autofree char *keep1 = g_build_filename(f->dir, ".kvm.conf.notours", NULL);
-        g_autofree char *keep2 = g_build_filename(f->dir, "other.conf", NULL);
+        /* Names like ours, but not what nv_file_replace() makes: 8
+         * characters that are not all lower-case hex digits, or 7 or 9. */
+        const char *const keep[] = { ".kvm.conf.notours1",   ".kvm.conf.backup01",  ".kvm.conf.0BADC0DE",
+                                     ".kvm.conf.0badc0d",    ".kvm.conf.0badc0de0", "kvm.conf.0badc0de",
+                                     ".other.conf.0badc0de", "other.conf" };
 
         g_assert_true(g_file_set_contents(stale, "half", -1, NULL));
-        g_assert_true(g_file_set_contents(keep1, "x", -1, NULL));
-        g_assert_true(g_file_set_contents(keep2, "x", -1, NULL));
+        for (size_t i = 0; i < G_N_ELEMENTS(keep); i++) {
+                g_autofree char *path = g_build_filename(f->dir, keep[i], NULL);
+
+                g_assert_true(g_file_set_contents(path, "x", -1, NULL));
+        }
 
         nv_file_remove_stale_temporaries(f->dir, "kvm.conf");
         g_assert_false(g_file_test(stale, G_FILE_TEST_EXISTS));
-        g_assert_true(g_file_test(keep1, G_FILE_TEST_EXISTS));
-        g_assert_true(g_file_test(keep2, G_FILE_TEST_EXISTS));
+        for (size_t i = 0; i < G_N_ELEMENTS(keep); i++) {
+                g_autofree char *path = g_build_filename(f->dir, keep[i], NULL);
+
+                if (!g_file_test(path, G_FILE_TEST_EXISTS))
+                        g_error("%s was removed, but is not a temporary file of ours", keep[i]);
+        }
 }
 
 int main(int argc, char *argv[])
