@@ -93,6 +93,20 @@ static void agent_reap(pid_t pid)
                 ;
 }
 
+/* pkttyagent prompts on the controlling terminal (/dev/tty), not on its
+ * standard input: a process can have a terminal as input and no
+ * controlling terminal at all ("su -c" starts a new session), and then the
+ * agent cannot register. */
+static gboolean has_controlling_terminal(void)
+{
+        int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+        if (fd < 0)
+                return FALSE;
+        close(fd);
+        return TRUE;
+}
+
 NvctlPolkitAgent nvctl_polkit_agent_open_if_enabled(const NvctlOptions *options)
 {
         pid_t parent = getpid();
@@ -106,7 +120,7 @@ NvctlPolkitAgent nvctl_polkit_agent_open_if_enabled(const NvctlOptions *options)
                 return 0;
         /* Standard input, not output: a password is typed, not read, and
          * "nestedvirtctl enable --now | tee log" should still ask. */
-        if (!isatty(STDIN_FILENO))
+        if (!isatty(STDIN_FILENO) || !has_controlling_terminal())
                 return 0;
 
         if (pipe2(fds, O_CLOEXEC) < 0)
