@@ -305,6 +305,91 @@ check "$user: nestedvirtctl disable --now fails" \
 check "$user: nothing changed" unchanged "$before"
 check "$user: the module stays loaded" module_loaded
 
+# A person at a terminal: an unprivileged user in a login session (su -l,
+# which registers it with logind through pam_systemd) on a pseudo-terminal
+# that is the controlling terminal (--session-command: su -c would start a
+# new session without one) runs `nestedvirtctl disable --now`. nestedvirtctl starts pkttyagent, and
+# polkit asks on that terminal for the password of an administrator (a
+# member of group sudo, per Debian's polkit rules), once for each action.
+# This plays the person: it reads the terminal until "Password: ", waits
+# until the agent has turned echo off (the agent flushes earlier input
+# when it does), and types.
+person=nv-vm-person
+admin=nv-vm-admin
+admin_password=nv-vm-admin-pw
+useradd --create-home --shell /bin/bash "$person" 2>/dev/null || true
+useradd --create-home --shell /bin/bash --groups sudo "$admin" 2>/dev/null || true
+printf '%s:%s\n' "$admin" "$admin_password" | chpasswd
+
+# at_terminal PASSWORD COMMAND: runs COMMAND as $person in a login session
+# on a new pseudo-terminal, answers each password prompt with PASSWORD (at
+# most 3), and prints the terminal's output. Exits as COMMAND did.
+at_terminal() {
+	local password=$1 command=$2 buf="" out="" tty="" ch prompts=0 i rc r=0 gave_up=false
+	coproc TERMINAL { exec script --quiet --flush --return \
+		--command "tty; exec su --login $person --session-command '$command'" /dev/null 2>&1; }
+	local in=${TERMINAL[1]} outfd=${TERMINAL[0]} pid=$TERMINAL_PID
+	while :; do
+		IFS= read -r -N 1 -t 60 -u "$outfd" ch || {
+			r=$? # 1: the end of the output; > 128: nothing for 60 s
+			break
+		}
+		out+=$ch
+		buf+=$ch
+		if [ -z "$tty" ] && [ "$ch" = $'\n' ]; then
+			tty=${buf%%[$'\r\n']*}
+			buf=""
+		fi
+		case $buf in
+		*"Password: ")
+			buf=""
+			prompts=$((prompts + 1))
+			if [ "$prompts" -gt 3 ]; then
+				gave_up=true
+				break
+			fi
+			for i in $(seq 100); do
+				stty -F "$tty" -a 2>/dev/null | grep -qw -- -echo && break
+				sleep 0.1
+			done
+			printf '%s\n' "$password" >&"$in"
+			;;
+		esac
+	done
+	exec {in}>&-
+	# At the end of its output, or given up on (the hang-up ends su and
+	# what runs under it).
+	if [ "$r" -gt 128 ] || $gave_up; then
+		kill "$pid" 2>/dev/null
+	fi
+	wait "$pid"
+	rc=$?
+	printf '%s\n' "$out" | tr -d '\r'
+	return "$rc"
+}
+
+before=$(cat "$param" 2>&1; cat "$conf" 2>&1)
+out=$(at_terminal wrong-password "nestedvirtctl disable")
+rc=$?
+case $rc:$out in
+0:*) not_ok "$person at a terminal, wrong password: disable refused" "$out" ;;
+*"AUTHENTICATING FOR org.example.NestedVirt.enable-persistent"*"Authenticating as: $admin"*"Password: "*)
+	ok "$person at a terminal, wrong password: asked for $admin's password, disable refused" ;;
+*) not_ok "$person at a terminal, wrong password: asked for $admin's password, disable refused" "exit $rc" "$out" ;;
+esac
+check "$person, wrong password: nothing changed" unchanged "$before"
+
+out=$(at_terminal "$admin_password" "nestedvirtctl disable --now")
+rc=$?
+diag "$out"
+case $rc:$out in
+0:*"AUTHENTICATING FOR org.example.NestedVirt.enable-persistent"*"Authentication is required to"*"Authenticating as: $admin"*"Password: "*"AUTHENTICATION COMPLETE"*"AUTHENTICATING FOR org.example.NestedVirt.reload-module"*"AUTHENTICATION COMPLETE"*)
+	ok "$person at a terminal: polkit asked for $admin's password for each action, disable --now succeeded" ;;
+*) not_ok "$person at a terminal: polkit asked for $admin's password for each action, disable --now succeeded" "exit $rc" "$out" ;;
+esac
+check "$person, disable --now: $param is 0" nested_is 0
+check "$person, disable --now: $conf says nested=0" conf_says 0
+
 # Root is allowed each of them (ConfigureDomain gets past polkit to
 # libvirt, which this guest does not have).
 check "root: EnablePersistent allowed" replies_with "$conf" root EnablePersistent boolean:true
