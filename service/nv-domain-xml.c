@@ -17,7 +17,6 @@
  */
 #include "config.h"
 
-#include <dlfcn.h>
 #include <limits.h>
 #include <string.h>
 
@@ -25,6 +24,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlsave.h>
 
+#include "nv-dlopen.h"
 #include "nv-domain-xml.h"
 
 #define NV_XML_SONAME "libxml2.so.2"
@@ -65,34 +65,16 @@ static struct {
         xmlFreeFunc *xmlFree;
 } api;
 
-static gboolean resolve_symbol(void *handle, const char *name, void *ret, gsize size)
-{
-        void *sym = dlsym(handle, name);
-
-        if (!sym)
-                return FALSE;
-        /* POSIX: a function pointer has the representation of void *. */
-        g_assert(size == sizeof(sym));
-        memcpy(ret, &sym, size);
-        return TRUE;
-}
-
 static char *load_api(void)
 {
-        void *handle = dlopen(NV_XML_SONAME, RTLD_NOW | RTLD_LOCAL);
+#define NV_XML_SYMBOL_ENTRY(name) NV_DL_SYMBOL(api, name),
+        const NvDlSymbol symbols[] = { NV_XML_FOR_EACH_SYMBOL(NV_XML_SYMBOL_ENTRY)
+                                               NV_DL_SYMBOL(api, xmlFree) };
+#undef NV_XML_SYMBOL_ENTRY
+        g_autofree char *dl_error = NULL;
 
-        if (!handle)
-                return g_strdup_printf("%s could not be loaded (%s); install libxml2", NV_XML_SONAME,
-                                       dlerror());
-#define NV_XML_RESOLVE_SYMBOL(name)                                           \
-        if (!resolve_symbol(handle, #name, &api.name, sizeof(api.name))) {    \
-                dlclose(handle);                                              \
-                memset(&api, 0, sizeof(api));                                 \
-                return g_strdup_printf("%s has no %s", NV_XML_SONAME, #name); \
-        }
-        NV_XML_FOR_EACH_SYMBOL(NV_XML_RESOLVE_SYMBOL)
-        NV_XML_RESOLVE_SYMBOL(xmlFree)
-#undef NV_XML_RESOLVE_SYMBOL
+        if (!nv_dlopen(NV_XML_SONAME, symbols, G_N_ELEMENTS(symbols), &dl_error))
+                return g_strdup_printf("%s; install libxml2", dl_error);
         return NULL;
 }
 

@@ -18,13 +18,13 @@
  */
 #include "config.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <gio/gio.h>
 #include <libkmod.h>
 #include <string.h>
 #include <syslog.h>
 
+#include "nv-dlopen.h"
 #include "nv-kernel-param.h"
 #include "nv-kernel.h"
 
@@ -53,27 +53,13 @@ static struct {
 
 static char *load_api(void)
 {
-        void *handle;
+#define NV_KMOD_SYMBOL_ENTRY(name) NV_DL_SYMBOL(api, name),
+        const NvDlSymbol symbols[] = { NV_KMOD_FOR_EACH_SYMBOL(NV_KMOD_SYMBOL_ENTRY) };
+#undef NV_KMOD_SYMBOL_ENTRY
+        g_autofree char *dl_error = NULL;
 
-        handle = dlopen(NV_KMOD_SONAME, RTLD_NOW | RTLD_LOCAL);
-        if (!handle)
-                return g_strdup_printf("%s could not be loaded (%s); install libkmod2", NV_KMOD_SONAME,
-                                       dlerror());
-
-#define NV_KMOD_RESOLVE_SYMBOL(name)                                                   \
-        {                                                                              \
-                void *sym = dlsym(handle, #name);                                      \
-                                                                                       \
-                if (!sym) {                                                            \
-                        dlclose(handle);                                               \
-                        memset(&api, 0, sizeof(api));                                  \
-                        return g_strdup_printf("%s has no %s", NV_KMOD_SONAME, #name); \
-                }                                                                      \
-                /* POSIX: a function pointer has the representation of void *. */      \
-                memcpy(&api.name, &sym, sizeof(sym));                                  \
-        }
-        NV_KMOD_FOR_EACH_SYMBOL(NV_KMOD_RESOLVE_SYMBOL)
-#undef NV_KMOD_RESOLVE_SYMBOL
+        if (!nv_dlopen(NV_KMOD_SONAME, symbols, G_N_ELEMENTS(symbols), &dl_error))
+                return g_strdup_printf("%s; install libkmod2", dl_error);
         return NULL;
 }
 

@@ -11,13 +11,13 @@
  */
 #include "config.h"
 
-#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "nv-dlopen.h"
 #include "nv-libvirt.h"
 
 #define NV_LIBVIRT_SONAME "libvirt.so.0"
@@ -79,38 +79,17 @@ static void ignore_libvirt_error(void *userdata, virErrorPtr error)
 {
 }
 
-static gboolean resolve_symbol(void *handle, const char *name, void *ret_fn, gsize size)
-{
-        void *sym = dlsym(handle, name);
-
-        if (!sym)
-                return FALSE;
-        /* ISO C has no conversion from void * to a function pointer; POSIX
-         * guarantees the representation is the same. */
-        g_assert(size == sizeof(sym));
-        memcpy(ret_fn, &sym, size);
-        return TRUE;
-}
-
 static char *load_api(void)
 {
-        void *handle;
+#define NV_LIBVIRT_SYMBOL_ENTRY(name) NV_DL_SYMBOL(api, name),
+        const NvDlSymbol symbols[] = { NV_LIBVIRT_FOR_EACH_SYMBOL(NV_LIBVIRT_SYMBOL_ENTRY) };
+#undef NV_LIBVIRT_SYMBOL_ENTRY
+        g_autofree char *dl_error = NULL;
 
-        handle = dlopen(NV_LIBVIRT_SONAME, RTLD_NOW | RTLD_LOCAL);
-        if (!handle)
-                return g_strdup_printf("The libvirt client library could not be loaded (%s); install it "
-                                       "(libvirt0 or libvirt-libs) to manage domains",
-                                       dlerror());
-
-#define NV_LIBVIRT_RESOLVE_SYMBOL(name)                                                                    \
-        if (!resolve_symbol(handle, #name, &api.name, sizeof(api.name))) {                                 \
-                dlclose(handle);                                                                           \
-                memset(&api, 0, sizeof(api));                                                              \
-                return g_strdup_printf("%s has no %s; libvirt 4.5.0 or newer is needed to manage domains", \
-                                       NV_LIBVIRT_SONAME, #name);                                          \
-        }
-        NV_LIBVIRT_FOR_EACH_SYMBOL(NV_LIBVIRT_RESOLVE_SYMBOL)
-#undef NV_LIBVIRT_RESOLVE_SYMBOL
+        if (!nv_dlopen(NV_LIBVIRT_SONAME, symbols, G_N_ELEMENTS(symbols), &dl_error))
+                return g_strdup_printf("%s: install libvirt's client library (libvirt0 or libvirt-libs), "
+                                       "4.5.0 or newer, to manage domains",
+                                       dl_error);
 
         /* Explicitly, before any connection: libvirt's one-time setup is
          * only safe to race with other threads from this entry point. */
