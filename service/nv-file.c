@@ -31,14 +31,14 @@ static void close_fd(int *fd)
 /* Sets "WHAT PATH: strerror" and returns FALSE. */
 static gboolean set_errno_error(GError **error, int err, const char *what, const char *path)
 {
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err), "%s %s: %s", what, path, g_strerror(err));
+        g_set_error(error, NV_ERRNO_ERROR, err, "%s %s: %s", what, path, g_strerror(err));
         return FALSE;
 }
 
 static gboolean set_dir_error(GError **error, int err, const char *dir)
 {
         if (err == ELOOP || err == ENOTDIR) {
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY,
+                g_set_error(error, NV_ERRNO_ERROR, ENOTDIR,
                             "%s is not a directory (a symlink?); refusing to use it", dir);
                 return FALSE;
         }
@@ -60,15 +60,15 @@ static gboolean check_regular(int fd, const char *path, GError **error)
         if (fstat(fd, &st) < 0)
                 return set_errno_error(error, errno, "Cannot stat", path);
         if (!S_ISREG(st.st_mode)) {
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE,
+                g_set_error(error, NV_ERRNO_ERROR, S_ISDIR(st.st_mode) ? EISDIR : EBADFD,
                             "%s is not a regular file; refusing to touch it", path);
                 return FALSE;
         }
         /* Replacing one name of a hard-linked file would silently split it
          * from the others, and reading it would read someone else's file. */
         if (st.st_nlink > 1) {
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS,
-                            "%s has %ju hard links; refusing to touch it", path, (uintmax_t)st.st_nlink);
+                g_set_error(error, NV_ERRNO_ERROR, EMLINK, "%s has %ju hard links; refusing to touch it",
+                            path, (uintmax_t)st.st_nlink);
                 return FALSE;
         }
         return TRUE;
@@ -89,7 +89,7 @@ static gboolean read_fd(int fd, const char *path, gsize max, char **ret, gsize *
                 if (n == 0)
                         break;
                 if (buf->len + (gsize)n > max) {
-                        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG,
+                        g_set_error(error, NV_ERRNO_ERROR, EFBIG,
                                     "%s is larger than %" G_GSIZE_FORMAT " bytes; refusing to edit it", path,
                                     max);
                         return FALSE;
@@ -122,8 +122,8 @@ gboolean nv_file_read(const char *dir, const char *name, gsize max, char **ret_c
         if (fd < 0 && errno == ENOENT)
                 return TRUE;
         if (fd < 0 && errno == ELOOP) {
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS,
-                            "%s is a symbolic link; refusing to follow it", path);
+                g_set_error(error, NV_ERRNO_ERROR, ELOOP, "%s is a symbolic link; refusing to follow it",
+                            path);
                 return FALSE;
         }
         if (fd < 0)
@@ -167,7 +167,7 @@ gboolean nv_file_replace(const char *dir, const char *name, const char *contents
 
                 if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
                         if (errno == EROFS)
-                                g_set_error(error, G_IO_ERROR, G_IO_ERROR_READ_ONLY,
+                                g_set_error(error, NV_ERRNO_ERROR, EROFS,
                                             "%s does not exist and cannot be created on a read-only file "
                                             "system; create it (mode 0755) and try again",
                                             dir);
@@ -189,8 +189,8 @@ gboolean nv_file_replace(const char *dir, const char *name, const char *contents
         /* The file that is there must be one we may replace. */
         fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0 && errno == ELOOP) {
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS,
-                            "%s is a symbolic link; refusing to replace it", path);
+                g_set_error(error, NV_ERRNO_ERROR, ELOOP, "%s is a symbolic link; refusing to replace it",
+                            path);
                 return FALSE;
         }
         if (fd < 0 && errno != ENOENT)

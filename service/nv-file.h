@@ -5,12 +5,21 @@
  */
 #pragma once
 
-#include <gio/gio.h>
+#include <glib.h>
+
+#include "nv-errno.h"
 
 /*
- * Reads @name in directory @dir. Refuses (G_IO_ERROR_TOO_MANY_LINKS for a
- * symlink, G_IO_ERROR_NOT_REGULAR_FILE, G_IO_ERROR_FILENAME_TOO_LONG for
- * more than @max bytes) anything but a regular file with a single link.
+ * Errors are NV_ERRNO_ERROR (nv-errno.h): ELOOP for a symbolic link at the
+ * path, ENOTDIR for a directory that is not one (or is a symlink), EMLINK
+ * for a file with more than one hard link, EISDIR or EBADFD for something
+ * that is not a regular file, EFBIG beyond the size limit, else the errno
+ * of the call that failed.
+ */
+
+/*
+ * Reads @name in directory @dir. Refuses anything but a regular file with
+ * a single link, of at most @max bytes.
  * A missing file or directory gives TRUE with *ret_contents = NULL.
  */
 gboolean nv_file_read(const char *dir, const char *name, gsize max, char **ret_contents, gsize *ret_len,

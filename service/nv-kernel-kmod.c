@@ -19,12 +19,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <gio/gio.h>
 #include <libkmod.h>
 #include <string.h>
 #include <syslog.h>
 
 #include "nv-dlopen.h"
+#include "nv-errno.h"
 #include "nv-kernel-param.h"
 #include "nv-kernel.h"
 
@@ -73,7 +73,7 @@ static gboolean ensure_api(GError **error)
                 g_once_init_leave(&loaded, 1);
         }
         if (load_error) {
-                g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, load_error);
+                g_set_error_literal(error, NV_ERRNO_ERROR, EOPNOTSUPP, load_error);
                 return FALSE;
         }
         return TRUE;
@@ -125,7 +125,7 @@ static NvKmodCtx *context_new(GError **error)
          * directories, as modprobe uses them. */
         ctx = api.kmod_new(NULL, NULL);
         if (!ctx) {
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                g_set_error(error, NV_ERRNO_ERROR, ENOMEM,
                             "Cannot create a libkmod context (out of memory, or no /lib/modules for the "
                             "running kernel)");
                 return NULL;
@@ -147,8 +147,7 @@ static NvKmodModule *module_new(NvKmodCtx *ctx, const char *module, GError **err
          * and the daemon only ever names a real one. */
         r = api.kmod_module_new_from_name(ctx, name, &mod);
         if (r < 0) {
-                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "Cannot look up module %s: %s",
-                            name, g_strerror(-r));
+                g_set_error(error, NV_ERRNO_ERROR, -r, "Cannot look up module %s: %s", name, g_strerror(-r));
                 return NULL;
         }
         return mod;
@@ -216,7 +215,7 @@ static gboolean kmod_load(NvKernel *kernel, const char *module, const char *opti
                        : g_strdup(api.kmod_module_get_name(mod));
         if (r > 0) {
                 /* Only a blacklist flag makes libkmod stop with r > 0. */
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot load %s: it is blacklisted", what);
+                g_set_error(error, NV_ERRNO_ERROR, EPERM, "Cannot load %s: it is blacklisted", what);
                 return FALSE;
         }
         reason = load_reason(r);
@@ -224,16 +223,15 @@ static gboolean kmod_load(NvKernel *kernel, const char *module, const char *opti
         if (r == -EINVAL && configured && *configured)
                 /* The kernel checks every value it gets, so a bad one from
                  * modprobe.d breaks the load even when ours comes later. */
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                g_set_error(error, NV_ERRNO_ERROR, EINVAL,
                             "Cannot load %s: %s; modprobe.d and the kernel command line add \"%s\" before "
                             "them (%s)",
                             what, reason, configured, g_strerror(-r));
         else if (reason)
-                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "Cannot load %s: %s (%s)", what,
-                            reason, g_strerror(-r));
-        else
-                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "Cannot load %s: %s", what,
+                g_set_error(error, NV_ERRNO_ERROR, -r, "Cannot load %s: %s (%s)", what, reason,
                             g_strerror(-r));
+        else
+                g_set_error(error, NV_ERRNO_ERROR, -r, "Cannot load %s: %s", what, g_strerror(-r));
         return FALSE;
 }
 
@@ -259,27 +257,27 @@ static gboolean kmod_unload(NvKernel *kernel, const char *module, GError **error
                 return TRUE;
         case -EBUSY:
         case -EAGAIN:
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_BUSY, "Cannot unload %s: it is in use",
+                g_set_error(error, NV_ERRNO_ERROR, EBUSY, "Cannot unload %s: it is in use",
                             api.kmod_module_get_name(mod));
                 return FALSE;
         case -ENOENT:
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "Cannot unload %s: it is not loaded",
+                g_set_error(error, NV_ERRNO_ERROR, ENOENT, "Cannot unload %s: it is not loaded",
                             api.kmod_module_get_name(mod));
                 return FALSE;
         case -ENOSYS:
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                g_set_error(error, NV_ERRNO_ERROR, EOPNOTSUPP,
                             "Cannot unload %s: this kernel cannot unload modules (CONFIG_MODULE_UNLOAD is "
                             "off); set the value on the kernel command line and reboot instead",
                             api.kmod_module_get_name(mod));
                 return FALSE;
         case -EPERM:
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                g_set_error(error, NV_ERRNO_ERROR, EPERM,
                             "Cannot unload %s: not permitted (unloading modules needs CAP_SYS_MODULE)",
                             api.kmod_module_get_name(mod));
                 return FALSE;
         default:
-                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "Cannot unload %s: %s",
-                            api.kmod_module_get_name(mod), g_strerror(-r));
+                g_set_error(error, NV_ERRNO_ERROR, -r, "Cannot unload %s: %s", api.kmod_module_get_name(mod),
+                            g_strerror(-r));
                 return FALSE;
         }
 }
@@ -302,7 +300,7 @@ NvKernel *nv_kernel_kmod_new(const char *root, GError **error)
         NvKernelKmod *kernel;
 
         if (!g_str_equal(canonical, "/")) {
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                g_set_error(error, NV_ERRNO_ERROR, EOPNOTSUPP,
                             "Cannot load or unload modules for the host tree %s: only the running "
                             "kernel's own root / can be changed",
                             canonical);

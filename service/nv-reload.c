@@ -10,8 +10,9 @@
  */
 #include "config.h"
 
-#include <gio/gio.h>
+#include <errno.h>
 
+#include "nv-errno.h"
 #include "nv-kernel-param.h"
 #include "nv-reload.h"
 
@@ -147,7 +148,7 @@ char *nv_reload_module(NvKernel *kernel, NvHost *host, const char *module, gbool
 
                 if (!kernel->ops->unload(kernel, name, &unload_error)) {
                         /* A VM started after the check above. */
-                        if (g_error_matches(unload_error, G_IO_ERROR, G_IO_ERROR_BUSY))
+                        if (g_error_matches(unload_error, NV_ERRNO_ERROR, EBUSY))
                                 g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_IN_USE,
                                             "%s; shut the virtual machines using it down and try again",
                                             unload_error->message);

@@ -11,12 +11,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <gio/gio.h>
+#include <glib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nv-errno.h"
 #include "nv-host.h"
 #include "nv-kernel-param.h"
 #include "nv-kernel-sim.h"
@@ -57,8 +58,7 @@ static int G_GNUC_PRINTF(3, 4) fail_errno(GError **error, int errnum, const char
         va_start(ap, format);
         message = g_strdup_vprintf(format, ap);
         va_end(ap);
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errnum), "%s (%s)", message,
-                    g_strerror(errnum));
+        g_set_error(error, NV_ERRNO_ERROR, errnum, "%s (%s)", message, g_strerror(errnum));
         return errnum;
 }
 
@@ -71,7 +71,7 @@ static gboolean G_GNUC_PRINTF(3, 4) fail_io(GError **error, int errnum, const ch
         va_start(ap, format);
         message = g_strdup_vprintf(format, ap);
         va_end(ap);
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", message, g_strerror(errnum));
+        g_set_error(error, NV_ERRNO_ERROR, EIO, "%s: %s", message, g_strerror(errnum));
         return FALSE;
 }
 
@@ -435,13 +435,13 @@ NvKernel *nv_kernel_sim_new(const char *root, GError **error)
         /* Writing into the real /sys/module would only fail, and writing
          * into anything else under / would be worse. */
         if (g_str_equal(canonical, "/")) {
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                g_set_error(error, NV_ERRNO_ERROR, EOPNOTSUPP,
                             "The simulated kernel works on a fake host tree only; start the daemon "
                             "with --root");
                 return NULL;
         }
         if (!g_file_test(canonical, G_FILE_TEST_IS_DIR)) {
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s is not a directory", canonical);
+                g_set_error(error, NV_ERRNO_ERROR, ENOTDIR, "%s is not a directory", canonical);
                 return NULL;
         }
 

@@ -31,7 +31,7 @@
  * "unload kvm_amd", followed by ": EBUSY" (the errno name) when it failed,
  * so a test can check what was done and that nothing was.
  *
- * Errors are G_IO_ERROR codes for the errno, as the libkmod backend's are.
+ * Errors are NV_ERRNO_ERROR with the errno, as the libkmod backend's are.
  */
 #pragma once
 

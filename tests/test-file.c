@@ -140,12 +140,12 @@ static void test_symlink_refused(Fixture *f, gconstpointer data)
         g_assert_cmpint(symlink(target, link), ==, 0);
 
         g_assert_false(nv_file_read(f->dir, "kvm.conf", 1024, &contents, &len, &error));
-        g_assert_error(error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS);
+        g_assert_error(error, NV_ERRNO_ERROR, ELOOP);
         g_assert_nonnull(strstr(error->message, "symbolic link"));
         g_clear_error(&error);
 
         g_assert_false(nv_file_replace(f->dir, "kvm.conf", "x\n", 2, &error));
-        g_assert_error(error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS);
+        g_assert_error(error, NV_ERRNO_ERROR, ELOOP);
         back = read_back(f->tmp, "target");
         g_assert_cmpstr(back, ==, "precious\n");
         g_assert_true(g_file_test(link, G_FILE_TEST_IS_SYMLINK));
@@ -175,7 +175,7 @@ static void test_hardlink_refused(Fixture *f, gconstpointer data)
         g_assert_cmpint(link(other, path), ==, 0);
 
         g_assert_false(nv_file_replace(f->dir, "kvm.conf", "x\n", 2, &error));
-        g_assert_error(error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS);
+        g_assert_error(error, NV_ERRNO_ERROR, EMLINK);
         g_assert_nonnull(strstr(error->message, "hard links"));
         back = read_back(f->tmp, "shadow");
         g_assert_cmpstr(back, ==, "shadow\n");
@@ -194,7 +194,7 @@ static void test_symlinked_directory_refused(Fixture *f, gconstpointer data)
 
         g_assert_false(nv_file_replace(f->dir, "kvm.conf", "x\n", 2, &error));
         g_assert_nonnull(error);
-        g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY);
+        g_assert_error(error, NV_ERRNO_ERROR, ENOTDIR);
         g_assert_nonnull(strstr(error->message, "not a directory"));
         g_clear_error(&error);
         g_assert_false(nv_file_read(f->dir, "kvm.conf", 1024, &contents, &len, &error));
@@ -230,7 +230,7 @@ static void test_read_only_directory(Fixture *f, gconstpointer data)
         }
         g_assert_cmpint(chmod(f->dir, 0555), ==, 0);
         g_assert_false(nv_file_replace(f->dir, "kvm.conf", "x\n", 2, &error));
-        g_assert_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+        g_assert_error(error, NV_ERRNO_ERROR, EACCES);
         g_assert_cmpuint(count_entries(f->dir), ==, 0);
 }
 

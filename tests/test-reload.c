@@ -8,10 +8,11 @@
  */
 #include "config.h"
 
-#include <gio/gio.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "nv-errno.h"
 #include "nv-host.h"
 #include "nv-kernel-sim.h"
 #include "nv-kernel.h"
@@ -463,12 +464,12 @@ static void test_sim_errors(void)
         g_assert_no_error(error);
 
         g_assert_false(kernel->ops->load(kernel, "kvm_intel", "nested=1", &error));
-        g_assert_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+        g_assert_error(error, NV_ERRNO_ERROR, EEXIST);
         g_clear_error(&error);
 
         /* kvm_intel holds kvm. */
         g_assert_false(kernel->ops->unload(kernel, "kvm", &error));
-        g_assert_error(error, G_IO_ERROR, G_IO_ERROR_BUSY);
+        g_assert_error(error, NV_ERRNO_ERROR, EBUSY);
         g_clear_error(&error);
 
         g_assert_true(kernel->ops->unload(kernel, "kvm_intel", &error));
@@ -477,7 +478,7 @@ static void test_sim_errors(void)
         assert_absent(tree, "/sys/module/kvm/holders/kvm_intel");
 
         g_assert_false(kernel->ops->unload(kernel, "kvm_intel", &error));
-        g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+        g_assert_error(error, NV_ERRNO_ERROR, ENOENT);
         g_clear_error(&error);
 
         log = read_log(tree);
@@ -492,7 +493,7 @@ static void test_sim_refuses_real_root(void)
         NvKernel *kernel = nv_kernel_sim_new("/", &error);
 
         g_assert_null(kernel);
-        g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+        g_assert_error(error, NV_ERRNO_ERROR, EOPNOTSUPP);
 }
 
 static void test_kmod_refuses_fake_root(void)
@@ -502,7 +503,7 @@ static void test_kmod_refuses_fake_root(void)
         NvKernel *kernel = nv_kernel_kmod_new(nv_test_host_get_root(tree), &error);
 
         g_assert_null(kernel);
-        g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+        g_assert_error(error, NV_ERRNO_ERROR, EOPNOTSUPP);
         g_assert_nonnull(strstr(error->message, nv_test_host_get_root(tree)));
 }
 

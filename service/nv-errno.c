@@ -1,0 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "nv-errno.h"
+
+G_DEFINE_QUARK(nv - errno - error - quark, nv_errno_error)

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Errors from the file and kernel layers: the domain NV_ERRNO_ERROR, the
+ * code the errno value that describes them (ELOOP for a symbolic link,
+ * EBUSY for a module in use, ...), the message for people. GIO's
+ * G_IO_ERROR would serve, but the daemon does not link GIO: polkit-gobject
+ * brings it in only when the first authorization is asked for (nv-auth.c).
+ */
+#pragma once
+
+#include <glib.h>
+
+#define NV_ERRNO_ERROR (nv_errno_error_quark())
+GQuark nv_errno_error_quark(void);
