@@ -12,6 +12,12 @@
  * Meanwhile the daemon serves everyone else: one caller typing a password
  * blocks nobody. The daemon is single-threaded, so what a handler changes
  * after verification is changed by one handler at a time.
+ *
+ * polkit-gobject, and GIO and GObject with it, are loaded when the first
+ * authorization is asked for (nv-dlopen.h): most activations answer a
+ * status call and exit, and never need them. Their functions are called
+ * through the table below, typed from <polkit/polkit.h>. Where the library
+ * cannot be loaded, polkit cannot be asked, as when polkitd is not running.
  */
 #include "config.h"
 
@@ -21,6 +27,62 @@
 
 #include "nv-auth.h"
 #include "nv-dbus.h"
+#include "nv-dlopen.h"
+
+#define NV_POLKIT_SONAME "libpolkit-gobject-1.so.0"
+
+/* Every function used here, polkit's and the GObject and GIO ones it
+ * brings along (found through its dependencies); all in polkit 0.105. */
+#define NV_POLKIT_FOR_EACH_SYMBOL(X)                     \
+        X(polkit_authority_get_async)                    \
+        X(polkit_authority_get_finish)                   \
+        X(polkit_authority_get_owner)                    \
+        X(polkit_authority_check_authorization)          \
+        X(polkit_authority_check_authorization_finish)   \
+        X(polkit_authorization_result_get_is_authorized) \
+        X(polkit_authorization_result_get_is_challenge)  \
+        X(polkit_authorization_result_get_dismissed)     \
+        X(polkit_system_bus_name_new)                    \
+        X(g_object_unref)                                \
+        X(g_cancellable_new)                             \
+        X(g_cancellable_cancel)                          \
+        X(g_io_error_quark)
+
+/* Process-wide, like the library; written once, from the main thread. */
+static struct {
+#define NV_POLKIT_DECLARE_SYMBOL(name) __typeof__(name) *name;
+        NV_POLKIT_FOR_EACH_SYMBOL(NV_POLKIT_DECLARE_SYMBOL)
+#undef NV_POLKIT_DECLARE_SYMBOL
+} api;
+
+/* NULL when polkit-gobject is loaded, else why it is not. */
+static const char *ensure_api(void)
+{
+        static gboolean tried;
+        static char *load_error;
+
+        if (!tried) {
+#define NV_POLKIT_SYMBOL_ENTRY(name) NV_DL_SYMBOL(api, name),
+                const NvDlSymbol symbols[] = { NV_POLKIT_FOR_EACH_SYMBOL(NV_POLKIT_SYMBOL_ENTRY) };
+#undef NV_POLKIT_SYMBOL_ENTRY
+
+                tried = TRUE;
+                if (!nv_dlopen(NV_POLKIT_SONAME, symbols, G_N_ELEMENTS(symbols), &load_error))
+                        g_warning("%s; install libpolkit-gobject-1-0", load_error);
+        }
+        return load_error;
+}
+
+static void object_unref(gpointer object)
+{
+        if (object)
+                api.g_object_unref(object);
+}
+
+static gboolean error_is_cancelled(const GError *error)
+{
+        return error && g_error_matches(error, api.g_io_error_quark(), G_IO_ERROR_CANCELLED);
+}
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_creds, sd_bus_creds_unref)
 
@@ -73,7 +135,7 @@ static void query_clear(gpointer data)
 {
         Query *q = data;
 
-        g_clear_object(&q->cancellable);
+        g_clear_pointer(&q->cancellable, object_unref);
         q->caller_gone_slot = sd_bus_slot_unref(q->caller_gone_slot);
         q->message = sd_bus_message_unref(q->message);
         g_free(q->action);
@@ -91,7 +153,8 @@ static void query_drop(gpointer data)
 {
         Query *q = data;
 
-        g_cancellable_cancel(q->cancellable);
+        if (q->cancellable)
+                api.g_cancellable_cancel(q->cancellable);
         q->caller_gone_slot = sd_bus_slot_unref(q->caller_gone_slot);
         q->auth = NULL;
         query_unref(q);
@@ -111,7 +174,7 @@ void nv_auth_free(NvAuth *auth)
         if (!auth)
                 return;
         g_hash_table_unref(auth->queries);
-        g_clear_object(&auth->authority);
+        g_clear_pointer(&auth->authority, object_unref);
         sd_bus_unref(auth->bus);
         g_free(auth);
 }
@@ -170,25 +233,21 @@ static void query_complete_without_polkit(Query *q, const char *why)
         query_complete(q, QUERY_DENIED, "polkit, which decides who may do this, is not available");
 }
 
-static void on_check_done(GObject *source, GAsyncResult *res, gpointer user_data)
+/* polkit's answer about @q, as on_check_done() got it. */
+static void query_check_done(Query *q, PolkitAuthorizationResult *result, const GError *error)
 {
-        Query *q = user_data;
-        g_autoptr(GError) error = NULL;
-        g_autoptr(PolkitAuthorizationResult) result = NULL;
-
-        result = polkit_authority_check_authorization_finish(POLKIT_AUTHORITY(source), res, &error);
         if (!q->auth) {
                 query_unref(q);
                 return;
         }
         query_unref(q); /* the table still holds it */
 
-        if (q->caller_gone || g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+        if (q->caller_gone || error_is_cancelled(error)) {
                 query_complete(q, QUERY_DENIED, "the caller left the bus before authorization finished");
                 return;
         }
         if (!result) {
-                g_autofree char *owner = polkit_authority_get_owner(q->auth->authority);
+                g_autofree char *owner = api.polkit_authority_get_owner(q->auth->authority);
 
                 if (!owner) {
                         query_complete_without_polkit(q, error ? error->message : "no owner");
@@ -200,25 +259,37 @@ static void on_check_done(GObject *source, GAsyncResult *res, gpointer user_data
                 return;
         }
 
-        if (polkit_authorization_result_get_is_authorized(result))
+        if (api.polkit_authorization_result_get_is_authorized(result))
                 query_complete(q, QUERY_AUTHORIZED, NULL);
-        else if (polkit_authorization_result_get_is_challenge(result))
+        else if (api.polkit_authorization_result_get_is_challenge(result))
                 query_complete(q, QUERY_CHALLENGE, NULL);
-        else if (polkit_authorization_result_get_dismissed(result))
+        else if (api.polkit_authorization_result_get_dismissed(result))
                 query_complete(q, QUERY_DENIED, "authentication was dismissed");
         else
                 query_complete(q, QUERY_DENIED, NULL);
 }
 
+static void on_check_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        Query *q = user_data;
+        g_autoptr(GError) error = NULL;
+        PolkitAuthorizationResult *result;
+
+        result = api.polkit_authority_check_authorization_finish((PolkitAuthority *)source, res, &error);
+        query_check_done(q, result, error);
+        object_unref(result);
+}
+
 static void query_check(Query *q)
 {
-        g_autoptr(PolkitSubject) subject = polkit_system_bus_name_new(q->sender);
+        PolkitSubject *subject = api.polkit_system_bus_name_new(q->sender);
         PolkitCheckAuthorizationFlags flags = POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE;
 
         if (q->interactive)
                 flags |= POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION;
-        polkit_authority_check_authorization(q->auth->authority, subject, q->action, NULL, flags,
-                                             q->cancellable, on_check_done, g_rc_box_acquire(q));
+        api.polkit_authority_check_authorization(q->auth->authority, subject, q->action, NULL, flags,
+                                                 q->cancellable, on_check_done, g_rc_box_acquire(q));
+        object_unref(subject);
 }
 
 static void on_authority_ready(GObject *source, GAsyncResult *res, gpointer user_data)
@@ -227,16 +298,16 @@ static void on_authority_ready(GObject *source, GAsyncResult *res, gpointer user
         g_autoptr(GError) error = NULL;
         PolkitAuthority *authority;
 
-        authority = polkit_authority_get_finish(res, &error);
+        authority = api.polkit_authority_get_finish(res, &error);
         if (!q->auth) {
-                g_clear_object(&authority);
+                object_unref(authority);
                 query_unref(q);
                 return;
         }
         query_unref(q); /* the table still holds it */
 
-        if (q->caller_gone || g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-                g_clear_object(&authority);
+        if (q->caller_gone || error_is_cancelled(error)) {
+                object_unref(authority);
                 query_complete(q, QUERY_DENIED, "the caller left the bus before authorization finished");
                 return;
         }
@@ -247,7 +318,7 @@ static void on_authority_ready(GObject *source, GAsyncResult *res, gpointer user
         if (!q->auth->authority)
                 q->auth->authority = authority;
         else
-                g_object_unref(authority);
+                object_unref(authority);
         query_check(q);
 }
 
@@ -264,7 +335,8 @@ static int on_caller_gone(sd_bus_message *m, void *userdata, sd_bus_error *error
         /* polkit would still answer about a name that no longer exists;
          * make sure nothing is done for it. */
         q->caller_gone = TRUE;
-        g_cancellable_cancel(q->cancellable);
+        if (q->cancellable)
+                api.g_cancellable_cancel(q->cancellable);
         return 0;
 }
 
@@ -289,6 +361,7 @@ static int query_start(NvAuth *auth, sd_bus_message *m, const char *action, sd_b
         g_autoptr(sd_bus_creds) creds = NULL;
         g_autofree char *match = NULL;
         const char *sender = sd_bus_message_get_sender(m);
+        const char *load_error;
         uid_t uid;
         Query *q;
         int r;
@@ -316,7 +389,6 @@ static int query_start(NvAuth *auth, sd_bus_message *m, const char *action, sd_b
         q->action = g_strdup(action);
         q->sender = g_strdup(sender);
         q->interactive = sd_bus_message_get_allow_interactive_authorization(m) > 0;
-        q->cancellable = g_cancellable_new();
         q->state = QUERY_PENDING;
 
         match = g_strdup_printf("type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
@@ -331,10 +403,16 @@ static int query_start(NvAuth *auth, sd_bus_message *m, const char *action, sd_b
         g_hash_table_insert(auth->queries, q->message, q);
         auth->n_pending++;
 
+        load_error = ensure_api();
+        if (load_error) {
+                query_complete_without_polkit(q, load_error);
+                return 0;
+        }
+        q->cancellable = api.g_cancellable_new();
         if (auth->authority)
                 query_check(q);
         else
-                polkit_authority_get_async(q->cancellable, on_authority_ready, g_rc_box_acquire(q));
+                api.polkit_authority_get_async(q->cancellable, on_authority_ready, g_rc_box_acquire(q));
         return 0;
 }
 
