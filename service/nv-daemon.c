@@ -477,8 +477,6 @@ static int method_configure_domain(sd_bus_message *m, void *userdata, sd_bus_err
 
         if (!nv_libvirt_configure_domain(context_get_libvirt(c), domain, mode, &restart_required, &gerror))
                 return libvirt_error_to_bus(gerror, error);
-        g_message("Set the CPU mode of domain %s to %s%s", domain, nv_cpu_mode_to_string(mode),
-                  restart_required ? " (applies after a full power-off)" : "");
 
         return sd_bus_reply_method_return(m, "b", restart_required);
 }

@@ -343,8 +343,6 @@ static gboolean configure_once(NvLibvirt *self, const char *domain, NvCpuMode mo
                         set_error_from_libvirt(self, error, what);
                         return FALSE;
                 }
-                g_debug("Domain '%s' on %s now has <cpu mode='%s'>", name, self->uri,
-                        nv_cpu_mode_to_string(mode));
         }
 
         if (!get_state(self, dom, name, &state, error))
@@ -358,6 +356,12 @@ static gboolean configure_once(NvLibvirt *self, const char *domain, NvCpuMode mo
          * reboot inside the guest does not. */
         if (ret_restart_required)
                 *ret_restart_required = state != VIR_DOMAIN_SHUTOFF;
+        /* Only what was done: asking for the mode a domain has is no
+         * change worth a line in the journal. */
+        if (changed)
+                g_message("Set the CPU mode of domain '%s' on %s to %s%s", name, self->uri,
+                          nv_cpu_mode_to_string(mode),
+                          state != VIR_DOMAIN_SHUTOFF ? " (applies after a full power-off)" : "");
         return TRUE;
 }
 

@@ -48,7 +48,8 @@ GPtrArray *nv_libvirt_list_domains(NvLibvirt *libvirt, GError **error);
  * Sets the persistent <cpu> of @domain (a UUID when it parses as one, else
  * a name) to @mode and defines it again. *ret_restart_required is TRUE when
  * the domain is running or paused: the change applies after a full
- * power-off. Setting the mode the domain already has defines nothing.
+ * power-off. Setting the mode the domain already has defines nothing and
+ * logs nothing; a change is logged.
  */
 gboolean nv_libvirt_configure_domain(NvLibvirt *libvirt, const char *domain, NvCpuMode mode,
                                      gboolean *ret_restart_required, GError **error);

@@ -511,6 +511,23 @@ static void test_list_default(Fixture *f, gconstpointer data)
 
 /* ---- ConfigureDomain -------------------------------------------------- */
 
+/* How many lines of the daemon's log so far contain @text. */
+static guint count_log_lines(Fixture *f, const char *text)
+{
+        g_autofree char *log = NULL;
+        g_auto(GStrv) lines = NULL;
+        g_autoptr(GError) error = NULL;
+        guint n = 0;
+
+        g_file_get_contents(nv_test_daemon_get_log_path(f->env.daemon), &log, NULL, &error);
+        g_assert_no_error(error);
+        lines = g_strsplit(log, "\n", -1);
+        for (guint i = 0; lines[i]; i++)
+                if (strstr(lines[i], text))
+                        n++;
+        return n;
+}
+
 static void test_configure_by_name(Fixture *f, gconstpointer data)
 {
         Domain expected[N_NODE_DOMAINS];
@@ -532,6 +549,12 @@ static void test_configure_by_name(Fixture *f, gconstpointer data)
         g_assert_false(configure(f, "web server", "host-passthrough"));
         expect_mode(expected, N_NODE_DOMAINS, "custom-off", "host-passthrough");
         assert_domains(f, expected, N_NODE_DOMAINS);
+
+        /* The journal has a line for each change and none for the calls
+         * that changed nothing. */
+        g_assert_cmpuint(count_log_lines(f, "Set the CPU mode of domain "), ==, 4);
+        g_assert_cmpuint(count_log_lines(f, "Set the CPU mode of domain 'custom-off' "), ==, 2);
+        g_assert_cmpuint(count_log_lines(f, "Set the CPU mode of domain 'web server' "), ==, 0);
 }
 
 static void test_configure_by_uuid(Fixture *f, gconstpointer data)
