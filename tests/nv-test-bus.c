@@ -1050,6 +1050,39 @@ GVariant *nv_test_env_call(NvTestEnv *env, const char *interface, const char *me
                                            NV_TEST_TIMEOUT_MS, NULL, error);
 }
 
+guint nv_test_env_subscribe_properties_changed(NvTestEnv *env, GDBusSignalCallback callback,
+                                               gpointer user_data)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        guint subscription;
+
+        g_assert_nonnull(env->daemon);
+        subscription = g_dbus_connection_signal_subscribe(
+                env->connection, nv_test_daemon_get_unique_name(env->daemon),
+                "org.freedesktop.DBus.Properties", "PropertiesChanged", NV_OBJECT_PATH, NV_INTERFACE,
+                G_DBUS_SIGNAL_FLAGS_NONE, callback, user_data, NULL);
+        /* GDBus sends AddMatch without waiting for its reply; a signal the
+         * daemon emits before the bus has the rule would be lost. The bus
+         * handles our messages in order: once a later call is answered,
+         * the rule is in place. */
+        reply = g_dbus_connection_call_sync(env->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                            "org.freedesktop.DBus", "GetId", NULL, G_VARIANT_TYPE("(s)"),
+                                            G_DBUS_CALL_FLAGS_NONE, NV_TEST_TIMEOUT_MS, NULL, &error);
+        g_assert_no_error(error);
+        return subscription;
+}
+
+void nv_test_env_sync(NvTestEnv *env)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+
+        reply = nv_test_env_call(env, "org.freedesktop.DBus.Peer", "Ping", NULL, NULL, &error);
+        g_assert_no_error(error);
+        nv_test_drain_main_context();
+}
+
 GVariant *nv_test_env_get_status(NvTestEnv *env)
 {
         g_autoptr(GError) error = NULL;

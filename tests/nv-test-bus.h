@@ -221,3 +221,15 @@ GVariant *nv_test_env_call(NvTestEnv *env, const char *interface, const char *me
 /* GetStatus(): the a{sv} (not the tuple around it); the test fails on an
  * error. */
 GVariant *nv_test_env_get_status(NvTestEnv *env);
+
+/*
+ * Subscribes @callback to the running daemon's PropertiesChanged on the
+ * test's connection, and returns the subscription once the bus has the
+ * match rule: every signal the daemon sends from then on is delivered.
+ */
+guint nv_test_env_subscribe_properties_changed(NvTestEnv *env, GDBusSignalCallback callback,
+                                               gpointer user_data);
+
+/* A round trip to the daemon that changes nothing: when it returns, every
+ * signal the daemon sent before it has been dispatched. */
+void nv_test_env_sync(NvTestEnv *env);

@@ -161,35 +161,13 @@ static void fixture_teardown(Fixture *f, gconstpointer data)
 /* Starts the daemon and listens to its PropertiesChanged signals. */
 static void start_daemon(Fixture *f)
 {
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GVariant) reply = NULL;
-
         nv_test_env_start_daemon(&f->env);
-        f->subscription = g_dbus_connection_signal_subscribe(
-                f->env.connection, nv_test_daemon_get_unique_name(f->env.daemon), PROPERTIES_INTERFACE,
-                "PropertiesChanged", NV_OBJECT_PATH, NV_INTERFACE, G_DBUS_SIGNAL_FLAGS_NONE,
-                on_properties_changed, f, NULL);
-        /* GDBus sends AddMatch without waiting for its reply; a signal the
-         * daemon emits before the bus has the rule would be lost. The bus
-         * handles our messages in order: once a later call is answered,
-         * the rule is in place. */
-        reply = g_dbus_connection_call_sync(f->env.connection, "org.freedesktop.DBus",
-                                            "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetId", NULL,
-                                            G_VARIANT_TYPE("(s)"), G_DBUS_CALL_FLAGS_NONE,
-                                            NV_TEST_TIMEOUT_MS, NULL, &error);
-        g_assert_no_error(error);
+        f->subscription = nv_test_env_subscribe_properties_changed(&f->env, on_properties_changed, f);
 }
 
-/* A round trip to the daemon that cannot change anything: every signal it
- * sent before the reply has been queued here when this returns. */
 static void sync_with_daemon(Fixture *f)
 {
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GVariant) reply = NULL;
-
-        reply = nv_test_env_call(&f->env, "org.freedesktop.DBus.Peer", "Ping", NULL, NULL, &error);
-        g_assert_no_error(error);
-        nv_test_drain_main_context();
+        nv_test_env_sync(&f->env);
 }
 
 static GVariant *expected_for(NvTestPreset preset)

@@ -26,8 +26,7 @@
 #include "nv-test-bus.h"
 #include "nv-test-host.h"
 
-#define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
-#define KVM_CONF             "/etc/modprobe.d/kvm.conf"
+#define KVM_CONF "/etc/modprobe.d/kvm.conf"
 
 typedef struct {
         NvTestEnv env;
@@ -62,39 +61,15 @@ static void fixture_teardown(Fixture *f, gconstpointer data)
         nv_test_env_teardown(&f->env);
 }
 
-/* Listens to the daemon's PropertiesChanged; the daemon must run. */
-static void subscribe(Fixture *f)
-{
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GVariant) reply = NULL;
-
-        f->subscription = g_dbus_connection_signal_subscribe(
-                f->env.connection, nv_test_daemon_get_unique_name(f->env.daemon), PROPERTIES_INTERFACE,
-                "PropertiesChanged", NV_OBJECT_PATH, NV_INTERFACE, G_DBUS_SIGNAL_FLAGS_NONE,
-                on_properties_changed, f, NULL);
-        /* The bus has the match rule once a later call is answered. */
-        reply = g_dbus_connection_call_sync(f->env.connection, "org.freedesktop.DBus",
-                                            "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetId", NULL,
-                                            G_VARIANT_TYPE("(s)"), G_DBUS_CALL_FLAGS_NONE,
-                                            NV_TEST_TIMEOUT_MS, NULL, &error);
-        g_assert_no_error(error);
-}
-
 static void start_daemon(Fixture *f)
 {
         nv_test_env_start_daemon(&f->env);
-        subscribe(f);
+        f->subscription = nv_test_env_subscribe_properties_changed(&f->env, on_properties_changed, f);
 }
 
-/* Every signal the daemon sent before answering this has arrived. */
 static void sync_with_daemon(Fixture *f)
 {
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GVariant) reply = NULL;
-
-        reply = nv_test_env_call(&f->env, "org.freedesktop.DBus.Peer", "Ping", NULL, NULL, &error);
-        g_assert_no_error(error);
-        nv_test_drain_main_context();
+        nv_test_env_sync(&f->env);
 }
 
 static int compare_strings(const void *a, const void *b)
