@@ -1050,6 +1050,38 @@ GVariant *nv_test_env_call(NvTestEnv *env, const char *interface, const char *me
                                            NV_TEST_TIMEOUT_MS, NULL, error);
 }
 
+GDBusInterfaceInfo *nv_test_polkit_authority_info(void)
+{
+        static const char xml[] = "<node>"
+                                  "  <interface name='" NV_TEST_POLKIT_INTERFACE "'>"
+                                  "    <method name='CheckAuthorization'>"
+                                  "      <arg type='(sa{sv})' name='subject' direction='in'/>"
+                                  "      <arg type='s' name='action_id' direction='in'/>"
+                                  "      <arg type='a{ss}' name='details' direction='in'/>"
+                                  "      <arg type='u' name='flags' direction='in'/>"
+                                  "      <arg type='s' name='cancellation_id' direction='in'/>"
+                                  "      <arg type='(bba{ss})' name='result' direction='out'/>"
+                                  "    </method>"
+                                  "    <method name='CancelCheckAuthorization'>"
+                                  "      <arg type='s' name='cancellation_id' direction='in'/>"
+                                  "    </method>"
+                                  "    <property type='s' name='BackendName' access='read'/>"
+                                  "    <property type='s' name='BackendVersion' access='read'/>"
+                                  "    <property type='u' name='BackendFeatures' access='read'/>"
+                                  "    <signal name='Changed'/>"
+                                  "  </interface>"
+                                  "</node>";
+        static GDBusNodeInfo *info;
+
+        if (!info) {
+                g_autoptr(GError) error = NULL;
+
+                info = g_dbus_node_info_new_for_xml(xml, &error);
+                g_assert_no_error(error);
+        }
+        return info->interfaces[0];
+}
+
 guint nv_test_env_subscribe_properties_changed(NvTestEnv *env, GDBusSignalCallback callback,
                                                gpointer user_data)
 {

@@ -233,3 +233,16 @@ guint nv_test_env_subscribe_properties_changed(NvTestEnv *env, GDBusSignalCallba
 /* A round trip to the daemon that changes nothing: when it returns, every
  * signal the daemon sent before it has been dispatched. */
 void nv_test_env_sync(NvTestEnv *env);
+
+/* ---- polkit, mocked --------------------------------------------------- */
+
+#define NV_TEST_POLKIT_BUS_NAME  "org.freedesktop.PolicyKit1"
+#define NV_TEST_POLKIT_PATH      "/org/freedesktop/PolicyKit1/Authority"
+#define NV_TEST_POLKIT_INTERFACE "org.freedesktop.PolicyKit1.Authority"
+/* CheckAuthorization's flag POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION. */
+#define NV_TEST_POLKIT_INTERACTIVE 1u
+
+/* The part of polkit's Authority interface that polkit-gobject uses for a
+ * check, for a mock to export: GDBus then refuses calls that do not match
+ * it, as polkitd would. Owned by the harness. */
+GDBusInterfaceInfo *nv_test_polkit_authority_info(void);

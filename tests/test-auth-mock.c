@@ -31,36 +31,8 @@
 #include "nv-test-bus.h"
 #include "nv-test-host.h"
 
-#define POLKIT_BUS_NAME    "org.freedesktop.PolicyKit1"
-#define POLKIT_PATH        "/org/freedesktop/PolicyKit1/Authority"
-#define POLKIT_INTERFACE   "org.freedesktop.PolicyKit1.Authority"
-#define ACTION_ENABLE      "org.example.NestedVirt.enable-persistent"
-#define ACTION_RELOAD      "org.example.NestedVirt.reload-module"
-#define POLKIT_INTERACTIVE 1u /* POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION */
-
-/* The part of polkit's Authority interface that polkit-gobject uses for a
- * check; GDBus refuses calls that do not match it, as polkitd would. */
-static const char authority_xml[] = "<node>"
-                                    "  <interface name='" POLKIT_INTERFACE "'>"
-                                    "    <method name='CheckAuthorization'>"
-                                    "      <arg type='(sa{sv})' name='subject' direction='in'/>"
-                                    "      <arg type='s' name='action_id' direction='in'/>"
-                                    "      <arg type='a{ss}' name='details' direction='in'/>"
-                                    "      <arg type='u' name='flags' direction='in'/>"
-                                    "      <arg type='s' name='cancellation_id' direction='in'/>"
-                                    "      <arg type='(bba{ss})' name='result' direction='out'/>"
-                                    "    </method>"
-                                    "    <method name='CancelCheckAuthorization'>"
-                                    "      <arg type='s' name='cancellation_id' direction='in'/>"
-                                    "    </method>"
-                                    "    <property type='s' name='BackendName' access='read'/>"
-                                    "    <property type='s' name='BackendVersion' access='read'/>"
-                                    "    <property type='u' name='BackendFeatures' access='read'/>"
-                                    "    <signal name='Changed'/>"
-                                    "  </interface>"
-                                    "</node>";
-
-static GDBusNodeInfo *authority_info;
+#define ACTION_ENABLE "org.example.NestedVirt.enable-persistent"
+#define ACTION_RELOAD "org.example.NestedVirt.reload-module"
 
 /* What the tests start from: a file with a comment and another option on
  * the line EnablePersistent changes. */
@@ -141,12 +113,13 @@ static void mock_start(Fixture *f)
                 g_assert_cmpuint(children->len, ==, 0);
         }
 
-        (void)gt_dbus_queue_own_name(f->queue, POLKIT_BUS_NAME);
-        (void)gt_dbus_queue_export_object(f->queue, POLKIT_PATH, authority_info->interfaces[0], &error);
+        (void)gt_dbus_queue_own_name(f->queue, NV_TEST_POLKIT_BUS_NAME);
+        (void)gt_dbus_queue_export_object(f->queue, NV_TEST_POLKIT_PATH, nv_test_polkit_authority_info(),
+                                          &error);
         g_assert_no_error(error);
 
         /* gt_dbus_queue_own_name() only asks for the name. */
-        watch = g_bus_watch_name_on_connection(f->env.connection, POLKIT_BUS_NAME,
+        watch = g_bus_watch_name_on_connection(f->env.connection, NV_TEST_POLKIT_BUS_NAME,
                                                G_BUS_NAME_WATCHER_FLAGS_NONE, name_owner_seen, NULL, &owned,
                                                NULL);
         g_assert_true(nv_test_wait_until(flag_is_set, &owned, NV_TEST_TIMEOUT_MS));
@@ -245,7 +218,8 @@ static GDBusMethodInvocation *mock_pop(Fixture *f)
 
                 interface = g_dbus_method_invocation_get_interface_name(invocation);
                 method = g_dbus_method_invocation_get_method_name(invocation);
-                g_assert_cmpstr(g_dbus_method_invocation_get_object_path(invocation), ==, POLKIT_PATH);
+                g_assert_cmpstr(g_dbus_method_invocation_get_object_path(invocation), ==,
+                                NV_TEST_POLKIT_PATH);
                 /* The daemon is the only one asking polkit (on a
                  * connection of polkit-gobject's own). */
                 g_assert_cmpuint(pid_of(f, g_dbus_method_invocation_get_sender(invocation)), ==,
@@ -266,7 +240,7 @@ static GDBusMethodInvocation *mock_pop(Fixture *f)
                                                                    "The mock has no single properties");
                         continue;
                 }
-                g_assert_cmpstr(interface, ==, POLKIT_INTERFACE);
+                g_assert_cmpstr(interface, ==, NV_TEST_POLKIT_INTERFACE);
                 return invocation;
         }
 }
@@ -487,8 +461,8 @@ static void test_enable_interactive(Fixture *f, gconstpointer data)
 
         call_start(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE),
                    G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, &call);
-        mock_reply(mock_expect_check(f, ACTION_ENABLE, caller_name(f), POLKIT_INTERACTIVE, NULL), TRUE,
-                   FALSE);
+        mock_reply(mock_expect_check(f, ACTION_ENABLE, caller_name(f), NV_TEST_POLKIT_INTERACTIVE, NULL),
+                   TRUE, FALSE);
         call_wait(&call);
         g_assert_no_error(call.error);
         assert_kvm_conf(f, kvm_conf_enabled);
@@ -504,8 +478,8 @@ static void test_enable_not_authorized(Fixture *f, gconstpointer data)
         g_assert_cmpint(stat(path, &before), ==, 0);
         call_start(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE),
                    G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, &call);
-        mock_reply(mock_expect_check(f, ACTION_ENABLE, caller_name(f), POLKIT_INTERACTIVE, NULL), FALSE,
-                   FALSE);
+        mock_reply(mock_expect_check(f, ACTION_ENABLE, caller_name(f), NV_TEST_POLKIT_INTERACTIVE, NULL),
+                   FALSE, FALSE);
         call_wait(&call);
         call_assert_error(&call, "org.freedesktop.DBus.Error.AccessDenied");
         assert_kvm_conf(f, kvm_conf);
@@ -567,8 +541,8 @@ static void test_reload_not_authorized(Fixture *f, gconstpointer data)
 
         call_start(f->env.connection, "ReloadModule", g_variant_new("(b)", TRUE),
                    G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, &call);
-        mock_reply(mock_expect_check(f, ACTION_RELOAD, caller_name(f), POLKIT_INTERACTIVE, NULL), FALSE,
-                   FALSE);
+        mock_reply(mock_expect_check(f, ACTION_RELOAD, caller_name(f), NV_TEST_POLKIT_INTERACTIVE, NULL),
+                   FALSE, FALSE);
         call_wait(&call);
         call_assert_error(&call, "org.freedesktop.DBus.Error.AccessDenied");
         log = sim_log(f);
@@ -587,7 +561,7 @@ static void test_slow_reply(Fixture *f, gconstpointer data)
 
         call_start(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE),
                    G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, &call);
-        check = mock_expect_check(f, ACTION_ENABLE, caller_name(f), POLKIT_INTERACTIVE, NULL);
+        check = mock_expect_check(f, ACTION_ENABLE, caller_name(f), NV_TEST_POLKIT_INTERACTIVE, NULL);
 
         other = nv_test_bus_connect(f->env.bus, &error);
         g_assert_no_error(error);
@@ -626,7 +600,8 @@ static void test_caller_leaves(Fixture *f, gconstpointer data)
         leaving_name = g_strdup(g_dbus_connection_get_unique_name(leaving));
         call_start(leaving, "EnablePersistent", g_variant_new("(b)", TRUE),
                    G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, &call);
-        check = mock_expect_check(f, ACTION_ENABLE, leaving_name, POLKIT_INTERACTIVE, &cancellation_id);
+        check = mock_expect_check(f, ACTION_ENABLE, leaving_name, NV_TEST_POLKIT_INTERACTIVE,
+                                  &cancellation_id);
 
         g_assert_true(g_dbus_connection_close_sync(leaving, NULL, &error));
         g_assert_no_error(error);
@@ -721,7 +696,8 @@ static void test_flood(Fixture *f, gconstpointer data)
                            G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, &calls[i]);
         /* The first ones reach polkit, and stay there... */
         for (guint i = 0; i < NV_AUTH_MAX_PENDING_PER_USER; i++)
-                checks[i] = mock_expect_check(f, ACTION_ENABLE, caller_name(f), POLKIT_INTERACTIVE, NULL);
+                checks[i] = mock_expect_check(f, ACTION_ENABLE, caller_name(f), NV_TEST_POLKIT_INTERACTIVE,
+                                              NULL);
         /* ...the others are refused without asking. */
         for (guint i = NV_AUTH_MAX_PENDING_PER_USER; i < N_FLOOD; i++) {
                 call_wait(&calls[i]);
@@ -799,7 +775,6 @@ int main(int argc, char *argv[])
         static const char *const env_vars[] = { "NV_DAEMON_SIM", "NV_BUS_POLICY",
                                                 "NV_TEST_POLKIT_MOCK_POLICY", NULL };
         g_autofree char *skip = NULL;
-        g_autoptr(GError) error = NULL;
         g_autofree char *stand_in = NULL;
         int r;
 
@@ -808,8 +783,6 @@ int main(int argc, char *argv[])
 
         stand_in = g_test_build_filename(G_TEST_DIST, "nv-test-attach-bus.sh", NULL);
         g_setenv("G_TEST_DBUS_DAEMON", stand_in, TRUE);
-        authority_info = g_dbus_node_info_new_for_xml(authority_xml, &error);
-        g_assert_no_error(error);
 
         add_test(skip, "/auth-mock/read-only-not-checked", NV_TEST_PRESET_INTEL_LOADED,
                  test_read_only_not_checked);

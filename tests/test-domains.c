@@ -43,11 +43,6 @@
 #define UNREACHABLE_URI  "qemu+unix:///system?socket=/nonexistent/nv-test-domains/libvirt-sock"
 #define MISSING_NODE_URI "test:///nonexistent/nv-test-domains/node.xml"
 
-#define POLKIT_BUS_NAME    "org.freedesktop.PolicyKit1"
-#define POLKIT_PATH        "/org/freedesktop/PolicyKit1/Authority"
-#define POLKIT_INTERFACE   "org.freedesktop.PolicyKit1.Authority"
-#define POLKIT_INTERACTIVE 1u /* POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION */
-
 /* ---- The domains ------------------------------------------------------ */
 
 /* One entry of ListDomains. */
@@ -185,30 +180,6 @@ typedef struct {
         GPtrArray *polkit_checks; /* GVariant: parameters of each CheckAuthorization */
 } Fixture;
 
-/* The part of polkit's Authority that polkit-gobject uses for a check;
- * GDBus refuses calls that do not match it, as polkitd would. */
-static const char authority_xml[] = "<node>"
-                                    "  <interface name='" POLKIT_INTERFACE "'>"
-                                    "    <method name='CheckAuthorization'>"
-                                    "      <arg type='(sa{sv})' name='subject' direction='in'/>"
-                                    "      <arg type='s' name='action_id' direction='in'/>"
-                                    "      <arg type='a{ss}' name='details' direction='in'/>"
-                                    "      <arg type='u' name='flags' direction='in'/>"
-                                    "      <arg type='s' name='cancellation_id' direction='in'/>"
-                                    "      <arg type='(bba{ss})' name='result' direction='out'/>"
-                                    "    </method>"
-                                    "    <method name='CancelCheckAuthorization'>"
-                                    "      <arg type='s' name='cancellation_id' direction='in'/>"
-                                    "    </method>"
-                                    "    <property type='s' name='BackendName' access='read'/>"
-                                    "    <property type='s' name='BackendVersion' access='read'/>"
-                                    "    <property type='u' name='BackendFeatures' access='read'/>"
-                                    "    <signal name='Changed'/>"
-                                    "  </interface>"
-                                    "</node>";
-
-static GDBusNodeInfo *authority_info;
-
 static void polkit_method_call(GDBusConnection *connection, const char *sender, const char *path,
                                const char *interface, const char *method, GVariant *parameters,
                                GDBusMethodInvocation *invocation, gpointer user_data)
@@ -252,12 +223,13 @@ static void mock_polkit_start(Fixture *f)
 
         f->polkit = nv_test_bus_connect(f->env.bus, &error);
         g_assert_no_error(error);
-        f->polkit_registration = g_dbus_connection_register_object(
-                f->polkit, POLKIT_PATH, authority_info->interfaces[0], &polkit_vtable, f, NULL, &error);
+        f->polkit_registration = g_dbus_connection_register_object(f->polkit, NV_TEST_POLKIT_PATH,
+                                                                   nv_test_polkit_authority_info(),
+                                                                   &polkit_vtable, f, NULL, &error);
         g_assert_no_error(error);
         reply = g_dbus_connection_call_sync(
                 f->polkit, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                "RequestName", g_variant_new("(su)", POLKIT_BUS_NAME, 4u /* DO_NOT_QUEUE */),
+                "RequestName", g_variant_new("(su)", NV_TEST_POLKIT_BUS_NAME, 4u /* DO_NOT_QUEUE */),
                 G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, NV_TEST_TIMEOUT_MS, NULL, &error);
         g_assert_no_error(error);
         g_variant_get(reply, "(u)", &result);
@@ -809,10 +781,10 @@ static gboolean polkit_has_owner(Fixture *f)
         g_autoptr(GVariant) reply = NULL;
         gboolean has_owner;
 
-        reply = g_dbus_connection_call_sync(f->env.connection, "org.freedesktop.DBus",
-                                            "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameHasOwner",
-                                            g_variant_new("(s)", POLKIT_BUS_NAME), G_VARIANT_TYPE("(b)"),
-                                            G_DBUS_CALL_FLAGS_NONE, NV_TEST_TIMEOUT_MS, NULL, &error);
+        reply = g_dbus_connection_call_sync(
+                f->env.connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                "NameHasOwner", g_variant_new("(s)", NV_TEST_POLKIT_BUS_NAME), G_VARIANT_TYPE("(b)"),
+                G_DBUS_CALL_FLAGS_NONE, NV_TEST_TIMEOUT_MS, NULL, &error);
         g_assert_no_error(error);
         g_variant_get(reply, "(b)", &has_owner);
         return has_owner;
@@ -956,7 +928,7 @@ static void test_auth_mock_allowed(Fixture *f, gconstpointer data)
         assert_polkit_checks(f, 1, 0);
         g_assert_true(configure_flags(f, "running", "host-passthrough",
                                       G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION));
-        assert_polkit_checks(f, 1, POLKIT_INTERACTIVE);
+        assert_polkit_checks(f, 1, NV_TEST_POLKIT_INTERACTIVE);
 
         expect_mode(expected, N_NODE_DOMAINS, "custom-off", "host-model");
         expect_mode(expected, N_NODE_DOMAINS, "running", "host-passthrough");
@@ -979,7 +951,7 @@ static void test_auth_mock_denied(Fixture *f, gconstpointer data)
         g_free(configure_error_flags(f, "running", "host-passthrough",
                                      G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
                                      ERROR_ACCESS_DENIED));
-        assert_polkit_checks(f, 1, POLKIT_INTERACTIVE);
+        assert_polkit_checks(f, 1, NV_TEST_POLKIT_INTERACTIVE);
 
         f->polkit_answer = POLKIT_CHALLENGE;
         g_free(configure_error(f, "custom-off", "host-model", ERROR_INTERACTIVE));
@@ -1364,7 +1336,6 @@ int main(int argc, char **argv)
         static const char *const env_vars[] = {
                 "NV_DAEMON", "NV_CTL", "NV_BUS_POLICY", "NV_TEST_CALL", "NV_TEST_POLKIT_MOCK_POLICY", NULL
         };
-        g_autoptr(GError) error = NULL;
         g_autofree char *skip = NULL;
         int r;
 
@@ -1372,8 +1343,6 @@ int main(int argc, char **argv)
         skip = nv_test_skip_reason(env_vars);
         if (!skip)
                 skip = libvirt_skip_reason();
-        authority_info = g_dbus_node_info_new_for_xml(authority_xml, &error);
-        g_assert_no_error(error);
 
         add_test(skip, "/domains/list/node", &config_node, test_list);
         add_test(skip, "/domains/list/default", &config_default, test_list_default);
@@ -1403,6 +1372,5 @@ int main(int argc, char **argv)
         add_test(skip, "/domains/cli/status-domain-count", &config_node, test_cli_status_domain_count);
 
         r = nv_test_run_tests(skip);
-        g_dbus_node_info_unref(authority_info);
         return r;
 }
