@@ -90,15 +90,11 @@ nv_system_bus_config "$tmp/system_bus_socket" "<servicedir>$tmp/services</servic
   <include>$srcdir/policy/org.example.NestedVirt.conf</include>
   $hostnamed_include" >"$tmp/bus.conf"
 
-mkfifo "$tmp/address"
-env -u DBUS_SYSTEM_BUS_ADDRESS dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile \
-    --print-address=3 3>"$tmp/address" 2>"$tmp/bus.log" &
-pids="$! $pids"
-if ! read -r DBUS_SYSTEM_BUS_ADDRESS <"$tmp/address"; then
-    cat "$tmp/bus.log" >&2
+if ! nv_start_system_bus "$tmp/bus.conf" "$tmp/bus.log"; then
+    pids="$nv_bus_pid $pids"
     bench_fail "the private dbus-daemon did not start"
 fi
-export DBUS_SYSTEM_BUS_ADDRESS
+pids="$nv_bus_pid $pids"
 
 # A fake host: Intel, kvm and kvm_intel loaded and unused, nested=Y, a
 # modprobe.d file that says nothing about nested (so EnablePersistent(true)

@@ -35,18 +35,12 @@ trap cleanup EXIT INT TERM
 nv_system_bus_config "$tmp/system_bus_socket" \
     "<include>$srcdir/policy/org.example.NestedVirt.conf</include>" >"$tmp/system-bus.conf"
 
-# dbus-daemon prints its address once it listens; reading it through a
-# FIFO waits exactly that long.
-mkfifo "$tmp/address"
-dbus-daemon --config-file="$tmp/system-bus.conf" --nofork --nopidfile \
-    --print-address=3 3>"$tmp/address" 2>"$tmp/bus.log" &
-bus_pid=$!
-if ! read -r DBUS_SYSTEM_BUS_ADDRESS <"$tmp/address"; then
-    echo "dev-status: the private dbus-daemon did not start:" >&2
-    cat "$tmp/bus.log" >&2
+if ! nv_start_system_bus "$tmp/system-bus.conf" "$tmp/bus.log"; then
+    bus_pid=$nv_bus_pid
+    echo "dev-status: the private dbus-daemon did not start (its log is above)" >&2
     exit 1
 fi
-export DBUS_SYSTEM_BUS_ADDRESS
+bus_pid=$nv_bus_pid
 
 "$builddir/service/nestedvirtd" --idle-timeout=0 2>"$tmp/daemon.log" &
 daemon_pid=$!

@@ -107,21 +107,14 @@ nv_write_bus_config()
 }
 
 # Starts a private dbus-daemon with configuration $1 and exports its
-# address as DBUS_SYSTEM_BUS_ADDRESS. The daemon prints the address once
-# it listens; reading it through a FIFO waits exactly that long.
+# address as DBUS_SYSTEM_BUS_ADDRESS (see tools/system-bus-config.sh).
 nv_start_bus()
 {
-    mkfifo "$nv_tmp/bus-address"
-    # DBUS_SYSTEM_BUS_ADDRESS is not passed on: what the activated daemon
-    # finds there must come from dbus-daemon itself.
-    env -u DBUS_SYSTEM_BUS_ADDRESS dbus-daemon --config-file="$1" --nofork --nopidfile \
-        --print-address=3 3>"$nv_tmp/bus-address" 2>"$nv_tmp/bus.log" &
-    nv_pids="$! $nv_pids"
-    if ! read -r DBUS_SYSTEM_BUS_ADDRESS <"$nv_tmp/bus-address"; then
-        cat "$nv_tmp/bus.log" >&2
+    if ! nv_start_system_bus "$1" "$nv_tmp/bus.log"; then
+        nv_pids="$nv_bus_pid $nv_pids"
         nv_fail "the private dbus-daemon did not start"
     fi
-    export DBUS_SYSTEM_BUS_ADDRESS
+    nv_pids="$nv_bus_pid $nv_pids"
 }
 
 # A minimal host tree for `nestedvirtd --root`: an Intel x86_64 machine
