@@ -315,7 +315,9 @@ static NvModuleState read_module_state(NvHost *host, const char *module)
                 builtin = nv_modules_builtin_contains(host->modules_builtin, host->modules_builtin_len,
                                                       module);
         initstate = read_line(host, initstate_host);
-        state = nv_module_state_from_sysfs(g_file_test(dir, G_FILE_TEST_IS_DIR), initstate, builtin);
+        /* A file read in it proves the directory: no stat then. */
+        state = nv_module_state_from_sysfs(initstate || g_file_test(dir, G_FILE_TEST_IS_DIR), initstate,
+                                           builtin);
         if (state == NV_MODULE_STATE_UNKNOWN)
                 warn_once(host, initstate_host, "Unexpected module state \"%s\" in %s", initstate,
                           initstate_host);

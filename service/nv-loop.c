@@ -110,6 +110,13 @@ GSource *nv_event_source_new(sd_event *event)
 
         s->event = sd_event_ref(event);
         s->tag = g_source_add_unix_fd(source, sd_event_get_fd(event), G_IO_IN);
+        /* GLib blocks a source that may not recurse while it dispatches,
+         * which takes its descriptor out of the poll set and puts it back,
+         * and wakes the loop twice for that: two writes, a read and an
+         * extra poll for every message. Nothing here runs the GLib loop
+         * from inside a dispatch, and sd_event_dispatch() refuses to be
+         * re-entered anyway. */
+        g_source_set_can_recurse(source, TRUE);
         g_source_set_name(source, "sd-event");
         return source;
 }
