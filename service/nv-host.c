@@ -134,6 +134,50 @@ static int read_file_bounded(const char *path, gsize max, char **ret, gsize *ret
         return r;
 }
 
+/*
+ * Reads the first line of @path (a path below the root) without its
+ * newline, from at most @max bytes: it stops at the first newline, so a
+ * sysfs attribute costs one read(). Returns 0, -errno, or -EFBIG when @max
+ * bytes hold no newline (then @ret holds them).
+ */
+static int read_first_line(const char *path, gsize max, char **ret)
+{
+        g_autofree char *buf = g_malloc(max + 1);
+        gsize len = 0;
+        int fd, r = 0;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        for (;;) {
+                ssize_t n;
+
+                if (len == max) {
+                        r = -EFBIG;
+                        break;
+                }
+                n = read(fd, buf + len, max - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        r = -errno;
+                        close(fd);
+                        return r;
+                }
+                if (n == 0)
+                        break;
+                len += (gsize)n;
+                if (memchr(buf + len - n, '\n', (gsize)n))
+                        break;
+        }
+        close(fd);
+
+        buf[len] = '\0';
+        buf[strcspn(buf, "\n")] = '\0';
+        *ret = g_steal_pointer(&buf);
+        return r;
+}
+
 /* Reads a one-line file and strips the trailing newline; NULL if missing. */
 static char *read_line(NvHost *host, const char *host_path)
 {
@@ -141,7 +185,7 @@ static char *read_line(NvHost *host, const char *host_path)
         g_autofree char *s = NULL;
         int r;
 
-        r = read_file_bounded(path, SMALL_FILE_MAX, &s, NULL);
+        r = read_first_line(path, SMALL_FILE_MAX, &s);
         if (r == -ENOENT)
                 return NULL;
         if (r < 0 && r != -EFBIG) {
@@ -149,9 +193,8 @@ static char *read_line(NvHost *host, const char *host_path)
                 return NULL;
         }
         if (r == -EFBIG)
-                warn_once(host, path, "%s is longer than %d bytes; using its start", path, SMALL_FILE_MAX);
-
-        s[strcspn(s, "\n")] = '\0';
+                warn_once(host, path, "%s has no line end in its first %d bytes; using them", path,
+                          SMALL_FILE_MAX);
         return g_steal_pointer(&s);
 }
 

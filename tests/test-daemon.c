@@ -1029,6 +1029,46 @@ static void test_malformed_nested_binary(Fixture *f, gconstpointer data)
         assert_key(status, NV_KEY_NESTED_ENABLED, "false");
 }
 
+/* The first line is the value: without a line end, or with more lines
+ * after it (a sysfs attribute has neither, a file in a tree may). */
+static void test_malformed_nested_lines(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GVariant) status = NULL;
+        g_autoptr(GVariant) again = NULL;
+
+        nv_test_host_write(f->env.host, "/sys/module/kvm_intel/parameters/nested", "Y");
+        status = status_of_malformed_host(f);
+        assert_key(status, NV_KEY_NESTED_PARAMETER, "'Y'");
+        assert_key(status, NV_KEY_NESTED_ENABLED, "true");
+
+        nv_test_host_write(f->env.host, "/sys/module/kvm_intel/parameters/nested", "N\nY\n");
+        again = nv_test_env_get_status(&f->env);
+        assert_key(again, NV_KEY_NESTED_PARAMETER, "'N'");
+        assert_key(again, NV_KEY_NESTED_ENABLED, "false");
+}
+
+/* A line longer than the daemon reads of such a file: it uses the start,
+ * says so once in its log, and answers. */
+static void test_malformed_nested_long_line(Fixture *f, gconstpointer data)
+{
+        g_autofree char *line = g_strnfill(10000, 'x');
+        g_autofree char *log = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) status = NULL;
+        g_autoptr(GVariant) parameter = NULL;
+
+        nv_test_host_write(f->env.host, "/sys/module/kvm_intel/parameters/nested", line);
+        status = status_of_malformed_host(f);
+        parameter = g_variant_lookup_value(status, NV_KEY_NESTED_PARAMETER, G_VARIANT_TYPE_STRING);
+        g_assert_nonnull(parameter);
+        g_assert_cmpuint(strlen(g_variant_get_string(parameter, NULL)), ==, 4096);
+        assert_key(status, NV_KEY_NESTED_ENABLED, "false");
+
+        g_file_get_contents(nv_test_daemon_get_log_path(f->env.daemon), &log, NULL, &error);
+        g_assert_no_error(error);
+        g_assert_nonnull(strstr(log, "parameters/nested has no line end in its first 4096 bytes"));
+}
+
 static void test_malformed_nested_unreadable(Fixture *f, gconstpointer data)
 {
         g_autoptr(GVariant) status = NULL;
@@ -1229,6 +1269,10 @@ int main(int argc, char **argv)
                  test_malformed_nested_garbage);
         add_test(skip, "/daemon/malformed/nested-binary", NV_TEST_PRESET_INTEL_LOADED,
                  test_malformed_nested_binary);
+        add_test(skip, "/daemon/malformed/nested-lines", NV_TEST_PRESET_INTEL_LOADED,
+                 test_malformed_nested_lines);
+        add_test(skip, "/daemon/malformed/nested-long-line", NV_TEST_PRESET_INTEL_LOADED,
+                 test_malformed_nested_long_line);
         add_test(skip, "/daemon/malformed/nested-unreadable", NV_TEST_PRESET_INTEL_LOADED,
                  test_malformed_nested_unreadable);
         add_test(skip, "/daemon/malformed/comm-binary", NV_TEST_PRESET_INTEL_LOADED,
