@@ -11,10 +11,14 @@
  *   activate DEST PATH KIND COUNT        a call that starts DEST, to its reply;
  *                                        the started process is then stopped
  *   pending N_PENDING N WARMUP           GetStatus round trips while N_PENDING
- *                                        callers, each as another user (root
- *                                        only), wait for polkit
+ *                                        callers, as the system's users other
+ *                                        than root in turn (run as root),
+ *                                        wait for polkit
  *   polkit-mock                          owns org.freedesktop.PolicyKit1 and
  *                                        never answers CheckAuthorization
+ *   floor-service NAME                   owns NAME and does nothing else (sd-bus
+ *                                        answers Peer.Ping): the activation
+ *                                        floor
  *
  * KIND (and what a TARGET calls) is "ping" (org.freedesktop.DBus.Peer.Ping), "getstatus"
  * (org.example.NestedVirt.GetStatus) or "getall:INTERFACE"
@@ -26,6 +30,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pwd.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +45,9 @@
 #define NV_BUS_NAME    "org.example.NestedVirt"
 #define NV_OBJECT_PATH "/org/example/NestedVirt"
 #define NV_INTERFACE   "org.example.NestedVirt"
+
+/* NV_AUTH_MAX_PENDING_PER_USER of service/nv-auth.h. */
+#define PER_USER_LIMIT 16
 
 static void die(const char *what, int r)
 {
@@ -276,10 +285,28 @@ static int mode_activate(int argc, char **argv)
 }
 
 /* Reads whatever the waiting connections received: on_reply() counts it. */
-/* The first of the users the pending mode's callers run as: the daemon
+/* Up to @n users other than root, as the system lists them: the pending
+ * mode's callers run as them, round robin. Each must exist, because the
+ * bus looks up a caller's groups and refuses one it cannot; the daemon
  * caps what one user may have waiting for polkit, and 20 people clicking
- * "enable" are 20 users. */
-#define WAITING_FIRST_UID 61000
+ * "enable" are many users. */
+static size_t list_other_users(uid_t *uids, size_t n)
+{
+        size_t found = 0;
+        struct passwd *pw;
+
+        setpwent();
+        while (found < n && (pw = getpwent())) {
+                bool seen = pw->pw_uid == 0;
+
+                for (size_t i = 0; i < found && !seen; i++)
+                        seen = uids[i] == pw->pw_uid;
+                if (!seen)
+                        uids[found++] = pw->pw_uid;
+        }
+        endpwent();
+        return found;
+}
 
 static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
@@ -324,6 +351,8 @@ static int mode_pending(int argc, char **argv)
 {
         size_t n_pending, n, warmup;
         pid_t *waiting;
+        uid_t *uids;
+        size_t n_users;
         double *samples;
         int done_pipe[2];
         int replied = 0;
@@ -342,7 +371,14 @@ static int mode_pending(int argc, char **argv)
                 return 2;
         }
 
-        /* One caller per user and connection, each its own process. */
+        /* One caller per connection, each its own process, as users. */
+        uids = calloc(n_pending, sizeof(uid_t));
+        n_users = list_other_users(uids, n_pending);
+        if (n_users == 0 || n_users * PER_USER_LIMIT < n_pending) {
+                fprintf(stderr, "nv-bench: %zu users other than root for %zu waiting callers: too few\n",
+                        n_users, n_pending);
+                return 1;
+        }
         if (pipe2(done_pipe, O_CLOEXEC) < 0)
                 die("pipe", -errno);
         waiting = calloc(n_pending, sizeof(pid_t));
@@ -352,7 +388,7 @@ static int mode_pending(int argc, char **argv)
                         die("fork", -errno);
                 if (waiting[i] == 0) {
                         close(done_pipe[1]);
-                        waiting_caller((uid_t)(WAITING_FIRST_UID + i), done_pipe[0]);
+                        waiting_caller(uids[i % n_users], done_pipe[0]);
                 }
         }
         close(done_pipe[0]);
@@ -389,6 +425,7 @@ static int mode_pending(int argc, char **argv)
         print_latencies("", samples, n);
         free(samples);
         free(waiting);
+        free(uids);
         sd_bus_flush_close_unref(bus);
         return 0;
 }
@@ -409,6 +446,41 @@ static const sd_bus_vtable polkit_vtable[] = {
                       SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
+
+/* The activation floor: a service that does nothing but take its name
+ * with sd-bus and let sd-bus answer Peer.Ping, started by D-Bus activation
+ * like the daemons; what a service cannot start faster than on this
+ * machine and bus. */
+static int mode_floor_service(int argc, char **argv)
+{
+        sd_event *event = NULL;
+        sd_bus *bus;
+        sigset_t mask;
+        int r;
+
+        if (argc != 1)
+                return 2;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+
+        bus = open_bus();
+        r = sd_event_default(&event);
+        if (r >= 0)
+                r = sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL);
+        if (r >= 0)
+                r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
+        if (r >= 0)
+                r = sd_bus_request_name(bus, argv[0], 0);
+        if (r >= 0)
+                r = sd_bus_set_exit_on_disconnect(bus, 1);
+        if (r < 0)
+                die("cannot serve the floor service's name", r);
+        r = sd_event_loop(event);
+        sd_bus_flush_close_unref(bus);
+        sd_event_unref(event);
+        return r < 0 ? 1 : 0;
+}
 
 static int mode_polkit_mock(int argc, char **argv)
 {
@@ -437,6 +509,8 @@ static int mode_polkit_mock(int argc, char **argv)
                 r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
         if (r >= 0)
                 r = sd_bus_request_name(bus, "org.freedesktop.PolicyKit1", 0);
+        if (r >= 0)
+                r = sd_bus_set_exit_on_disconnect(bus, 1);
         if (r < 0)
                 die("cannot serve org.freedesktop.PolicyKit1", r);
 
@@ -459,11 +533,14 @@ int main(int argc, char **argv)
                 r = mode_pending(argc - 2, argv + 2);
         else if (argc >= 2 && strcmp(argv[1], "polkit-mock") == 0)
                 r = mode_polkit_mock(argc - 2, argv + 2);
+        else if (argc >= 2 && strcmp(argv[1], "floor-service") == 0)
+                r = mode_floor_service(argc - 2, argv + 2);
         if (r == 2)
                 fprintf(stderr,
                         "Usage: nv-bench latency N WARMUP ping|getstatus|getall|hostnamed-getall...\n"
                         "       nv-bench activate DEST PATH KIND COUNT\n"
                         "       nv-bench pending N_PENDING N WARMUP\n"
-                        "       nv-bench polkit-mock\n");
+                        "       nv-bench polkit-mock\n"
+                        "       nv-bench floor-service NAME\n");
         return r;
 }

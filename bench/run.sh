@@ -76,16 +76,21 @@ hostnamed_include=""
 if [ -x "$hostnamed" ] && [ -f "$hostnamed_policy" ]; then
     hostnamed_include="<include>$hostnamed_policy</include>"
 fi
+# The activation floor's name (see nv-bench floor-service).
+floor_name=org.example.NestedVirtBenchFloor
 mkdir "$tmp/services"
-# The bench's stand-in polkit may own its name and be called (see
-# nv-bench.c); everything else is as in tools/dev-status.sh.
+# The bench's stand-in polkit and its floor service may own their names
+# and be called (see nv-bench.c); everything else is as in
+# tools/dev-status.sh.
 . "$srcdir/tools/system-bus-config.sh"
 nv_system_bus_config "$tmp/system_bus_socket" "<servicedir>$tmp/services</servicedir>
   <policy context=\"default\">
     <allow send_destination=\"org.freedesktop.PolicyKit1\"/>
+    <allow send_destination=\"$floor_name\"/>
   </policy>
   <policy user=\"root\">
     <allow own=\"org.freedesktop.PolicyKit1\"/>
+    <allow own=\"$floor_name\"/>
   </policy>
   <include>$srcdir/policy/org.example.NestedVirt.conf</include>
   $hostnamed_include" >"$tmp/bus.conf"
@@ -117,9 +122,12 @@ echo "Dell Inc." >"$fake/sys/class/dmi/id/sys_vendor"
 echo "options loop max_loop=8" >"$fake/etc/modprobe.d/loop.conf"
 
 # Runs the client with a bound, so that a hung daemon cannot hang CI.
+# Always in a subshell ($(...) or &): it becomes the bounded client, so that
+# the pid of a background one is the process to stop (timeout passes the
+# signal on).
 bench_client()
 {
-    timeout 300 "$client" "$@"
+    exec timeout 300 "$client" "$@"
 }
 
 wait_name()
@@ -227,6 +235,14 @@ Exec=$daemon
 User=root
 EOF
 nv_activation=$(bench_client activate org.example.NestedVirt /org/example/NestedVirt getstatus "$activations")
+# The floor: the bench client as a service that only takes its name.
+cat >"$tmp/services/$floor_name.service" <<EOF
+[D-BUS Service]
+Name=$floor_name
+Exec=$client floor-service $floor_name
+User=root
+EOF
+floor_activation=$(bench_client activate "$floor_name" / ping "$activations")
 hn_activation=""
 if [ -n "$peer" ]; then
     cat >"$tmp/services/org.freedesktop.hostname1.service" <<EOF
@@ -286,6 +302,7 @@ printf '| %-44s | %10s | %10s |\n' "other" "nestedvirtd" "hostnamed"
 printf '|%s|%s|%s|\n' "----------------------------------------------" "------------" "------------"
 row "activation to first reply, median (ms)" "$(field "$nv_activation" median_ms)" \
     "$(field "$hn_activation" median_ms)"
+row "  floor: sd-bus service that only owns a name" "$(field "$floor_activation" median_ms)" ""
 row "idle VmRSS (kB)" "$nv_rss" "$hn_rss"
 row "context switches in ${idle_seconds} s idle" "$idle_ctxsw" ""
 echo
