@@ -57,7 +57,9 @@ typedef struct {
         NvKernelNewFunc kernel_new;
         NvKernel *kernel; /* created at the first module change */
         char *libvirt_uri;
-        NvLibvirt *libvirt; /* created at the first domain call */
+        NvLibvirt *libvirt;       /* created at the first domain call */
+        GThreadPool *domain_pool; /* DomainJob, one at a time */
+        guint n_domain_jobs;      /* pushed and not yet answered */
 
         sd_event *event;
         sd_bus *bus;
@@ -79,8 +81,11 @@ typedef struct {
         gboolean parent; /* watches the parent of a missing modprobe.d */
 } ConfigWatch;
 
+static void context_finish_domain_jobs(Context *c);
+
 static void context_clear(Context *c)
 {
+        context_finish_domain_jobs(c);
         g_clear_pointer(&c->config_watches, g_ptr_array_unref);
         c->rewatch_source = sd_event_source_disable_unref(c->rewatch_source);
         c->idle_source = sd_event_source_disable_unref(c->idle_source);
@@ -445,12 +450,139 @@ static gboolean domain_arg_valid(const char *domain)
         return n_chars > 0;
 }
 
+/*
+ * Domain calls go to libvirt, which may take its time: a busy or hung
+ * libvirtd, a remote URI. They run in a worker thread (one at a time; the
+ * NvLibvirt is locked anyway), and their reply is sent from the main loop,
+ * since sd-bus is not thread-safe; meanwhile every other call is answered.
+ * Arguments and authorization are checked before, in the handler.
+ */
+typedef struct {
+        Context *context;
+        sd_bus_message *message;
+        NvLibvirt *libvirt;
+        gboolean configure; /* else list */
+        char *domain;
+        NvCpuMode mode;
+        /* The outcome, written by the worker. */
+        gboolean restart_required;
+        GPtrArray *domains;
+        GError *error;
+} DomainJob;
+
+static void domain_job_free(DomainJob *job)
+{
+        sd_bus_message_unref(job->message);
+        g_free(job->domain);
+        g_clear_pointer(&job->domains, g_ptr_array_unref);
+        g_clear_error(&job->error);
+        g_free(job);
+}
+
+static int reply_domains(sd_bus_message *m, const GPtrArray *domains)
+{
+        g_autoptr(sd_bus_message) reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ssss)");
+        for (guint i = 0; r >= 0 && i < domains->len; i++) {
+                const NvDomainInfo *d = g_ptr_array_index(domains, i);
+
+                r = sd_bus_message_append(reply, "(ssss)", d->name, d->uuid, d->state, d->cpu_mode);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* In the main loop: the worker is done with @user_data. */
+static gboolean domain_job_done(gpointer user_data)
+{
+        DomainJob *job = user_data;
+        Context *c = job->context;
+        int r;
+
+        if (job->error) {
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+
+                libvirt_error_to_bus(job->error, &error);
+                r = sd_bus_reply_method_error(job->message, &error);
+                sd_bus_error_free(&error);
+        } else if (job->configure) {
+                r = sd_bus_reply_method_return(job->message, "b", job->restart_required);
+        } else {
+                r = reply_domains(job->message, job->domains);
+        }
+        if (r < 0)
+                g_warning("Failed to answer %s: %s", sd_bus_message_get_member(job->message),
+                          g_strerror(-r));
+
+        g_assert(c->n_domain_jobs > 0);
+        c->n_domain_jobs--;
+        context_touch_idle(c);
+        domain_job_free(job);
+        return G_SOURCE_REMOVE;
+}
+
+/* In the worker thread: only libvirt, and @job, are touched here. */
+static void domain_job_run(gpointer data, gpointer user_data)
+{
+        DomainJob *job = data;
+
+        if (job->configure)
+                nv_libvirt_configure_domain(job->libvirt, job->domain, job->mode, &job->restart_required,
+                                            &job->error);
+        else
+                job->domains = nv_libvirt_list_domains(job->libvirt, &job->error);
+        g_idle_add(domain_job_done, job);
+}
+
+static int context_push_domain_job(Context *c, sd_bus_message *m, gboolean configure, const char *domain,
+                                   NvCpuMode mode)
+{
+        g_autoptr(GError) gerror = NULL;
+        DomainJob *job;
+
+        if (!c->domain_pool) {
+                c->domain_pool = g_thread_pool_new(domain_job_run, NULL, 1, FALSE, &gerror);
+                if (!c->domain_pool)
+                        return -ENOMEM;
+        }
+        job = g_new0(DomainJob, 1);
+        job->context = c;
+        job->message = sd_bus_message_ref(m);
+        job->libvirt = context_get_libvirt(c);
+        job->configure = configure;
+        job->domain = g_strdup(domain);
+        job->mode = mode;
+        c->n_domain_jobs++;
+        if (!g_thread_pool_push(c->domain_pool, job, &gerror)) {
+                c->n_domain_jobs--;
+                domain_job_free(job);
+                return -EAGAIN;
+        }
+        return 1; /* answered later, by domain_job_done() */
+}
+
+/* At exit: lets the worker finish what it was given and sends the
+ * answers, so that no caller waits for a reply that never comes. */
+static void context_finish_domain_jobs(Context *c)
+{
+        if (!c->domain_pool)
+                return;
+        g_thread_pool_free(g_steal_pointer(&c->domain_pool), FALSE, TRUE);
+        while (c->n_domain_jobs > 0)
+                g_main_context_iteration(NULL, TRUE);
+}
+
 static int method_configure_domain(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *c = userdata;
-        g_autoptr(GError) gerror = NULL;
         const char *domain, *mode_string;
-        gboolean restart_required = FALSE;
         NvCpuMode mode;
         int r;
 
@@ -475,42 +607,19 @@ static int method_configure_domain(sd_bus_message *m, void *userdata, sd_bus_err
         if (r <= 0)
                 return r == 0 ? 1 : r;
 
-        if (!nv_libvirt_configure_domain(context_get_libvirt(c), domain, mode, &restart_required, &gerror))
-                return libvirt_error_to_bus(gerror, error);
-
-        return sd_bus_reply_method_return(m, "b", restart_required);
+        return context_push_domain_job(c, m, TRUE, domain, mode);
 }
 
 static int method_list_domains(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *c = userdata;
-        g_autoptr(sd_bus_message) reply = NULL;
-        g_autoptr(GPtrArray) domains = NULL;
-        g_autoptr(GError) gerror = NULL;
         int r;
 
         r = nv_auth_verify(c->auth, m, error);
         if (r <= 0)
                 return r;
 
-        domains = nv_libvirt_list_domains(context_get_libvirt(c), &gerror);
-        if (!domains)
-                return libvirt_error_to_bus(gerror, error);
-
-        r = sd_bus_message_new_method_return(m, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(ssss)");
-        for (guint i = 0; r >= 0 && i < domains->len; i++) {
-                const NvDomainInfo *d = g_ptr_array_index(domains, i);
-
-                r = sd_bus_message_append(reply, "(ssss)", d->name, d->uuid, d->state, d->cpu_mode);
-        }
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-
-        return sd_bus_send(NULL, reply, NULL);
+        return context_push_domain_job(c, m, FALSE, NULL, NV_CPU_MODE_HOST_MODEL);
 }
 
 static int property_get_module_users(sd_bus *bus, const char *path, const char *interface,
@@ -561,8 +670,9 @@ static int on_idle(sd_event_source *s, uint64_t usec, void *userdata)
         Context *c = userdata;
         int r;
 
-        /* Someone may be typing a password right now. */
-        if (nv_auth_get_n_pending(c->auth) > 0) {
+        /* Someone may be typing a password right now, or libvirt be
+         * working on a call. */
+        if (nv_auth_get_n_pending(c->auth) > 0 || c->n_domain_jobs > 0) {
                 context_touch_idle(c);
                 return 0;
         }

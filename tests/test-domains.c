@@ -18,8 +18,12 @@
 #include "config.h"
 
 #include <dlfcn.h>
+#include <glib-unix.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "nv-dbus.h"
 #include "nv-test-bus.h"
@@ -150,6 +154,7 @@ typedef enum {
         LIBVIRT_DEFAULT,     /* test:///default */
         LIBVIRT_UNREACHABLE, /* a socket that does not exist */
         LIBVIRT_MISSING,     /* test:///PATH of no file */
+        LIBVIRT_HUNG,        /* a socket that takes connections and never answers */
 } LibvirtKind;
 
 typedef struct {
@@ -162,6 +167,7 @@ static const TestConfig config_default = { LIBVIRT_DEFAULT, FALSE };
 static const TestConfig config_unreachable = { LIBVIRT_UNREACHABLE, FALSE };
 static const TestConfig config_missing = { LIBVIRT_MISSING, FALSE };
 static const TestConfig config_node_mock_polkit = { LIBVIRT_NODE_FILE, TRUE };
+static const TestConfig config_hung = { LIBVIRT_HUNG, FALSE };
 
 typedef enum {
         POLKIT_ALLOW,
@@ -172,6 +178,7 @@ typedef enum {
 typedef struct {
         NvTestEnv env;
         char *uri;
+        int hung_fd; /* the listening socket of LIBVIRT_HUNG, or -1 */
 
         /* The mock polkit, for tests with config->mock_polkit. */
         GDBusConnection *polkit;
@@ -267,6 +274,7 @@ static void fixture_setup(Fixture *f, gconstpointer data)
                 .bus_policies = config->mock_polkit ? mock_policies : NULL,
         };
 
+        f->hung_fd = -1;
         nv_test_env_setup_full(&f->env, NV_TEST_PRESET_INTEL_LOADED, &options);
         f->polkit_checks = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
 
@@ -292,6 +300,21 @@ static void fixture_setup(Fixture *f, gconstpointer data)
         case LIBVIRT_MISSING:
                 f->uri = g_strdup(MISSING_NODE_URI);
                 break;
+        case LIBVIRT_HUNG: {
+                g_autofree char *path = NULL;
+                struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+                nv_test_host_write(f->env.host, "/libvirt/.keep", "");
+                path = nv_test_host_path(f->env.host, "/libvirt/hung-sock");
+                g_assert_cmpuint(strlen(path), <, sizeof(sa.sun_path));
+                strcpy(sa.sun_path, path);
+                f->hung_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                g_assert_cmpint(f->hung_fd, >=, 0);
+                g_assert_cmpint(bind(f->hung_fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+                g_assert_cmpint(listen(f->hung_fd, 8), ==, 0);
+                f->uri = g_strconcat("qemu+unix:///system?socket=", path, NULL);
+                break;
+        }
         default:
                 g_assert_not_reached();
         }
@@ -316,6 +339,8 @@ static void fixture_teardown(Fixture *f, gconstpointer data)
         nv_test_env_teardown(&f->env);
         g_clear_pointer(&f->polkit_checks, g_ptr_array_unref);
         g_clear_pointer(&f->uri, g_free);
+        if (f->hung_fd >= 0)
+                close(f->hung_fd);
 }
 
 /* ---- Calls to the daemon ---------------------------------------------- */
@@ -633,6 +658,55 @@ static void test_not_found(Fixture *f, gconstpointer data)
 
 /* libvirt cannot be reached: both methods say so, naming the URI, and the
  * daemon goes on answering (and trying again). */
+/* The listening socket @fd has a connection: takes it, into *user_data. */
+static gboolean accept_connection(int fd, GIOCondition condition, gpointer user_data)
+{
+        *(int *)user_data = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+        return G_SOURCE_REMOVE;
+}
+
+static gboolean fd_is_valid(gpointer user_data)
+{
+        return *(int *)user_data >= 0;
+}
+
+/*
+ * libvirt that does not answer (a libvirtd that hangs): the domain call
+ * waits in its worker thread while the daemon answers everyone else; when
+ * libvirt's connection breaks, the call fails with LibvirtUnavailable, and
+ * the daemon exits cleanly.
+ */
+static void test_libvirt_hangs(Fixture *f, gconstpointer data)
+{
+        g_autofree char *message = NULL;
+        int accepted = -1;
+        Call list = { 0 };
+
+        g_dbus_connection_call(f->env.connection, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, "ListDomains",
+                               NULL, NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, 4 * NV_TEST_TIMEOUT_MS, NULL,
+                               call_finished, &list);
+        /* libvirt connects, and waits for an answer that does not come. */
+        g_unix_fd_add(f->hung_fd, G_IO_IN, accept_connection, &accepted);
+        if (!nv_test_wait_until(fd_is_valid, &accepted, NV_TEST_TIMEOUT_MS))
+                g_error("libvirt did not connect to %s within %d ms", f->uri, NV_TEST_TIMEOUT_MS);
+
+        /* Meanwhile: answered, again and again. */
+        for (guint i = 0; i < 3; i++) {
+                g_autoptr(GVariant) status = nv_test_env_get_status(&f->env);
+
+                g_assert_true(g_variant_is_of_type(status, G_VARIANT_TYPE_VARDICT));
+        }
+        g_assert_false(list.done);
+
+        close(accepted);
+        if (!nv_test_wait_until(call_is_done, &list, NV_TEST_TIMEOUT_MS))
+                g_error("ListDomains was not answered within %d ms of libvirt's connection closing",
+                        NV_TEST_TIMEOUT_MS);
+        message = assert_dbus_error(list.error, NV_ERROR_LIBVIRT_UNAVAILABLE, "ListDomains");
+        g_clear_error(&list.error);
+        g_assert_true(nv_test_daemon_is_running(f->env.daemon));
+}
+
 static void test_unavailable(Fixture *f, gconstpointer data)
 {
         g_autoptr(GVariant) status = NULL;
@@ -1352,6 +1426,7 @@ int main(int argc, char **argv)
         add_test(skip, "/domains/configure/default", &config_default, test_configure_default);
         add_test(skip, "/domains/failure/not-found", &config_node, test_not_found);
         add_test(skip, "/domains/failure/unreachable", &config_unreachable, test_unavailable);
+        add_test(skip, "/domains/failure/libvirt-hangs", &config_hung, test_libvirt_hangs);
         add_test(skip, "/domains/failure/missing-node-file", &config_missing, test_unavailable);
         add_test(skip, "/domains/invalid/mode", &config_node, test_invalid_mode);
         add_test(skip, "/domains/invalid/domain", &config_node, test_invalid_domain);
