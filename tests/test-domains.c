@@ -682,6 +682,17 @@ static void test_libvirt_hangs(Fixture *f, gconstpointer data)
         int accepted = -1;
         Call list = { 0 };
 
+#ifdef __SANITIZE_ADDRESS__
+        /* libvirt's remote driver encodes with libtirpc's XDR functions,
+         * which AddressSanitizer intercepts; its interceptors look the real
+         * ones up at start, before the daemon dlopen()s libvirt (and with
+         * it libtirpc), and call NULL: a crash inside the sanitizer, not in
+         * the daemon. The suite without sanitizers runs this test. */
+        g_test_skip("AddressSanitizer cannot run libvirt's remote driver in a daemon that dlopen()s libvirt "
+                    "(its XDR interceptors have no real function to call)");
+        return;
+#endif
+
         g_dbus_connection_call(f->env.connection, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, "ListDomains",
                                NULL, NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, 4 * NV_TEST_TIMEOUT_MS, NULL,
                                call_finished, &list);
