@@ -225,12 +225,18 @@ static int child_register_pid(pid_t pid, const char *name, const char *log)
         g_error("more than %d child processes at once", MAX_CHILDREN);
 }
 
+/* Returns -1, registering nothing, for a child that is gone already:
+ * GLib's worker thread reaps a GSubprocess as soon as it exits, which a
+ * quick nestedvirtctl on a busy machine can do before this runs, and then
+ * it has no identifier any more. */
 static int child_register(GSubprocess *process, const char *name, const char *log)
 {
+        const char *identifier = g_subprocess_get_identifier(process);
         guint64 pid;
 
-        g_assert_true(g_ascii_string_to_unsigned(g_subprocess_get_identifier(process), 10, 1, G_MAXINT32,
-                                                 &pid, NULL));
+        if (!identifier)
+                return -1;
+        g_assert_true(g_ascii_string_to_unsigned(identifier, 10, 1, G_MAXINT32, &pid, NULL));
         return child_register_pid((pid_t)pid, name, log);
 }
 
