@@ -906,6 +906,13 @@ static int context_start(Context *c, const NvDaemonOptions *options)
         sigaddset(&mask, SIGINT);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return -errno;
+        /* A peer that closes its socket must cost an EPIPE, not the daemon:
+         * libvirt's remote driver writes with plain write() and leaves
+         * SIGPIPE to its caller (virsh ignores it, and systemd does for
+         * services, IgnoreSIGPIPE=yes; dbus-daemon's activation does not).
+         * /domains/failure/libvirt-hangs closes libvirt's socket under it. */
+        if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+                return -errno;
 
         r = sd_event_new(&c->event);
         if (r < 0)
