@@ -548,7 +548,10 @@ static GArray *read_module_users(NvHost *host)
  * without a module (built in, or no refcnt file) we have to look. And
  * /dev/kvm exists from the moment a vendor module registers it until that
  * module is unloaded, which its users prevent: without it there is nobody
- * either (kvm built in, no vendor module: a common guest setup). */
+ * either (kvm built in, no vendor module: a common guest setup). Nor can
+ * anybody hold a vendor module that is not in the kernel: a /dev/kvm then
+ * comes from another provider (PVM's kvm_pvm, on some cloud guests), and
+ * its users are not ours to list. */
 static gboolean module_users_possible(NvHost *host, const NvHostFacts *facts, const char *module)
 {
         g_autofree char *dev_kvm = NULL;
@@ -564,6 +567,8 @@ static gboolean module_users_possible(NvHost *host, const NvHostFacts *facts, co
         dev_kvm = nv_host_path(host, "/dev/kvm");
         misc_kvm = nv_host_path(host, "/sys/class/misc/kvm");
         if (access(dev_kvm, F_OK) < 0 && access(misc_kvm, F_OK) < 0)
+                return FALSE;
+        if (module && facts->vendor_state == NV_MODULE_STATE_ABSENT)
                 return FALSE;
         if (!module || facts->vendor_state != NV_MODULE_STATE_LIVE)
                 return TRUE;

@@ -648,6 +648,18 @@ static void test_changed_module_users(Fixture *f, gconstpointer data)
 
 /* ---- Who holds KVM --------------------------------------------------- */
 
+/* Starts the daemon on the fixture's host, checks its ModuleUsers and
+ * returns the whole status. */
+static GVariant *start_with_module_users(Fixture *f, const char *expected)
+{
+        GVariant *status;
+
+        start_daemon(f);
+        status = nv_test_env_get_status(&f->env);
+        assert_key(status, NV_KEY_MODULE_USERS, expected);
+        return status;
+}
+
 static void test_module_users(Fixture *f, gconstpointer data)
 {
         static const char *const qemu_fds[] = { "/dev/kvm", "anon_inode:kvm-vm", "anon_inode:kvm-vcpu:0",
@@ -663,10 +675,37 @@ static void test_module_users(Fixture *f, gconstpointer data)
         nv_test_host_add_process(f->env.host, 977, "firecracker", firecracker_fds);
         nv_test_host_add_process(f->env.host, 5000, "backup", lookalike_fds);
         nv_test_host_write(f->env.host, "/sys/module/kvm_intel/refcnt", "3\n");
-        start_daemon(f);
+        status = start_with_module_users(f, "[(@u 977, 'firecracker'), (24601, 'qemu-system-x86')]");
+}
 
-        status = nv_test_env_get_status(&f->env);
-        assert_key(status, NV_KEY_MODULE_USERS, "[(@u 977, 'firecracker'), (24601, 'qemu-system-x86')]");
+/* Built-in kvm_intel has no refcnt: the processes are looked at. */
+static void test_module_users_builtin(Fixture *f, gconstpointer data)
+{
+        static const char *const qemu_fds[] = { "/dev/kvm", "anon_inode:kvm-vm", NULL };
+        g_autoptr(GVariant) status = NULL;
+
+        nv_test_host_add_process(f->env.host, 4242, "qemu-system-x86", qemu_fds);
+        status = start_with_module_users(f, "[(@u 4242, 'qemu-system-x86')]");
+}
+
+/* A cloud guest like the machines CI runs on: an AMD CPU without svm, kvm
+ * built in, and a /dev/kvm from another built-in provider (PVM's kvm_pvm)
+ * held by a VM. kvm_amd is not in the kernel, so nobody holds it. */
+static void test_module_users_other_provider(Fixture *f, gconstpointer data)
+{
+        static const char *const vm_fds[] = { "/dev/kvm", "anon_inode:kvm-vm", NULL };
+        g_autoptr(GVariant) status = NULL;
+
+        nv_test_host_set_cpuinfo(f->env.host, "AuthenticAMD", "fpu sse2 hypervisor", 2);
+        nv_test_host_builtin_module(f->env.host, "kvm", "kernel/arch/x86/kvm/kvm.ko", NULL);
+        nv_test_host_builtin_module(f->env.host, "kvm_pvm", "kernel/arch/x86/kvm/kvm-pvm.ko", NULL);
+        nv_test_host_write(f->env.host, "/dev/kvm", "");
+        nv_test_host_write(f->env.host, "/sys/class/misc/kvm/dev", "10:232\n");
+        nv_test_host_add_process(f->env.host, 977, "firecracker", vm_fds);
+        status = start_with_module_users(f, "@a(us) []");
+        assert_key(status, NV_KEY_VENDOR_MODULE, "'kvm_amd'");
+        assert_key(status, NV_KEY_VENDOR_MODULE_LOADED, "false");
+        assert_key(status, NV_KEY_KVM_BUILTIN, "true");
 }
 
 /* ---- Which persistent setting wins ----------------------------------- */
@@ -1225,6 +1264,10 @@ int main(int argc, char **argv)
                  test_changed_module_users);
 
         add_test(skip, "/daemon/module-users/sorted", NV_TEST_PRESET_INTEL_LOADED, test_module_users);
+        add_test(skip, "/daemon/module-users/builtin", NV_TEST_PRESET_KVM_BUILTIN,
+                 test_module_users_builtin);
+        add_test(skip, "/daemon/module-users/other-provider", NV_TEST_PRESET_L1_GUEST,
+                 test_module_users_other_provider);
         add_test(skip, "/daemon/module/coming", NV_TEST_PRESET_INTEL_LOADED, test_module_coming);
 
         add_test(skip, "/daemon/persistent/merge-order", NV_TEST_PRESET_MODPROBE_SPREAD,
