@@ -11,9 +11,9 @@
  * then is announced with PropertiesChanged for exactly the properties that
  * differ. Two sources of change are watched without polling, so a panel
  * that only listens still learns of them: kernel module uevents (a module
- * loaded or unloaded; real host only, through udev's rebroadcast) and
- * inotify on the modprobe.d directories. Who holds /dev/kvm has no event
- * to watch; it is refreshed on each call.
+ * loaded or unloaded; real host only) and inotify on the modprobe.d
+ * directories. Who holds /dev/kvm has no event to watch; it is refreshed
+ * on each call.
  */
 #include "config.h"
 
@@ -21,10 +21,12 @@
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/inotify.h>
 
+#include <libudev.h>
+
 #include <systemd/sd-bus.h>
-#include <systemd/sd-device.h>
 #include <systemd/sd-event.h>
 
 #include "nv-auth.h"
@@ -49,7 +51,6 @@
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_message, sd_bus_message_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_device_monitor, sd_device_monitor_unref)
 
 typedef struct {
         NvHost *host;
@@ -70,7 +71,9 @@ typedef struct {
         guint64 idle_usec;
         sd_event_source *idle_source;
 
-        sd_device_monitor *monitor;
+        struct udev *udev; /* libudev's context of monitor */
+        struct udev_monitor *monitor;
+        sd_event_source *monitor_source;
         GPtrArray *config_watches; /* sd_event_source, inotify */
         gboolean config_unwatched; /* a directory could not be watched */
         sd_event_source *rewatch_source;
@@ -82,6 +85,7 @@ typedef struct {
 } ConfigWatch;
 
 static void context_finish_domain_jobs(Context *c);
+static void context_unwatch_modules(Context *c);
 
 static void context_clear(Context *c)
 {
@@ -89,7 +93,7 @@ static void context_clear(Context *c)
         g_clear_pointer(&c->config_watches, g_ptr_array_unref);
         c->rewatch_source = sd_event_source_disable_unref(c->rewatch_source);
         c->idle_source = sd_event_source_disable_unref(c->idle_source);
-        c->monitor = sd_device_monitor_unref(c->monitor);
+        context_unwatch_modules(c);
         g_clear_pointer(&c->auth, nv_auth_free);
         c->bus = sd_bus_flush_close_unref(c->bus);
         c->event = sd_event_unref(c->event);
@@ -710,35 +714,67 @@ static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *erro
         return 0;
 }
 
-static int on_module_uevent(sd_device_monitor *monitor, sd_device *device, void *userdata)
+static int on_module_uevent(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
         Context *c = userdata;
+        struct udev_device *device;
+        gboolean module_event = FALSE;
 
-        context_refresh(c);
+        /* The kernel group has no socket filter: every uevent of the host
+         * wakes us, and libudev drops those of other subsystems. Drain
+         * what is queued, then read the host once if a module came or
+         * went, or if the kernel dropped events (ENOBUFS) and one may
+         * have. */
+        while ((device = udev_monitor_receive_device(c->monitor))) {
+                udev_device_unref(device);
+                module_event = TRUE;
+        }
+        if (module_event || errno == ENOBUFS)
+                context_refresh(c);
         return 0;
+}
+
+/*
+ * Module loads and unloads, from the kernel's own uevents (the "kernel"
+ * netlink group), not udev's rebroadcast of them ("udev"): udevd sends
+ * those in its network namespace only, and the unit gives the daemon a
+ * private one (PrivateNetwork=yes), while the kernel sends module events
+ * to every network namespace of the initial user namespace. The event
+ * only says "read /sys/module again", which needs nothing udev adds, and
+ * the kernel sends "add" after the module's init has run. sd-device's
+ * public monitor listens to the udev group only, hence libudev here.
+ */
+static void context_unwatch_modules(Context *c)
+{
+        c->monitor_source = sd_event_source_disable_unref(c->monitor_source);
+        c->monitor = udev_monitor_unref(c->monitor);
+        c->udev = udev_unref(c->udev);
 }
 
 static void context_watch_modules(Context *c)
 {
-        g_autoptr(sd_device_monitor) monitor = NULL;
         int r;
 
         if (!nv_host_is_real(c->host))
                 return;
 
-        r = sd_device_monitor_new(&monitor);
-        if (r >= 0)
-                r = sd_device_monitor_filter_add_match_subsystem_devtype(monitor, "module", NULL);
-        if (r >= 0)
-                r = sd_device_monitor_attach_event(monitor, c->event);
-        if (r >= 0)
-                r = sd_device_monitor_start(monitor, on_module_uevent, c);
+        c->udev = udev_new();
+        c->monitor = c->udev ? udev_monitor_new_from_netlink(c->udev, "kernel") : NULL;
+        if (!c->monitor) {
+                r = -(errno > 0 ? errno : ENOMEM);
+        } else {
+                r = udev_monitor_filter_add_match_subsystem_devtype(c->monitor, "module", NULL);
+                if (r >= 0)
+                        r = udev_monitor_enable_receiving(c->monitor);
+                if (r >= 0)
+                        r = sd_event_add_io(c->event, &c->monitor_source, udev_monitor_get_fd(c->monitor),
+                                            EPOLLIN, on_module_uevent, c);
+        }
         if (r < 0) {
                 g_message("Module events are unavailable (%s); module changes are seen at the next call",
                           g_strerror(-r));
-                return;
+                context_unwatch_modules(c);
         }
-        c->monitor = g_steal_pointer(&monitor);
 }
 
 static void context_watch_config(Context *c);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Runs an sd-event loop inside a GLib main context, so that sd-bus and
- * sd-device (which speak sd-event) and polkit-gobject (which delivers its
+ * Runs an sd-event loop inside a GLib main context, so that sd-bus, the
+ * inotify and uevent sources (which speak sd-event) and polkit-gobject (which delivers its
  * asynchronous results through GMainContext) share one thread and one
  * poll().
  */

@@ -6,7 +6,7 @@ set -eu
 
 packages="
   build-essential meson ninja-build pkg-config
-  libsystemd-dev libglib2.0-dev libpolkit-gobject-1-dev libpolkit-agent-1-dev
+  libsystemd-dev libudev-dev libglib2.0-dev libpolkit-gobject-1-dev libpolkit-agent-1-dev
   libkmod-dev libvirt-dev libxml2-dev libjson-glib-dev libglib-testing-0-dev
   dbus-daemon dbus-bin libglib2.0-bin polkitd pkexec libvirt0 libxml2-utils clang-format
   clang libclang-rt-14-dev valgrind

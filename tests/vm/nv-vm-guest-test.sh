@@ -28,6 +28,7 @@ bound=(timeout --kill-after=5 60)
 n=0
 failed=0
 holder_pid=
+monitor_pid=
 
 emit() {
 	printf '%s\n' "$*" >&7
@@ -72,6 +73,7 @@ diag() {
 }
 
 cleanup() {
+	[ -z "$monitor_pid" ] || kill "$monitor_pid" 2>/dev/null
 	if [ -n "$holder_pid" ]; then
 		kill "$holder_pid" 2>/dev/null
 		wait "$holder_pid" 2>/dev/null
@@ -190,6 +192,58 @@ refused_with() {
 	return 1
 }
 
+# watch_signals FILE: from now on, dbus-monitor writes the daemon's
+# PropertiesChanged signals to FILE; returns once it listens (it prints the
+# NameLost of its own name when it has become a monitor).
+watch_signals() {
+	local file=$1
+	dbus-monitor --system "type='signal',path='$object',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged'" \
+		>"$file" 2>&1 &
+	monitor_pid=$!
+	for _ in $(seq 100); do
+		grep -q 'member=NameLost' "$file" && return 0
+		sleep 0.1
+	done
+	echo "dbus-monitor did not start listening:"
+	cat "$file"
+	return 1
+}
+
+# announced FILE N PROPERTY: within 10 s, FILE holds N PropertiesChanged
+# signals that name PROPERTY.
+announced() {
+	local file=$1 want=$2 property=$3 got=0
+	for _ in $(seq 100); do
+		got=$(grep -c "string \"$property\"" "$file")
+		[ "$got" -ge "$want" ] && return 0
+		sleep 0.1
+	done
+	echo "$got of $want PropertiesChanged signals name $property:"
+	cat "$file"
+	return 1
+}
+
+# says FILE PROPERTY VALUE: a signal in FILE gives PROPERTY that value, as
+# dbus-monitor prints it (e.g. 'string "0"').
+says() {
+	local file=$1 property=$2 value=$3
+	tr -s ' \n' '  ' <"$file" | grep -qF "string \"$property\" variant $value" || {
+		echo "no signal gives $property the value $value:"
+		cat "$file"
+		return 1
+	}
+}
+
+# own_netns PID: the process is in another network namespace than PID 1.
+own_netns() {
+	local ours theirs
+	ours=$(readlink "/proc/$1/ns/net") && theirs=$(readlink /proc/1/ns/net) || return 1
+	[ "$ours" != "$theirs" ] || {
+		echo "pid $1 is in the host's network namespace ($ours)"
+		return 1
+	}
+}
+
 unchanged() {
 	local before=$1 after
 	after=$(cat "$param" 2>&1; cat "$conf" 2>&1)
@@ -251,8 +305,21 @@ check "enable --now: ReloadRequired false" json_is ReloadRequired false
 check "nestedvirtctl disable" "${bound[@]}" nestedvirtctl --no-ask-password disable
 check "disable: $param still 1" nested_is 1
 check "disable: ReloadRequired true" json_is ReloadRequired true
+# No call to the daemon from here to the last "announced": a listener
+# learns of the unload and the load from the daemon alone, which hears the
+# kernel's uevents although the unit gives it its own network namespace.
+daemon_pid=$(systemctl show -p MainPID --value nestedvirtd.service)
+check "nestedvirtd (pid $daemon_pid) has a network namespace of its own" own_netns "$daemon_pid"
+signals=$(mktemp)
+check "dbus-monitor listens for PropertiesChanged" watch_signals "$signals"
 check "modprobe -r $module" "${bound[@]}" /sbin/modprobe -r $module
+check "the unload is announced without a call (VendorModuleLoaded)" announced "$signals" 1 VendorModuleLoaded
 check "modprobe $module" "${bound[@]}" /sbin/modprobe $module
+check "the load is announced without a call (VendorModuleLoaded)" announced "$signals" 2 VendorModuleLoaded
+check "the load's announcement gives NestedParameter 0 (from $conf)" says "$signals" NestedParameter 'string "0"'
+kill "$monitor_pid" 2>/dev/null
+wait "$monitor_pid" 2>/dev/null
+monitor_pid=
 check "modprobe honours $conf: $param is 0" nested_is 0
 check "status follows a load by someone else" json_is NestedEnabled false
 check "nestedvirtctl enable --now again" "${bound[@]}" nestedvirtctl --no-ask-password enable --now
