@@ -43,6 +43,7 @@ struct NvHost {
         char *cmdline;
         char *modules_builtin;
         gsize modules_builtin_len;
+        gboolean modules_builtin_whole; /* read to the end: it lists every built-in module */
 
         /* Every setting of "nested" in modprobe.d, in the order kmod applies
          * them; NULL until read, and again after an invalidation. */
@@ -305,6 +306,7 @@ static void read_constant_facts(NvHost *host)
 
                 r = read_file_bounded(path, CONFIG_FILE_MAX, &host->modules_builtin,
                                       &host->modules_builtin_len);
+                host->modules_builtin_whole = r >= 0;
                 if (r < 0 && r != -EFBIG) {
                         if (r != -ENOENT)
                                 g_warning("Cannot read %s: %s", path, g_strerror(-r));
@@ -345,22 +347,43 @@ void nv_host_invalidate_config(NvHost *host)
         g_clear_pointer(&host->config, g_array_unref);
 }
 
+static gboolean module_listed_builtin(const NvHost *host, const char *module)
+{
+        return host->modules_builtin &&
+               nv_modules_builtin_contains(host->modules_builtin, host->modules_builtin_len, module);
+}
+
+/* What the kernel says of @module, with as little I/O as it takes: a
+ * module that modules.builtin lists is built in, which cannot change while
+ * this kernel runs. One it does not list is loadable, so a missing
+ * initstate means it is not loaded (the kernel removes initstate before
+ * the directory when it unloads a module). Only without the whole list
+ * (some cloud kernels ship none) is a directory without initstate taken
+ * for a built-in module with parameters. */
 static NvModuleState read_module_state(NvHost *host, const char *module)
 {
-        g_autofree char *dir_host = g_build_filename("/sys/module", module, NULL);
-        g_autofree char *dir = nv_host_path(host, dir_host);
-        g_autofree char *initstate_host = g_build_filename(dir_host, "initstate", NULL);
+        g_autofree char *dir_host = NULL;
+        g_autofree char *initstate_host = NULL;
         g_autofree char *initstate = NULL;
-        gboolean builtin = FALSE;
+        gboolean has_dir;
         NvModuleState state;
 
-        if (host->modules_builtin)
-                builtin = nv_modules_builtin_contains(host->modules_builtin, host->modules_builtin_len,
-                                                      module);
+        if (module_listed_builtin(host, module))
+                return NV_MODULE_STATE_BUILTIN;
+
+        dir_host = g_build_filename("/sys/module", module, NULL);
+        initstate_host = g_build_filename(dir_host, "initstate", NULL);
         initstate = read_line(host, initstate_host);
-        /* A file read in it proves the directory: no stat then. */
-        state = nv_module_state_from_sysfs(initstate || g_file_test(dir, G_FILE_TEST_IS_DIR), initstate,
-                                           builtin);
+        if (initstate) {
+                has_dir = TRUE; /* a file read in it proves the directory */
+        } else if (host->modules_builtin_whole) {
+                has_dir = FALSE; /* what is left of it is being torn down */
+        } else {
+                g_autofree char *dir = nv_host_path(host, dir_host);
+
+                has_dir = g_file_test(dir, G_FILE_TEST_IS_DIR);
+        }
+        state = nv_module_state_from_sysfs(has_dir, initstate, FALSE);
         if (state == NV_MODULE_STATE_UNKNOWN)
                 warn_once(host, initstate_host, "Unexpected module state \"%s\" in %s", initstate,
                           initstate_host);
@@ -554,7 +577,6 @@ static GArray *read_module_users(NvHost *host)
  * its users are not ours to list. */
 static gboolean module_users_possible(NvHost *host, const NvHostFacts *facts, const char *module)
 {
-        g_autofree char *dev_kvm = NULL;
         g_autofree char *misc_kvm = NULL;
         g_autofree char *refcnt_host = NULL;
         g_autofree char *refcnt = NULL;
@@ -562,11 +584,11 @@ static gboolean module_users_possible(NvHost *host, const NvHostFacts *facts, co
 
         if (facts->kvm_state != NV_MODULE_STATE_LIVE && facts->kvm_state != NV_MODULE_STATE_BUILTIN)
                 return FALSE;
-        /* The service runs with PrivateDevices=yes and sees no /dev/kvm;
-         * /sys/class/misc/kvm is there exactly as long as /dev/kvm is. */
-        dev_kvm = nv_host_path(host, "/dev/kvm");
+        /* The kernel's word for "/dev/kvm is registered", which the node
+         * in /dev is not: the service runs with PrivateDevices=yes and sees
+         * no /dev/kvm, and a static /dev may keep a node with no device. */
         misc_kvm = nv_host_path(host, "/sys/class/misc/kvm");
-        if (access(dev_kvm, F_OK) < 0 && access(misc_kvm, F_OK) < 0)
+        if (access(misc_kvm, F_OK) < 0)
                 return FALSE;
         if (module && facts->vendor_state == NV_MODULE_STATE_ABSENT)
                 return FALSE;
@@ -587,8 +609,14 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
         ret->architecture = g_strdup(host->architecture);
         ret->cpu = host->cpu;
         ret->hypervisor = g_strdup(host->hypervisor);
-        ret->kvm_state = read_module_state(host, "kvm");
         ret->vendor_state = module ? read_module_state(host, module) : NV_MODULE_STATE_ABSENT;
+        /* The vendor module links against kvm, which therefore stays loaded
+         * as long as it is: a loadable kvm needs no look then. */
+        if (ret->vendor_state == NV_MODULE_STATE_LIVE && host->modules_builtin_whole &&
+            !module_listed_builtin(host, "kvm"))
+                ret->kvm_state = NV_MODULE_STATE_LIVE;
+        else
+                ret->kvm_state = read_module_state(host, "kvm");
 
         if (module &&
             (ret->vendor_state == NV_MODULE_STATE_LIVE || ret->vendor_state == NV_MODULE_STATE_BUILTIN)) {

@@ -288,6 +288,12 @@ void nv_test_host_unload_module(NvTestHost *host, const char *module)
         nv_test_host_remove(host, dir);
 }
 
+void nv_test_host_add_kvm_device(NvTestHost *host)
+{
+        nv_test_host_write(host, "/dev/kvm", "");
+        nv_test_host_write(host, "/sys/class/misc/kvm/dev", "10:232\n");
+}
+
 void nv_test_host_add_builtin(NvTestHost *host, const char *ko_path)
 {
         g_autofree char *list = g_build_filename("/lib/modules", NV_TEST_OSRELEASE, "modules.builtin", NULL);
@@ -392,7 +398,7 @@ NvTestHost *nv_test_host_new_preset(NvTestPreset preset)
                 nv_test_host_set_dmi(host, "Dell Inc.", "PowerEdge R740");
                 nv_test_host_load_module(host, "kvm", 1, NULL);
                 nv_test_host_load_module(host, "kvm_intel", 0, "N");
-                nv_test_host_write(host, "/dev/kvm", "");
+                nv_test_host_add_kvm_device(host);
                 break;
         case NV_TEST_PRESET_AMD_LOADED:
                 add_base(host, "x86_64");
@@ -403,7 +409,7 @@ NvTestHost *nv_test_host_new_preset(NvTestPreset preset)
                 /* Dashes, as people write it: the same module as kvm_amd. */
                 nv_test_host_write_modprobe(host, "/etc/modprobe.d", "kvm.conf",
                                             "options kvm-amd nested=1\n");
-                nv_test_host_write(host, "/dev/kvm", "");
+                nv_test_host_add_kvm_device(host);
                 break;
         case NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED:
                 add_base(host, "x86_64");
@@ -422,7 +428,7 @@ NvTestHost *nv_test_host_new_preset(NvTestPreset preset)
                 /* Ignored: modprobe never loads a built-in module. */
                 nv_test_host_write_modprobe(host, "/etc/modprobe.d", "kvm.conf",
                                             "options kvm_intel nested=1\n");
-                nv_test_host_write(host, "/dev/kvm", "");
+                nv_test_host_add_kvm_device(host);
                 break;
         case NV_TEST_PRESET_L1_GUEST:
                 add_base(host, "x86_64");
@@ -452,7 +458,7 @@ NvTestHost *nv_test_host_new_preset(NvTestPreset preset)
                 nv_test_host_set_dmi(host, "Supermicro", "SYS-1029P-WTR");
                 nv_test_host_load_module(host, "kvm", 1, NULL);
                 nv_test_host_load_module(host, "kvm_intel", 0, "Y");
-                nv_test_host_write(host, "/dev/kvm", "");
+                nv_test_host_add_kvm_device(host);
                 nv_test_host_set_cmdline(host, DEFAULT_CMDLINE " kvm-intel.nested=1");
                 /* Without the command line, /run/modprobe.d/zz-local.conf
                  * would win: it sorts last, and /etc/modprobe.d/kvm.conf

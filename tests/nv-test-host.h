@@ -98,6 +98,10 @@ void nv_test_host_load_module(NvTestHost *host, const char *module, guint refcnt
 void nv_test_host_builtin_module(NvTestHost *host, const char *module, const char *ko_path,
                                  const char *nested);
 
+/* /dev/kvm, and the misc device behind it (/sys/class/misc/kvm), as a
+ * vendor module registers them. */
+void nv_test_host_add_kvm_device(NvTestHost *host);
+
 /* Removes /sys/module/@module: the module is not in the kernel. */
 void nv_test_host_unload_module(NvTestHost *host, const char *module);
 

@@ -699,8 +699,7 @@ static void test_module_users_other_provider(Fixture *f, gconstpointer data)
         nv_test_host_set_cpuinfo(f->env.host, "AuthenticAMD", "fpu sse2 hypervisor", 2);
         nv_test_host_builtin_module(f->env.host, "kvm", "kernel/arch/x86/kvm/kvm.ko", NULL);
         nv_test_host_builtin_module(f->env.host, "kvm_pvm", "kernel/arch/x86/kvm/kvm-pvm.ko", NULL);
-        nv_test_host_write(f->env.host, "/dev/kvm", "");
-        nv_test_host_write(f->env.host, "/sys/class/misc/kvm/dev", "10:232\n");
+        nv_test_host_add_kvm_device(f->env.host);
         nv_test_host_add_process(f->env.host, 977, "firecracker", vm_fds);
         status = start_with_module_users(f, "@a(us) []");
         assert_key(status, NV_KEY_VENDOR_MODULE, "'kvm_amd'");
@@ -785,20 +784,57 @@ static void test_persistent_invalid(Fixture *f, gconstpointer data)
         assert_key(status, NV_KEY_PERSISTENT_SOURCE, "'/etc/modprobe.d/kvm.conf'");
 }
 
-/* A module that is being loaded is not loaded yet. */
-static void test_module_coming(Fixture *f, gconstpointer data)
+/* Starts the daemon and checks that it sees kvm_intel neither loaded nor
+ * built in, and kvm loaded. */
+static GVariant *start_with_vendor_module_absent(Fixture *f)
 {
-        g_autoptr(GVariant) status = NULL;
+        GVariant *status;
 
-        nv_test_host_write(f->env.host, "/sys/module/kvm_intel/initstate", "coming\n");
         start_daemon(f);
         status = nv_test_env_get_status(&f->env);
         assert_key(status, NV_KEY_KVM_LOADED, "true");
         assert_key(status, NV_KEY_VENDOR_MODULE_LOADED, "false");
         assert_key(status, NV_KEY_VENDOR_MODULE_BUILTIN, "false");
         assert_key(status, NV_KEY_NESTED_PARAMETER, "''");
+        return status;
+}
+
+/* A module that is being loaded is not loaded yet. */
+static void test_module_coming(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GVariant) status = NULL;
+
+        nv_test_host_write(f->env.host, "/sys/module/kvm_intel/initstate", "coming\n");
+        status = start_with_vendor_module_absent(f);
         assert_key(status, NV_KEY_NESTED_ENABLED, "false");
         assert_key(status, NV_KEY_RELOAD_REQUIRED, "false");
+}
+
+/* Unloading, the kernel removes initstate and the parameters before the
+ * directory: what is left is not a built-in module, since modules.builtin
+ * does not list it. */
+static void test_module_going(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GVariant) status = NULL;
+
+        nv_test_host_remove(f->env.host, "/sys/module/kvm_intel/initstate");
+        nv_test_host_remove(f->env.host, "/sys/module/kvm_intel/parameters");
+        status = start_with_vendor_module_absent(f);
+}
+
+/* A kernel without modules.builtin (some cloud kernels, and the machines
+ * CI runs on): a module directory without initstate is a built-in module
+ * with parameters, as kmod takes it. */
+static void test_module_builtin_unlisted(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GVariant) status = NULL;
+
+        nv_test_host_remove(f->env.host, "/lib/modules/" NV_TEST_OSRELEASE "/modules.builtin");
+        start_daemon(f);
+        status = nv_test_env_get_status(&f->env);
+        assert_key(status, NV_KEY_KVM_BUILTIN, "true");
+        assert_key(status, NV_KEY_VENDOR_MODULE_BUILTIN, "true");
+        assert_key(status, NV_KEY_NESTED_PARAMETER, "'N'");
 }
 
 /* ---- CPU, architecture and hypervisor ------------------------------- */
@@ -1269,6 +1305,9 @@ int main(int argc, char **argv)
         add_test(skip, "/daemon/module-users/other-provider", NV_TEST_PRESET_L1_GUEST,
                  test_module_users_other_provider);
         add_test(skip, "/daemon/module/coming", NV_TEST_PRESET_INTEL_LOADED, test_module_coming);
+        add_test(skip, "/daemon/module/going", NV_TEST_PRESET_INTEL_LOADED, test_module_going);
+        add_test(skip, "/daemon/module/builtin-without-list", NV_TEST_PRESET_KVM_BUILTIN,
+                 test_module_builtin_unlisted);
 
         add_test(skip, "/daemon/persistent/merge-order", NV_TEST_PRESET_MODPROBE_SPREAD,
                  test_persistent_merge_order);
