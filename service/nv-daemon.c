@@ -734,6 +734,13 @@ static int on_module_uevent(sd_event_source *s, int fd, uint32_t revents, void *
         return 0;
 }
 
+static void context_unwatch_modules(Context *c)
+{
+        c->monitor_source = sd_event_source_disable_unref(c->monitor_source);
+        c->monitor = udev_monitor_unref(c->monitor);
+        c->udev = udev_unref(c->udev);
+}
+
 /*
  * Module loads and unloads, from the kernel's own uevents (the "kernel"
  * netlink group), not udev's rebroadcast of them ("udev"): udevd sends
@@ -744,13 +751,6 @@ static int on_module_uevent(sd_event_source *s, int fd, uint32_t revents, void *
  * the kernel sends "add" after the module's init has run. sd-device's
  * public monitor listens to the udev group only, hence libudev here.
  */
-static void context_unwatch_modules(Context *c)
-{
-        c->monitor_source = sd_event_source_disable_unref(c->monitor_source);
-        c->monitor = udev_monitor_unref(c->monitor);
-        c->udev = udev_unref(c->udev);
-}
-
 static void context_watch_modules(Context *c)
 {
         int r;
