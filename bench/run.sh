@@ -112,6 +112,8 @@ printf 'processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu vme de pse tsc
 echo x86_64 >"$fake/proc/sys/kernel/arch"
 echo 6.1.0-bench >"$fake/proc/sys/kernel/osrelease"
 echo "BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro quiet" >"$fake/proc/cmdline"
+# A kernel with loadable modules: the daemon reads /sys/module at each call.
+printf "kvm_intel 397312 0 - Live 0x0\nkvm 1339392 1 kvm_intel, Live 0x0\n" >"$fake/proc/modules"
 echo "kernel/drivers/block/loop.ko" >"$fake/lib/modules/6.1.0-bench/modules.builtin"
 for m in kvm kvm_intel; do
     echo live >"$fake/sys/module/$m/initstate"

@@ -44,6 +44,17 @@ struct NvHost {
         char *modules_builtin;
         gsize modules_builtin_len;
         gboolean modules_builtin_whole; /* read to the end: it lists every built-in module */
+        /* A kernel without loadable modules (no /proc/modules) can neither
+         * load nor unload one: what /sys says of kvm, the vendor module and
+         * /dev/kvm is then read once, at the first status read. */
+        gboolean modules_fixed;
+        struct {
+                gboolean read;
+                NvModuleState kvm_state;
+                NvModuleState vendor_state;
+                char *nested_raw;
+                gboolean kvm_device;
+        } fixed;
 
         /* Every setting of "nested" in modprobe.d, in the order kmod applies
          * them; NULL until read, and again after an invalidation. */
@@ -325,6 +336,11 @@ NvHost *nv_host_new(const char *root)
         host->real = g_str_equal(host->root, "/");
         host->warned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         read_constant_facts(host);
+        {
+                g_autofree char *modules = nv_host_path(host, "/proc/modules");
+
+                host->modules_fixed = access(modules, F_OK) < 0 && errno == ENOENT;
+        }
         return host;
 }
 
@@ -337,6 +353,7 @@ void nv_host_free(NvHost *host)
         g_free(host->hypervisor);
         g_free(host->cmdline);
         g_free(host->modules_builtin);
+        g_free(host->fixed.nested_raw);
         g_clear_pointer(&host->config, g_array_unref);
         g_hash_table_unref(host->warned);
         g_free(host);
@@ -565,6 +582,20 @@ static GArray *read_module_users(NvHost *host)
         return users;
 }
 
+/* The kernel's word for "/dev/kvm is registered", which the node in /dev
+ * is not: the service runs with PrivateDevices=yes and sees no /dev/kvm,
+ * and a static /dev may keep a node with no device. */
+static gboolean kvm_device_registered(NvHost *host)
+{
+        g_autofree char *misc_kvm = NULL;
+
+        if (host->modules_fixed && host->fixed.read)
+                return host->fixed.kvm_device;
+        misc_kvm = nv_host_path(host, "/sys/class/misc/kvm");
+        host->fixed.kvm_device = access(misc_kvm, F_OK) == 0;
+        return host->fixed.kvm_device;
+}
+
 /* Scanning every process's descriptors is the expensive part of a status
  * read. Opening /dev/kvm or creating a VM takes a reference on the vendor
  * module, so a loaded module with refcnt 0 proves there is nobody to find;
@@ -577,20 +608,15 @@ static GArray *read_module_users(NvHost *host)
  * its users are not ours to list. */
 static gboolean module_users_possible(NvHost *host, const NvHostFacts *facts, const char *module)
 {
-        g_autofree char *misc_kvm = NULL;
         g_autofree char *refcnt_host = NULL;
         g_autofree char *refcnt = NULL;
         guint64 n;
 
         if (facts->kvm_state != NV_MODULE_STATE_LIVE && facts->kvm_state != NV_MODULE_STATE_BUILTIN)
                 return FALSE;
-        /* The kernel's word for "/dev/kvm is registered", which the node
-         * in /dev is not: the service runs with PrivateDevices=yes and sees
-         * no /dev/kvm, and a static /dev may keep a node with no device. */
-        misc_kvm = nv_host_path(host, "/sys/class/misc/kvm");
-        if (access(misc_kvm, F_OK) < 0)
-                return FALSE;
         if (module && facts->vendor_state == NV_MODULE_STATE_ABSENT)
+                return FALSE;
+        if (!kvm_device_registered(host))
                 return FALSE;
         if (!module || facts->vendor_state != NV_MODULE_STATE_LIVE)
                 return TRUE;
@@ -602,13 +628,16 @@ static gboolean module_users_possible(NvHost *host, const NvHostFacts *facts, co
         return n > 0;
 }
 
-void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
+/* The state of kvm and of the vendor @module, and its nested value. */
+static void read_module_facts(NvHost *host, const char *module, NvHostFacts *ret)
 {
-        const char *module = nv_host_vendor_module(host);
+        if (host->modules_fixed && host->fixed.read) {
+                ret->kvm_state = host->fixed.kvm_state;
+                ret->vendor_state = host->fixed.vendor_state;
+                ret->nested_raw = g_strdup(host->fixed.nested_raw);
+                return;
+        }
 
-        ret->architecture = g_strdup(host->architecture);
-        ret->cpu = host->cpu;
-        ret->hypervisor = g_strdup(host->hypervisor);
         ret->vendor_state = module ? read_module_state(host, module) : NV_MODULE_STATE_ABSENT;
         /* The vendor module links against kvm, which therefore stays loaded
          * as long as it is: a loadable kvm needs no look then. */
@@ -628,6 +657,24 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
                         warn_once(host, nested_host, "Unexpected value \"%s\" in %s", ret->nested_raw,
                                   nested_host);
         }
+
+        if (host->modules_fixed) {
+                host->fixed.kvm_state = ret->kvm_state;
+                host->fixed.vendor_state = ret->vendor_state;
+                host->fixed.nested_raw = g_strdup(ret->nested_raw);
+                kvm_device_registered(host);
+                host->fixed.read = TRUE;
+        }
+}
+
+void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
+{
+        const char *module = nv_host_vendor_module(host);
+
+        ret->architecture = g_strdup(host->architecture);
+        ret->cpu = host->cpu;
+        ret->hypervisor = g_strdup(host->hypervisor);
+        read_module_facts(host, module, ret);
 
         if (module) {
                 g_autofree char *value = NULL;

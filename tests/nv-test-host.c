@@ -372,6 +372,8 @@ static void add_base(NvTestHost *host, const char *arch)
         nv_test_host_set_arch(host, arch);
         nv_test_host_set_osrelease(host, NV_TEST_OSRELEASE);
         nv_test_host_set_cmdline(host, DEFAULT_CMDLINE);
+        /* A kernel with loadable modules; what it lists is not read. */
+        nv_test_host_write(host, "/proc/modules", "loop 32768 0 - Live 0x0000000000000000\n");
         nv_test_host_create_modprobe_dirs(host);
         /* What Debian ships: files that mention other modules only. */
         nv_test_host_write_modprobe(

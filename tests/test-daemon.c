@@ -648,17 +648,20 @@ static void test_changed_module_users(Fixture *f, gconstpointer data)
 
 /* ---- Who holds KVM --------------------------------------------------- */
 
-/* Starts the daemon on the fixture's host, checks its ModuleUsers and
- * returns the whole status. */
-static GVariant *start_with_module_users(Fixture *f, const char *expected)
+/* Starts the daemon on the fixture's host, checks the status keys given
+ * as NULL-terminated KEY, VALUE pairs and returns the whole status. */
+static GVariant *start_and_check(Fixture *f, const char *const *expected)
 {
         GVariant *status;
 
         start_daemon(f);
         status = nv_test_env_get_status(&f->env);
-        assert_key(status, NV_KEY_MODULE_USERS, expected);
+        for (guint i = 0; expected[i]; i += 2)
+                assert_key(status, expected[i], expected[i + 1]);
         return status;
 }
+
+#define START_AND_CHECK(f, ...) start_and_check((f), (const char *const[]){ __VA_ARGS__, NULL })
 
 static void test_module_users(Fixture *f, gconstpointer data)
 {
@@ -675,7 +678,8 @@ static void test_module_users(Fixture *f, gconstpointer data)
         nv_test_host_add_process(f->env.host, 977, "firecracker", firecracker_fds);
         nv_test_host_add_process(f->env.host, 5000, "backup", lookalike_fds);
         nv_test_host_write(f->env.host, "/sys/module/kvm_intel/refcnt", "3\n");
-        status = start_with_module_users(f, "[(@u 977, 'firecracker'), (24601, 'qemu-system-x86')]");
+        status = START_AND_CHECK(f, NV_KEY_MODULE_USERS,
+                                 "[(@u 977, 'firecracker'), (24601, 'qemu-system-x86')]");
 }
 
 /* Built-in kvm_intel has no refcnt: the processes are looked at. */
@@ -685,7 +689,7 @@ static void test_module_users_builtin(Fixture *f, gconstpointer data)
         g_autoptr(GVariant) status = NULL;
 
         nv_test_host_add_process(f->env.host, 4242, "qemu-system-x86", qemu_fds);
-        status = start_with_module_users(f, "[(@u 4242, 'qemu-system-x86')]");
+        status = START_AND_CHECK(f, NV_KEY_MODULE_USERS, "[(@u 4242, 'qemu-system-x86')]");
 }
 
 /* A cloud guest like the machines CI runs on: an AMD CPU without svm, kvm
@@ -701,7 +705,7 @@ static void test_module_users_other_provider(Fixture *f, gconstpointer data)
         nv_test_host_builtin_module(f->env.host, "kvm_pvm", "kernel/arch/x86/kvm/kvm-pvm.ko", NULL);
         nv_test_host_add_kvm_device(f->env.host);
         nv_test_host_add_process(f->env.host, 977, "firecracker", vm_fds);
-        status = start_with_module_users(f, "@a(us) []");
+        status = START_AND_CHECK(f, NV_KEY_MODULE_USERS, "@a(us) []");
         assert_key(status, NV_KEY_VENDOR_MODULE, "'kvm_amd'");
         assert_key(status, NV_KEY_VENDOR_MODULE_LOADED, "false");
         assert_key(status, NV_KEY_KVM_BUILTIN, "true");
@@ -784,20 +788,10 @@ static void test_persistent_invalid(Fixture *f, gconstpointer data)
         assert_key(status, NV_KEY_PERSISTENT_SOURCE, "'/etc/modprobe.d/kvm.conf'");
 }
 
-/* Starts the daemon and checks that it sees kvm_intel neither loaded nor
- * built in, and kvm loaded. */
-static GVariant *start_with_vendor_module_absent(Fixture *f)
-{
-        GVariant *status;
-
-        start_daemon(f);
-        status = nv_test_env_get_status(&f->env);
-        assert_key(status, NV_KEY_KVM_LOADED, "true");
-        assert_key(status, NV_KEY_VENDOR_MODULE_LOADED, "false");
-        assert_key(status, NV_KEY_VENDOR_MODULE_BUILTIN, "false");
-        assert_key(status, NV_KEY_NESTED_PARAMETER, "''");
-        return status;
-}
+/* kvm loaded, kvm_intel neither loaded nor built in. */
+#define VENDOR_MODULE_ABSENT                                                                           \
+        NV_KEY_KVM_LOADED, "true", NV_KEY_VENDOR_MODULE_LOADED, "false", NV_KEY_VENDOR_MODULE_BUILTIN, \
+                "false", NV_KEY_NESTED_PARAMETER, "''"
 
 /* A module that is being loaded is not loaded yet. */
 static void test_module_coming(Fixture *f, gconstpointer data)
@@ -805,7 +799,7 @@ static void test_module_coming(Fixture *f, gconstpointer data)
         g_autoptr(GVariant) status = NULL;
 
         nv_test_host_write(f->env.host, "/sys/module/kvm_intel/initstate", "coming\n");
-        status = start_with_vendor_module_absent(f);
+        status = START_AND_CHECK(f, VENDOR_MODULE_ABSENT);
         assert_key(status, NV_KEY_NESTED_ENABLED, "false");
         assert_key(status, NV_KEY_RELOAD_REQUIRED, "false");
 }
@@ -819,8 +813,12 @@ static void test_module_going(Fixture *f, gconstpointer data)
 
         nv_test_host_remove(f->env.host, "/sys/module/kvm_intel/initstate");
         nv_test_host_remove(f->env.host, "/sys/module/kvm_intel/parameters");
-        status = start_with_vendor_module_absent(f);
+        status = START_AND_CHECK(f, VENDOR_MODULE_ABSENT);
 }
+
+/* The kvm-builtin preset: kvm and kvm_intel built in, nested "N". */
+#define KVM_BUILTIN \
+        NV_KEY_KVM_BUILTIN, "true", NV_KEY_VENDOR_MODULE_BUILTIN, "true", NV_KEY_NESTED_PARAMETER, "'N'"
 
 /* A kernel without modules.builtin (some cloud kernels, and the machines
  * CI runs on): a module directory without initstate is a built-in module
@@ -830,11 +828,24 @@ static void test_module_builtin_unlisted(Fixture *f, gconstpointer data)
         g_autoptr(GVariant) status = NULL;
 
         nv_test_host_remove(f->env.host, "/lib/modules/" NV_TEST_OSRELEASE "/modules.builtin");
-        start_daemon(f);
-        status = nv_test_env_get_status(&f->env);
-        assert_key(status, NV_KEY_KVM_BUILTIN, "true");
-        assert_key(status, NV_KEY_VENDOR_MODULE_BUILTIN, "true");
-        assert_key(status, NV_KEY_NESTED_PARAMETER, "'N'");
+        status = START_AND_CHECK(f, KVM_BUILTIN);
+}
+
+/* A kernel built without loadable modules (no /proc/modules, as on the
+ * machines CI runs on) can load or unload none: /sys/module is read once,
+ * and later changes in the tree, which such a kernel cannot make, are not
+ * looked for. */
+static void test_module_no_loadable_modules(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GVariant) before = NULL;
+        g_autoptr(GVariant) after = NULL;
+
+        nv_test_host_remove(f->env.host, "/proc/modules");
+        before = START_AND_CHECK(f, KVM_BUILTIN);
+
+        nv_test_host_write(f->env.host, "/sys/module/kvm_intel/parameters/nested", "Y\n");
+        after = nv_test_env_get_status(&f->env);
+        assert_status_equal(after, before);
 }
 
 /* ---- CPU, architecture and hypervisor ------------------------------- */
@@ -1308,6 +1319,8 @@ int main(int argc, char **argv)
         add_test(skip, "/daemon/module/going", NV_TEST_PRESET_INTEL_LOADED, test_module_going);
         add_test(skip, "/daemon/module/builtin-without-list", NV_TEST_PRESET_KVM_BUILTIN,
                  test_module_builtin_unlisted);
+        add_test(skip, "/daemon/module/no-loadable-modules", NV_TEST_PRESET_KVM_BUILTIN,
+                 test_module_no_loadable_modules);
 
         add_test(skip, "/daemon/persistent/merge-order", NV_TEST_PRESET_MODPROBE_SPREAD,
                  test_persistent_merge_order);
