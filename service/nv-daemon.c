@@ -12,8 +12,10 @@
  * differ. Two sources of change are watched without polling, so a panel
  * that only listens still learns of them: kernel module uevents (a module
  * loaded or unloaded; real host only) and inotify on the modprobe.d
- * directories. Who holds /dev/kvm has no event to watch; it is refreshed
- * on each call.
+ * directories. What an event source covers is kept between reads until
+ * it fires (nv_host_watch_modules(), nv_host_invalidate_config()); on a
+ * --root tree, which sends no uevents, the modules are read each time.
+ * Who holds /dev/kvm has no event to watch; it is read on each call.
  */
 #include "config.h"
 
@@ -362,6 +364,9 @@ static int method_reload_module(sd_bus_message *m, void *userdata, sd_bus_error 
         if (r < 0)
                 return r;
 
+        /* What gets done rests on the module as it is now: its uevent may
+         * still be queued behind this call. */
+        nv_host_invalidate_modules(c->host);
         context_refresh(c);
         r = check_supported(c, error);
         if (r >= 0)
@@ -383,6 +388,7 @@ static int method_reload_module(sd_bus_message *m, void *userdata, sd_bus_error 
         }
 
         value = nv_reload_module(c->kernel, c->host, module, nested, &gerror);
+        nv_host_invalidate_modules(c->host);
         context_refresh(c);
         if (!value) {
                 if (g_error_matches(gerror, NV_RELOAD_ERROR, NV_RELOAD_ERROR_IN_USE))
@@ -729,8 +735,10 @@ static int on_module_uevent(sd_event_source *s, int fd, uint32_t revents, void *
                 udev_device_unref(device);
                 module_event = TRUE;
         }
-        if (module_event || errno == ENOBUFS)
+        if (module_event || errno == ENOBUFS) {
+                nv_host_invalidate_modules(c->host);
                 context_refresh(c);
+        }
         return 0;
 }
 
@@ -769,12 +777,20 @@ static void context_watch_modules(Context *c)
                 if (r >= 0)
                         r = sd_event_add_io(c->event, &c->monitor_source, udev_monitor_get_fd(c->monitor),
                                             EPOLLIN, on_module_uevent, c);
+                /* Ahead of the bus, as the inotify sources: a status call
+                 * made after a modprobe returned sees the module's event. */
+                if (r >= 0)
+                        r = sd_event_source_set_priority(c->monitor_source, SD_EVENT_PRIORITY_IMPORTANT);
         }
         if (r < 0) {
                 g_message("Module events are unavailable (%s); module changes are seen at the next call",
                           g_strerror(-r));
                 context_unwatch_modules(c);
+                return;
         }
+        /* From here on, a status read takes the modules' state from the
+         * last one unless an event came (where that is enough). */
+        nv_host_watch_modules(c->host);
 }
 
 static void context_watch_config(Context *c);

@@ -44,17 +44,20 @@ struct NvHost {
         char *modules_builtin;
         gsize modules_builtin_len;
         gboolean modules_builtin_whole; /* read to the end: it lists every built-in module */
-        /* A kernel without loadable modules (no /proc/modules) can neither
-         * load nor unload one: what /sys says of kvm, the vendor module and
-         * /dev/kvm is then read once, at the first status read. */
+        /* What /sys says of kvm, the vendor module and /dev/kvm, kept from
+         * one read to the next when nothing can change it unannounced: on
+         * a kernel without loadable modules (no /proc/modules), which can
+         * neither load nor unload one, and while the daemon watches module
+         * uevents (nv_host_watch_modules()). */
         gboolean modules_fixed;
+        gboolean modules_watched;
         struct {
-                gboolean read;
+                gboolean valid;
                 NvModuleState kvm_state;
                 NvModuleState vendor_state;
                 char *nested_raw;
                 gboolean kvm_device;
-        } fixed;
+        } modules;
 
         /* Every setting of "nested" in modprobe.d, in the order kmod applies
          * them; NULL until read, and again after an invalidation. */
@@ -353,7 +356,7 @@ void nv_host_free(NvHost *host)
         g_free(host->hypervisor);
         g_free(host->cmdline);
         g_free(host->modules_builtin);
-        g_free(host->fixed.nested_raw);
+        g_free(host->modules.nested_raw);
         g_clear_pointer(&host->config, g_array_unref);
         g_hash_table_unref(host->warned);
         g_free(host);
@@ -362,6 +365,26 @@ void nv_host_free(NvHost *host)
 void nv_host_invalidate_config(NvHost *host)
 {
         g_clear_pointer(&host->config, g_array_unref);
+}
+
+static gboolean modules_cached(const NvHost *host)
+{
+        return host->modules_fixed || host->modules_watched;
+}
+
+gboolean nv_host_watch_modules(NvHost *host)
+{
+        /* Unloading, the kernel sends "remove" before the module's
+         * directory is gone; only modules.builtin tells what is left of it
+         * from a built-in module (read_module_state()). */
+        host->modules_watched = host->modules_builtin_whole;
+        host->modules.valid = FALSE;
+        return host->modules_watched;
+}
+
+void nv_host_invalidate_modules(NvHost *host)
+{
+        host->modules.valid = FALSE;
 }
 
 static gboolean module_listed_builtin(const NvHost *host, const char *module)
@@ -589,11 +612,11 @@ static gboolean kvm_device_registered(NvHost *host)
 {
         g_autofree char *misc_kvm = NULL;
 
-        if (host->modules_fixed && host->fixed.read)
-                return host->fixed.kvm_device;
+        if (modules_cached(host) && host->modules.valid)
+                return host->modules.kvm_device;
         misc_kvm = nv_host_path(host, "/sys/class/misc/kvm");
-        host->fixed.kvm_device = access(misc_kvm, F_OK) == 0;
-        return host->fixed.kvm_device;
+        host->modules.kvm_device = access(misc_kvm, F_OK) == 0;
+        return host->modules.kvm_device;
 }
 
 /* Scanning every process's descriptors is the expensive part of a status
@@ -631,10 +654,10 @@ static gboolean module_users_possible(NvHost *host, const NvHostFacts *facts, co
 /* The state of kvm and of the vendor @module, and its nested value. */
 static void read_module_facts(NvHost *host, const char *module, NvHostFacts *ret)
 {
-        if (host->modules_fixed && host->fixed.read) {
-                ret->kvm_state = host->fixed.kvm_state;
-                ret->vendor_state = host->fixed.vendor_state;
-                ret->nested_raw = g_strdup(host->fixed.nested_raw);
+        if (modules_cached(host) && host->modules.valid) {
+                ret->kvm_state = host->modules.kvm_state;
+                ret->vendor_state = host->modules.vendor_state;
+                ret->nested_raw = g_strdup(host->modules.nested_raw);
                 return;
         }
 
@@ -658,12 +681,13 @@ static void read_module_facts(NvHost *host, const char *module, NvHostFacts *ret
                                   nested_host);
         }
 
-        if (host->modules_fixed) {
-                host->fixed.kvm_state = ret->kvm_state;
-                host->fixed.vendor_state = ret->vendor_state;
-                host->fixed.nested_raw = g_strdup(ret->nested_raw);
+        if (modules_cached(host)) {
+                host->modules.kvm_state = ret->kvm_state;
+                host->modules.vendor_state = ret->vendor_state;
+                g_free(host->modules.nested_raw);
+                host->modules.nested_raw = g_strdup(ret->nested_raw);
                 kvm_device_registered(host);
-                host->fixed.read = TRUE;
+                host->modules.valid = TRUE;
         }
 }
 

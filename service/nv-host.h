@@ -43,6 +43,19 @@ char **nv_host_list_modprobe_files(const char *root);
 /* A modprobe.d directory changed: read them again next time. */
 void nv_host_invalidate_config(NvHost *host);
 
+/* The caller watches the kernel's module uevents and calls
+ * nv_host_invalidate_modules() for each, and whenever it changes a module
+ * itself: what /sys says of kvm, the vendor module and /dev/kvm is then
+ * kept between reads (the nested parameter is read-only, so a module
+ * changes only by a load or an unload, which the kernel announces). The
+ * reference count and the processes holding /dev/kvm are still read each
+ * time. FALSE, and nothing kept, where the announcements are not enough:
+ * without the whole modules.builtin. */
+gboolean nv_host_watch_modules(NvHost *host);
+
+/* A module may have been loaded or unloaded: read /sys again next time. */
+void nv_host_invalidate_modules(NvHost *host);
+
 /* The reference count of a loaded @module (/sys/module/@module/refcnt).
  * FALSE when there is none: the module is not loaded, is built in, or the
  * file cannot be read. */

@@ -325,6 +325,14 @@ check "status follows a load by someone else" json_is NestedEnabled false
 check "nestedvirtctl enable --now again" "${bound[@]}" nestedvirtctl --no-ask-password enable --now
 check "$param is 1 again" nested_is 1
 
+# A call made as soon as modprobe returns sees what it did: the module's
+# uevent, queued before modprobe returned, is taken ahead of the call.
+check "modprobe -r $module, then at once" "${bound[@]}" /sbin/modprobe -r $module
+check "status at once: VendorModuleLoaded false" json_is VendorModuleLoaded false
+check "modprobe $module, then at once" "${bound[@]}" /sbin/modprobe $module
+check "status at once: VendorModuleLoaded true" json_is VendorModuleLoaded true
+check "status at once: NestedParameter 1" json_is NestedParameter '"1"'
+
 # What the sandboxed daemon sees of the holder, for a failure's report.
 daemon_view() {
 	local pid
