@@ -364,9 +364,6 @@ static int method_reload_module(sd_bus_message *m, void *userdata, sd_bus_error 
         if (r < 0)
                 return r;
 
-        /* What gets done rests on the module as it is now: its uevent may
-         * still be queued behind this call. */
-        nv_host_invalidate_modules(c->host);
         context_refresh(c);
         r = check_supported(c, error);
         if (r >= 0)
@@ -388,7 +385,6 @@ static int method_reload_module(sd_bus_message *m, void *userdata, sd_bus_error 
         }
 
         value = nv_reload_module(c->kernel, c->host, module, nested, &gerror);
-        nv_host_invalidate_modules(c->host);
         context_refresh(c);
         if (!value) {
                 if (g_error_matches(gerror, NV_RELOAD_ERROR, NV_RELOAD_ERROR_IN_USE))

@@ -372,14 +372,13 @@ static gboolean modules_cached(const NvHost *host)
         return host->modules_fixed || host->modules_watched;
 }
 
-gboolean nv_host_watch_modules(NvHost *host)
+void nv_host_watch_modules(NvHost *host)
 {
         /* Unloading, the kernel sends "remove" before the module's
          * directory is gone; only modules.builtin tells what is left of it
          * from a built-in module (read_module_state()). */
         host->modules_watched = host->modules_builtin_whole;
         host->modules.valid = FALSE;
-        return host->modules_watched;
 }
 
 void nv_host_invalidate_modules(NvHost *host)

@@ -44,14 +44,14 @@ char **nv_host_list_modprobe_files(const char *root);
 void nv_host_invalidate_config(NvHost *host);
 
 /* The caller watches the kernel's module uevents and calls
- * nv_host_invalidate_modules() for each, and whenever it changes a module
- * itself: what /sys says of kvm, the vendor module and /dev/kvm is then
- * kept between reads (the nested parameter is read-only, so a module
- * changes only by a load or an unload, which the kernel announces). The
- * reference count and the processes holding /dev/kvm are still read each
- * time. FALSE, and nothing kept, where the announcements are not enough:
- * without the whole modules.builtin. */
-gboolean nv_host_watch_modules(NvHost *host);
+ * nv_host_invalidate_modules() for each (nv_reload_module() calls it for
+ * the changes it makes): what /sys says of kvm, the vendor module and
+ * /dev/kvm is then kept between reads (the nested parameter is read-only,
+ * so a module changes only by a load or an unload, which the kernel
+ * announces). The reference count and the processes holding /dev/kvm are
+ * still read each time. Nothing is kept where the announcements are not
+ * enough: without the whole modules.builtin. */
+void nv_host_watch_modules(NvHost *host);
 
 /* A module may have been loaded or unloaded: read /sys again next time. */
 void nv_host_invalidate_modules(NvHost *host);

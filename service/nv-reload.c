@@ -110,7 +110,9 @@ char *nv_reload_module(NvKernel *kernel, NvHost *host, const char *module, gbool
                 return NULL;
         }
 
-        /* Fresh: a VM may have started since the last status read. */
+        /* Fresh: a VM may have started since the last status read, and a
+         * module event may still be queued behind this call. */
+        nv_host_invalidate_modules(host);
         nv_host_read_facts(host, &facts);
 
         switch (facts.vendor_state) {
@@ -145,7 +147,13 @@ char *nv_reload_module(NvKernel *kernel, NvHost *host, const char *module, gbool
                 if (!check_not_in_use(host, name, &facts, error))
                         return NULL;
                 old_option = previous_option(&facts);
+        }
 
+        /* Whatever happens from here, the module as the host last read it
+         * may be gone: the next read looks again. */
+        nv_host_invalidate_modules(host);
+
+        if (was_loaded) {
                 if (!kernel->ops->unload(kernel, name, &unload_error)) {
                         /* A VM started after the check above. */
                         if (g_error_matches(unload_error, NV_ERRNO_ERROR, EBUSY))
