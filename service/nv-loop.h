@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Runs an sd-event loop inside a GLib main context, so that sd-bus, the
- * inotify and uevent sources (which speak sd-event) and polkit-gobject (which delivers its
- * asynchronous results through GMainContext) share one thread and one
- * poll().
+ * inotify and uevent sources (which speak sd-event) and polkit-gobject
+ * (which delivers its asynchronous results through GMainContext) share
+ * one thread and one poll().
  */
 #pragma once
 

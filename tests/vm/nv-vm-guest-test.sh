@@ -234,6 +234,11 @@ says() {
 	}
 }
 
+# daemon_pid: the running nestedvirtd's pid (0 when it is not running).
+daemon_pid() {
+	systemctl show -p MainPID --value nestedvirtd.service
+}
+
 # own_netns PID: the process is in another network namespace than PID 1.
 own_netns() {
 	local ours theirs
@@ -308,8 +313,8 @@ check "disable: ReloadRequired true" json_is ReloadRequired true
 # No call to the daemon from here to the last "announced": a listener
 # learns of the unload and the load from the daemon alone, which hears the
 # kernel's uevents although the unit gives it its own network namespace.
-daemon_pid=$(systemctl show -p MainPID --value nestedvirtd.service)
-check "nestedvirtd (pid $daemon_pid) has a network namespace of its own" own_netns "$daemon_pid"
+nvd=$(daemon_pid)
+check "nestedvirtd (pid $nvd) has a network namespace of its own" own_netns "$nvd"
 signals=$(mktemp)
 check "dbus-monitor listens for PropertiesChanged" watch_signals "$signals"
 check "modprobe -r $module" "${bound[@]}" /sbin/modprobe -r $module
@@ -336,7 +341,7 @@ check "status at once: NestedParameter 1" json_is NestedParameter '"1"'
 # What the sandboxed daemon sees of the holder, for a failure's report.
 daemon_view() {
 	local pid
-	pid=$(systemctl show -p MainPID --value nestedvirtd.service)
+	pid=$(daemon_pid)
 	echo "nestedvirtd pid $pid, $module refcnt $(cat /sys/module/$module/refcnt 2>&1)"
 	echo "in its mount namespace: $(nsenter -t "$pid" -m ls -l /dev/kvm 2>&1)"
 	echo "fd 3 of $holder_pid there: $(nsenter -t "$pid" -m readlink /proc/$holder_pid/fd/3 2>&1)"
