@@ -14,9 +14,11 @@
 #include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <grp.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -924,11 +926,84 @@ void nv_test_run(const char *const *argv, const char *const *env_overrides, NvTe
         run_process(argv, env_overrides, child_setup, NULL, ret);
 }
 
+/* Whether a user other than the owner may reach and run @path: the file
+ * and every directory above it are open to others. */
+static gboolean runnable_by_others(const char *path)
+{
+        g_autofree char *dir = g_path_get_dirname(path);
+        struct stat st;
+
+        if (stat(path, &st) < 0 || !(st.st_mode & S_IXOTH))
+                return FALSE;
+        for (;;) {
+                char *parent;
+
+                if (stat(dir, &st) < 0 || !(st.st_mode & S_IXOTH))
+                        return FALSE;
+                if (g_str_equal(dir, "/") || g_str_equal(dir, "."))
+                        return TRUE;
+                parent = g_path_get_dirname(dir);
+                g_free(dir);
+                dir = parent;
+        }
+}
+
+static char *others_dir; /* copies of build programs, for other users */
+
+static void others_dir_remove(void)
+{
+        remove_tree_at(AT_FDCWD, others_dir, 0);
+}
+
+/* @program as another user can run it: itself, or, when the build lies
+ * where other users cannot reach it (a checkout cloned into `mktemp -d`,
+ * mode 0700), a copy in a directory of this test program's that they
+ * can reach. Programs found on PATH are system ones and left alone. */
+static const char *program_for_others(const char *program)
+{
+        static GHashTable *copies; /* program -> copy */
+        g_autofree char *contents = NULL;
+        g_autofree char *base = NULL;
+        g_autoptr(GError) error = NULL;
+        gsize len = 0;
+        char *copy;
+
+        if (!g_path_is_absolute(program) || runnable_by_others(program))
+                return program;
+        if (!copies)
+                copies = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        copy = g_hash_table_lookup(copies, program);
+        if (copy)
+                return copy;
+
+        if (!others_dir) {
+                others_dir = g_build_filename(g_get_tmp_dir(), "nv-test-programs-XXXXXX", NULL);
+                /* chmod: the mode of creation passes through the umask. */
+                if (!g_mkdtemp_full(others_dir, 0755) || g_chmod(others_dir, 0755) < 0)
+                        g_error("cannot create %s: %s", others_dir, g_strerror(errno));
+                temp_dir_register(others_dir);
+                atexit(others_dir_remove);
+        }
+        base = g_path_get_basename(program);
+        copy = g_build_filename(others_dir, base, NULL);
+        if (!g_file_get_contents(program, &contents, &len, &error) ||
+            !g_file_set_contents_full(copy, contents, (gssize)len, G_FILE_SET_CONTENTS_NONE, 0755, &error))
+                g_error("cannot copy %s for another user: %s", program, error->message);
+        if (g_chmod(copy, 0755) < 0)
+                g_error("cannot make %s executable: %s", copy, g_strerror(errno));
+        g_hash_table_insert(copies, g_strdup(program), copy);
+        return copy;
+}
+
 void nv_test_run_as(const char *const *argv, const char *const *env_overrides, guint32 uid,
                     NvTestRunResult *ret)
 {
+        g_autofree const char **args = NULL;
+
         g_assert_cmpuint(geteuid(), ==, 0);
-        run_process(argv, env_overrides, child_setup_drop_privileges, GUINT_TO_POINTER(uid), ret);
+        args = g_memdup2(argv, (g_strv_length((char **)argv) + 1) * sizeof(*argv));
+        args[0] = program_for_others(argv[0]);
+        run_process(args, env_overrides, child_setup_drop_privileges, GUINT_TO_POINTER(uid), ret);
 }
 
 /* ---- Test fixtures --------------------------------------------------- */

@@ -16,6 +16,9 @@ set -eu
 
 nv_tmp=$(mktemp -d "${TMPDIR:-/tmp}/nestedvirt-install.XXXXXX")
 nv_dest=$nv_tmp/destdir
+# Open to the test user, for the build's programs it runs (nv_as_user).
+nv_user_bin=$(mktemp -d "${TMPDIR:-/tmp}/nestedvirt-user-bin.XXXXXX")
+chmod 755 "$nv_user_bin"
 nv_pids=""
 
 nv_cleanup()
@@ -25,7 +28,7 @@ nv_cleanup()
         kill "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
-    rm -rf "$nv_tmp"
+    rm -rf "$nv_tmp" "$nv_user_bin"
 }
 trap nv_cleanup EXIT
 trap 'exit 1' INT TERM
@@ -89,8 +92,22 @@ nv_require_test_user()
 }
 
 # Runs a command as the test user, keeping the environment (the bus
-# address) but not root's groups or capabilities.
+# address) but not root's groups or capabilities. A program of the build
+# that the user cannot reach (a checkout cloned into `mktemp -d`, mode
+# 0700) runs from a copy in $nv_user_bin.
 nv_as_user()
+{
+    nv_program=$1
+    shift
+    if [ "${nv_program#/}" != "$nv_program" ] && ! nv_setpriv_user test -x "$nv_program"; then
+        cp "$nv_program" "$nv_user_bin/" || nv_fail "cannot copy $nv_program for $NV_TEST_USER"
+        nv_program=$nv_user_bin/${nv_program##*/}
+        chmod 755 "$nv_program"
+    fi
+    nv_setpriv_user "$nv_program" "$@"
+}
+
+nv_setpriv_user()
 {
     setpriv --reuid="$NV_TEST_USER" --regid="$NV_TEST_USER" --init-groups \
         --inh-caps=-all env HOME=/nonexistent "$@"
