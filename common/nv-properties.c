@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "nv-properties.h"
+
+#define NV_PROPERTY_TYPE_STRING        NV_PROPERTY_STRING
+#define NV_PROPERTY_TYPE_BOOLEAN       NV_PROPERTY_BOOLEAN
+#define NV_PROPERTY_TYPE_USERS         NV_PROPERTY_USERS
+#define NV_PROPERTY_EMITS_CONST        FALSE
+#define NV_PROPERTY_EMITS_EMITS_CHANGE TRUE
+
+const NvPropertyInfo nv_property_info[] = {
+#define NV_PROPERTY_INFO(name, field, kind, change)                                                    \
+        { #name, NV_PROPERTY_SIGNATURE_##kind, NV_PROPERTY_TYPE_##kind, offsetof(NvProperties, field), \
+          NV_PROPERTY_EMITS_##change },
+        NV_PROPERTIES(NV_PROPERTY_INFO)
+#undef NV_PROPERTY_INFO
+};
+
+const size_t nv_n_properties = G_N_ELEMENTS(nv_property_info);
+
+const NvPropertyInfo *nv_property_info_find(const char *name)
+{
+        for (size_t i = 0; i < nv_n_properties; i++)
+                if (g_str_equal(nv_property_info[i].name, name))
+                        return &nv_property_info[i];
+        return NULL;
+}
+
+static void module_user_clear(gpointer data)
+{
+        NvModuleUser *user = data;
+
+        g_clear_pointer(&user->command, g_free);
+}
+
+GArray *nv_module_users_new(void)
+{
+        GArray *users = g_array_new(FALSE, TRUE, sizeof(NvModuleUser));
+
+        g_array_set_clear_func(users, module_user_clear);
+        return users;
+}
+
+void nv_properties_clear(NvProperties *props)
+{
+        for (size_t i = 0; i < nv_n_properties; i++) {
+                const NvPropertyInfo *info = &nv_property_info[i];
+
+                if (info->type == NV_PROPERTY_STRING)
+                        g_clear_pointer((char **)NV_PROPERTY_SLOT(props, info), g_free);
+                else if (info->type == NV_PROPERTY_USERS)
+                        g_clear_pointer((GArray **)NV_PROPERTY_SLOT(props, info), g_array_unref);
+        }
+        memset(props, 0, sizeof(*props));
+}
+
+static gboolean users_equal(const GArray *a, const GArray *b)
+{
+        guint na = a ? a->len : 0, nb = b ? b->len : 0;
+
+        if (na != nb)
+                return FALSE;
+        for (guint i = 0; i < na; i++) {
+                const NvModuleUser *x = &g_array_index(a, NvModuleUser, i);
+                const NvModuleUser *y = &g_array_index(b, NvModuleUser, i);
+
+                if (x->pid != y->pid || g_strcmp0(x->command, y->command) != 0)
+                        return FALSE;
+        }
+        return TRUE;
+}
+
+gboolean nv_property_equal(const NvPropertyInfo *info, const NvProperties *a, const NvProperties *b)
+{
+        const void *pa = NV_PROPERTY_SLOT(a, info);
+        const void *pb = NV_PROPERTY_SLOT(b, info);
+
+        switch (info->type) {
+        case NV_PROPERTY_STRING:
+                return g_strcmp0(*(char *const *)pa ? *(char *const *)pa : "",
+                                 *(char *const *)pb ? *(char *const *)pb : "") == 0;
+        case NV_PROPERTY_BOOLEAN:
+                return !*(const int *)pa == !*(const int *)pb;
+        case NV_PROPERTY_USERS:
+                return users_equal(*(GArray *const *)pa, *(GArray *const *)pb);
+        default:
+                g_assert_not_reached();
+        }
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The status properties of org.example.NestedVirt, named once. Each line of
+ * NV_PROPERTIES() is one property (and GetStatus() key): its D-Bus name,
+ * the C field that holds it, its kind, and how it changes. The daemon's
+ * status struct, its vtable and GetStatus(), and the clients' decoding
+ * all expand this one list, so a new property is one line here plus its
+ * documentation in interfaces/org.example.NestedVirt.xml (a test compares
+ * the two).
+ *
+ * Kinds: STRING ("s", char *), BOOLEAN ("b", int), USERS ("a(us)", a GArray
+ * of NvModuleUser). Change: CONST (fixed while the kernel runs) or
+ * EMITS_CHANGE (announced with PropertiesChanged).
+ */
+#pragma once
+
+#include <glib.h>
+#include <stddef.h>
+
+#define NV_PROPERTIES(X)                                                     \
+        X(Version, version, STRING, CONST)                                   \
+        X(Architecture, architecture, STRING, CONST)                         \
+        X(Supported, supported, BOOLEAN, CONST)                              \
+        X(CpuVendor, cpu_vendor, STRING, CONST)                              \
+        X(VendorModule, vendor_module, STRING, CONST)                        \
+        X(HardwareVirtualization, hardware_virtualization, BOOLEAN, CONST)   \
+        X(InVirtualMachine, in_virtual_machine, BOOLEAN, CONST)              \
+        X(Hypervisor, hypervisor, STRING, CONST)                             \
+        X(KvmLoaded, kvm_loaded, BOOLEAN, EMITS_CHANGE)                      \
+        X(KvmBuiltin, kvm_builtin, BOOLEAN, EMITS_CHANGE)                    \
+        X(VendorModuleLoaded, vendor_module_loaded, BOOLEAN, EMITS_CHANGE)   \
+        X(VendorModuleBuiltin, vendor_module_builtin, BOOLEAN, EMITS_CHANGE) \
+        X(NestedParameter, nested_parameter, STRING, EMITS_CHANGE)           \
+        X(NestedEnabled, nested_enabled, BOOLEAN, EMITS_CHANGE)              \
+        X(PersistentNested, persistent_nested, STRING, EMITS_CHANGE)         \
+        X(PersistentSource, persistent_source, STRING, EMITS_CHANGE)         \
+        X(ReloadRequired, reload_required, BOOLEAN, EMITS_CHANGE)            \
+        X(ModuleUsers, module_users, USERS, EMITS_CHANGE)
+
+/* The C type and D-Bus signature of each kind. */
+#define NV_PROPERTY_CTYPE_STRING      char *
+#define NV_PROPERTY_CTYPE_BOOLEAN     int
+#define NV_PROPERTY_CTYPE_USERS       GArray *
+#define NV_PROPERTY_SIGNATURE_STRING  "s"
+#define NV_PROPERTY_SIGNATURE_BOOLEAN "b"
+#define NV_PROPERTY_SIGNATURE_USERS   "a(us)"
+
+typedef enum {
+        NV_PROPERTY_STRING,
+        NV_PROPERTY_BOOLEAN,
+        NV_PROPERTY_USERS,
+} NvPropertyType;
+
+/* A process holding /dev/kvm or a KVM VM open: one element of USERS. */
+typedef struct {
+        guint32 pid;
+        char *command;
+} NvModuleUser;
+
+/* An empty array of NvModuleUser that frees its elements' strings. */
+GArray *nv_module_users_new(void);
+
+/* Every property's value, one field each, in the order of NV_PROPERTIES(). */
+typedef struct {
+#define NV_PROPERTY_FIELD(name, field, kind, change) NV_PROPERTY_CTYPE_##kind field;
+        NV_PROPERTIES(NV_PROPERTY_FIELD)
+#undef NV_PROPERTY_FIELD
+} NvProperties;
+
+typedef struct {
+        const char *name;      /* D-Bus property name and GetStatus() key */
+        const char *signature; /* D-Bus type */
+        NvPropertyType type;
+        size_t offset; /* in NvProperties */
+        gboolean emits_change;
+} NvPropertyInfo;
+
+/* NV_PROPERTIES() as data, in its order. */
+extern const NvPropertyInfo nv_property_info[];
+extern const size_t nv_n_properties;
+
+/* The property called @name, or NULL. */
+const NvPropertyInfo *nv_property_info_find(const char *name);
+
+/* The value of @info in @props: a char **, int * or GArray ** by type. */
+#define NV_PROPERTY_SLOT(props, info) G_STRUCT_MEMBER_P((props), (info)->offset)
+
+/* Frees every string and array of @props and zeroes it. */
+void nv_properties_clear(NvProperties *props);
+
+/* TRUE when @info's value is the same in @a and @b (booleans compare as
+ * truth values, a NULL string or array as an empty one). */
+gboolean nv_property_equal(const NvPropertyInfo *info, const NvProperties *a, const NvProperties *b);
