@@ -3,19 +3,24 @@
  * nestedvirtd's bus object: the Context that holds the daemon's state, the
  * method and property handlers, and the vtable at the bottom, which reads
  * like the API's table of contents (interfaces/org.example.NestedVirt.xml
- * documents it).
+ * documents it). The properties are the lines of NV_PROPERTIES()
+ * (common/nv-properties.h); their values go on the wire through
+ * nv-status-bus.h.
  *
- * How the exported status stays true: the host is read when a call that
- * returns status arrives (GetStatus, Properties.Get/GetAll), once per
- * message, by a bus filter that runs before the handler. A change found
- * then is announced with PropertiesChanged for exactly the properties that
- * differ. Two sources of change are watched without polling, so a panel
- * that only listens still learns of them: kernel module uevents (a module
- * loaded or unloaded; real host only) and inotify on the modprobe.d
- * directories. What an event source covers is kept between reads until
- * it fires (nv_host_watch_modules(), nv_host_invalidate_config()); on a
- * --root tree, which sends no uevents, the modules are read each time.
- * Who holds /dev/kvm has no event to watch; it is read on each call.
+ * How the exported status stays true: the host is read by the handler or
+ * property getter that returns status, at most once per incoming message
+ * (a GetAll reads it once for all its properties). A change found then is
+ * announced with PropertiesChanged for exactly the properties that differ.
+ * Changes nobody asks about are announced too: the watchers (nv-watch.h)
+ * say when a module came or went or modprobe.d changed. What an event
+ * source covers is kept between reads until it fires
+ * (nv_host_watch_modules(), nv_host_invalidate_config()); on a --root
+ * tree, which sends no uevents, the modules are read each time. Who holds
+ * /dev/kvm has no event to watch; it is read on each call.
+ *
+ * What may block runs in a worker (nv-worker.h): domain calls (libvirt)
+ * and the unload and load of ReloadModule. Their checks and authorization
+ * run here first, and their replies are sent from here.
  */
 #include "config.h"
 
@@ -23,15 +28,12 @@
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/inotify.h>
-
-#include <libudev.h>
 
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
 #include "nv-auth.h"
+#include "nv-bus-error.h"
 #include "nv-daemon.h"
 #include "nv-dbus.h"
 #include "nv-file.h"
@@ -40,6 +42,9 @@
 #include "nv-loop.h"
 #include "nv-modprobe.h"
 #include "nv-reload.h"
+#include "nv-status-bus.h"
+#include "nv-watch.h"
+#include "nv-worker.h"
 
 /* The one file the daemon writes, in the first modprobe.d directory so that
  * no same-named file hides it. */
@@ -57,12 +62,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_message, sd_bus_message_unref)
 typedef struct {
         NvHost *host;
         NvStatus status;
+        sd_bus_message *refreshed_for; /* the last message the status was read for */
         NvKernelNewFunc kernel_new;
         NvKernel *kernel; /* created at the first module change */
         char *libvirt_uri;
-        NvLibvirt *libvirt;       /* created at the first domain call */
-        GThreadPool *domain_pool; /* DomainJob, one at a time */
-        guint n_domain_jobs;      /* pushed and not yet answered */
+        NvLibvirt *libvirt;      /* created at the first domain call */
+        NvWorker *domain_worker; /* DomainJob */
+        NvWorker *reload_worker; /* ReloadJob */
+        GQueue reload_queue;     /* ReloadJob, authorized and waiting for the one running */
+        gboolean reloading;      /* a ReloadJob is in the worker */
+        gboolean exiting;
 
         sd_event *event;
         sd_bus *bus;
@@ -73,30 +82,43 @@ typedef struct {
         guint64 idle_usec;
         sd_event_source *idle_source;
 
-        struct udev *udev; /* libudev's context of monitor */
-        struct udev_monitor *monitor;
-        sd_event_source *monitor_source;
-        GPtrArray *config_watches; /* sd_event_source, inotify */
-        gboolean config_unwatched; /* a directory could not be watched */
-        sd_event_source *rewatch_source;
+        NvWatch *watch;
 } Context;
 
+/*
+ * ReloadModule's swap. Reloads are serialized: one waits in reload_queue
+ * until the one before it has finished, and only then are its checks made,
+ * so that they see the outcome of the one before.
+ */
 typedef struct {
         Context *context;
-        gboolean parent; /* watches the parent of a missing modprobe.d */
-} ConfigWatch;
+        sd_bus_message *message;
+        gboolean nested;
+        NvKernel *kernel;
+        NvReloadPlan plan;
+        GError *error; /* the swap's, written by the worker */
+} ReloadJob;
 
-static void context_finish_domain_jobs(Context *c);
-static void context_unwatch_modules(Context *c);
+static void reload_job_free(ReloadJob *job)
+{
+        sd_bus_message_unref(job->message);
+        nv_reload_plan_clear(&job->plan);
+        g_clear_error(&job->error);
+        g_free(job);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ReloadJob, reload_job_free)
 
 static void context_clear(Context *c)
 {
-        context_finish_domain_jobs(c);
-        g_clear_pointer(&c->config_watches, g_ptr_array_unref);
-        c->rewatch_source = sd_event_source_disable_unref(c->rewatch_source);
+        /* The workers first: their replies go out on the bus. */
+        c->exiting = TRUE;
+        g_clear_pointer(&c->reload_worker, nv_worker_free);
+        g_queue_clear_full(&c->reload_queue, (GDestroyNotify)reload_job_free);
+        g_clear_pointer(&c->domain_worker, nv_worker_free);
+        g_clear_pointer(&c->watch, nv_watch_free);
         c->idle_source = sd_event_source_disable_unref(c->idle_source);
-        context_unwatch_modules(c);
         g_clear_pointer(&c->auth, nv_auth_free);
+        c->refreshed_for = sd_bus_message_unref(c->refreshed_for);
         c->bus = sd_bus_flush_close_unref(c->bus);
         c->event = sd_event_unref(c->event);
         g_clear_pointer(&c->loop, g_main_loop_unref);
@@ -113,8 +135,9 @@ static void context_quit(Context *c, int exit_status)
         g_main_loop_quit(c->loop);
 }
 
-/* Reads the host again and announces what changed. */
-static void context_refresh(Context *c)
+/* Reads the host again, announces what changed, and hands the facts read
+ * to the caller in @ret_facts (optional). */
+static void context_refresh_facts(Context *c, NvHostFacts *ret_facts)
 {
         g_auto(NvHostFacts) facts = { 0 };
         g_auto(NvStatus) fresh = { 0 };
@@ -126,6 +149,10 @@ static void context_refresh(Context *c)
         nv_status_assemble(&facts, &fresh);
 
         changed = nv_status_diff(&c->status, &fresh);
+        if (ret_facts) {
+                *ret_facts = facts;
+                memset(&facts, 0, sizeof(facts));
+        }
         if (!changed)
                 return;
 
@@ -138,6 +165,27 @@ static void context_refresh(Context *c)
         r = sd_bus_emit_properties_changed_strv(c->bus, NV_OBJECT_PATH, NV_INTERFACE, changed);
         if (r < 0)
                 g_warning("Failed to emit PropertiesChanged: %s", g_strerror(-r));
+}
+
+static void context_refresh(Context *c)
+{
+        context_refresh_facts(c, NULL);
+}
+
+/* For a handler or getter that returns status: reads the host unless it
+ * was read for this very message already. The message is referenced, so
+ * that a later one cannot take its address and be taken for it. */
+static void context_refresh_for_call(Context *c, sd_bus *bus)
+{
+        sd_bus_message *m = sd_bus_get_current_message(bus);
+
+        if (m && m == c->refreshed_for)
+                return;
+        sd_bus_message_unref(c->refreshed_for);
+        c->refreshed_for = sd_bus_message_ref(m);
+        if (!nv_watch_covers_config(c->watch))
+                nv_host_invalidate_config(c->host);
+        context_refresh(c);
 }
 
 static void context_touch_idle(Context *c)
@@ -153,53 +201,6 @@ static void context_touch_idle(Context *c)
                 g_warning("Failed to re-arm the idle timer: %s", g_strerror(-r));
 }
 
-static int append_field(sd_bus_message *m, const NvStatusField *field, const NvStatus *status)
-{
-        const char *p = (const char *)status + field->offset;
-        int r;
-
-        switch (field->type) {
-        case NV_FIELD_STRING: {
-                const char *s = *(char *const *)p;
-
-                return sd_bus_message_append(m, "s", s ? s : "");
-        }
-        case NV_FIELD_BOOLEAN:
-                return sd_bus_message_append(m, "b", *(const int *)p);
-        case NV_FIELD_USERS: {
-                const GArray *users = *(GArray *const *)p;
-
-                r = sd_bus_message_open_container(m, 'a', "(us)");
-                if (r < 0)
-                        return r;
-                for (guint i = 0; users && i < users->len; i++) {
-                        const NvModuleUser *u = &g_array_index(users, NvModuleUser, i);
-
-                        r = sd_bus_message_append(m, "(us)", u->pid, u->command ? u->command : "");
-                        if (r < 0)
-                                return r;
-                }
-                return sd_bus_message_close_container(m);
-        }
-        default:
-                g_assert_not_reached();
-        }
-}
-
-static const char *field_signature(const NvStatusField *field)
-{
-        switch (field->type) {
-        case NV_FIELD_STRING:
-                return "s";
-        case NV_FIELD_BOOLEAN:
-                return "b";
-        case NV_FIELD_USERS:
-                return "a(us)";
-        default:
-                g_assert_not_reached();
-        }
-}
-
 static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *c = userdata;
@@ -210,44 +211,15 @@ static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *er
         if (r <= 0)
                 return r;
 
+        context_refresh_for_call(c, sd_bus_message_get_bus(m));
         r = sd_bus_message_new_method_return(m, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_open_container(reply, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < nv_status_n_fields; i++) {
-                const NvStatusField *field = &nv_status_fields[i];
-
-                r = sd_bus_message_open_container(reply, 'e', "sv");
-                if (r >= 0)
-                        r = sd_bus_message_append(reply, "s", field->name);
-                if (r >= 0)
-                        r = sd_bus_message_open_container(reply, 'v', field_signature(field));
-                if (r >= 0)
-                        r = append_field(reply, field, &c->status);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
-                if (r < 0)
-                        return r;
-        }
-        r = sd_bus_message_close_container(reply);
+        r = nv_status_append_all(reply, &c->status);
         if (r < 0)
                 return r;
 
         return sd_bus_send(NULL, reply, NULL);
-}
-
-/* A D-Bus error carrying @gerror's message. The message may quote a file
- * name or libvirt's words in any encoding, but an error that is not UTF-8
- * cannot be sent at all and would leave the caller waiting. */
-static int set_error_from_gerror(sd_bus_error *error, const char *name, const GError *gerror)
-{
-        g_autofree char *message = g_utf8_make_valid(gerror->message, -1);
-
-        return sd_bus_error_setf(error, name, "%s", message);
 }
 
 /* Refuses what no authorization could make possible on this host. */
@@ -304,7 +276,7 @@ static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_er
                 return r;
 
         if (!nv_file_read(dir, NV_CONFIG_NAME, NV_CONFIG_MAX, &old, &old_len, &gerror))
-                return set_error_from_gerror(error, NV_ERROR_FAILED, gerror);
+                return nv_bus_error_set_gerror(error, gerror);
         new = nv_modprobe_set_option(old ? old : "", old_len, module, "nested", enable ? "1" : "0", &changed,
                                      &line);
         if (!new)
@@ -343,7 +315,7 @@ static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_er
                 return r == 0 ? 1 : r;
 
         if (!nv_file_replace(dir, NV_CONFIG_NAME, new, strlen(new), &gerror))
-                return set_error_from_gerror(error, NV_ERROR_FAILED, gerror);
+                return nv_bus_error_set_gerror(error, gerror);
         g_message("%s nested virtualization persistently in %s line %u", enable ? "Enabled" : "Disabled",
                   NV_CONFIG_PATH, line);
         nv_host_invalidate_config(c->host);
@@ -352,19 +324,91 @@ static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_er
         return sd_bus_reply_method_return(m, "s", NV_CONFIG_PATH);
 }
 
+static void context_start_reload(Context *c);
+
+/* In the worker thread: only the kernel, and @job, are touched here. */
+static void reload_job_run(gpointer data)
+{
+        ReloadJob *job = data;
+
+        nv_reload_swap(job->kernel, &job->plan, &job->error);
+}
+
+static void reload_job_reply(ReloadJob *job, const char *value, const GError *gerror)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        if (value) {
+                g_message("Reloaded %s with nested=%d: the kernel now says %s", job->plan.module,
+                          job->nested, value);
+                r = sd_bus_reply_method_return(job->message, "s", value);
+        } else {
+                nv_bus_error_set_gerror(&error, gerror);
+                r = sd_bus_reply_method_error(job->message, &error);
+                sd_bus_error_free(&error);
+        }
+        if (r < 0)
+                g_warning("Failed to answer ReloadModule: %s", g_strerror(-r));
+}
+
+/* In the main loop: the swap is over, whatever came of it. */
+static void reload_job_done(gpointer data)
+{
+        g_autoptr(ReloadJob) job = data;
+        Context *c = job->context;
+        g_auto(NvHostFacts) facts = { 0 };
+        g_autoptr(GError) gerror = NULL;
+        g_autofree char *value = NULL;
+
+        /* The module as the host last read it may be gone, and its
+         * uevents may still be queued. */
+        nv_host_invalidate_modules(c->host);
+        context_refresh_facts(c, &facts);
+        if (!job->error)
+                value = nv_reload_finish(&job->plan, &facts, &gerror);
+        reload_job_reply(job, value, job->error ? job->error : gerror);
+
+        c->reloading = FALSE;
+        context_touch_idle(c);
+        context_start_reload(c);
+}
+
+/* Starts the first reload of the queue unless one runs: its checks on the
+ * host as it is now, then the swap in the worker. */
+static void context_start_reload(Context *c)
+{
+        while (!c->reloading && !c->exiting && !g_queue_is_empty(&c->reload_queue)) {
+                g_autoptr(ReloadJob) job = g_queue_pop_head(&c->reload_queue);
+                g_auto(NvHostFacts) facts = { 0 };
+                g_autoptr(GError) gerror = NULL;
+
+                /* Fresh: a VM may have started since the last status
+                 * read, and a module event may still be queued. */
+                nv_host_invalidate_modules(c->host);
+                context_refresh_facts(c, &facts);
+                if (!nv_reload_plan(&facts, nv_host_vendor_module(c->host), job->nested, &job->plan,
+                                    &gerror)) {
+                        reload_job_reply(job, NULL, gerror);
+                        continue;
+                }
+                job->kernel = c->kernel;
+                c->reloading = TRUE;
+                nv_worker_push(c->reload_worker, g_steal_pointer(&job), reload_job_run, reload_job_done);
+        }
+}
+
 static int method_reload_module(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *c = userdata;
-        const char *module = nv_host_vendor_module(c->host);
         g_autoptr(GError) gerror = NULL;
-        g_autofree char *value = NULL;
+        ReloadJob *job;
         int nested, r;
 
         r = sd_bus_message_read(m, "b", &nested);
         if (r < 0)
                 return r;
 
-        context_refresh(c);
         r = check_supported(c, error);
         if (r >= 0)
                 r = check_not_builtin(c, nested, error);
@@ -379,41 +423,19 @@ static int method_reload_module(sd_bus_message *m, void *userdata, sd_bus_error 
                 g_autofree char *root = nv_host_path(c->host, "/");
 
                 c->kernel = c->kernel_new(root, &gerror);
-                if (!c->kernel)
-                        return sd_bus_error_setf(error, NV_ERROR_NOT_SUPPORTED, "Cannot load modules: %s",
-                                                 gerror->message);
+                if (!c->kernel) {
+                        g_prefix_error(&gerror, "Cannot load modules: ");
+                        return nv_bus_error_set_gerror_named(error, NV_ERROR_NOT_SUPPORTED, gerror);
+                }
         }
 
-        value = nv_reload_module(c->kernel, c->host, module, nested, &gerror);
-        context_refresh(c);
-        if (!value) {
-                if (g_error_matches(gerror, NV_RELOAD_ERROR, NV_RELOAD_ERROR_IN_USE))
-                        return set_error_from_gerror(error, NV_ERROR_MODULE_IN_USE, gerror);
-                if (g_error_matches(gerror, NV_RELOAD_ERROR, NV_RELOAD_ERROR_BUILTIN))
-                        return set_error_from_gerror(error, NV_ERROR_MODULE_BUILTIN, gerror);
-                return set_error_from_gerror(error, NV_ERROR_FAILED, gerror);
-        }
-        g_message("Reloaded %s with nested=%d: the kernel now says %s", module, nested, value);
-
-        return sd_bus_reply_method_return(m, "s", value);
-}
-
-static NvLibvirt *context_get_libvirt(Context *c)
-{
-        if (!c->libvirt)
-                c->libvirt = nv_libvirt_new(c->libvirt_uri);
-        return c->libvirt;
-}
-
-static int libvirt_error_to_bus(const GError *gerror, sd_bus_error *error)
-{
-        const char *name = NV_ERROR_FAILED;
-
-        if (g_error_matches(gerror, NV_LIBVIRT_ERROR, NV_LIBVIRT_ERROR_UNAVAILABLE))
-                name = NV_ERROR_LIBVIRT_UNAVAILABLE;
-        else if (g_error_matches(gerror, NV_LIBVIRT_ERROR, NV_LIBVIRT_ERROR_NOT_FOUND))
-                name = NV_ERROR_DOMAIN_NOT_FOUND;
-        return set_error_from_gerror(error, name, gerror);
+        job = g_new0(ReloadJob, 1);
+        job->context = c;
+        job->message = sd_bus_message_ref(m);
+        job->nested = nested;
+        g_queue_push_tail(&c->reload_queue, job);
+        context_start_reload(c);
+        return 1; /* answered later, by reload_job_reply() */
 }
 
 /* @arg as an error message may show it: the first @max_chars characters,
@@ -458,13 +480,11 @@ static gboolean domain_arg_valid(const char *domain)
 
 /*
  * Domain calls go to libvirt, which may take its time: a busy or hung
- * libvirtd, a remote URI. They run in a worker thread (one at a time; the
- * NvLibvirt is locked anyway), and their reply is sent from the main loop,
- * since sd-bus is not thread-safe; meanwhile every other call is answered.
- * Arguments and authorization are checked before, in the handler.
+ * libvirtd, a remote URI. They run in the domain worker (one at a time;
+ * the NvLibvirt is locked anyway). Arguments and authorization are checked
+ * before, in the handler.
  */
 typedef struct {
-        Context *context;
         sd_bus_message *message;
         NvLibvirt *libvirt;
         gboolean configure; /* else list */
@@ -505,17 +525,16 @@ static int reply_domains(sd_bus_message *m, const GPtrArray *domains)
         return sd_bus_send(NULL, reply, NULL);
 }
 
-/* In the main loop: the worker is done with @user_data. */
-static gboolean domain_job_done(gpointer user_data)
+/* In the main loop: the worker is done with @data. */
+static void domain_job_done(gpointer data)
 {
-        DomainJob *job = user_data;
-        Context *c = job->context;
+        DomainJob *job = data;
         int r;
 
         if (job->error) {
                 sd_bus_error error = SD_BUS_ERROR_NULL;
 
-                libvirt_error_to_bus(job->error, &error);
+                nv_bus_error_set_gerror(&error, job->error);
                 r = sd_bus_reply_method_error(job->message, &error);
                 sd_bus_error_free(&error);
         } else if (job->configure) {
@@ -526,16 +545,11 @@ static gboolean domain_job_done(gpointer user_data)
         if (r < 0)
                 g_warning("Failed to answer %s: %s", sd_bus_message_get_member(job->message),
                           g_strerror(-r));
-
-        g_assert(c->n_domain_jobs > 0);
-        c->n_domain_jobs--;
-        context_touch_idle(c);
         domain_job_free(job);
-        return G_SOURCE_REMOVE;
 }
 
 /* In the worker thread: only libvirt, and @job, are touched here. */
-static void domain_job_run(gpointer data, gpointer user_data)
+static void domain_job_run(gpointer data)
 {
         DomainJob *job = data;
 
@@ -544,45 +558,22 @@ static void domain_job_run(gpointer data, gpointer user_data)
                                             &job->error);
         else
                 job->domains = nv_libvirt_list_domains(job->libvirt, &job->error);
-        g_idle_add(domain_job_done, job);
 }
 
 static int context_push_domain_job(Context *c, sd_bus_message *m, gboolean configure, const char *domain,
                                    NvCpuMode mode)
 {
-        g_autoptr(GError) gerror = NULL;
-        DomainJob *job;
+        DomainJob *job = g_new0(DomainJob, 1);
 
-        if (!c->domain_pool) {
-                c->domain_pool = g_thread_pool_new(domain_job_run, NULL, 1, FALSE, &gerror);
-                if (!c->domain_pool)
-                        return -ENOMEM;
-        }
-        job = g_new0(DomainJob, 1);
-        job->context = c;
+        if (!c->libvirt)
+                c->libvirt = nv_libvirt_new(c->libvirt_uri);
         job->message = sd_bus_message_ref(m);
-        job->libvirt = context_get_libvirt(c);
+        job->libvirt = c->libvirt;
         job->configure = configure;
         job->domain = g_strdup(domain);
         job->mode = mode;
-        c->n_domain_jobs++;
-        if (!g_thread_pool_push(c->domain_pool, job, &gerror)) {
-                c->n_domain_jobs--;
-                domain_job_free(job);
-                return -EAGAIN;
-        }
+        nv_worker_push(c->domain_worker, job, domain_job_run, domain_job_done);
         return 1; /* answered later, by domain_job_done() */
-}
-
-/* At exit: lets the worker finish what it was given and sends the
- * answers, so that no caller waits for a reply that never comes. */
-static void context_finish_domain_jobs(Context *c)
-{
-        if (!c->domain_pool)
-                return;
-        g_thread_pool_free(g_steal_pointer(&c->domain_pool), FALSE, TRUE);
-        while (c->n_domain_jobs > 0)
-                g_main_context_iteration(NULL, TRUE);
 }
 
 static int method_configure_domain(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -628,46 +619,24 @@ static int method_list_domains(sd_bus_message *m, void *userdata, sd_bus_error *
         return context_push_domain_job(c, m, FALSE, NULL, NV_CPU_MODE_HOST_MODEL);
 }
 
-static int property_get_module_users(sd_bus *bus, const char *path, const char *interface,
-                                     const char *property, sd_bus_message *reply, void *userdata,
-                                     sd_bus_error *error)
+static int property_get(sd_bus *bus, const char *path, const char *interface, const char *property,
+                        sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
         Context *c = userdata;
+        const NvPropertyInfo *info = nv_property_info_find(property);
 
-        for (size_t i = 0; i < nv_status_n_fields; i++)
-                if (nv_status_fields[i].type == NV_FIELD_USERS)
-                        return append_field(reply, &nv_status_fields[i], &c->status);
-        g_assert_not_reached();
+        g_assert(info);
+        context_refresh_for_call(c, bus);
+        return nv_status_append_value(reply, info, &c->status);
 }
 
-/* Does this call return status, so that the host must be read first? */
-static gboolean message_reads_status(sd_bus_message *m)
-{
-        const char *interface = sd_bus_message_get_interface(m);
-        const char *member = sd_bus_message_get_member(m);
-
-        if (g_strcmp0(sd_bus_message_get_path(m), NV_OBJECT_PATH) != 0 || !interface || !member)
-                return FALSE;
-        if (g_str_equal(interface, NV_INTERFACE))
-                return g_str_equal(member, "GetStatus");
-        if (g_str_equal(interface, "org.freedesktop.DBus.Properties"))
-                return g_str_equal(member, "Get") || g_str_equal(member, "GetAll");
-        return FALSE;
-}
-
+/* Every call counts as activity, whatever it is for. */
 static int filter_incoming(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *c = userdata;
 
-        if (!sd_bus_message_is_method_call(m, NULL, NULL))
-                return 0;
-
-        context_touch_idle(c);
-        if (message_reads_status(m)) {
-                if (c->config_unwatched)
-                        nv_host_invalidate_config(c->host);
-                context_refresh(c);
-        }
+        if (sd_bus_message_is_method_call(m, NULL, NULL))
+                context_touch_idle(c);
         return 0; /* go on to the handler */
 }
 
@@ -676,9 +645,10 @@ static int on_idle(sd_event_source *s, uint64_t usec, void *userdata)
         Context *c = userdata;
         int r;
 
-        /* Someone may be typing a password right now, or libvirt be
-         * working on a call. */
-        if (nv_auth_get_n_pending(c->auth) > 0 || c->n_domain_jobs > 0) {
+        /* Someone may be typing a password right now, libvirt be working
+         * on a call, or the kernel be loading a module. */
+        if (nv_auth_get_n_pending(c->auth) > 0 || nv_worker_get_n_pending(c->domain_worker) > 0 ||
+            c->reloading || !g_queue_is_empty(&c->reload_queue)) {
                 context_touch_idle(c);
                 return 0;
         }
@@ -716,163 +686,15 @@ static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *erro
         return 0;
 }
 
-static int on_module_uevent(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+static void on_host_changed(NvWatchChange change, void *userdata)
 {
         Context *c = userdata;
-        struct udev_device *device;
-        gboolean module_event = FALSE;
 
-        /* The kernel group has no socket filter: every uevent of the host
-         * wakes us, and libudev drops those of other subsystems. Drain
-         * what is queued, then read the host once if a module came or
-         * went, or if the kernel dropped events (ENOBUFS) and one may
-         * have. */
-        while ((device = udev_monitor_receive_device(c->monitor))) {
-                udev_device_unref(device);
-                module_event = TRUE;
-        }
-        if (module_event || errno == ENOBUFS) {
+        if (change == NV_WATCH_MODULES)
                 nv_host_invalidate_modules(c->host);
-                context_refresh(c);
-        }
-        return 0;
-}
-
-static void context_unwatch_modules(Context *c)
-{
-        c->monitor_source = sd_event_source_disable_unref(c->monitor_source);
-        c->monitor = udev_monitor_unref(c->monitor);
-        c->udev = udev_unref(c->udev);
-}
-
-/*
- * Module loads and unloads, from the kernel's own uevents (the "kernel"
- * netlink group), not udev's rebroadcast of them ("udev"): udevd sends
- * those in its network namespace only, and the unit gives the daemon a
- * private one (PrivateNetwork=yes), while the kernel sends module events
- * to every network namespace of the initial user namespace. The event
- * only says "read /sys/module again", which needs nothing udev adds, and
- * the kernel sends "add" after the module's init has run. sd-device's
- * public monitor listens to the udev group only, hence libudev here.
- */
-static void context_watch_modules(Context *c)
-{
-        int r;
-
-        if (!nv_host_is_real(c->host))
-                return;
-
-        c->udev = udev_new();
-        c->monitor = c->udev ? udev_monitor_new_from_netlink(c->udev, "kernel") : NULL;
-        if (!c->monitor) {
-                r = -(errno > 0 ? errno : ENOMEM);
-        } else {
-                r = udev_monitor_filter_add_match_subsystem_devtype(c->monitor, "module", NULL);
-                if (r >= 0)
-                        r = udev_monitor_enable_receiving(c->monitor);
-                if (r >= 0)
-                        r = sd_event_add_io(c->event, &c->monitor_source, udev_monitor_get_fd(c->monitor),
-                                            EPOLLIN, on_module_uevent, c);
-                /* Ahead of the bus, as the inotify sources: a status call
-                 * made after a modprobe returned sees the module's event. */
-                if (r >= 0)
-                        r = sd_event_source_set_priority(c->monitor_source, SD_EVENT_PRIORITY_IMPORTANT);
-        }
-        if (r < 0) {
-                g_message("Module events are unavailable (%s); module changes are seen at the next call",
-                          g_strerror(-r));
-                context_unwatch_modules(c);
-                return;
-        }
-        /* From here on, a status read takes the modules' state from the
-         * last one unless an event came (where that is enough). */
-        nv_host_watch_modules(c->host);
-}
-
-static void context_watch_config(Context *c);
-
-static void event_source_free(gpointer source)
-{
-        sd_event_source_disable_unref(source);
-}
-
-static int on_config_changed(sd_event_source *s, const struct inotify_event *event, void *userdata)
-{
-        ConfigWatch *watch = userdata;
-        Context *c = watch->context;
-
-        if (watch->parent) {
-                /* Only the birth of the missing directory matters here. */
-                if (event->len == 0 || !g_str_equal(event->name, "modprobe.d"))
-                        return 0;
-                sd_event_source_set_enabled(c->rewatch_source, SD_EVENT_ONESHOT);
-        } else if (event->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
-                sd_event_source_set_enabled(c->rewatch_source, SD_EVENT_ONESHOT);
-        }
-
-        nv_host_invalidate_config(c->host);
+        else
+                nv_host_invalidate_config(c->host);
         context_refresh(c);
-        return 0;
-}
-
-static int on_rewatch(sd_event_source *s, void *userdata)
-{
-        Context *c = userdata;
-
-        context_watch_config(c);
-        nv_host_invalidate_config(c->host);
-        context_refresh(c);
-        return 0;
-}
-
-static void add_config_watch(Context *c, const char *path, gboolean parent)
-{
-        const uint32_t dir_mask = IN_CREATE | IN_DELETE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
-                                  IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
-        const uint32_t parent_mask = IN_CREATE | IN_MOVED_TO | IN_ONLYDIR;
-        sd_event_source *source = NULL;
-        ConfigWatch *watch = g_new0(ConfigWatch, 1);
-        int r;
-
-        watch->context = c;
-        watch->parent = parent;
-        r = sd_event_add_inotify(c->event, &source, path, parent ? parent_mask : dir_mask, on_config_changed,
-                                 watch);
-        if (r < 0) {
-                g_free(watch);
-                if (r != -ENOENT && r != -ENOTDIR) {
-                        g_message("Cannot watch %s (%s); its changes are seen at the next call", path,
-                                  g_strerror(-r));
-                        c->config_unwatched = TRUE;
-                }
-                return;
-        }
-        sd_event_source_set_destroy_callback(source, g_free);
-        /* Ahead of the bus: a status call that arrives together with a
-         * change of a file sees the change. */
-        sd_event_source_set_priority(source, SD_EVENT_PRIORITY_IMPORTANT);
-        g_ptr_array_add(c->config_watches, source);
-}
-
-/* Watches every modprobe.d directory, or for one that does not exist yet,
- * its parent, to see it appear. */
-static void context_watch_config(Context *c)
-{
-        g_clear_pointer(&c->config_watches, g_ptr_array_unref);
-        c->config_watches = g_ptr_array_new_with_free_func(event_source_free);
-        c->config_unwatched = FALSE;
-
-        for (const char *const *dir = nv_modprobe_dirs; *dir; dir++) {
-                g_autofree char *path = nv_host_path(c->host, *dir);
-
-                if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-                        add_config_watch(c, path, FALSE);
-                } else {
-                        g_autofree char *parent = g_path_get_dirname(path);
-
-                        add_config_watch(c, parent, TRUE);
-                }
-        }
 }
 
 static const sd_bus_vtable nestedvirt_vtable[] = {
@@ -891,44 +713,14 @@ static const sd_bus_vtable nestedvirt_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("ListDomains", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssss)", domains),
                                 method_list_domains, SD_BUS_VTABLE_UNPRIVILEGED),
 
-        SD_BUS_PROPERTY("Version", "s", NULL, offsetof(Context, status.version),
-                        SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("Architecture", "s", NULL, offsetof(Context, status.architecture),
-                        SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("Supported", "b", NULL, offsetof(Context, status.supported),
-                        SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("CpuVendor", "s", NULL, offsetof(Context, status.cpu_vendor),
-                        SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("VendorModule", "s", NULL, offsetof(Context, status.vendor_module),
-                        SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("HardwareVirtualization", "b", NULL,
-                        offsetof(Context, status.hardware_virtualization), SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("InVirtualMachine", "b", NULL, offsetof(Context, status.in_virtual_machine),
-                        SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("Hypervisor", "s", NULL, offsetof(Context, status.hypervisor),
-                        SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("KvmLoaded", "b", NULL, offsetof(Context, status.kvm_loaded),
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("KvmBuiltin", "b", NULL, offsetof(Context, status.kvm_builtin),
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("VendorModuleLoaded", "b", NULL, offsetof(Context, status.vendor_module_loaded),
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("VendorModuleBuiltin", "b", NULL, offsetof(Context, status.vendor_module_builtin),
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("NestedParameter", "s", NULL, offsetof(Context, status.nested_parameter),
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("NestedEnabled", "b", NULL, offsetof(Context, status.nested_enabled),
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("PersistentNested", "s", NULL, offsetof(Context, status.persistent_nested),
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("PersistentSource", "s", NULL, offsetof(Context, status.persistent_source),
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("ReloadRequired", "b", NULL, offsetof(Context, status.reload_required),
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("ModuleUsers", "a(us)", property_get_module_users, 0,
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+#define NV_PROPERTY_FLAGS_CONST        SD_BUS_VTABLE_PROPERTY_CONST
+#define NV_PROPERTY_FLAGS_EMITS_CHANGE SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
+#define NV_VTABLE_PROPERTY(name, field, kind, change) \
+        SD_BUS_PROPERTY(#name, NV_PROPERTY_SIGNATURE_##kind, property_get, 0, NV_PROPERTY_FLAGS_##change),
+        NV_PROPERTIES(NV_VTABLE_PROPERTY)
+#undef NV_VTABLE_PROPERTY
 
-        SD_BUS_VTABLE_END
+                SD_BUS_VTABLE_END
 };
 
 static int context_start(Context *c, const NvDaemonOptions *options)
@@ -957,8 +749,8 @@ static int context_start(Context *c, const NvDaemonOptions *options)
         /* A peer that closes its socket must cost an EPIPE, not the daemon:
          * libvirt's remote driver writes with plain write() and leaves
          * SIGPIPE to its caller (virsh ignores it, and systemd does for
-         * services, IgnoreSIGPIPE=yes; dbus-daemon's activation does not).
-         * /domains/failure/libvirt-hangs closes libvirt's socket under it. */
+         * services, IgnoreSIGPIPE=yes; dbus-daemon's activation does not),
+         * and a libvirtd that dies mid-call closes the socket under it. */
         if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
                 return -errno;
 
@@ -971,12 +763,13 @@ static int context_start(Context *c, const NvDaemonOptions *options)
         if (r < 0)
                 return r;
 
-        r = sd_event_add_defer(c->event, &c->rewatch_source, on_rewatch, c);
-        if (r < 0)
-                return r;
-        sd_event_source_set_enabled(c->rewatch_source, SD_EVENT_OFF);
-        context_watch_config(c);
-        context_watch_modules(c);
+        c->watch = nv_watch_new(c->event, c->host, on_host_changed, c);
+        /* From here on, a status read takes the modules' state from the
+         * last one unless an event came (where that is enough). */
+        if (nv_watch_covers_modules(c->watch))
+                nv_host_watch_modules(c->host);
+        c->domain_worker = nv_worker_new();
+        c->reload_worker = nv_worker_new();
 
         if (options->idle_timeout > 0) {
                 c->idle_usec = (guint64)options->idle_timeout * G_USEC_PER_SEC;

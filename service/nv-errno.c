@@ -3,4 +3,6 @@
 
 #include "nv-errno.h"
 
-G_DEFINE_QUARK(nv - errno - error - quark, nv_errno_error)
+/* clang-format off */
+G_DEFINE_QUARK(nv-errno-error-quark, nv_errno_error)
+/* clang-format on */

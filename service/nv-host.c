@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Reads the facts of nv-status.h off the host tree below a root. Parsing is
- * left to the pure modules (nv-cpuinfo, nv-kernel-param, nv-modprobe); this
- * file only opens, bounds and caches.
+ * Reads the facts of nv-host-facts.h off the host tree below a root. Parsing is
+ * left to the pure modules (nv-cpuinfo, nv-kernel-param, nv-modprobe),
+ * hypervisor detection to nv-hypervisor.c and the listing of modprobe.d to
+ * nv-modprobe-files.c; this file only opens, bounds and caches.
  *
  * libkmod is not used for reading: kmod_module_get_initstate() and its
  * configuration reader look at /sys/module and /proc/cmdline at fixed
@@ -19,12 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
-
 #include "nv-host.h"
-#include "nv-modprobe.h"
+#include "nv-hypervisor.h"
+#include "nv-modprobe-files.h"
 
 /* Bounds on what is read. cpuinfo only matters up to its first processor
  * block, which is far smaller; the others are small in any sane system. */
@@ -213,71 +211,6 @@ static char *read_line(NvHost *host, const char *host_path)
         return g_steal_pointer(&s);
 }
 
-static char *detect_hypervisor_cpuid(const NvHost *host)
-{
-#if defined(__x86_64__) || defined(__i386__)
-        unsigned int eax, ebx, ecx, edx;
-        char signature[12];
-        const char *name;
-
-        /* Leaf 0x40000000 is only defined when the hypervisor bit is set. */
-        if (!host->cpu.has_hypervisor || !host->real)
-                return NULL;
-        __cpuid(0x40000000, eax, ebx, ecx, edx);
-        memcpy(signature + 0, &ebx, 4);
-        memcpy(signature + 4, &ecx, 4);
-        memcpy(signature + 8, &edx, 4);
-        name = nv_hypervisor_from_cpuid_signature(signature);
-        return name ? g_strdup(name) : NULL;
-#else
-        return NULL;
-#endif
-}
-
-/* Amazon, Google and Oracle put their names into the DMI data of bare-metal
- * machines too (metal instances, Chromebooks, Oracle servers); without
- * the CPU's hypervisor flag, only names that no bare machine carries
- * count. */
-static gboolean dmi_names_only_virtual(const char *hypervisor)
-{
-        static const char *const only_virtual[] = { "qemu",  "kvm",       "vmware",
-                                                    "bhyve", "parallels", "microsoft" };
-
-        for (size_t i = 0; i < G_N_ELEMENTS(only_virtual); i++)
-                if (g_str_equal(hypervisor, only_virtual[i]))
-                        return TRUE;
-        return FALSE;
-}
-
-static char *detect_hypervisor(NvHost *host)
-{
-        g_autofree char *sys_vendor = NULL, *product_name = NULL, *board_vendor = NULL, *bios_vendor = NULL;
-        g_autofree char *xen = NULL;
-        char *name;
-        const char *dmi;
-
-        /* CPUID answers for the CPU we run on, so it only describes the
-         * host when the root is the real one. */
-        name = detect_hypervisor_cpuid(host);
-        if (name)
-                return name;
-
-        sys_vendor = read_line(host, "/sys/class/dmi/id/sys_vendor");
-        product_name = read_line(host, "/sys/class/dmi/id/product_name");
-        board_vendor = read_line(host, "/sys/class/dmi/id/board_vendor");
-        bios_vendor = read_line(host, "/sys/class/dmi/id/bios_vendor");
-        dmi = nv_hypervisor_from_dmi(sys_vendor, product_name, board_vendor, bios_vendor);
-        if (dmi && (host->cpu.has_hypervisor || dmi_names_only_virtual(dmi)))
-                return g_strdup(dmi);
-
-        /* Xen PV guests have no DMI but announce themselves here. */
-        xen = read_line(host, "/sys/hypervisor/type");
-        if (xen && g_str_equal(g_strstrip(xen), "xen"))
-                return g_strdup("xen");
-
-        return NULL;
-}
-
 static void read_constant_facts(NvHost *host)
 {
         g_autofree char *cpuinfo_path = nv_host_path(host, "/proc/cpuinfo");
@@ -303,7 +236,7 @@ static void read_constant_facts(NvHost *host)
         if (!host->architecture)
                 g_warning("Cannot read the architecture from %s/proc/sys/kernel/arch",
                           host->real ? "" : host->root);
-        host->hypervisor = detect_hypervisor(host);
+        host->hypervisor = nv_hypervisor_detect(host->root, &host->cpu);
 
         r = read_file_bounded(cmdline_path, SMALL_FILE_MAX, &host->cmdline, NULL);
         if (r < 0 && r != -EFBIG) {
@@ -429,58 +362,10 @@ static NvModuleState read_module_state(NvHost *host, const char *module)
         return state;
 }
 
-/* Lists the entries kmod would consider in one directory; NULL if missing. */
-static char **list_config_dir(const char *dir)
-{
-        g_autoptr(GPtrArray) names = NULL;
-        DIR *d;
-        struct dirent *de;
-
-        d = opendir(dir);
-        if (!d) {
-                if (errno != ENOENT && errno != ENOTDIR)
-                        g_warning("Cannot read directory %s: %s", dir, g_strerror(errno));
-                return NULL;
-        }
-
-        names = g_ptr_array_new_with_free_func(g_free);
-        while ((de = readdir(d))) {
-                struct stat st;
-
-                if (!nv_modprobe_file_name_valid(de->d_name))
-                        continue;
-                /* kmod follows symlinks here and skips directories. */
-                if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || S_ISDIR(st.st_mode))
-                        continue;
-                g_ptr_array_add(names, g_strdup(de->d_name));
-        }
-        closedir(d);
-
-        g_ptr_array_add(names, NULL);
-        return (char **)g_ptr_array_free(g_steal_pointer(&names), FALSE);
-}
-
-char **nv_host_list_modprobe_files(const char *root)
-{
-        size_t n_dirs = g_strv_length((char **)nv_modprobe_dirs);
-        g_autofree char ***names = g_new0(char **, n_dirs + 1);
-        char **files;
-
-        for (size_t i = 0; i < n_dirs; i++) {
-                g_autofree char *dir = g_build_filename(root, nv_modprobe_dirs[i], NULL);
-
-                names[i] = list_config_dir(dir);
-        }
-        files = nv_modprobe_merge(nv_modprobe_dirs, (const char *const *const *)names);
-        for (size_t i = 0; i < n_dirs; i++)
-                g_strfreev(names[i]);
-        return files;
-}
-
 static GArray *read_config(NvHost *host, const char *module)
 {
         GArray *settings = nv_settings_new();
-        g_auto(GStrv) files = nv_host_list_modprobe_files(host->root);
+        g_auto(GStrv) files = nv_modprobe_list_files(host->root);
 
         for (char **f = files; f && *f; f++) {
                 g_autofree char *path = nv_host_path(host, *f);
@@ -630,24 +515,26 @@ static gboolean kvm_device_registered(NvHost *host)
  * its users are not ours to list. */
 static gboolean module_users_possible(NvHost *host, const NvHostFacts *facts, const char *module)
 {
-        g_autofree char *refcnt_host = NULL;
-        g_autofree char *refcnt = NULL;
-        guint64 n;
-
         if (facts->kvm_state != NV_MODULE_STATE_LIVE && facts->kvm_state != NV_MODULE_STATE_BUILTIN)
                 return FALSE;
         if (module && facts->vendor_state == NV_MODULE_STATE_ABSENT)
                 return FALSE;
         if (!kvm_device_registered(host))
                 return FALSE;
-        if (!module || facts->vendor_state != NV_MODULE_STATE_LIVE)
+        if (!module || facts->vendor_state != NV_MODULE_STATE_LIVE || !facts->has_vendor_refcnt)
                 return TRUE;
+        return facts->vendor_refcnt > 0;
+}
 
-        refcnt_host = g_build_filename("/sys/module", module, "refcnt", NULL);
-        refcnt = read_line(host, refcnt_host);
-        if (!refcnt || !g_ascii_string_to_unsigned(refcnt, 10, 0, G_MAXUINT64, &n, NULL))
-                return TRUE;
-        return n > 0;
+/* The reference count of a loaded vendor module: a reload's check, and
+ * what spares the scan of every process above. */
+static void read_module_refcnt(NvHost *host, const char *module, NvHostFacts *ret)
+{
+        g_autofree char *refcnt_host = g_build_filename("/sys/module", module, "refcnt", NULL);
+        g_autofree char *refcnt = read_line(host, refcnt_host);
+
+        ret->has_vendor_refcnt =
+                refcnt && g_ascii_string_to_unsigned(refcnt, 10, 0, G_MAXUINT64, &ret->vendor_refcnt, NULL);
 }
 
 /* The state of kvm and of the vendor @module, and its nested value. */
@@ -715,23 +602,8 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
                 }
         }
 
+        if (module && ret->vendor_state == NV_MODULE_STATE_LIVE)
+                read_module_refcnt(host, module, ret);
         if (module_users_possible(host, ret, module))
                 ret->module_users = read_module_users(host);
-}
-
-gboolean nv_host_read_module_refcnt(NvHost *host, const char *module, guint64 *ret)
-{
-        g_autofree char *refcnt_host = g_build_filename("/sys/module", module, "refcnt", NULL);
-        g_autofree char *refcnt = read_line(host, refcnt_host);
-
-        if (!refcnt || !g_ascii_string_to_unsigned(refcnt, 10, 0, G_MAXUINT64, ret, NULL))
-                return FALSE;
-        return TRUE;
-}
-
-char *nv_host_read_nested(NvHost *host, const char *module)
-{
-        g_autofree char *nested_host = g_build_filename("/sys/module", module, "parameters", "nested", NULL);
-
-        return read_line(host, nested_host);
 }

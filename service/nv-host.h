@@ -3,13 +3,14 @@
  * The host as the daemon sees it: every file it reads lives below a root
  * directory ("/" in production, a fake tree in tests), and what cannot
  * change while the kernel runs (CPU, architecture, command line, built-in
- * modules, hypervisor) is read once.
+ * modules, hypervisor) is read once. Not thread-safe: only the main
+ * loop uses an NvHost; what a worker needs is handed to it as facts.
  */
 #pragma once
 
 #include <glib.h>
 
-#include "nv-status.h"
+#include "nv-host-facts.h"
 
 typedef struct NvHost NvHost;
 
@@ -36,16 +37,12 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret);
  * Owned by @host, valid until nv_host_invalidate_config(). */
 const GArray *nv_host_get_config_settings(NvHost *host);
 
-/* The modprobe.d files kmod reads on the tree at @root, in the order it
- * reads them, as host paths ("/etc/modprobe.d/kvm.conf"). */
-char **nv_host_list_modprobe_files(const char *root);
-
 /* A modprobe.d directory changed: read them again next time. */
 void nv_host_invalidate_config(NvHost *host);
 
 /* The caller watches the kernel's module uevents and calls
- * nv_host_invalidate_modules() for each (nv_reload_module() calls it for
- * the changes it makes): what /sys says of kvm, the vendor module and
+ * nv_host_invalidate_modules() for each (and after a reload, for the
+ * changes it made): what /sys says of kvm, the vendor module and
  * /dev/kvm is then kept between reads (the nested parameter is read-only,
  * so a module changes only by a load or an unload, which the kernel
  * announces). The reference count and the processes holding /dev/kvm are
@@ -55,12 +52,3 @@ void nv_host_watch_modules(NvHost *host);
 
 /* A module may have been loaded or unloaded: read /sys again next time. */
 void nv_host_invalidate_modules(NvHost *host);
-
-/* The reference count of a loaded @module (/sys/module/@module/refcnt).
- * FALSE when there is none: the module is not loaded, is built in, or the
- * file cannot be read. */
-gboolean nv_host_read_module_refcnt(NvHost *host, const char *module, guint64 *ret);
-
-/* /sys/module/@module/parameters/nested without its newline, read now;
- * NULL when absent. */
-char *nv_host_read_nested(NvHost *host, const char *module);

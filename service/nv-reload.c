@@ -11,12 +11,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "nv-errno.h"
 #include "nv-kernel-param.h"
 #include "nv-reload.h"
 
-G_DEFINE_QUARK(nv - reload - error - quark, nv_reload_error)
+/* clang-format off */
+G_DEFINE_QUARK(nv-reload-error-quark, nv_reload_error)
+/* clang-format on */
 
 static const char *nested_option(gboolean nested)
 {
@@ -43,10 +46,8 @@ static char *format_users(const GArray *users)
 /* The kernel would refuse the unload anyway; checking first keeps the
  * module untouched and lets the error name who holds it, which the
  * kernel's EBUSY does not. */
-static gboolean check_not_in_use(NvHost *host, const char *module, const NvHostFacts *facts, GError **error)
+static gboolean check_not_in_use(const char *module, const NvHostFacts *facts, GError **error)
 {
-        guint64 refcnt = 0;
-
         if (facts->module_users && facts->module_users->len > 0) {
                 g_autofree char *users = format_users(facts->module_users);
 
@@ -55,12 +56,12 @@ static gboolean check_not_in_use(NvHost *host, const char *module, const NvHostF
                             users);
                 return FALSE;
         }
-        if (nv_host_read_module_refcnt(host, module, &refcnt) && refcnt > 0) {
+        if (facts->has_vendor_refcnt && facts->vendor_refcnt > 0) {
                 g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_IN_USE,
                             "%s is in use: its reference count is %" G_GUINT64_FORMAT
                             ", but no process holds /dev/kvm or a virtual machine, so something in "
                             "the kernel holds it; stop what uses it and try again",
-                            module, refcnt);
+                            module, facts->vendor_refcnt);
                 return FALSE;
         }
         return TRUE;
@@ -80,82 +81,87 @@ static const char *previous_option(const NvHostFacts *facts)
         return nested_option(r > 0);
 }
 
-char *nv_reload_module(NvKernel *kernel, NvHost *host, const char *module, gboolean nested, GError **error)
+void nv_reload_plan_clear(NvReloadPlan *plan)
 {
-        g_auto(NvHostFacts) facts = { 0 };
-        g_autoptr(GError) unload_error = NULL;
-        g_autoptr(GError) load_error = NULL;
-        g_autoptr(GError) restore_error = NULL;
-        g_autofree char *name = NULL;
-        g_autofree char *value = NULL;
-        const char *vendor_module;
-        const char *option = nested_option(nested);
-        const char *old_option = NULL;
-        gboolean was_loaded = FALSE;
-        int r;
+        g_clear_pointer(&plan->module, g_free);
+        memset(plan, 0, sizeof(*plan));
+}
 
-        g_return_val_if_fail(kernel != NULL, NULL);
-        g_return_val_if_fail(host != NULL, NULL);
-        g_return_val_if_fail(module != NULL, NULL);
-        g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+gboolean nv_reload_plan(const NvHostFacts *facts, const char *module, gboolean nested, NvReloadPlan *ret,
+                        GError **error)
+{
+        g_autofree char *name = NULL;
+        const char *vendor_module;
+
+        g_return_val_if_fail(facts != NULL, FALSE);
+        g_return_val_if_fail(module != NULL, FALSE);
+        g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
         name = nv_module_name_normalize(module);
-        vendor_module = nv_host_vendor_module(host);
+        vendor_module = nv_cpu_vendor_module(facts->cpu.vendor);
         /* The host's facts, in particular who holds the module, are only
          * gathered for the vendor module. */
         if (!vendor_module || !g_str_equal(name, vendor_module)) {
                 g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED,
                             "%s is not the KVM module of this host's CPU (%s)", name,
                             vendor_module ? vendor_module : "unknown vendor");
-                return NULL;
+                return FALSE;
         }
 
-        /* Fresh: a VM may have started since the last status read, and a
-         * module event may still be queued behind this call. */
-        nv_host_invalidate_modules(host);
-        nv_host_read_facts(host, &facts);
-
-        switch (facts.vendor_state) {
+        switch (facts->vendor_state) {
         case NV_MODULE_STATE_ABSENT:
-                was_loaded = FALSE;
+                ret->was_loaded = FALSE;
                 break;
         case NV_MODULE_STATE_LIVE:
-                was_loaded = TRUE;
+                ret->was_loaded = TRUE;
                 break;
         case NV_MODULE_STATE_BUILTIN:
                 g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_BUILTIN,
                             "%s is built into the kernel; set %s.nested=%d on the kernel command line and "
                             "reboot",
                             name, name, nested ? 1 : 0);
-                return NULL;
+                return FALSE;
         case NV_MODULE_STATE_COMING:
         case NV_MODULE_STATE_GOING:
                 g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED,
                             "%s is being %s right now; try again in a moment", name,
-                            facts.vendor_state == NV_MODULE_STATE_COMING ? "loaded" : "unloaded");
-                return NULL;
+                            facts->vendor_state == NV_MODULE_STATE_COMING ? "loaded" : "unloaded");
+                return FALSE;
         case NV_MODULE_STATE_UNKNOWN:
         default:
                 g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED,
                             "The state of %s in /sys/module/%s/initstate is not one the kernel "
                             "documents; nothing was changed",
                             name, name);
-                return NULL;
+                return FALSE;
         }
 
-        if (was_loaded) {
-                if (!check_not_in_use(host, name, &facts, error))
-                        return NULL;
-                old_option = previous_option(&facts);
+        if (ret->was_loaded) {
+                if (!check_not_in_use(name, facts, error))
+                        return FALSE;
+                ret->old_option = previous_option(facts);
         }
+        ret->module = g_steal_pointer(&name);
+        ret->vendor = facts->cpu.vendor;
+        ret->nested = nested;
+        return TRUE;
+}
 
-        /* Whatever happens from here, the module as the host last read it
-         * may be gone: the next read looks again. */
-        nv_host_invalidate_modules(host);
+gboolean nv_reload_swap(NvKernel *kernel, const NvReloadPlan *plan, GError **error)
+{
+        g_autoptr(GError) unload_error = NULL;
+        g_autoptr(GError) load_error = NULL;
+        g_autoptr(GError) restore_error = NULL;
+        const char *name = plan->module;
+        const char *option = nested_option(plan->nested);
+        const char *old_option = plan->old_option;
 
-        if (was_loaded) {
+        g_return_val_if_fail(kernel != NULL, FALSE);
+        g_return_val_if_fail(plan->module != NULL, FALSE);
+
+        if (plan->was_loaded) {
                 if (!kernel->ops->unload(kernel, name, &unload_error)) {
-                        /* A VM started after the check above. */
+                        /* A VM started after the check. */
                         if (g_error_matches(unload_error, NV_ERRNO_ERROR, EBUSY))
                                 g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_IN_USE,
                                             "%s; shut the virtual machines using it down and try again",
@@ -163,38 +169,45 @@ char *nv_reload_module(NvKernel *kernel, NvHost *host, const char *module, gbool
                         else
                                 g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED, "%s",
                                             unload_error->message);
-                        return NULL;
+                        return FALSE;
                 }
         }
 
         if (!kernel->ops->load(kernel, name, option, &load_error)) {
                 /* Not loaded before: not loaded now either, as it was. */
-                if (!was_loaded) {
+                if (!plan->was_loaded) {
                         g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED, "%s",
                                     load_error->message);
-                        return NULL;
+                        return FALSE;
                 }
                 if (!kernel->ops->load(kernel, name, old_option, &restore_error)) {
                         g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED,
                                     "%s; loading it back with %s failed too: %s; %s is not loaded now",
                                     load_error->message, old_option ? old_option : "its configured options",
                                     restore_error->message, name);
-                        return NULL;
+                        return FALSE;
                 }
                 g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED, "%s; %s was loaded back with %s",
                             load_error->message, name, old_option ? old_option : "its configured options");
-                return NULL;
+                return FALSE;
         }
+        return TRUE;
+}
 
-        value = nv_host_read_nested(host, name);
-        if (!value) {
+char *nv_reload_finish(const NvReloadPlan *plan, const NvHostFacts *facts, GError **error)
+{
+        const char *option = nested_option(plan->nested);
+        int r;
+
+        if (!facts->nested_raw) {
                 g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED,
                             "%s was loaded with %s, but /sys/module/%s/parameters/nested cannot be read",
-                            name, option, name);
+                            plan->module, option, plan->module);
                 return NULL;
         }
-        r = nv_nested_value_parse(facts.cpu.vendor, value);
-        if (r < 0 || (r > 0) != !!nested)
-                g_warning("%s was loaded with %s, but the kernel reports nested=%s", name, option, value);
-        return g_steal_pointer(&value);
+        r = nv_nested_value_parse(plan->vendor, facts->nested_raw);
+        if (r < 0 || (r > 0) != !!plan->nested)
+                g_warning("%s was loaded with %s, but the kernel reports nested=%s", plan->module, option,
+                          facts->nested_raw);
+        return g_strdup(facts->nested_raw);
 }

@@ -2,14 +2,21 @@
 /*
  * ReloadModule's work: load the vendor module with a new value of "nested",
  * or unload and load it again, without ever leaving a host that had KVM
- * without it. The checks read the host tree; the changes go through the
- * narrow kernel interface, so this runs unchanged on a simulated kernel.
+ * without it. In three steps, so that only the one that waits for the
+ * kernel leaves the main loop:
+ *
+ *  - nv_reload_plan(): the checks, on facts just read off the host (in use,
+ *    built in, being loaded); pure, nothing is changed.
+ *  - nv_reload_swap(): the unload and load through the narrow kernel
+ *    interface (nv-kernel.h); touches only the plan and the kernel, so it
+ *    may run in a worker thread, and runs unchanged on a simulated kernel.
+ *  - nv_reload_finish(): the outcome, from the facts read again after it.
  */
 #pragma once
 
 #include <glib.h>
 
-#include "nv-host.h"
+#include "nv-host-facts.h"
 #include "nv-kernel.h"
 
 #define NV_RELOAD_ERROR (nv_reload_error_quark())
@@ -26,18 +33,41 @@ typedef enum {
         NV_RELOAD_ERROR_FAILED,
 } NvReloadError;
 
+/* What nv_reload_swap() is to do, decided by nv_reload_plan(). */
+typedef struct {
+        char *module;           /* the vendor module, '_' form */
+        NvCpuVendor vendor;     /* how its "nested" value reads */
+        gboolean nested;        /* the value asked for */
+        gboolean was_loaded;    /* unload first, and load back on failure */
+        const char *old_option; /* what loads it back as it was; NULL: its configured options */
+} NvReloadPlan;
+
+void nv_reload_plan_clear(NvReloadPlan *plan);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NvReloadPlan, nv_reload_plan_clear)
+
 /*
- * Makes the running kernel's @module (the host's vendor module, any
- * '-'/'_' form) run with nested=1 (@nested) or nested=0: loads it when it
- * is not loaded, unloads and loads it when it is. Refuses (IN_USE) when its
- * reference count is above 0 or a process holds /dev/kvm or a VM, naming
- * them. When the load with the new value fails and the module was loaded
- * before, loads it back with its old value, and the error gives both
- * outcomes. Blocks while the kernel loads the module.
- *
- * Returns the new content of /sys/module/@module/parameters/nested without
- * its newline ("Y"/"N" for kvm_intel, "1"/"0" for kvm_amd), or NULL with
- * @error set. The host's state may have changed even on failure: callers
- * re-read it either way.
+ * Decides how to make the running kernel's @module (the host's vendor
+ * module, any '-'/'_' form) run with nested=1 (@nested) or nested=0: load
+ * it when it is not loaded, unload and load it when it is. @facts must be
+ * fresh (read with the module cache invalidated): a VM may have started
+ * since the last status read. Refuses (IN_USE) when its reference count is
+ * above 0 or a process holds /dev/kvm or a VM, naming them; BUILTIN for a
+ * built-in module. Fills @ret (zeroed) on success.
  */
-char *nv_reload_module(NvKernel *kernel, NvHost *host, const char *module, gboolean nested, GError **error);
+gboolean nv_reload_plan(const NvHostFacts *facts, const char *module, gboolean nested, NvReloadPlan *ret,
+                        GError **error);
+
+/*
+ * Carries out @plan. When the load with the new value fails and the module
+ * was loaded before, loads it back with its old value, and the error gives
+ * both outcomes. Blocks while the kernel loads the module. The host's
+ * state may have changed even on failure: callers read it again either way.
+ */
+gboolean nv_reload_swap(NvKernel *kernel, const NvReloadPlan *plan, GError **error);
+
+/*
+ * The value of "nested" the module now runs with, from @facts read after
+ * a successful nv_reload_swap() ("Y"/"N" for kvm_intel, "1"/"0" for
+ * kvm_amd), or NULL with @error set when the kernel does not say.
+ */
+char *nv_reload_finish(const NvReloadPlan *plan, const NvHostFacts *facts, GError **error);

@@ -10,7 +10,7 @@
 
 #include "nv-status.h"
 
-const char *nv_persistent_to_string(NvPersistent persistent)
+static const char *persistent_to_string(NvPersistent persistent)
 {
         switch (persistent) {
         case NV_PERSISTENT_ENABLED:
@@ -25,35 +25,6 @@ const char *nv_persistent_to_string(NvPersistent persistent)
         }
 }
 
-void nv_setting_clear(NvSetting *setting)
-{
-        g_clear_pointer(&setting->source, g_free);
-        g_clear_pointer(&setting->value, g_free);
-        setting->line = 0;
-        setting->has_value = FALSE;
-}
-
-void nv_setting_copy(const NvSetting *setting, NvSetting *ret)
-{
-        ret->source = g_strdup(setting->source);
-        ret->line = setting->line;
-        ret->has_value = setting->has_value;
-        ret->value = g_strdup(setting->value);
-}
-
-static void setting_clear(gpointer data)
-{
-        nv_setting_clear(data);
-}
-
-GArray *nv_settings_new(void)
-{
-        GArray *settings = g_array_new(FALSE, TRUE, sizeof(NvSetting));
-
-        g_array_set_clear_func(settings, setting_clear);
-        return settings;
-}
-
 const NvSetting *nv_settings_find_override(const GArray *settings, const char *file_name)
 {
         const NvSetting *winner = NULL;
@@ -66,46 +37,6 @@ const NvSetting *nv_settings_find_override(const GArray *settings, const char *f
                         winner = s;
         }
         return winner;
-}
-
-void nv_host_facts_clear(NvHostFacts *facts)
-{
-        g_clear_pointer(&facts->architecture, g_free);
-        g_clear_pointer(&facts->hypervisor, g_free);
-        g_clear_pointer(&facts->nested_raw, g_free);
-        nv_setting_clear(&facts->modprobe);
-        nv_setting_clear(&facts->cmdline);
-        g_clear_pointer(&facts->module_users, g_array_unref);
-        memset(facts, 0, sizeof(*facts));
-}
-
-static void module_user_clear(gpointer data)
-{
-        NvModuleUser *user = data;
-
-        g_clear_pointer(&user->command, g_free);
-}
-
-GArray *nv_module_users_new(void)
-{
-        GArray *users = g_array_new(FALSE, TRUE, sizeof(NvModuleUser));
-
-        g_array_set_clear_func(users, module_user_clear);
-        return users;
-}
-
-void nv_status_clear(NvStatus *status)
-{
-        g_clear_pointer(&status->version, g_free);
-        g_clear_pointer(&status->architecture, g_free);
-        g_clear_pointer(&status->cpu_vendor, g_free);
-        g_clear_pointer(&status->vendor_module, g_free);
-        g_clear_pointer(&status->hypervisor, g_free);
-        g_clear_pointer(&status->nested_parameter, g_free);
-        g_clear_pointer(&status->persistent_nested, g_free);
-        g_clear_pointer(&status->persistent_source, g_free);
-        g_clear_pointer(&status->module_users, g_array_unref);
-        memset(status, 0, sizeof(*status));
 }
 
 /* D-Bus strings must be UTF-8, and sd-bus refuses to send anything else:
@@ -141,7 +72,7 @@ static gboolean module_state_loaded(NvModuleState state)
         return state == NV_MODULE_STATE_LIVE || state == NV_MODULE_STATE_BUILTIN;
 }
 
-NvPersistent nv_status_resolve_persistent(const NvHostFacts *facts, const NvSetting **ret_setting)
+static NvPersistent resolve_persistent(const NvHostFacts *facts, const NvSetting **ret_setting)
 {
         const NvSetting *setting = NULL;
         int r;
@@ -197,12 +128,12 @@ void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret)
         }
 
         if (vendor_module) {
-                persistent = nv_status_resolve_persistent(facts, &setting);
+                persistent = resolve_persistent(facts, &setting);
         } else {
                 persistent = NV_PERSISTENT_DEFAULT;
                 setting = NULL;
         }
-        ret->persistent_nested = g_strdup(nv_persistent_to_string(persistent));
+        ret->persistent_nested = g_strdup(persistent_to_string(persistent));
         ret->persistent_source = utf8_dup(setting ? setting->source : "");
 
         /* Only a loaded, loadable module can be reloaded; with nothing
@@ -229,78 +160,13 @@ void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret)
         }
 }
 
-#define STRING_FIELD(n, f)                                \
-        {                                                 \
-                n, NV_FIELD_STRING, offsetof(NvStatus, f) \
-        }
-#define BOOLEAN_FIELD(n, f)                                \
-        {                                                  \
-                n, NV_FIELD_BOOLEAN, offsetof(NvStatus, f) \
-        }
-
-const NvStatusField nv_status_fields[] = {
-        STRING_FIELD("Version", version),
-        STRING_FIELD("Architecture", architecture),
-        BOOLEAN_FIELD("Supported", supported),
-        STRING_FIELD("CpuVendor", cpu_vendor),
-        STRING_FIELD("VendorModule", vendor_module),
-        BOOLEAN_FIELD("HardwareVirtualization", hardware_virtualization),
-        BOOLEAN_FIELD("InVirtualMachine", in_virtual_machine),
-        STRING_FIELD("Hypervisor", hypervisor),
-        BOOLEAN_FIELD("KvmLoaded", kvm_loaded),
-        BOOLEAN_FIELD("KvmBuiltin", kvm_builtin),
-        BOOLEAN_FIELD("VendorModuleLoaded", vendor_module_loaded),
-        BOOLEAN_FIELD("VendorModuleBuiltin", vendor_module_builtin),
-        STRING_FIELD("NestedParameter", nested_parameter),
-        BOOLEAN_FIELD("NestedEnabled", nested_enabled),
-        STRING_FIELD("PersistentNested", persistent_nested),
-        STRING_FIELD("PersistentSource", persistent_source),
-        BOOLEAN_FIELD("ReloadRequired", reload_required),
-        { "ModuleUsers", NV_FIELD_USERS, offsetof(NvStatus, module_users) },
-};
-
-const size_t nv_status_n_fields = G_N_ELEMENTS(nv_status_fields);
-
-static gboolean users_equal(const GArray *a, const GArray *b)
-{
-        guint na = a ? a->len : 0, nb = b ? b->len : 0;
-
-        if (na != nb)
-                return FALSE;
-        for (guint i = 0; i < na; i++) {
-                const NvModuleUser *x = &g_array_index(a, NvModuleUser, i);
-                const NvModuleUser *y = &g_array_index(b, NvModuleUser, i);
-
-                if (x->pid != y->pid || g_strcmp0(x->command, y->command) != 0)
-                        return FALSE;
-        }
-        return TRUE;
-}
-
-gboolean nv_status_field_equal(const NvStatusField *field, const NvStatus *a, const NvStatus *b)
-{
-        const char *pa = (const char *)a + field->offset;
-        const char *pb = (const char *)b + field->offset;
-
-        switch (field->type) {
-        case NV_FIELD_STRING:
-                return g_strcmp0(*(char *const *)pa, *(char *const *)pb) == 0;
-        case NV_FIELD_BOOLEAN:
-                return !*(const int *)pa == !*(const int *)pb;
-        case NV_FIELD_USERS:
-                return users_equal(*(GArray *const *)pa, *(GArray *const *)pb);
-        default:
-                g_assert_not_reached();
-        }
-}
-
 char **nv_status_diff(const NvStatus *a, const NvStatus *b)
 {
         g_autoptr(GPtrArray) names = g_ptr_array_new();
 
-        for (size_t i = 0; i < nv_status_n_fields; i++)
-                if (!nv_status_field_equal(&nv_status_fields[i], a, b))
-                        g_ptr_array_add(names, g_strdup(nv_status_fields[i].name));
+        for (size_t i = 0; i < nv_n_properties; i++)
+                if (!nv_property_equal(&nv_property_info[i], a, b))
+                        g_ptr_array_add(names, g_strdup(nv_property_info[i].name));
 
         if (names->len == 0)
                 return NULL;

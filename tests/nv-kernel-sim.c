@@ -21,7 +21,7 @@
 #include "nv-host.h"
 #include "nv-kernel-param.h"
 #include "nv-kernel-sim.h"
-#include "nv-modprobe.h"
+#include "nv-modprobe-files.h"
 
 typedef struct {
         NvKernel parent;
@@ -228,7 +228,7 @@ static gboolean compute_nested(NvKernelSim *sim, const char *module, const char 
                 return TRUE;
         }
 
-        files = nv_host_list_modprobe_files(sim->root);
+        files = nv_modprobe_list_files(sim->root);
 
         for (char **f = files; *f; f++) {
                 g_autofree char *path = sim_path(sim, *f);

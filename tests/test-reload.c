@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * nv_reload_module() on the simulated kernel, without a bus: fake host
+ * Module reloads (nv-reload.h) on the simulated kernel, without a bus: fake host
  * trees (nv-test-host.h), a simulated kernel acting on them
  * (nv-kernel-sim.h), and checks of the tree, the simulator's log of what
  * was done, and the value and errors returned. Also the simulator's own
@@ -19,17 +19,28 @@
 #include "nv-reload.h"
 #include "nv-test-host.h"
 
-/* Runs nv_reload_module() the way the daemon would: a host and a kernel
- * for the tree, both fresh. */
+/* Reloads the way the daemon does, with a host and a kernel for the tree,
+ * both fresh: the plan on facts read now, the swap, and the outcome from
+ * the facts read after it. */
 static char *reload(NvTestHost *tree, const char *module, gboolean nested, GError **error)
 {
         g_autoptr(NvHost) host = nv_host_new(nv_test_host_get_root(tree));
         g_autoptr(NvKernel) kernel = NULL;
         g_autoptr(GError) local_error = NULL;
+        g_auto(NvHostFacts) before = { 0 };
+        g_auto(NvHostFacts) after = { 0 };
+        g_auto(NvReloadPlan) plan = { 0 };
 
         kernel = nv_kernel_sim_new(nv_test_host_get_root(tree), &local_error);
         g_assert_no_error(local_error);
-        return nv_reload_module(kernel, host, module, nested, error);
+        nv_host_read_facts(host, &before);
+        if (!nv_reload_plan(&before, module, nested, &plan, error))
+                return NULL;
+        if (!nv_reload_swap(kernel, &plan, error))
+                return NULL;
+        nv_host_invalidate_modules(host);
+        nv_host_read_facts(host, &after);
+        return nv_reload_finish(&plan, &after, error);
 }
 
 static char *read_tree_file(NvTestHost *tree, const char *host_path)
@@ -451,7 +462,7 @@ static void test_not_vendor_module(void)
         g_assert_cmpstr(log, ==, "");
 }
 
-/* The simulator answers as the kernel does where nv_reload_module() never
+/* The simulator answers as the kernel does where a reload never
  * lets it get that far. */
 static void test_sim_errors(void)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Unit tests for nv-status.c: how host facts become the exported status,
+ * nv-status.c: how host facts become the exported status,
  * and which properties a change reports.
  */
 #include "config.h"
@@ -299,15 +299,15 @@ static void test_diff(void)
         g_assert_true(g_strv_contains((const char *const *)changed, "ReloadRequired"));
         g_assert_true(g_strv_contains((const char *const *)changed, "ModuleUsers"));
 
-        /* A zeroed status (before the first read) differs in every string,
-         * even one that reads "", and in no boolean that is still false. */
+        /* A zeroed status (before the first read) differs in what reads
+         * other than "" or false: an unset string is an empty one. */
         {
                 NvStatus empty = { 0 };
                 g_auto(GStrv) all = nv_status_diff(&empty, &b);
 
-                g_assert_true(g_strv_contains((const char *const *)all, "PersistentSource"));
-                g_assert_true(g_strv_contains((const char *const *)all, "Hypervisor"));
+                g_assert_true(g_strv_contains((const char *const *)all, "Version"));
                 g_assert_true(g_strv_contains((const char *const *)all, "KvmLoaded"));
+                g_assert_false(g_strv_contains((const char *const *)all, "Hypervisor"));
                 g_assert_false(g_strv_contains((const char *const *)all, "KvmBuiltin"));
         }
 }
@@ -350,13 +350,19 @@ static void test_settings_override(void)
         }
 }
 
+/* The table names each property once, and the status struct holds each
+ * one where the table says. */
 static void test_fields_table(void)
 {
         g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 
-        g_assert_cmpuint(nv_status_n_fields, ==, 18);
-        for (size_t i = 0; i < nv_status_n_fields; i++)
-                g_assert_true(g_hash_table_add(seen, (gpointer)nv_status_fields[i].name));
+        g_assert_cmpuint(nv_n_properties, ==, 18);
+        for (size_t i = 0; i < nv_n_properties; i++) {
+                g_assert_true(g_hash_table_add(seen, (gpointer)nv_property_info[i].name));
+                g_assert_true(nv_property_info_find(nv_property_info[i].name) == &nv_property_info[i]);
+                g_assert_cmpuint(nv_property_info[i].offset, <, sizeof(NvStatus));
+        }
+        g_assert_cmpuint(nv_property_info_find("ModuleUsers")->offset, ==, offsetof(NvStatus, module_users));
 }
 
 int main(int argc, char *argv[])

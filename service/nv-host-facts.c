@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "nv-host-facts.h"
+
+void nv_setting_clear(NvSetting *setting)
+{
+        g_clear_pointer(&setting->source, g_free);
+        g_clear_pointer(&setting->value, g_free);
+        setting->line = 0;
+        setting->has_value = FALSE;
+}
+
+void nv_setting_copy(const NvSetting *setting, NvSetting *ret)
+{
+        ret->source = g_strdup(setting->source);
+        ret->line = setting->line;
+        ret->has_value = setting->has_value;
+        ret->value = g_strdup(setting->value);
+}
+
+static void setting_clear(gpointer data)
+{
+        nv_setting_clear(data);
+}
+
+GArray *nv_settings_new(void)
+{
+        GArray *settings = g_array_new(FALSE, TRUE, sizeof(NvSetting));
+
+        g_array_set_clear_func(settings, setting_clear);
+        return settings;
+}
+
+void nv_host_facts_clear(NvHostFacts *facts)
+{
+        g_clear_pointer(&facts->architecture, g_free);
+        g_clear_pointer(&facts->hypervisor, g_free);
+        g_clear_pointer(&facts->nested_raw, g_free);
+        nv_setting_clear(&facts->modprobe);
+        nv_setting_clear(&facts->cmdline);
+        g_clear_pointer(&facts->module_users, g_array_unref);
+        memset(facts, 0, sizeof(*facts));
+}

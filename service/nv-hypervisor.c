@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
+#include "nv-hypervisor.h"
+
+/* The first line of a small sysfs attribute below @root; NULL when it is
+ * missing or unreadable, which for these files only means "no answer". */
+static char *read_line(const char *root, const char *host_path)
+{
+        g_autofree char *path = g_build_filename(root, host_path, NULL);
+        g_autofree char *text = NULL;
+
+        if (!g_file_get_contents(path, &text, NULL, NULL))
+                return NULL;
+        text[strcspn(text, "\n")] = '\0';
+        return g_steal_pointer(&text);
+}
+
+static char *detect_cpuid(const char *root, const NvCpuInfo *cpu)
+{
+#if defined(__x86_64__) || defined(__i386__)
+        unsigned int eax, ebx, ecx, edx;
+        char signature[12];
+        const char *name;
+
+        /* Leaf 0x40000000 is only defined when the hypervisor bit is set. */
+        if (!cpu->has_hypervisor || !g_str_equal(root, "/"))
+                return NULL;
+        __cpuid(0x40000000, eax, ebx, ecx, edx);
+        memcpy(signature + 0, &ebx, 4);
+        memcpy(signature + 4, &ecx, 4);
+        memcpy(signature + 8, &edx, 4);
+        name = nv_hypervisor_from_cpuid_signature(signature);
+        return name ? g_strdup(name) : NULL;
+#else
+        return NULL;
+#endif
+}
+
+/* Amazon, Google and Oracle put their names into the DMI data of bare-metal
+ * machines too (metal instances, Chromebooks, Oracle servers); without
+ * the CPU's hypervisor flag, only names that no bare machine carries
+ * count. */
+static gboolean dmi_names_only_virtual(const char *hypervisor)
+{
+        static const char *const only_virtual[] = { "qemu",  "kvm",       "vmware",
+                                                    "bhyve", "parallels", "microsoft" };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(only_virtual); i++)
+                if (g_str_equal(hypervisor, only_virtual[i]))
+                        return TRUE;
+        return FALSE;
+}
+
+char *nv_hypervisor_detect(const char *root, const NvCpuInfo *cpu)
+{
+        g_autofree char *sys_vendor = NULL, *product_name = NULL, *board_vendor = NULL, *bios_vendor = NULL;
+        g_autofree char *xen = NULL;
+        char *name;
+        const char *dmi;
+
+        /* CPUID answers for the CPU we run on, so it only describes the
+         * host when the root is the real one. */
+        name = detect_cpuid(root, cpu);
+        if (name)
+                return name;
+
+        sys_vendor = read_line(root, "/sys/class/dmi/id/sys_vendor");
+        product_name = read_line(root, "/sys/class/dmi/id/product_name");
+        board_vendor = read_line(root, "/sys/class/dmi/id/board_vendor");
+        bios_vendor = read_line(root, "/sys/class/dmi/id/bios_vendor");
+        dmi = nv_hypervisor_from_dmi(sys_vendor, product_name, board_vendor, bios_vendor);
+        if (dmi && (cpu->has_hypervisor || dmi_names_only_virtual(dmi)))
+                return g_strdup(dmi);
+
+        /* Xen PV guests have no DMI but announce themselves here. */
+        xen = read_line(root, "/sys/hypervisor/type");
+        if (xen && g_str_equal(g_strstrip(xen), "xen"))
+                return g_strdup("xen");
+
+        return NULL;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Work that may block (libvirt, which may hang; the kernel loading a
+ * module) runs in a worker thread, so that the main loop goes on answering
+ * every other call. A worker runs its jobs one at a time, in the order they
+ * were pushed. The job's @run is called in the thread and must touch only
+ * the job; its @done is called afterwards in the main loop (the default
+ * GMainContext), where the reply is sent: sd-bus is not thread-safe.
+ */
+#pragma once
+
+#include <glib.h>
+
+typedef struct NvWorker NvWorker;
+
+/* In the worker thread. */
+typedef void (*NvWorkerRunFunc)(gpointer job);
+/* In the main loop, once @run returned; frees @job. */
+typedef void (*NvWorkerDoneFunc)(gpointer job);
+
+NvWorker *nv_worker_new(void);
+
+/* Runs @run(@job) in the thread, then @done(@job) in the main loop. */
+void nv_worker_push(NvWorker *worker, gpointer job, NvWorkerRunFunc run, NvWorkerDoneFunc done);
+
+/* Jobs pushed whose @done has not run yet. */
+guint nv_worker_get_n_pending(const NvWorker *worker);
+
+/* Lets the thread finish what it was given and runs every @done (so that
+ * no caller waits for a reply that never comes), then frees @worker. */
+void nv_worker_free(NvWorker *worker);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvWorker, nv_worker_free)
