@@ -136,15 +136,23 @@ static void context_quit(Context *c, int exit_status)
 }
 
 /* Reads the host again, announces what changed, and hands the facts read
- * to the caller in @ret_facts (optional). */
+ * to the caller in @ret_facts (optional). Remembers the message being
+ * handled, if any, as read for: the getters that PropertiesChanged calls,
+ * and those of the reply, need no second read. The message is referenced,
+ * so that a later one cannot take its address and be taken for it. */
 static void context_refresh_facts(Context *c, NvHostFacts *ret_facts)
 {
+        sd_bus_message *m = c->bus ? sd_bus_get_current_message(c->bus) : NULL;
         g_auto(NvHostFacts) facts = { 0 };
         g_auto(NvStatus) fresh = { 0 };
         g_auto(GStrv) changed = NULL;
         NvStatus old;
         int r;
 
+        if (m != c->refreshed_for) {
+                sd_bus_message_unref(c->refreshed_for);
+                c->refreshed_for = sd_bus_message_ref(m);
+        }
         nv_host_read_facts(c->host, &facts);
         nv_status_assemble(&facts, &fresh);
 
@@ -173,16 +181,15 @@ static void context_refresh(Context *c)
 }
 
 /* For a handler or getter that returns status: reads the host unless it
- * was read for this very message already. The message is referenced, so
- * that a later one cannot take its address and be taken for it. */
+ * was read for this very message already. Outside of a call (the getters
+ * of a PropertiesChanged sent after a watcher's or a worker's refresh)
+ * the status was just read. */
 static void context_refresh_for_call(Context *c, sd_bus *bus)
 {
         sd_bus_message *m = sd_bus_get_current_message(bus);
 
-        if (m && m == c->refreshed_for)
+        if (!m || m == c->refreshed_for)
                 return;
-        sd_bus_message_unref(c->refreshed_for);
-        c->refreshed_for = sd_bus_message_ref(m);
         if (!nv_watch_covers_config(c->watch))
                 nv_host_invalidate_config(c->host);
         context_refresh(c);

@@ -354,6 +354,31 @@ static int sim_do_load(NvKernelSim *sim, const char *module, const char *options
         return 0;
 }
 
+/* A load that takes as long as the test wants: with ROOT/sim/load-gate, a
+ * FIFO, the load says so in ROOT/sim/load-waiting and blocks until a byte
+ * comes through the gate, as a module's init may block for long. */
+static void wait_at_load_gate(NvKernelSim *sim)
+{
+        g_autofree char *gate = sim_path(sim, "/sim/load-gate");
+        g_autofree char *waiting = sim_path(sim, "/sim/load-waiting");
+        char byte;
+        int fd;
+
+        if (!g_file_test(gate, G_FILE_TEST_EXISTS))
+                return;
+        if (!g_file_set_contents(waiting, "", 0, NULL))
+                g_warning("Cannot write %s", waiting);
+        fd = open(gate, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+                g_warning("Cannot open %s: %s", gate, g_strerror(errno));
+        } else {
+                while (read(fd, &byte, 1) < 0 && errno == EINTR)
+                        ;
+                close(fd);
+        }
+        unlink(waiting);
+}
+
 static gboolean sim_load(NvKernel *kernel, const char *module, const char *options, GError **error)
 {
         NvKernelSim *sim = (NvKernelSim *)kernel;
@@ -362,6 +387,7 @@ static gboolean sim_load(NvKernel *kernel, const char *module, const char *optio
         g_autofree char *what = NULL;
         int errnum;
 
+        wait_at_load_gate(sim);
         errnum = sim_do_load(sim, name, options, &local_error);
         append_log(sim, "load", name, options, errnum);
         if (errnum == 0)

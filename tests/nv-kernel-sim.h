@@ -27,6 +27,10 @@
  * failure" before anything changes; when ROOT/sim/fail-unload exists,
  * every unload does.
  *
+ * A slow load: when ROOT/sim/load-gate exists (a FIFO), every load first
+ * creates ROOT/sim/load-waiting and waits for a byte written to the gate,
+ * then removes ROOT/sim/load-waiting and goes on.
+ *
  * Every call appends one line to ROOT/sim/log: "load kvm_amd nested=1",
  * "unload kvm_amd", followed by ": EBUSY" (the errno name) when it failed,
  * so a test can check what was done and that nothing was.

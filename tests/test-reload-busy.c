@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ReloadModule while the kernel takes its time: the daemon built with the
+ * simulated kernel, whose loads wait at a gate the test opens (a FIFO in
+ * the fake tree, nv-kernel-sim.h). While a load waits, the daemon must go
+ * on answering status calls, and a second reload must wait for the first
+ * and then see what it did. Checks order only: which reply came while
+ * which call was still pending, never how long anything took.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nv-dbus.h"
+#include "nv-test-bus.h"
+#include "nv-test-host.h"
+
+typedef struct {
+        NvTestEnv env;
+        char *gate;
+        char *waiting;
+} Fixture;
+
+/* One ReloadModule call in flight. */
+typedef struct {
+        gboolean done;
+        GVariant *reply;
+        GError *error;
+} Call;
+
+static void call_clear(Call *call)
+{
+        g_clear_pointer(&call->reply, g_variant_unref);
+        g_clear_error(&call->error);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Call, call_clear)
+
+static void fixture_setup(Fixture *f, gconstpointer data)
+{
+        const NvTestEnvOptions options = { .daemon_program = nv_test_getenv("NV_DAEMON_SIM") };
+        g_autofree char *sim_dir = NULL;
+
+        nv_test_env_setup_full(&f->env, GPOINTER_TO_INT(data), &options);
+        sim_dir = nv_test_host_path(f->env.host, "/sim");
+        g_assert_cmpint(g_mkdir_with_parents(sim_dir, 0755), ==, 0);
+        f->gate = nv_test_host_path(f->env.host, "/sim/load-gate");
+        f->waiting = nv_test_host_path(f->env.host, "/sim/load-waiting");
+        g_assert_cmpint(mkfifo(f->gate, 0600), ==, 0);
+}
+
+static void fixture_teardown(Fixture *f, gconstpointer data)
+{
+        nv_test_env_teardown(&f->env);
+        g_free(f->gate);
+        g_free(f->waiting);
+}
+
+static void on_reload_reply(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+        Call *call = user_data;
+
+        call->reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &call->error);
+        call->done = TRUE;
+}
+
+static void reload_start(Fixture *f, gboolean nested, Call *call)
+{
+        g_dbus_connection_call(f->env.connection, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, "ReloadModule",
+                               g_variant_new("(b)", nested), G_VARIANT_TYPE("(s)"), G_DBUS_CALL_FLAGS_NONE,
+                               -1, NULL, on_reload_reply, call);
+}
+
+static gboolean call_done(gpointer user_data)
+{
+        return ((Call *)user_data)->done;
+}
+
+static gboolean load_waiting(gpointer user_data)
+{
+        return g_file_test(user_data, G_FILE_TEST_EXISTS);
+}
+
+static gboolean tick(gpointer user_data)
+{
+        return G_SOURCE_CONTINUE;
+}
+
+/* Polls for a load waiting at the gate: nothing on the bus says so. */
+static void wait_for_load(Fixture *f)
+{
+        guint source = g_timeout_add(10, tick, NULL);
+        gboolean waiting = nv_test_wait_until(load_waiting, f->waiting, 30000);
+
+        g_source_remove(source);
+        g_assert_true(waiting);
+}
+
+/* Lets the waiting load go on, and every later one pass: the gate is
+ * removed while it is open, so that only this load reads the byte. */
+static void open_gate(Fixture *f)
+{
+        int fd = open(f->gate, O_WRONLY | O_CLOEXEC);
+
+        g_assert_cmpint(fd, >=, 0);
+        g_assert_cmpint(unlink(f->gate), ==, 0);
+        g_assert_cmpint(write(fd, "x", 1), ==, 1);
+        close(fd);
+}
+
+static char *reply_value(const Call *call)
+{
+        const char *value;
+
+        g_assert_no_error(call->error);
+        g_variant_get(call->reply, "(&s)", &value);
+        return g_strdup(value);
+}
+
+static char *read_log(Fixture *f)
+{
+        g_autofree char *path = nv_test_host_path(f->env.host, "/sim/log");
+        char *text = NULL;
+
+        if (!g_file_get_contents(path, &text, NULL, NULL))
+                return g_strdup("");
+        return text;
+}
+
+static gboolean status_bool(GVariant *status, const char *key)
+{
+        gboolean value = FALSE;
+
+        g_assert_true(g_variant_lookup(status, key, "b", &value));
+        return value;
+}
+
+/* GetStatus is answered while a load is in progress, and tells the state
+ * from before it. */
+static void test_status_during_load(Fixture *f, gconstpointer data)
+{
+        g_auto(Call) reload = { 0 };
+        g_autoptr(GVariant) status = NULL;
+        g_autofree char *value = NULL;
+
+        nv_test_env_start_daemon(&f->env);
+        reload_start(f, TRUE, &reload);
+        wait_for_load(f);
+
+        status = nv_test_env_get_status(&f->env);
+        g_assert_false(reload.done);
+        g_assert_false(status_bool(status, "VendorModuleLoaded"));
+
+        open_gate(f);
+        g_assert_true(nv_test_wait_until(call_done, &reload, 30000));
+        value = reply_value(&reload);
+        g_assert_cmpstr(value, ==, "Y");
+        g_clear_pointer(&status, g_variant_unref);
+        status = nv_test_env_get_status(&f->env);
+        g_assert_true(status_bool(status, "VendorModuleLoaded"));
+        g_assert_true(status_bool(status, "NestedEnabled"));
+}
+
+/* A second reload waits for the first, and its checks see the module the
+ * first one loaded: it unloads before it loads. */
+static void test_serialized(Fixture *f, gconstpointer data)
+{
+        g_auto(Call) first = { 0 };
+        g_auto(Call) second = { 0 };
+        g_autoptr(GVariant) status = NULL;
+        g_autofree char *log = NULL;
+        g_autofree char *value = NULL;
+
+        nv_test_env_start_daemon(&f->env);
+        reload_start(f, TRUE, &first);
+        wait_for_load(f);
+        reload_start(f, FALSE, &second);
+        /* Sent after the second reload on the same connection: when its
+         * reply is here, the daemon has the second reload too. */
+        status = nv_test_env_get_status(&f->env);
+        g_assert_false(first.done);
+        g_assert_false(second.done);
+
+        open_gate(f);
+        g_assert_true(nv_test_wait_until(call_done, &second, 30000));
+        g_assert_true(first.done);
+        value = reply_value(&first);
+        g_assert_cmpstr(value, ==, "Y");
+        g_free(value);
+        value = reply_value(&second);
+        g_assert_cmpstr(value, ==, "N");
+        log = read_log(f);
+        g_assert_cmpstr(log, ==, "load kvm_intel nested=1\nunload kvm_intel\nload kvm_intel nested=0\n");
+}
+
+int main(int argc, char *argv[])
+{
+        static const char *const env_vars[] = { "NV_DAEMON_SIM", "NV_BUS_POLICY", NULL };
+        g_autofree char *skip = NULL;
+
+        nv_test_init(&argc, &argv);
+        skip = nv_test_skip_reason(env_vars);
+
+        nv_test_add(skip, "/reload-busy/status-during-load", Fixture,
+                    GINT_TO_POINTER(NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED), fixture_setup,
+                    test_status_during_load, fixture_teardown);
+        nv_test_add(skip, "/reload-busy/serialized", Fixture,
+                    GINT_TO_POINTER(NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED), fixture_setup, test_serialized,
+                    fixture_teardown);
+
+        return nv_test_run_tests(skip);
+}
