@@ -37,3 +37,27 @@ gboolean nv_dlopen(const char *soname, const NvDlSymbol *symbols, gsize n_symbol
         }
         return TRUE;
 }
+
+static char *library_load(NvDlLibrary *library)
+{
+        g_autofree char *dl_error = NULL;
+
+        if (!nv_dlopen(library->soname, library->symbols, library->n_symbols, &dl_error))
+                return g_strdup_printf("%s; %s", dl_error, library->install_hint);
+        if (library->init)
+                return library->init();
+        return NULL;
+}
+
+const char *nv_dl_library_load(NvDlLibrary *library)
+{
+        if (g_once_init_enter(&library->once)) {
+                library->error = library_load(library);
+                if (library->error)
+                        g_debug("%s", library->error);
+                else
+                        g_debug("Loaded %s", library->soname);
+                g_once_init_leave(&library->once, 1);
+        }
+        return library->error;
+}

@@ -65,28 +65,22 @@ static struct {
         xmlFreeFunc *xmlFree;
 } api;
 
-static char *load_api(void)
-{
-#define NV_XML_SYMBOL_ENTRY(name) NV_DL_SYMBOL(api, name),
-        const NvDlSymbol symbols[] = { NV_XML_FOR_EACH_SYMBOL(NV_XML_SYMBOL_ENTRY)
-                                               NV_DL_SYMBOL(api, xmlFree) };
+#define NV_XML_SYMBOL_ENTRY(name) NV_DL_SYMBOL_INIT(api, name),
+static const NvDlSymbol symbols[] = { NV_XML_FOR_EACH_SYMBOL(NV_XML_SYMBOL_ENTRY)
+                                              NV_DL_SYMBOL_INIT(api, xmlFree) };
 #undef NV_XML_SYMBOL_ENTRY
-        g_autofree char *dl_error = NULL;
 
-        if (!nv_dlopen(NV_XML_SONAME, symbols, G_N_ELEMENTS(symbols), &dl_error))
-                return g_strdup_printf("%s; install libxml2", dl_error);
-        return NULL;
-}
+static NvDlLibrary library = {
+        .soname = NV_XML_SONAME,
+        .install_hint = "install libxml2",
+        .symbols = symbols,
+        .n_symbols = G_N_ELEMENTS(symbols),
+};
 
 static gboolean ensure_api(GError **error)
 {
-        static char *load_error;
-        static gsize loaded = 0;
+        const char *load_error = nv_dl_library_load(&library);
 
-        if (g_once_init_enter(&loaded)) {
-                load_error = load_api();
-                g_once_init_leave(&loaded, 1);
-        }
         if (load_error) {
                 g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, load_error);
                 return FALSE;

@@ -43,35 +43,29 @@
         X(kmod_module_get_options)         \
         X(kmod_module_remove_module)
 
-/* Process-wide, like the library; written once under g_once, and the
- * library stays loaded from then on. */
+/* Process-wide, like the library; written once (nv_dl_library_load()),
+ * and the library stays loaded from then on. */
 static struct {
 #define NV_KMOD_DECLARE_SYMBOL(name) __typeof__(name) *name;
         NV_KMOD_FOR_EACH_SYMBOL(NV_KMOD_DECLARE_SYMBOL)
 #undef NV_KMOD_DECLARE_SYMBOL
 } api;
 
-static char *load_api(void)
-{
-#define NV_KMOD_SYMBOL_ENTRY(name) NV_DL_SYMBOL(api, name),
-        const NvDlSymbol symbols[] = { NV_KMOD_FOR_EACH_SYMBOL(NV_KMOD_SYMBOL_ENTRY) };
+#define NV_KMOD_SYMBOL_ENTRY(name) NV_DL_SYMBOL_INIT(api, name),
+static const NvDlSymbol symbols[] = { NV_KMOD_FOR_EACH_SYMBOL(NV_KMOD_SYMBOL_ENTRY) };
 #undef NV_KMOD_SYMBOL_ENTRY
-        g_autofree char *dl_error = NULL;
 
-        if (!nv_dlopen(NV_KMOD_SONAME, symbols, G_N_ELEMENTS(symbols), &dl_error))
-                return g_strdup_printf("%s; install libkmod2", dl_error);
-        return NULL;
-}
+static NvDlLibrary library = {
+        .soname = NV_KMOD_SONAME,
+        .install_hint = "install libkmod2",
+        .symbols = symbols,
+        .n_symbols = G_N_ELEMENTS(symbols),
+};
 
 static gboolean ensure_api(GError **error)
 {
-        static char *load_error;
-        static gsize loaded = 0;
+        const char *load_error = nv_dl_library_load(&library);
 
-        if (g_once_init_enter(&loaded)) {
-                load_error = load_api();
-                g_once_init_leave(&loaded, 1);
-        }
         if (load_error) {
                 g_set_error_literal(error, NV_ERRNO_ERROR, EOPNOTSUPP, load_error);
                 return FALSE;

@@ -55,9 +55,9 @@ typedef struct {
 #undef NV_LIBVIRT_DECLARE_SYMBOL
 } NvLibvirtApi;
 
-/* Process-wide, like the library itself; written once under g_once. */
+/* Process-wide, like the library itself; written once
+ * (nv_dl_library_load()). */
 static NvLibvirtApi api;
-static char *api_load_error;
 
 struct NvLibvirt {
         char *uri;
@@ -79,41 +79,35 @@ static void ignore_libvirt_error(void *userdata, virErrorPtr error)
 {
 }
 
-static char *load_api(void)
+/* Explicitly, before any connection: libvirt's one-time setup is only
+ * safe to race with other threads from this entry point. */
+static char *init_api(void)
 {
-#define NV_LIBVIRT_SYMBOL_ENTRY(name) NV_DL_SYMBOL(api, name),
-        const NvDlSymbol symbols[] = { NV_LIBVIRT_FOR_EACH_SYMBOL(NV_LIBVIRT_SYMBOL_ENTRY) };
-#undef NV_LIBVIRT_SYMBOL_ENTRY
-        g_autofree char *dl_error = NULL;
-
-        if (!nv_dlopen(NV_LIBVIRT_SONAME, symbols, G_N_ELEMENTS(symbols), &dl_error))
-                return g_strdup_printf("%s: install libvirt's client library (libvirt0 or libvirt-libs), "
-                                       "4.5.0 or newer, to manage domains",
-                                       dl_error);
-
-        /* Explicitly, before any connection: libvirt's one-time setup is
-         * only safe to race with other threads from this entry point. */
         if (api.virInitialize() < 0)
                 return g_strdup_printf("libvirt could not be initialized: %s", api.virGetLastErrorMessage());
         api.virSetErrorFunc(NULL, ignore_libvirt_error);
         return NULL;
 }
 
+#define NV_LIBVIRT_SYMBOL_ENTRY(name) NV_DL_SYMBOL_INIT(api, name),
+static const NvDlSymbol symbols[] = { NV_LIBVIRT_FOR_EACH_SYMBOL(NV_LIBVIRT_SYMBOL_ENTRY) };
+#undef NV_LIBVIRT_SYMBOL_ENTRY
+
+static NvDlLibrary library = {
+        .soname = NV_LIBVIRT_SONAME,
+        .install_hint = "install libvirt's client library (libvirt0 or libvirt-libs), 4.5.0 or newer, to "
+                        "manage domains",
+        .symbols = symbols,
+        .n_symbols = G_N_ELEMENTS(symbols),
+        .init = init_api,
+};
+
 static gboolean ensure_api(GError **error)
 {
-        static gsize loaded = 0;
+        const char *load_error = nv_dl_library_load(&library);
 
-        if (g_once_init_enter(&loaded)) {
-                api_load_error = load_api();
-                if (api_load_error)
-                        g_debug("%s", api_load_error);
-                else
-                        g_debug("Loaded %s", NV_LIBVIRT_SONAME);
-                g_once_init_leave(&loaded, 1);
-        }
-
-        if (api_load_error) {
-                g_set_error_literal(error, NV_LIBVIRT_ERROR, NV_LIBVIRT_ERROR_UNAVAILABLE, api_load_error);
+        if (load_error) {
+                g_set_error_literal(error, NV_LIBVIRT_ERROR, NV_LIBVIRT_ERROR_UNAVAILABLE, load_error);
                 return FALSE;
         }
         return TRUE;
@@ -205,21 +199,6 @@ static void set_error_from_libvirt(NvLibvirt *self, GError **error, const char *
         g_set_error(error, NV_LIBVIRT_ERROR, nv_code, "%s on %s: %s", what, self->uri, message);
 }
 
-static gboolean is_uuid(const char *s)
-{
-        if (strlen(s) != VIR_UUID_STRING_BUFLEN - 1)
-                return FALSE;
-        for (gsize i = 0; s[i]; i++) {
-                if (i == 8 || i == 13 || i == 18 || i == 23) {
-                        if (s[i] != '-')
-                                return FALSE;
-                } else if (!g_ascii_isxdigit(s[i])) {
-                        return FALSE;
-                }
-        }
-        return TRUE;
-}
-
 static virDomain *lookup_domain(NvLibvirt *self, const char *domain, GError **error)
 {
         g_autofree char *what = NULL;
@@ -227,7 +206,7 @@ static virDomain *lookup_domain(NvLibvirt *self, const char *domain, GError **er
 
         /* Like virsh: a UUID first, then the name, because nothing stops a
          * domain from being named like a UUID. */
-        if (is_uuid(domain)) {
+        if (g_uuid_string_is_valid(domain)) {
                 dom = api.virDomainLookupByUUIDString(self->conn, domain);
                 if (!dom && api.virGetLastErrorCode() != VIR_ERR_NO_DOMAIN) {
                         what = g_strdup_printf("Cannot look up domain %s", domain);
@@ -241,7 +220,7 @@ static virDomain *lookup_domain(NvLibvirt *self, const char *domain, GError **er
                 return dom;
 
         if (api.virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) {
-                if (is_uuid(domain))
+                if (g_uuid_string_is_valid(domain))
                         g_set_error(error, NV_LIBVIRT_ERROR, NV_LIBVIRT_ERROR_NOT_FOUND,
                                     "No domain with UUID %s (or named so) on %s; `virsh -c %s list --all` "
                                     "shows the domains there",
