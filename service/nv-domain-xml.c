@@ -443,7 +443,7 @@ static gboolean apply_mode(xmlNode *cpu, NvCpuMode mode)
 
         switch (mode) {
         case NV_CPU_MODE_HOST_MODEL:
-                /* SPEC: check='partial', libvirt's default for host-model:
+                /* check='partial', libvirt's default for host-model:
                  * the expanded model is compared with the host's at start,
                  * which catches a CPU that cannot be provided instead of
                  * starting a guest without vmx/svm. migratable= is refused

@@ -86,26 +86,6 @@ NvModuleState nv_module_state_from_sysfs(gboolean has_dir, const char *initstate
         return has_dir ? NV_MODULE_STATE_BUILTIN : NV_MODULE_STATE_ABSENT;
 }
 
-const char *nv_module_state_to_string(NvModuleState state)
-{
-        switch (state) {
-        case NV_MODULE_STATE_ABSENT:
-                return "absent";
-        case NV_MODULE_STATE_LIVE:
-                return "live";
-        case NV_MODULE_STATE_COMING:
-                return "coming";
-        case NV_MODULE_STATE_GOING:
-                return "going";
-        case NV_MODULE_STATE_BUILTIN:
-                return "builtin";
-        case NV_MODULE_STATE_UNKNOWN:
-                return "unknown";
-        }
-
-        return "unknown";
-}
-
 /*
  * kstrtobool() decides on the first one or two characters and ignores the
  * rest, so "yes", "10" and "nonsense" are all valid, and "0x1" is false.

@@ -37,8 +37,6 @@ typedef enum {
  */
 NvModuleState nv_module_state_from_sysfs(gboolean has_dir, const char *initstate, gboolean listed_builtin);
 
-const char *nv_module_state_to_string(NvModuleState state);
-
 /*
  * What a value of the "nested" parameter of @vendor's module means, with
  * the kernel's own parsers: kvm_intel's is a bool (kstrtobool: y, Y, 1,

@@ -137,12 +137,6 @@ void nv_libvirt_free(NvLibvirt *self)
         g_free(self);
 }
 
-const char *nv_libvirt_get_uri(const NvLibvirt *self)
-{
-        g_return_val_if_fail(self != NULL, NULL);
-        return self->uri;
-}
-
 void nv_domain_info_free(NvDomainInfo *info)
 {
         if (!info)

@@ -38,8 +38,6 @@ NvLibvirt *nv_libvirt_new(const char *uri);
 void nv_libvirt_free(NvLibvirt *libvirt);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvLibvirt, nv_libvirt_free)
 
-const char *nv_libvirt_get_uri(const NvLibvirt *libvirt);
-
 /* All domains, active and inactive, sorted by name: NvDomainInfo elements
  * of a GPtrArray that frees them. */
 GPtrArray *nv_libvirt_list_domains(NvLibvirt *libvirt, GError **error);

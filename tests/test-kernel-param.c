@@ -77,16 +77,6 @@ static void test_module_state(void)
         }
 }
 
-static void test_module_state_strings(void)
-{
-        g_assert_cmpstr(nv_module_state_to_string(NV_MODULE_STATE_ABSENT), ==, "absent");
-        g_assert_cmpstr(nv_module_state_to_string(NV_MODULE_STATE_LIVE), ==, "live");
-        g_assert_cmpstr(nv_module_state_to_string(NV_MODULE_STATE_COMING), ==, "coming");
-        g_assert_cmpstr(nv_module_state_to_string(NV_MODULE_STATE_GOING), ==, "going");
-        g_assert_cmpstr(nv_module_state_to_string(NV_MODULE_STATE_BUILTIN), ==, "builtin");
-        g_assert_cmpstr(nv_module_state_to_string(NV_MODULE_STATE_UNKNOWN), ==, "unknown");
-}
-
 typedef struct {
         const char *value;
         int expected;
@@ -409,7 +399,6 @@ int main(int argc, char **argv)
         g_test_add_func("/kernel-param/name/normalize", test_name_normalize);
         g_test_add_func("/kernel-param/name/equal", test_name_equal);
         g_test_add_func("/kernel-param/module-state/sysfs", test_module_state);
-        g_test_add_func("/kernel-param/module-state/strings", test_module_state_strings);
         g_test_add_func("/kernel-param/nested/intel-bool", test_nested_intel);
         g_test_add_func("/kernel-param/nested/amd-int", test_nested_amd);
         g_test_add_func("/kernel-param/nested/unknown-vendor", test_nested_unknown);
