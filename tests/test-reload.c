@@ -122,314 +122,367 @@ static char *snapshot_modules(NvTestHost *tree)
         return g_strjoinv("\n", (char **)lines->pdata);
 }
 
-static NvTestHost *amd_not_loaded(void)
+/* What a scenario adds to its preset's tree. */
+static void amd_not_loaded(NvTestHost *tree)
 {
-        NvTestHost *tree = nv_test_host_new_preset(NV_TEST_PRESET_AMD_LOADED);
-
         nv_test_host_unload_module(tree, "kvm_amd");
         nv_test_host_unload_module(tree, "kvm");
-        return tree;
 }
 
-static void test_not_loaded_intel(gconstpointer data)
+/* Held, but by no process we can see: another module, or a VM whose
+ * descriptors were passed away. */
+static void intel_held_by_kernel(NvTestHost *tree)
 {
-        gboolean nested = GPOINTER_TO_INT(data);
-        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED);
-        g_autoptr(GError) error = NULL;
-        g_autofree char *value = NULL;
-        g_autofree char *log = NULL;
-
-        value = reload(tree, "kvm_intel", nested, &error);
-        g_assert_no_error(error);
-        g_assert_cmpstr(value, ==, nested ? "Y" : "N");
-        assert_file(tree, "/sys/module/kvm_intel/parameters/nested", nested ? "Y\n" : "N\n");
-        assert_file(tree, "/sys/module/kvm_intel/initstate", "live\n");
-        assert_file(tree, "/sys/module/kvm_intel/refcnt", "0\n");
-        /* modprobe pulled in kvm, which now counts kvm_intel. */
-        assert_file(tree, "/sys/module/kvm/initstate", "live\n");
-        assert_file(tree, "/sys/module/kvm/refcnt", "1\n");
-        assert_link(tree, "/sys/module/kvm/holders/kvm_intel", "../../kvm_intel");
-
-        log = read_log(tree);
-        g_assert_cmpstr(log, ==, nested ? "load kvm_intel nested=1\n" : "load kvm_intel nested=0\n");
-}
-
-static void test_not_loaded_amd(gconstpointer data)
-{
-        gboolean nested = GPOINTER_TO_INT(data);
-        g_autoptr(NvTestHost) tree = amd_not_loaded();
-        g_autoptr(GError) error = NULL;
-        g_autofree char *value = NULL;
-        g_autofree char *log = NULL;
-
-        value = reload(tree, "kvm_amd", nested, &error);
-        g_assert_no_error(error);
-        /* An int: 1/0, never Y/N. */
-        g_assert_cmpstr(value, ==, nested ? "1" : "0");
-        assert_file(tree, "/sys/module/kvm_amd/parameters/nested", nested ? "1\n" : "0\n");
-        assert_file(tree, "/sys/module/kvm/refcnt", "1\n");
-
-        log = read_log(tree);
-        g_assert_cmpstr(log, ==, nested ? "load kvm_amd nested=1\n" : "load kvm_amd nested=0\n");
-}
-
-static void test_loaded_intel(void)
-{
-        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_INTEL_LOADED);
-        g_autoptr(GError) error = NULL;
-        g_autofree char *value = NULL;
-        g_autofree char *log = NULL;
-
-        value = reload(tree, "kvm_intel", TRUE, &error);
-        g_assert_no_error(error);
-        g_assert_cmpstr(value, ==, "Y");
-        assert_file(tree, "/sys/module/kvm_intel/parameters/nested", "Y\n");
-        /* Released by the unload, taken again by the load. */
-        assert_file(tree, "/sys/module/kvm/refcnt", "1\n");
-
-        log = read_log(tree);
-        g_assert_cmpstr(log, ==, "unload kvm_intel\nload kvm_intel nested=1\n");
-}
-
-static void test_loaded_amd(void)
-{
-        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_AMD_LOADED);
-        g_autoptr(GError) error = NULL;
-        g_autofree char *value = NULL;
-        g_autofree char *log = NULL;
-
-        /* Dashes, as a person types it. */
-        value = reload(tree, "kvm-amd", FALSE, &error);
-        g_assert_no_error(error);
-        g_assert_cmpstr(value, ==, "0");
-        assert_file(tree, "/sys/module/kvm_amd/parameters/nested", "0\n");
-
-        log = read_log(tree);
-        g_assert_cmpstr(log, ==, "unload kvm_amd\nload kvm_amd nested=0\n");
-}
-
-static void test_in_use_refcnt(void)
-{
-        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_INTEL_LOADED);
-        g_autoptr(GError) error = NULL;
-        g_autofree char *value = NULL;
-        g_autofree char *before = NULL;
-        g_autofree char *after = NULL;
-        g_autofree char *log = NULL;
-
-        /* Held, but by no process we can see: another module, or a VM
-         * whose descriptors were passed away. */
         nv_test_host_load_module(tree, "kvm_intel", 1, "N");
-        before = snapshot_modules(tree);
-
-        value = reload(tree, "kvm_intel", TRUE, &error);
-        g_assert_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_IN_USE);
-        g_assert_null(value);
-        g_assert_nonnull(strstr(error->message, "kvm_intel is in use"));
-        g_assert_nonnull(strstr(error->message, "reference count is 1"));
-        g_assert_nonnull(strstr(error->message, "something in the kernel"));
-
-        after = snapshot_modules(tree);
-        g_assert_cmpstr(after, ==, before);
-        log = read_log(tree);
-        g_assert_cmpstr(log, ==, "");
 }
 
-static void test_in_use_processes(void)
+static void amd_held_by_vms(NvTestHost *tree)
 {
         static const char *const qemu_fds[] = { "/dev/kvm", "anon_inode:kvm-vm", "anon_inode:kvm-vcpu:0",
                                                 NULL };
         static const char *const firecracker_fds[] = { "socket:[99]", "/dev/kvm", NULL };
-        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_AMD_LOADED);
-        g_autoptr(GError) error = NULL;
-        g_autofree char *value = NULL;
-        g_autofree char *before = NULL;
-        g_autofree char *after = NULL;
-        g_autofree char *log = NULL;
 
         nv_test_host_load_module(tree, "kvm_amd", 2, "1");
         nv_test_host_add_process(tree, 1234, "qemu-system-x86", qemu_fds);
         nv_test_host_add_process(tree, 99, "firecracker", firecracker_fds);
-        before = snapshot_modules(tree);
-
-        value = reload(tree, "kvm_amd", FALSE, &error);
-        g_assert_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_IN_USE);
-        g_assert_null(value);
-        g_assert_cmpstr(error->message, ==,
-                        "kvm_amd is in use by 99 (firecracker), 1234 (qemu-system-x86): shut these virtual "
-                        "machines down and try again");
-
-        after = snapshot_modules(tree);
-        g_assert_cmpstr(after, ==, before);
-        log = read_log(tree);
-        g_assert_cmpstr(log, ==, "");
 }
 
-static void test_rollback(void)
+static void fail_load_nested_0(NvTestHost *tree)
 {
-        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_AMD_LOADED);
-        g_autoptr(GError) error = NULL;
-        g_autofree char *value = NULL;
-        g_autofree char *log = NULL;
-
         nv_test_host_write(tree, "/sim/fail-load", "nested=0\n");
-
-        value = reload(tree, "kvm_amd", FALSE, &error);
-        g_assert_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED);
-        g_assert_null(value);
-        /* Why the new value failed, and that the old one is back. */
-        g_assert_nonnull(strstr(error->message, "Cannot load kvm_amd with options \"nested=0\""));
-        g_assert_nonnull(strstr(error->message, "simulated failure"));
-        g_assert_nonnull(strstr(error->message, "kvm_amd was loaded back with nested=1"));
-
-        assert_file(tree, "/sys/module/kvm_amd/initstate", "live\n");
-        assert_file(tree, "/sys/module/kvm_amd/parameters/nested", "1\n");
-        assert_file(tree, "/sys/module/kvm/refcnt", "1\n");
-        log = read_log(tree);
-        g_assert_cmpstr(log, ==, "unload kvm_amd\nload kvm_amd nested=0: EIO\nload kvm_amd nested=1\n");
 }
 
-static void test_rollback_fails(void)
+static void fail_every_load(NvTestHost *tree)
 {
-        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_INTEL_LOADED);
-        g_autoptr(GError) error = NULL;
-        g_autofree char *value = NULL;
-        g_autofree char *log = NULL;
-
         nv_test_host_write(tree, "/sim/fail-load", "nested=1\nnested=0\n");
-
-        value = reload(tree, "kvm_intel", TRUE, &error);
-        g_assert_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED);
-        g_assert_null(value);
-        /* Both reasons, and where that leaves the host. */
-        g_assert_nonnull(strstr(error->message, "Cannot load kvm_intel with options \"nested=1\""));
-        g_assert_nonnull(strstr(error->message, "loading it back with nested=0 failed too"));
-        g_assert_nonnull(strstr(error->message, "kvm_intel is not loaded now"));
-
-        assert_absent(tree, "/sys/module/kvm_intel");
-        log = read_log(tree);
-        g_assert_cmpstr(log, ==,
-                        "unload kvm_intel\nload kvm_intel nested=1: EIO\nload kvm_intel nested=0: EIO\n");
 }
 
-static void test_load_fails_not_loaded(void)
+static void fail_load_nested_1(NvTestHost *tree)
 {
-        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED);
-        g_autoptr(GError) error = NULL;
-        g_autofree char *value = NULL;
-        g_autofree char *log = NULL;
-
         nv_test_host_write(tree, "/sim/fail-load", "nested=1");
-
-        value = reload(tree, "kvm_intel", TRUE, &error);
-        g_assert_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED);
-        g_assert_null(value);
-        g_assert_nonnull(strstr(error->message, "simulated failure"));
-        /* Not loaded before, so nothing to load back. */
-        g_assert_null(strstr(error->message, "back"));
-
-        assert_absent(tree, "/sys/module/kvm_intel");
-        assert_absent(tree, "/sys/module/kvm");
-        log = read_log(tree);
-        g_assert_cmpstr(log, ==, "load kvm_intel nested=1: EIO\n");
 }
 
-static void test_unload_fails(void)
+static void fail_unload(NvTestHost *tree)
 {
-        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_INTEL_LOADED);
-        g_autoptr(GError) error = NULL;
-        g_autofree char *value = NULL;
-        g_autofree char *log = NULL;
-
         nv_test_host_write(tree, "/sim/fail-unload", "");
-
-        value = reload(tree, "kvm_intel", TRUE, &error);
-        g_assert_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED);
-        g_assert_null(value);
-        g_assert_nonnull(strstr(error->message, "Cannot unload kvm_intel"));
-
-        assert_file(tree, "/sys/module/kvm_intel/parameters/nested", "N\n");
-        log = read_log(tree);
-        g_assert_cmpstr(log, ==, "unload kvm_intel: EIO\n");
-}
-
-static void test_builtin(void)
-{
-        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_KVM_BUILTIN);
-        g_autoptr(GError) error = NULL;
-        g_autofree char *value = NULL;
-        g_autofree char *before = NULL;
-        g_autofree char *after = NULL;
-        g_autofree char *log = NULL;
-
-        before = snapshot_modules(tree);
-        value = reload(tree, "kvm_intel", TRUE, &error);
-        g_assert_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_BUILTIN);
-        g_assert_null(value);
-        g_assert_cmpstr(error->message, ==,
-                        "kvm_intel is built into the kernel; set kvm_intel.nested=1 on the kernel command "
-                        "line and reboot");
-
-        after = snapshot_modules(tree);
-        g_assert_cmpstr(after, ==, before);
-        log = read_log(tree);
-        g_assert_cmpstr(log, ==, "");
 }
 
 /* modprobe.d says nested=0; the option we pass comes after it and wins. */
-static void test_modprobe_loses(void)
+static void modprobe_says_0(NvTestHost *tree)
 {
-        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_INTEL_LOADED);
-        g_autoptr(GError) error = NULL;
-        g_autofree char *value = NULL;
-
         nv_test_host_write_modprobe(tree, "/etc/modprobe.d", "kvm.conf", "options kvm-intel nested=0\n");
         nv_test_host_write_modprobe(tree, "/usr/lib/modprobe.d", "zz-vendor.conf",
                                     "options kvm_intel nested=N\n");
-
-        value = reload(tree, "kvm_intel", TRUE, &error);
-        g_assert_no_error(error);
-        g_assert_cmpstr(value, ==, "Y");
 }
 
 /* The kernel checks every value it is given, not only the last: a "Y" for
  * kvm_amd in modprobe.d breaks every load, whatever we append. */
-static void test_modprobe_invalid(void)
+static void modprobe_invalid_for_amd(NvTestHost *tree)
 {
-        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_AMD_LOADED);
-        g_autoptr(GError) error = NULL;
-        g_autofree char *value = NULL;
-        g_autofree char *log = NULL;
-
         nv_test_host_write_modprobe(tree, "/etc/modprobe.d", "kvm.conf", "options kvm_amd nested=Y\n");
-
-        value = reload(tree, "kvm_amd", TRUE, &error);
-        g_assert_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED);
-        g_assert_null(value);
-        g_assert_nonnull(strstr(error->message, "kvm_amd: `Y' invalid for parameter `nested'"));
-        g_assert_nonnull(strstr(error->message, "failed too"));
-
-        assert_absent(tree, "/sys/module/kvm_amd");
-        log = read_log(tree);
-        g_assert_cmpstr(log, ==,
-                        "unload kvm_amd\nload kvm_amd nested=1: EINVAL\nload kvm_amd nested=1: EINVAL\n");
 }
 
 /* kmod appends the command line after modprobe.d, and our option after
  * both: ours wins. */
-static void test_cmdline_loses(gconstpointer data)
+static void cmdline_says_0(NvTestHost *tree)
 {
-        gboolean nested = GPOINTER_TO_INT(data);
-        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_INTEL_LOADED);
+        nv_test_host_set_cmdline(tree, "ro quiet kvm-intel.nested=0");
+}
+
+static void cmdline_says_1(NvTestHost *tree)
+{
+        nv_test_host_set_cmdline(tree, "ro quiet kvm_intel.nested=1");
+}
+
+typedef struct {
+        const char *host_path;
+        const char *content; /* NULL: absent */
+} FileCheck;
+
+/* One reload: the tree before, the call, and what must come of it. */
+typedef struct {
+        const char *path;
+        NvTestPreset preset;
+        void (*prepare)(NvTestHost *tree); /* optional */
+        const char *module;
+        gboolean nested;
+        int error_code;    /* an NvReloadError, or -1 for success */
+        const char *value; /* returned on success */
+        /* Parts the error message has, and one it must not have. */
+        const char *message[4];
+        const char *not_in_message;
+        const char *log;    /* the simulator's, all of it */
+        gboolean untouched; /* /sys/module as before */
+        FileCheck files[6];
+} ReloadCase;
+
+static const ReloadCase reload_cases[] = {
+        {
+                "/reload/not-loaded/intel/enable",
+                NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED,
+                .module = "kvm_intel",
+                .nested = TRUE,
+                .error_code = -1,
+                .value = "Y",
+                .log = "load kvm_intel nested=1\n",
+                /* modprobe pulled in kvm, which now counts kvm_intel. */
+                .files = { { "/sys/module/kvm_intel/parameters/nested", "Y\n" },
+                           { "/sys/module/kvm_intel/initstate", "live\n" },
+                           { "/sys/module/kvm_intel/refcnt", "0\n" },
+                           { "/sys/module/kvm/initstate", "live\n" },
+                           { "/sys/module/kvm/refcnt", "1\n" } },
+        },
+        {
+                "/reload/not-loaded/intel/disable",
+                NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED,
+                .module = "kvm_intel",
+                .nested = FALSE,
+                .error_code = -1,
+                .value = "N",
+                .log = "load kvm_intel nested=0\n",
+                .files = { { "/sys/module/kvm_intel/parameters/nested", "N\n" },
+                           { "/sys/module/kvm_intel/initstate", "live\n" },
+                           { "/sys/module/kvm/refcnt", "1\n" } },
+        },
+        /* kvm_amd's nested is an int: 1/0, never Y/N. */
+        {
+                "/reload/not-loaded/amd/enable",
+                NV_TEST_PRESET_AMD_LOADED,
+                amd_not_loaded,
+                .module = "kvm_amd",
+                .nested = TRUE,
+                .error_code = -1,
+                .value = "1",
+                .log = "load kvm_amd nested=1\n",
+                .files = { { "/sys/module/kvm_amd/parameters/nested", "1\n" },
+                           { "/sys/module/kvm/refcnt", "1\n" } },
+        },
+        {
+                "/reload/not-loaded/amd/disable",
+                NV_TEST_PRESET_AMD_LOADED,
+                amd_not_loaded,
+                .module = "kvm_amd",
+                .nested = FALSE,
+                .error_code = -1,
+                .value = "0",
+                .log = "load kvm_amd nested=0\n",
+                .files = { { "/sys/module/kvm_amd/parameters/nested", "0\n" },
+                           { "/sys/module/kvm/refcnt", "1\n" } },
+        },
+        {
+                "/reload/loaded/intel",
+                NV_TEST_PRESET_INTEL_LOADED,
+                .module = "kvm_intel",
+                .nested = TRUE,
+                .error_code = -1,
+                .value = "Y",
+                .log = "unload kvm_intel\nload kvm_intel nested=1\n",
+                /* Released by the unload, taken again by the load. */
+                .files = { { "/sys/module/kvm_intel/parameters/nested", "Y\n" },
+                           { "/sys/module/kvm/refcnt", "1\n" } },
+        },
+        {
+                "/reload/loaded/amd",
+                NV_TEST_PRESET_AMD_LOADED,
+                /* Dashes, as a person types it. */
+                .module = "kvm-amd",
+                .nested = FALSE,
+                .error_code = -1,
+                .value = "0",
+                .log = "unload kvm_amd\nload kvm_amd nested=0\n",
+                .files = { { "/sys/module/kvm_amd/parameters/nested", "0\n" } },
+        },
+        {
+                "/reload/in-use/refcnt",
+                NV_TEST_PRESET_INTEL_LOADED,
+                intel_held_by_kernel,
+                .module = "kvm_intel",
+                .nested = TRUE,
+                .error_code = NV_RELOAD_ERROR_IN_USE,
+                .message = { "kvm_intel is in use", "reference count is 1", "something in the kernel" },
+                .log = "",
+                .untouched = TRUE,
+        },
+        {
+                "/reload/in-use/processes",
+                NV_TEST_PRESET_AMD_LOADED,
+                amd_held_by_vms,
+                .module = "kvm_amd",
+                .nested = FALSE,
+                .error_code = NV_RELOAD_ERROR_IN_USE,
+                .message = { "kvm_amd is in use by 99 (firecracker), 1234 (qemu-system-x86): shut these "
+                             "virtual machines down and try again" },
+                .log = "",
+                .untouched = TRUE,
+        },
+        /* Why the new value failed, and that the old one is back. */
+        {
+                "/reload/failure/rollback",
+                NV_TEST_PRESET_AMD_LOADED,
+                fail_load_nested_0,
+                .module = "kvm_amd",
+                .nested = FALSE,
+                .error_code = NV_RELOAD_ERROR_FAILED,
+                .message = { "Cannot load kvm_amd with options \"nested=0\"", "simulated failure",
+                             "kvm_amd was loaded back with nested=1" },
+                .log = "unload kvm_amd\nload kvm_amd nested=0: EIO\nload kvm_amd nested=1\n",
+                .files = { { "/sys/module/kvm_amd/initstate", "live\n" },
+                           { "/sys/module/kvm_amd/parameters/nested", "1\n" },
+                           { "/sys/module/kvm/refcnt", "1\n" } },
+        },
+        /* Both reasons, and where that leaves the host. */
+        {
+                "/reload/failure/rollback-fails",
+                NV_TEST_PRESET_INTEL_LOADED,
+                fail_every_load,
+                .module = "kvm_intel",
+                .nested = TRUE,
+                .error_code = NV_RELOAD_ERROR_FAILED,
+                .message = { "Cannot load kvm_intel with options \"nested=1\"",
+                             "loading it back with nested=0 failed too", "kvm_intel is not loaded now" },
+                .log = "unload kvm_intel\nload kvm_intel nested=1: EIO\nload kvm_intel nested=0: EIO\n",
+                .files = { { "/sys/module/kvm_intel", NULL } },
+        },
+        /* Not loaded before, so nothing to load back. */
+        {
+                "/reload/failure/not-loaded",
+                NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED,
+                fail_load_nested_1,
+                .module = "kvm_intel",
+                .nested = TRUE,
+                .error_code = NV_RELOAD_ERROR_FAILED,
+                .message = { "simulated failure" },
+                .not_in_message = "back",
+                .log = "load kvm_intel nested=1: EIO\n",
+                .files = { { "/sys/module/kvm_intel", NULL }, { "/sys/module/kvm", NULL } },
+        },
+        {
+                "/reload/failure/unload",
+                NV_TEST_PRESET_INTEL_LOADED,
+                fail_unload,
+                .module = "kvm_intel",
+                .nested = TRUE,
+                .error_code = NV_RELOAD_ERROR_FAILED,
+                .message = { "Cannot unload kvm_intel" },
+                .log = "unload kvm_intel: EIO\n",
+                .files = { { "/sys/module/kvm_intel/parameters/nested", "N\n" } },
+        },
+        {
+                "/reload/builtin",
+                NV_TEST_PRESET_KVM_BUILTIN,
+                .module = "kvm_intel",
+                .nested = TRUE,
+                .error_code = NV_RELOAD_ERROR_BUILTIN,
+                .message = { "kvm_intel is built into the kernel; set kvm_intel.nested=1 on the kernel "
+                             "command line and reboot" },
+                .log = "",
+                .untouched = TRUE,
+        },
+        {
+                "/reload/options/modprobe-loses",
+                NV_TEST_PRESET_INTEL_LOADED,
+                modprobe_says_0,
+                .module = "kvm_intel",
+                .nested = TRUE,
+                .error_code = -1,
+                .value = "Y",
+                .log = "unload kvm_intel\nload kvm_intel nested=1\n",
+        },
+        {
+                "/reload/options/modprobe-invalid",
+                NV_TEST_PRESET_AMD_LOADED,
+                modprobe_invalid_for_amd,
+                .module = "kvm_amd",
+                .nested = TRUE,
+                .error_code = NV_RELOAD_ERROR_FAILED,
+                .message = { "kvm_amd: `Y' invalid for parameter `nested'", "failed too" },
+                .log = "unload kvm_amd\nload kvm_amd nested=1: EINVAL\nload kvm_amd nested=1: EINVAL\n",
+                .files = { { "/sys/module/kvm_amd", NULL } },
+        },
+        {
+                "/reload/options/cmdline-loses/enable",
+                NV_TEST_PRESET_INTEL_LOADED,
+                cmdline_says_0,
+                .module = "kvm_intel",
+                .nested = TRUE,
+                .error_code = -1,
+                .value = "Y",
+                .log = "unload kvm_intel\nload kvm_intel nested=1\n",
+        },
+        {
+                "/reload/options/cmdline-loses/disable",
+                NV_TEST_PRESET_INTEL_LOADED,
+                cmdline_says_1,
+                .module = "kvm_intel",
+                .nested = FALSE,
+                .error_code = -1,
+                .value = "N",
+                .log = "unload kvm_intel\nload kvm_intel nested=0\n",
+        },
+        /* Only the host's own vendor module is reloaded. */
+        {
+                "/reload/not-vendor-module",
+                NV_TEST_PRESET_INTEL_LOADED,
+                .module = "kvm_amd",
+                .nested = TRUE,
+                .error_code = NV_RELOAD_ERROR_FAILED,
+                .log = "",
+                .untouched = TRUE,
+        },
+};
+
+static void test_reload_case(gconstpointer data)
+{
+        const ReloadCase *rc = data;
+        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(rc->preset);
         g_autoptr(GError) error = NULL;
         g_autofree char *value = NULL;
+        g_autofree char *before = NULL;
+        g_autofree char *log = NULL;
 
-        nv_test_host_set_cmdline(tree,
-                                 nested ? "ro quiet kvm-intel.nested=0" : "ro quiet kvm_intel.nested=1");
+        if (rc->prepare)
+                rc->prepare(tree);
+        before = snapshot_modules(tree);
 
-        value = reload(tree, "kvm_intel", nested, &error);
+        value = reload(tree, rc->module, rc->nested, &error);
+        if (rc->error_code < 0) {
+                g_assert_no_error(error);
+                g_assert_cmpstr(value, ==, rc->value);
+        } else {
+                g_assert_error(error, NV_RELOAD_ERROR, rc->error_code);
+                g_assert_null(value);
+                for (size_t i = 0; i < G_N_ELEMENTS(rc->message) && rc->message[i]; i++)
+                        if (!strstr(error->message, rc->message[i]))
+                                g_error("\"%s\" is not in \"%s\"", rc->message[i], error->message);
+                if (rc->not_in_message)
+                        g_assert_null(strstr(error->message, rc->not_in_message));
+        }
+
+        for (size_t i = 0; i < G_N_ELEMENTS(rc->files) && rc->files[i].host_path; i++) {
+                if (rc->files[i].content)
+                        assert_file(tree, rc->files[i].host_path, rc->files[i].content);
+                else
+                        assert_absent(tree, rc->files[i].host_path);
+        }
+        if (rc->untouched) {
+                g_autofree char *after = snapshot_modules(tree);
+
+                g_assert_cmpstr(after, ==, before);
+        }
+        log = read_log(tree);
+        g_assert_cmpstr(log, ==, rc->log);
+}
+
+/* The load's link of kvm to its new holder, which a file check cannot
+ * show. */
+static void test_holder_link(void)
+{
+        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED);
+        g_autoptr(GError) error = NULL;
+        g_autofree char *value = reload(tree, "kvm_intel", TRUE, &error);
+
         g_assert_no_error(error);
-        g_assert_cmpstr(value, ==, nested ? "Y" : "N");
+        assert_link(tree, "/sys/module/kvm/holders/kvm_intel", "../../kvm_intel");
 }
 
 /* What the command line alone would give, to show the simulator reads it. */
@@ -446,20 +499,6 @@ static void test_cmdline_applies(void)
         g_assert_true(kernel->ops->load(kernel, "kvm-intel", NULL, &error));
         g_assert_no_error(error);
         assert_file(tree, "/sys/module/kvm_intel/parameters/nested", "N\n");
-}
-
-static void test_not_vendor_module(void)
-{
-        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_INTEL_LOADED);
-        g_autoptr(GError) error = NULL;
-        g_autofree char *value = NULL;
-        g_autofree char *log = NULL;
-
-        value = reload(tree, "kvm_amd", TRUE, &error);
-        g_assert_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED);
-        g_assert_null(value);
-        log = read_log(tree);
-        g_assert_cmpstr(log, ==, "");
 }
 
 /* The simulator answers as the kernel does where a reload never
@@ -522,29 +561,10 @@ int main(int argc, char *argv[])
 {
         g_test_init(&argc, &argv, NULL);
 
-        g_test_add_data_func("/reload/not-loaded/intel/enable", GINT_TO_POINTER(TRUE),
-                             test_not_loaded_intel);
-        g_test_add_data_func("/reload/not-loaded/intel/disable", GINT_TO_POINTER(FALSE),
-                             test_not_loaded_intel);
-        g_test_add_data_func("/reload/not-loaded/amd/enable", GINT_TO_POINTER(TRUE), test_not_loaded_amd);
-        g_test_add_data_func("/reload/not-loaded/amd/disable", GINT_TO_POINTER(FALSE), test_not_loaded_amd);
-        g_test_add_func("/reload/loaded/intel", test_loaded_intel);
-        g_test_add_func("/reload/loaded/amd", test_loaded_amd);
-        g_test_add_func("/reload/in-use/refcnt", test_in_use_refcnt);
-        g_test_add_func("/reload/in-use/processes", test_in_use_processes);
-        g_test_add_func("/reload/failure/rollback", test_rollback);
-        g_test_add_func("/reload/failure/rollback-fails", test_rollback_fails);
-        g_test_add_func("/reload/failure/not-loaded", test_load_fails_not_loaded);
-        g_test_add_func("/reload/failure/unload", test_unload_fails);
-        g_test_add_func("/reload/builtin", test_builtin);
-        g_test_add_func("/reload/options/modprobe-loses", test_modprobe_loses);
-        g_test_add_func("/reload/options/modprobe-invalid", test_modprobe_invalid);
-        g_test_add_data_func("/reload/options/cmdline-loses/enable", GINT_TO_POINTER(TRUE),
-                             test_cmdline_loses);
-        g_test_add_data_func("/reload/options/cmdline-loses/disable", GINT_TO_POINTER(FALSE),
-                             test_cmdline_loses);
+        for (size_t i = 0; i < G_N_ELEMENTS(reload_cases); i++)
+                g_test_add_data_func(reload_cases[i].path, &reload_cases[i], test_reload_case);
+        g_test_add_func("/reload/not-loaded/holder-link", test_holder_link);
         g_test_add_func("/reload/options/cmdline-applies", test_cmdline_applies);
-        g_test_add_func("/reload/not-vendor-module", test_not_vendor_module);
         g_test_add_func("/sim/errors", test_sim_errors);
         g_test_add_func("/sim/refuses-real-root", test_sim_refuses_real_root);
         g_test_add_func("/kmod/refuses-fake-root", test_kmod_refuses_fake_root);
