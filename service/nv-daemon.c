@@ -108,12 +108,29 @@ static void reload_job_free(ReloadJob *job)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ReloadJob, reload_job_free)
 
+/* At exit: the reloads not started yet are refused rather than left
+ * unanswered. */
+static void context_cancel_reloads(Context *c)
+{
+        ReloadJob *job;
+
+        while ((job = g_queue_pop_head(&c->reload_queue))) {
+                int r = sd_bus_reply_method_errorf(job->message, NV_ERROR_FAILED,
+                                                   "nestedvirtd is exiting; the module was not reloaded.");
+
+                if (r < 0)
+                        g_warning("Failed to answer ReloadModule: %s", g_strerror(-r));
+                reload_job_free(job);
+        }
+}
+
 static void context_clear(Context *c)
 {
-        /* The workers first: their replies go out on the bus. */
+        /* The workers first, and what waits for them: their replies go out
+         * on the bus. */
         c->exiting = TRUE;
         g_clear_pointer(&c->reload_worker, nv_worker_free);
-        g_queue_clear_full(&c->reload_queue, (GDestroyNotify)reload_job_free);
+        context_cancel_reloads(c);
         g_clear_pointer(&c->domain_worker, nv_worker_free);
         g_clear_pointer(&c->watch, nv_watch_free);
         c->idle_source = sd_event_source_disable_unref(c->idle_source);
