@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The GError -> D-Bus error name table of nv-bus-error.h.
+ */
 #include "config.h"
 
 #include "nv-bus-error.h"

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Loading a library on first use (nv-dlopen.h).
+ */
 #include "config.h"
 
 #include <dlfcn.h>

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The error domain of nv-errno.h.
+ */
 #include "config.h"
 
 #include "nv-errno.h"

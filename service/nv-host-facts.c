@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The host facts' own lifetime (nv-host-facts.h): clearing and copying.
+ */
 #include "config.h"
 
 #include <string.h>

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Hypervisor detection (nv-hypervisor.h): CPUID leaf 0x40000000 on the real
+ * host, then the DMI strings and Xen's type in sysfs below the root.
+ */
 #include "config.h"
 
 #include <string.h>

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Lists the modprobe.d directories below a root and merges them as kmod
+ * does (nv-modprobe-files.h).
+ */
 #include "config.h"
 
 #include <dirent.h>

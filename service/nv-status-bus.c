@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The status's values in their D-Bus types (nv-status-bus.h).
+ */
 #include "config.h"
 
 #include "nv-status-bus.h"

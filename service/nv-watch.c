@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The uevent and inotify watchers of nv-watch.h.
+ */
 #include "config.h"
 
 #include <errno.h>

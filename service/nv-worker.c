@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A worker thread whose jobs answer from the main loop (nv-worker.h).
+ */
 #include "config.h"
 
 #include "nv-worker.h"
