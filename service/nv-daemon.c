@@ -673,6 +673,7 @@ static int on_idle(sd_event_source *s, uint64_t usec, void *userdata)
          * on a call, or the kernel be loading a module. */
         if (nv_auth_get_n_pending(c->auth) > 0 || nv_worker_get_n_pending(c->domain_worker) > 0 ||
             c->reloading || !g_queue_is_empty(&c->reload_queue)) {
+                g_debug("Idle, but an authorization or a job is pending: not exiting yet");
                 context_touch_idle(c);
                 return 0;
         }

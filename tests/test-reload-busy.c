@@ -4,19 +4,26 @@
  * simulated kernel, whose loads wait at a gate the test opens (a FIFO in
  * the fake tree, nv-kernel-sim.h). While a load waits, the daemon must go
  * on answering status calls, and a second reload must wait for the first
- * and then see what it did. Checks order only: which reply came while
- * which call was still pending, never how long anything took.
+ * and then see what it did, and the daemon must not exit when idle before
+ * the reload is answered. Checks order only: which reply came while which
+ * call was still pending, never how long anything took.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "nv-dbus.h"
 #include "nv-test-bus.h"
 #include "nv-test-host.h"
+
+static gboolean tick(gpointer user_data)
+{
+        return G_SOURCE_CONTINUE;
+}
 
 typedef struct {
         NvTestEnv env;
@@ -37,6 +44,16 @@ static void call_clear(Call *call)
         g_clear_error(&call->error);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Call, call_clear)
+
+/* Polls @done with a bound: for what nothing on the bus announces. */
+static gboolean poll_until(gboolean (*done)(gpointer user_data), gpointer user_data)
+{
+        guint source = g_timeout_add(10, tick, NULL);
+        gboolean result = nv_test_wait_until(done, user_data, 30000);
+
+        g_source_remove(source);
+        return result;
+}
 
 static void fixture_setup(Fixture *f, gconstpointer data)
 {
@@ -83,19 +100,9 @@ static gboolean load_waiting(gpointer user_data)
         return g_file_test(user_data, G_FILE_TEST_EXISTS);
 }
 
-static gboolean tick(gpointer user_data)
-{
-        return G_SOURCE_CONTINUE;
-}
-
-/* Polls for a load waiting at the gate: nothing on the bus says so. */
 static void wait_for_load(Fixture *f)
 {
-        guint source = g_timeout_add(10, tick, NULL);
-        gboolean waiting = nv_test_wait_until(load_waiting, f->waiting, 30000);
-
-        g_source_remove(source);
-        g_assert_true(waiting);
+        g_assert_true(poll_until(load_waiting, f->waiting));
 }
 
 /* Lets the waiting load go on, and every later one pass: the gate is
@@ -195,6 +202,47 @@ static void test_serialized(Fixture *f, gconstpointer data)
         g_assert_cmpstr(log, ==, "load kvm_intel nested=1\nunload kvm_intel\nload kvm_intel nested=0\n");
 }
 
+static gboolean daemon_postponed_idle_exit(gpointer user_data)
+{
+        g_autofree char *log = NULL;
+
+        if (!g_file_get_contents(nv_test_daemon_get_log_path(user_data), &log, NULL, NULL))
+                return FALSE;
+        return strstr(log, "not exiting yet") != NULL;
+}
+
+static gboolean daemon_exited(gpointer user_data)
+{
+        return !nv_test_daemon_is_running(user_data);
+}
+
+/* Idle with a reload in progress, the daemon stays until it has answered,
+ * then exits as idle. */
+static void test_no_idle_exit(Fixture *f, gconstpointer data)
+{
+        g_autofree char *root = g_strconcat("--root=", nv_test_host_get_root(f->env.host), NULL);
+        const char *const argv[] = { nv_test_getenv("NV_DAEMON_SIM"), root, "--idle-timeout=1", NULL };
+        g_autoptr(NvTestDaemon) daemon = NULL;
+        g_autoptr(GError) error = NULL;
+        g_auto(Call) reload = { 0 };
+        g_autofree char *value = NULL;
+
+        daemon = nv_test_daemon_start_argv(f->env.bus, argv, NV_BUS_NAME, &error);
+        g_assert_no_error(error);
+        reload_start(f, TRUE, &reload);
+        wait_for_load(f);
+
+        g_assert_true(poll_until(daemon_postponed_idle_exit, daemon));
+        g_assert_true(nv_test_daemon_is_running(daemon));
+        g_assert_false(reload.done);
+
+        open_gate(f);
+        g_assert_true(nv_test_wait_until(call_done, &reload, 30000));
+        value = reply_value(&reload);
+        g_assert_cmpstr(value, ==, "Y");
+        g_assert_true(poll_until(daemon_exited, daemon));
+}
+
 int main(int argc, char *argv[])
 {
         static const char *const env_vars[] = { "NV_DAEMON_SIM", "NV_BUS_POLICY", NULL };
@@ -209,6 +257,9 @@ int main(int argc, char *argv[])
         nv_test_add(skip, "/reload-busy/serialized", Fixture,
                     GINT_TO_POINTER(NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED), fixture_setup, test_serialized,
                     fixture_teardown);
+        nv_test_add(skip, "/reload-busy/no-idle-exit", Fixture,
+                    GINT_TO_POINTER(NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED), fixture_setup,
+                    test_no_idle_exit, fixture_teardown);
 
         return nv_test_run_tests(skip);
 }
