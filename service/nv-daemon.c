@@ -722,6 +722,11 @@ static void on_host_changed(NvWatchChange change, void *userdata)
         context_refresh(c);
 }
 
+#define NV_PROPERTY_FLAGS_CONST        SD_BUS_VTABLE_PROPERTY_CONST
+#define NV_PROPERTY_FLAGS_EMITS_CHANGE SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
+#define NV_VTABLE_PROPERTY(name, field, kind, change) \
+        SD_BUS_PROPERTY(#name, NV_PROPERTY_SIGNATURE_##kind, property_get, 0, NV_PROPERTY_FLAGS_##change),
+
 static const sd_bus_vtable nestedvirt_vtable[] = {
         SD_BUS_VTABLE_START(0),
 
@@ -738,15 +743,15 @@ static const sd_bus_vtable nestedvirt_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("ListDomains", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssss)", domains),
                                 method_list_domains, SD_BUS_VTABLE_UNPRIVILEGED),
 
-#define NV_PROPERTY_FLAGS_CONST        SD_BUS_VTABLE_PROPERTY_CONST
-#define NV_PROPERTY_FLAGS_EMITS_CHANGE SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
-#define NV_VTABLE_PROPERTY(name, field, kind, change) \
-        SD_BUS_PROPERTY(#name, NV_PROPERTY_SIGNATURE_##kind, property_get, 0, NV_PROPERTY_FLAGS_##change),
+        /* One per line of NV_PROPERTIES(), all read by property_get().
+         * (clang-format takes the expansion for an unfinished expression.) */
+        /* clang-format off */
         NV_PROPERTIES(NV_VTABLE_PROPERTY)
-#undef NV_VTABLE_PROPERTY
 
-                SD_BUS_VTABLE_END
+        SD_BUS_VTABLE_END
+        /* clang-format on */
 };
+#undef NV_VTABLE_PROPERTY
 
 static int context_start(Context *c, const NvDaemonOptions *options)
 {
