@@ -1096,7 +1096,7 @@ static GDBusMethodInvocation *mock_wait_check_from(Fixture *f, const char *name,
  * as if its answer crossed the cancellation). Callers who leave meanwhile
  * are let go at once, their checks cancelled: twice
  * NV_AUTH_MAX_PENDING_PER_USER of them who leave while polkit has their
- * check, then 200 who leave at once (as in test_leave_at_once()), do not
+ * check, then 200 who leave at once (as in the test before), do not
  * lock their user out. polkit answering the cancellations with "nothing
  * to cancel" is no cause for a warning. A caller who waits is refused once
  * the daemon's own time limit for polkit is up, with an error that says
