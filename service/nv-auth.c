@@ -266,7 +266,9 @@ static int on_release(sd_event_source *s, void *userdata)
 }
 
 /* The answer is in: hand the message back to its handler, and forget the
- * answer once the handler has run. */
+ * answer once the handler has run. When the answer is not polkit's (the
+ * caller left, polkit's time was up), polkit is told that it no longer
+ * matters; when it is, polkit's call is over and cancelling does nothing. */
 static void query_complete(Query *q, QueryState state, const char *reason)
 {
         sd_bus *bus = q->auth->bus;
@@ -276,6 +278,10 @@ static void query_complete(Query *q, QueryState state, const char *reason)
         q->state = state;
         q->reason = g_strdup(reason);
         q->timeout = sd_event_source_disable_unref(q->timeout);
+        /* After the state is set: whatever polkit-gobject calls back now
+         * finds the query answered. */
+        if (q->cancellable)
+                api.g_cancellable_cancel(q->cancellable);
         g_assert(q->auth->n_pending > 0);
         q->auth->n_pending--;
 
@@ -295,15 +301,6 @@ static void query_complete(Query *q, QueryState state, const char *reason)
                                            "Authorization could not be completed.");
                 g_hash_table_remove(q->auth->queries, q->message);
         }
-}
-
-/* The answer no longer matters: polkit is told so, and the caller gets
- * @state. */
-static void query_abandon(Query *q, QueryState state, const char *reason)
-{
-        if (q->cancellable)
-                api.g_cancellable_cancel(q->cancellable);
-        query_complete(q, state, reason);
 }
 
 /* polkit cannot be asked at all. Like systemd's services, let root do what
@@ -406,7 +403,7 @@ static int on_caller_gone(sd_bus_track *track, void *userdata)
 
         q->caller = sd_bus_track_unref(q->caller);
         if (q->state == QUERY_PENDING)
-                query_abandon(q, QUERY_DENIED, "the caller left the bus before authorization finished");
+                query_complete(q, QUERY_DENIED, "the caller left the bus before authorization finished");
         return 1; /* done with this track */
 }
 
@@ -416,7 +413,7 @@ static int on_polkit_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 
         g_message("polkit did not answer within %u s whether %s may %s; refusing", q->auth->timeout_sec,
                   q->sender, q->action);
-        query_abandon(q, QUERY_TIMED_OUT, NULL);
+        query_complete(q, QUERY_TIMED_OUT, NULL);
         return 0;
 }
 
