@@ -13,6 +13,24 @@
  * blocks nobody. The daemon is single-threaded, so what a handler changes
  * after verification is changed by one handler at a time.
  *
+ * The answer lives exactly as long as that second dispatch: together with
+ * the message it is queued again, an idle-priority sd-event source is
+ * armed that drops the query, and sd-event runs it only once the bus has
+ * nothing left to dispatch, that is after the handler returned, whatever
+ * it did (as systemd's bus-polkit does). A handler that finds nothing left
+ * to do and replies without asking again leaks nothing.
+ *
+ * The caller is watched with an sd_bus_track, which installs the
+ * NameOwnerChanged match before it checks that the name still has an
+ * owner, so a caller is known to be there before polkit is asked and
+ * every departure after that is seen. A departure ends the query at once:
+ * polkit's check is cancelled and the user's slot is free again. polkit's
+ * answer comes on polkit-gobject's own connection, which is not ordered
+ * with the departure signal on ours, so an authorization is honoured only
+ * after the bus daemon confirmed, right then, that the caller is still
+ * there. polkit that does not answer within NV_AUTH_POLKIT_TIMEOUT_SEC is
+ * taken as a denial.
+ *
  * polkit-gobject, and GIO and GObject with it, are loaded when the first
  * authorization is asked for (nv-dlopen.h): most activations answer a
  * status call and exit, and never need them. Their functions are called
@@ -22,6 +40,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include <polkit/polkit.h>
 
@@ -45,8 +64,7 @@
         X(polkit_system_bus_name_new)                    \
         X(g_object_unref)                                \
         X(g_cancellable_new)                             \
-        X(g_cancellable_cancel)                          \
-        X(g_io_error_quark)
+        X(g_cancellable_cancel)
 
 /* Process-wide, like the library; written once, from the main thread. */
 static struct {
@@ -54,6 +72,26 @@ static struct {
         NV_POLKIT_FOR_EACH_SYMBOL(NV_POLKIT_DECLARE_SYMBOL)
 #undef NV_POLKIT_DECLARE_SYMBOL
 } api;
+
+/*
+ * polkit-gobject warns whenever polkitd answers a cancellation with "No
+ * such cancellation_id", which is what a cancel that crossed polkitd's
+ * answer gets, and a departed caller's check often does. The daemon
+ * cancels only checks whose answer no longer matters, so that is no news:
+ * a debug message, not a warning. polkit-gobject logs in the default
+ * domain; everything else there goes on as before.
+ */
+static void on_default_domain_warning(const char *domain, GLogLevelFlags level, const char *message,
+                                      gpointer user_data)
+{
+        static const char prefix[] = "Error cancelling authorization check: ";
+
+        if (g_str_has_prefix(message, prefix)) {
+                g_debug("polkit had nothing left to cancel (%s)", message + strlen(prefix));
+                return;
+        }
+        g_log_default_handler(domain, level, message, user_data);
+}
 
 /* NULL when polkit-gobject is loaded, else why it is not. */
 static const char *ensure_api(void)
@@ -69,6 +107,8 @@ static const char *ensure_api(void)
                 tried = TRUE;
                 if (!nv_dlopen(NV_POLKIT_SONAME, symbols, G_N_ELEMENTS(symbols), &load_error))
                         g_warning("%s; install libpolkit-gobject-1-0", load_error);
+                else
+                        g_log_set_handler(NULL, G_LOG_LEVEL_WARNING, on_default_domain_warning, NULL);
         }
         return load_error;
 }
@@ -77,11 +117,6 @@ static void object_unref(gpointer object)
 {
         if (object)
                 api.g_object_unref(object);
-}
-
-static gboolean error_is_cancelled(const GError *error)
-{
-        return error && g_error_matches(error, api.g_io_error_quark(), G_IO_ERROR_CANCELLED);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_creds, sd_bus_creds_unref)
@@ -105,18 +140,20 @@ typedef enum {
         QUERY_AUTHORIZED,
         QUERY_CHALLENGE,
         QUERY_DENIED,
+        QUERY_TIMED_OUT,
 } QueryState;
 
 typedef struct {
-        NvAuth *auth;
+        NvAuth *auth; /* NULL once the table let go */
         sd_bus_message *message;
         char *action;
         char *sender;
         uid_t uid; /* the sender's effective user */
         gboolean interactive;
         GCancellable *cancellable;
-        sd_bus_slot *caller_gone_slot;
-        gboolean caller_gone;
+        sd_bus_track *caller;     /* empty once the caller left */
+        sd_event_source *timeout; /* polkit's time is up */
+        sd_event_source *release; /* after the second dispatch */
         QueryState state;
         char *reason; /* why it was denied */
 } Query;
@@ -126,6 +163,7 @@ struct NvAuth {
         PolkitAuthority *authority;
         GHashTable *queries; /* sd_bus_message* -> Query* */
         guint n_pending;
+        guint timeout_sec;
 };
 
 /* A Query is reference-counted: the table holds one reference, and an
@@ -136,7 +174,9 @@ static void query_clear(gpointer data)
         Query *q = data;
 
         g_clear_pointer(&q->cancellable, object_unref);
-        q->caller_gone_slot = sd_bus_slot_unref(q->caller_gone_slot);
+        q->caller = sd_bus_track_unref(q->caller);
+        q->timeout = sd_event_source_disable_unref(q->timeout);
+        q->release = sd_event_source_disable_unref(q->release);
         q->message = sd_bus_message_unref(q->message);
         g_free(q->action);
         g_free(q->sender);
@@ -155,9 +195,28 @@ static void query_drop(gpointer data)
 
         if (q->cancellable)
                 api.g_cancellable_cancel(q->cancellable);
-        q->caller_gone_slot = sd_bus_slot_unref(q->caller_gone_slot);
+        q->caller = sd_bus_track_unref(q->caller);
+        q->timeout = sd_event_source_disable_unref(q->timeout);
+        q->release = sd_event_source_disable_unref(q->release);
         q->auth = NULL;
         query_unref(q);
+}
+
+/* How long polkit may take: long enough for a person to read the prompt
+ * and type a password. The environment can shorten it, for tests. */
+static guint polkit_timeout_sec(void)
+{
+        const char *value = g_getenv("NESTEDVIRTD_POLKIT_TIMEOUT_SEC");
+        guint64 sec;
+
+        if (!value)
+                return NV_AUTH_POLKIT_TIMEOUT_SEC;
+        if (g_ascii_string_to_unsigned(value, 10, 1, 24 * 60 * 60, &sec, NULL))
+                return (guint)sec;
+        g_warning("Ignoring NESTEDVIRTD_POLKIT_TIMEOUT_SEC=%s: not a number of seconds from 1 to 86400; "
+                  "using %u",
+                  value, NV_AUTH_POLKIT_TIMEOUT_SEC);
+        return NV_AUTH_POLKIT_TIMEOUT_SEC;
 }
 
 NvAuth *nv_auth_new(sd_bus *bus)
@@ -166,6 +225,7 @@ NvAuth *nv_auth_new(sd_bus *bus)
 
         auth->bus = sd_bus_ref(bus);
         auth->queries = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, query_drop);
+        auth->timeout_sec = polkit_timeout_sec();
         return auth;
 }
 
@@ -196,19 +256,42 @@ const char *nv_auth_action_for_method(const char *member, gboolean *ret_known)
         return NULL;
 }
 
-/* The answer is in: hand the message back to its handler. */
+/* The second dispatch is over: the answer has served. */
+static int on_release(sd_event_source *s, void *userdata)
+{
+        Query *q = userdata;
+
+        g_hash_table_remove(q->auth->queries, q->message);
+        return 0;
+}
+
+/* The answer is in: hand the message back to its handler, and forget the
+ * answer once the handler has run. When the answer is not polkit's (the
+ * caller left, polkit's time was up), polkit is told that it no longer
+ * matters; when it is, polkit's call is over and cancelling does nothing. */
 static void query_complete(Query *q, QueryState state, const char *reason)
 {
+        sd_bus *bus = q->auth->bus;
         int r;
 
+        g_assert(q->state == QUERY_PENDING);
         q->state = state;
-        g_free(q->reason);
         q->reason = g_strdup(reason);
-        q->caller_gone_slot = sd_bus_slot_unref(q->caller_gone_slot);
+        q->timeout = sd_event_source_disable_unref(q->timeout);
+        /* After the state is set: whatever polkit-gobject calls back now
+         * finds the query answered. */
+        if (q->cancellable)
+                api.g_cancellable_cancel(q->cancellable);
         g_assert(q->auth->n_pending > 0);
         q->auth->n_pending--;
 
-        r = sd_bus_enqueue_for_read(q->auth->bus, q->message);
+        /* Idle priority: after the bus (normal priority) has dispatched
+         * everything queued, this message included. */
+        r = sd_event_add_defer(sd_bus_get_event(bus), &q->release, on_release, q);
+        if (r >= 0)
+                r = sd_event_source_set_priority(q->release, SD_EVENT_PRIORITY_IDLE);
+        if (r >= 0)
+                r = sd_bus_enqueue_for_read(bus, q->message);
         if (r < 0) {
                 /* Without a way back to the handler, the caller would wait
                  * forever: answer here instead. */
@@ -236,16 +319,13 @@ static void query_complete_without_polkit(Query *q, const char *why)
 /* polkit's answer about @q, as on_check_done() got it. */
 static void query_check_done(Query *q, PolkitAuthorizationResult *result, const GError *error)
 {
-        if (!q->auth) {
+        /* Answered already: the caller left or polkit's time was up. */
+        if (!q->auth || q->state != QUERY_PENDING) {
                 query_unref(q);
                 return;
         }
         query_unref(q); /* the table still holds it */
 
-        if (q->caller_gone || error_is_cancelled(error)) {
-                query_complete(q, QUERY_DENIED, "the caller left the bus before authorization finished");
-                return;
-        }
         if (!result) {
                 g_autofree char *owner = api.polkit_authority_get_owner(q->auth->authority);
 
@@ -299,18 +379,13 @@ static void on_authority_ready(GObject *source, GAsyncResult *res, gpointer user
         PolkitAuthority *authority;
 
         authority = api.polkit_authority_get_finish(res, &error);
-        if (!q->auth) {
+        if (!q->auth || q->state != QUERY_PENDING) {
                 object_unref(authority);
                 query_unref(q);
                 return;
         }
         query_unref(q); /* the table still holds it */
 
-        if (q->caller_gone || error_is_cancelled(error)) {
-                object_unref(authority);
-                query_complete(q, QUERY_DENIED, "the caller left the bus before authorization finished");
-                return;
-        }
         if (!authority) {
                 query_complete_without_polkit(q, error ? error->message : "no authority");
                 return;
@@ -322,22 +397,32 @@ static void on_authority_ready(GObject *source, GAsyncResult *res, gpointer user
         query_check(q);
 }
 
-static int on_caller_gone(sd_bus_message *m, void *userdata, sd_bus_error *error)
+static int on_caller_gone(sd_bus_track *track, void *userdata)
 {
         Query *q = userdata;
-        const char *name, *old_owner, *new_owner;
 
-        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0)
-                return 0;
-        if (!g_str_equal(name, q->sender) || *new_owner != '\0')
-                return 0;
+        q->caller = sd_bus_track_unref(q->caller);
+        if (q->state == QUERY_PENDING)
+                query_complete(q, QUERY_DENIED, "the caller left the bus before authorization finished");
+        return 1; /* done with this track */
+}
 
-        /* polkit would still answer about a name that no longer exists;
-         * make sure nothing is done for it. */
-        q->caller_gone = TRUE;
-        if (q->cancellable)
-                api.g_cancellable_cancel(q->cancellable);
+static int on_polkit_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Query *q = userdata;
+
+        g_message("polkit did not answer within %u s whether %s may %s; refusing", q->auth->timeout_sec,
+                  q->sender, q->action);
+        query_complete(q, QUERY_TIMED_OUT, NULL);
         return 0;
+}
+
+/* Is the caller still on the bus, as the bus daemon says now? Its
+ * departure signal may still be queued behind polkit's answer. */
+static gboolean query_caller_is_there(Query *q)
+{
+        return sd_bus_track_count(q->caller) > 0 &&
+               sd_bus_get_name_creds(q->auth->bus, q->sender, 0, NULL) >= 0;
 }
 
 static guint count_pending_for_user(NvAuth *auth, uid_t uid)
@@ -359,7 +444,6 @@ static guint count_pending_for_user(NvAuth *auth, uid_t uid)
 static int query_start(NvAuth *auth, sd_bus_message *m, const char *action, sd_bus_error *error)
 {
         g_autoptr(sd_bus_creds) creds = NULL;
-        g_autofree char *match = NULL;
         const char *sender = sd_bus_message_get_sender(m);
         const char *load_error;
         uid_t uid;
@@ -391,13 +475,26 @@ static int query_start(NvAuth *auth, sd_bus_message *m, const char *action, sd_b
         q->interactive = sd_bus_message_get_allow_interactive_authorization(m) > 0;
         q->state = QUERY_PENDING;
 
-        match = g_strdup_printf("type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-                                "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='%s'",
-                                sender);
-        r = sd_bus_add_match_async(auth->bus, &q->caller_gone_slot, match, on_caller_gone, NULL, q);
+        /* Watched first, then looked up: a caller gone now is refused
+         * here, and one that goes later is seen going. */
+        r = sd_bus_track_new(auth->bus, &q->caller, on_caller_gone, q);
+        if (r >= 0)
+                r = sd_bus_track_add_sender(q->caller, m);
         if (r < 0) {
                 query_unref(q);
+                if (r == -ENXIO || r == -ESRCH)
+                        return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                                "The caller left the bus before it could be authorized.");
                 return sd_bus_error_set_errnof(error, -r, "Cannot watch the caller: %s", g_strerror(-r));
+        }
+
+        r = sd_event_add_time_relative(sd_bus_get_event(auth->bus), &q->timeout, CLOCK_MONOTONIC,
+                                       (uint64_t)auth->timeout_sec * G_USEC_PER_SEC, 0, on_polkit_timeout,
+                                       q);
+        if (r < 0) {
+                query_unref(q);
+                return sd_bus_error_set_errnof(error, -r, "Cannot time the authorization: %s",
+                                               g_strerror(-r));
         }
 
         g_hash_table_insert(auth->queries, q->message, q);
@@ -412,13 +509,11 @@ static int query_start(NvAuth *auth, sd_bus_message *m, const char *action, sd_b
         if (auth->authority)
                 query_check(q);
         else
-                api.polkit_authority_get_async(q->cancellable, on_authority_ready, g_rc_box_acquire(q));
+                /* Not cancellable: the authority, and the bus connection
+                 * under it, are made once for every query waiting, and
+                 * one caller leaving must not fail them for all. */
+                api.polkit_authority_get_async(NULL, on_authority_ready, g_rc_box_acquire(q));
         return 0;
-}
-
-void nv_auth_discard(NvAuth *auth, sd_bus_message *m)
-{
-        g_hash_table_remove(auth->queries, m);
 }
 
 int nv_auth_verify(NvAuth *auth, sd_bus_message *m, sd_bus_error *error)
@@ -427,7 +522,6 @@ int nv_auth_verify(NvAuth *auth, sd_bus_message *m, sd_bus_error *error)
         const char *action;
         gboolean known;
         Query *q;
-        int r;
 
         action = nv_auth_action_for_method(member, &known);
         if (!known)
@@ -440,34 +534,37 @@ int nv_auth_verify(NvAuth *auth, sd_bus_message *m, sd_bus_error *error)
         if (!q)
                 return query_start(auth, m, action, error);
 
+        /* The query stays until on_release(): a handler may ask twice. */
         switch (q->state) {
         case QUERY_PENDING:
                 return 0;
         case QUERY_AUTHORIZED:
-                r = 1;
-                break;
+                if (query_caller_is_there(q))
+                        return 1;
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Not authorized for %s: the caller left the bus.", q->action);
         case QUERY_CHALLENGE:
                 if (q->interactive)
                         /* Interaction was allowed, yet polkit found no
                          * agent to ask the caller's password with. */
-                        r = sd_bus_error_setf(error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
-                                              "Authentication is required for %s, but no polkit agent is "
-                                              "available to ask for it: run nestedvirtctl on a terminal "
-                                              "in a login session, or as root.",
-                                              q->action);
-                else
-                        r = sd_bus_error_setf(error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
-                                              "Authentication is required for %s; call again allowing "
-                                              "interactive authorization, or run nestedvirtctl on a "
-                                              "terminal.",
-                                              q->action);
-                break;
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
+                                                 "Authentication is required for %s, but no polkit agent is "
+                                                 "available to ask for it: run nestedvirtctl on a terminal "
+                                                 "in a login session, or as root.",
+                                                 q->action);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
+                                         "Authentication is required for %s; call again allowing "
+                                         "interactive authorization, or run nestedvirtctl on a "
+                                         "terminal.",
+                                         q->action);
+        case QUERY_TIMED_OUT:
+                return sd_bus_error_setf(error, SD_BUS_ERROR_TIMEOUT,
+                                         "Not authorized for %s: polkit did not answer within %u s. Try "
+                                         "again; if this persists, check that polkitd is running.",
+                                         q->action, q->auth->timeout_sec);
         case QUERY_DENIED:
         default:
-                r = sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "Not authorized for %s%s%s.",
-                                      q->action, q->reason ? ": " : "", q->reason ? q->reason : "");
-                break;
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "Not authorized for %s%s%s.",
+                                         q->action, q->reason ? ": " : "", q->reason ? q->reason : "");
         }
-        g_hash_table_remove(auth->queries, m);
-        return r;
 }

@@ -18,6 +18,13 @@ typedef struct NvAuth NvAuth;
  * requests go on being asked about and answered. */
 #define NV_AUTH_MAX_PENDING_PER_USER 16u
 
+/* How long polkit may take to answer, unless NESTEDVIRTD_POLKIT_TIMEOUT_SEC
+ * says otherwise: long enough for a person to read the prompt and type a
+ * password. */
+#define NV_AUTH_POLKIT_TIMEOUT_SEC 300u
+
+/* @bus must be attached to an sd-event loop before the first
+ * nv_auth_verify(). */
 NvAuth *nv_auth_new(sd_bus *bus);
 void nv_auth_free(NvAuth *auth);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvAuth, nv_auth_free)
@@ -34,20 +41,20 @@ const char *nv_auth_action_for_method(const char *member, gboolean *ret_known);
  *       the same message is dispatched to the handler again when polkit
  *       answers, and this call then returns the answer;
  *   <0  refused: return it, @error says why (AccessDenied,
- *       InteractiveAuthorizationRequired, or LimitsExceeded when the
- *       caller's user already has NV_AUTH_MAX_PENDING_PER_USER waiting).
+ *       InteractiveAuthorizationRequired, Timeout when polkit did not
+ *       answer in time, or LimitsExceeded when the caller's user already
+ *       has NV_AUTH_MAX_PENDING_PER_USER waiting).
  * polkit is asked asynchronously, about the caller's unique bus name, with
- * user interaction only when @m carries ALLOW_INTERACTIVE_AUTHORIZATION. A
- * caller that leaves the bus before the answer is refused.
+ * user interaction only when @m carries ALLOW_INTERACTIVE_AUTHORIZATION.
+ * The caller must be on the bus when polkit is asked and still be there
+ * when this returns 1; one that leaves in between is refused, its check
+ * cancelled and its slot freed at once.
+ *
+ * polkit's answer is kept for the second dispatch of @m only, and
+ * forgotten after it whatever the handler does: a handler that returns
+ * early on that pass, without calling this again, needs no clean-up.
  */
 int nv_auth_verify(NvAuth *auth, sd_bus_message *m, sd_bus_error *error);
-
-/*
- * Forgets whatever polkit answered for @m. For a handler that finds, when
- * @m comes back from polkit, that there is nothing left to do after all
- * and replies without calling nv_auth_verify() again.
- */
-void nv_auth_discard(NvAuth *auth, sd_bus_message *m);
 
 /* How many authorizations are waiting for polkit; the daemon does not
  * exit on idle while any is. */

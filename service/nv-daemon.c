@@ -329,10 +329,8 @@ static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_er
 
         /* Already so: nothing to authorize. (This also runs when polkit's
          * answer comes back and someone made the same change meanwhile.) */
-        if (!changed) {
-                nv_auth_discard(c->auth, m);
+        if (!changed)
                 return sd_bus_reply_method_return(m, "s", NV_CONFIG_PATH);
-        }
 
         r = nv_auth_verify(c->auth, m, error);
         if (r <= 0)

@@ -309,6 +309,25 @@ gboolean nv_test_wait_until(gboolean (*done)(gpointer user_data), gpointer user_
         return result;
 }
 
+static gboolean keep_ticking(gpointer user_data)
+{
+        return G_SOURCE_CONTINUE;
+}
+
+gboolean nv_test_poll_until(gboolean (*done)(gpointer user_data), gpointer user_data, guint interval_ms,
+                            guint timeout_ms)
+{
+        g_autoptr(GMainContext) context = g_main_context_ref_thread_default();
+        g_autoptr(GSource) tick = g_timeout_source_new(interval_ms);
+        gboolean result;
+
+        g_source_set_callback(tick, keep_ticking, NULL, NULL);
+        g_source_attach(tick, context);
+        result = nv_test_wait_until(done, user_data, timeout_ms);
+        g_source_destroy(tick);
+        return result;
+}
+
 void nv_test_drain_main_context(void)
 {
         g_autoptr(GMainContext) context = g_main_context_ref_thread_default();
@@ -739,13 +758,20 @@ NvTestDaemon *nv_test_daemon_start_argv(NvTestBus *bus, const char *const *argv,
 }
 
 static NvTestDaemon *daemon_start_program(NvTestBus *bus, const char *program, const char *root,
-                                          GError **error)
+                                          const char *const *extra_args, GError **error)
 {
         g_autofree char *root_arg = g_strconcat("--root=", root, NULL);
-        const char *const argv[] = { program, root_arg, "--idle-timeout=0", NULL };
+        g_autoptr(GPtrArray) argv = g_ptr_array_new();
         NvTestDaemon *daemon;
 
-        daemon = nv_test_daemon_start_argv(bus, argv, NV_BUS_NAME, error);
+        g_ptr_array_add(argv, (gpointer)program);
+        g_ptr_array_add(argv, root_arg);
+        g_ptr_array_add(argv, "--idle-timeout=0");
+        for (size_t i = 0; extra_args && extra_args[i]; i++)
+                g_ptr_array_add(argv, (gpointer)extra_args[i]);
+        g_ptr_array_add(argv, NULL);
+
+        daemon = nv_test_daemon_start_argv(bus, (const char *const *)argv->pdata, NV_BUS_NAME, error);
         if (!daemon)
                 g_prefix_error(error, "on %s: ", root);
         return daemon;
@@ -753,7 +779,7 @@ static NvTestDaemon *daemon_start_program(NvTestBus *bus, const char *program, c
 
 NvTestDaemon *nv_test_daemon_start(NvTestBus *bus, const char *root, GError **error)
 {
-        return daemon_start_program(bus, nv_test_getenv("NV_DAEMON"), root, error);
+        return daemon_start_program(bus, nv_test_getenv("NV_DAEMON"), root, NULL, error);
 }
 
 gboolean nv_test_daemon_is_running(NvTestDaemon *daemon)
@@ -787,6 +813,24 @@ gboolean nv_test_daemon_stop(NvTestDaemon *daemon, GError **error)
                 how = describe_exit(daemon->process);
                 g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s %s after SIGTERM, not with 0",
                             daemon->name, how);
+                return FALSE;
+        }
+        return TRUE;
+}
+
+gboolean nv_test_daemon_wait_exit(NvTestDaemon *daemon, guint timeout_ms, GError **error)
+{
+        g_autofree char *how = NULL;
+
+        if (!process_wait(daemon->process, timeout_ms)) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s still runs after %u ms",
+                            daemon->name, timeout_ms);
+                return FALSE;
+        }
+        if (!g_subprocess_get_if_exited(daemon->process) ||
+            g_subprocess_get_exit_status(daemon->process) != 0) {
+                how = describe_exit(daemon->process);
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s %s, not with 0", daemon->name, how);
                 return FALSE;
         }
         return TRUE;
@@ -1034,12 +1078,17 @@ void nv_test_env_setup_full(NvTestEnv *env, NvTestPreset preset, const NvTestEnv
 
 void nv_test_env_start_daemon(NvTestEnv *env)
 {
+        nv_test_env_start_daemon_with_args(env, NULL);
+}
+
+void nv_test_env_start_daemon_with_args(NvTestEnv *env, const char *const *extra_args)
+{
         g_autoptr(GError) error = NULL;
 
         g_assert_null(env->daemon);
         env->daemon = daemon_start_program(
                 env->bus, env->daemon_program ? env->daemon_program : nv_test_getenv("NV_DAEMON"),
-                nv_test_host_get_root(env->host), &error);
+                nv_test_host_get_root(env->host), extra_args, &error);
         g_assert_no_error(error);
 }
 

@@ -88,6 +88,10 @@ NvTestDaemon *nv_test_daemon_start_argv(NvTestBus *bus, const char *const *argv,
  */
 gboolean nv_test_daemon_stop(NvTestDaemon *daemon, GError **error);
 
+/* Waits up to @timeout_ms for the daemon to exit by itself (an idle exit,
+ * say); fails unless it exits with status 0 within that time. */
+gboolean nv_test_daemon_wait_exit(NvTestDaemon *daemon, guint timeout_ms, GError **error);
+
 /* Kills the daemon if it still runs (SIGKILL), reaps it, frees @daemon. */
 void nv_test_daemon_free(NvTestDaemon *daemon);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvTestDaemon, nv_test_daemon_free)
@@ -130,6 +134,11 @@ void nv_test_forget_path(int slot);
 /* Iterates the thread-default main context until @done(@user_data) returns
  * TRUE or @timeout_ms pass. Returns the last value of @done. */
 gboolean nv_test_wait_until(gboolean (*done)(gpointer user_data), gpointer user_data, guint timeout_ms);
+
+/* Same, for a state no event announces (a file in /proc, say): @done is
+ * also asked every @interval_ms. */
+gboolean nv_test_poll_until(gboolean (*done)(gpointer user_data), gpointer user_data, guint interval_ms,
+                            guint timeout_ms);
 
 /* Dispatches whatever the thread-default main context has ready, without
  * blocking. */
@@ -206,6 +215,10 @@ typedef struct {
 void nv_test_env_setup_full(NvTestEnv *env, NvTestPreset preset, const NvTestEnvOptions *options);
 
 void nv_test_env_start_daemon(NvTestEnv *env);
+
+/* Same, with @extra_args (NULL-terminated) after the usual ones; a later
+ * option wins, so "--idle-timeout=1" replaces the harness's 0. */
+void nv_test_env_start_daemon_with_args(NvTestEnv *env, const char *const *extra_args);
 
 /*
  * Stops the daemon, and fails the test unless it exits with status 0;

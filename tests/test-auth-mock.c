@@ -7,8 +7,9 @@
  * tests see exactly what the daemon asks (the action per method, the
  * subject, the AllowUserInteraction flag) and control what polkit says
  * and when: authorized, not authorized, a challenge, an error reply, a
- * reply that takes its time while others are served, and a caller that
- * leaves before the answer.
+ * reply that takes its time while others are served, a caller that
+ * leaves before the answer (also at once, many times over), a second pass
+ * that refuses after polkit said yes, and a polkit that never answers.
  *
  * GtDBusQueue always brings its bus up through GLib's GTestDBus, which
  * runs $G_TEST_DBUS_DAEMON; tests/nv-test-attach-bus.sh stands in for
@@ -20,11 +21,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <gio/gunixfdlist.h>
 #include <libglib-testing/dbus-queue.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "nv-auth.h"
 #include "nv-dbus.h"
@@ -198,19 +202,18 @@ static guint32 pid_of(Fixture *f, const char *name)
 }
 
 /*
- * The next call the daemon makes to the mock authority, within the bound.
- * polkit-gobject reads the Authority's properties when it makes its proxy:
- * those calls are answered here, whenever they come.
+ * Pops the next call the daemon made to the mock authority, without
+ * blocking; NULL when there is none. polkit-gobject reads the Authority's
+ * properties when it makes its proxy: those calls are answered here,
+ * whenever they come.
  */
-static GDBusMethodInvocation *mock_pop(Fixture *f)
+static GDBusMethodInvocation *mock_try_pop(Fixture *f)
 {
-        for (;;) {
+        while (gt_dbus_queue_get_n_messages(f->queue) > 0) {
                 GDBusMethodInvocation *invocation = NULL;
                 const char *interface;
                 const char *method;
 
-                if (!nv_test_wait_until(queue_has_message, f->queue, NV_TEST_TIMEOUT_MS))
-                        g_error("the daemon did not call polkit within %d ms", NV_TEST_TIMEOUT_MS);
                 /* Does not block: there is a message. (Not
                  * gt_dbus_queue_try_pop_message(): in libglib-testing
                  * 0.1.1 it never pops anything.) */
@@ -242,6 +245,21 @@ static GDBusMethodInvocation *mock_pop(Fixture *f)
                 }
                 g_assert_cmpstr(interface, ==, NV_TEST_POLKIT_INTERFACE);
                 return invocation;
+        }
+        return NULL;
+}
+
+/* The next call the daemon makes to the mock authority, within the bound. */
+static GDBusMethodInvocation *mock_pop(Fixture *f)
+{
+        for (;;) {
+                GDBusMethodInvocation *invocation;
+
+                if (!nv_test_wait_until(queue_has_message, f->queue, NV_TEST_TIMEOUT_MS))
+                        g_error("the daemon did not call polkit within %d ms", NV_TEST_TIMEOUT_MS);
+                invocation = mock_try_pop(f);
+                if (invocation)
+                        return invocation;
         }
 }
 
@@ -281,6 +299,66 @@ static void mock_reply(GDBusMethodInvocation *invocation, gboolean authorized, g
         g_dbus_method_invocation_return_value(
                 invocation, g_variant_new_parsed("((%b, %b, @a{ss} {}),)", authorized, challenge));
         g_object_unref(invocation);
+}
+
+/* The cancellation id of @check, a CheckAuthorization. */
+static const char *check_cancellation_id(GDBusMethodInvocation *check)
+{
+        const char *id;
+
+        g_variant_get(g_dbus_method_invocation_get_parameters(check), "((&s@a{sv})&s@a{ss}u&s)", NULL, NULL,
+                      NULL, NULL, NULL, &id);
+        return id;
+}
+
+/*
+ * Answers @cancel, a CancelCheckAuthorization, as polkitd does when its
+ * answer to the check crossed the cancellation: the check, if it is among
+ * @unanswered (NULL for none), gets a "no" first, and the cancellation
+ * "No such cancellation_id". Returns the id it cancelled.
+ */
+static char *mock_reply_crossed_cancel(GDBusMethodInvocation *cancel, GPtrArray *unanswered)
+{
+        char *id = NULL;
+
+        g_assert_cmpstr(g_dbus_method_invocation_get_method_name(cancel), ==, "CancelCheckAuthorization");
+        g_variant_get(g_dbus_method_invocation_get_parameters(cancel), "(s)", &id);
+        for (guint i = 0; unanswered && i < unanswered->len; i++) {
+                if (g_str_equal(check_cancellation_id(unanswered->pdata[i]), id)) {
+                        mock_reply(g_ptr_array_steal_index(unanswered, i), FALSE, FALSE);
+                        break;
+                }
+        }
+        g_dbus_method_invocation_return_dbus_error(cancel, "org.freedesktop.PolicyKit1.Error.Failed",
+                                                   "No such cancellation_id");
+        g_object_unref(cancel);
+        return id;
+}
+
+/*
+ * Takes everything the daemon has sent polkit so far: answers every check
+ * with yes, or when @unanswered is not NULL keeps it there unanswered, and
+ * answers every cancellation with mock_reply_crossed_cancel(). Returns how
+ * many checks it took.
+ */
+static guint mock_take_all(Fixture *f, GPtrArray *unanswered)
+{
+        GDBusMethodInvocation *invocation;
+        guint n = 0;
+
+        while ((invocation = mock_try_pop(f))) {
+                if (!g_str_equal(g_dbus_method_invocation_get_method_name(invocation),
+                                 "CheckAuthorization")) {
+                        g_free(mock_reply_crossed_cancel(invocation, unanswered));
+                        continue;
+                }
+                if (unanswered)
+                        g_ptr_array_add(unanswered, invocation);
+                else
+                        mock_reply(invocation, TRUE, FALSE);
+                n++;
+        }
+        return n;
 }
 
 /* ---- Calls to the daemon ------------------------------------------------ */
@@ -377,8 +455,16 @@ static char *sim_log(Fixture *f)
 
 /* ---- Fixture --------------------------------------------------------- */
 
-static void fixture_setup(Fixture *f, gconstpointer data)
+/* A daemon other than the usual one, for the tests that need it. */
+typedef struct {
+        NvTestPreset preset;
+        const char *const *daemon_args; /* after the usual ones */
+        const char *polkit_timeout_sec; /* $NESTEDVIRTD_POLKIT_TIMEOUT_SEC */
+} DaemonSetup;
+
+static void fixture_setup_daemon(Fixture *f, gconstpointer data)
 {
+        const DaemonSetup *setup = data;
         const char *const policies[] = { nv_test_getenv("NV_TEST_POLKIT_MOCK_POLICY"), NULL };
         const NvTestEnvOptions options = {
                 .bus_policies = policies,
@@ -386,10 +472,21 @@ static void fixture_setup(Fixture *f, gconstpointer data)
         };
 
         f->stand_in_slot = -1;
-        nv_test_env_setup_full(&f->env, GPOINTER_TO_INT(data), &options);
+        nv_test_env_setup_full(&f->env, setup->preset, &options);
         nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf", kvm_conf);
         mock_start(f);
-        nv_test_env_start_daemon(&f->env);
+        /* The daemon's environment is the test program's at its start. */
+        if (setup->polkit_timeout_sec)
+                g_setenv("NESTEDVIRTD_POLKIT_TIMEOUT_SEC", setup->polkit_timeout_sec, TRUE);
+        nv_test_env_start_daemon_with_args(&f->env, setup->daemon_args);
+        g_unsetenv("NESTEDVIRTD_POLKIT_TIMEOUT_SEC");
+}
+
+static void fixture_setup(Fixture *f, gconstpointer data)
+{
+        const DaemonSetup setup = { .preset = GPOINTER_TO_INT(data) };
+
+        fixture_setup_daemon(f, &setup);
 }
 
 static void fixture_teardown(Fixture *f, gconstpointer data)
@@ -751,10 +848,344 @@ static void test_flood(Fixture *f, gconstpointer data)
         g_assert_true(nv_test_daemon_is_running(f->env.daemon));
 }
 
+/* The call of call_start_with_fd() is over. */
+static void call_with_fd_finished(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+        Call *call = user_data;
+
+        call->reply = g_dbus_connection_call_with_unix_fd_list_finish(G_DBUS_CONNECTION(source), NULL,
+                                                                      result, &call->error);
+        call->done = TRUE;
+}
+
+/* call_start(), with @fd attached to the message (whatever the method's
+ * signature, the bus passes it along and the daemon holds it as long as it
+ * holds the message). */
+static void call_start_with_fd(GDBusConnection *connection, const char *method, GVariant *parameters,
+                               GDBusCallFlags flags, int fd, Call *call)
+{
+        g_autoptr(GUnixFDList) fds = g_unix_fd_list_new();
+        g_autoptr(GError) error = NULL;
+
+        g_unix_fd_list_append(fds, fd, &error);
+        g_assert_no_error(error);
+        g_dbus_connection_call_with_unix_fd_list(connection, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE,
+                                                 method, parameters, NULL,
+                                                 flags | G_DBUS_CALL_FLAGS_NO_AUTO_START, NV_TEST_TIMEOUT_MS,
+                                                 fds, NULL, call_with_fd_finished, call);
+}
+
+typedef struct {
+        guint32 pid;
+        char *link; /* what /proc/PID/fd/N says for the file in question */
+        gboolean exited;
+} FdWatch;
+
+/* The process @pid no longer has the file open, or has exited. */
+static gboolean fd_let_go(gpointer user_data)
+{
+        FdWatch *w = user_data;
+        g_autofree char *dir_path = g_strdup_printf("/proc/%u/fd", w->pid);
+        g_autoptr(GDir) dir = g_dir_open(dir_path, 0, NULL);
+        const char *name;
+
+        if (!dir) {
+                w->exited = TRUE;
+                return TRUE;
+        }
+        while ((name = g_dir_read_name(dir))) {
+                g_autofree char *path = g_build_filename(dir_path, name, NULL);
+                g_autofree char *link = g_file_read_link(path, NULL);
+
+                if (g_strcmp0(link, w->link) == 0)
+                        return FALSE;
+        }
+        return TRUE;
+}
+
+static const char *const idle_exit_args[] = { "--idle-timeout=1", NULL };
+static const DaemonSetup idle_exit_daemon = {
+        .preset = NV_TEST_PRESET_INTEL_LOADED,
+        .daemon_args = idle_exit_args,
+};
+
+/*
+ * polkit says yes, but when the message comes back the handler refuses
+ * after all (a file added meanwhile overrides kvm.conf) and returns
+ * before it asks again. Nothing of that message stays in the daemon: a
+ * file descriptor that came with it is closed while the daemon runs on,
+ * and the daemon then exits when idle.
+ */
+static void test_second_pass_fails(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GVariant) status = NULL;
+        g_autoptr(GError) error = NULL;
+        g_auto(Call) call = { 0 };
+        GDBusMethodInvocation *check;
+        FdWatch watch = { 0 };
+        struct stat st;
+        int pipe_fds[2];
+
+        g_assert_cmpint(pipe2(pipe_fds, O_CLOEXEC), ==, 0);
+        g_assert_cmpint(fstat(pipe_fds[1], &st), ==, 0);
+        watch.pid = pid_of(f, nv_test_daemon_get_unique_name(f->env.daemon));
+        watch.link = g_strdup_printf("pipe:[%lu]", (unsigned long)st.st_ino);
+        call_start_with_fd(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE),
+                           G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, pipe_fds[1], &call);
+        g_assert_cmpint(close(pipe_fds[1]), ==, 0);
+        check = mock_expect_check(f, ACTION_ENABLE, caller_name(f), NV_TEST_POLKIT_INTERACTIVE, NULL);
+
+        nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "zz-local.conf",
+                                    "options kvm_intel nested=0\n");
+        mock_reply(check, TRUE, FALSE);
+        call_wait(&call);
+        call_assert_error(&call, NV_ERROR_FAILED);
+        g_assert_nonnull(strstr(call.error->message, "zz-local.conf line 1"));
+        assert_kvm_conf(f, kvm_conf);
+
+        if (!nv_test_poll_until(fd_let_go, &watch, 10, NV_TEST_TIMEOUT_MS))
+                g_error("the daemon still holds the refused message %d ms after its reply",
+                        NV_TEST_TIMEOUT_MS);
+        /* Not on its way out: an idle exit gives up the name first. */
+        status = nv_test_env_call(&f->env, NV_INTERFACE, "GetStatus", NULL, G_VARIANT_TYPE("(a{sv})"),
+                                  &error);
+        if (watch.exited || !status)
+                g_error("the daemon held the refused message until it exited (%s)",
+                        error ? error->message : "gone");
+        g_free(watch.link);
+        g_assert_cmpint(close(pipe_fds[0]), ==, 0);
+        if (!nv_test_daemon_wait_exit(f->env.daemon, NV_TEST_TIMEOUT_MS, &error))
+                g_error("no idle exit: %s", error->message);
+        g_clear_pointer(&f->env.daemon, nv_test_daemon_free);
+        gt_dbus_queue_assert_no_messages(f->queue);
+}
+
+/* Sends @method(true) on a connection of its own, allowing interaction,
+ * and leaves the bus @linger_usec later without waiting for an answer. */
+static void send_and_leave(Fixture *f, const char *method, gulong linger_usec)
+{
+        g_autoptr(GDBusConnection) leaving = NULL;
+        g_autoptr(GDBusMessage) message = NULL;
+        g_autoptr(GError) error = NULL;
+
+        leaving = nv_test_bus_connect(f->env.bus, &error);
+        g_assert_no_error(error);
+        message = g_dbus_message_new_method_call(NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, method);
+        g_dbus_message_set_body(message, g_variant_new("(b)", TRUE));
+        g_dbus_message_set_flags(message, G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION |
+                                                  G_DBUS_MESSAGE_FLAGS_NO_AUTO_START);
+        g_assert_true(g_dbus_connection_send_message(leaving, message, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL,
+                                                     &error));
+        g_assert_no_error(error);
+        /* Not a wait for anything: when the caller leaves is what varies. */
+        if (linger_usec)
+                g_usleep(linger_usec);
+        g_assert_true(g_dbus_connection_close_sync(leaving, NULL, &error));
+        g_assert_no_error(error);
+}
+
+typedef struct {
+        Fixture *f;
+        Call *call;
+} AnswerUntilDone;
+
+static gboolean answer_until_done(gpointer user_data)
+{
+        AnswerUntilDone *a = user_data;
+
+        (void)mock_take_all(a->f, NULL);
+        return a->call->done;
+}
+
+/*
+ * Callers that send EnablePersistent or ReloadModule and leave the bus at
+ * once, while polkit says yes a moment later (to every check): none of
+ * them gets anything done, whether it left before the daemon looked it
+ * up or while polkit decided. How long each lingers varies from none to
+ * 4 ms in steps of 0.1 ms, so that the departures fall on every step of
+ * the daemon's handling before polkit's answer.
+ */
+static void test_leave_at_once(Fixture *f, gconstpointer data)
+{
+        enum { N_TRIES = 200 };
+        g_autoptr(GTimer) timer = g_timer_new();
+        g_autofree char *log = NULL;
+        g_auto(Call) last = { 0 };
+        AnswerUntilDone answer = { .f = f, .call = &last };
+        guint n_checks = 0;
+
+        for (guint i = 0; i < N_TRIES; i++) {
+                send_and_leave(f, i % 2 ? "ReloadModule" : "EnablePersistent", (i / 2) % 41 * 100);
+                /* polkit says yes a moment after the caller left. */
+                n_checks += mock_take_all(f, NULL);
+        }
+
+        /* A caller that stays is served, after every answer above: polkit
+         * answers in order, and the daemon handles its answers in order. */
+        call_start(f->env.connection, "ReloadModule", g_variant_new("(b)", TRUE), G_DBUS_CALL_FLAGS_NONE,
+                   &last);
+        if (!nv_test_wait_until(answer_until_done, &answer, NV_TEST_TIMEOUT_MS))
+                g_error("no answer from the daemon within %d ms", NV_TEST_TIMEOUT_MS);
+        call_assert_string(&last, "Y");
+        g_test_message("%u departed callers, %u reached polkit, %.1f s", N_TRIES, n_checks,
+                       g_timer_elapsed(timer, NULL));
+
+        assert_kvm_conf(f, kvm_conf);
+        log = sim_log(f);
+        g_assert_cmpstr(log, ==, "unload kvm_intel\nload kvm_intel nested=1\n");
+        g_assert_true(nv_test_daemon_is_running(f->env.daemon));
+}
+
+static const DaemonSetup short_polkit_timeout_daemon = {
+        .preset = NV_TEST_PRESET_INTEL_LOADED,
+        .polkit_timeout_sec = "1",
+};
+
+typedef struct {
+        const char *path;
+        const char *needle;
+        guint n;
+} LogWait;
+
+/* The file has @needle at least @n times. */
+static gboolean log_has(gpointer user_data)
+{
+        LogWait *w = user_data;
+        g_autofree char *text = NULL;
+        guint n = 0;
+
+        if (!g_file_get_contents(w->path, &text, NULL, NULL))
+                return FALSE;
+        for (const char *p = text; (p = strstr(p, w->needle)); p++)
+                n++;
+        return n >= w->n;
+}
+
+/* A new check of the caller @name, taking (see mock_take_all()) whatever
+ * comes before it; within the bound. */
+static GDBusMethodInvocation *mock_wait_check_from(Fixture *f, const char *name, GPtrArray *unanswered)
+{
+        g_autoptr(GHashTable) old = g_hash_table_new(NULL, NULL);
+        gint64 give_up = g_get_monotonic_time() + NV_TEST_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+
+        for (guint i = 0; i < unanswered->len; i++)
+                g_hash_table_add(old, unanswered->pdata[i]);
+        while (g_get_monotonic_time() < give_up) {
+                if (!nv_test_wait_until(queue_has_message, f->queue, NV_TEST_TIMEOUT_MS))
+                        break;
+                (void)mock_take_all(f, unanswered);
+                for (guint i = 0; i < unanswered->len; i++) {
+                        GDBusMethodInvocation *check = unanswered->pdata[i];
+                        g_autoptr(GVariant) subject = NULL;
+                        const char *subject_name = NULL;
+
+                        if (g_hash_table_contains(old, check))
+                                continue;
+                        g_variant_get(g_dbus_method_invocation_get_parameters(check),
+                                      "((&s@a{sv})&s@a{ss}u&s)", NULL, &subject, NULL, NULL, NULL, NULL);
+                        g_assert_true(g_variant_lookup(subject, "name", "&s", &subject_name));
+                        if (g_str_equal(subject_name, name))
+                                return g_ptr_array_steal_index(unanswered, i);
+                }
+        }
+        g_error("the daemon did not ask polkit about %s within %d ms", name, NV_TEST_TIMEOUT_MS);
+}
+
+/*
+ * polkit answers no check by itself (only one that is cancelled, and then
+ * as if its answer crossed the cancellation). Callers who leave meanwhile
+ * are let go at once, their checks cancelled: twice
+ * NV_AUTH_MAX_PENDING_PER_USER of them who leave while polkit has their
+ * check, then 200 who leave at once (as in the test before), do not
+ * lock their user out. polkit answering the cancellations with "nothing
+ * to cancel" is no cause for a warning. A caller who waits is refused once
+ * the daemon's own time limit for polkit is up, with an error that says
+ * so, and may ask again.
+ */
+static void test_polkit_never_answers(Fixture *f, gconstpointer data)
+{
+        enum { N_DEPARTED = NV_AUTH_MAX_PENDING_PER_USER * 2, N_LEFT_AT_ONCE = 200 };
+        g_autoptr(GPtrArray) unanswered = g_ptr_array_new();
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GTimer) timer = NULL;
+        g_autofree char *daemon_log = NULL;
+        g_auto(Call) waiting = { 0 };
+        g_auto(Call) again = { 0 };
+        LogWait quiet = { .path = nv_test_daemon_get_log_path(f->env.daemon),
+                          .needle = "polkit had nothing left to cancel",
+                          .n = N_DEPARTED + 1 };
+
+        for (guint i = 0; i < N_DEPARTED; i++) {
+                g_autoptr(GDBusConnection) leaving = nv_test_bus_connect(f->env.bus, &error);
+                g_autofree char *cancellation_id = NULL;
+                g_autofree char *cancelled_id = NULL;
+                g_auto(Call) call = { 0 };
+
+                g_assert_no_error(error);
+                call_start(leaving, "EnablePersistent", g_variant_new("(b)", TRUE),
+                           G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, &call);
+                g_ptr_array_add(unanswered, mock_expect_check(f, ACTION_ENABLE,
+                                                              g_dbus_connection_get_unique_name(leaving),
+                                                              NV_TEST_POLKIT_INTERACTIVE, &cancellation_id));
+                g_assert_true(g_dbus_connection_close_sync(leaving, NULL, &error));
+                g_assert_no_error(error);
+                call_wait(&call);
+
+                cancelled_id = mock_reply_crossed_cancel(mock_pop(f), unanswered);
+                g_assert_cmpstr(cancelled_id, ==, cancellation_id);
+        }
+        for (guint i = 0; i < N_LEFT_AT_ONCE; i++) {
+                send_and_leave(f, i % 2 ? "ReloadModule" : "EnablePersistent", (i / 2) % 41 * 100);
+                (void)mock_take_all(f, unanswered);
+        }
+
+        /* The user still has every slot: asked about, and refused when the
+         * time is up. */
+        timer = g_timer_new();
+        call_start(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE),
+                   G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, &waiting);
+        g_ptr_array_add(unanswered, mock_wait_check_from(f, caller_name(f), unanswered));
+        if (!nv_test_wait_until(call_is_done, &waiting, 5000))
+                g_error("no answer within 5 s, with a time limit of 1 s for polkit");
+        call_assert_error(&waiting, "org.freedesktop.DBus.Error.Timeout");
+        g_assert_nonnull(strstr(waiting.error->message, "polkit did not answer within 1 s"));
+        g_assert_cmpfloat(g_timer_elapsed(timer, NULL), >=, 0.9);
+
+        /* Asking again is asked about again. */
+        call_start(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE), G_DBUS_CALL_FLAGS_NONE,
+                   &again);
+        mock_reply(mock_wait_check_from(f, caller_name(f), unanswered), TRUE, FALSE);
+        call_wait(&again);
+        call_assert_string(&again, "/etc/modprobe.d/kvm.conf");
+        assert_kvm_conf(f, kvm_conf_enabled);
+
+        if (!nv_test_poll_until(log_has, &quiet, 10, NV_TEST_TIMEOUT_MS))
+                g_error("the daemon did not take in polkit's %u answers to its cancellations", quiet.n);
+        g_file_get_contents(quiet.path, &daemon_log, NULL, &error);
+        g_assert_no_error(error);
+        g_assert_null(strstr(daemon_log, "Error cancelling"));
+        g_assert_null(strstr(daemon_log, "WARNING"));
+
+        for (guint i = 0; i < unanswered->len; i++) {
+                GDBusMethodInvocation *check = unanswered->pdata[i];
+
+                g_dbus_method_invocation_return_dbus_error(check, "org.freedesktop.DBus.Error.Failed",
+                                                           "The test ended");
+                g_object_unref(check);
+        }
+        g_assert_true(nv_test_daemon_is_running(f->env.daemon));
+}
+
 static void add_test(const char *skip, const char *path, NvTestPreset preset,
                      void (*test)(Fixture *, gconstpointer))
 {
         nv_test_add(skip, path, Fixture, GINT_TO_POINTER(preset), fixture_setup, test, fixture_teardown);
+}
+
+static void add_test_daemon(const char *skip, const char *path, const DaemonSetup *setup,
+                            void (*test)(Fixture *, gconstpointer))
+{
+        nv_test_add(skip, path, Fixture, setup, fixture_setup_daemon, test, fixture_teardown);
 }
 
 /*
@@ -805,6 +1236,10 @@ int main(int argc, char *argv[])
         add_test(skip, "/auth-mock/slow-reply", NV_TEST_PRESET_INTEL_LOADED, test_slow_reply);
         add_test(skip, "/auth-mock/caller-leaves", NV_TEST_PRESET_INTEL_LOADED, test_caller_leaves);
         add_test(skip, "/auth-mock/flood", NV_TEST_PRESET_INTEL_LOADED, test_flood);
+        add_test_daemon(skip, "/auth-mock/second-pass-fails", &idle_exit_daemon, test_second_pass_fails);
+        add_test(skip, "/auth-mock/leave-at-once", NV_TEST_PRESET_INTEL_LOADED, test_leave_at_once);
+        add_test_daemon(skip, "/auth-mock/polkit-never-answers", &short_polkit_timeout_daemon,
+                        test_polkit_never_answers);
 
         r = nv_test_run_tests(skip);
 
