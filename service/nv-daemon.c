@@ -284,7 +284,7 @@ static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_er
         g_autoptr(GError) gerror = NULL;
         const NvSetting *override;
         gboolean changed = FALSE;
-        gsize old_len = 0;
+        gsize old_len = 0, new_len = 0;
         guint line = 0;
         int enable, r;
 
@@ -305,8 +305,8 @@ static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_er
 
         if (!nv_file_read(dir, NV_CONFIG_NAME, NV_CONFIG_MAX, &old, &old_len, &gerror))
                 return set_error_from_gerror(error, NV_ERROR_FAILED, gerror);
-        new = nv_modprobe_set_option(old ? old : "", old_len, module, "nested", enable ? "1" : "0", &changed,
-                                     &line);
+        new = nv_modprobe_set_option(old ? old : "", old_len, module, "nested", enable ? "1" : "0", &new_len,
+                                     &changed, &line);
         if (!new)
                 return sd_bus_error_setf(
                         error, NV_ERROR_FAILED,
@@ -342,7 +342,7 @@ static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_er
         if (r <= 0)
                 return r == 0 ? 1 : r;
 
-        if (!nv_file_replace(dir, NV_CONFIG_NAME, new, strlen(new), &gerror))
+        if (!nv_file_replace(dir, NV_CONFIG_NAME, new, new_len, &gerror))
                 return set_error_from_gerror(error, NV_ERROR_FAILED, gerror);
         g_message("%s nested virtualization persistently in %s line %u", enable ? "Enabled" : "Disabled",
                   NV_CONFIG_PATH, line);
