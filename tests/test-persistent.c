@@ -28,48 +28,29 @@
 
 #define KVM_CONF "/etc/modprobe.d/kvm.conf"
 
-typedef struct {
-        NvTestEnv env;
-        guint subscription;
-        GPtrArray *signals; /* the changed-properties dicts received */
-} Fixture;
+/* The harness's environment, recording PropertiesChanged, on the daemon
+ * built with the simulated kernel. */
+typedef NvTestEnv Fixture;
 
-static void on_properties_changed(GDBusConnection *connection, const char *sender, const char *path,
-                                  const char *interface, const char *signal, GVariant *parameters,
-                                  gpointer user_data)
+static void setup_preset(Fixture *f, NvTestPreset preset)
 {
-        Fixture *f = user_data;
-        GVariant *changed;
+        const NvTestEnvOptions options = {
+                .daemon_program = nv_test_getenv("NV_DAEMON_SIM"),
+                .record_changes = TRUE,
+        };
 
-        g_variant_get(parameters, "(&s@a{sv}@as)", NULL, &changed, NULL);
-        g_ptr_array_add(f->signals, changed);
+        nv_test_env_setup_full(f, preset, &options);
 }
 
+/* @data: the preset. */
 static void fixture_setup(Fixture *f, gconstpointer data)
 {
-        const NvTestEnvOptions options = { .daemon_program = nv_test_getenv("NV_DAEMON_SIM") };
-
-        nv_test_env_setup_full(&f->env, GPOINTER_TO_INT(data), &options);
-        f->signals = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
+        setup_preset(f, GPOINTER_TO_INT(data));
 }
 
 static void fixture_teardown(Fixture *f, gconstpointer data)
 {
-        if (f->subscription)
-                g_dbus_connection_signal_unsubscribe(f->env.connection, f->subscription);
-        g_clear_pointer(&f->signals, g_ptr_array_unref);
-        nv_test_env_teardown(&f->env);
-}
-
-static void start_daemon(Fixture *f)
-{
-        nv_test_env_start_daemon(&f->env);
-        f->subscription = nv_test_env_subscribe_properties_changed(&f->env, on_properties_changed, f);
-}
-
-static void sync_with_daemon(Fixture *f)
-{
-        nv_test_env_sync(&f->env);
+        nv_test_env_teardown(f);
 }
 
 static int compare_strings(const void *a, const void *b)
@@ -81,21 +62,11 @@ static int compare_strings(const void *a, const void *b)
  * text: "{'PersistentNested': <'enabled'>, ...}". */
 static char *changed_properties(Fixture *f)
 {
-        g_autoptr(GHashTable) merged =
-                g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_variant_unref);
+        g_autoptr(GHashTable) merged = nv_test_env_collect_changes(f);
         g_autoptr(GString) text = g_string_new("{");
         g_autofree const char **keys = NULL;
         guint n_keys;
 
-        for (guint i = 0; i < f->signals->len; i++) {
-                GVariantIter iter;
-                const char *key;
-                GVariant *value;
-
-                g_variant_iter_init(&iter, g_ptr_array_index(f->signals, i));
-                while (g_variant_iter_next(&iter, "{&sv}", &key, &value))
-                        g_hash_table_replace(merged, g_strdup(key), value);
-        }
         keys = (const char **)g_hash_table_get_keys_as_array(merged, &n_keys);
         qsort(keys, n_keys, sizeof(*keys), compare_strings);
         for (guint i = 0; i < n_keys; i++) {
@@ -109,8 +80,8 @@ static char *changed_properties(Fixture *f)
 
 static GVariant *call(Fixture *f, const char *method, gboolean value, GError **error)
 {
-        return nv_test_env_call(&f->env, NV_INTERFACE, method, g_variant_new("(b)", value),
-                                G_VARIANT_TYPE("(s)"), error);
+        return nv_test_env_call(f, NV_INTERFACE, method, g_variant_new("(b)", value), G_VARIANT_TYPE("(s)"),
+                                error);
 }
 
 /* The call succeeds and returns @expected. */
@@ -151,7 +122,7 @@ static void assert_contains(const char *text, const char *part)
 
 static char *read_text(Fixture *f, const char *host_path)
 {
-        g_autoptr(GBytes) bytes = nv_test_host_read(f->env.host, host_path);
+        g_autoptr(GBytes) bytes = nv_test_host_read(f->host, host_path);
 
         return bytes ? g_strdup(g_bytes_get_data(bytes, NULL)) : NULL;
 }
@@ -165,7 +136,7 @@ static void assert_text(Fixture *f, const char *host_path, const char *expected)
 
 static void assert_mode(Fixture *f, const char *host_path, mode_t mode)
 {
-        g_autofree char *path = nv_test_host_path(f->env.host, host_path);
+        g_autofree char *path = nv_test_host_path(f->host, host_path);
         struct stat st;
 
         g_assert_cmpint(lstat(path, &st), ==, 0);
@@ -187,14 +158,14 @@ static void test_enable_keeps_the_rest(Fixture *f, gconstpointer data)
 {
         g_autofree char *changed = NULL;
 
-        nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf",
+        nv_test_host_write_modprobe(f->host, "/etc/modprobe.d", "kvm.conf",
                                     "# Managed partly by hand\n"
                                     "\n"
                                     "options kvm-intel ept=1 nested=0 enable_apicv=0 # keep\n"
                                     "blacklist foo\n"
                                     "options kvm ignore_msrs=1\n"
                                     "options kvm_intel nested=N\n");
-        start_daemon(f);
+        nv_test_env_start_daemon(f);
 
         call_ok(f, "EnablePersistent", TRUE, KVM_CONF);
         assert_text(f, KVM_CONF,
@@ -207,7 +178,7 @@ static void test_enable_keeps_the_rest(Fixture *f, gconstpointer data)
         assert_mode(f, KVM_CONF, 0644);
 
         /* Persistently on, but the running module says N. */
-        sync_with_daemon(f);
+        nv_test_env_sync(f);
         changed = changed_properties(f);
         g_assert_cmpstr(changed, ==, "{'PersistentNested': <'enabled'>, 'ReloadRequired': <true>}");
 }
@@ -217,16 +188,16 @@ static void test_disable_amd(Fixture *f, gconstpointer data)
 {
         g_autofree char *changed = NULL;
 
-        nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf",
+        nv_test_host_write_modprobe(f->host, "/etc/modprobe.d", "kvm.conf",
                                     "options kvm_amd avic=1 nested=1\n"
                                     "options kvm-amd nested=1\n");
-        start_daemon(f);
+        nv_test_env_start_daemon(f);
 
         call_ok(f, "EnablePersistent", FALSE, KVM_CONF);
         assert_text(f, KVM_CONF,
                     "options kvm_amd avic=1 nested=0\n"
                     "options kvm-amd nested=0\n");
-        sync_with_daemon(f);
+        nv_test_env_sync(f);
         changed = changed_properties(f);
         g_assert_cmpstr(changed, ==, "{'PersistentNested': <'disabled'>, 'ReloadRequired': <true>}");
 }
@@ -237,14 +208,14 @@ static void test_missing_directory(Fixture *f, gconstpointer data)
 {
         g_autofree char *changed = NULL;
 
-        nv_test_host_remove(f->env.host, "/etc/modprobe.d");
-        start_daemon(f);
+        nv_test_host_remove(f->host, "/etc/modprobe.d");
+        nv_test_env_start_daemon(f);
 
         call_ok(f, "EnablePersistent", FALSE, KVM_CONF);
         assert_text(f, KVM_CONF, "options kvm_intel nested=0\n");
         assert_mode(f, "/etc/modprobe.d", 0755);
         assert_mode(f, KVM_CONF, 0644);
-        sync_with_daemon(f);
+        nv_test_env_sync(f);
         changed = changed_properties(f);
         g_assert_cmpstr(
                 changed, ==,
@@ -256,31 +227,30 @@ static void test_missing_directory(Fixture *f, gconstpointer data)
  * announces nothing. */
 static void test_idempotent(Fixture *f, gconstpointer data)
 {
-        g_autofree char *path = nv_test_host_path(f->env.host, KVM_CONF);
+        g_autofree char *path = nv_test_host_path(f->host, KVM_CONF);
         g_autoptr(GBytes) before = NULL;
         g_autoptr(GBytes) after = NULL;
         struct stat st_before, st_after;
 
-        nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf",
-                                    "options kvm_intel nested=0\n");
-        start_daemon(f);
+        nv_test_host_write_modprobe(f->host, "/etc/modprobe.d", "kvm.conf", "options kvm_intel nested=0\n");
+        nv_test_env_start_daemon(f);
         call_ok(f, "EnablePersistent", TRUE, KVM_CONF);
-        sync_with_daemon(f);
-        g_assert_cmpuint(f->signals->len, >, 0);
-        g_ptr_array_set_size(f->signals, 0);
+        nv_test_env_sync(f);
+        g_assert_cmpuint(f->changes->len, >, 0);
+        g_ptr_array_set_size(f->changes, 0);
 
-        before = nv_test_host_read(f->env.host, KVM_CONF);
+        before = nv_test_host_read(f->host, KVM_CONF);
         g_assert_cmpint(stat(path, &st_before), ==, 0);
         call_ok(f, "EnablePersistent", TRUE, KVM_CONF);
-        after = nv_test_host_read(f->env.host, KVM_CONF);
+        after = nv_test_host_read(f->host, KVM_CONF);
         g_assert_cmpint(stat(path, &st_after), ==, 0);
 
         g_assert_true(g_bytes_equal(before, after));
         g_assert_cmpuint(st_before.st_ino, ==, st_after.st_ino);
         g_assert_cmpint(st_before.st_mtim.tv_sec, ==, st_after.st_mtim.tv_sec);
         g_assert_cmpint(st_before.st_mtim.tv_nsec, ==, st_after.st_mtim.tv_nsec);
-        sync_with_daemon(f);
-        g_assert_cmpuint(f->signals->len, ==, 0);
+        nv_test_env_sync(f);
+        g_assert_cmpuint(f->changes->len, ==, 0);
 }
 
 /* ---- EnablePersistent: refusals ---------------------------------------- */
@@ -291,15 +261,15 @@ static void test_refuses_symlink(Fixture *f, gconstpointer data)
         g_autofree char *message = NULL;
         g_autofree char *conf_path = NULL;
 
-        nv_test_host_write(f->env.host, "/target.conf", "# not ours\n");
-        nv_test_host_symlink(f->env.host, KVM_CONF, "../../target.conf");
-        start_daemon(f);
+        nv_test_host_write(f->host, "/target.conf", "# not ours\n");
+        nv_test_host_symlink(f->host, KVM_CONF, "../../target.conf");
+        nv_test_env_start_daemon(f);
 
         message = call_fails(f, "EnablePersistent", TRUE, NV_ERROR_FAILED);
         assert_contains(message, "kvm.conf");
         assert_contains(message, "symbolic link");
         assert_text(f, "/target.conf", "# not ours\n");
-        conf_path = nv_test_host_path(f->env.host, KVM_CONF);
+        conf_path = nv_test_host_path(f->host, KVM_CONF);
         g_assert_true(g_file_test(conf_path, G_FILE_TEST_IS_SYMLINK));
 }
 
@@ -323,18 +293,18 @@ static void test_refuses_later_file(Fixture *f, gconstpointer data)
                 g_autofree char *message = NULL;
 
                 g_test_message("overridden by %s", later->path);
-                nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf",
+                nv_test_host_write_modprobe(f->host, "/etc/modprobe.d", "kvm.conf",
                                             "options kvm_intel nested=0\n");
-                nv_test_host_write_modprobe(f->env.host, later->dir, later->name,
+                nv_test_host_write_modprobe(f->host, later->dir, later->name,
                                             "# vendor default\noptions kvm-intel nested=0\n");
-                if (!f->env.daemon)
-                        start_daemon(f);
+                if (!f->daemon)
+                        nv_test_env_start_daemon(f);
 
                 message = call_fails(f, "EnablePersistent", TRUE, NV_ERROR_FAILED);
                 assert_contains(message, later->path);
                 assert_contains(message, "line 2");
                 assert_text(f, KVM_CONF, "options kvm_intel nested=0\n");
-                nv_test_host_remove(f->env.host, later->dir);
+                nv_test_host_remove(f->host, later->dir);
         }
 }
 
@@ -343,10 +313,9 @@ static void test_refuses_cmdline(Fixture *f, gconstpointer data)
 {
         g_autofree char *message = NULL;
 
-        nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf",
-                                    "options kvm_intel nested=1\n");
-        nv_test_host_set_cmdline(f->env.host, "BOOT_IMAGE=/vmlinuz root=/dev/sda1 kvm_intel.nested=1 quiet");
-        start_daemon(f);
+        nv_test_host_write_modprobe(f->host, "/etc/modprobe.d", "kvm.conf", "options kvm_intel nested=1\n");
+        nv_test_host_set_cmdline(f->host, "BOOT_IMAGE=/vmlinuz root=/dev/sda1 kvm_intel.nested=1 quiet");
+        nv_test_env_start_daemon(f);
 
         message = call_fails(f, "EnablePersistent", FALSE, NV_ERROR_FAILED);
         assert_contains(message, "/proc/cmdline");
@@ -358,8 +327,8 @@ static void test_refuses_cmdline(Fixture *f, gconstpointer data)
  * read-only bind mount; the test's own view stays writable. */
 static void test_read_only_directory(Fixture *f, gconstpointer data)
 {
-        g_autofree char *dir = nv_test_host_path(f->env.host, "/etc/modprobe.d");
-        g_autofree char *root_arg = g_strconcat("--root=", nv_test_host_get_root(f->env.host), NULL);
+        g_autofree char *dir = nv_test_host_path(f->host, "/etc/modprobe.d");
+        g_autofree char *root_arg = g_strconcat("--root=", nv_test_host_get_root(f->host), NULL);
         g_autofree char *unshare = g_find_program_in_path("unshare");
         g_autofree char *message = NULL;
         g_autoptr(GError) error = NULL;
@@ -382,10 +351,9 @@ static void test_read_only_directory(Fixture *f, gconstpointer data)
                 g_test_skip("unshare(1) is not installed");
                 return;
         }
-        nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf",
-                                    "options kvm_intel nested=0\n");
-        f->env.daemon = nv_test_daemon_start_argv(f->env.bus, argv, NV_BUS_NAME, &error);
-        if (!f->env.daemon) {
+        nv_test_host_write_modprobe(f->host, "/etc/modprobe.d", "kvm.conf", "options kvm_intel nested=0\n");
+        f->daemon = nv_test_daemon_start_argv(f->bus, argv, NV_BUS_NAME, &error);
+        if (!f->daemon) {
                 g_test_skip_printf("cannot run the daemon under a read-only bind mount: %s", error->message);
                 return;
         }
@@ -403,7 +371,7 @@ static void test_builtin(Fixture *f, gconstpointer data)
         g_autofree char *before = read_text(f, KVM_CONF);
         g_autofree char *log = NULL;
 
-        start_daemon(f);
+        nv_test_env_start_daemon(f);
         enable = call_fails(f, "EnablePersistent", TRUE, NV_ERROR_MODULE_BUILTIN);
         assert_contains(enable, "kvm_intel.nested=1");
         disable = call_fails(f, "EnablePersistent", FALSE, NV_ERROR_MODULE_BUILTIN);
@@ -419,7 +387,7 @@ static void test_not_supported(Fixture *f, gconstpointer data)
 {
         g_autofree char *log = NULL;
 
-        start_daemon(f);
+        nv_test_env_start_daemon(f);
         g_free(call_fails(f, "EnablePersistent", TRUE, NV_ERROR_NOT_SUPPORTED));
         g_free(call_fails(f, "ReloadModule", TRUE, NV_ERROR_NOT_SUPPORTED));
         g_assert_null(read_text(f, KVM_CONF));
@@ -434,12 +402,12 @@ static void test_reload_not_loaded(Fixture *f, gconstpointer data)
         g_autofree char *log = NULL;
         g_autofree char *changed = NULL;
 
-        start_daemon(f);
+        nv_test_env_start_daemon(f);
         call_ok(f, "ReloadModule", TRUE, "Y");
         log = sim_log(f);
         g_assert_cmpstr(log, ==, "load kvm_intel nested=1\n");
         assert_text(f, "/sys/module/kvm_intel/parameters/nested", "Y\n");
-        sync_with_daemon(f);
+        nv_test_env_sync(f);
         changed = changed_properties(f);
         assert_contains(changed, "'VendorModuleLoaded': <true>");
         assert_contains(changed, "'NestedParameter': <'Y'>");
@@ -450,7 +418,7 @@ static void test_reload_loaded(Fixture *f, gconstpointer data)
 {
         g_autofree char *log = NULL;
 
-        start_daemon(f);
+        nv_test_env_start_daemon(f);
         call_ok(f, "ReloadModule", TRUE, "Y");
         call_ok(f, "ReloadModule", FALSE, "N");
         log = sim_log(f);
@@ -466,9 +434,9 @@ static void test_reload_in_use(Fixture *f, gconstpointer data)
         g_autofree char *message = NULL;
         g_autofree char *log = NULL;
 
-        nv_test_host_load_module(f->env.host, "kvm_intel", 1, "N");
-        nv_test_host_add_process(f->env.host, 4242, "qemu-system-x86", qemu_fds);
-        start_daemon(f);
+        nv_test_host_load_module(f->host, "kvm_intel", 1, "N");
+        nv_test_host_add_process(f->host, 4242, "qemu-system-x86", qemu_fds);
+        nv_test_env_start_daemon(f);
 
         message = call_fails(f, "ReloadModule", TRUE, NV_ERROR_MODULE_IN_USE);
         assert_contains(message, "4242");
@@ -485,8 +453,8 @@ static void test_reload_rollback(Fixture *f, gconstpointer data)
         g_autofree char *message = NULL;
         g_autofree char *log = NULL;
 
-        nv_test_host_write(f->env.host, "/sim/fail-load", "nested=1\n");
-        start_daemon(f);
+        nv_test_host_write(f->host, "/sim/fail-load", "nested=1\n");
+        nv_test_env_start_daemon(f);
 
         message = call_fails(f, "ReloadModule", TRUE, NV_ERROR_FAILED);
         assert_contains(message, "simulated failure");
@@ -503,7 +471,7 @@ static void run_ctl(Fixture *f, NvTestRunResult *ret, const char *const *args)
 {
         g_autoptr(GPtrArray) argv = g_ptr_array_new();
         g_autofree char *bus_env =
-                g_strconcat("DBUS_SYSTEM_BUS_ADDRESS=", nv_test_bus_get_address(f->env.bus), NULL);
+                g_strconcat("DBUS_SYSTEM_BUS_ADDRESS=", nv_test_bus_get_address(f->bus), NULL);
         g_autofree char *command = g_strjoinv(" ", (char **)args);
         const char *const env[] = { bus_env, "LC_ALL=C.UTF-8", "SYSTEMD_PAGER=cat", "PAGER=cat", NULL };
 
@@ -536,8 +504,8 @@ static void test_ctl_enable_disable(Fixture *f, gconstpointer data)
         g_auto(NvTestRunResult) disable = { 0 };
         g_autofree char *log = NULL;
 
-        nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf", "# mine\n");
-        start_daemon(f);
+        nv_test_host_write_modprobe(f->host, "/etc/modprobe.d", "kvm.conf", "# mine\n");
+        nv_test_env_start_daemon(f);
         if (!ctl_knows(f, "enable") || !ctl_knows(f, "disable"))
                 return;
 
@@ -557,7 +525,7 @@ static void test_ctl_enable_now(Fixture *f, gconstpointer data)
         g_auto(NvTestRunResult) result = { 0 };
         g_autofree char *log = NULL;
 
-        start_daemon(f);
+        nv_test_env_start_daemon(f);
         if (!ctl_knows(f, "enable"))
                 return;
 
@@ -575,7 +543,7 @@ static void test_ctl_reload(Fixture *f, gconstpointer data)
         g_auto(NvTestRunResult) on = { 0 };
         g_autofree char *log = NULL;
 
-        start_daemon(f);
+        nv_test_env_start_daemon(f);
         if (!ctl_knows(f, "reload"))
                 return;
 
@@ -598,9 +566,9 @@ static void test_ctl_reload_in_use(Fixture *f, gconstpointer data)
         g_auto(NvTestRunResult) result = { 0 };
         g_autofree char *log = NULL;
 
-        nv_test_host_load_module(f->env.host, "kvm_intel", 1, "N");
-        nv_test_host_add_process(f->env.host, 4242, "qemu-system-x86", qemu_fds);
-        start_daemon(f);
+        nv_test_host_load_module(f->host, "kvm_intel", 1, "N");
+        nv_test_host_add_process(f->host, 4242, "qemu-system-x86", qemu_fds);
+        nv_test_env_start_daemon(f);
         if (!ctl_knows(f, "reload"))
                 return;
 
@@ -617,7 +585,7 @@ static void test_ctl_enable_builtin(Fixture *f, gconstpointer data)
 {
         g_auto(NvTestRunResult) result = { 0 };
 
-        start_daemon(f);
+        nv_test_env_start_daemon(f);
         if (!ctl_knows(f, "enable"))
                 return;
 
@@ -630,7 +598,7 @@ static void test_ctl_usage(Fixture *f, gconstpointer data)
 {
         g_auto(NvTestRunResult) result = { 0 };
 
-        start_daemon(f);
+        nv_test_env_start_daemon(f);
         if (!ctl_knows(f, "reload"))
                 return;
 
