@@ -18,6 +18,8 @@
  */
 #include "config.h"
 
+#include <gio/gunixsocketaddress.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -363,6 +365,111 @@ static void test_read_only_directory(Fixture *f, gconstpointer data)
         assert_text(f, KVM_CONF, "options kvm_intel nested=0\n");
 }
 
+/* A kvm.conf that no edit could keep as it is: refused with its name and
+ * what is wrong, byte for byte as it was, and nothing logged as done. */
+typedef struct {
+        const char *path;     /* the test's path */
+        const char *mentions; /* what the error must say besides the file */
+        void (*make)(Fixture *f);
+} UneditableFile;
+
+static void write_nul_byte(Fixture *f)
+{
+        static const char text[] = "# by hand\n\0\noptions snd_hda_intel model=auto\n";
+
+        nv_test_host_write_data(f->host, KVM_CONF, text, sizeof(text) - 1);
+}
+
+static void write_random_bytes(Fixture *f)
+{
+        g_autoptr(GRand) rand = g_rand_new_with_seed(0x6e756c);
+        guint8 bytes[8192];
+
+        for (gsize i = 0; i < sizeof(bytes); i++)
+                bytes[i] = (guint8)g_rand_int_range(rand, 0, 256);
+        bytes[100] = 0; /* whatever the seed gives */
+        nv_test_host_write_data(f->host, KVM_CONF, bytes, sizeof(bytes));
+}
+
+static void write_over_limit(Fixture *f)
+{
+        g_autoptr(GString) text = g_string_new("options kvm_intel nested=0\n");
+
+        while (text->len <= 1024 * 1024)
+                g_string_append(text, "# a comment that goes on and on to make the file big\n");
+        nv_test_host_write(f->host, KVM_CONF, text->str);
+}
+
+static void make_socket(Fixture *f)
+{
+        g_autofree char *path = nv_test_host_path(f->host, KVM_CONF);
+        g_autoptr(GSocketAddress) address = g_unix_socket_address_new(path);
+        g_autoptr(GSocket) socket = NULL;
+        g_autoptr(GError) error = NULL;
+
+        socket = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, &error);
+        g_assert_no_error(error);
+        g_assert_true(g_socket_bind(socket, address, FALSE, &error));
+        g_assert_no_error(error);
+}
+
+static const UneditableFile uneditable_files[] = {
+        { "/persistent/refused/nul-byte", "NUL byte (line 2, byte 11)", write_nul_byte },
+        { "/persistent/refused/random-bytes", "NUL byte", write_random_bytes },
+        { "/persistent/refused/over-limit", "larger than 1048576 bytes", write_over_limit },
+        { "/persistent/refused/socket", "is a socket, not a regular file", make_socket },
+};
+
+/* lstat() of @host_path as text, and the contents of a regular file. */
+static char *describe_file(Fixture *f, const char *host_path)
+{
+        g_autofree char *path = nv_test_host_path(f->host, host_path);
+        g_autoptr(GBytes) bytes = NULL;
+        g_autofree char *hash = NULL;
+        struct stat st;
+
+        g_assert_cmpint(lstat(path, &st), ==, 0);
+        if (S_ISREG(st.st_mode)) {
+                bytes = nv_test_host_read(f->host, host_path);
+                hash = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, bytes);
+        }
+        return g_strdup_printf("mode %o ino %ju size %jd sha256 %s", (unsigned)st.st_mode,
+                               (uintmax_t)st.st_ino, (intmax_t)st.st_size, hash ? hash : "-");
+}
+
+/* @data: the UneditableFile; the host is an Intel one. */
+static void uneditable_setup(Fixture *f, gconstpointer data)
+{
+        setup_preset(f, NV_TEST_PRESET_INTEL_LOADED);
+}
+
+static void test_refuses_uneditable(Fixture *f, gconstpointer data)
+{
+        const UneditableFile *c = data;
+        g_autofree char *before = NULL;
+        g_autofree char *after = NULL;
+        g_autofree char *message = NULL;
+        g_autofree char *log = NULL;
+
+        c->make(f);
+        before = describe_file(f, KVM_CONF);
+        nv_test_env_start_daemon(f);
+
+        for (int enable = 1; enable >= 0; enable--) {
+                g_free(message);
+                message = call_fails(f, "EnablePersistent", enable, NV_ERROR_FAILED);
+                assert_contains(message, KVM_CONF);
+                assert_contains(message, c->mentions);
+                after = describe_file(f, KVM_CONF);
+                g_assert_cmpstr(after, ==, before);
+                g_clear_pointer(&after, g_free);
+        }
+        nv_test_env_sync(f);
+        g_assert_cmpuint(f->changes->len, ==, 0);
+        g_assert_true(g_file_get_contents(nv_test_daemon_get_log_path(f->daemon), &log, NULL, NULL));
+        g_assert_null(strstr(log, "nested virtualization persistently"));
+}
+
 /* A built-in module ignores modprobe.d: the error says what to do. */
 static void test_builtin(Fixture *f, gconstpointer data)
 {
@@ -633,6 +740,9 @@ int main(int argc, char *argv[])
         add_test(skip, "/persistent/refused/cmdline", NV_TEST_PRESET_INTEL_LOADED, test_refuses_cmdline);
         add_test(skip, "/persistent/refused/read-only", NV_TEST_PRESET_INTEL_LOADED,
                  test_read_only_directory);
+        for (size_t i = 0; i < G_N_ELEMENTS(uneditable_files); i++)
+                nv_test_add(skip, uneditable_files[i].path, Fixture, &uneditable_files[i], uneditable_setup,
+                            test_refuses_uneditable, fixture_teardown);
         add_test(skip, "/persistent/refused/builtin", NV_TEST_PRESET_KVM_BUILTIN, test_builtin);
         add_test(skip, "/persistent/refused/unknown-vendor", NV_TEST_PRESET_UNKNOWN_VENDOR,
                  test_not_supported);
