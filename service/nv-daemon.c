@@ -323,6 +323,11 @@ static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_er
                         "%s: remove it from the boot loader configuration first.",
                         module, NV_CONFIG_PATH);
         override = nv_settings_find_override(nv_host_get_config_settings(c->host), NV_CONFIG_NAME);
+        if (override && override->unreadable)
+                return sd_bus_error_setf(error, NV_ERROR_FAILED,
+                                         "%s is read after %s and cannot be read (%s), so a setting in it "
+                                         "could override it: fix or remove that file first.",
+                                         override->source, NV_CONFIG_PATH, override->unreadable);
         if (override)
                 return sd_bus_error_setf(
                         error, NV_ERROR_FAILED,

@@ -17,6 +17,9 @@ typedef enum {
         NV_PERSISTENT_ENABLED,
         NV_PERSISTENT_DISABLED,
         NV_PERSISTENT_INVALID,
+        /* A file that could set it could not be read (too large, an I/O
+         * error): what the next load gets cannot be known. */
+        NV_PERSISTENT_UNKNOWN,
 } NvPersistent;
 
 const char *nv_persistent_to_string(NvPersistent persistent);
@@ -36,6 +39,9 @@ typedef struct {
         guint line;         /* line in @source, 0 when not applicable */
         gboolean has_value; /* FALSE for a bare "nested" without '=' */
         char *value;
+        /* Why @source could not be read, so that whatever it sets is
+         * unknown ("larger than 4194304 bytes"); NULL when it was read. */
+        char *unreadable;
 } NvSetting;
 
 void nv_setting_clear(NvSetting *setting);

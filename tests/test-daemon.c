@@ -734,7 +734,8 @@ static void write_modprobe_garbage(NvTestHost *host)
         nv_test_host_mkdir(host, "/etc/modprobe.d/directory.conf");
 }
 
-/* A modprobe.d file of several megabytes must not hang or crash the daemon. */
+/* A modprobe.d file of several megabytes, more than the daemon reads of
+ * one, ending in a setting. */
 static void write_huge_modprobe(NvTestHost *host)
 {
         g_autoptr(GString) text = g_string_new(NULL);
@@ -745,16 +746,23 @@ static void write_huge_modprobe(NvTestHost *host)
         nv_test_host_write(host, "/etc/modprobe.d/huge.conf", text->str);
 }
 
-static void check_huge_modprobe(Fixture *f, GVariant *status)
+/* The same in kvm.conf, followed by a later file that sets nested itself:
+ * whatever the huge file says, the later one wins. */
+static void write_huge_modprobe_overridden(NvTestHost *host)
 {
-        g_autoptr(GVariant) persistent = NULL;
-        const char *value;
+        write_huge_modprobe(host);
+        nv_test_host_write(host, "/etc/modprobe.d/zz-local.conf", "options kvm_intel nested=1\n");
+}
 
-        persistent = g_variant_lookup_value(status, NV_KEY_PERSISTENT_NESTED, G_VARIANT_TYPE_STRING);
-        g_assert_nonnull(persistent);
-        value = g_variant_get_string(persistent, NULL);
-        if (!g_str_equal(value, "disabled") && !g_str_equal(value, "default"))
-                g_error("PersistentNested is \"%s\" for a huge file saying nested=0", value);
+/* 2 MiB: over what EnablePersistent edits, within what the status reads. */
+static void write_big_kvm_conf(NvTestHost *host)
+{
+        g_autoptr(GString) text = g_string_new(NULL);
+
+        while (text->len < 2 * 1024 * 1024)
+                g_string_append(text, "# a comment that goes on and on to make the file big\n");
+        g_string_append(text, "options kvm_intel nested=0\n");
+        nv_test_host_write(host, KVM_CONF, text->str);
 }
 
 /* A kernel built without loadable modules (no /proc/modules, as on the
@@ -1204,7 +1212,29 @@ static const StatusCase status_cases[] = {
                 NV_TEST_PRESET_INTEL_LOADED,
                 .prepare = write_huge_modprobe,
                 .malformed = TRUE,
-                .check = check_huge_modprobe,
+                /* It must not hang or crash the daemon, and what it sets
+                 * cannot be known: not "default" (the file sets nested=0),
+                 * and PersistentSource names the file. */
+                .expected = "{'PersistentNested': <'unknown'>,"
+                            " 'PersistentSource': <'/etc/modprobe.d/huge.conf'>, 'ReloadRequired': <false>}",
+        },
+        {
+                "/daemon/malformed/modprobe-huge-overridden",
+                NV_TEST_PRESET_INTEL_LOADED,
+                .prepare = write_huge_modprobe_overridden,
+                .malformed = TRUE,
+                .expected =
+                        "{'PersistentNested': <'enabled'>,"
+                        " 'PersistentSource': <'/etc/modprobe.d/zz-local.conf'>, 'ReloadRequired': <true>}",
+        },
+        {
+                "/daemon/malformed/kvm-conf-big",
+                NV_TEST_PRESET_INTEL_LOADED,
+                .prepare = write_big_kvm_conf,
+                .malformed = TRUE,
+                .expected = "{'PersistentNested': <'disabled'>, 'PersistentSource': "
+                            "<'/etc/modprobe.d/kvm.conf'>,"
+                            " 'ReloadRequired': <false>}",
         },
 };
 

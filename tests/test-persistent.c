@@ -310,6 +310,25 @@ static void test_refuses_later_file(Fixture *f, gconstpointer data)
         }
 }
 
+/* A later file the daemon cannot read (more than it reads of one) might set
+ * nested too: refused, naming it and why, and nothing written. */
+static void test_refuses_later_unreadable(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GString) huge = g_string_new(NULL);
+        g_autofree char *message = NULL;
+
+        while (huge->len <= 4 * 1024 * 1024)
+                g_string_append(huge, "# a comment that goes on and on to make the file big\n");
+        nv_test_host_write_modprobe(f->host, "/etc/modprobe.d", "kvm.conf", "options kvm_intel nested=0\n");
+        nv_test_host_write_modprobe(f->host, "/etc/modprobe.d", "zz-huge.conf", huge->str);
+        nv_test_env_start_daemon(f);
+
+        message = call_fails(f, "EnablePersistent", TRUE, NV_ERROR_FAILED);
+        assert_contains(message, "/etc/modprobe.d/zz-huge.conf");
+        assert_contains(message, "cannot be read (larger than 4194304 bytes)");
+        assert_text(f, KVM_CONF, "options kvm_intel nested=0\n");
+}
+
 /* kvm_intel.nested= on the kernel command line beats modprobe.d. */
 static void test_refuses_cmdline(Fixture *f, gconstpointer data)
 {
@@ -737,6 +756,8 @@ int main(int argc, char *argv[])
         add_test(skip, "/persistent/refused/symlink", NV_TEST_PRESET_INTEL_LOADED, test_refuses_symlink);
         add_test(skip, "/persistent/refused/later-file", NV_TEST_PRESET_INTEL_LOADED,
                  test_refuses_later_file);
+        add_test(skip, "/persistent/refused/later-file-unreadable", NV_TEST_PRESET_INTEL_LOADED,
+                 test_refuses_later_unreadable);
         add_test(skip, "/persistent/refused/cmdline", NV_TEST_PRESET_INTEL_LOADED, test_refuses_cmdline);
         add_test(skip, "/persistent/refused/read-only", NV_TEST_PRESET_INTEL_LOADED,
                  test_read_only_directory);
