@@ -410,20 +410,11 @@ static NvLibvirt *context_get_libvirt(Context *c)
         return c->libvirt;
 }
 
-static int libvirt_error_to_bus(const GError *gerror, sd_bus_error *error)
-{
-        const char *name = NV_ERROR_FAILED;
-
-        if (g_error_matches(gerror, NV_LIBVIRT_ERROR, NV_LIBVIRT_ERROR_UNAVAILABLE))
-                name = NV_ERROR_LIBVIRT_UNAVAILABLE;
-        else if (g_error_matches(gerror, NV_LIBVIRT_ERROR, NV_LIBVIRT_ERROR_NOT_FOUND))
-                name = NV_ERROR_DOMAIN_NOT_FOUND;
-        return set_error_from_gerror(error, name, gerror);
-}
-
 /* @arg as an error message may show it: the first @max_chars characters,
  * and "..." if there were more, with control characters (a newline, an
- * escape sequence for the caller's terminal) written as \xNN or \uNNNN.
+ * escape sequence for the caller's terminal) and format characters (bidi
+ * overrides that make a terminal show text reordered, zero-width ones that
+ * hide in it: Unicode's Cf) written as \xNN or \uNNNN.
  * Never cut in bytes: a reply that is not UTF-8 cannot be sent at all, and
  * the caller would wait for it until its timeout. (sd-bus has checked that
  * @arg is UTF-8.) */
@@ -436,16 +427,33 @@ static char *printable_arg(const char *arg, glong max_chars)
         for (p = arg; *p && n_chars < max_chars; p = g_utf8_next_char(p), n_chars++) {
                 gunichar ch = g_utf8_get_char(p);
 
-                if (!g_unichar_iscntrl(ch))
+                if (!g_unichar_iscntrl(ch) && g_unichar_type(ch) != G_UNICODE_FORMAT)
                         g_string_append_unichar(shown, ch);
                 else if (ch < 0x80)
                         g_string_append_printf(shown, "\\x%02x", (unsigned)ch);
-                else
+                else if (ch <= 0xffff)
                         g_string_append_printf(shown, "\\u%04x", (unsigned)ch);
+                else
+                        g_string_append_printf(shown, "\\U%08x", (unsigned)ch);
         }
         if (*p)
                 g_string_append(shown, "...");
         return g_string_free(shown, FALSE);
+}
+
+/* These messages quote the caller's domain argument, ours and libvirt's
+ * alike: shown as printable_arg() shows an argument. */
+static int libvirt_error_to_bus(const GError *gerror, sd_bus_error *error)
+{
+        g_autofree char *valid = g_utf8_make_valid(gerror->message, -1);
+        g_autofree char *shown = printable_arg(valid, G_MAXLONG);
+        const char *name = NV_ERROR_FAILED;
+
+        if (g_error_matches(gerror, NV_LIBVIRT_ERROR, NV_LIBVIRT_ERROR_UNAVAILABLE))
+                name = NV_ERROR_LIBVIRT_UNAVAILABLE;
+        else if (g_error_matches(gerror, NV_LIBVIRT_ERROR, NV_LIBVIRT_ERROR_NOT_FOUND))
+                name = NV_ERROR_DOMAIN_NOT_FOUND;
+        return sd_bus_error_setf(error, name, "%s", shown);
 }
 
 /* Counted in characters, as the error message says, and refusing C1
