@@ -1139,20 +1139,26 @@ static guint reap_strays(void)
         return pids->len;
 }
 
-void nv_test_env_teardown(NvTestEnv *env)
+void nv_test_env_stop_daemon(NvTestEnv *env)
 {
         g_autoptr(GError) error = NULL;
+
+        if (env->daemon && !nv_test_daemon_stop(env->daemon, &error))
+                g_test_fail_printf("%s", error->message);
+        if (env->daemon && g_test_failed())
+                nv_test_daemon_print_log(env->daemon);
+        g_clear_pointer(&env->daemon, nv_test_daemon_free);
+}
+
+void nv_test_env_teardown(NvTestEnv *env)
+{
         guint n_strays;
 
         if (env->changes_subscription)
                 g_dbus_connection_signal_unsubscribe(env->connection, env->changes_subscription);
         env->changes_subscription = 0;
         g_clear_pointer(&env->changes, g_ptr_array_unref);
-        if (env->daemon && !nv_test_daemon_stop(env->daemon, &error))
-                g_test_fail_printf("%s", error->message);
-        if (env->daemon && g_test_failed())
-                nv_test_daemon_print_log(env->daemon);
-        g_clear_pointer(&env->daemon, nv_test_daemon_free);
+        nv_test_env_stop_daemon(env);
         if (env->connection)
                 (void)g_dbus_connection_close_sync(env->connection, NULL, NULL);
         g_clear_object(&env->connection);

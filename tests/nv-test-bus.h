@@ -218,9 +218,14 @@ void nv_test_env_setup_full(NvTestEnv *env, NvTestPreset preset, const NvTestEnv
 void nv_test_env_start_daemon(NvTestEnv *env);
 
 /*
- * Stops the daemon, and fails the test unless it exits with status 0;
- * prints its log if the test failed; stops the bus; removes the tree.
+ * Stops the daemon if it was started, and fails the test unless it exits
+ * with status 0; prints its log if the test failed. For a teardown that
+ * must stop the daemon while a service it talks to (a mock polkit) still
+ * answers, before nv_test_env_teardown().
  */
+void nv_test_env_stop_daemon(NvTestEnv *env);
+
+/* nv_test_env_stop_daemon(); stops the bus; removes the tree. */
 void nv_test_env_teardown(NvTestEnv *env);
 
 /*

@@ -738,15 +738,11 @@ static void write_modprobe_garbage(NvTestHost *host)
  * one, ending in a setting. */
 static void write_huge_modprobe(NvTestHost *host)
 {
-        g_autoptr(GString) text = g_string_new(NULL);
-
-        while (text->len < 5 * 1024 * 1024)
-                g_string_append(text, "# a comment that goes on and on to make the file big\n");
-        g_string_append(text, "options kvm_intel nested=0\n");
-        nv_test_host_write(host, "/etc/modprobe.d/huge.conf", text->str);
+        nv_test_host_write_big(host, "/etc/modprobe.d/huge.conf", 5 * 1024 * 1024,
+                               "options kvm_intel nested=0\n");
 }
 
-/* The same in kvm.conf, followed by a later file that sets nested itself:
+/* The same, followed by a later file that sets nested itself:
  * whatever the huge file says, the later one wins. */
 static void write_huge_modprobe_overridden(NvTestHost *host)
 {
@@ -757,12 +753,7 @@ static void write_huge_modprobe_overridden(NvTestHost *host)
 /* 2 MiB: over what EnablePersistent edits, within what the status reads. */
 static void write_big_kvm_conf(NvTestHost *host)
 {
-        g_autoptr(GString) text = g_string_new(NULL);
-
-        while (text->len < 2 * 1024 * 1024)
-                g_string_append(text, "# a comment that goes on and on to make the file big\n");
-        g_string_append(text, "options kvm_intel nested=0\n");
-        nv_test_host_write(host, KVM_CONF, text->str);
+        nv_test_host_write_big(host, KVM_CONF, 2 * 1024 * 1024, "options kvm_intel nested=0\n");
 }
 
 /* A kernel built without loadable modules (no /proc/modules, as on the

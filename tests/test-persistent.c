@@ -314,13 +314,10 @@ static void test_refuses_later_file(Fixture *f, gconstpointer data)
  * nested too: refused, naming it and why, and nothing written. */
 static void test_refuses_later_unreadable(Fixture *f, gconstpointer data)
 {
-        g_autoptr(GString) huge = g_string_new(NULL);
         g_autofree char *message = NULL;
 
-        while (huge->len <= 4 * 1024 * 1024)
-                g_string_append(huge, "# a comment that goes on and on to make the file big\n");
         nv_test_host_write_modprobe(f->host, "/etc/modprobe.d", "kvm.conf", "options kvm_intel nested=0\n");
-        nv_test_host_write_modprobe(f->host, "/etc/modprobe.d", "zz-huge.conf", huge->str);
+        nv_test_host_write_big(f->host, "/etc/modprobe.d/zz-huge.conf", 4 * 1024 * 1024 + 1, NULL);
         nv_test_env_start_daemon(f);
 
         message = call_fails(f, "EnablePersistent", TRUE, NV_ERROR_FAILED);
@@ -412,11 +409,7 @@ static void write_random_bytes(Fixture *f)
 
 static void write_over_limit(Fixture *f)
 {
-        g_autoptr(GString) text = g_string_new("options kvm_intel nested=0\n");
-
-        while (text->len <= 1024 * 1024)
-                g_string_append(text, "# a comment that goes on and on to make the file big\n");
-        nv_test_host_write(f->host, KVM_CONF, text->str);
+        nv_test_host_write_big(f->host, KVM_CONF, 1024 * 1024 + 1, "options kvm_intel nested=0\n");
 }
 
 static void make_socket(Fixture *f)
