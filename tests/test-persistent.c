@@ -11,8 +11,9 @@
  * kept, both spellings of the module name, idempotency down to the inode
  * and without a signal, PropertiesChanged for what changed, and refusals
  * that name their reason (a symlink, a later file or the kernel command
- * line that would override the setting, a read-only directory, a built-in
- * module, an unsupported host). What the reload must get right, as the
+ * line that would override the setting, a later file that cannot be read,
+ * a kvm.conf that cannot be edited faithfully, a read-only directory, a
+ * built-in module, an unsupported host). What the reload must get right, as the
  * simulator's log shows: load, reload, refusal while in use, rollback.
  * And the CLI verbs that drive both.
  */
