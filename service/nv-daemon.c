@@ -62,7 +62,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_message, sd_bus_message_unref)
 typedef struct {
         NvHost *host;
         NvStatus status;
-        sd_bus_message *refreshed_for; /* the last message the status was read for */
+        guint64 n_calls;           /* method calls seen, counted by filter_incoming() */
+        guint64 refreshed_at_call; /* n_calls when the status was last read for a call */
         NvKernelNewFunc kernel_new;
         NvKernel *kernel; /* created at the first module change */
         char *libvirt_uri;
@@ -135,7 +136,6 @@ static void context_clear(Context *c)
         g_clear_pointer(&c->watch, nv_watch_free);
         c->idle_source = sd_event_source_disable_unref(c->idle_source);
         g_clear_pointer(&c->auth, nv_auth_free);
-        c->refreshed_for = sd_bus_message_unref(c->refreshed_for);
         c->bus = sd_bus_flush_close_unref(c->bus);
         c->event = sd_event_unref(c->event);
         g_clear_pointer(&c->loop, g_main_loop_unref);
@@ -153,10 +153,11 @@ static void context_quit(Context *c, int exit_status)
 }
 
 /* Reads the host again, announces what changed, and hands the facts read
- * to the caller in @ret_facts (optional). Remembers the message being
+ * to the caller in @ret_facts (optional). Remembers the call being
  * handled, if any, as read for: the getters that PropertiesChanged calls,
- * and those of the reply, need no second read. The message is referenced,
- * so that a later one cannot take its address and be taken for it. */
+ * and those of the reply, need no second read. Calls are told apart by
+ * their number, not by the message: holding a reference to it would keep
+ * what it carries (file descriptors) alive until the next call. */
 static void context_refresh_facts(Context *c, NvHostFacts *ret_facts)
 {
         sd_bus_message *m = c->bus ? sd_bus_get_current_message(c->bus) : NULL;
@@ -166,10 +167,8 @@ static void context_refresh_facts(Context *c, NvHostFacts *ret_facts)
         NvStatus old;
         int r;
 
-        if (m != c->refreshed_for) {
-                sd_bus_message_unref(c->refreshed_for);
-                c->refreshed_for = sd_bus_message_ref(m);
-        }
+        if (m)
+                c->refreshed_at_call = c->n_calls;
         nv_host_read_facts(c->host, &facts);
         nv_status_assemble(&facts, &fresh);
 
@@ -205,7 +204,7 @@ static void context_refresh_for_call(Context *c, sd_bus *bus)
 {
         sd_bus_message *m = sd_bus_get_current_message(bus);
 
-        if (!m || m == c->refreshed_for)
+        if (!m || c->refreshed_at_call == c->n_calls)
                 return;
         if (!nv_watch_covers_config(c->watch))
                 nv_host_invalidate_config(c->host);
@@ -280,7 +279,7 @@ static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_er
         g_autoptr(GError) gerror = NULL;
         const NvSetting *override;
         gboolean changed = FALSE;
-        gsize old_len = 0;
+        gsize old_len = 0, new_len = 0;
         guint line = 0;
         int enable, r;
 
@@ -301,8 +300,8 @@ static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_er
 
         if (!nv_file_read(dir, NV_CONFIG_NAME, NV_CONFIG_MAX, &old, &old_len, &gerror))
                 return nv_bus_error_set_gerror(error, gerror);
-        new = nv_modprobe_set_option(old ? old : "", old_len, module, "nested", enable ? "1" : "0", &changed,
-                                     &line);
+        new = nv_modprobe_set_option(old ? old : "", old_len, module, "nested", enable ? "1" : "0", &new_len,
+                                     &changed, &line);
         if (!new)
                 return sd_bus_error_setf(
                         error, NV_ERROR_FAILED,
@@ -319,6 +318,11 @@ static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_er
                         "%s: remove it from the boot loader configuration first.",
                         module, NV_CONFIG_PATH);
         override = nv_settings_find_override(nv_host_get_config_settings(c->host), NV_CONFIG_NAME);
+        if (override && override->unreadable)
+                return sd_bus_error_setf(error, NV_ERROR_FAILED,
+                                         "%s is read after %s and cannot be read (%s), so a setting in it "
+                                         "could override it: fix or remove that file first.",
+                                         override->source, NV_CONFIG_PATH, override->unreadable);
         if (override)
                 return sd_bus_error_setf(
                         error, NV_ERROR_FAILED,
@@ -336,7 +340,7 @@ static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_er
         if (r <= 0)
                 return r == 0 ? 1 : r;
 
-        if (!nv_file_replace(dir, NV_CONFIG_NAME, new, strlen(new), &gerror))
+        if (!nv_file_replace(dir, NV_CONFIG_NAME, new, new_len, &gerror))
                 return nv_bus_error_set_gerror(error, gerror);
         g_message("%s nested virtualization persistently in %s line %u", enable ? "Enabled" : "Disabled",
                   NV_CONFIG_PATH, line);
@@ -462,7 +466,9 @@ static int method_reload_module(sd_bus_message *m, void *userdata, sd_bus_error 
 
 /* @arg as an error message may show it: the first @max_chars characters,
  * and "..." if there were more, with control characters (a newline, an
- * escape sequence for the caller's terminal) written as \xNN or \uNNNN.
+ * escape sequence for the caller's terminal) and format characters (bidi
+ * overrides that make a terminal show text reordered, zero-width ones that
+ * hide in it: Unicode's Cf) written as \xNN or \uNNNN.
  * Never cut in bytes: a reply that is not UTF-8 cannot be sent at all, and
  * the caller would wait for it until its timeout. (sd-bus has checked that
  * @arg is UTF-8.) */
@@ -475,16 +481,30 @@ static char *printable_arg(const char *arg, glong max_chars)
         for (p = arg; *p && n_chars < max_chars; p = g_utf8_next_char(p), n_chars++) {
                 gunichar ch = g_utf8_get_char(p);
 
-                if (!g_unichar_iscntrl(ch))
+                if (!g_unichar_iscntrl(ch) && g_unichar_type(ch) != G_UNICODE_FORMAT)
                         g_string_append_unichar(shown, ch);
                 else if (ch < 0x80)
                         g_string_append_printf(shown, "\\x%02x", (unsigned)ch);
-                else
+                else if (ch <= 0xffff)
                         g_string_append_printf(shown, "\\u%04x", (unsigned)ch);
+                else
+                        g_string_append_printf(shown, "\\U%08x", (unsigned)ch);
         }
         if (*p)
                 g_string_append(shown, "...");
         return g_string_free(shown, FALSE);
+}
+
+/* These messages quote the caller's domain argument, ours and libvirt's
+ * alike: shown as printable_arg() shows an argument, named by the one
+ * table (nv-bus-error.h). */
+static int libvirt_error_to_bus(const GError *gerror, sd_bus_error *error)
+{
+        g_autofree char *valid = g_utf8_make_valid(gerror->message, -1);
+        g_autofree char *text = printable_arg(valid, G_MAXLONG);
+        g_autoptr(GError) shown = g_error_new_literal(gerror->domain, gerror->code, text);
+
+        return nv_bus_error_set_gerror(error, shown);
 }
 
 /* Counted in characters, as the error message says, and refusing C1
@@ -556,7 +576,7 @@ static void domain_job_done(gpointer data)
         if (job->error) {
                 sd_bus_error error = SD_BUS_ERROR_NULL;
 
-                nv_bus_error_set_gerror(&error, job->error);
+                libvirt_error_to_bus(job->error, &error);
                 r = sd_bus_reply_method_error(job->message, &error);
                 sd_bus_error_free(&error);
         } else if (job->configure) {
@@ -657,8 +677,10 @@ static int filter_incoming(sd_bus_message *m, void *userdata, sd_bus_error *erro
 {
         Context *c = userdata;
 
-        if (sd_bus_message_is_method_call(m, NULL, NULL))
+        if (sd_bus_message_is_method_call(m, NULL, NULL)) {
+                c->n_calls++;
                 context_touch_idle(c);
+        }
         return 0; /* go on to the handler */
 }
 

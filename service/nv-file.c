@@ -53,24 +53,85 @@ static int open_dir_nofollow(const char *dir)
         return fd >= 0 ? fd : -errno;
 }
 
+/* What @mode is, for a message that refuses it: "a socket". */
+static const char *file_type_name(mode_t mode)
+{
+        switch (mode & S_IFMT) {
+        case S_IFDIR:
+                return "a directory";
+        case S_IFSOCK:
+                return "a socket";
+        case S_IFIFO:
+                return "a FIFO";
+        case S_IFCHR:
+                return "a character device";
+        case S_IFBLK:
+                return "a block device";
+        case S_IFLNK:
+                return "a symbolic link";
+        default:
+                return "something";
+        }
+}
+
+static gboolean check_regular_stat(const struct stat *st, const char *path, GError **error)
+{
+        if (!S_ISREG(st->st_mode)) {
+                g_set_error(error, NV_ERRNO_ERROR, S_ISDIR(st->st_mode) ? EISDIR : EBADFD,
+                            "%s is %s, not a regular file; refusing to touch it", path,
+                            file_type_name(st->st_mode));
+                return FALSE;
+        }
+        /* Replacing one name of a hard-linked file would silently split it
+         * from the others, and reading it would read someone else's file. */
+        if (st->st_nlink > 1) {
+                g_set_error(error, NV_ERRNO_ERROR, EMLINK, "%s has %ju hard links; refusing to touch it",
+                            path, (uintmax_t)st->st_nlink);
+                return FALSE;
+        }
+        return TRUE;
+}
+
 static gboolean check_regular(int fd, const char *path, GError **error)
 {
         struct stat st;
 
         if (fstat(fd, &st) < 0)
                 return set_errno_error(error, errno, "Cannot stat", path);
-        if (!S_ISREG(st.st_mode)) {
-                g_set_error(error, NV_ERRNO_ERROR, S_ISDIR(st.st_mode) ? EISDIR : EBADFD,
-                            "%s is not a regular file; refusing to touch it", path);
+        return check_regular_stat(&st, path, error);
+}
+
+/*
+ * Opens @name in @dfd for reading without following a symlink there, and
+ * makes sure it is a file we may read and replace. A missing file gives TRUE
+ * and *ret_fd = -1. Some files cannot even be opened (a socket gives ENXIO,
+ * "No such device or address"): those are named for what they are.
+ */
+static gboolean open_regular(int dfd, const char *name, const char *path, int *ret_fd, GError **error)
+{
+        int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        struct stat st;
+        int err;
+
+        *ret_fd = -1;
+        if (fd < 0 && errno == ENOENT)
+                return TRUE;
+        if (fd < 0 && errno == ELOOP) {
+                g_set_error(error, NV_ERRNO_ERROR, ELOOP, "%s is a symbolic link; refusing to follow it",
+                            path);
                 return FALSE;
         }
-        /* Replacing one name of a hard-linked file would silently split it
-         * from the others, and reading it would read someone else's file. */
-        if (st.st_nlink > 1) {
-                g_set_error(error, NV_ERRNO_ERROR, EMLINK, "%s has %ju hard links; refusing to touch it",
-                            path, (uintmax_t)st.st_nlink);
+        if (fd < 0) {
+                err = errno;
+                if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
+                        return check_regular_stat(&st, path, error);
+                return set_errno_error(error, err, "Cannot open", path);
+        }
+        if (!check_regular(fd, path, error)) {
+                close(fd);
                 return FALSE;
         }
+        *ret_fd = fd;
         return TRUE;
 }
 
@@ -78,6 +139,7 @@ static gboolean read_fd(int fd, const char *path, gsize max, char **ret, gsize *
 {
         g_autoptr(GByteArray) buf = g_byte_array_new();
         guint8 chunk[16384];
+        const guint8 *nul;
 
         for (;;) {
                 ssize_t n = read(fd, chunk, sizeof(chunk));
@@ -95,6 +157,22 @@ static gboolean read_fd(int fd, const char *path, gsize max, char **ret, gsize *
                         return FALSE;
                 }
                 g_byte_array_append(buf, chunk, (guint)n);
+        }
+        /* kmod reads each line as a C string, so a NUL byte makes a file
+         * say something else to it than its bytes do, and no edit can be
+         * both faithful to the bytes and to what kmod reads. */
+        nul = memchr(buf->data, '\0', buf->len);
+        if (nul) {
+                gsize offset = (gsize)(nul - buf->data);
+                guint line = 1;
+
+                for (gsize i = 0; i < offset; i++)
+                        line += buf->data[i] == '\n';
+                g_set_error(error, NV_ERRNO_ERROR, EILSEQ,
+                            "%s holds a NUL byte (line %u, byte %" G_GSIZE_FORMAT
+                            "), so it is not a text file; refusing to edit it: remove that byte first",
+                            path, line, offset + 1);
+                return FALSE;
         }
         *ret_len = buf->len;
         g_byte_array_append(buf, (const guint8 *)"", 1);
@@ -118,18 +196,10 @@ gboolean nv_file_read(const char *dir, const char *name, gsize max, char **ret_c
         if (dfd < 0)
                 return set_dir_error(error, -dfd, dir);
 
-        fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-        if (fd < 0 && errno == ENOENT)
-                return TRUE;
-        if (fd < 0 && errno == ELOOP) {
-                g_set_error(error, NV_ERRNO_ERROR, ELOOP, "%s is a symbolic link; refusing to follow it",
-                            path);
+        if (!open_regular(dfd, name, path, &fd, error))
                 return FALSE;
-        }
         if (fd < 0)
-                return set_errno_error(error, errno, "Cannot open", path);
-        if (!check_regular(fd, path, error))
-                return FALSE;
+                return TRUE;
         return read_fd(fd, path, max, ret_contents, ret_len, error);
 }
 
@@ -148,6 +218,32 @@ static gboolean write_all(int fd, const char *data, gsize len)
         return TRUE;
 }
 
+/* Whether the file behind @fd holds exactly @len bytes of @data, read back
+ * after the write: a short write that looked complete, or a file system that
+ * dropped part of it, must not become a success. */
+static gboolean reads_back_as(int fd, const char *data, gsize len, gsize *ret_size)
+{
+        char chunk[16384];
+        struct stat st;
+        gsize off = 0;
+
+        if (fstat(fd, &st) < 0)
+                return FALSE;
+        *ret_size = (gsize)st.st_size;
+        if ((gsize)st.st_size != len)
+                return FALSE;
+        while (off < len) {
+                ssize_t n = pread(fd, chunk, MIN(sizeof(chunk), len - off), (off_t)off);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0 || memcmp(chunk, data + off, (gsize)n) != 0)
+                        return FALSE;
+                off += (gsize)n;
+        }
+        return TRUE;
+}
+
 static char *temporary_name(const char *name)
 {
         return g_strdup_printf(".%s.%08x", name, g_random_int());
@@ -159,6 +255,7 @@ gboolean nv_file_replace(const char *dir, const char *name, const char *contents
         g_autofree char *tmp = NULL;
         nv_auto_fd int dfd = -1;
         nv_auto_fd int fd = -1;
+        gsize size = 0;
         int r;
 
         dfd = open_dir_nofollow(dir);
@@ -187,22 +284,14 @@ gboolean nv_file_replace(const char *dir, const char *name, const char *contents
                 return set_dir_error(error, -dfd, dir);
 
         /* The file that is there must be one we may replace. */
-        fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-        if (fd < 0 && errno == ELOOP) {
-                g_set_error(error, NV_ERRNO_ERROR, ELOOP, "%s is a symbolic link; refusing to replace it",
-                            path);
-                return FALSE;
-        }
-        if (fd < 0 && errno != ENOENT)
-                return set_errno_error(error, errno, "Cannot open", path);
-        if (fd >= 0 && !check_regular(fd, path, error))
+        if (!open_regular(dfd, name, path, &fd, error))
                 return FALSE;
         close_fd(&fd);
 
         for (int attempt = 0; fd < 0; attempt++) {
                 g_free(tmp);
                 tmp = temporary_name(name);
-                fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+                fd = openat(dfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
                 if (fd < 0 && (errno != EEXIST || attempt >= 16))
                         return set_errno_error(error, errno, "Cannot create a temporary file in", dir);
         }
@@ -212,6 +301,15 @@ gboolean nv_file_replace(const char *dir, const char *name, const char *contents
                 r = errno;
                 unlinkat(dfd, tmp, 0);
                 return set_errno_error(error, r, "Cannot write", path);
+        }
+        if (!reads_back_as(fd, contents, len, &size)) {
+                unlinkat(dfd, tmp, 0);
+                g_set_error(error, NV_ERRNO_ERROR, EIO,
+                            "Cannot write %s: %" G_GSIZE_FORMAT
+                            " bytes written read back as %" G_GSIZE_FORMAT
+                            " bytes that differ; the file was left as it was",
+                            path, len, size);
+                return FALSE;
         }
         close_fd(&fd);
 

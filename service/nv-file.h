@@ -13,13 +13,17 @@
  * Errors are NV_ERRNO_ERROR (nv-errno.h): ELOOP for a symbolic link at the
  * path, ENOTDIR for a directory that is not one (or is a symlink), EMLINK
  * for a file with more than one hard link, EISDIR or EBADFD for something
- * that is not a regular file, EFBIG beyond the size limit, else the errno
- * of the call that failed.
+ * that is not a regular file (the message says what it is), EFBIG beyond
+ * the size limit, EILSEQ for a file holding a NUL byte, EIO for a written
+ * file that does not read back as written, else the errno of the call that
+ * failed.
  */
 
 /*
  * Reads @name in directory @dir. Refuses anything but a regular file with
- * a single link, of at most @max bytes.
+ * a single link, of at most @max bytes, without NUL bytes: kmod reads each
+ * line as a C string, so no edit of such a file could keep both its bytes
+ * and what kmod reads. Other bytes, UTF-8 or not, are returned as they are.
  * A missing file or directory gives TRUE with *ret_contents = NULL.
  */
 gboolean nv_file_read(const char *dir, const char *name, gsize max, char **ret_contents, gsize *ret_len,
@@ -28,7 +32,9 @@ gboolean nv_file_read(const char *dir, const char *name, gsize max, char **ret_c
 /*
  * Replaces @name in @dir with @contents, mode 0644, so that a reader (or a
  * crash) sees either the old or the new file: a temporary file in the same
- * directory, fsync(), rename(), fsync() of the directory. The directory is
+ * directory, fsync(), rename(), fsync() of the directory. The temporary
+ * file is read back before the rename: unless it holds exactly the @len
+ * bytes of @contents, nothing is replaced and the call fails. The directory is
  * created (0755) when missing; neither it nor @name may be a symlink, and
  * @name may not be a hard link to another file. Temporary files start with
  * '.' and do not end in ".conf", so kmod never reads one.

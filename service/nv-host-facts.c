@@ -12,6 +12,7 @@ void nv_setting_clear(NvSetting *setting)
 {
         g_clear_pointer(&setting->source, g_free);
         g_clear_pointer(&setting->value, g_free);
+        g_clear_pointer(&setting->unreadable, g_free);
         setting->line = 0;
         setting->has_value = FALSE;
 }
@@ -22,6 +23,7 @@ void nv_setting_copy(const NvSetting *setting, NvSetting *ret)
         ret->line = setting->line;
         ret->has_value = setting->has_value;
         ret->value = g_strdup(setting->value);
+        ret->unreadable = g_strdup(setting->unreadable);
 }
 
 static void setting_clear(gpointer data)

@@ -19,6 +19,9 @@ typedef struct {
         guint line;         /* line in @source, 0 when not applicable */
         gboolean has_value; /* FALSE for a bare "nested" without '=' */
         char *value;
+        /* Why @source could not be read, so that whatever it sets is
+         * unknown ("larger than 4194304 bytes"); NULL when it was read. */
+        char *unreadable;
 } NvSetting;
 
 void nv_setting_clear(NvSetting *setting);

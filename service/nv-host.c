@@ -374,15 +374,27 @@ static GArray *read_config(NvHost *host, const char *module)
                 int r;
 
                 r = read_file_bounded(path, CONFIG_FILE_MAX, &text, &len);
-                if (r == -EFBIG) {
-                        /* A setting past the cut could be the one that wins:
-                         * better to say nothing than something false. */
-                        warn_once(host, path, "%s is larger than %d bytes; ignoring it", path,
-                                  CONFIG_FILE_MAX);
+                if (r == -ENOENT)
+                        continue; /* gone since the listing */
+                if (r == -ENXIO) {
+                        /* A socket, which kmod cannot open either. */
+                        warn_once(host, path, "%s cannot be opened (a socket?); kmod skips it too", path);
                         continue;
                 }
                 if (r < 0) {
-                        warn_once(host, path, "Cannot read %s: %s", path, g_strerror(-r));
+                        /* kmod reads it, and a setting past the cut or behind
+                         * the error could be the one that wins: the status
+                         * says it is unknown, and names this file. */
+                        NvSetting setting = {
+                                .source = g_strdup(*f),
+                                .unreadable = r == -EFBIG ? g_strdup_printf("larger than %d bytes",
+                                                                            CONFIG_FILE_MAX)
+                                                          : g_strdup(g_strerror(-r)),
+                        };
+
+                        warn_once(host, path, "Cannot read %s: %s; what it sets for %s is unknown", path,
+                                  setting.unreadable, module);
+                        g_array_append_val(settings, setting);
                         continue;
                 }
                 if (nv_modprobe_find_option(text, len, module, "nested", &option)) {

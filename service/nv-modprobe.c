@@ -280,7 +280,7 @@ static gboolean ends_in_continuation(const GString *s)
 }
 
 char *nv_modprobe_set_option(const char *text, gsize len, const char *module, const char *param,
-                             const char *value, gboolean *ret_changed, guint *ret_line)
+                             const char *value, gsize *ret_len, gboolean *ret_changed, guint *ret_line)
 {
         g_autoptr(GString) line = g_string_new(NULL);
         g_autoptr(GArray) offsets = g_array_new(FALSE, FALSE, sizeof(gsize));
@@ -294,6 +294,7 @@ char *nv_modprobe_set_option(const char *text, gsize len, const char *module, co
 
         g_return_val_if_fail(text != NULL || len == 0, NULL);
         g_return_val_if_fail(module != NULL && param != NULL && value != NULL, NULL);
+        g_return_val_if_fail(ret_len != NULL, NULL);
 
         /* (NULL, 0) is an empty file; "text + 0" on NULL is undefined. */
         if (!text)
@@ -367,6 +368,7 @@ char *nv_modprobe_set_option(const char *text, gsize len, const char *module, co
             g_strcmp0(check.value, value) != 0)
                 return NULL;
 
+        *ret_len = out->len;
         if (ret_changed)
                 *ret_changed = out->len != len || memcmp(out->str, text, len) != 0;
         if (ret_line)

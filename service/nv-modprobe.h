@@ -67,7 +67,9 @@ gboolean nv_modprobe_find_option(const char *text, gsize len, const char *module
  * the other lines and comments byte for byte; when no statement sets it,
  * "options @module @param=@value" is appended as a line of its own (after
  * a newline if the text does not end with one, and an empty line if its
- * last line ends in a continuing backslash). *ret_changed tells whether
+ * last line ends in a continuing backslash). *ret_len gets the result's
+ * length, which is what to write: @text may hold NUL bytes, and so does the
+ * result then. *ret_changed tells whether
  * the result differs from @text, so a second identical call is a no-op.
  * *ret_line (optional) gets the 1-based line of the last statement that
  * now sets @param. Returns NULL when no such edit makes the file say what
@@ -76,4 +78,4 @@ gboolean nv_modprobe_find_option(const char *text, gsize len, const char *module
  * quote open (modprobe joins the statements, so it runs on into the next).
  */
 char *nv_modprobe_set_option(const char *text, gsize len, const char *module, const char *param,
-                             const char *value, gboolean *ret_changed, guint *ret_line);
+                             const char *value, gsize *ret_len, gboolean *ret_changed, guint *ret_line);

@@ -19,6 +19,8 @@ static const char *persistent_to_string(NvPersistent persistent)
                 return "disabled";
         case NV_PERSISTENT_INVALID:
                 return "invalid";
+        case NV_PERSISTENT_UNKNOWN:
+                return "unknown";
         case NV_PERSISTENT_DEFAULT:
         default:
                 return "default";
@@ -89,6 +91,8 @@ static NvPersistent resolve_persistent(const NvHostFacts *facts, const NvSetting
                 *ret_setting = setting;
         if (!setting)
                 return NV_PERSISTENT_DEFAULT;
+        if (setting->unreadable)
+                return NV_PERSISTENT_UNKNOWN;
 
         r = nv_nested_value_parse(facts->cpu.vendor, setting->has_value ? setting->value : NULL);
         if (r < 0)
@@ -139,10 +143,11 @@ void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret)
         /* Only a loaded, loadable module can be reloaded; with nothing
          * configured the next load takes the kernel's default, which has
          * been nested=1 for both vendors since Linux 4.20. An invalid value
-         * makes the next load fail, which no reload fixes. */
+         * makes the next load fail, which no reload fixes; an unknown one
+         * may or may not differ. */
         ret->reload_required = FALSE;
         if (facts->vendor_state == NV_MODULE_STATE_LIVE && facts->nested_raw && vendor_module &&
-            persistent != NV_PERSISTENT_INVALID) {
+            persistent != NV_PERSISTENT_INVALID && persistent != NV_PERSISTENT_UNKNOWN) {
                 int running = nv_nested_value_parse(facts->cpu.vendor, facts->nested_raw);
                 gboolean want = persistent != NV_PERSISTENT_DISABLED;
 

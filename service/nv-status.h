@@ -20,6 +20,9 @@ typedef enum {
         NV_PERSISTENT_ENABLED,
         NV_PERSISTENT_DISABLED,
         NV_PERSISTENT_INVALID,
+        /* A file that could set it could not be read (too large, an I/O
+         * error): what the next load gets cannot be known. */
+        NV_PERSISTENT_UNKNOWN,
 } NvPersistent;
 
 /*

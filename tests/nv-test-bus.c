@@ -1067,6 +1067,10 @@ void nv_test_env_setup_full(NvTestEnv *env, NvTestPreset preset, const NvTestEnv
         g_autoptr(GError) error = NULL;
 
         env->daemon_program = g_strdup(options ? options->daemon_program : NULL);
+        env->changes = options && options->record_changes
+                               ? g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref)
+                               : NULL;
+        env->changes_subscription = 0;
         env->bus = nv_test_bus_new_full(options ? options->bus_policies : NULL, &error);
         g_assert_no_error(error);
         env->host = nv_test_host_new_preset(preset);
@@ -1074,6 +1078,40 @@ void nv_test_env_setup_full(NvTestEnv *env, NvTestPreset preset, const NvTestEnv
         env->connection = nv_test_bus_connect(env->bus, &error);
         g_assert_no_error(error);
         env->daemon = NULL;
+}
+
+static void on_properties_changed(GDBusConnection *connection, const char *sender, const char *path,
+                                  const char *interface, const char *signal, GVariant *parameters,
+                                  gpointer user_data)
+{
+        NvTestEnv *env = user_data;
+
+        g_ptr_array_add(env->changes, g_variant_ref(parameters));
+}
+
+/* Subscribes to the running daemon's PropertiesChanged and returns once the
+ * bus has the match rule: every signal the daemon sends from then on is
+ * delivered. */
+static guint subscribe_properties_changed(NvTestEnv *env)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        guint subscription;
+
+        g_assert_nonnull(env->daemon);
+        subscription = g_dbus_connection_signal_subscribe(
+                env->connection, nv_test_daemon_get_unique_name(env->daemon),
+                "org.freedesktop.DBus.Properties", "PropertiesChanged", NV_OBJECT_PATH, NV_INTERFACE,
+                G_DBUS_SIGNAL_FLAGS_NONE, on_properties_changed, env, NULL);
+        /* GDBus sends AddMatch without waiting for its reply; a signal the
+         * daemon emits before the bus has the rule would be lost. The bus
+         * handles our messages in order: once a later call is answered,
+         * the rule is in place. */
+        reply = g_dbus_connection_call_sync(env->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                            "org.freedesktop.DBus", "GetId", NULL, G_VARIANT_TYPE("(s)"),
+                                            G_DBUS_CALL_FLAGS_NONE, NV_TEST_TIMEOUT_MS, NULL, &error);
+        g_assert_no_error(error);
+        return subscription;
 }
 
 void nv_test_env_start_daemon(NvTestEnv *env)
@@ -1090,6 +1128,8 @@ void nv_test_env_start_daemon_with_args(NvTestEnv *env, const char *const *extra
                 env->bus, env->daemon_program ? env->daemon_program : nv_test_getenv("NV_DAEMON"),
                 nv_test_host_get_root(env->host), extra_args, &error);
         g_assert_no_error(error);
+        if (env->changes)
+                env->changes_subscription = subscribe_properties_changed(env);
 }
 
 /* Reads the parent of process @pid off /proc/@pid/stat; 0 if unknown. */
@@ -1148,16 +1188,26 @@ static guint reap_strays(void)
         return pids->len;
 }
 
-void nv_test_env_teardown(NvTestEnv *env)
+void nv_test_env_stop_daemon(NvTestEnv *env)
 {
         g_autoptr(GError) error = NULL;
-        guint n_strays;
 
         if (env->daemon && !nv_test_daemon_stop(env->daemon, &error))
                 g_test_fail_printf("%s", error->message);
         if (env->daemon && g_test_failed())
                 nv_test_daemon_print_log(env->daemon);
         g_clear_pointer(&env->daemon, nv_test_daemon_free);
+}
+
+void nv_test_env_teardown(NvTestEnv *env)
+{
+        guint n_strays;
+
+        if (env->changes_subscription)
+                g_dbus_connection_signal_unsubscribe(env->connection, env->changes_subscription);
+        env->changes_subscription = 0;
+        g_clear_pointer(&env->changes, g_ptr_array_unref);
+        nv_test_env_stop_daemon(env);
         if (env->connection)
                 (void)g_dbus_connection_close_sync(env->connection, NULL, NULL);
         g_clear_object(&env->connection);
@@ -1212,29 +1262,6 @@ GDBusInterfaceInfo *nv_test_polkit_authority_info(void)
         return info->interfaces[0];
 }
 
-guint nv_test_env_subscribe_properties_changed(NvTestEnv *env, GDBusSignalCallback callback,
-                                               gpointer user_data)
-{
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GVariant) reply = NULL;
-        guint subscription;
-
-        g_assert_nonnull(env->daemon);
-        subscription = g_dbus_connection_signal_subscribe(
-                env->connection, nv_test_daemon_get_unique_name(env->daemon),
-                "org.freedesktop.DBus.Properties", "PropertiesChanged", NV_OBJECT_PATH, NV_INTERFACE,
-                G_DBUS_SIGNAL_FLAGS_NONE, callback, user_data, NULL);
-        /* GDBus sends AddMatch without waiting for its reply; a signal the
-         * daemon emits before the bus has the rule would be lost. The bus
-         * handles our messages in order: once a later call is answered,
-         * the rule is in place. */
-        reply = g_dbus_connection_call_sync(env->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                            "org.freedesktop.DBus", "GetId", NULL, G_VARIANT_TYPE("(s)"),
-                                            G_DBUS_CALL_FLAGS_NONE, NV_TEST_TIMEOUT_MS, NULL, &error);
-        g_assert_no_error(error);
-        return subscription;
-}
-
 void nv_test_env_sync(NvTestEnv *env)
 {
         g_autoptr(GError) error = NULL;
@@ -1243,6 +1270,34 @@ void nv_test_env_sync(NvTestEnv *env)
         reply = nv_test_env_call(env, "org.freedesktop.DBus.Peer", "Ping", NULL, NULL, &error);
         g_assert_no_error(error);
         nv_test_drain_main_context();
+}
+
+GHashTable *nv_test_env_collect_changes(NvTestEnv *env)
+{
+        GHashTable *changed =
+                g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_variant_unref);
+
+        g_assert_nonnull(env->changes);
+        for (guint i = 0; i < env->changes->len; i++) {
+                GVariant *parameters = env->changes->pdata[i];
+                g_autoptr(GVariant) values = NULL;
+                g_autofree const char **invalidated = NULL;
+                const char *interface;
+                GVariantIter iter;
+                const char *name;
+                GVariant *value;
+
+                g_assert_cmpstr(g_variant_get_type_string(parameters), ==, "(sa{sv}as)");
+                g_variant_get(parameters, "(&s@a{sv}^a&s)", &interface, &values, &invalidated);
+                g_assert_cmpstr(interface, ==, NV_INTERFACE);
+                g_assert_cmpuint(g_strv_length((char **)invalidated), ==, 0);
+                g_assert_cmpuint(g_variant_n_children(values), >, 0);
+
+                g_variant_iter_init(&iter, values);
+                while (g_variant_iter_loop(&iter, "{&sv}", &name, &value))
+                        g_hash_table_insert(changed, g_strdup(name), g_variant_ref(value));
+        }
+        return changed;
 }
 
 GVariant *nv_test_env_get_status(NvTestEnv *env)

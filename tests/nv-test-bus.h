@@ -195,8 +195,13 @@ typedef struct {
         NvTestHost *host;
         GDBusConnection *connection;
         NvTestDaemon *daemon;
-        int host_slot;        /* private */
-        char *daemon_program; /* private: NULL for $NV_DAEMON */
+        /* With NvTestEnvOptions.record_changes: the parameters ("(sa{sv}as)")
+         * of every PropertiesChanged the daemon sent since it started, in
+         * the order received; NULL otherwise. */
+        GPtrArray *changes;
+        int host_slot;              /* private */
+        char *daemon_program;       /* private: NULL for $NV_DAEMON */
+        guint changes_subscription; /* private */
 } NvTestEnv;
 
 /* Starts the bus, builds @preset's tree and connects; the daemon is left
@@ -209,11 +214,16 @@ typedef struct {
         /* The daemon program, e.g. the value of $NV_DAEMON_SIM; NULL for
          * $NV_DAEMON. */
         const char *daemon_program;
+        /* Record the daemon's PropertiesChanged signals in @changes from the
+         * moment nv_test_env_start_daemon() returns. */
+        gboolean record_changes;
 } NvTestEnvOptions;
 
 /* nv_test_env_setup() with @options (NULL: the defaults). */
 void nv_test_env_setup_full(NvTestEnv *env, NvTestPreset preset, const NvTestEnvOptions *options);
 
+/* Starts the daemon; with record_changes, returns once the bus delivers
+ * every PropertiesChanged the daemon sends from then on. */
 void nv_test_env_start_daemon(NvTestEnv *env);
 
 /* Same, with @extra_args (NULL-terminated) after the usual ones; a later
@@ -221,10 +231,23 @@ void nv_test_env_start_daemon(NvTestEnv *env);
 void nv_test_env_start_daemon_with_args(NvTestEnv *env, const char *const *extra_args);
 
 /*
- * Stops the daemon, and fails the test unless it exits with status 0;
- * prints its log if the test failed; stops the bus; removes the tree.
+ * Stops the daemon if it was started, and fails the test unless it exits
+ * with status 0; prints its log if the test failed. For a teardown that
+ * must stop the daemon while a service it talks to (a mock polkit) still
+ * answers, before nv_test_env_teardown().
  */
+void nv_test_env_stop_daemon(NvTestEnv *env);
+
+/* nv_test_env_stop_daemon(); stops the bus; removes the tree. */
 void nv_test_env_teardown(NvTestEnv *env);
+
+/*
+ * The recorded PropertiesChanged folded into one table, property name ->
+ * latest value (GVariant). Fails on a signal for another interface, one
+ * that invalidates properties instead of carrying their values, or one
+ * that carries none.
+ */
+GHashTable *nv_test_env_collect_changes(NvTestEnv *env);
 
 /* Calls @method of @interface on the daemon's object; @reply_type is
  * checked by GDBus. */
@@ -234,14 +257,6 @@ GVariant *nv_test_env_call(NvTestEnv *env, const char *interface, const char *me
 /* GetStatus(): the a{sv} (not the tuple around it); the test fails on an
  * error. */
 GVariant *nv_test_env_get_status(NvTestEnv *env);
-
-/*
- * Subscribes @callback to the running daemon's PropertiesChanged on the
- * test's connection, and returns the subscription once the bus has the
- * match rule: every signal the daemon sends from then on is delivered.
- */
-guint nv_test_env_subscribe_properties_changed(NvTestEnv *env, GDBusSignalCallback callback,
-                                               gpointer user_data);
 
 /* A round trip to the daemon that changes nothing: when it returns, every
  * signal the daemon sent before it has been dispatched. */

@@ -331,6 +331,17 @@ void nv_test_host_create_modprobe_dirs(NvTestHost *host)
                 nv_test_host_mkdir(host, modprobe_dirs[i]);
 }
 
+void nv_test_host_write_big(NvTestHost *host, const char *host_path, gsize min_size, const char *last_line)
+{
+        g_autoptr(GString) text = g_string_sized_new(min_size + 64);
+
+        while (text->len < min_size)
+                g_string_append(text, "# a comment that goes on and on to make the file big\n");
+        if (last_line)
+                g_string_append(text, last_line);
+        nv_test_host_write(host, host_path, text->str);
+}
+
 void nv_test_host_write_modprobe(NvTestHost *host, const char *dir, const char *name, const char *contents)
 {
         g_autofree char *path = g_build_filename(dir, name, NULL);

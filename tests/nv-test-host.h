@@ -70,6 +70,10 @@ void nv_test_host_write_data(NvTestHost *host, const char *host_path, const void
  * when it does not exist; read without following a symbolic link there. */
 GBytes *nv_test_host_read(NvTestHost *host, const char *host_path);
 
+/* A text file at @host_path of at least @min_size bytes: comment lines,
+ * then @last_line (NULL: none), for files larger than a reader's limit. */
+void nv_test_host_write_big(NvTestHost *host, const char *host_path, gsize min_size, const char *last_line);
+
 /* Creates @host_path as a directory, with its parents. */
 void nv_test_host_mkdir(NvTestHost *host, const char *host_path);
 

@@ -2,18 +2,17 @@
 /*
  * Hostile input over the real bus (issue 7): every method and the
  * Properties interface called with wrong signatures, empty and 1 MiB
- * strings, domain names that look like paths, carry line breaks or shell
- * and XML syntax, UUID-shaped garbage, CPU modes that differ from the
+ * strings, domain names that look like paths, carry line breaks, bidi or
+ * zero-width characters, or shell and XML syntax, UUID-shaped garbage, CPU modes that differ from the
  * valid ones only in case or whitespace, unknown methods, interfaces and
  * object paths, Set on read-only properties, and bad calls fired faster
  * than they are answered.
  *
  * Each case asserts the D-Bus error it gets (by name), that its message is
  * not empty and, where the message can name it, that it names what was
- * wrong. After each case the daemon still answers GetStatus, it exits
- * cleanly on SIGTERM (the fixture's teardown), and the whole fake host
- * tree, the modprobe.d directories and /sys/module included, hashes as it
- * did before.
+ * wrong, and that it holds no raw control or format character. After each case the daemon still answers
+ * GetStatus, it exits cleanly on SIGTERM (the fixture's teardown), and the whole fake host tree, the
+ * modprobe.d directories and /sys/module included, hashes as it did before.
  *
  * The daemon is the one built with the simulated kernel, so that a
  * ReloadModule that got through could not touch this machine, with
@@ -222,6 +221,19 @@ static void assert_remote_error(GError *error, const char *name, const char *men
                 g_error("%s: the message \"%s\" does not mention \"%s\"", what, error->message, mentions);
 }
 
+/* Fails if @message holds a control or format character: what the caller
+ * sent comes back escaped, never raw to a terminal or a log. */
+static void assert_shows_nothing_raw(const char *message, const char *what)
+{
+        g_assert_true(g_utf8_validate(message, -1, NULL));
+        for (const char *p = message; *p; p = g_utf8_next_char(p)) {
+                gunichar ch = g_utf8_get_char(p);
+
+                if (g_unichar_iscntrl(ch) || g_unichar_type(ch) == G_UNICODE_FORMAT)
+                        g_error("%s: the message holds U+%04X raw: \"%s\"", what, (unsigned)ch, message);
+        }
+}
+
 static void test_case(Fixture *f, gconstpointer data)
 {
         const AbuseCase *c = data;
@@ -241,8 +253,10 @@ static void test_case(Fixture *f, gconstpointer data)
         /* The daemon's own messages quote an argument abbreviated, if at
          * all. (sd-bus's, for unknown members of the Properties interface,
          * echo the caller's name back whole: its own input, to itself.) */
-        if (g_str_equal(c->interface, NV_INTERFACE))
+        if (g_str_equal(c->interface, NV_INTERFACE)) {
                 g_assert_cmpuint(strlen(error->message), <, ERROR_MESSAGE_MAX);
+                assert_shows_nothing_raw(error->message, c->path);
+        }
 }
 
 /* ---- Parameters too big for GVariant text -------------------------------- */
@@ -384,6 +398,21 @@ static const AbuseCase cases[] = {
           NV_ERROR_DOMAIN_NOT_FOUND, "<cpu mode='custom'/>" },
         { "/abuse/domain/case", M("ConfigureDomain"), "('TEST', 'host-model')", NULL,
           NV_ERROR_DOMAIN_NOT_FOUND, "TEST" },
+        /* Format characters (Unicode Cf) are allowed in a name, but come
+         * back escaped, as control characters do: a bidi override would
+         * show the caller's terminal the rest of the message reordered,
+         * zero-width ones would hide in it. */
+        { "/abuse/domain/bidi-override", M("ConfigureDomain"), "('test\\u202egnp.exe', 'host-model')", NULL,
+          NV_ERROR_DOMAIN_NOT_FOUND, "'test\\u202egnp.exe'" },
+        { "/abuse/domain/bidi-isolate", M("ConfigureDomain"), "('\\u2067test\\u2069', 'host-model')", NULL,
+          NV_ERROR_DOMAIN_NOT_FOUND, "'\\u2067test\\u2069'" },
+        { "/abuse/domain/zero-width", M("ConfigureDomain"), "('te\\u200bs\\u200dt\\ufeff', 'host-model')",
+          NULL, NV_ERROR_DOMAIN_NOT_FOUND, "'te\\u200bs\\u200dt\\ufeff'" },
+        { "/abuse/domain/tag-character", M("ConfigureDomain"), "('test\\U000e0041', 'host-model')", NULL,
+          NV_ERROR_DOMAIN_NOT_FOUND, "'test\\U000e0041'" },
+        { "/abuse/domain/uuid-bidi", M("ConfigureDomain"),
+          "('\\u202e" DEFAULT_DOMAIN_UUID "', 'host-model')", NULL, NV_ERROR_DOMAIN_NOT_FOUND,
+          "\\u202e" DEFAULT_DOMAIN_UUID },
 
         /* UUID-shaped garbage. */
         { "/abuse/uuid/non-hex", M("ConfigureDomain"),
@@ -417,6 +446,8 @@ static const AbuseCase cases[] = {
           ERROR_INVALID_ARGS, "'host-model\\x0a'" },
         { "/abuse/mode/escape-sequence", M("ConfigureDomain"), "('test', '\\u001b[2J\\u009b')", NULL,
           ERROR_INVALID_ARGS, "'\\x1b[2J\\u009b'" },
+        { "/abuse/mode/bidi-override", M("ConfigureDomain"), "('test', 'host-model\\u202e')", NULL,
+          ERROR_INVALID_ARGS, "'host-model\\u202e'" },
         { "/abuse/mode/underscore", M("ConfigureDomain"), "('test', 'host_passthrough')", NULL,
           ERROR_INVALID_ARGS, "'host_passthrough'" },
         { "/abuse/mode/custom", M("ConfigureDomain"), "('test', 'custom')", NULL, ERROR_INVALID_ARGS,

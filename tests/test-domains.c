@@ -326,15 +326,9 @@ static void fixture_setup(Fixture *f, gconstpointer data)
 
 static void fixture_teardown(Fixture *f, gconstpointer data)
 {
-        g_autoptr(GError) error = NULL;
-
         /* The daemon is stopped, and its exit status checked, while the
          * mock polkit still answers. */
-        if (f->env.daemon && !nv_test_daemon_stop(f->env.daemon, &error))
-                g_test_fail_printf("%s", error->message);
-        if (f->env.daemon && g_test_failed())
-                nv_test_daemon_print_log(f->env.daemon);
-        g_clear_pointer(&f->env.daemon, nv_test_daemon_free);
+        nv_test_env_stop_daemon(&f->env);
         mock_polkit_stop(f);
         nv_test_env_teardown(&f->env);
         g_clear_pointer(&f->polkit_checks, g_ptr_array_unref);

@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -234,6 +236,96 @@ static void test_read_only_directory(Fixture *f, gconstpointer data)
         g_assert_cmpuint(count_entries(f->dir), ==, 0);
 }
 
+/* The bytes as they are in @dir/@name, NUL bytes included. */
+static GBytes *read_bytes(const char *dir, const char *name)
+{
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        g_autoptr(GMappedFile) mapped = g_mapped_file_new(path, FALSE, NULL);
+
+        g_assert_nonnull(mapped);
+        return g_mapped_file_get_bytes(mapped);
+}
+
+/* kmod reads a line only up to a NUL byte: such a file cannot be edited so
+ * that its bytes and what kmod reads both stay. Refused, naming the place. */
+static void test_read_nul_refused(Fixture *f, gconstpointer data)
+{
+        static const char text[] = "# by hand\n\0\noptions snd_hda_intel model=auto\n";
+        g_autofree char *path = g_build_filename(f->dir, "kvm.conf", NULL);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GBytes) back = NULL;
+        g_autofree char *contents = NULL;
+        gsize len = 0;
+
+        g_assert_true(g_file_set_contents(path, text, sizeof(text) - 1, NULL));
+        g_assert_false(nv_file_read(f->dir, "kvm.conf", 1024, &contents, &len, &error));
+        g_assert_error(error, NV_ERRNO_ERROR, EILSEQ);
+        g_assert_null(contents);
+        g_assert_nonnull(strstr(error->message, path));
+        g_assert_nonnull(strstr(error->message, "NUL byte (line 2, byte 11)"));
+        back = read_bytes(f->dir, "kvm.conf");
+        g_assert_cmpmem(g_bytes_get_data(back, NULL), g_bytes_get_size(back), text, sizeof(text) - 1);
+}
+
+/* Bytes that are not UTF-8 (a Latin-1 comment) mean nothing to kmod or to the
+ * edit: read as they are. */
+static void test_read_non_utf8(Fixture *f, gconstpointer data)
+{
+        static const char text[] = "# gr\xfc\xdf"
+                                   "e\noptions kvm_intel nested=0\n";
+        g_autoptr(GError) error = NULL;
+        g_autofree char *contents = NULL;
+        gsize len = 0;
+
+        g_assert_true(nv_file_replace(f->dir, "kvm.conf", text, sizeof(text) - 1, &error));
+        g_assert_true(nv_file_read(f->dir, "kvm.conf", 1024, &contents, &len, &error));
+        g_assert_no_error(error);
+        g_assert_cmpmem(contents, len, text, sizeof(text) - 1);
+}
+
+/* What is written is @len bytes, NUL bytes or not, and nothing else. */
+static void test_replace_exact_length(Fixture *f, gconstpointer data)
+{
+        static const char data_with_nul[] = "a\0b\n";
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GBytes) back = NULL;
+
+        g_assert_true(nv_file_replace(f->dir, "kvm.conf", data_with_nul, sizeof(data_with_nul) - 1, &error));
+        g_assert_no_error(error);
+        back = read_bytes(f->dir, "kvm.conf");
+        g_assert_cmpmem(g_bytes_get_data(back, NULL), g_bytes_get_size(back), data_with_nul,
+                        sizeof(data_with_nul) - 1);
+}
+
+/* A socket cannot even be opened ("No such device or address"): the error
+ * says what is there instead, for both the read and the write. */
+static void test_socket_refused(Fixture *f, gconstpointer data)
+{
+        g_autofree char *path = g_build_filename(f->dir, "kvm.conf", NULL);
+        struct sockaddr_un address = { .sun_family = AF_UNIX };
+        g_autoptr(GError) error = NULL;
+        g_autofree char *contents = NULL;
+        gsize len = 0;
+        int fd;
+
+        g_assert_cmpuint(strlen(path), <, sizeof(address.sun_path));
+        strcpy(address.sun_path, path);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        g_assert_cmpint(fd, >=, 0);
+        g_assert_cmpint(bind(fd, (struct sockaddr *)&address, sizeof(address)), ==, 0);
+        close(fd);
+
+        g_assert_false(nv_file_read(f->dir, "kvm.conf", 1024, &contents, &len, &error));
+        g_assert_error(error, NV_ERRNO_ERROR, EBADFD);
+        g_assert_nonnull(strstr(error->message, "is a socket, not a regular file"));
+        g_clear_error(&error);
+        g_assert_false(nv_file_replace(f->dir, "kvm.conf", "x\n", 2, &error));
+        g_assert_error(error, NV_ERRNO_ERROR, EBADFD);
+        g_assert_nonnull(strstr(error->message, "is a socket, not a regular file"));
+        g_assert_true(g_file_test(path, G_FILE_TEST_EXISTS));
+        g_assert_cmpuint(count_entries(f->dir), ==, 1);
+}
+
 static void test_stale_temporaries(Fixture *f, gconstpointer data)
 {
         g_autofree char *stale = g_build_filename(f->dir, ".kvm.conf.0badc0de", NULL);
@@ -274,6 +366,10 @@ int main(int argc, char *argv[])
         ADD("/file/missing-directory-created", test_missing_directory_created);
         ADD("/file/read-only-directory", test_read_only_directory);
         ADD("/file/stale-temporaries", test_stale_temporaries);
+        ADD("/file/read-nul-refused", test_read_nul_refused);
+        ADD("/file/read-non-utf8", test_read_non_utf8);
+        ADD("/file/replace-exact-length", test_replace_exact_length);
+        ADD("/file/socket-refused", test_socket_refused);
 #undef ADD
 
         return g_test_run();

@@ -60,15 +60,17 @@ static void test_edit_case(gconstpointer data)
         g_autofree char *again = NULL;
         g_auto(NvModprobeOption) option = { 0 };
         gboolean changed = FALSE;
+        gsize len = 0, again_len = 0;
         guint line = 0;
 
-        result = nv_modprobe_set_option(c->before, strlen(c->before), c->module, "nested", c->value,
+        result = nv_modprobe_set_option(c->before, strlen(c->before), c->module, "nested", c->value, &len,
                                         &changed, &line);
         if (!c->after) {
                 g_assert_null(result);
                 return;
         }
         g_assert_cmpstr(result, ==, c->after);
+        g_assert_cmpuint(len, ==, strlen(c->after));
         g_assert_true(changed == (strcmp(c->before, c->after) != 0));
         g_assert_cmpuint(line, ==, c->line);
 
@@ -79,9 +81,9 @@ static void test_edit_case(gconstpointer data)
         g_assert_cmpuint(option.line, ==, c->line);
 
         /* ...and a second identical edit changes nothing. */
-        again = nv_modprobe_set_option(result, strlen(result), c->module, "nested", c->value, &changed,
+        again = nv_modprobe_set_option(result, len, c->module, "nested", c->value, &again_len, &changed,
                                        NULL);
-        g_assert_cmpstr(again, ==, result);
+        g_assert_cmpmem(again, again_len, result, len);
         g_assert_false(changed);
 }
 
@@ -90,11 +92,12 @@ static void test_edit_not_nul_terminated(void)
         const char text[] = "options kvm_intel nested=0\nGARBAGE";
         g_autofree char *result = NULL;
         gboolean changed;
+        gsize len = 0;
 
         /* Only the first line is the file. */
         result = nv_modprobe_set_option(text, strlen("options kvm_intel nested=0\n"), "kvm_intel", "nested",
-                                        "1", &changed, NULL);
-        g_assert_cmpstr(result, ==, "options kvm_intel nested=1\n");
+                                        "1", &len, &changed, NULL);
+        g_assert_cmpmem(result, len, "options kvm_intel nested=1\n", strlen("options kvm_intel nested=1\n"));
         g_assert_true(changed);
 }
 
@@ -103,12 +106,15 @@ static void test_edit_embedded_nul(void)
         const char text[] = "# a\0b\noptions kvm_amd nested=0\n";
         g_autofree char *result = NULL;
         gboolean changed;
+        gsize len = 0;
 
-        result = nv_modprobe_set_option(text, sizeof(text) - 1, "kvm_amd", "nested", "1", &changed, NULL);
+        result = nv_modprobe_set_option(text, sizeof(text) - 1, "kvm_amd", "nested", "1", &len, &changed,
+                                        NULL);
         g_assert_nonnull(result);
         g_assert_true(changed);
-        /* The NUL byte and everything else survive. */
-        g_assert_cmpmem(result, sizeof(text) - 1, "# a\0b\noptions kvm_amd nested=1\n", sizeof(text) - 1);
+        /* The NUL byte and everything else survive, and the length says
+         * where the result ends, not the NUL. */
+        g_assert_cmpmem(result, len, "# a\0b\noptions kvm_amd nested=1\n", sizeof(text) - 1);
 }
 
 int main(int argc, char *argv[])

@@ -11,13 +11,16 @@
  * kept, both spellings of the module name, idempotency down to the inode
  * and without a signal, PropertiesChanged for what changed, and refusals
  * that name their reason (a symlink, a later file or the kernel command
- * line that would override the setting, a read-only directory, a built-in
- * module, an unsupported host). What the reload must get right, as the
+ * line that would override the setting, a later file that cannot be read,
+ * a kvm.conf that cannot be edited faithfully, a read-only directory, a
+ * built-in module, an unsupported host). What the reload must get right, as the
  * simulator's log shows: load, reload, refusal while in use, rollback.
  * And the CLI verbs that drive both.
  */
 #include "config.h"
 
+#include <gio/gunixsocketaddress.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,48 +31,29 @@
 
 #define KVM_CONF "/etc/modprobe.d/kvm.conf"
 
-typedef struct {
-        NvTestEnv env;
-        guint subscription;
-        GPtrArray *signals; /* the changed-properties dicts received */
-} Fixture;
+/* The harness's environment, recording PropertiesChanged, on the daemon
+ * built with the simulated kernel. */
+typedef NvTestEnv Fixture;
 
-static void on_properties_changed(GDBusConnection *connection, const char *sender, const char *path,
-                                  const char *interface, const char *signal, GVariant *parameters,
-                                  gpointer user_data)
+static void setup_preset(Fixture *f, NvTestPreset preset)
 {
-        Fixture *f = user_data;
-        GVariant *changed;
+        const NvTestEnvOptions options = {
+                .daemon_program = nv_test_getenv("NV_DAEMON_SIM"),
+                .record_changes = TRUE,
+        };
 
-        g_variant_get(parameters, "(&s@a{sv}@as)", NULL, &changed, NULL);
-        g_ptr_array_add(f->signals, changed);
+        nv_test_env_setup_full(f, preset, &options);
 }
 
+/* @data: the preset. */
 static void fixture_setup(Fixture *f, gconstpointer data)
 {
-        const NvTestEnvOptions options = { .daemon_program = nv_test_getenv("NV_DAEMON_SIM") };
-
-        nv_test_env_setup_full(&f->env, GPOINTER_TO_INT(data), &options);
-        f->signals = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
+        setup_preset(f, GPOINTER_TO_INT(data));
 }
 
 static void fixture_teardown(Fixture *f, gconstpointer data)
 {
-        if (f->subscription)
-                g_dbus_connection_signal_unsubscribe(f->env.connection, f->subscription);
-        g_clear_pointer(&f->signals, g_ptr_array_unref);
-        nv_test_env_teardown(&f->env);
-}
-
-static void start_daemon(Fixture *f)
-{
-        nv_test_env_start_daemon(&f->env);
-        f->subscription = nv_test_env_subscribe_properties_changed(&f->env, on_properties_changed, f);
-}
-
-static void sync_with_daemon(Fixture *f)
-{
-        nv_test_env_sync(&f->env);
+        nv_test_env_teardown(f);
 }
 
 static int compare_strings(const void *a, const void *b)
@@ -81,21 +65,11 @@ static int compare_strings(const void *a, const void *b)
  * text: "{'PersistentNested': <'enabled'>, ...}". */
 static char *changed_properties(Fixture *f)
 {
-        g_autoptr(GHashTable) merged =
-                g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_variant_unref);
+        g_autoptr(GHashTable) merged = nv_test_env_collect_changes(f);
         g_autoptr(GString) text = g_string_new("{");
         g_autofree const char **keys = NULL;
         guint n_keys;
 
-        for (guint i = 0; i < f->signals->len; i++) {
-                GVariantIter iter;
-                const char *key;
-                GVariant *value;
-
-                g_variant_iter_init(&iter, g_ptr_array_index(f->signals, i));
-                while (g_variant_iter_next(&iter, "{&sv}", &key, &value))
-                        g_hash_table_replace(merged, g_strdup(key), value);
-        }
         keys = (const char **)g_hash_table_get_keys_as_array(merged, &n_keys);
         qsort(keys, n_keys, sizeof(*keys), compare_strings);
         for (guint i = 0; i < n_keys; i++) {
@@ -109,8 +83,8 @@ static char *changed_properties(Fixture *f)
 
 static GVariant *call(Fixture *f, const char *method, gboolean value, GError **error)
 {
-        return nv_test_env_call(&f->env, NV_INTERFACE, method, g_variant_new("(b)", value),
-                                G_VARIANT_TYPE("(s)"), error);
+        return nv_test_env_call(f, NV_INTERFACE, method, g_variant_new("(b)", value), G_VARIANT_TYPE("(s)"),
+                                error);
 }
 
 /* The call succeeds and returns @expected. */
@@ -151,7 +125,7 @@ static void assert_contains(const char *text, const char *part)
 
 static char *read_text(Fixture *f, const char *host_path)
 {
-        g_autoptr(GBytes) bytes = nv_test_host_read(f->env.host, host_path);
+        g_autoptr(GBytes) bytes = nv_test_host_read(f->host, host_path);
 
         return bytes ? g_strdup(g_bytes_get_data(bytes, NULL)) : NULL;
 }
@@ -165,7 +139,7 @@ static void assert_text(Fixture *f, const char *host_path, const char *expected)
 
 static void assert_mode(Fixture *f, const char *host_path, mode_t mode)
 {
-        g_autofree char *path = nv_test_host_path(f->env.host, host_path);
+        g_autofree char *path = nv_test_host_path(f->host, host_path);
         struct stat st;
 
         g_assert_cmpint(lstat(path, &st), ==, 0);
@@ -187,14 +161,14 @@ static void test_enable_keeps_the_rest(Fixture *f, gconstpointer data)
 {
         g_autofree char *changed = NULL;
 
-        nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf",
+        nv_test_host_write_modprobe(f->host, "/etc/modprobe.d", "kvm.conf",
                                     "# Managed partly by hand\n"
                                     "\n"
                                     "options kvm-intel ept=1 nested=0 enable_apicv=0 # keep\n"
                                     "blacklist foo\n"
                                     "options kvm ignore_msrs=1\n"
                                     "options kvm_intel nested=N\n");
-        start_daemon(f);
+        nv_test_env_start_daemon(f);
 
         call_ok(f, "EnablePersistent", TRUE, KVM_CONF);
         assert_text(f, KVM_CONF,
@@ -207,7 +181,7 @@ static void test_enable_keeps_the_rest(Fixture *f, gconstpointer data)
         assert_mode(f, KVM_CONF, 0644);
 
         /* Persistently on, but the running module says N. */
-        sync_with_daemon(f);
+        nv_test_env_sync(f);
         changed = changed_properties(f);
         g_assert_cmpstr(changed, ==, "{'PersistentNested': <'enabled'>, 'ReloadRequired': <true>}");
 }
@@ -217,16 +191,16 @@ static void test_disable_amd(Fixture *f, gconstpointer data)
 {
         g_autofree char *changed = NULL;
 
-        nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf",
+        nv_test_host_write_modprobe(f->host, "/etc/modprobe.d", "kvm.conf",
                                     "options kvm_amd avic=1 nested=1\n"
                                     "options kvm-amd nested=1\n");
-        start_daemon(f);
+        nv_test_env_start_daemon(f);
 
         call_ok(f, "EnablePersistent", FALSE, KVM_CONF);
         assert_text(f, KVM_CONF,
                     "options kvm_amd avic=1 nested=0\n"
                     "options kvm-amd nested=0\n");
-        sync_with_daemon(f);
+        nv_test_env_sync(f);
         changed = changed_properties(f);
         g_assert_cmpstr(changed, ==, "{'PersistentNested': <'disabled'>, 'ReloadRequired': <true>}");
 }
@@ -237,14 +211,14 @@ static void test_missing_directory(Fixture *f, gconstpointer data)
 {
         g_autofree char *changed = NULL;
 
-        nv_test_host_remove(f->env.host, "/etc/modprobe.d");
-        start_daemon(f);
+        nv_test_host_remove(f->host, "/etc/modprobe.d");
+        nv_test_env_start_daemon(f);
 
         call_ok(f, "EnablePersistent", FALSE, KVM_CONF);
         assert_text(f, KVM_CONF, "options kvm_intel nested=0\n");
         assert_mode(f, "/etc/modprobe.d", 0755);
         assert_mode(f, KVM_CONF, 0644);
-        sync_with_daemon(f);
+        nv_test_env_sync(f);
         changed = changed_properties(f);
         g_assert_cmpstr(
                 changed, ==,
@@ -256,31 +230,30 @@ static void test_missing_directory(Fixture *f, gconstpointer data)
  * announces nothing. */
 static void test_idempotent(Fixture *f, gconstpointer data)
 {
-        g_autofree char *path = nv_test_host_path(f->env.host, KVM_CONF);
+        g_autofree char *path = nv_test_host_path(f->host, KVM_CONF);
         g_autoptr(GBytes) before = NULL;
         g_autoptr(GBytes) after = NULL;
         struct stat st_before, st_after;
 
-        nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf",
-                                    "options kvm_intel nested=0\n");
-        start_daemon(f);
+        nv_test_host_write_modprobe(f->host, "/etc/modprobe.d", "kvm.conf", "options kvm_intel nested=0\n");
+        nv_test_env_start_daemon(f);
         call_ok(f, "EnablePersistent", TRUE, KVM_CONF);
-        sync_with_daemon(f);
-        g_assert_cmpuint(f->signals->len, >, 0);
-        g_ptr_array_set_size(f->signals, 0);
+        nv_test_env_sync(f);
+        g_assert_cmpuint(f->changes->len, >, 0);
+        g_ptr_array_set_size(f->changes, 0);
 
-        before = nv_test_host_read(f->env.host, KVM_CONF);
+        before = nv_test_host_read(f->host, KVM_CONF);
         g_assert_cmpint(stat(path, &st_before), ==, 0);
         call_ok(f, "EnablePersistent", TRUE, KVM_CONF);
-        after = nv_test_host_read(f->env.host, KVM_CONF);
+        after = nv_test_host_read(f->host, KVM_CONF);
         g_assert_cmpint(stat(path, &st_after), ==, 0);
 
         g_assert_true(g_bytes_equal(before, after));
         g_assert_cmpuint(st_before.st_ino, ==, st_after.st_ino);
         g_assert_cmpint(st_before.st_mtim.tv_sec, ==, st_after.st_mtim.tv_sec);
         g_assert_cmpint(st_before.st_mtim.tv_nsec, ==, st_after.st_mtim.tv_nsec);
-        sync_with_daemon(f);
-        g_assert_cmpuint(f->signals->len, ==, 0);
+        nv_test_env_sync(f);
+        g_assert_cmpuint(f->changes->len, ==, 0);
 }
 
 /* ---- EnablePersistent: refusals ---------------------------------------- */
@@ -291,15 +264,15 @@ static void test_refuses_symlink(Fixture *f, gconstpointer data)
         g_autofree char *message = NULL;
         g_autofree char *conf_path = NULL;
 
-        nv_test_host_write(f->env.host, "/target.conf", "# not ours\n");
-        nv_test_host_symlink(f->env.host, KVM_CONF, "../../target.conf");
-        start_daemon(f);
+        nv_test_host_write(f->host, "/target.conf", "# not ours\n");
+        nv_test_host_symlink(f->host, KVM_CONF, "../../target.conf");
+        nv_test_env_start_daemon(f);
 
         message = call_fails(f, "EnablePersistent", TRUE, NV_ERROR_FAILED);
         assert_contains(message, "kvm.conf");
         assert_contains(message, "symbolic link");
         assert_text(f, "/target.conf", "# not ours\n");
-        conf_path = nv_test_host_path(f->env.host, KVM_CONF);
+        conf_path = nv_test_host_path(f->host, KVM_CONF);
         g_assert_true(g_file_test(conf_path, G_FILE_TEST_IS_SYMLINK));
 }
 
@@ -323,19 +296,35 @@ static void test_refuses_later_file(Fixture *f, gconstpointer data)
                 g_autofree char *message = NULL;
 
                 g_test_message("overridden by %s", later->path);
-                nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf",
+                nv_test_host_write_modprobe(f->host, "/etc/modprobe.d", "kvm.conf",
                                             "options kvm_intel nested=0\n");
-                nv_test_host_write_modprobe(f->env.host, later->dir, later->name,
+                nv_test_host_write_modprobe(f->host, later->dir, later->name,
                                             "# vendor default\noptions kvm-intel nested=0\n");
-                if (!f->env.daemon)
-                        start_daemon(f);
+                if (!f->daemon)
+                        nv_test_env_start_daemon(f);
 
                 message = call_fails(f, "EnablePersistent", TRUE, NV_ERROR_FAILED);
                 assert_contains(message, later->path);
                 assert_contains(message, "line 2");
                 assert_text(f, KVM_CONF, "options kvm_intel nested=0\n");
-                nv_test_host_remove(f->env.host, later->dir);
+                nv_test_host_remove(f->host, later->dir);
         }
+}
+
+/* A later file the daemon cannot read (more than it reads of one) might set
+ * nested too: refused, naming it and why, and nothing written. */
+static void test_refuses_later_unreadable(Fixture *f, gconstpointer data)
+{
+        g_autofree char *message = NULL;
+
+        nv_test_host_write_modprobe(f->host, "/etc/modprobe.d", "kvm.conf", "options kvm_intel nested=0\n");
+        nv_test_host_write_big(f->host, "/etc/modprobe.d/zz-huge.conf", 4 * 1024 * 1024 + 1, NULL);
+        nv_test_env_start_daemon(f);
+
+        message = call_fails(f, "EnablePersistent", TRUE, NV_ERROR_FAILED);
+        assert_contains(message, "/etc/modprobe.d/zz-huge.conf");
+        assert_contains(message, "cannot be read (larger than 4194304 bytes)");
+        assert_text(f, KVM_CONF, "options kvm_intel nested=0\n");
 }
 
 /* kvm_intel.nested= on the kernel command line beats modprobe.d. */
@@ -343,10 +332,9 @@ static void test_refuses_cmdline(Fixture *f, gconstpointer data)
 {
         g_autofree char *message = NULL;
 
-        nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf",
-                                    "options kvm_intel nested=1\n");
-        nv_test_host_set_cmdline(f->env.host, "BOOT_IMAGE=/vmlinuz root=/dev/sda1 kvm_intel.nested=1 quiet");
-        start_daemon(f);
+        nv_test_host_write_modprobe(f->host, "/etc/modprobe.d", "kvm.conf", "options kvm_intel nested=1\n");
+        nv_test_host_set_cmdline(f->host, "BOOT_IMAGE=/vmlinuz root=/dev/sda1 kvm_intel.nested=1 quiet");
+        nv_test_env_start_daemon(f);
 
         message = call_fails(f, "EnablePersistent", FALSE, NV_ERROR_FAILED);
         assert_contains(message, "/proc/cmdline");
@@ -358,8 +346,8 @@ static void test_refuses_cmdline(Fixture *f, gconstpointer data)
  * read-only bind mount; the test's own view stays writable. */
 static void test_read_only_directory(Fixture *f, gconstpointer data)
 {
-        g_autofree char *dir = nv_test_host_path(f->env.host, "/etc/modprobe.d");
-        g_autofree char *root_arg = g_strconcat("--root=", nv_test_host_get_root(f->env.host), NULL);
+        g_autofree char *dir = nv_test_host_path(f->host, "/etc/modprobe.d");
+        g_autofree char *root_arg = g_strconcat("--root=", nv_test_host_get_root(f->host), NULL);
         g_autofree char *unshare = g_find_program_in_path("unshare");
         g_autofree char *message = NULL;
         g_autoptr(GError) error = NULL;
@@ -382,10 +370,9 @@ static void test_read_only_directory(Fixture *f, gconstpointer data)
                 g_test_skip("unshare(1) is not installed");
                 return;
         }
-        nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf",
-                                    "options kvm_intel nested=0\n");
-        f->env.daemon = nv_test_daemon_start_argv(f->env.bus, argv, NV_BUS_NAME, &error);
-        if (!f->env.daemon) {
+        nv_test_host_write_modprobe(f->host, "/etc/modprobe.d", "kvm.conf", "options kvm_intel nested=0\n");
+        f->daemon = nv_test_daemon_start_argv(f->bus, argv, NV_BUS_NAME, &error);
+        if (!f->daemon) {
                 g_test_skip_printf("cannot run the daemon under a read-only bind mount: %s", error->message);
                 return;
         }
@@ -393,6 +380,107 @@ static void test_read_only_directory(Fixture *f, gconstpointer data)
         message = call_fails(f, "EnablePersistent", TRUE, NV_ERROR_FAILED);
         assert_contains(message, "Read-only file system");
         assert_text(f, KVM_CONF, "options kvm_intel nested=0\n");
+}
+
+/* A kvm.conf that no edit could keep as it is: refused with its name and
+ * what is wrong, byte for byte as it was, and nothing logged as done. */
+typedef struct {
+        const char *path;     /* the test's path */
+        const char *mentions; /* what the error must say besides the file */
+        void (*make)(Fixture *f);
+} UneditableFile;
+
+static void write_nul_byte(Fixture *f)
+{
+        static const char text[] = "# by hand\n\0\noptions snd_hda_intel model=auto\n";
+
+        nv_test_host_write_data(f->host, KVM_CONF, text, sizeof(text) - 1);
+}
+
+static void write_random_bytes(Fixture *f)
+{
+        g_autoptr(GRand) rand = g_rand_new_with_seed(0x6e756c);
+        guint8 bytes[8192];
+
+        for (gsize i = 0; i < sizeof(bytes); i++)
+                bytes[i] = (guint8)g_rand_int_range(rand, 0, 256);
+        bytes[100] = 0; /* whatever the seed gives */
+        nv_test_host_write_data(f->host, KVM_CONF, bytes, sizeof(bytes));
+}
+
+static void write_over_limit(Fixture *f)
+{
+        nv_test_host_write_big(f->host, KVM_CONF, 1024 * 1024 + 1, "options kvm_intel nested=0\n");
+}
+
+static void make_socket(Fixture *f)
+{
+        g_autofree char *path = nv_test_host_path(f->host, KVM_CONF);
+        g_autoptr(GSocketAddress) address = g_unix_socket_address_new(path);
+        g_autoptr(GSocket) socket = NULL;
+        g_autoptr(GError) error = NULL;
+
+        socket = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, &error);
+        g_assert_no_error(error);
+        g_assert_true(g_socket_bind(socket, address, FALSE, &error));
+        g_assert_no_error(error);
+}
+
+static const UneditableFile uneditable_files[] = {
+        { "/persistent/refused/nul-byte", "NUL byte (line 2, byte 11)", write_nul_byte },
+        { "/persistent/refused/random-bytes", "NUL byte", write_random_bytes },
+        { "/persistent/refused/over-limit", "larger than 1048576 bytes", write_over_limit },
+        { "/persistent/refused/socket", "is a socket, not a regular file", make_socket },
+};
+
+/* lstat() of @host_path as text, and the contents of a regular file. */
+static char *describe_file(Fixture *f, const char *host_path)
+{
+        g_autofree char *path = nv_test_host_path(f->host, host_path);
+        g_autoptr(GBytes) bytes = NULL;
+        g_autofree char *hash = NULL;
+        struct stat st;
+
+        g_assert_cmpint(lstat(path, &st), ==, 0);
+        if (S_ISREG(st.st_mode)) {
+                bytes = nv_test_host_read(f->host, host_path);
+                hash = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, bytes);
+        }
+        return g_strdup_printf("mode %o ino %ju size %jd sha256 %s", (unsigned)st.st_mode,
+                               (uintmax_t)st.st_ino, (intmax_t)st.st_size, hash ? hash : "-");
+}
+
+/* @data: the UneditableFile; the host is an Intel one. */
+static void uneditable_setup(Fixture *f, gconstpointer data)
+{
+        setup_preset(f, NV_TEST_PRESET_INTEL_LOADED);
+}
+
+static void test_refuses_uneditable(Fixture *f, gconstpointer data)
+{
+        const UneditableFile *c = data;
+        g_autofree char *before = NULL;
+        g_autofree char *after = NULL;
+        g_autofree char *message = NULL;
+        g_autofree char *log = NULL;
+
+        c->make(f);
+        before = describe_file(f, KVM_CONF);
+        nv_test_env_start_daemon(f);
+
+        for (int enable = 1; enable >= 0; enable--) {
+                g_free(message);
+                message = call_fails(f, "EnablePersistent", enable, NV_ERROR_FAILED);
+                assert_contains(message, KVM_CONF);
+                assert_contains(message, c->mentions);
+                after = describe_file(f, KVM_CONF);
+                g_assert_cmpstr(after, ==, before);
+                g_clear_pointer(&after, g_free);
+        }
+        nv_test_env_sync(f);
+        g_assert_cmpuint(f->changes->len, ==, 0);
+        g_assert_true(g_file_get_contents(nv_test_daemon_get_log_path(f->daemon), &log, NULL, NULL));
+        g_assert_null(strstr(log, "nested virtualization persistently"));
 }
 
 /* A built-in module ignores modprobe.d: the error says what to do. */
@@ -403,7 +491,7 @@ static void test_builtin(Fixture *f, gconstpointer data)
         g_autofree char *before = read_text(f, KVM_CONF);
         g_autofree char *log = NULL;
 
-        start_daemon(f);
+        nv_test_env_start_daemon(f);
         enable = call_fails(f, "EnablePersistent", TRUE, NV_ERROR_MODULE_BUILTIN);
         assert_contains(enable, "kvm_intel.nested=1");
         disable = call_fails(f, "EnablePersistent", FALSE, NV_ERROR_MODULE_BUILTIN);
@@ -419,7 +507,7 @@ static void test_not_supported(Fixture *f, gconstpointer data)
 {
         g_autofree char *log = NULL;
 
-        start_daemon(f);
+        nv_test_env_start_daemon(f);
         g_free(call_fails(f, "EnablePersistent", TRUE, NV_ERROR_NOT_SUPPORTED));
         g_free(call_fails(f, "ReloadModule", TRUE, NV_ERROR_NOT_SUPPORTED));
         g_assert_null(read_text(f, KVM_CONF));
@@ -434,12 +522,12 @@ static void test_reload_not_loaded(Fixture *f, gconstpointer data)
         g_autofree char *log = NULL;
         g_autofree char *changed = NULL;
 
-        start_daemon(f);
+        nv_test_env_start_daemon(f);
         call_ok(f, "ReloadModule", TRUE, "Y");
         log = sim_log(f);
         g_assert_cmpstr(log, ==, "load kvm_intel nested=1\n");
         assert_text(f, "/sys/module/kvm_intel/parameters/nested", "Y\n");
-        sync_with_daemon(f);
+        nv_test_env_sync(f);
         changed = changed_properties(f);
         assert_contains(changed, "'VendorModuleLoaded': <true>");
         assert_contains(changed, "'NestedParameter': <'Y'>");
@@ -450,7 +538,7 @@ static void test_reload_loaded(Fixture *f, gconstpointer data)
 {
         g_autofree char *log = NULL;
 
-        start_daemon(f);
+        nv_test_env_start_daemon(f);
         call_ok(f, "ReloadModule", TRUE, "Y");
         call_ok(f, "ReloadModule", FALSE, "N");
         log = sim_log(f);
@@ -466,9 +554,9 @@ static void test_reload_in_use(Fixture *f, gconstpointer data)
         g_autofree char *message = NULL;
         g_autofree char *log = NULL;
 
-        nv_test_host_load_module(f->env.host, "kvm_intel", 1, "N");
-        nv_test_host_add_process(f->env.host, 4242, "qemu-system-x86", qemu_fds);
-        start_daemon(f);
+        nv_test_host_load_module(f->host, "kvm_intel", 1, "N");
+        nv_test_host_add_process(f->host, 4242, "qemu-system-x86", qemu_fds);
+        nv_test_env_start_daemon(f);
 
         message = call_fails(f, "ReloadModule", TRUE, NV_ERROR_MODULE_IN_USE);
         assert_contains(message, "4242");
@@ -485,8 +573,8 @@ static void test_reload_rollback(Fixture *f, gconstpointer data)
         g_autofree char *message = NULL;
         g_autofree char *log = NULL;
 
-        nv_test_host_write(f->env.host, "/sim/fail-load", "nested=1\n");
-        start_daemon(f);
+        nv_test_host_write(f->host, "/sim/fail-load", "nested=1\n");
+        nv_test_env_start_daemon(f);
 
         message = call_fails(f, "ReloadModule", TRUE, NV_ERROR_FAILED);
         assert_contains(message, "simulated failure");
@@ -503,7 +591,7 @@ static void run_ctl(Fixture *f, NvTestRunResult *ret, const char *const *args)
 {
         g_autoptr(GPtrArray) argv = g_ptr_array_new();
         g_autofree char *bus_env =
-                g_strconcat("DBUS_SYSTEM_BUS_ADDRESS=", nv_test_bus_get_address(f->env.bus), NULL);
+                g_strconcat("DBUS_SYSTEM_BUS_ADDRESS=", nv_test_bus_get_address(f->bus), NULL);
         g_autofree char *command = g_strjoinv(" ", (char **)args);
         const char *const env[] = { bus_env, "LC_ALL=C.UTF-8", "SYSTEMD_PAGER=cat", "PAGER=cat", NULL };
 
@@ -536,8 +624,8 @@ static void test_ctl_enable_disable(Fixture *f, gconstpointer data)
         g_auto(NvTestRunResult) disable = { 0 };
         g_autofree char *log = NULL;
 
-        nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf", "# mine\n");
-        start_daemon(f);
+        nv_test_host_write_modprobe(f->host, "/etc/modprobe.d", "kvm.conf", "# mine\n");
+        nv_test_env_start_daemon(f);
         if (!ctl_knows(f, "enable") || !ctl_knows(f, "disable"))
                 return;
 
@@ -557,7 +645,7 @@ static void test_ctl_enable_now(Fixture *f, gconstpointer data)
         g_auto(NvTestRunResult) result = { 0 };
         g_autofree char *log = NULL;
 
-        start_daemon(f);
+        nv_test_env_start_daemon(f);
         if (!ctl_knows(f, "enable"))
                 return;
 
@@ -575,7 +663,7 @@ static void test_ctl_reload(Fixture *f, gconstpointer data)
         g_auto(NvTestRunResult) on = { 0 };
         g_autofree char *log = NULL;
 
-        start_daemon(f);
+        nv_test_env_start_daemon(f);
         if (!ctl_knows(f, "reload"))
                 return;
 
@@ -598,9 +686,9 @@ static void test_ctl_reload_in_use(Fixture *f, gconstpointer data)
         g_auto(NvTestRunResult) result = { 0 };
         g_autofree char *log = NULL;
 
-        nv_test_host_load_module(f->env.host, "kvm_intel", 1, "N");
-        nv_test_host_add_process(f->env.host, 4242, "qemu-system-x86", qemu_fds);
-        start_daemon(f);
+        nv_test_host_load_module(f->host, "kvm_intel", 1, "N");
+        nv_test_host_add_process(f->host, 4242, "qemu-system-x86", qemu_fds);
+        nv_test_env_start_daemon(f);
         if (!ctl_knows(f, "reload"))
                 return;
 
@@ -617,7 +705,7 @@ static void test_ctl_enable_builtin(Fixture *f, gconstpointer data)
 {
         g_auto(NvTestRunResult) result = { 0 };
 
-        start_daemon(f);
+        nv_test_env_start_daemon(f);
         if (!ctl_knows(f, "enable"))
                 return;
 
@@ -630,7 +718,7 @@ static void test_ctl_usage(Fixture *f, gconstpointer data)
 {
         g_auto(NvTestRunResult) result = { 0 };
 
-        start_daemon(f);
+        nv_test_env_start_daemon(f);
         if (!ctl_knows(f, "reload"))
                 return;
 
@@ -662,9 +750,14 @@ int main(int argc, char *argv[])
         add_test(skip, "/persistent/refused/symlink", NV_TEST_PRESET_INTEL_LOADED, test_refuses_symlink);
         add_test(skip, "/persistent/refused/later-file", NV_TEST_PRESET_INTEL_LOADED,
                  test_refuses_later_file);
+        add_test(skip, "/persistent/refused/later-file-unreadable", NV_TEST_PRESET_INTEL_LOADED,
+                 test_refuses_later_unreadable);
         add_test(skip, "/persistent/refused/cmdline", NV_TEST_PRESET_INTEL_LOADED, test_refuses_cmdline);
         add_test(skip, "/persistent/refused/read-only", NV_TEST_PRESET_INTEL_LOADED,
                  test_read_only_directory);
+        for (size_t i = 0; i < G_N_ELEMENTS(uneditable_files); i++)
+                nv_test_add(skip, uneditable_files[i].path, Fixture, &uneditable_files[i], uneditable_setup,
+                            test_refuses_uneditable, fixture_teardown);
         add_test(skip, "/persistent/refused/builtin", NV_TEST_PRESET_KVM_BUILTIN, test_builtin);
         add_test(skip, "/persistent/refused/unknown-vendor", NV_TEST_PRESET_UNKNOWN_VENDOR,
                  test_not_supported);

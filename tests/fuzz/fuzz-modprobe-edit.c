@@ -41,6 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         g_autofree char *again = NULL;
         g_auto(NvModprobeOption) option = { 0 };
         gboolean changed = FALSE;
+        gsize out_len = 0, again_len = 0;
         guint line = 0;
 
         fuzz_setup();
@@ -48,19 +49,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (memchr(data, '\0', size))
                 return 0;
 
-        out = nv_modprobe_set_option(text, size, "kvm_intel", "nested", "1", &changed, &line);
+        out = nv_modprobe_set_option(text, size, "kvm_intel", "nested", "1", &out_len, &changed, &line);
         if (!out)
                 return 0; /* refused: a quote or "--" swallows the setting */
 
-        g_assert(nv_modprobe_find_option(out, strlen(out), "kvm_intel", "nested", &option));
+        g_assert(nv_modprobe_find_option(out, out_len, "kvm_intel", "nested", &option));
         g_assert(option.has_value);
         g_assert_cmpstr(option.value, ==, "1");
         g_assert(line >= 1);
-        g_assert(changed == (strlen(out) != size || memcmp(out, data, size) != 0));
+        g_assert(out_len == strlen(out));
+        g_assert(changed == (out_len != size || memcmp(out, data, size) != 0));
 
-        again = nv_modprobe_set_option(out, strlen(out), "kvm_intel", "nested", "1", &changed, NULL);
+        again = nv_modprobe_set_option(out, out_len, "kvm_intel", "nested", "1", &again_len, &changed, NULL);
         g_assert(again != NULL);
-        g_assert_cmpstr(again, ==, out);
+        g_assert_cmpmem(again, again_len, out, out_len);
         g_assert(!changed);
 
         assert_unrelated_lines_kept(text, size, out);
