@@ -470,6 +470,11 @@ typedef struct {
         gboolean configure; /* else list */
         char *domain;
         NvCpuMode mode;
+        /* ListDomainsDetailed: this machine as the status saw it when the
+         * call came; host_reason points to nesting_reason. */
+        gboolean detailed;
+        NvNestingHost nesting;
+        char *nesting_reason;
         /* The outcome, written by the worker. */
         gboolean restart_required;
         GPtrArray *domains;
@@ -480,23 +485,29 @@ static void domain_job_free(DomainJob *job)
 {
         sd_bus_message_unref(job->message);
         g_free(job->domain);
+        g_free(job->nesting_reason);
         g_clear_pointer(&job->domains, g_ptr_array_unref);
         g_clear_error(&job->error);
         g_free(job);
 }
 
-static int reply_domains(sd_bus_message *m, const GPtrArray *domains)
+/* ListDomains' a(ssss), or with @detailed ListDomainsDetailed's a(ssssss). */
+static int reply_domains(sd_bus_message *m, const GPtrArray *domains, gboolean detailed)
 {
         g_autoptr(sd_bus_message) reply = NULL;
         int r;
 
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(ssss)");
+                r = sd_bus_message_open_container(reply, 'a', detailed ? "(ssssss)" : "(ssss)");
         for (guint i = 0; r >= 0 && i < domains->len; i++) {
                 const NvDomainInfo *d = g_ptr_array_index(domains, i);
 
-                r = sd_bus_message_append(reply, "(ssss)", d->name, d->uuid, d->state, d->cpu_mode);
+                if (detailed)
+                        r = sd_bus_message_append(reply, "(ssssss)", d->name, d->uuid, d->state, d->cpu_mode,
+                                                  d->nested, d->nested_reason ? d->nested_reason : "");
+                else
+                        r = sd_bus_message_append(reply, "(ssss)", d->name, d->uuid, d->state, d->cpu_mode);
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
@@ -521,7 +532,7 @@ static gboolean domain_job_done(gpointer user_data)
         } else if (job->configure) {
                 r = sd_bus_reply_method_return(job->message, "b", job->restart_required);
         } else {
-                r = reply_domains(job->message, job->domains);
+                r = reply_domains(job->message, job->domains, job->detailed);
         }
         if (r < 0)
                 g_warning("Failed to answer %s: %s", sd_bus_message_get_member(job->message),
@@ -542,13 +553,16 @@ static void domain_job_run(gpointer data, gpointer user_data)
         if (job->configure)
                 nv_libvirt_configure_domain(job->libvirt, job->domain, job->mode, &job->restart_required,
                                             &job->error);
+        else if (job->detailed)
+                job->domains = nv_libvirt_list_domains_detailed(job->libvirt, &job->nesting, &job->error);
         else
                 job->domains = nv_libvirt_list_domains(job->libvirt, &job->error);
         g_idle_add(domain_job_done, job);
 }
 
+/* @nesting: for ListDomainsDetailed, else NULL. */
 static int context_push_domain_job(Context *c, sd_bus_message *m, gboolean configure, const char *domain,
-                                   NvCpuMode mode)
+                                   NvCpuMode mode, const NvNestingHost *nesting)
 {
         g_autoptr(GError) gerror = NULL;
         DomainJob *job;
@@ -565,6 +579,12 @@ static int context_push_domain_job(Context *c, sd_bus_message *m, gboolean confi
         job->configure = configure;
         job->domain = g_strdup(domain);
         job->mode = mode;
+        if (nesting) {
+                job->detailed = TRUE;
+                job->nesting = *nesting;
+                job->nesting_reason = g_strdup(nesting->host_reason);
+                job->nesting.host_reason = job->nesting_reason;
+        }
         c->n_domain_jobs++;
         if (!g_thread_pool_push(c->domain_pool, job, &gerror)) {
                 c->n_domain_jobs--;
@@ -613,7 +633,7 @@ static int method_configure_domain(sd_bus_message *m, void *userdata, sd_bus_err
         if (r <= 0)
                 return r == 0 ? 1 : r;
 
-        return context_push_domain_job(c, m, TRUE, domain, mode);
+        return context_push_domain_job(c, m, TRUE, domain, mode, NULL);
 }
 
 static int method_list_domains(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -625,7 +645,30 @@ static int method_list_domains(sd_bus_message *m, void *userdata, sd_bus_error *
         if (r <= 0)
                 return r;
 
-        return context_push_domain_job(c, m, FALSE, NULL, NV_CPU_MODE_HOST_MODEL);
+        return context_push_domain_job(c, m, FALSE, NULL, NV_CPU_MODE_HOST_MODEL, NULL);
+}
+
+static int method_list_domains_detailed(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Context *c = userdata;
+        g_autofree char *host_reason = NULL;
+        NvNestingHost nesting = { 0 };
+        int r;
+
+        r = nv_auth_verify(c->auth, m, error);
+        if (r <= 0)
+                return r;
+
+        /* What KVM here can pass on, as of now: the worker must not
+         * touch the Context. */
+        context_refresh(c);
+        nesting.flag = nv_virtualization_flag(c->status.cpu_vendor);
+        nesting.host = nv_nesting_host_judge(nesting.flag, c->status.hardware_virtualization,
+                                             *c->status.vendor_module ? c->status.vendor_module : NULL,
+                                             c->status.vendor_module_loaded, c->status.nested_enabled,
+                                             &host_reason);
+        nesting.host_reason = host_reason;
+        return context_push_domain_job(c, m, FALSE, NULL, NV_CPU_MODE_HOST_MODEL, &nesting);
 }
 
 static int property_get_module_users(sd_bus *bus, const char *path, const char *interface,
@@ -890,6 +933,8 @@ static const sd_bus_vtable nestedvirt_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListDomains", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssss)", domains),
                                 method_list_domains, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListDomainsDetailed", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssssss)", domains),
+                                method_list_domains_detailed, SD_BUS_VTABLE_UNPRIVILEGED),
 
         SD_BUS_PROPERTY("Version", "s", NULL, offsetof(Context, status.version),
                         SD_BUS_VTABLE_PROPERTY_CONST),

@@ -727,13 +727,14 @@ gboolean nv_cpu_xml_parse(const char *xml, NvCpuDef *ret_cpu, GError **error)
         return TRUE;
 }
 
-/* The flag of the vendor libvirt names in a <vendor> ("Intel", "AMD",
- * "Hygon", as in its CPU map); NULL for any other. */
-static const char *flag_of_vendor(const char *vendor)
+const char *nv_virtualization_flag(const char *vendor)
 {
-        if (g_strcmp0(vendor, "Intel") == 0)
+        if (!vendor)
+                return NULL;
+        if (g_ascii_strcasecmp(vendor, "intel") == 0)
                 return "vmx";
-        if (g_strcmp0(vendor, "AMD") == 0 || g_strcmp0(vendor, "Hygon") == 0)
+        /* Hygon's Dhyana is an AMD design, with svm and kvm_amd. */
+        if (g_ascii_strcasecmp(vendor, "amd") == 0 || g_ascii_strcasecmp(vendor, "hygon") == 0)
                 return "svm";
         return NULL;
 }
@@ -878,7 +879,7 @@ NvNested nv_cpu_def_judge_nesting(const NvCpuDef *cpu, const NvNestingHost *host
 
         flag = host->flag;
         if (!flag && host->host_model)
-                flag = flag_of_vendor(host->host_model->vendor);
+                flag = nv_virtualization_flag(host->host_model->vendor);
         if (!flag)
                 return verdict(NV_NESTED_UNKNOWN,
                                g_strdup("the host's CPU vendor is unknown, so is which flag counts"),

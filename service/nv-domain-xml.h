@@ -110,6 +110,11 @@ gboolean nv_domain_caps_get_host_model(const char *xml, NvCpuDef *ret_cpu, gbool
  * returns). FALSE with @error set when @xml is not one. */
 gboolean nv_cpu_xml_parse(const char *xml, NvCpuDef *ret_cpu, GError **error);
 
+/* The virtualization flag of a CPU vendor, named as the daemon's status
+ * ("intel", "amd") or libvirt's <vendor> ("Intel", "AMD", "Hygon") does:
+ * "vmx" or "svm"; NULL for any other. */
+const char *nv_virtualization_flag(const char *vendor);
+
 /* Whether libvirt's named CPU @model has @feature (for a custom model
  * without the flag among its <feature>s); NV_NESTED_UNKNOWN when that
  * cannot be found out. */

@@ -932,6 +932,13 @@ static void test_nesting_host_judge(void)
         g_assert_nonnull(strstr(reason, "vendor is unknown"));
         g_assert_cmpint(nv_nesting_host_judge("svm", TRUE, "kvm_amd", TRUE, TRUE, NULL), ==, NV_NESTED_YES);
 
+        g_assert_cmpstr(nv_virtualization_flag("intel"), ==, "vmx");
+        g_assert_cmpstr(nv_virtualization_flag("Intel"), ==, "vmx");
+        g_assert_cmpstr(nv_virtualization_flag("amd"), ==, "svm");
+        g_assert_cmpstr(nv_virtualization_flag("Hygon"), ==, "svm");
+        g_assert_null(nv_virtualization_flag("unknown"));
+        g_assert_null(nv_virtualization_flag(NULL));
+
         g_assert_cmpstr(nv_nested_to_string(NV_NESTED_YES), ==, "yes");
         g_assert_cmpstr(nv_nested_to_string(NV_NESTED_NO), ==, "no");
         g_assert_cmpstr(nv_nested_to_string(NV_NESTED_UNKNOWN), ==, "unknown");
