@@ -14,19 +14,19 @@ static const char *const container_kinds[] = {
         "lxc", "lxc-libvirt", "systemd-nspawn", "docker", "podman", "rkt", "wsl", "proot", "pouch",
 };
 
-char *nv_environ_get(const char *environ, gsize len, const char *name)
+char *nv_environ_get(const char *block, gsize len, const char *name)
 {
         const char *p, *end;
         gsize name_len;
 
-        g_return_val_if_fail(environ != NULL || len == 0, NULL);
+        g_return_val_if_fail(block != NULL || len == 0, NULL);
         g_return_val_if_fail(name != NULL, NULL);
 
         if (len == 0)
                 return NULL;
         name_len = strlen(name);
-        p = environ;
-        end = environ + len;
+        p = block;
+        end = block + len;
         while (p < end) {
                 const char *nul = memchr(p, '\0', (size_t)(end - p));
 

@@ -47,9 +47,9 @@ typedef struct {
 const char *nv_container_detect(const NvContainerFacts *facts);
 
 /*
- * The value of @name in an environment block (@environ, @len bytes of
+ * The value of @name in an environment block (@block, @len bytes of
  * NUL-separated NAME=VALUE entries, the last one possibly without its
  * NUL), as in /proc/PID/environ; the first entry of that name counts, as
  * for getenv(). NULL when there is none. g_free() the result.
  */
-char *nv_environ_get(const char *environ, gsize len, const char *name);
+char *nv_environ_get(const char *block, gsize len, const char *name);
