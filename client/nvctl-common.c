@@ -213,6 +213,20 @@ int nvctl_call(const NvctlOptions *options, sd_bus_message *call, const char *wh
         return NVCTL_EXIT_SUCCESS;
 }
 
+int nvctl_call_with_fallback(const NvctlOptions *options, sd_bus_message *call, sd_bus_message *fallback,
+                             const char *what, sd_bus_message **ret_reply)
+{
+        g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_call(NULL, call, 0, &error, ret_reply);
+        if (r < 0 && sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_METHOD))
+                return nvctl_call(options, fallback, what, ret_reply);
+        if (r < 0)
+                return call_failed(options, what, &error, r);
+        return NVCTL_EXIT_SUCCESS;
+}
+
 int nvctl_expect_signature(sd_bus_message *reply, const char *method, const char *signature)
 {
         const char *actual = sd_bus_message_get_signature(reply, TRUE);

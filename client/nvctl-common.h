@@ -67,6 +67,11 @@ int nvctl_new_method_call(sd_bus *bus, const char *method, sd_bus_message **ret_
 int nvctl_call(const NvctlOptions *options, sd_bus_message *call, const char *what,
                sd_bus_message **ret_reply);
 
+/* nvctl_call(), except that when the service does not know @call's
+ * method (an older nestedvirtd), @fallback is sent instead. */
+int nvctl_call_with_fallback(const NvctlOptions *options, sd_bus_message *call, sd_bus_message *fallback,
+                             const char *what, sd_bus_message **ret_reply);
+
 /* Checks that @reply carries @signature, so a daemon speaking another
  * version of the API gets a clear message instead of a parse error.
  * Returns NVCTL_EXIT_FAILURE with a message if not. */

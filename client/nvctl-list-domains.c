@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * nestedvirtctl list-domains: the libvirt domains, with the CPU mode of
- * their persistent definition and whether that lets them run guests of
- * their own, as a table or, with --json, as an array of objects.
+ * their persistent definition and whether their guest gets vmx/svm to run
+ * guests of its own (ListDomainsDetailed; by the CPU mode alone from an
+ * older daemon that only has ListDomains), as a table or, with --json, as
+ * an array of objects.
  */
 #include "config.h"
 
@@ -25,6 +27,8 @@ static void domain_clear(gpointer data)
         g_clear_pointer(&domain->uuid, g_free);
         g_clear_pointer(&domain->state, g_free);
         g_clear_pointer(&domain->cpu_mode, g_free);
+        g_clear_pointer(&domain->nested, g_free);
+        g_clear_pointer(&domain->nested_reason, g_free);
 }
 
 GArray *nvctl_domains_new(void)
@@ -56,20 +60,29 @@ static gint domain_compare(gconstpointer a, gconstpointer b)
 int nvctl_domains_read(sd_bus_message *reply, GArray **ret_domains)
 {
         g_autoptr(GArray) domains = nvctl_domains_new();
-        const char *name, *uuid, *state, *cpu_mode;
+        const char *name, *uuid, *state, *cpu_mode, *nested = NULL, *reason = NULL;
+        gboolean detailed = sd_bus_message_has_signature(reply, "a(ssssss)");
         int r;
 
-        r = sd_bus_message_enter_container(reply, 'a', "(ssss)");
+        r = sd_bus_message_enter_container(reply, 'a', detailed ? "(ssssss)" : "(ssss)");
         if (r < 0)
                 return r;
-        while ((r = sd_bus_message_read(reply, "(ssss)", &name, &uuid, &state, &cpu_mode)) > 0) {
-                NvctlDomain domain = {
-                        .name = g_strdup(name),
-                        .uuid = g_strdup(uuid),
-                        .state = g_strdup(state),
-                        .cpu_mode = g_strdup(cpu_mode),
-                };
+        for (;;) {
+                NvctlDomain domain = { 0 };
 
+                if (detailed)
+                        r = sd_bus_message_read(reply, "(ssssss)", &name, &uuid, &state, &cpu_mode, &nested,
+                                                &reason);
+                else
+                        r = sd_bus_message_read(reply, "(ssss)", &name, &uuid, &state, &cpu_mode);
+                if (r <= 0)
+                        break;
+                domain.name = g_strdup(name);
+                domain.uuid = g_strdup(uuid);
+                domain.state = g_strdup(state);
+                domain.cpu_mode = g_strdup(cpu_mode);
+                domain.nested = g_strdup(nested);
+                domain.nested_reason = g_strdup(reason);
                 g_array_append_val(domains, domain);
         }
         if (r < 0)
@@ -114,6 +127,19 @@ static char *table_cell(const char *text)
         return cell;
 }
 
+/* "yes", "no: REASON", "unknown: REASON". */
+static char *nested_cell(const NvctlDomain *domain)
+{
+        g_autofree char *text = NULL;
+
+        if (!domain->nested)
+                return g_strdup(nvctl_domain_is_nested_capable(domain) ? "yes" : "no");
+        if (g_str_equal(domain->nested, "yes") || !domain->nested_reason || !*domain->nested_reason)
+                return table_cell(domain->nested);
+        text = g_strdup_printf("%s: %s", domain->nested, domain->nested_reason);
+        return table_cell(text);
+}
+
 static int text_width(const char *text)
 {
         return (int)g_utf8_strlen(text, -1);
@@ -141,7 +167,7 @@ void nvctl_domains_format_table(const GArray *domains, GString *out)
                 g_ptr_array_add(cells, table_cell(domain->uuid));
                 g_ptr_array_add(cells, table_cell(domain->state));
                 g_ptr_array_add(cells, table_cell(*domain->cpu_mode ? domain->cpu_mode : NO_CPU_MODE));
-                g_ptr_array_add(cells, g_strdup(nvctl_domain_is_nested_capable(domain) ? "yes" : "no"));
+                g_ptr_array_add(cells, nested_cell(domain));
         }
 
         for (guint column = 0; column < N_COLUMNS; column++) {
@@ -185,6 +211,12 @@ JsonNode *nvctl_domains_to_json(const GArray *domains)
                 json_builder_add_string_value(builder, domain->cpu_mode);
                 json_builder_set_member_name(builder, "nested_capable");
                 json_builder_add_boolean_value(builder, nvctl_domain_is_nested_capable(domain));
+                if (domain->nested) {
+                        json_builder_set_member_name(builder, "nested");
+                        json_builder_add_string_value(builder, domain->nested);
+                        json_builder_set_member_name(builder, "nested_reason");
+                        json_builder_add_string_value(builder, domain->nested_reason);
+                }
                 json_builder_end_object(builder);
         }
         json_builder_end_array(builder);
@@ -195,6 +227,7 @@ int nvctl_list_domains(const NvctlOptions *options, int argc, char **argv)
 {
         g_autoptr(sd_bus) bus = NULL;
         g_autoptr(sd_bus_message) call = NULL;
+        g_autoptr(sd_bus_message) fallback = NULL;
         g_autoptr(sd_bus_message) reply = NULL;
         g_autoptr(GArray) domains = NULL;
         int r;
@@ -202,15 +235,19 @@ int nvctl_list_domains(const NvctlOptions *options, int argc, char **argv)
         r = nvctl_connect(options, &bus);
         if (r != NVCTL_EXIT_SUCCESS)
                 return r;
-        r = nvctl_new_method_call(bus, "ListDomains", &call);
+        r = nvctl_new_method_call(bus, "ListDomainsDetailed", &call);
+        if (r == NVCTL_EXIT_SUCCESS)
+                r = nvctl_new_method_call(bus, "ListDomains", &fallback);
         if (r != NVCTL_EXIT_SUCCESS)
                 return r;
-        r = nvctl_call(options, call, "list the libvirt domains", &reply);
+        r = nvctl_call_with_fallback(options, call, fallback, "list the libvirt domains", &reply);
         if (r != NVCTL_EXIT_SUCCESS)
                 return r;
-        r = nvctl_expect_signature(reply, "ListDomains", "a(ssss)");
-        if (r != NVCTL_EXIT_SUCCESS)
-                return r;
+        if (!sd_bus_message_has_signature(reply, "a(ssssss)")) {
+                r = nvctl_expect_signature(reply, "ListDomains", "a(ssss)");
+                if (r != NVCTL_EXIT_SUCCESS)
+                        return r;
+        }
         r = nvctl_domains_read(reply, &domains);
         if (r < 0)
                 return nvctl_bad_reply("ListDomains", r);

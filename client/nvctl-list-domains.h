@@ -14,17 +14,22 @@ typedef struct {
         char *uuid;
         char *state;    /* libvirt's words: "running", "shut off", ... */
         char *cpu_mode; /* of the persistent definition; "" without <cpu> */
+        /* From ListDomainsDetailed: whether the guest gets vmx/svm ("yes",
+         * "no", "unknown") and why; NULL from an older daemon's ListDomains. */
+        char *nested;
+        char *nested_reason;
 } NvctlDomain;
 
-/* Whether the domain's guest sees the host's virtualization extension,
- * so that it can run guests of its own. */
+/* Whether the domain's CPU mode is one that passes the host's
+ * virtualization extension on (host-model, host-passthrough); what the
+ * guest really gets is @nested. */
 gboolean nvctl_domain_is_nested_capable(const NvctlDomain *domain);
 
 /* An empty array of NvctlDomain that frees its members. */
 GArray *nvctl_domains_new(void);
 
-/* Parses ListDomains()'s a(ssss), sorted by name; a negative errno on a
- * malformed reply. */
+/* Parses ListDomains()'s a(ssss) or ListDomainsDetailed()'s a(ssssss),
+ * sorted by name; a negative errno on a malformed reply. */
 int nvctl_domains_read(sd_bus_message *reply, GArray **ret_domains);
 
 /*
@@ -35,9 +40,12 @@ int nvctl_domains_read(sd_bus_message *reply, GArray **ret_domains);
  */
 int nvctl_domains_list(sd_bus *bus, uint64_t timeout_usec, sd_bus_error *error, GArray **ret_domains);
 
-/* The table of list-domains: NAME UUID STATE CPU-MODE NESTED. */
+/* The table of list-domains: NAME UUID STATE CPU-MODE NESTED, where
+ * NESTED is "yes", "no: REASON" or "unknown: REASON" (from an older
+ * daemon, "yes"/"no" by the CPU mode alone). */
 void nvctl_domains_format_table(const GArray *domains, GString *out);
 
 /* The JSON of list-domains --json: an array of {name, uuid, state,
- * cpu_mode, nested_capable}. */
+ * cpu_mode, nested_capable, and when the daemon tells, nested and
+ * nested_reason}. */
 JsonNode *nvctl_domains_to_json(const GArray *domains);

@@ -130,6 +130,7 @@ static const struct {
 } auth_rules[] = {
         { "GetStatus", NULL },
         { "ListDomains", NULL },
+        { "ListDomainsDetailed", NULL },
         { "EnablePersistent", "org.example.NestedVirt.enable-persistent" },
         { "ReloadModule", "org.example.NestedVirt.reload-module" },
         { "ConfigureDomain", "org.example.NestedVirt.configure-domain" },

@@ -532,6 +532,11 @@ typedef struct {
         gboolean configure; /* else list */
         char *domain;
         NvCpuMode mode;
+        /* ListDomainsDetailed: this machine as the status saw it when the
+         * call came; host_reason points to nesting_reason. */
+        gboolean detailed;
+        NvNestingHost nesting;
+        char *nesting_reason;
         /* The outcome, written by the worker. */
         gboolean restart_required;
         GPtrArray *domains;
@@ -542,23 +547,29 @@ static void domain_job_free(DomainJob *job)
 {
         sd_bus_message_unref(job->message);
         g_free(job->domain);
+        g_free(job->nesting_reason);
         g_clear_pointer(&job->domains, g_ptr_array_unref);
         g_clear_error(&job->error);
         g_free(job);
 }
 
-static int reply_domains(sd_bus_message *m, const GPtrArray *domains)
+/* ListDomains' a(ssss), or with @detailed ListDomainsDetailed's a(ssssss). */
+static int reply_domains(sd_bus_message *m, const GPtrArray *domains, gboolean detailed)
 {
         g_autoptr(sd_bus_message) reply = NULL;
         int r;
 
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(ssss)");
+                r = sd_bus_message_open_container(reply, 'a', detailed ? "(ssssss)" : "(ssss)");
         for (guint i = 0; r >= 0 && i < domains->len; i++) {
                 const NvDomainInfo *d = g_ptr_array_index(domains, i);
 
-                r = sd_bus_message_append(reply, "(ssss)", d->name, d->uuid, d->state, d->cpu_mode);
+                if (detailed)
+                        r = sd_bus_message_append(reply, "(ssssss)", d->name, d->uuid, d->state, d->cpu_mode,
+                                                  d->nested, d->nested_reason ? d->nested_reason : "");
+                else
+                        r = sd_bus_message_append(reply, "(ssss)", d->name, d->uuid, d->state, d->cpu_mode);
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
@@ -582,7 +593,7 @@ static void domain_job_done(gpointer data)
         } else if (job->configure) {
                 r = sd_bus_reply_method_return(job->message, "b", job->restart_required);
         } else {
-                r = reply_domains(job->message, job->domains);
+                r = reply_domains(job->message, job->domains, job->detailed);
         }
         if (r < 0)
                 g_warning("Failed to answer %s: %s", sd_bus_message_get_member(job->message),
@@ -598,12 +609,15 @@ static void domain_job_run(gpointer data)
         if (job->configure)
                 nv_libvirt_configure_domain(job->libvirt, job->domain, job->mode, &job->restart_required,
                                             &job->error);
+        else if (job->detailed)
+                job->domains = nv_libvirt_list_domains_detailed(job->libvirt, &job->nesting, &job->error);
         else
                 job->domains = nv_libvirt_list_domains(job->libvirt, &job->error);
 }
 
+/* @nesting: for ListDomainsDetailed, else NULL. */
 static int context_push_domain_job(Context *c, sd_bus_message *m, gboolean configure, const char *domain,
-                                   NvCpuMode mode)
+                                   NvCpuMode mode, const NvNestingHost *nesting)
 {
         DomainJob *job = g_new0(DomainJob, 1);
 
@@ -614,6 +628,12 @@ static int context_push_domain_job(Context *c, sd_bus_message *m, gboolean confi
         job->configure = configure;
         job->domain = g_strdup(domain);
         job->mode = mode;
+        if (nesting) {
+                job->detailed = TRUE;
+                job->nesting = *nesting;
+                job->nesting_reason = g_strdup(nesting->host_reason);
+                job->nesting.host_reason = job->nesting_reason;
+        }
         nv_worker_push(c->domain_worker, job, domain_job_run, domain_job_done);
         return 1; /* answered later, by domain_job_done() */
 }
@@ -646,7 +666,7 @@ static int method_configure_domain(sd_bus_message *m, void *userdata, sd_bus_err
         if (r <= 0)
                 return r == 0 ? 1 : r;
 
-        return context_push_domain_job(c, m, TRUE, domain, mode);
+        return context_push_domain_job(c, m, TRUE, domain, mode, NULL);
 }
 
 static int method_list_domains(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -658,7 +678,30 @@ static int method_list_domains(sd_bus_message *m, void *userdata, sd_bus_error *
         if (r <= 0)
                 return r;
 
-        return context_push_domain_job(c, m, FALSE, NULL, NV_CPU_MODE_HOST_MODEL);
+        return context_push_domain_job(c, m, FALSE, NULL, NV_CPU_MODE_HOST_MODEL, NULL);
+}
+
+static int method_list_domains_detailed(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Context *c = userdata;
+        g_autofree char *host_reason = NULL;
+        NvNestingHost nesting = { 0 };
+        int r;
+
+        r = nv_auth_verify(c->auth, m, error);
+        if (r <= 0)
+                return r;
+
+        /* What KVM here can pass on, as of now: the worker must not
+         * touch the Context. */
+        context_refresh_for_call(c, sd_bus_message_get_bus(m));
+        nesting.flag = nv_virtualization_flag(c->status.cpu_vendor);
+        nesting.host = nv_nesting_host_judge(nesting.flag, c->status.hardware_virtualization,
+                                             *c->status.vendor_module ? c->status.vendor_module : NULL,
+                                             c->status.vendor_module_loaded, c->status.nested_enabled,
+                                             &host_reason);
+        nesting.host_reason = host_reason;
+        return context_push_domain_job(c, m, FALSE, NULL, NV_CPU_MODE_HOST_MODEL, &nesting);
 }
 
 static int property_get(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -762,6 +805,8 @@ static const sd_bus_vtable nestedvirt_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListDomains", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssss)", domains),
                                 method_list_domains, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListDomainsDetailed", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssssss)", domains),
+                                method_list_domains_detailed, SD_BUS_VTABLE_UNPRIVILEGED),
 
         /* One per line of NV_PROPERTIES(), all read by property_get().
          * (clang-format takes the expansion for an unfinished expression.) */

@@ -165,7 +165,10 @@ static gboolean is_element(const xmlNode *node, const char *name)
                strcmp((const char *)node->name, name) == 0;
 }
 
-static xmlDoc *parse_domain(const char *xml, xmlNode **ret_root, GError **error)
+/* Parses @xml, whose root must be the element @root_name; @what names the
+ * document in errors ("domain definition"). */
+static xmlDoc *parse_document(const char *xml, const char *root_name, const char *what, xmlNode **ret_root,
+                              GError **error)
 {
         g_autoptr(xmlParserCtxt) ctxt = NULL;
         g_autoptr(xmlDoc) doc = NULL;
@@ -173,8 +176,7 @@ static xmlDoc *parse_domain(const char *xml, xmlNode **ret_root, GError **error)
         xmlNode *root;
 
         if (len > INT_MAX) {
-                g_set_error_literal(error, G_MARKUP_ERROR, G_MARKUP_ERROR_PARSE,
-                                    "The domain definition is too large");
+                g_set_error(error, G_MARKUP_ERROR, G_MARKUP_ERROR_PARSE, "The %s is too large", what);
                 return NULL;
         }
 
@@ -191,29 +193,32 @@ static xmlDoc *parse_domain(const char *xml, xmlNode **ret_root, GError **error)
 
                 g_strstrip(reason);
                 g_set_error(error, G_MARKUP_ERROR, G_MARKUP_ERROR_PARSE,
-                            "The domain definition is not well-formed XML (line %d): %s", e ? e->line : 0,
-                            reason);
+                            "The %s is not well-formed XML (line %d): %s", what, e ? e->line : 0, reason);
                 return NULL;
         }
 
         /* libvirt never writes one; an internal subset is where entity
          * tricks (external or recursive entities) would live. */
         if (doc->intSubset || doc->extSubset) {
-                g_set_error_literal(error, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT,
-                                    "The domain definition has a document type declaration, which libvirt "
-                                    "never writes");
+                g_set_error(error, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT,
+                            "The %s has a document type declaration, which libvirt never writes", what);
                 return NULL;
         }
 
         root = api.xmlDocGetRootElement(doc);
-        if (!root || !is_element(root, "domain")) {
-                g_set_error_literal(error, G_MARKUP_ERROR, G_MARKUP_ERROR_UNKNOWN_ELEMENT,
-                                    "Not a libvirt domain definition: the root element is not <domain>");
+        if (!root || !is_element(root, root_name)) {
+                g_set_error(error, G_MARKUP_ERROR, G_MARKUP_ERROR_UNKNOWN_ELEMENT,
+                            "Not a libvirt %s: the root element is not <%s>", what, root_name);
                 return NULL;
         }
 
         *ret_root = root;
         return g_steal_pointer(&doc);
+}
+
+static xmlDoc *parse_domain(const char *xml, xmlNode **ret_root, GError **error)
+{
+        return parse_document(xml, "domain", "domain definition", ret_root, error);
 }
 
 /* libvirt reads the first <cpu> directly under <domain> and ignores the
@@ -498,25 +503,11 @@ static char *serialize(xmlDoc *doc, GError **error)
 
 char *nv_domain_xml_get_cpu_mode(const char *xml, GError **error)
 {
-        g_autoptr(xmlDoc) doc = NULL;
-        g_autofree char *mode = NULL;
-        xmlNode *domain = NULL, *cpu;
+        g_auto(NvCpuDef) cpu = { 0 };
 
-        g_return_val_if_fail(xml != NULL, NULL);
-        if (!ensure_api(error))
+        if (!nv_domain_xml_get_cpu(xml, &cpu, NULL, error))
                 return NULL;
-        g_return_val_if_fail(error == NULL || *error == NULL, NULL);
-
-        doc = parse_domain(xml, &domain, error);
-        if (!doc)
-                return NULL;
-
-        cpu = find_child(domain, "cpu");
-        if (!cpu)
-                return g_strdup("");
-
-        mode = get_attribute(cpu, "mode");
-        return mode ? g_steal_pointer(&mode) : g_strdup("custom");
+        return g_steal_pointer(&cpu.mode);
 }
 
 char *nv_domain_xml_set_cpu_mode(const char *xml, NvCpuMode mode, gboolean *ret_changed, GError **error)
@@ -556,4 +547,379 @@ char *nv_domain_xml_set_cpu_mode(const char *xml, NvCpuMode mode, gboolean *ret_
         if (ret_changed)
                 *ret_changed = changed;
         return ret;
+}
+
+/* ---- Does the guest get vmx/svm? -------------------------------------- */
+
+const char *nv_nested_to_string(NvNested nested)
+{
+        switch (nested) {
+        case NV_NESTED_UNKNOWN:
+                return "unknown";
+        case NV_NESTED_YES:
+                return "yes";
+        case NV_NESTED_NO:
+                return "no";
+        }
+        g_return_val_if_reached(NULL);
+}
+
+void nv_cpu_def_clear(NvCpuDef *cpu)
+{
+        g_clear_pointer(&cpu->mode, g_free);
+        g_clear_pointer(&cpu->model, g_free);
+        g_clear_pointer(&cpu->vendor, g_free);
+        g_clear_pointer(&cpu->features, g_hash_table_unref);
+}
+
+void nv_domain_guest_clear(NvDomainGuest *guest)
+{
+        g_clear_pointer(&guest->virt_type, g_free);
+        g_clear_pointer(&guest->arch, g_free);
+        g_clear_pointer(&guest->machine, g_free);
+        g_clear_pointer(&guest->emulator, g_free);
+}
+
+/* The text of @node without surrounding blanks; NULL when it is empty. */
+static char *get_text(xmlNode *node)
+{
+        xmlChar *content = api.xmlNodeGetContent(node);
+        g_autofree char *copy = NULL;
+
+        if (!content)
+                return NULL;
+        copy = g_strdup((const char *)content);
+        (*api.xmlFree)(content);
+        g_strstrip(copy);
+        return *copy ? g_steal_pointer(&copy) : NULL;
+}
+
+static char *get_child_text(xmlNode *parent, const char *name)
+{
+        xmlNode *child = parent ? find_child(parent, name) : NULL;
+
+        return child ? get_text(child) : NULL;
+}
+
+/* The CPU element @cpu (a domain's <cpu>, NULL when there is none, or a
+ * baseline <cpu>; or a host-model <mode> with @mode "host-model") into
+ * @ret. A <cpu> without mode is libvirt's default, custom. */
+static void read_cpu(xmlNode *cpu, const char *mode, NvCpuDef *ret)
+{
+        ret->features = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        if (!cpu) {
+                ret->mode = g_strdup("");
+                return;
+        }
+        ret->mode = mode ? g_strdup(mode) : get_attribute(cpu, "mode");
+        if (!ret->mode)
+                ret->mode = g_strdup("custom");
+
+        ret->model = get_child_text(cpu, "model");
+        ret->vendor = get_child_text(cpu, "vendor");
+        for (xmlNode *n = cpu->children; n; n = n->next) {
+                g_autofree char *name = NULL;
+                g_autofree char *policy = NULL;
+
+                if (!is_element(n, "feature"))
+                        continue;
+                name = get_attribute(n, "name");
+                if (!name || g_hash_table_contains(ret->features, name))
+                        continue;
+                policy = get_attribute(n, "policy");
+                g_hash_table_insert(ret->features, g_steal_pointer(&name),
+                                    policy ? g_steal_pointer(&policy) : g_strdup("require"));
+        }
+}
+
+/* ensure_api() and parse_document(), for the functions that read a
+ * document and leave it as it is. */
+static xmlDoc *read_document(const char *xml, const char *root_name, const char *what, xmlNode **ret_root,
+                             GError **error)
+{
+        g_return_val_if_fail(xml != NULL, NULL);
+        if (!ensure_api(error))
+                return NULL;
+        g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+        return parse_document(xml, root_name, what, ret_root, error);
+}
+
+gboolean nv_domain_xml_get_cpu(const char *xml, NvCpuDef *ret_cpu, NvDomainGuest *ret_guest, GError **error)
+{
+        g_autoptr(xmlDoc) doc = NULL;
+        xmlNode *domain = NULL, *cpu, *os_type = NULL, *os, *devices;
+
+        g_return_val_if_fail(ret_cpu != NULL, FALSE);
+        doc = read_document(xml, "domain", "domain definition", &domain, error);
+        if (!doc)
+                return FALSE;
+
+        cpu = find_child(domain, "cpu");
+        read_cpu(cpu, NULL, ret_cpu);
+
+        if (ret_guest) {
+                ret_guest->virt_type = get_attribute(domain, "type");
+                os = find_child(domain, "os");
+                if (os)
+                        os_type = find_child(os, "type");
+                if (os_type) {
+                        ret_guest->arch = get_attribute(os_type, "arch");
+                        ret_guest->machine = get_attribute(os_type, "machine");
+                }
+                devices = find_child(domain, "devices");
+                ret_guest->emulator = get_child_text(devices, "emulator");
+        }
+        return TRUE;
+}
+
+gboolean nv_domain_caps_get_host_model(const char *xml, NvCpuDef *ret_cpu, gboolean *ret_supported,
+                                       GError **error)
+{
+        g_autoptr(xmlDoc) doc = NULL;
+        g_autofree char *supported = NULL;
+        xmlNode *root = NULL, *cpu, *mode = NULL;
+
+        g_return_val_if_fail(ret_cpu != NULL, FALSE);
+        doc = read_document(xml, "domainCapabilities", "domain capabilities document", &root, error);
+        if (!doc)
+                return FALSE;
+
+        cpu = find_child(root, "cpu");
+        for (xmlNode *n = cpu ? cpu->children : NULL; n && !mode; n = n->next) {
+                g_autofree char *name = NULL;
+
+                if (!is_element(n, "mode"))
+                        continue;
+                name = get_attribute(n, "name");
+                if (g_strcmp0(name, "host-model") == 0)
+                        mode = n;
+        }
+        if (!mode) {
+                g_set_error_literal(error, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT,
+                                    "The domain capabilities describe no host-model CPU");
+                return FALSE;
+        }
+
+        read_cpu(mode, "host-model", ret_cpu);
+        supported = get_attribute(mode, "supported");
+        if (ret_supported)
+                *ret_supported = g_strcmp0(supported, "yes") == 0;
+        return TRUE;
+}
+
+gboolean nv_cpu_xml_parse(const char *xml, NvCpuDef *ret_cpu, GError **error)
+{
+        g_autoptr(xmlDoc) doc = NULL;
+        xmlNode *cpu = NULL;
+
+        g_return_val_if_fail(ret_cpu != NULL, FALSE);
+        doc = read_document(xml, "cpu", "CPU description", &cpu, error);
+        if (!doc)
+                return FALSE;
+
+        read_cpu(cpu, NULL, ret_cpu);
+        return TRUE;
+}
+
+const char *nv_virtualization_flag(const char *vendor)
+{
+        if (!vendor)
+                return NULL;
+        if (g_ascii_strcasecmp(vendor, "intel") == 0)
+                return "vmx";
+        /* Hygon's Dhyana is an AMD design, with svm and kvm_amd. */
+        if (g_ascii_strcasecmp(vendor, "amd") == 0 || g_ascii_strcasecmp(vendor, "hygon") == 0)
+                return "svm";
+        return NULL;
+}
+
+static gboolean policy_removes(const char *policy)
+{
+        return g_strcmp0(policy, "disable") == 0 || g_strcmp0(policy, "forbid") == 0;
+}
+
+static gboolean policy_adds(const char *policy)
+{
+        return g_strcmp0(policy, "require") == 0 || g_strcmp0(policy, "force") == 0 ||
+               g_strcmp0(policy, "optional") == 0;
+}
+
+static const char *feature_policy(const NvCpuDef *cpu, const char *feature)
+{
+        return cpu->features ? g_hash_table_lookup(cpu->features, feature) : NULL;
+}
+
+/* The guest gets the flag when the host can give it: @why_yes says why it
+ * is asked for; otherwise the host's reason. */
+static NvNested judge_by_host(const NvNestingHost *host, char *why_yes, char **ret_reason)
+{
+        g_autofree char *reason = why_yes;
+
+        if (host->host != NV_NESTED_YES) {
+                g_free(reason);
+                reason = g_strdup(host->host_reason ? host->host_reason
+                                                    : "whether the host can pass it on is not known");
+        }
+        if (ret_reason)
+                *ret_reason = g_steal_pointer(&reason);
+        return host->host;
+}
+
+static NvNested verdict(NvNested nested, char *reason, char **ret_reason)
+{
+        if (ret_reason)
+                *ret_reason = reason;
+        else
+                g_free(reason);
+        return nested;
+}
+
+static NvNested judge_host_model(const NvNestingHost *host, const char *flag, char **ret_reason)
+{
+        const NvCpuDef *hm = host->host_model;
+        const char *policy;
+        NvNested has;
+
+        if (!hm) {
+                /* host-model never gives more than the host can. */
+                if (host->host == NV_NESTED_NO)
+                        return judge_by_host(host, NULL, ret_reason);
+                return verdict(NV_NESTED_UNKNOWN,
+                               g_strdup_printf("libvirt does not say what its host-model CPU contains (%s)",
+                                               host->host_model_error ? host->host_model_error
+                                                                      : "no domain capabilities"),
+                               ret_reason);
+        }
+        if (!host->host_model_supported)
+                return verdict(
+                        NV_NESTED_UNKNOWN,
+                        g_strdup("libvirt's domain capabilities say host-model is not supported here"),
+                        ret_reason);
+
+        policy = feature_policy(hm, flag);
+        if (policy_removes(policy))
+                return verdict(NV_NESTED_NO,
+                               g_strdup_printf("libvirt's host-model CPU has %s disabled%s%s", flag,
+                                               host->host == NV_NESTED_NO ? ": " : "",
+                                               host->host == NV_NESTED_NO && host->host_reason
+                                                       ? host->host_reason
+                                                       : ""),
+                               ret_reason);
+        if (policy_adds(policy))
+                return verdict(NV_NESTED_YES, g_strdup_printf("libvirt's host-model CPU has %s", flag),
+                               ret_reason);
+
+        if (!hm->model)
+                return verdict(NV_NESTED_NO, g_strdup_printf("libvirt's host-model CPU has no %s", flag),
+                               ret_reason);
+        has = host->model_has_feature ? host->model_has_feature(hm->model, flag, host->user_data)
+                                      : NV_NESTED_UNKNOWN;
+        switch (has) {
+        case NV_NESTED_YES:
+                /* libvirt disables in host-model what the host cannot give,
+                 * so a flag of the model that is not disabled is there. */
+                return verdict(
+                        NV_NESTED_YES,
+                        g_strdup_printf("libvirt's host-model CPU is %s, which has %s", hm->model, flag),
+                        ret_reason);
+        case NV_NESTED_NO:
+                return verdict(
+                        NV_NESTED_NO,
+                        g_strdup_printf("libvirt's host-model CPU is %s, which has no %s", hm->model, flag),
+                        ret_reason);
+        case NV_NESTED_UNKNOWN:
+        default:
+                return verdict(NV_NESTED_UNKNOWN,
+                               g_strdup_printf("whether libvirt's host-model CPU %s has %s is not known",
+                                               hm->model, flag),
+                               ret_reason);
+        }
+}
+
+static NvNested judge_custom(const NvCpuDef *cpu, const NvNestingHost *host, const char *flag,
+                             char **ret_reason)
+{
+        NvNested has;
+
+        if (!cpu->model)
+                return verdict(NV_NESTED_UNKNOWN,
+                               g_strdup("no CPU model: the hypervisor's default CPU decides"), ret_reason);
+
+        has = host->model_has_feature ? host->model_has_feature(cpu->model, flag, host->user_data)
+                                      : NV_NESTED_UNKNOWN;
+        switch (has) {
+        case NV_NESTED_YES:
+                return judge_by_host(host, g_strdup_printf("CPU model %s has %s", cpu->model, flag),
+                                     ret_reason);
+        case NV_NESTED_NO:
+                return verdict(
+                        NV_NESTED_NO,
+                        g_strdup_printf("CPU model %s has no %s and no <feature> adds it", cpu->model, flag),
+                        ret_reason);
+        case NV_NESTED_UNKNOWN:
+        default:
+                return verdict(NV_NESTED_UNKNOWN,
+                               g_strdup_printf("whether CPU model %s has %s is not known", cpu->model, flag),
+                               ret_reason);
+        }
+}
+
+NvNested nv_cpu_def_judge_nesting(const NvCpuDef *cpu, const NvNestingHost *host, char **ret_reason)
+{
+        const char *flag, *policy, *mode;
+
+        g_return_val_if_fail(cpu != NULL, NV_NESTED_UNKNOWN);
+        g_return_val_if_fail(host != NULL, NV_NESTED_UNKNOWN);
+
+        flag = host->flag;
+        if (!flag && host->host_model)
+                flag = nv_virtualization_flag(host->host_model->vendor);
+        if (!flag)
+                return verdict(NV_NESTED_UNKNOWN,
+                               g_strdup("the host's CPU vendor is unknown, so is which flag counts"),
+                               ret_reason);
+
+        mode = cpu->mode ? cpu->mode : "";
+        policy = feature_policy(cpu, flag);
+        if (policy_removes(policy))
+                return verdict(NV_NESTED_NO,
+                               g_strdup_printf("%s disabled by <feature policy='%s'>", flag, policy),
+                               ret_reason);
+
+        if (strcmp(mode, "host-passthrough") == 0 || strcmp(mode, "maximum") == 0)
+                return judge_by_host(host, g_strdup_printf("%s passes on the host's %s", mode, flag),
+                                     ret_reason);
+
+        if (policy_adds(policy))
+                return judge_by_host(host,
+                                     g_strdup_printf("%s added by <feature policy='%s'>", flag, policy),
+                                     ret_reason);
+
+        if (strcmp(mode, "host-model") == 0)
+                return judge_host_model(host, flag, ret_reason);
+        if (strcmp(mode, "custom") == 0)
+                return judge_custom(cpu, host, flag, ret_reason);
+        if (*mode == '\0')
+                return verdict(NV_NESTED_UNKNOWN, g_strdup("no <cpu>: the hypervisor's default CPU decides"),
+                               ret_reason);
+        return verdict(NV_NESTED_UNKNOWN, g_strdup_printf("CPU mode '%s' is not known here", mode),
+                       ret_reason);
+}
+
+NvNested nv_nesting_host_judge(const char *flag, gboolean cpu_has_flag, const char *vendor_module,
+                               gboolean module_loaded, gboolean nested_enabled, char **ret_reason)
+{
+        if (!flag || !vendor_module)
+                return verdict(NV_NESTED_UNKNOWN, g_strdup("the host's CPU vendor is unknown"), ret_reason);
+        if (!cpu_has_flag)
+                return verdict(NV_NESTED_NO, g_strdup_printf("the host CPU has no %s", flag), ret_reason);
+        if (!module_loaded)
+                return verdict(NV_NESTED_UNKNOWN,
+                               g_strdup_printf("%s is not loaded: its nested setting applies when it is",
+                                               vendor_module),
+                               ret_reason);
+        if (!nested_enabled)
+                return verdict(NV_NESTED_NO, g_strdup_printf("%s has nested disabled", vendor_module),
+                               ret_reason);
+        return verdict(NV_NESTED_YES, NULL, ret_reason);
 }

@@ -335,7 +335,10 @@ gboolean nv_cmdline_find_param(const char *cmdline, const char *module, const ch
         return found;
 }
 
-gboolean nv_modules_builtin_contains(const char *text, gsize len, const char *module)
+/* Whether a list of module files, one a line, names @module: the text of
+ * modules.builtin ("kernel/arch/x86/kvm/kvm-intel.ko") or of modules.dep,
+ * whose lines add ": DEPENDENCIES" after the file. */
+static gboolean module_list_contains(const char *text, gsize len, const char *module)
 {
         const char *p, *end;
 
@@ -351,19 +354,22 @@ gboolean nv_modules_builtin_contains(const char *text, gsize len, const char *mo
 
         while (p < end) {
                 const char *eol = memchr(p, '\n', (size_t)(end - p));
-                const char *name, *dot, *slash;
+                const char *name, *dot, *slash, *colon;
 
                 if (eol == NULL)
                         eol = end;
+                colon = memchr(p, ':', (size_t)(eol - p));
+                if (colon == NULL)
+                        colon = eol;
 
                 /* depmod names a module after its file: the last path
                  * component up to its first '.'. */
                 name = p;
-                while ((slash = memchr(name, '/', (size_t)(eol - name))) != NULL)
+                while ((slash = memchr(name, '/', (size_t)(colon - name))) != NULL)
                         name = slash + 1;
-                dot = memchr(name, '.', (size_t)(eol - name));
+                dot = memchr(name, '.', (size_t)(colon - name));
                 if (dot == NULL)
-                        dot = eol;
+                        dot = colon;
 
                 if (dot > name && name_span_equal(name, (gsize)(dot - name), module))
                         return TRUE;
@@ -372,4 +378,14 @@ gboolean nv_modules_builtin_contains(const char *text, gsize len, const char *mo
         }
 
         return FALSE;
+}
+
+gboolean nv_modules_builtin_contains(const char *text, gsize len, const char *module)
+{
+        return module_list_contains(text, len, module);
+}
+
+gboolean nv_modules_dep_contains(const char *text, gsize len, const char *module)
+{
+        return module_list_contains(text, len, module);
 }

@@ -4,7 +4,8 @@
  * '-' and '_' are the same in module and parameter names; what a value of
  * "nested" means for kvm_intel (a bool) and kvm_amd (an int); how the
  * kernel command line passes module parameters; what /sys/module says
- * about a module's state; which modules modules.builtin lists.
+ * about a module's state; which modules modules.builtin and modules.dep
+ * list.
  */
 #pragma once
 
@@ -94,3 +95,12 @@ gboolean nv_kernel_arg_param_is(const NvKernelArg *arg, const char *name);
  * "kernel/arch/x86/kvm/kvm-intel.ko") lists @module (any '-'/'_' form).
  */
 gboolean nv_modules_builtin_contains(const char *text, gsize len, const char *module);
+
+/*
+ * TRUE when the text of modules.dep (@len bytes; one module file a line,
+ * then ':' and the files it depends on, like
+ * "kernel/arch/x86/kvm/kvm-amd.ko.xz: kernel/arch/x86/kvm/kvm.ko.xz") has
+ * an entry for @module (any '-'/'_' form): a file of it exists for that
+ * kernel, so modprobe can load it. Dependencies do not count.
+ */
+gboolean nv_modules_dep_contains(const char *text, gsize len, const char *module);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libvirt for ConfigureDomain and ListDomains (see nv-libvirt.h).
+ * libvirt for ConfigureDomain, ListDomains and ListDomainsDetailed (see
+ * nv-libvirt.h).
  *
  * libvirt is not linked: libvirt.so.0 pulls in dozens of libraries and
  * starts threads, and a daemon that is only asked for its status should
@@ -30,24 +31,26 @@ GQuark nv_libvirt_error_quark(void)
 /* Every libvirt function used here; a missing one makes libvirt unusable
  * as a whole rather than failing later in the middle of an edit. All of
  * them exist since libvirt 4.5.0 (virGetLastErrorCode). */
-#define NV_LIBVIRT_FOR_EACH_SYMBOL(X)  \
-        X(virInitialize)               \
-        X(virSetErrorFunc)             \
-        X(virGetLastErrorCode)         \
-        X(virGetLastErrorMessage)      \
-        X(virConnectOpen)              \
-        X(virConnectClose)             \
-        X(virConnectIsAlive)           \
-        X(virConnectListAllDomains)    \
-        X(virDomainLookupByName)       \
-        X(virDomainLookupByUUIDString) \
-        X(virDomainGetName)            \
-        X(virDomainGetUUIDString)      \
-        X(virDomainGetState)           \
-        X(virDomainIsPersistent)       \
-        X(virDomainGetXMLDesc)         \
-        X(virDomainDefineXML)          \
-        X(virDomainFree)
+#define NV_LIBVIRT_FOR_EACH_SYMBOL(X)      \
+        X(virInitialize)                   \
+        X(virSetErrorFunc)                 \
+        X(virGetLastErrorCode)             \
+        X(virGetLastErrorMessage)          \
+        X(virConnectOpen)                  \
+        X(virConnectClose)                 \
+        X(virConnectIsAlive)               \
+        X(virConnectListAllDomains)        \
+        X(virDomainLookupByName)           \
+        X(virDomainLookupByUUIDString)     \
+        X(virDomainGetName)                \
+        X(virDomainGetUUIDString)          \
+        X(virDomainGetState)               \
+        X(virDomainIsPersistent)           \
+        X(virDomainGetXMLDesc)             \
+        X(virDomainDefineXML)              \
+        X(virDomainFree)                   \
+        X(virConnectGetDomainCapabilities) \
+        X(virConnectBaselineCPU)
 
 typedef struct {
 #define NV_LIBVIRT_DECLARE_SYMBOL(name) __typeof__(name) *name;
@@ -145,6 +148,8 @@ void nv_domain_info_free(NvDomainInfo *info)
         g_free(info->uuid);
         g_free(info->state);
         g_free(info->cpu_mode);
+        g_free(info->nested);
+        g_free(info->nested_reason);
         g_free(info);
 }
 
@@ -369,7 +374,13 @@ gboolean nv_libvirt_configure_domain(NvLibvirt *self, const char *domain, NvCpuM
         }
 }
 
-static NvDomainInfo *get_domain_info(NvLibvirt *self, virDomain *dom, GError **error)
+typedef struct NestingContext NestingContext;
+static void judge_domain(NestingContext *ctx, virDomain *dom, gboolean active, gboolean persistent,
+                         const char *xml, NvDomainInfo *info);
+
+/* With @nesting (NULL for ListDomains), also whether the guest nests. */
+static NvDomainInfo *get_domain_info(NvLibvirt *self, virDomain *dom, NestingContext *nesting,
+                                     GError **error)
 {
         g_autoptr(NvDomainInfo) info = g_new0(NvDomainInfo, 1);
         g_autoptr(GError) local_error = NULL;
@@ -415,6 +426,8 @@ static NvDomainInfo *get_domain_info(NvLibvirt *self, virDomain *dom, GError **e
                 return NULL;
         }
 
+        if (nesting)
+                judge_domain(nesting, dom, state != VIR_DOMAIN_SHUTOFF, persistent, xml, info);
         return g_steal_pointer(&info);
 }
 
@@ -426,7 +439,7 @@ static int compare_domain_info(gconstpointer a, gconstpointer b)
         return strcmp((*info_a)->name, (*info_b)->name);
 }
 
-static GPtrArray *list_once(NvLibvirt *self, GError **error)
+static GPtrArray *list_once(NvLibvirt *self, NestingContext *nesting, GError **error)
 {
         g_autoptr(GPtrArray) domains = g_ptr_array_new_with_free_func((GDestroyNotify)nv_domain_info_free);
         g_autoptr(GError) local_error = NULL;
@@ -446,7 +459,7 @@ static GPtrArray *list_once(NvLibvirt *self, GError **error)
                 if (!local_error) {
                         g_autoptr(GError) domain_error = NULL;
 
-                        info = get_domain_info(self, doms[i], &domain_error);
+                        info = get_domain_info(self, doms[i], nesting, &domain_error);
                         /* Undefined between the listing and now: not an
                          * error, it is simply gone. */
                         if (!info &&
@@ -469,7 +482,186 @@ static GPtrArray *list_once(NvLibvirt *self, GError **error)
         return g_steal_pointer(&domains);
 }
 
-GPtrArray *nv_libvirt_list_domains(NvLibvirt *self, GError **error)
+/* ---- Does the guest get vmx/svm? -------------------------------------- */
+
+/* libvirt's host-model CPU for one kind of guest, or why it is unknown. */
+typedef struct {
+        NvCpuDef cpu;
+        gboolean known;
+        gboolean supported;
+        char *error;
+} HostModel;
+
+static void host_model_free(HostModel *hm)
+{
+        nv_cpu_def_clear(&hm->cpu);
+        g_free(hm->error);
+        g_free(hm);
+}
+
+static void cpu_def_free(NvCpuDef *cpu)
+{
+        if (!cpu)
+                return;
+        nv_cpu_def_clear(cpu);
+        g_free(cpu);
+}
+
+/* What one listing learned from libvirt, asked once per kind of guest or
+ * model: libvirt may answer differently on the next call (the host's
+ * module was reloaded, libvirtd upgraded), so nothing is kept longer. */
+struct NestingContext {
+        NvLibvirt *self;
+        NvNestingHost host;
+        GHashTable *host_models; /* "type arch machine emulator" -> HostModel */
+        GHashTable *models;      /* "arch model" -> NvCpuDef expanded, NULL when unknown */
+        const char *arch;        /* of the domain being judged */
+};
+
+/* Whether @uri names a libvirt on the machine the daemon runs on, whose
+ * CPU and modules the daemon sees: no host part (qemu:///system,
+ * qemu+unix:///..., test:///...), or localhost. A URI that does not parse
+ * (a libvirt.conf alias) may name any machine. */
+static gboolean uri_is_local(const char *uri)
+{
+        g_autoptr(GUri) parsed = g_uri_parse(uri, G_URI_FLAGS_NON_DNS, NULL);
+        const char *host;
+
+        if (!parsed)
+                return FALSE;
+        host = g_uri_get_host(parsed);
+        return !host || !*host || g_ascii_strcasecmp(host, "localhost") == 0;
+}
+
+static HostModel *get_host_model(NestingContext *ctx, const NvDomainGuest *guest)
+{
+        g_autofree char *key = g_strjoin(
+                " ", guest->virt_type ? guest->virt_type : "", guest->arch ? guest->arch : "",
+                guest->machine ? guest->machine : "", guest->emulator ? guest->emulator : "", NULL);
+        g_autoptr(GError) local_error = NULL;
+        g_autofree char *xml = NULL;
+        HostModel *hm;
+
+        hm = g_hash_table_lookup(ctx->host_models, key);
+        if (hm)
+                return hm;
+
+        hm = g_new0(HostModel, 1);
+        /* The domain's own emulator, architecture, machine type and
+         * virtualization type: host-model differs between them (KVM or
+         * TCG, one QEMU or another). */
+        xml = api.virConnectGetDomainCapabilities(ctx->self->conn, guest->emulator, guest->arch,
+                                                  guest->machine, guest->virt_type, 0);
+        if (!xml)
+                hm->error = g_strdup_printf("%s gives no domain capabilities: %s", ctx->self->uri,
+                                            api.virGetLastErrorMessage());
+        else if (!nv_domain_caps_get_host_model(xml, &hm->cpu, &hm->supported, &local_error))
+                hm->error = g_strdup_printf("%s: %s", ctx->self->uri, local_error->message);
+        else
+                hm->known = TRUE;
+        g_hash_table_insert(ctx->host_models, g_steal_pointer(&key), hm);
+        return hm;
+}
+
+/* NvModelHasFeatureFunc: libvirt's CPU map, through virConnectBaselineCPU()
+ * with every feature of the model spelled out. */
+static NvNested model_has_feature(const char *model, const char *feature, gpointer user_data)
+{
+        NestingContext *ctx = user_data;
+        g_autofree char *key = g_strdup_printf("%s %s", ctx->arch, model);
+        NvCpuDef *expanded = NULL;
+        const char *policy;
+
+        if (!g_hash_table_lookup_extended(ctx->models, key, NULL, (gpointer *)&expanded)) {
+                g_autofree char *cpu = g_markup_printf_escaped("<cpu><arch>%s</arch><model>%s</model></cpu>",
+                                                               ctx->arch, model);
+                const char *cpus[] = { cpu };
+                g_autofree char *xml = api.virConnectBaselineCPU(ctx->self->conn, cpus, 1,
+                                                                 VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES);
+
+                if (xml) {
+                        expanded = g_new0(NvCpuDef, 1);
+                        if (!nv_cpu_xml_parse(xml, expanded, NULL) || g_strcmp0(expanded->model, model) != 0)
+                                g_clear_pointer(&expanded, cpu_def_free);
+                } else {
+                        g_debug("No features of CPU model %s on %s: %s", model, ctx->self->uri,
+                                api.virGetLastErrorMessage());
+                }
+                g_hash_table_insert(ctx->models, g_steal_pointer(&key), expanded);
+        }
+        if (!expanded)
+                return NV_NESTED_UNKNOWN;
+        policy = g_hash_table_lookup(expanded->features, feature);
+        return g_strcmp0(policy, "require") == 0 || g_strcmp0(policy, "force") == 0 ? NV_NESTED_YES
+                                                                                    : NV_NESTED_NO;
+}
+
+static NvNested judge_definition(NestingContext *ctx, const char *xml, char **ret_reason)
+{
+        g_auto(NvCpuDef) cpu = { 0 };
+        g_auto(NvDomainGuest) guest = { 0 };
+        g_autoptr(GError) local_error = NULL;
+        NvNestingHost host = ctx->host;
+        NvNested nested;
+
+        if (!nv_domain_xml_get_cpu(xml, &cpu, &guest, &local_error)) {
+                *ret_reason = g_strdup(local_error->message);
+                return NV_NESTED_UNKNOWN;
+        }
+
+        /* Only host-model needs the domain capabilities, or a host whose
+         * vendor the daemon does not know. */
+        if (g_strcmp0(cpu.mode, "host-model") == 0 || !host.flag) {
+                HostModel *hm = get_host_model(ctx, &guest);
+
+                host.host_model = hm->known ? &hm->cpu : NULL;
+                host.host_model_supported = hm->supported;
+                host.host_model_error = hm->error;
+        }
+        host.model_has_feature = model_has_feature;
+        host.user_data = ctx;
+        ctx->arch = guest.arch ? guest.arch : "x86_64";
+        nested = nv_cpu_def_judge_nesting(&cpu, &host, ret_reason);
+        ctx->arch = NULL;
+        return nested;
+}
+
+/* @xml is the persistent definition of a persistent domain, else the live
+ * one. */
+static void judge_domain(NestingContext *ctx, virDomain *dom, gboolean active, gboolean persistent,
+                         const char *xml, NvDomainInfo *info)
+{
+        g_autofree char *live_xml = NULL;
+        g_autofree char *reason = NULL;
+        g_autofree char *next_reason = NULL;
+        NvNested nested, next;
+
+        if (!active || !persistent) {
+                nested = judge_definition(ctx, xml, &reason);
+        } else {
+                /* The guest runs with its live CPU until a full power-off;
+                 * the persistent definition is what the next start gets. */
+                live_xml = api.virDomainGetXMLDesc(dom, 0);
+                if (!live_xml) {
+                        nested = NV_NESTED_UNKNOWN;
+                        reason = g_strdup_printf("its live definition cannot be read: %s",
+                                                 api.virGetLastErrorMessage());
+                } else {
+                        nested = judge_definition(ctx, live_xml, &reason);
+                }
+                next = judge_definition(ctx, xml, &next_reason);
+                if (next != nested) {
+                        g_autofree char *running = g_steal_pointer(&reason);
+
+                        reason = g_strdup_printf("%s; after a full power-off and start: %s, %s", running,
+                                                 nv_nested_to_string(next), next_reason);
+                }
+        }
+        info->nested = g_strdup(nv_nested_to_string(nested));
+        info->nested_reason = g_steal_pointer(&reason);
+}
+
+static GPtrArray *list_domains(NvLibvirt *self, NestingContext *nesting, GError **error)
 {
         g_autoptr(GMutexLocker) locker = NULL;
 
@@ -485,7 +677,12 @@ GPtrArray *nv_libvirt_list_domains(NvLibvirt *self, GError **error)
 
                 if (!get_connection(self, error))
                         return NULL;
-                domains = list_once(self, &local_error);
+                if (nesting) {
+                        /* Answers of the old connection's libvirt may not be those of the new one. */
+                        g_hash_table_remove_all(nesting->host_models);
+                        g_hash_table_remove_all(nesting->models);
+                }
+                domains = list_once(self, nesting, &local_error);
                 if (domains)
                         return domains;
                 if (attempt > 0 ||
@@ -494,4 +691,41 @@ GPtrArray *nv_libvirt_list_domains(NvLibvirt *self, GError **error)
                         return NULL;
                 }
         }
+}
+
+GPtrArray *nv_libvirt_list_domains(NvLibvirt *self, GError **error)
+{
+        return list_domains(self, NULL, error);
+}
+
+GPtrArray *nv_libvirt_list_domains_detailed(NvLibvirt *self, const NvNestingHost *host, GError **error)
+{
+        g_autoptr(GHashTable) host_models =
+                g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)host_model_free);
+        g_autoptr(GHashTable) models =
+                g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)cpu_def_free);
+        g_autofree char *remote_reason = NULL;
+        NestingContext ctx = {
+                .self = self,
+                .host_models = host_models,
+                .models = models,
+        };
+
+        g_return_val_if_fail(self != NULL, NULL);
+        g_return_val_if_fail(host != NULL, NULL);
+
+        ctx.host.flag = host->flag;
+        ctx.host.host = host->host;
+        ctx.host.host_reason = host->host_reason;
+        if (!uri_is_local(self->uri)) {
+                /* This machine's CPU and modules say nothing of another's;
+                 * libvirt's host-model <vendor> names its flag. */
+                remote_reason = g_strdup_printf("libvirt at %s may run on another machine, whose CPU and "
+                                                "modules this service does not see",
+                                                self->uri);
+                ctx.host.flag = NULL;
+                ctx.host.host = NV_NESTED_UNKNOWN;
+                ctx.host.host_reason = remote_reason;
+        }
+        return list_domains(self, &ctx, error);
 }

@@ -26,6 +26,10 @@ typedef struct {
         char *uuid;     /* "8-4-4-4-12" lower-case hex */
         char *state;    /* libvirt's words: "running", "paused", "shut off", ... */
         char *cpu_mode; /* of the persistent definition; "" when there is no <cpu> */
+        /* Only from nv_libvirt_list_domains_detailed(), else NULL: whether
+         * the guest gets vmx/svm ("yes", "no", "unknown"), and why. */
+        char *nested;
+        char *nested_reason;
 } NvDomainInfo;
 
 void nv_domain_info_free(NvDomainInfo *info);
@@ -41,6 +45,20 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvLibvirt, nv_libvirt_free)
 /* All domains, active and inactive, sorted by name: NvDomainInfo elements
  * of a GPtrArray that frees them. */
 GPtrArray *nv_libvirt_list_domains(NvLibvirt *libvirt, GError **error);
+
+/*
+ * nv_libvirt_list_domains(), and for each domain whether its guest gets
+ * the vendor's virtualization flag (nv_cpu_def_judge_nesting()): a domain
+ * that is not shut off is judged from its live definition, which is what
+ * its guest has, and when its persistent one would give another answer
+ * the reason says so; a shut-off domain from its persistent definition.
+ * @host gives flag, host and host_reason as the daemon sees its own
+ * machine; they are not used for a URI naming another machine. The rest
+ * comes from libvirt: its domain capabilities for host-model, and the
+ * features of named CPU models from virConnectBaselineCPU(). A definition
+ * that cannot be judged gives "unknown" with the reason, not an error.
+ */
+GPtrArray *nv_libvirt_list_domains_detailed(NvLibvirt *libvirt, const NvNestingHost *host, GError **error);
 
 /*
  * Sets the persistent <cpu> of @domain (a UUID when it parses as one, else

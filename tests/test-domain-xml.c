@@ -611,6 +611,407 @@ static void test_mode_strings(void)
         g_assert_cmpstr(nv_cpu_mode_to_string(NV_CPU_MODE_HOST_PASSTHROUGH), ==, "host-passthrough");
 }
 
+/* ---- Nesting: does the guest get vmx/svm? ----------------------------- */
+
+/* A domain definition around @cpu (a <cpu> element, or "" for none). */
+static char *domain_with_cpu(const char *cpu)
+{
+        return g_strdup_printf("<domain type='kvm'>\n"
+                               "  <name>l1</name>\n"
+                               "  <os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os>\n"
+                               "  %s\n"
+                               "  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices>\n"
+                               "</domain>\n",
+                               cpu);
+}
+
+/* libvirt's CPU map, for the models used here. */
+static NvNested model_has_feature(const char *model, const char *feature, gpointer user_data)
+{
+        static const struct {
+                const char *model;
+                const char *features;
+        } map[] = {
+                { "EPYC-Rome", "svm npt" },
+                { "Opteron_G1", "sse2" },
+                { "Skylake-Client", "avx2" },
+        };
+        guint *n_calls = user_data;
+
+        if (n_calls)
+                (*n_calls)++;
+        for (gsize i = 0; i < G_N_ELEMENTS(map); i++) {
+                if (strcmp(map[i].model, model) == 0) {
+                        g_auto(GStrv) features = g_strsplit(map[i].features, " ", -1);
+
+                        return g_strv_contains((const char *const *)features, feature) ? NV_NESTED_YES
+                                                                                       : NV_NESTED_NO;
+                }
+        }
+        return NV_NESTED_UNKNOWN;
+}
+
+/* An AMD host that nests, unless the test changes it. */
+static NvNestingHost amd_host(void)
+{
+        return (NvNestingHost){
+                .flag = "svm",
+                .host = NV_NESTED_YES,
+                .host_model_error = "not asked",
+                .model_has_feature = model_has_feature,
+        };
+}
+
+/* Judges the domain with <cpu> @cpu on @host; @reason_part must be in the
+ * reason. */
+static void assert_nesting(const char *cpu, const NvNestingHost *host, NvNested expected,
+                           const char *reason_part)
+{
+        g_autofree char *xml = domain_with_cpu(cpu);
+        g_auto(NvCpuDef) def = { 0 };
+        g_autoptr(GError) error = NULL;
+        g_autofree char *reason = NULL;
+        NvNested got;
+
+        g_assert_true(nv_domain_xml_get_cpu(xml, &def, NULL, &error));
+        g_assert_no_error(error);
+        got = nv_cpu_def_judge_nesting(&def, host, &reason);
+        if (got != expected || !reason || !strstr(reason, reason_part))
+                g_error("<cpu> %s: expected %s (\"...%s...\"), got %s (\"%s\")", cpu,
+                        nv_nested_to_string(expected), reason_part, nv_nested_to_string(got), reason);
+        /* The reason is optional. */
+        g_assert_cmpint(nv_cpu_def_judge_nesting(&def, host, NULL), ==, expected);
+}
+
+static void test_nesting_passthrough(void)
+{
+        NvNestingHost host = amd_host();
+
+        assert_nesting("<cpu mode='host-passthrough' check='none'/>", &host, NV_NESTED_YES,
+                       "host-passthrough passes on the host's svm");
+        assert_nesting("<cpu mode='maximum'/>", &host, NV_NESTED_YES, "maximum");
+        /* A feature that removes the flag beats the mode. */
+        assert_nesting("<cpu mode='host-passthrough'><feature policy='disable' name='svm'/></cpu>", &host,
+                       NV_NESTED_NO, "svm disabled by <feature policy='disable'>");
+        /* vmx is not AMD's flag. */
+        assert_nesting("<cpu mode='host-passthrough'><feature policy='disable' name='vmx'/></cpu>", &host,
+                       NV_NESTED_YES, "passes on");
+
+        host.host = NV_NESTED_NO;
+        host.host_reason = "the host CPU has no svm";
+        assert_nesting("<cpu mode='host-passthrough'/>", &host, NV_NESTED_NO, "the host CPU has no svm");
+        host.host = NV_NESTED_UNKNOWN;
+        host.host_reason = "libvirt runs on another machine";
+        assert_nesting("<cpu mode='host-passthrough'/>", &host, NV_NESTED_UNKNOWN, "another machine");
+        host.host_reason = NULL;
+        assert_nesting("<cpu mode='host-passthrough'/>", &host, NV_NESTED_UNKNOWN, "not known");
+}
+
+static const char amd_caps_template[] = "<domainCapabilities>\n"
+                                        "  <path>/usr/bin/qemu-system-x86_64</path>\n"
+                                        "  <domain>kvm</domain>\n"
+                                        "  <arch>x86_64</arch>\n"
+                                        "  <cpu>\n"
+                                        "    <mode name='host-passthrough' supported='yes'/>\n"
+                                        "    <mode name='maximum' supported='yes'/>\n"
+                                        "    <mode name='host-model' supported='%s'>\n"
+                                        "      <model fallback='forbid'>%s</model>\n"
+                                        "      <vendor>AMD</vendor>\n"
+                                        "      <feature policy='require' name='x2apic'/>\n"
+                                        "      %s\n"
+                                        "    </mode>\n"
+                                        "    <mode name='custom' supported='yes'>\n"
+                                        "      <model usable='yes' vendor='AMD'>EPYC-Rome</model>\n"
+                                        "      <feature policy='disable' name='svm'/>\n"
+                                        "    </mode>\n"
+                                        "  </cpu>\n"
+                                        "</domainCapabilities>\n";
+
+static void caps_host_model(const char *supported, const char *model, const char *extra, NvCpuDef *ret,
+                            gboolean *ret_supported)
+{
+        g_autofree char *xml = g_strdup_printf(amd_caps_template, supported, model, extra);
+        g_autoptr(GError) error = NULL;
+
+        g_assert_true(nv_domain_caps_get_host_model(xml, ret, ret_supported, &error));
+        g_assert_no_error(error);
+        g_assert_cmpstr(ret->mode, ==, "host-model");
+}
+
+static void test_nesting_host_model(void)
+{
+        g_auto(NvCpuDef) with_svm = { 0 };
+        g_auto(NvCpuDef) svm_disabled = { 0 };
+        g_auto(NvCpuDef) in_model = { 0 };
+        g_auto(NvCpuDef) not_in_model = { 0 };
+        g_auto(NvCpuDef) unknown_model = { 0 };
+        g_auto(NvCpuDef) unsupported = { 0 };
+        NvNestingHost host = amd_host();
+        gboolean supported = FALSE;
+
+        caps_host_model("yes", "EPYC-Rome", "<feature policy='require' name='svm'/>", &with_svm, &supported);
+        g_assert_true(supported);
+        g_assert_cmpstr(with_svm.model, ==, "EPYC-Rome");
+        g_assert_cmpstr(with_svm.vendor, ==, "AMD");
+        g_assert_cmpstr(g_hash_table_lookup(with_svm.features, "svm"), ==, "require");
+        caps_host_model("yes", "EPYC-Rome", "<feature policy='disable' name='svm'/>", &svm_disabled, NULL);
+        caps_host_model("yes", "EPYC-Rome", "", &in_model, NULL);
+        caps_host_model("yes", "Opteron_G1", "", &not_in_model, NULL);
+        caps_host_model("yes", "Zen-9000", "", &unknown_model, NULL);
+        caps_host_model("no", "EPYC-Rome", "", &unsupported, &supported);
+        g_assert_false(supported);
+
+        host.host_model_supported = TRUE;
+        host.host_model = &with_svm;
+        assert_nesting("<cpu mode='host-model' check='partial'/>", &host, NV_NESTED_YES,
+                       "libvirt's host-model CPU has svm");
+        assert_nesting("<cpu mode='host-model'><feature policy='disable' name='svm'/></cpu>", &host,
+                       NV_NESTED_NO, "svm disabled by <feature policy='disable'>");
+        assert_nesting("<cpu mode='host-model'><feature policy='forbid' name='svm'/></cpu>", &host,
+                       NV_NESTED_NO, "svm disabled by <feature policy='forbid'>");
+
+        host.host_model = &svm_disabled;
+        assert_nesting("<cpu mode='host-model'/>", &host, NV_NESTED_NO,
+                       "libvirt's host-model CPU has svm disabled");
+        host.host = NV_NESTED_NO;
+        host.host_reason = "kvm_amd has nested disabled";
+        assert_nesting("<cpu mode='host-model'/>", &host, NV_NESTED_NO,
+                       "has svm disabled: kvm_amd has nested disabled");
+        host.host = NV_NESTED_YES;
+        host.host_reason = NULL;
+
+        /* The model's own features decide when host-model does not name
+         * the flag. */
+        host.host_model = &in_model;
+        assert_nesting("<cpu mode='host-model'/>", &host, NV_NESTED_YES, "EPYC-Rome, which has svm");
+        host.host_model = &not_in_model;
+        assert_nesting("<cpu mode='host-model'/>", &host, NV_NESTED_NO, "Opteron_G1, which has no svm");
+        host.host_model = &unknown_model;
+        assert_nesting("<cpu mode='host-model'/>", &host, NV_NESTED_UNKNOWN,
+                       "Zen-9000 has svm is not known");
+        host.model_has_feature = NULL;
+        host.host_model = &in_model;
+        assert_nesting("<cpu mode='host-model'/>", &host, NV_NESTED_UNKNOWN,
+                       "EPYC-Rome has svm is not known");
+        host.model_has_feature = model_has_feature;
+
+        host.host_model = &unsupported;
+        host.host_model_supported = FALSE;
+        assert_nesting("<cpu mode='host-model'/>", &host, NV_NESTED_UNKNOWN, "not supported here");
+}
+
+/* libvirt without domain capabilities (its test driver, or an old one):
+ * unknown, unless the host cannot give the flag to anyone. */
+static void test_nesting_host_model_without_caps(void)
+{
+        NvNestingHost host = amd_host();
+
+        host.host_model_error = "virConnectGetDomainCapabilities is not supported by test:///default";
+        assert_nesting("<cpu mode='host-model' check='partial'/>", &host, NV_NESTED_UNKNOWN,
+                       "libvirt does not say what its host-model CPU contains "
+                       "(virConnectGetDomainCapabilities is not supported by test:///default)");
+        /* Asked for explicitly: what the host can give. */
+        assert_nesting("<cpu mode='host-model'><feature policy='require' name='svm'/></cpu>", &host,
+                       NV_NESTED_YES, "svm added by <feature policy='require'>");
+
+        host.host = NV_NESTED_NO;
+        host.host_reason = "the host CPU has no svm";
+        assert_nesting("<cpu mode='host-model'/>", &host, NV_NESTED_NO, "the host CPU has no svm");
+}
+
+static void test_nesting_custom(void)
+{
+        NvNestingHost host = amd_host();
+        guint n_calls = 0;
+
+        host.user_data = &n_calls;
+        assert_nesting("<cpu mode='custom' match='exact'><model fallback='allow'>EPYC-Rome</model></cpu>",
+                       &host, NV_NESTED_YES, "CPU model EPYC-Rome has svm");
+        g_assert_cmpuint(n_calls, >, 0);
+        assert_nesting("<cpu match='exact'><model>Opteron_G1</model></cpu>", &host, NV_NESTED_NO,
+                       "CPU model Opteron_G1 has no svm and no <feature> adds it");
+        assert_nesting(
+                "<cpu mode='custom'><model>Opteron_G1</model><feature policy='require' name='svm'/></cpu>",
+                &host, NV_NESTED_YES, "svm added by <feature policy='require'>");
+        assert_nesting(
+                "<cpu mode='custom'><model>Opteron_G1</model><feature policy='force' name='svm'/></cpu>",
+                &host, NV_NESTED_YES, "svm added by <feature policy='force'>");
+        assert_nesting(
+                "<cpu mode='custom'><model>Opteron_G1</model><feature policy='optional' name='svm'/></cpu>",
+                &host, NV_NESTED_YES, "svm added by <feature policy='optional'>");
+        assert_nesting(
+                "<cpu mode='custom'><model>EPYC-Rome</model><feature policy='disable' name='svm'/></cpu>",
+                &host, NV_NESTED_NO, "svm disabled by <feature policy='disable'>");
+        /* Only the first <feature> of a name counts, as for libvirt. */
+        assert_nesting("<cpu><model>EPYC-Rome</model><feature policy='forbid' name='svm'/>"
+                       "<feature policy='require' name='svm'/></cpu>",
+                       &host, NV_NESTED_NO, "forbid");
+        /* A feature without policy is required (capabilities' form). */
+        assert_nesting("<cpu><model>Opteron_G1</model><feature name='svm'/></cpu>", &host, NV_NESTED_YES,
+                       "policy='require'");
+        /* Never a guess about a model nobody described. */
+        assert_nesting("<cpu><model>Zen-9000</model></cpu>", &host, NV_NESTED_UNKNOWN,
+                       "whether CPU model Zen-9000 has svm is not known");
+        host.model_has_feature = NULL;
+        assert_nesting("<cpu><model>EPYC-Rome</model></cpu>", &host, NV_NESTED_UNKNOWN, "not known");
+        host.model_has_feature = model_has_feature;
+
+        /* The model has it, the host cannot give it. */
+        host.host = NV_NESTED_NO;
+        host.host_reason = "kvm_amd has nested disabled";
+        assert_nesting("<cpu><model>EPYC-Rome</model></cpu>", &host, NV_NESTED_NO,
+                       "kvm_amd has nested disabled");
+        assert_nesting("<cpu><model>Opteron_G1</model><feature policy='require' name='svm'/></cpu>", &host,
+                       NV_NESTED_NO, "kvm_amd has nested disabled");
+}
+
+static void test_nesting_default_cpu(void)
+{
+        NvNestingHost host = amd_host();
+
+        assert_nesting("", &host, NV_NESTED_UNKNOWN, "no <cpu>: the hypervisor's default CPU decides");
+        assert_nesting("<cpu><topology sockets='1' dies='1' cores='2' threads='1'/></cpu>", &host,
+                       NV_NESTED_UNKNOWN, "no CPU model");
+        assert_nesting("<cpu mode='custom'><model> </model></cpu>", &host, NV_NESTED_UNKNOWN,
+                       "no CPU model");
+        /* Even without a model, a required flag is asked for. */
+        assert_nesting("<cpu><feature policy='require' name='svm'/></cpu>", &host, NV_NESTED_YES, "added");
+        assert_nesting("<cpu mode='host-sideways'/>", &host, NV_NESTED_UNKNOWN,
+                       "CPU mode 'host-sideways' is not known");
+}
+
+static void test_nesting_vendor(void)
+{
+        g_auto(NvCpuDef) intel_model = { 0 };
+        NvNestingHost host = amd_host();
+        static const char intel_caps[] = "<domainCapabilities><cpu>"
+                                         "<mode name='host-model' supported='yes'>"
+                                         "<model fallback='forbid'>Skylake-Client</model>"
+                                         "<vendor>Intel</vendor>"
+                                         "<feature policy='require' name='vmx'/>"
+                                         "</mode></cpu></domainCapabilities>";
+
+        /* Intel: vmx counts, svm does not. */
+        host.flag = "vmx";
+        assert_nesting("<cpu mode='custom'><model>Skylake-Client</model></cpu>", &host, NV_NESTED_NO,
+                       "Skylake-Client has no vmx");
+        assert_nesting(
+                "<cpu mode='custom'><model>Skylake-Client</model><feature policy='require' name='vmx'/>"
+                "<feature policy='disable' name='svm'/></cpu>",
+                &host, NV_NESTED_YES, "vmx added");
+
+        /* Unknown vendor: host-model's <vendor> tells, else nothing does. */
+        host.flag = NULL;
+        assert_nesting("<cpu mode='host-passthrough'/>", &host, NV_NESTED_UNKNOWN, "vendor is unknown");
+        g_assert_true(
+                nv_domain_caps_get_host_model(intel_caps, &intel_model, &host.host_model_supported, NULL));
+        host.host_model = &intel_model;
+        assert_nesting("<cpu mode='host-model'/>", &host, NV_NESTED_YES, "has vmx");
+}
+
+static void test_nesting_host_judge(void)
+{
+        g_autofree char *reason = NULL;
+
+        g_assert_cmpint(nv_nesting_host_judge("svm", TRUE, "kvm_amd", TRUE, TRUE, &reason), ==,
+                        NV_NESTED_YES);
+        g_clear_pointer(&reason, g_free);
+        g_assert_cmpint(nv_nesting_host_judge("svm", FALSE, "kvm_amd", FALSE, FALSE, &reason), ==,
+                        NV_NESTED_NO);
+        g_assert_cmpstr(reason, ==, "the host CPU has no svm");
+        g_clear_pointer(&reason, g_free);
+        g_assert_cmpint(nv_nesting_host_judge("vmx", TRUE, "kvm_intel", TRUE, FALSE, &reason), ==,
+                        NV_NESTED_NO);
+        g_assert_cmpstr(reason, ==, "kvm_intel has nested disabled");
+        g_clear_pointer(&reason, g_free);
+        g_assert_cmpint(nv_nesting_host_judge("vmx", TRUE, "kvm_intel", FALSE, FALSE, &reason), ==,
+                        NV_NESTED_UNKNOWN);
+        g_assert_nonnull(strstr(reason, "kvm_intel is not loaded"));
+        g_clear_pointer(&reason, g_free);
+        g_assert_cmpint(nv_nesting_host_judge(NULL, TRUE, NULL, TRUE, TRUE, &reason), ==, NV_NESTED_UNKNOWN);
+        g_assert_nonnull(strstr(reason, "vendor is unknown"));
+        g_assert_cmpint(nv_nesting_host_judge("svm", TRUE, "kvm_amd", TRUE, TRUE, NULL), ==, NV_NESTED_YES);
+
+        g_assert_cmpstr(nv_virtualization_flag("intel"), ==, "vmx");
+        g_assert_cmpstr(nv_virtualization_flag("Intel"), ==, "vmx");
+        g_assert_cmpstr(nv_virtualization_flag("amd"), ==, "svm");
+        g_assert_cmpstr(nv_virtualization_flag("Hygon"), ==, "svm");
+        g_assert_null(nv_virtualization_flag("unknown"));
+        g_assert_null(nv_virtualization_flag(NULL));
+
+        g_assert_cmpstr(nv_nested_to_string(NV_NESTED_YES), ==, "yes");
+        g_assert_cmpstr(nv_nested_to_string(NV_NESTED_NO), ==, "no");
+        g_assert_cmpstr(nv_nested_to_string(NV_NESTED_UNKNOWN), ==, "unknown");
+}
+
+static void test_nesting_guest(void)
+{
+        g_autofree char *xml = domain_with_cpu("<cpu mode='host-model'/>");
+        g_auto(NvCpuDef) cpu = { 0 };
+        g_auto(NvDomainGuest) guest = { 0 };
+        g_auto(NvDomainGuest) bare_guest = { 0 };
+        g_auto(NvCpuDef) bare_cpu = { 0 };
+
+        g_assert_true(nv_domain_xml_get_cpu(xml, &cpu, &guest, NULL));
+        g_assert_cmpstr(guest.virt_type, ==, "kvm");
+        g_assert_cmpstr(guest.arch, ==, "x86_64");
+        g_assert_cmpstr(guest.machine, ==, "pc-q35-7.2");
+        g_assert_cmpstr(guest.emulator, ==, "/usr/bin/qemu-system-x86_64");
+
+        g_assert_true(
+                nv_domain_xml_get_cpu("<domain><name>x</name></domain>", &bare_cpu, &bare_guest, NULL));
+        g_assert_cmpstr(bare_cpu.mode, ==, "");
+        g_assert_null(bare_cpu.model);
+        g_assert_cmpuint(g_hash_table_size(bare_cpu.features), ==, 0);
+        g_assert_null(bare_guest.virt_type);
+        g_assert_null(bare_guest.arch);
+        g_assert_null(bare_guest.emulator);
+}
+
+static void test_nesting_refused(void)
+{
+        g_auto(NvCpuDef) cpu = { 0 };
+        g_autoptr(GError) error = NULL;
+
+        g_assert_false(nv_domain_xml_get_cpu("<capabilities/>", &cpu, NULL, &error));
+        g_assert_error(error, G_MARKUP_ERROR, G_MARKUP_ERROR_UNKNOWN_ELEMENT);
+        g_clear_error(&error);
+        g_assert_false(nv_domain_caps_get_host_model("<domain/>", &cpu, NULL, &error));
+        g_assert_error(error, G_MARKUP_ERROR, G_MARKUP_ERROR_UNKNOWN_ELEMENT);
+        g_assert_nonnull(strstr(error->message, "<domainCapabilities>"));
+        g_clear_error(&error);
+        g_assert_false(nv_domain_caps_get_host_model(
+                "<domainCapabilities><cpu><mode name='custom' supported='yes'/></cpu></domainCapabilities>",
+                &cpu, NULL, &error));
+        g_assert_error(error, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT);
+        g_clear_error(&error);
+        g_assert_false(nv_cpu_xml_parse("<cpu><model>x", &cpu, &error));
+        g_assert_error(error, G_MARKUP_ERROR, G_MARKUP_ERROR_PARSE);
+        g_clear_error(&error);
+        g_assert_false(nv_cpu_xml_parse("<!DOCTYPE cpu [<!ENTITY e 'svm'>]><cpu><feature name='&e;'/></cpu>",
+                                        &cpu, &error));
+        g_assert_error(error, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT);
+}
+
+/* What virConnectBaselineCPU() with EXPAND_FEATURES returns. */
+static void test_nesting_baseline(void)
+{
+        g_auto(NvCpuDef) cpu = { 0 };
+        g_autoptr(GError) error = NULL;
+
+        g_assert_true(nv_cpu_xml_parse("<cpu mode='custom' match='exact'>\n"
+                                       "  <model fallback='forbid'>EPYC-Rome</model>\n"
+                                       "  <feature policy='require' name='3dnowprefetch'/>\n"
+                                       "  <feature policy='require' name='svm'/>\n"
+                                       "</cpu>\n",
+                                       &cpu, &error));
+        g_assert_no_error(error);
+        g_assert_cmpstr(cpu.mode, ==, "custom");
+        g_assert_cmpstr(cpu.model, ==, "EPYC-Rome");
+        g_assert_cmpstr(g_hash_table_lookup(cpu.features, "svm"), ==, "require");
+        g_assert_null(g_hash_table_lookup(cpu.features, "vmx"));
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -629,6 +1030,16 @@ int main(int argc, char **argv)
         g_test_add_func("/domain-xml/refused/doctype", test_doctype);
         g_test_add_func("/domain-xml/large-domain", test_large_domain);
         g_test_add_func("/domain-xml/mode-strings", test_mode_strings);
+        g_test_add_func("/domain-xml/nesting/passthrough", test_nesting_passthrough);
+        g_test_add_func("/domain-xml/nesting/host-model", test_nesting_host_model);
+        g_test_add_func("/domain-xml/nesting/host-model-without-caps", test_nesting_host_model_without_caps);
+        g_test_add_func("/domain-xml/nesting/custom", test_nesting_custom);
+        g_test_add_func("/domain-xml/nesting/default-cpu", test_nesting_default_cpu);
+        g_test_add_func("/domain-xml/nesting/vendor", test_nesting_vendor);
+        g_test_add_func("/domain-xml/nesting/host", test_nesting_host_judge);
+        g_test_add_func("/domain-xml/nesting/guest", test_nesting_guest);
+        g_test_add_func("/domain-xml/nesting/refused", test_nesting_refused);
+        g_test_add_func("/domain-xml/nesting/baseline", test_nesting_baseline);
 
         return g_test_run();
 }

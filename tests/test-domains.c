@@ -65,11 +65,13 @@ typedef struct {
  * it whole. A <cpu> with only <topology> has libvirt's default mode,
  * custom.
  */
-static const struct {
+typedef struct {
         Domain domain;
         const char *runstate;
         const char *cpu;
-} node_domains[] = {
+} NodeDomain;
+
+static const NodeDomain node_domains[] = {
         { { "custom-off", UUID_CUSTOM_OFF, "shut off", "custom" },
           "5",
           "<cpu mode='custom' match='exact'>"
@@ -93,25 +95,71 @@ static const struct {
 /* How many domains of the node file can host nested guests as written. */
 #define N_NESTED_CAPABLE 2
 
-static char *node_xml(void)
+/* One entry of ListDomainsDetailed beyond ListDomains': whether the guest
+ * gets vmx/svm, and a part of the reason. */
+typedef struct {
+        const char *name;
+        const char *nested;
+        const char *reason_part;
+} Nesting;
+
+/*
+ * A domain of each kind of <cpu>, for ListDomainsDetailed on an AMD host
+ * whose kvm_amd nests. The test driver has no domain capabilities, so
+ * host-model is unknown there; it does know libvirt's CPU models
+ * (EPYC-Rome has svm, Opteron_G1 has not). "running" is defined again
+ * with host-passthrough by the test, so its live definition differs.
+ */
+static const NodeDomain nesting_domains[] = {
+        { { "custom-epyc", "7e57ed00-0000-4000-8000-000000000001", "shut off", "custom" },
+          "5",
+          "<cpu mode='custom' match='exact'><model fallback='forbid'>EPYC-Rome</model></cpu>" },
+        { { "custom-opteron", "7e57ed00-0000-4000-8000-000000000002", "shut off", "custom" },
+          "5",
+          "<cpu mode='custom' match='exact'><model fallback='forbid'>Opteron_G1</model></cpu>" },
+        { { "custom-opteron-svm", "7e57ed00-0000-4000-8000-000000000003", "shut off", "custom" },
+          "5",
+          "<cpu mode='custom' match='exact'><model fallback='forbid'>Opteron_G1</model>"
+          "<feature policy='require' name='svm'/></cpu>" },
+        { { "custom-unknown-model", "7e57ed00-0000-4000-8000-000000000004", "shut off", "custom" },
+          "5",
+          "<cpu mode='custom' match='exact'><model fallback='allow'>Zen-9000</model></cpu>" },
+        { { "host-model", "7e57ed00-0000-4000-8000-000000000005", "shut off", "host-model" },
+          "5",
+          "<cpu mode='host-model' check='partial'/>" },
+        { { "host-model-svm-disabled", "7e57ed00-0000-4000-8000-000000000006", "shut off", "host-model" },
+          "5",
+          "<cpu mode='host-model' check='partial'><feature policy='disable' name='svm'/></cpu>" },
+        { { "no-cpu", "7e57ed00-0000-4000-8000-000000000007", "shut off", "" }, "5", "" },
+        { { "passthrough", "7e57ed00-0000-4000-8000-000000000008", "shut off", "host-passthrough" },
+          "5",
+          "<cpu mode='host-passthrough' check='none'/>" },
+        { { "running", "7e57ed00-0000-4000-8000-000000000009", "running", "custom" },
+          NULL,
+          "<cpu mode='custom' match='exact'><model fallback='forbid'>Opteron_G1</model></cpu>" },
+};
+
+#define N_NESTING_DOMAINS G_N_ELEMENTS(nesting_domains)
+
+static char *node_xml(const NodeDomain *domains, gsize n)
 {
         g_autoptr(GString) xml = g_string_new("<node>\n");
 
-        for (gsize i = 0; i < N_NODE_DOMAINS; i++) {
+        for (gsize i = 0; i < n; i++) {
                 g_autofree char *head = g_markup_printf_escaped(
                         "  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>\n"
                         "    <name>%s</name>\n"
                         "    <uuid>%s</uuid>\n",
-                        node_domains[i].domain.name, node_domains[i].domain.uuid);
+                        domains[i].domain.name, domains[i].domain.uuid);
 
                 g_string_append(xml, head);
                 g_string_append(xml, "    <memory unit='KiB'>1048576</memory>\n"
                                      "    <vcpu placement='static'>2</vcpu>\n"
                                      "    <os><type arch='x86_64'>hvm</type></os>\n");
-                g_string_append_printf(xml, "    %s\n", node_domains[i].cpu);
-                if (node_domains[i].runstate)
+                g_string_append_printf(xml, "    %s\n", domains[i].cpu);
+                if (domains[i].runstate)
                         g_string_append_printf(xml, "    <test:runstate>%s</test:runstate>\n",
-                                               node_domains[i].runstate);
+                                               domains[i].runstate);
                 g_string_append(xml, "  </domain>\n");
         }
         g_string_append(xml, "</node>\n");
@@ -150,16 +198,21 @@ static GVariant *domains_to_variant(const Domain *domains, gsize n)
 /* ---- Fixture ---------------------------------------------------------- */
 
 typedef enum {
-        LIBVIRT_NODE_FILE,   /* test:///PATH of node_domains */
-        LIBVIRT_DEFAULT,     /* test:///default */
-        LIBVIRT_UNREACHABLE, /* a socket that does not exist */
-        LIBVIRT_MISSING,     /* test:///PATH of no file */
-        LIBVIRT_HUNG,        /* a socket that takes connections and never answers */
+        LIBVIRT_NODE_FILE,    /* test:///PATH of node_domains */
+        LIBVIRT_NESTING_FILE, /* test:///PATH of nesting_domains */
+        LIBVIRT_DEFAULT,      /* test:///default */
+        LIBVIRT_UNREACHABLE,  /* a socket that does not exist */
+        LIBVIRT_MISSING,      /* test:///PATH of no file */
+        LIBVIRT_HUNG,         /* a socket that takes connections and never answers */
 } LibvirtKind;
 
 typedef struct {
         LibvirtKind libvirt;
         gboolean mock_polkit;
+        NvTestPreset preset; /* the host tree; 0 is NV_TEST_PRESET_INTEL_LOADED */
+        /* Instead of nestedvirtd, the test serves a daemon of before
+         * ListDomainsDetailed. */
+        gboolean old_daemon;
 } TestConfig;
 
 static const TestConfig config_node = { LIBVIRT_NODE_FILE, FALSE };
@@ -168,6 +221,10 @@ static const TestConfig config_unreachable = { LIBVIRT_UNREACHABLE, FALSE };
 static const TestConfig config_missing = { LIBVIRT_MISSING, FALSE };
 static const TestConfig config_node_mock_polkit = { LIBVIRT_NODE_FILE, TRUE };
 static const TestConfig config_hung = { LIBVIRT_HUNG, FALSE };
+static const TestConfig config_nesting_amd = { LIBVIRT_NESTING_FILE, FALSE, NV_TEST_PRESET_AMD_LOADED };
+static const TestConfig config_nesting_intel_off = { LIBVIRT_NESTING_FILE, FALSE,
+                                                     NV_TEST_PRESET_INTEL_LOADED };
+static const TestConfig config_old_daemon = { LIBVIRT_NODE_FILE, FALSE, NV_TEST_PRESET_INTEL_LOADED, TRUE };
 
 typedef enum {
         POLKIT_ALLOW,
@@ -185,6 +242,10 @@ typedef struct {
         guint polkit_registration;
         PolkitAnswer polkit_answer;
         GPtrArray *polkit_checks; /* GVariant: parameters of each CheckAuthorization */
+
+        /* The daemon of before ListDomainsDetailed, for config->old_daemon. */
+        GDBusConnection *old_daemon;
+        guint old_daemon_registration;
 } Fixture;
 
 static void polkit_method_call(GDBusConnection *connection, const char *sender, const char *path,
@@ -220,13 +281,27 @@ static const GDBusInterfaceVTable polkit_vtable = {
         .get_property = polkit_get_property,
 };
 
-/* Serves the mock authority on a connection of its own and owns polkit's
- * name; RequestName is answered once the name is ours. */
-static void mock_polkit_start(Fixture *f)
+/* Owns @name on @connection; RequestName is answered once it is ours. */
+static void request_name(GDBusConnection *connection, const char *name)
 {
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) reply = NULL;
         guint32 result;
+
+        reply = g_dbus_connection_call_sync(
+                connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                "RequestName", g_variant_new("(su)", name, 4u /* DO_NOT_QUEUE */), G_VARIANT_TYPE("(u)"),
+                G_DBUS_CALL_FLAGS_NONE, NV_TEST_TIMEOUT_MS, NULL, &error);
+        g_assert_no_error(error);
+        g_variant_get(reply, "(u)", &result);
+        g_assert_cmpuint(result, ==, 1 /* PRIMARY_OWNER */);
+}
+
+/* Serves the mock authority on a connection of its own and owns polkit's
+ * name. */
+static void mock_polkit_start(Fixture *f)
+{
+        g_autoptr(GError) error = NULL;
 
         f->polkit = nv_test_bus_connect(f->env.bus, &error);
         g_assert_no_error(error);
@@ -234,13 +309,7 @@ static void mock_polkit_start(Fixture *f)
                                                                    nv_test_polkit_authority_info(),
                                                                    &polkit_vtable, f, NULL, &error);
         g_assert_no_error(error);
-        reply = g_dbus_connection_call_sync(
-                f->polkit, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                "RequestName", g_variant_new("(su)", NV_TEST_POLKIT_BUS_NAME, 4u /* DO_NOT_QUEUE */),
-                G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, NV_TEST_TIMEOUT_MS, NULL, &error);
-        g_assert_no_error(error);
-        g_variant_get(reply, "(u)", &result);
-        g_assert_cmpuint(result, ==, 1 /* PRIMARY_OWNER */);
+        request_name(f->polkit, NV_TEST_POLKIT_BUS_NAME);
 }
 
 static void mock_polkit_stop(Fixture *f)
@@ -250,6 +319,54 @@ static void mock_polkit_stop(Fixture *f)
         g_dbus_connection_unregister_object(f->polkit, f->polkit_registration);
         (void)g_dbus_connection_close_sync(f->polkit, NULL, NULL);
         g_clear_object(&f->polkit);
+}
+
+/* A nestedvirtd of before ListDomainsDetailed, as far as list-domains
+ * sees it: ListDomains answers with the node file's domains as they are
+ * defined. */
+static void old_daemon_method_call(GDBusConnection *connection, const char *sender, const char *path,
+                                   const char *interface, const char *method, GVariant *parameters,
+                                   GDBusMethodInvocation *invocation, gpointer user_data)
+{
+        GVariantBuilder builder;
+
+        g_assert_cmpstr(method, ==, "ListDomains");
+        g_variant_builder_init(&builder, G_VARIANT_TYPE("a(ssss)"));
+        for (gsize i = 0; i < N_NODE_DOMAINS; i++)
+                g_variant_builder_add(&builder, "(ssss)", node_domains[i].domain.name,
+                                      node_domains[i].domain.uuid, node_domains[i].domain.state,
+                                      node_domains[i].domain.cpu_mode);
+        g_dbus_method_invocation_return_value(invocation, g_variant_new("(a(ssss))", &builder));
+}
+
+static const GDBusInterfaceVTable old_daemon_vtable = {
+        .method_call = old_daemon_method_call,
+};
+
+static void old_daemon_start(Fixture *f)
+{
+        static const char xml[] = "<node><interface name='" NV_INTERFACE "'>"
+                                  "<method name='ListDomains'><arg type='a(ssss)' direction='out'/></method>"
+                                  "</interface></node>";
+        g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml(xml, NULL);
+        g_autoptr(GError) error = NULL;
+
+        g_assert_nonnull(info);
+        f->old_daemon = nv_test_bus_connect(f->env.bus, &error);
+        g_assert_no_error(error);
+        f->old_daemon_registration = g_dbus_connection_register_object(
+                f->old_daemon, NV_OBJECT_PATH, info->interfaces[0], &old_daemon_vtable, f, NULL, &error);
+        g_assert_no_error(error);
+        request_name(f->old_daemon, NV_BUS_NAME);
+}
+
+static void old_daemon_stop(Fixture *f)
+{
+        if (!f->old_daemon)
+                return;
+        g_dbus_connection_unregister_object(f->old_daemon, f->old_daemon_registration);
+        (void)g_dbus_connection_close_sync(f->old_daemon, NULL, NULL);
+        g_clear_object(&f->old_daemon);
 }
 
 /* Starts nestedvirtd on the fixture's host tree with --libvirt-uri. */
@@ -275,12 +392,15 @@ static void fixture_setup(Fixture *f, gconstpointer data)
         };
 
         f->hung_fd = -1;
-        nv_test_env_setup_full(&f->env, NV_TEST_PRESET_INTEL_LOADED, &options);
+        nv_test_env_setup_full(&f->env, config->preset, &options);
         f->polkit_checks = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
 
         switch (config->libvirt) {
-        case LIBVIRT_NODE_FILE: {
-                g_autofree char *xml = node_xml();
+        case LIBVIRT_NODE_FILE:
+        case LIBVIRT_NESTING_FILE: {
+                g_autofree char *xml = config->libvirt == LIBVIRT_NODE_FILE
+                                               ? node_xml(node_domains, N_NODE_DOMAINS)
+                                               : node_xml(nesting_domains, N_NESTING_DOMAINS);
                 g_autofree char *path = NULL;
 
                 /* In the host tree: removed with it, also when the test
@@ -321,7 +441,10 @@ static void fixture_setup(Fixture *f, gconstpointer data)
 
         if (config->mock_polkit)
                 mock_polkit_start(f);
-        start_daemon(f);
+        if (config->old_daemon)
+                old_daemon_start(f);
+        else
+                start_daemon(f);
 }
 
 static void fixture_teardown(Fixture *f, gconstpointer data)
@@ -330,6 +453,7 @@ static void fixture_teardown(Fixture *f, gconstpointer data)
          * mock polkit still answers. */
         nv_test_env_stop_daemon(&f->env);
         mock_polkit_stop(f);
+        old_daemon_stop(f);
         nv_test_env_teardown(&f->env);
         g_clear_pointer(&f->polkit_checks, g_ptr_array_unref);
         g_clear_pointer(&f->uri, g_free);
@@ -1392,6 +1516,166 @@ static void test_cli_status_domain_count(Fixture *f, gconstpointer data)
                         N_NESTED_CAPABLE + 1, after.stdout_text);
 }
 
+/* ---- ListDomainsDetailed ---------------------------------------------- */
+
+/* ListDomainsDetailed's array. */
+static GVariant *list_domains_detailed(Fixture *f)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        GVariant *domains;
+
+        reply = call_daemon(f, "ListDomainsDetailed", NULL, G_DBUS_CALL_FLAGS_NONE,
+                            G_VARIANT_TYPE("(a(ssssss))"), &error);
+        g_assert_no_error(error);
+        g_variant_get(reply, "(@a(ssssss))", &domains);
+        return domains;
+}
+
+/* ListDomainsDetailed is ListDomains plus, for each domain, @expected's
+ * verdict with a reason holding its part. */
+static void assert_nesting(Fixture *f, const Nesting *expected, gsize n)
+{
+        g_autoptr(GVariant) detailed = list_domains_detailed(f);
+        g_autoptr(GVariant) plain = list_domains(f);
+        GVariantIter iter;
+        const char *name, *uuid, *state, *cpu_mode, *nested, *reason;
+        gsize i = 0;
+
+        g_assert_cmpuint(g_variant_n_children(detailed), ==, n);
+        g_assert_cmpuint(g_variant_n_children(plain), ==, n);
+        g_variant_iter_init(&iter, detailed);
+        while (g_variant_iter_next(&iter, "(&s&s&s&s&s&s)", &name, &uuid, &state, &cpu_mode, &nested,
+                                   &reason)) {
+                g_autoptr(GVariant) same = g_variant_new("(ssss)", name, uuid, state, cpu_mode);
+                g_autoptr(GVariant) listed = g_variant_get_child_value(plain, i);
+
+                g_variant_ref_sink(same);
+                g_assert_cmpvariant(same, listed);
+                g_assert_cmpstr(name, ==, expected[i].name);
+                g_test_message("%s: %s (%s)", name, nested, reason);
+                if (!g_str_equal(nested, expected[i].nested) || !strstr(reason, expected[i].reason_part))
+                        g_error("%s: nested is %s (\"%s\"), expected %s (\"...%s...\")", name, nested,
+                                reason, expected[i].nested, expected[i].reason_part);
+                i++;
+        }
+}
+
+/* An AMD host whose kvm_amd nests: every kind of <cpu>, each domain
+ * judged from the definition its guest has now; a running domain defined
+ * again keeps its live CPU until a full power-off. */
+static void test_nesting_amd(Fixture *f, gconstpointer data)
+{
+        Nesting expected[] = {
+                { "custom-epyc", "yes", "CPU model EPYC-Rome has svm" },
+                { "custom-opteron", "no", "CPU model Opteron_G1 has no svm" },
+                { "custom-opteron-svm", "yes", "svm added by <feature policy='require'>" },
+                { "custom-unknown-model", "unknown", "whether CPU model Zen-9000 has svm is not known" },
+                /* libvirt 9.0's test driver has no domain capabilities. */
+                { "host-model", "unknown", "gives no domain capabilities" },
+                { "host-model-svm-disabled", "no", "svm disabled by <feature policy='disable'>" },
+                { "no-cpu", "unknown", "no <cpu>" },
+                { "passthrough", "yes", "host-passthrough passes on the host's svm" },
+                { "running", "no", "CPU model Opteron_G1 has no svm" },
+        };
+
+        G_STATIC_ASSERT(G_N_ELEMENTS(expected) == N_NESTING_DOMAINS);
+        assert_nesting(f, expected, G_N_ELEMENTS(expected));
+
+        /* The next start gets host-passthrough; the guest running now has
+         * Opteron_G1 still, and the reason says what changes. */
+        g_assert_true(configure(f, "running", "host-passthrough"));
+        expected[8].reason_part =
+                "Opteron_G1 has no svm and no <feature> adds it; after a full power-off and start: yes, "
+                "host-passthrough passes on the host's svm";
+        assert_nesting(f, expected, G_N_ELEMENTS(expected));
+
+        /* A shut off domain is judged from the definition it starts with. */
+        g_assert_false(configure(f, "custom-opteron", "host-passthrough"));
+        expected[1] = (Nesting){ "custom-opteron", "yes", "host-passthrough passes on the host's svm" };
+        assert_nesting(f, expected, G_N_ELEMENTS(expected));
+}
+
+/* An Intel host whose kvm_intel has nested off: nothing passes vmx on,
+ * and host-model, for which libvirt does not tell, is still known not to. */
+static void test_nesting_intel_off(Fixture *f, gconstpointer data)
+{
+        const Nesting expected[] = {
+                /* The AMD models have no vmx at all. */
+                { "custom-epyc", "no", "CPU model EPYC-Rome has no vmx" },
+                { "custom-opteron", "no", "CPU model Opteron_G1 has no vmx" },
+                { "custom-opteron-svm", "no", "Opteron_G1 has no vmx" },
+                { "custom-unknown-model", "unknown", "Zen-9000 has vmx is not known" },
+                { "host-model", "no", "kvm_intel has nested disabled" },
+                { "host-model-svm-disabled", "no", "kvm_intel has nested disabled" },
+                { "no-cpu", "unknown", "no <cpu>" },
+                { "passthrough", "no", "kvm_intel has nested disabled" },
+                { "running", "no", "Opteron_G1 has no vmx" },
+        };
+
+        assert_nesting(f, expected, G_N_ELEMENTS(expected));
+}
+
+/* Read-only, like ListDomains: anyone may ask. */
+static void test_nesting_unprivileged(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) listed = { 0 };
+
+        call_as(f, NV_TEST_UID_NOBODY, (const char *const[]){ "ListDomainsDetailed", NULL }, &listed);
+        g_assert_cmpint(listed.exit_status, ==, 0);
+        g_assert_nonnull(strstr(listed.stdout_text, "custom-epyc"));
+}
+
+/* list-domains shows the verdict and its reason in NESTED, and --json
+ * carries both. */
+static void test_cli_list_nesting(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) text = { 0 };
+        g_auto(NvTestRunResult) json = { 0 };
+        g_auto(GStrv) lines = NULL;
+        gboolean header = FALSE, disabled = FALSE, unknown = FALSE, yes = FALSE;
+
+        run_ctl(f, &text, "list-domains");
+        assert_exit(&text, 0);
+        lines = split_lines(text.stdout_text);
+        for (gsize i = 0; lines[i]; i++) {
+                header |= g_str_has_prefix(lines[i], "NAME") && strstr(lines[i], "NESTED") != NULL;
+                disabled |= g_str_has_prefix(lines[i], "host-model-svm-disabled ") &&
+                            g_str_has_suffix(lines[i], "no: svm disabled by <feature policy='disable'>");
+                unknown |=
+                        g_str_has_prefix(lines[i], "custom-unknown-model ") &&
+                        strstr(lines[i], "unknown: whether CPU model Zen-9000 has svm is not known") != NULL;
+                yes |= g_str_has_prefix(lines[i], "passthrough ") && g_str_has_suffix(lines[i], "  yes");
+        }
+        if (!header || !disabled || !unknown || !yes)
+                g_error("list-domains does not show each domain's nesting:\n%s", text.stdout_text);
+
+        run_ctl(f, &json, "--json", "list-domains");
+        assert_exit(&json, 0);
+        g_assert_nonnull(strstr(json.stdout_text, "\"nested\" : \"no\""));
+        g_assert_nonnull(strstr(json.stdout_text,
+                                "\"nested_reason\" : \"svm disabled by <feature policy='disable'>\""));
+}
+
+/* Against a daemon that has only ListDomains, list-domains still lists,
+ * with NESTED by the CPU mode alone. */
+static void test_cli_list_old_daemon(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) result = { 0 };
+        g_autoptr(GVariant) domains = NULL;
+        Domain expected[N_NODE_DOMAINS];
+
+        run_ctl(f, &result, "list-domains");
+        assert_exit(&result, 0);
+        g_assert_cmpstr(result.stderr_text, ==, "");
+        expected_node_domains(expected);
+        domains = domains_to_variant(expected, N_NODE_DOMAINS);
+        assert_list_text(result.stdout_text, domains);
+        g_assert_true(
+                g_regex_match_simple("(?m)^web server .* host-passthrough +yes$", result.stdout_text, 0, 0));
+        g_assert_true(g_regex_match_simple("(?m)^running .* custom +no$", result.stdout_text, 0, 0));
+}
+
 /* ---- Registration ----------------------------------------------------- */
 
 /* The daemon dlopen()s libvirt; without it every domain call would be
@@ -1450,6 +1734,12 @@ int main(int argc, char **argv)
         add_test(skip, "/domains/cli/configure-domain/failures", &config_node, test_cli_configure_failures);
         add_test(skip, "/domains/cli/unreachable", &config_unreachable, test_cli_unavailable);
         add_test(skip, "/domains/cli/status-domain-count", &config_node, test_cli_status_domain_count);
+        add_test(skip, "/domains/nesting/amd", &config_nesting_amd, test_nesting_amd);
+        add_test(skip, "/domains/nesting/intel-nested-off", &config_nesting_intel_off,
+                 test_nesting_intel_off);
+        add_test(skip, "/domains/nesting/unprivileged", &config_nesting_amd, test_nesting_unprivileged);
+        add_test(skip, "/domains/cli/list-domains/nesting", &config_nesting_amd, test_cli_list_nesting);
+        add_test(skip, "/domains/cli/list-domains/old-daemon", &config_old_daemon, test_cli_list_old_daemon);
 
         r = nv_test_run_tests(skip);
         return r;

@@ -192,6 +192,47 @@ static void test_list(Fixture *f, gconstpointer data)
         assert_domain(domains, "passthrough", UUID_PASSTHROUGH, "shut off", "host-passthrough");
 }
 
+static void assert_nested(GPtrArray *domains, const char *name, const char *nested, const char *reason_part)
+{
+        const NvDomainInfo *info = find_domain(domains, name);
+
+        g_assert_nonnull(info);
+        g_test_message("%s: %s (%s)", name, info->nested, info->nested_reason);
+        g_assert_cmpstr(info->nested, ==, nested);
+        g_assert_nonnull(info->nested_reason);
+        g_assert_nonnull(strstr(info->nested_reason, reason_part));
+}
+
+/* The same domains, each with whether its guest gets vmx on an Intel
+ * host that nests; ListDomains' listing does not judge. */
+static void test_list_detailed(Fixture *f, gconstpointer data)
+{
+        const NvNestingHost intel = { .flag = "vmx", .host = NV_NESTED_YES };
+        g_autoptr(GPtrArray) plain = list(f->libvirt);
+        g_autoptr(GPtrArray) detailed = NULL;
+        g_autoptr(GError) error = NULL;
+
+        detailed = nv_libvirt_list_domains_detailed(f->libvirt, &intel, &error);
+        g_assert_no_error(error);
+        g_assert_cmpuint(detailed->len, ==, plain->len);
+        for (guint i = 0; i < plain->len; i++) {
+                const NvDomainInfo *a = g_ptr_array_index(plain, i);
+                const NvDomainInfo *b = g_ptr_array_index(detailed, i);
+
+                g_assert_null(a->nested);
+                g_assert_cmpstr(a->name, ==, b->name);
+                g_assert_cmpstr(a->cpu_mode, ==, b->cpu_mode);
+        }
+
+        assert_nested(detailed, "custom-off", "yes", "vmx added by <feature policy='require'>");
+        assert_nested(detailed, "running", "no", "CPU model Haswell has no vmx");
+        /* libvirt 9.0's test driver has no domain capabilities. */
+        assert_nested(detailed, "paused", "unknown", "virConnectGetDomainCapabilities");
+        assert_nested(detailed, "topology", "unknown", "no CPU model");
+        assert_nested(detailed, "no-cpu", "unknown", "no <cpu>");
+        assert_nested(detailed, "passthrough", "yes", "host-passthrough passes on the host's vmx");
+}
+
 static void test_configure_by_name(Fixture *f, gconstpointer data)
 {
         g_autoptr(GPtrArray) before = NULL;
@@ -298,6 +339,12 @@ static void test_unavailable(void)
                 g_assert_error(error, NV_LIBVIRT_ERROR, NV_LIBVIRT_ERROR_UNAVAILABLE);
                 g_test_message("%s", error->message);
                 g_assert_nonnull(strstr(error->message, uris[i]));
+                g_clear_error(&error);
+
+                domains =
+                        nv_libvirt_list_domains_detailed(libvirt, &(NvNestingHost){ .flag = "svm" }, &error);
+                g_assert_null(domains);
+                g_assert_error(error, NV_LIBVIRT_ERROR, NV_LIBVIRT_ERROR_UNAVAILABLE);
                 g_clear_error(&error);
 
                 /* Tried again on each call, not remembered as failed. */
@@ -490,6 +537,8 @@ int main(int argc, char **argv)
 
         g_test_add_func("/libvirt/not-linked", test_not_linked);
         g_test_add("/libvirt/list", Fixture, NULL, fixture_setup, test_list, fixture_teardown);
+        g_test_add("/libvirt/list-detailed", Fixture, NULL, fixture_setup, test_list_detailed,
+                   fixture_teardown);
         g_test_add("/libvirt/configure/by-name", Fixture, NULL, fixture_setup, test_configure_by_name,
                    fixture_teardown);
         g_test_add("/libvirt/configure/by-uuid", Fixture, NULL, fixture_setup, test_configure_by_uuid,

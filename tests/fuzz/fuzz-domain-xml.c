@@ -6,6 +6,10 @@
  * and outside the first <cpu> of <domain> (compared in canonical form,
  * comments kept, without the indentation in front of <cpu>) nothing
  * changed. The first input byte picks the mode; the rest is the XML.
+ *
+ * The same text also goes through the nesting parsers, as a domain
+ * definition, as domain capabilities and as a bare <cpu>: whatever parses
+ * is judged, and every verdict comes with a reason.
  */
 #include <libxml/c14n.h>
 #include <libxml/parser.h>
@@ -82,6 +86,69 @@ static void assert_same_outside_cpu(const char *in, const char *out)
                  equal(in_stripped, out_stripped));
 }
 
+static NvNested model_has_feature(const char *model, const char *feature, gpointer user_data)
+{
+        /* Any answer will do, as long as it depends on the input. */
+        return (NvNested)((strlen(model) + strlen(feature)) % 3);
+}
+
+static void assert_judged(const NvCpuDef *cpu, const NvNestingHost *host)
+{
+        g_autofree char *reason = NULL;
+        NvNested nested = nv_cpu_def_judge_nesting(cpu, host, &reason);
+
+        g_assert_nonnull(nv_nested_to_string(nested));
+        g_assert_nonnull(reason);
+        g_assert_true(g_utf8_validate(reason, -1, NULL));
+}
+
+/* Every host the judgement distinguishes, with @host_model or without. */
+static void judge_on_hosts(const NvCpuDef *cpu, const NvCpuDef *host_model)
+{
+        static const char *const flags[] = { "vmx", "svm", NULL };
+        static const NvNested verdicts[] = { NV_NESTED_YES, NV_NESTED_NO, NV_NESTED_UNKNOWN };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(flags); i++)
+                for (gsize j = 0; j < G_N_ELEMENTS(verdicts); j++) {
+                        const NvNestingHost host = {
+                                .flag = flags[i],
+                                .host = verdicts[j],
+                                .host_reason = j == 0 ? NULL : "the host cannot",
+                                .host_model = host_model,
+                                .host_model_supported = j != 2,
+                                .host_model_error = host_model ? NULL : "no domain capabilities",
+                                .model_has_feature = j == 2 ? NULL : model_has_feature,
+                        };
+
+                        assert_judged(cpu, &host);
+                }
+}
+
+static void fuzz_nesting(const char *xml)
+{
+        g_auto(NvCpuDef) cpu = { 0 };
+        g_auto(NvCpuDef) host_model = { 0 };
+        g_auto(NvCpuDef) baseline = { 0 };
+        g_auto(NvDomainGuest) guest = { 0 };
+        g_autofree char *mode = NULL;
+        gboolean supported;
+
+        if (nv_domain_xml_get_cpu(xml, &cpu, &guest, NULL)) {
+                mode = nv_domain_xml_get_cpu_mode(xml, NULL);
+                g_assert_cmpstr(mode, ==, cpu.mode);
+                g_assert_nonnull(cpu.features);
+                judge_on_hosts(&cpu, NULL);
+        }
+        if (nv_domain_caps_get_host_model(xml, &host_model, &supported, NULL)) {
+                static const NvCpuDef host_model_domain = { .mode = (char *)"host-model" };
+
+                g_assert_cmpstr(host_model.mode, ==, "host-model");
+                judge_on_hosts(&host_model_domain, &host_model);
+        }
+        if (nv_cpu_xml_parse(xml, &baseline, NULL))
+                judge_on_hosts(&baseline, NULL);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         g_autofree char *xml = NULL;
@@ -98,6 +165,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 return 0;
         mode = (data[0] & 1) ? NV_CPU_MODE_HOST_PASSTHROUGH : NV_CPU_MODE_HOST_MODEL;
         xml = fuzz_strndup(data + 1, size - 1);
+
+        fuzz_nesting(xml);
 
         out = nv_domain_xml_set_cpu_mode(xml, mode, &changed, NULL);
         if (!out)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Fuzzes the kernel's readings: a sysfs or modprobe value of "nested", a
- * module's initstate, the kernel command line and modules.builtin.
+ * module's initstate, the kernel command line, modules.builtin and
+ * modules.dep.
  */
 #include "nv-kernel-param.h"
 
@@ -34,6 +35,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 g_assert(p > arg.word && p <= s + strlen(s));
         }
 
-        (void)nv_modules_builtin_contains((const char *)data, size, "kvm-amd");
+        /* modules.dep is modules.builtin with ": dependencies" after each
+         * file: without a ':' both read the same. */
+        if (!memchr(data, ':', size))
+                g_assert(nv_modules_dep_contains((const char *)data, size, "kvm-amd") ==
+                         nv_modules_builtin_contains((const char *)data, size, "kvm-amd"));
+        else
+                (void)nv_modules_dep_contains((const char *)data, size, "kvm-amd");
         return 0;
 }
