@@ -134,14 +134,14 @@ wait_for_apt()
     waiting=""
     while pid=$(lock_holder) && [ -n "$pid" ]; do
         if [ "$(date +%s)" -ge "$deadline" ]; then
-            echo "install-deps: another apt/dpkg (pid $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null))" \
+            echo "install-deps: another apt/dpkg (pid $pid, $(cat "/proc/$pid/comm" 2>/dev/null))" \
                 "still holds its lock after ${lock_timeout} s; let it finish (or stop it) and run this" \
                 "again (NV_APT_LOCK_TIMEOUT sets the wait)" >&2
             exit 1
         fi
         if [ "$waiting" != "$pid" ]; then
-            echo "install-deps: waiting for another apt/dpkg (pid $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" \
-                2>/dev/null)) to finish..." >&2
+            echo "install-deps: waiting for another apt/dpkg (pid $pid, $(cat "/proc/$pid/comm" 2>/dev/null))" \
+                "to finish..." >&2
             waiting=$pid
         fi
         sleep 1
