@@ -15,7 +15,8 @@ builddir=${NV_BUILDDIR:-$srcdir/build-test}
 "$srcdir/tools/install-deps.sh" test
 
 # meson test -C DIR ARGS..., then what it skipped; fails if either does.
-# The log is meson-logs/testlog-SETUP.json, written by this run.
+# The log is meson-logs/testlog.json, or testlog-SETUP.json with --setup,
+# written by this run.
 nv_meson_test()
 {
     dir=$1

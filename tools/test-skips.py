@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Says what a `meson test` run skipped, and why.
 
-    tools/test-skips.py BUILDDIR/meson-logs/testlog-SETUP.json
+    tools/test-skips.py BUILDDIR/meson-logs/testlog.json
 
 meson's summary counts a test as skipped only when the whole program is
 (exit 77, or a TAP plan of "1..0 # SKIP"); a TAP subtest reported as
 "ok N name # SKIP reason" counts as a pass there. This prints both kinds,
 one line each with its reason, from the output meson kept in testlog.json
-(one JSON object per test run, its stdout included; SETUP is the test
-setup, "novm" for a plain `meson test`).
+(one JSON object per test run, its stdout included; testlog-SETUP.json
+after `meson test --setup=SETUP`).
 
 With CI=true it exits 1 when a whole test skipped: CI installs everything
 the suites need (tools/install-deps.sh test), so there a skip means that
@@ -41,7 +41,7 @@ def whole_reason(output):
 
 def main():
     if len(sys.argv) != 2:
-        print(f"usage: {sys.argv[0]} BUILDDIR/meson-logs/testlog-SETUP.json", file=sys.stderr)
+        print(f"usage: {sys.argv[0]} BUILDDIR/meson-logs/testlog.json", file=sys.stderr)
         return 2
     subtests = []
     wholes = []
