@@ -1,13 +1,36 @@
 #!/bin/sh
-# Installs the dependencies, builds nestedvirt and runs its whole test suite.
-# With CI=true the build treats warnings as errors. Everything optional is
-# built (-Dman=enabled): install-deps.sh installs the tools for it.
+# Installs the dependencies, builds nestedvirt and runs its whole test suite,
+# the vm suite included (`--setup=full`; a plain `meson test` leaves it out).
+# Arguments go to `meson test` (e.g. `--suite unit`, `--no-suite vm`).
+# With CI=true the build treats warnings as errors, and a test that skips
+# as a whole fails the run. Everything optional is built (-Dman=enabled):
+# install-deps.sh installs the tools for it. After each `meson test`, the
+# tests and TAP subtests that skipped are listed with their reasons
+# (tools/test-skips.py): meson's summary does not count the subtests.
 set -eu
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${NV_BUILDDIR:-$srcdir/build-test}
 
-"$srcdir/tools/install-deps.sh"
+"$srcdir/tools/install-deps.sh" test
+
+# meson test -C DIR ARGS..., then what it skipped; fails if either does.
+# The log is meson-logs/testlog.json, or testlog-SETUP.json with --setup,
+# written by this run.
+nv_meson_test()
+{
+    dir=$1
+    shift
+    stamp=$(mktemp)
+    rc=0
+    meson test -C "$dir" --print-errorlogs "$@" || rc=$?
+    log=$(find "$dir/meson-logs" -maxdepth 1 -name 'testlog*.json' -newer "$stamp" | head -n 1)
+    rm -f "$stamp"
+    if [ -n "$log" ]; then
+        /usr/bin/python3 "$srcdir/tools/test-skips.py" "$log" || [ $rc -ne 0 ] || rc=1
+    fi
+    return $rc
+}
 
 werror=false
 if [ "${CI:-}" = "true" ]; then
@@ -20,7 +43,7 @@ else
     meson setup "$builddir" "$srcdir" -Dwerror=$werror -Dman=enabled >/dev/null
 fi
 meson compile -C "$builddir"
-meson test -C "$builddir" --print-errorlogs "$@"
+nv_meson_test "$builddir" --setup=full "$@"
 
 # The same suite once more, built with AddressSanitizer and UBSan: the
 # build's default test setup ("sanitizers", tests/meson.build) makes any
@@ -34,7 +57,7 @@ if [ "${NV_SKIP_SANITIZERS:-}" != "1" ]; then
             >/dev/null
     fi
     meson compile -C "$asandir"
-    meson test -C "$asandir" --print-errorlogs --no-suite style "$@"
+    nv_meson_test "$asandir" --no-suite style "$@"
 fi
 
 # The fuzz targets as libFuzzer programs, NV_FUZZ_SECONDS (60) each, on a
