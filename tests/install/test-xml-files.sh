@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The installed polkit policy is valid against polkit's DTD, defines the
-# three actions with the defaults of SPEC.md, and carries every
+# three actions, each auth_admin for any and inactive sessions and
+# auth_admin_keep for active ones, and carries every
 # translation from po/ (the DTD is the one polkitd installs). The installed
 # bus policy is well-formed; D-Bus's busconfig.dtd cannot validate it (it
 # declares no send_* attributes), but test-bus-policy.sh has dbus-daemon
