@@ -353,7 +353,7 @@ ratio_row()
     target "<=" "$2" p50 "$r50" p99 "$r99"
     row "$1 (<= $2)" "$r50" "$r99" "$mark"
 }
-ratio_row "GetStatus / Ping, real host" 1.5 "$(p50 "$real_out" getstatus)" "$(p50 "$real_out" ping)" \
+ratio_row "GetStatus / Ping, real host" 1.3 "$(p50 "$real_out" getstatus)" "$(p50 "$real_out" ping)" \
     "$(p99 "$real_out" getstatus)" "$(p99 "$real_out" ping)"
 ratio_row "GetStatus / Ping, fake host" 1.5 "$(p50 "$fake_out" getstatus)" "$(p50 "$fake_out" ping)" \
     "$(p99 "$fake_out" getstatus)" "$(p99 "$fake_out" ping)"
