@@ -65,21 +65,6 @@ int nvctl_reload_module(const NvctlOptions *options, sd_bus *bus, const NvctlSta
         return NVCTL_EXIT_SUCCESS;
 }
 
-/* The persistent setting, what the next load would use: 1 or 0, or -1
- * when there is none to apply. */
-static int persistent_nested(const NvctlStatus *status)
-{
-        /* "default": nothing configured, and the kernel's default has been
-         * on since Linux 4.20; saying so explicitly also survives an older
-         * kernel. */
-        if (g_strcmp0(status->props.persistent_nested, "enabled") == 0 ||
-            g_strcmp0(status->props.persistent_nested, "default") == 0)
-                return 1;
-        if (g_strcmp0(status->props.persistent_nested, "disabled") == 0)
-                return 0;
-        return -1;
-}
-
 static int no_persistent_nested(const NvctlStatus *status)
 {
         const char *source = status->props.persistent_source && *status->props.persistent_source
@@ -113,7 +98,7 @@ int nvctl_reload(const NvctlOptions *options, int argc, char **argv)
                 return r;
 
         if (nested < 0) {
-                nested = persistent_nested(&before);
+                nested = nv_verdict_persistent_value(&before.props);
                 if (nested < 0)
                         return no_persistent_nested(&before);
         }
@@ -138,8 +123,8 @@ int nvctl_reload(const NvctlOptions *options, int argc, char **argv)
 
                 puts(done);
                 /* A one-off value: the next load (a reboot) goes back. */
-                if (options->nested >= 0 && persistent_nested(&before) >= 0 &&
-                    persistent_nested(&before) != nested)
+                if (options->nested >= 0 && nv_verdict_persistent_value(&before.props) >= 0 &&
+                    nv_verdict_persistent_value(&before.props) != nested)
                         printf("The persistent setting is unchanged: make it stay with 'nestedvirtctl "
                                "%s'.\n",
                                nested ? "enable" : "disable");

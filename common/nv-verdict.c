@@ -65,6 +65,19 @@ char *nv_verdict_persistent_text(const NvProperties *props)
         return g_strdup_printf(_("%s by %s"), value, source);
 }
 
+int nv_verdict_persistent_value(const NvProperties *props)
+{
+        /* "default": nothing configured, and the kernel's default has been
+         * on since Linux 4.20; saying so explicitly also survives an older
+         * kernel. */
+        if (g_strcmp0(props->persistent_nested, "enabled") == 0 ||
+            g_strcmp0(props->persistent_nested, "default") == 0)
+                return 1;
+        if (g_strcmp0(props->persistent_nested, "disabled") == 0)
+                return 0;
+        return -1;
+}
+
 /* "kvm_intel nested=Y", "kvm_intel built in", ...: the loaded module. */
 static char *module_detail(const NvProperties *props)
 {

@@ -52,6 +52,10 @@ const char *nv_verdict_hypervisor(const NvProperties *props);
  * /etc/modprobe.d/kvm.conf", "kernel default"); NULL when unknown. */
 char *nv_verdict_persistent_text(const NvProperties *props);
 
+/* The nested value the next load of the module uses: 1 or 0, or -1 when
+ * the service reports none that can be applied. */
+int nv_verdict_persistent_value(const NvProperties *props);
+
 /* The state of the running kernel ("enabled (kvm_intel nested=Y)",
  * "not available (kvm_amd not loaded)", ...). */
 char *nv_verdict_running_text(const NvProperties *props);
