@@ -66,6 +66,7 @@ struct _NvSettingsWindow {
         GDBusProxy *proxy;
         NvProperties props;
         gboolean have_props;
+        gboolean shown_once;
         gint64 owner_since;    /* monotonic time the current owner appeared */
         gboolean reactivating; /* a StartServiceByName() of ours is running */
         char *unavailable_reason;
@@ -307,6 +308,11 @@ static void show_status(NvSettingsWindow *self)
         gtk_widget_set_visible(GTK_WIDGET(self->domains_group),
                                nv_host_class(&self->props) != NV_HOST_UNSUPPORTED);
         show_page(self, "status");
+        if (!self->shown_once) {
+                /* bench/panel.sh times the start up to this line. */
+                g_debug("Showing the service's status");
+                self->shown_once = TRUE;
+        }
 }
 
 static void show_unavailable(NvSettingsWindow *self)

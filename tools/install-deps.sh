@@ -12,6 +12,8 @@ packages="
   clang libclang-rt-14-dev valgrind
   libdbus-1-dev gettext scdoc bash-completion systemd man-db
   qemu-system-x86 debootstrap busybox-static cpio kmod
+  libgtk-4-dev libadwaita-1-dev
+  xvfb at-spi2-core libatspi2.0-dev desktop-file-utils appstream
 "
 # For the installed files and their tests: dbus-1.pc and bash-completion.pc
 # name the install directories; gettext (with polkitd's ITS rules) merges
@@ -21,6 +23,11 @@ packages="
 # makes the guest root, busybox-static and cpio its initramfs, kmod's
 # depmod and modprobe -d resolve the kernel package's modules (the kernel
 # .deb itself is only downloaded and unpacked, never installed here).
+# The settings app (panel/, -Dpanel) builds with libgtk-4-dev and
+# libadwaita-1-dev (GTK 4.8, libadwaita 1.2). Its tests run it on xvfb and
+# drive it through the accessibility bus (at-spi2-core, with libatspi2.0-dev
+# for the test program); desktop-file-utils and appstream validate its
+# desktop file and metainfo.
 # clang and libclang-rt-14-dev (libFuzzer, the sanitizer runtimes) build the
 # fuzz targets (tools/run-fuzzers.sh); valgrind serves `meson test
 # --setup=valgrind`.
