@@ -277,7 +277,7 @@ static void show_holders(NvSettingsWindow *self)
         for (guint i = 0; users && i < users->len; i++) {
                 const NvModuleUser *user = &g_array_index(users, NvModuleUser, i);
                 GtkWidget *row = adw_action_row_new();
-                g_autofree char *pid = g_strdup_printf(_("Process %" G_GUINT32_FORMAT), user->pid);
+                g_autofree char *pid = g_strdup_printf(_("Process %u"), (guint)user->pid);
 
                 adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), user->command);
                 adw_action_row_set_subtitle(ADW_ACTION_ROW(row), pid);
