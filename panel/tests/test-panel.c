@@ -782,15 +782,46 @@ typedef struct {
         NvTestPreset preset;
         gboolean simulated_kernel;
         const char *name;
-        gboolean polkitd; /* the bus admits polkitd */
+        gboolean polkitd;    /* the bus admits polkitd */
+        gboolean activation; /* the bus can activate the daemon, see activation_conf() */
 } Case;
+
+/* A configuration snippet the bus includes: a directory of activation
+ * files, empty until a test writes one (the bus reads it when a name it
+ * does not know is asked for). No <servicehelper> on the harness's bus:
+ * dbus-daemon runs Exec= itself, as root. */
+static char *activation_dir(void)
+{
+        return g_build_filename(world.tmp, "system-services", NULL);
+}
+
+static char *activation_conf(void)
+{
+        g_autofree char *dir = activation_dir();
+        g_autofree char *path = g_build_filename(world.tmp, "activation.conf", NULL);
+        g_autofree char *conf = g_strdup_printf("<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus "
+                                                "Configuration 1.0//EN\" "
+                                                "\"http://www.freedesktop.org/standards/dbus/1.0/"
+                                                "busconfig.dtd\">\n<busconfig><servicedir>%s</servicedir></"
+                                                "busconfig>\n",
+                                                dir);
+
+        make_dir(dir, 0755, 0);
+        if (!g_file_set_contents(path, conf, -1, NULL))
+                g_error("cannot write %s", path);
+        return g_steal_pointer(&path);
+}
 
 static void fixture_setup(Fixture *f, gconstpointer data)
 {
         const Case *c = data;
+        g_autofree char *activation = c->activation ? activation_conf() : NULL;
         const char *const polkit_policies[] = { POLKIT_BUS_POLICY, NULL };
+        const char *const activation_policies[] = { activation, NULL };
         const NvTestEnvOptions options = {
-                .bus_policies = c->polkitd ? polkit_policies : NULL,
+                .bus_policies = c->polkitd      ? polkit_policies
+                                : c->activation ? activation_policies
+                                                : NULL,
                 .daemon_program = c->simulated_kernel ? nv_test_getenv("NV_DAEMON_SIM") : NULL,
         };
 
@@ -1021,6 +1052,81 @@ static void test_service_restart(Fixture *f, gconstpointer data)
         screenshot(f, "service-back");
 }
 
+/* ---- D-Bus activation and the idle exit ----------------------------------------------------- */
+
+/* The pid of the name's owner on the test's connection, 0 for none. */
+static guint32 owner_pid(Fixture *f)
+{
+        g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
+                f->env.connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                "GetConnectionUnixProcessID", g_variant_new("(s)", NV_BUS_NAME), G_VARIANT_TYPE("(u)"),
+                G_DBUS_CALL_FLAGS_NO_AUTO_START, NV_TEST_TIMEOUT_MS, NULL, NULL);
+        guint32 pid = 0;
+
+        if (reply)
+                g_variant_get(reply, "(u)", &pid);
+        return pid;
+}
+
+typedef struct {
+        Fixture *f;
+        guint32 first;
+        guint32 now;
+} OwnerWait;
+
+static gboolean owner_changed_check(gpointer data)
+{
+        OwnerWait *w = data;
+
+        w->now = owner_pid(w->f);
+        return w->now != 0 && w->now != w->first;
+}
+
+/*
+ * Nothing runs the daemon: opening the panel activates it. It exits when
+ * idle (after 6 s without calls); the panel, seeing the name go, has the
+ * bus start it again rather than saying it is not there.
+ */
+static void test_activation(Fixture *f, gconstpointer data)
+{
+        g_autofree char *dir = activation_dir();
+        g_autofree char *file = g_build_filename(dir, NV_BUS_NAME ".service", NULL);
+        g_autofree char *service = g_strdup_printf(
+                "[D-BUS Service]\nName=%s\nExec=%s --root=%s --idle-timeout=6\n"
+                "User=root\n",
+                NV_BUS_NAME, nv_test_getenv("NV_DAEMON"), nv_test_host_get_root(f->env.host));
+        OwnerWait w = { f, 0, 0 };
+        gboolean changed;
+
+        if (!g_file_set_contents(file, service, -1, NULL))
+                g_error("cannot write %s", file);
+        g_assert_cmpuint(owner_pid(f), ==, 0);
+
+        panel_start(f);
+        assert_same_words_as_cli(f);
+        w.first = owner_pid(f);
+        g_assert_cmpuint(w.first, !=, 0);
+
+        /* Idle exit, then activation again: at most 3 bounds. */
+        changed = poll_until(owner_changed_check, &w) || poll_until(owner_changed_check, &w) ||
+                  poll_until(owner_changed_check, &w);
+        if (!changed)
+                g_error("the daemon (pid %u) was not replaced by an activated one (owner now %u)", w.first,
+                        w.now);
+        wait_for_absence(f->app, ATSPI_ROLE_LABEL, "Service Not Available");
+        assert_same_words_as_cli(f);
+        screenshot(f, "activation");
+
+        /* The panel first, or it would activate the daemon once more.
+         * Each instance the bus started became this program's child (the
+         * harness is a subreaper) once the bus's helper let go: reap both. */
+        panel_stop(f);
+        g_assert_no_errno(kill((pid_t)w.now, SIGTERM));
+        (void)waitpid((pid_t)w.first, NULL, 0);
+        (void)waitpid((pid_t)w.now, NULL, 0);
+        g_unlink(file);
+}
+
 /* ---- d. Unprivileged, real polkitd, no agent ------------------------------------------------------ */
 
 /* Whether process @pid has POLKIT_LOCK open. */
@@ -1175,6 +1281,8 @@ int main(int argc, char **argv)
                 static const Case not_loaded_sim = { NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED, TRUE,
                                                      "not-loaded" };
                 static const Case intel_sim = { NV_TEST_PRESET_INTEL_LOADED, TRUE, "intel-sim" };
+                static const Case intel_activation = { NV_TEST_PRESET_INTEL_LOADED, FALSE, "activation",
+                                                       FALSE, TRUE };
                 static const Case intel_sim_polkitd = { NV_TEST_PRESET_INTEL_LOADED, TRUE, "polkitd", TRUE };
 
                 nv_test_add(reason, "/panel/styles", Fixture, &intel, fixture_setup, test_styles,
@@ -1193,6 +1301,8 @@ int main(int argc, char **argv)
                             fixture_teardown);
                 nv_test_add(reason, "/panel/service-restart", Fixture, &amd, fixture_setup,
                             test_service_restart, fixture_teardown);
+                nv_test_add(reason, "/panel/activation", Fixture, &intel_activation, fixture_setup,
+                            test_activation, fixture_teardown);
         }
 
         if (!reason)
