@@ -14,7 +14,12 @@
  * that one case can run the panel as nobody while the test, as root,
  * still reads it: the accessibility bus admits its owner and root.
  *
- * Each case saves a picture of the window (the panel renders itself, see
+ * The cases: the initial state on several hosts, light and dark, wide and
+ * 360 px; the switch; changes made behind the panel's back; an
+ * unprivileged user against the real polkitd with no agent; Apply Now with
+ * the module in use (simulated kernel); libvirt's test driver; the daemon
+ * killed and back; D-Bus activation and the daemon's idle exit. Each saves
+ * a picture of the window (the panel renders itself, see
  * nv-settings-main.c) into $NV_PANEL_SCREENSHOT_DIR, named after the case.
  *
  * Waits poll the accessibility tree every 50 ms, for at most
