@@ -71,9 +71,10 @@ static struct {
         char *session_address;
         GSubprocess *xvfb;
         GSubprocess *session_bus;
-        int xvfb_slot, session_slot;
+        int xvfb_slot, session_slot, tmp_slot;
         GArray *adopted; /* pid_t: at-spi-bus-launcher and the registry */
         GArray *adopted_slots;
+
         GDBusConnection *session;
 } world;
 
@@ -227,12 +228,67 @@ static void start_session_bus(void)
         world.session_address = read_ready_line(fds[0], "the session bus");
 }
 
+static pid_t parent_of(pid_t pid)
+{
+        g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
+        g_autofree char *stat = NULL;
+        const char *end;
+        int ppid = 0;
+
+        /* "PID (COMM) STATE PPID ...", COMM possibly with spaces. */
+        if (!g_file_get_contents(path, &stat, NULL, NULL) || !(end = strrchr(stat, ')')) ||
+            sscanf(end + 1, " %*c %d", &ppid) != 1)
+                return 0;
+        return ppid;
+}
+
+/*
+ * The accessibility bus is at-spi-bus-launcher's child, which stops it when
+ * stopped itself; but if this program dies, the harness kills the launcher
+ * with SIGKILL and the bus would outlive everyone. Its pids are killed
+ * from the signal handler, before the harness's.
+ */
+static pid_t grandchildren[8];
+static size_t n_grandchildren;
+static struct sigaction harness_handlers[NSIG];
+
+static void kill_grandchildren(int sig)
+{
+        for (size_t i = 0; i < n_grandchildren; i++)
+                (void)kill(grandchildren[i], SIGKILL);
+        (void)sigaction(sig, &harness_handlers[sig], NULL);
+        (void)raise(sig);
+}
+
+static void watch_grandchildren(void)
+{
+        static const int signals[] = { SIGABRT, SIGTRAP, SIGSEGV, SIGBUS, SIGILL,
+                                       SIGFPE,  SIGTERM, SIGINT,  SIGHUP };
+        g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+        struct sigaction sa = { .sa_handler = kill_grandchildren, .sa_flags = SA_RESETHAND };
+        const char *name;
+
+        while (proc && (name = g_dir_read_name(proc))) {
+                pid_t pid = (pid_t)g_ascii_strtoll(name, NULL, 10);
+                pid_t parent = pid > 0 ? parent_of(pid) : 0;
+
+                for (guint i = 0; parent > 0 && i < world.adopted->len; i++)
+                        if (g_array_index(world.adopted, pid_t, i) == parent &&
+                            n_grandchildren < G_N_ELEMENTS(grandchildren))
+                                grandchildren[n_grandchildren++] = pid;
+        }
+        sigemptyset(&sa.sa_mask);
+        for (size_t i = 0; i < G_N_ELEMENTS(signals); i++)
+                g_assert_no_errno(sigaction(signals[i], &sa, &harness_handlers[signals[i]]));
+}
+
 static void world_start(void)
 {
         g_autoptr(GError) error = NULL;
 
         world.tmp = g_dir_make_tmp("nv-test-panel-XXXXXX", &error);
         g_assert_no_error(error);
+        world.tmp_slot = nv_test_remove_on_death(world.tmp);
         g_assert_no_errno(chmod(world.tmp, 0755));
         world.shots = g_build_filename(world.tmp, "shots", NULL);
         make_dir(world.shots, 0777, 0);
@@ -271,6 +327,7 @@ static void world_start(void)
 
                 g_array_append_val(world.adopted_slots, slot);
         }
+        watch_grandchildren();
 }
 
 static void stop_process(GSubprocess **process, int slot)
@@ -305,6 +362,8 @@ static void remove_tree(const char *path)
 
 static void world_stop(void)
 {
+        /* Stopped below with the launcher, which stops the bus. */
+        n_grandchildren = 0;
         g_clear_object(&world.session);
         /* The accessibility bus and its registry are the session bus's
          * children: they go with it. */
@@ -317,10 +376,13 @@ static void world_stop(void)
         }
         g_clear_pointer(&world.adopted, g_array_unref);
         g_clear_pointer(&world.adopted_slots, g_array_unref);
+
         stop_process(&world.session_bus, world.session_slot);
         stop_process(&world.xvfb, world.xvfb_slot);
-        if (world.tmp)
+        if (world.tmp) {
                 remove_tree(world.tmp);
+                nv_test_forget_path(world.tmp_slot);
+        }
 }
 
 /* ---- Polling ---------------------------------------------------------------- */
@@ -1149,20 +1211,6 @@ static gboolean holds_lock_file(pid_t pid)
                         return TRUE;
         }
         return FALSE;
-}
-
-static pid_t parent_of(pid_t pid)
-{
-        g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
-        g_autofree char *stat = NULL;
-        const char *end;
-        int ppid = 0;
-
-        /* "PID (COMM) STATE PPID ...", COMM possibly with spaces. */
-        if (!g_file_get_contents(path, &stat, NULL, NULL) || !(end = strrchr(stat, ')')) ||
-            sscanf(end + 1, " %*c %d", &ppid) != 1)
-                return 0;
-        return ppid;
 }
 
 /*
