@@ -9,7 +9,7 @@ if ! command -v clang-format >/dev/null 2>&1; then
     exit 77
 fi
 
-files=$(find service client common tests -name '*.[ch]' | sort)
+files=$(find service client common panel tests -name '*.[ch]' | sort)
 # shellcheck disable=SC2086
 clang-format --dry-run --Werror $files
 echo "$(echo "$files" | wc -l) files follow .clang-format"

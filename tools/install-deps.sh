@@ -48,6 +48,8 @@ host_packages()
 scdoc                    # -Dman=enabled: the man pages
 libdbus-1-dev            # dbus-1.pc names the bus policy, activation and interfaces directories
 bash-completion          # bash-completion.pc names the completions directory
+libgtk-4-dev             # -Dpanel: the settings app, GTK 4.8
+libadwaita-1-dev         # -Dpanel: libadwaita 1.2
 EOF
 }
 
@@ -69,6 +71,11 @@ debootstrap              # the vm suite: the guest root
 busybox-static           # the vm suite: the guest initramfs
 cpio                     # the vm suite: the guest initramfs
 kmod                     # the vm suite: depmod, modprobe -d on the kernel package
+xvfb                     # the panel suite: the settings app in a real X server
+at-spi2-core             # the panel suite: the accessibility bus that drives it
+libatspi2.0-dev          # the panel suite: its test program (libatspi)
+desktop-file-utils       # the panel suite: desktop-file-validate
+appstream                # the panel suite: appstreamcli validate
 EOF
 }
 

@@ -3,7 +3,7 @@
 # the vm suite included (`--setup=full`; a plain `meson test` leaves it out).
 # Arguments go to `meson test` (e.g. `--suite unit`, `--no-suite vm`).
 # With CI=true the build treats warnings as errors, and a test that skips
-# as a whole fails the run. Everything optional is built (-Dman=enabled):
+# as a whole fails the run. Everything optional is built (-Dman=enabled -Dpanel=enabled):
 # install-deps.sh installs the tools for it. After each `meson test`, the
 # tests and TAP subtests that skipped are listed with their reasons
 # (tools/test-skips.py): meson's summary does not count the subtests.
@@ -38,9 +38,9 @@ if [ "${CI:-}" = "true" ]; then
 fi
 
 if [ -f "$builddir/build.ninja" ]; then
-    meson configure "$builddir" -Dwerror=$werror -Dman=enabled >/dev/null
+    meson configure "$builddir" -Dwerror=$werror -Dman=enabled -Dpanel=enabled >/dev/null
 else
-    meson setup "$builddir" "$srcdir" -Dwerror=$werror -Dman=enabled >/dev/null
+    meson setup "$builddir" "$srcdir" -Dwerror=$werror -Dman=enabled -Dpanel=enabled >/dev/null
 fi
 meson compile -C "$builddir"
 nv_meson_test "$builddir" --setup=full "$@"
