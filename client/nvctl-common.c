@@ -201,13 +201,22 @@ static int call_failed(const NvctlOptions *options, const char *what, const sd_b
         return nvctl_fail("Failed to %s: %s", what, message);
 }
 
+/* A call that may wait for someone to type a password: longer than
+ * nestedvirtd gives polkit (300 s, nestedvirtd(8)), so that the daemon's
+ * answer, not sd-bus's default 25 s, ends the wait. Without interaction
+ * polkit answers at once, and the default serves. */
+static uint64_t call_timeout(const NvctlOptions *options)
+{
+        return options->ask_password ? 330 * G_USEC_PER_SEC : 0;
+}
+
 int nvctl_call(const NvctlOptions *options, sd_bus_message *call, const char *what,
                sd_bus_message **ret_reply)
 {
         g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_call(NULL, call, 0, &error, ret_reply);
+        r = sd_bus_call(NULL, call, call_timeout(options), &error, ret_reply);
         if (r < 0)
                 return call_failed(options, what, &error, r);
         return NVCTL_EXIT_SUCCESS;
@@ -219,7 +228,7 @@ int nvctl_call_with_fallback(const NvctlOptions *options, sd_bus_message *call, 
         g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_call(NULL, call, 0, &error, ret_reply);
+        r = sd_bus_call(NULL, call, call_timeout(options), &error, ret_reply);
         if (r < 0 && sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_METHOD))
                 return nvctl_call(options, fallback, what, ret_reply);
         if (r < 0)

@@ -12,7 +12,8 @@
 #include <json-glib/json-glib.h>
 #include <systemd/sd-bus.h>
 
-/* The CLI contract (SPEC.md): nothing else may leave main(). */
+/* The exit statuses nestedvirtctl(1) documents: nothing else may leave
+ * main(). */
 typedef enum {
         NVCTL_EXIT_SUCCESS = 0,
         NVCTL_EXIT_FAILURE = 1,

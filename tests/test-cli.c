@@ -2,7 +2,7 @@
 /*
  * Runs the real nestedvirtctl against the real nestedvirtd on a private
  * bus. The CLI's wording is its own; these tests hold it to its substance
- * (SPEC.md "CLI"): the verdict comes first and names the vendor module and
+ * (nestedvirtctl(1)): the verdict comes first and names the vendor module and
  * its nested value, advice is given where the user must act, --json
  * carries exactly what GetStatus says, and exit codes and stderr follow
  * the contract (0 success, 1 failure with one line on stderr, 2 usage).
@@ -75,7 +75,8 @@ static void assert_exit(const NvTestRunResult *result, int status)
                         result->exit_status, status, result->stdout_text, result->stderr_text);
 }
 
-/* SPEC: a failure is "one line on stderr saying what and what to do". */
+/* nestedvirtctl(1): a failure is one line on stderr saying what and what to
+ * do. */
 static void assert_one_line(const char *text)
 {
         const char *newline = strchr(text, '\n');
