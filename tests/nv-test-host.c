@@ -19,7 +19,7 @@ struct NvTestHost {
         char *root;
 };
 
-/* The directories kmod reads modprobe.d files from, as SPEC lists them. */
+/* The directories kmod reads modprobe.d files from, in the order it reads them. */
 static const char *const modprobe_dirs[] = {
         "/etc/modprobe.d",     "/run/modprobe.d", "/usr/local/lib/modprobe.d",
         "/usr/lib/modprobe.d", "/lib/modprobe.d",

@@ -1222,7 +1222,7 @@ static void assert_exit(const NvTestRunResult *result, int status)
                         result->exit_status, status, result->stdout_text, result->stderr_text);
 }
 
-/* SPEC: a failure is "one line on stderr saying what and what to do". */
+/* nestedvirtctl(1): a failure is one line on stderr saying what and what to do. */
 static void assert_one_line(const char *text)
 {
         const char *newline = strchr(text, '\n');
