@@ -12,7 +12,7 @@ packages="
   clang libclang-rt-14-dev valgrind
   libdbus-1-dev gettext scdoc bash-completion systemd man-db
   qemu-system-x86 debootstrap busybox-static cpio kmod
-  ansible-core openssh-client
+  ansible-core openssh-client jq
 "
 # For the installed files and their tests: dbus-1.pc and bash-completion.pc
 # name the install directories; gettext (with polkitd's ITS rules) merges
@@ -24,7 +24,8 @@ packages="
 # .deb itself is only downloaded and unpacked, never installed here).
 # ansible-core runs the Ansible collection (ansible/) in the ansible suite
 # and against the vm suite's guest, which the suite reaches with
-# openssh-client's ssh (nestedvirtctl -H) and ssh-keygen (its keys).
+# openssh-client's ssh (nestedvirtctl -H) and ssh-keygen (its keys); jq
+# reads nestedvirtctl --json there.
 # clang and libclang-rt-14-dev (libFuzzer, the sanitizer runtimes) build the
 # fuzz targets (tools/run-fuzzers.sh); valgrind serves `meson test
 # --setup=valgrind`.

@@ -201,6 +201,14 @@ def running_value(status):
     return status.get("NestedParameter", "") if loaded else ""
 
 
+def nested_value(status, enabled):
+    """The parameter as the vendor module shows it: kvm_intel's is a
+    bool, kvm_amd's an int."""
+    if status.get("VendorModule") == "kvm_intel":
+        return "Y" if enabled else "N"
+    return "1" if enabled else "0"
+
+
 def options_line(status, persistent):
     """The options line that decides the persistent setting, as text for
     the diff (the service writes nested=1 or nested=0)."""
@@ -300,8 +308,10 @@ def main():
         result["running"]["after"] = reply.get("nested", "")
         ctl.changed = True
     elif reload_needed:
-        result["running"]["after"] = "(reloaded with nested=%s)" % (
-            "yes" if want_nested else "no" if want_nested is not None else "the persistent setting")
+        # What the reload would give: the task's value, or the persistent
+        # one ("default" is the kernel's, enabled).
+        enabled = want_nested if want_nested is not None else persistent_after != "disabled"
+        result["running"]["after"] = nested_value(before, enabled)
 
     result["changed"] = (change_persistent or reload_needed or
                          any(entry["changed"] for entry in result["domains"]))
