@@ -85,7 +85,7 @@ remote_json_is() {
 	json_key_is "$1" "$2" "$json"
 }
 
-# one_clear_line WHAT TEXT -- COMMAND...: COMMAND exits 1 with exactly one
+# one_clear_line TEXT -- COMMAND...: COMMAND exits 1 with exactly one
 # line on stderr, nothing on stdout, and that line contains TEXT.
 one_clear_line() {
 	local text=$1 rc=0 out err
@@ -95,7 +95,7 @@ one_clear_line() {
 	local lines
 	lines=$(wc -l <"$err")
 	if [ "$rc" -eq 1 ] && [ -z "$out" ] && [ "$lines" -eq 1 ] && grep -qF -- "$text" "$err"; then
-		echo "$(cat "$err")"
+		cat "$err"
 		rm -f "$err"
 		return 0
 	fi
@@ -152,11 +152,23 @@ out=$(ctl_remote list-domains --json 2>&1 | jq -c '[.[] | .name]' 2>&1)
 	not_ok "-H list-domains --json: [\"test\"]" "$out"
 
 # --- failures: one clear line each, exit 1.
-check "-H on a closed port: one line, exit 1" one_clear_line "Connection refused" -- \
+# check_one_line DESCRIPTION TEXT -- COMMAND...: a test point for
+# one_clear_line, with the line as a diagnostic.
+check_one_line() {
+	local desc=$1 out
+	shift
+	if out=$(one_clear_line "$@"); then
+		ok "$desc"
+		echo "#   $out"
+	else
+		not_ok "$desc" "$out"
+	fi
+}
+check_one_line "-H on a closed port: one line, exit 1" "Connection refused" -- \
 	"${bound[@]}" "$ctl" -H "root@$guest:$closed_port" status
-check "-H on a host without systemd-stdio-bridge: one line, exit 1" one_clear_line "systemd-stdio-bridge: not found" -- \
+check_one_line "-H on a host without systemd-stdio-bridge: one line, exit 1" "systemd-stdio-bridge: not found" -- \
 	"${bound[@]}" "$ctl" -H "nv-vm-nobridge@$guest:$port" status
-check "-H with a refused key: one line, exit 1" one_clear_line "Permission denied (publickey)" -- \
+check_one_line "-H with a refused key: one line, exit 1" "Permission denied (publickey)" -- \
 	env NV_VM_SSH_CONFIG="$sshdir/config-refused" "${bound[@]}" "$ctl" -H "root@$guest:$port" status --json
 check "the failures changed nothing: $conf still says nested=1" guest_says $conf "options kvm_amd nested=1"
 
