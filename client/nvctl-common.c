@@ -7,9 +7,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "nv-dbus.h"
 #include "nvctl-common.h"
@@ -51,6 +54,72 @@ static const char *sentence_separator(const char *message)
         return ". ";
 }
 
+/* What ssh wrote to its stderr for -H: its own diagnostics ("Connection
+ * refused", "Permission denied (publickey)") and the remote shell's
+ * ("systemd-stdio-bridge: not found"). On our stderr they would be a
+ * second line, before ours; kept here, the last of them becomes the
+ * message of our one line when the connection fails, and they stay out
+ * of sight when it works. -1 without -H. */
+static int ssh_stderr_fd = -1;
+
+/* sd-bus forks "ssh -xT [-p PORT] -- HOST systemd-stdio-bridge" within
+ * sd_bus_open_system_remote(), and the child keeps the stderr it
+ * inherits: that is pointed at a memfd for the duration of the call. */
+static int open_system_remote(const char *host, sd_bus **ret_bus)
+{
+        int saved;
+        int r;
+
+        ssh_stderr_fd = memfd_create("nestedvirtctl-ssh-stderr", MFD_CLOEXEC);
+        saved = ssh_stderr_fd < 0 ? -1 : fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+        if (saved < 0 || dup2(ssh_stderr_fd, STDERR_FILENO) < 0) {
+                /* ssh's lines then come before ours; the call still works. */
+                if (saved >= 0)
+                        close(saved);
+                return sd_bus_open_system_remote(ret_bus, host);
+        }
+        r = sd_bus_open_system_remote(ret_bus, host);
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+        return r;
+}
+
+/* The last line ssh wrote, or NULL. Only the end of what it wrote is
+ * read: the last line is what says why it gave up. */
+static char *ssh_last_line(void)
+{
+        g_auto(GStrv) lines = NULL;
+        char tail[2048];
+        off_t end;
+        ssize_t n;
+
+        if (ssh_stderr_fd < 0 || (end = lseek(ssh_stderr_fd, 0, SEEK_END)) <= 0)
+                return NULL;
+        n = pread(ssh_stderr_fd, tail, sizeof(tail) - 1, MAX(end - (off_t)sizeof(tail) + 1, 0));
+        if (n <= 0)
+                return NULL;
+        tail[n] = '\0';
+
+        lines = g_strsplit_set(tail, "\r\n", -1);
+        for (guint i = g_strv_length(lines); i > 0; i--) {
+                g_strstrip(lines[i - 1]);
+                if (lines[i - 1][0])
+                        return g_strdup(lines[i - 1]);
+        }
+        return NULL;
+}
+
+/* "ssh -p PORT USER@HOST" for the [USER@]HOST[:PORT] that -H takes. */
+static char *ssh_command(const char *host)
+{
+        const char *colon = strrchr(host, ':');
+
+        if (colon && colon[1] && colon[1 + strspn(colon + 1, "0123456789")] == '\0' &&
+            (!strchr(host, '[') || colon[-1] == ']'))
+                return g_strdup_printf("ssh -p %s %.*s", colon + 1, (int)(colon - host), host);
+        return g_strdup_printf("ssh %s", host);
+}
+
 int nvctl_connect(const NvctlOptions *options, sd_bus **ret_bus)
 {
         g_autoptr(sd_bus) bus = NULL;
@@ -60,7 +129,7 @@ int nvctl_connect(const NvctlOptions *options, sd_bus **ret_bus)
                 /* Runs "ssh HOST systemd-stdio-bridge", as hostnamectl -H
                  * does. ssh itself only fails later, on the first call,
                  * which is why nvctl_call() explains connection errors. */
-                r = sd_bus_open_system_remote(&bus, options->host);
+                r = open_system_remote(options->host, &bus);
                 if (r == -EINVAL)
                         return nvctl_fail("Invalid host '%s': give it as [USER@]HOST.", options->host);
                 if (r < 0)
@@ -153,10 +222,13 @@ static char *call_error_hint(const NvctlOptions *options, const sd_bus_error *er
                                 "'journalctl -u nestedvirtd'.");
 
         if (error_is_connection_lost(error, r)) {
-                if (options->host)
-                        return g_strdup_printf("Check that 'ssh %s' works and that %s has "
+                if (options->host) {
+                        g_autofree char *ssh = ssh_command(options->host);
+
+                        return g_strdup_printf("Check that '%s' works and that the host has "
                                                "systemd-stdio-bridge.",
-                                               options->host, options->host);
+                                               ssh);
+                }
                 return g_strdup("Lost the connection to the system bus: is D-Bus running?");
         }
 
@@ -187,12 +259,19 @@ static char *to_one_line(const char *text)
  * (as sd_bus_call() filled it) or @r. */
 static int call_failed(const NvctlOptions *options, const char *what, const sd_bus_error *error, int r)
 {
+        g_autofree char *ssh_line = NULL;
         g_autofree char *message = NULL;
         g_autofree char *hint = NULL;
         gboolean replaces;
 
-        message =
-                to_one_line(sd_bus_error_is_set(error) && error->message ? error->message : g_strerror(-r));
+        /* Over ssh, a lost connection is ssh's doing; it said why. */
+        if (options->host && error_is_connection_lost(error, r))
+                ssh_line = ssh_last_line();
+        if (ssh_line)
+                message = to_one_line(ssh_line);
+        else
+                message = to_one_line(sd_bus_error_is_set(error) && error->message ? error->message
+                                                                                   : g_strerror(-r));
         hint = call_error_hint(options, error, r, &replaces);
         if (hint && replaces)
                 return nvctl_fail("Failed to %s. %s", what, hint);

@@ -76,6 +76,9 @@ at-spi2-core             # the panel suite: the accessibility bus that drives it
 libatspi2.0-dev          # the panel suite: its test program (libatspi)
 desktop-file-utils       # the panel suite: desktop-file-validate
 appstream                # the panel suite: appstreamcli validate
+ansible-core             # the ansible suite and the vm suite's playbook: the real engine
+openssh-client           # the vm suite: nestedvirtctl -H and Ansible reach the guest over ssh
+jq                       # the vm suite: reads nestedvirtctl --json
 EOF
 }
 

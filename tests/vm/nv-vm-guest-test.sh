@@ -4,9 +4,13 @@
 # SVM), the real system bus, D-Bus activation of the installed
 # nestedvirtd.service and the real polkitd.
 #
-# Results are TAP, written between the markers NV-VM-TAP-BEGIN and
-# NV-VM-TAP-END to the serial port given as $1 (the second one, so that
-# kernel and systemd messages on the first cannot interleave with them).
+# Results are TAP test points, written between the markers
+# NV-VM-TAP-BEGIN and NV-VM-TAP-END to the serial port given as $1 (the
+# second one, so that kernel and systemd messages on the first cannot
+# interleave with them). After its own tests it writes NV-VM-GUEST-READY
+# and waits until the test machine's tests over ssh (nv-vm-host-test.sh)
+# create /run/nv-vm-host-done; the driver numbers both sets of test points
+# and writes the plan.
 # Everything is echoed to stdout too, which the unit sends to the journal
 # and the console for the driver's failure log.
 set -u
@@ -52,17 +56,8 @@ not_ok() {
 	done
 }
 
-# check DESCRIPTION COMMAND...: one test point, with the command's output
-# as diagnostics when it fails.
-check() {
-	local desc=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		ok "$desc"
-	else
-		not_ok "$desc" "command: $*" "$out"
-	fi
-}
+# check, json_key_is.
+. "${0%/*}/nv-vm-lib.sh"
 
 # diag TEXT: a TAP comment, one per line of TEXT.
 diag() {
@@ -106,19 +101,14 @@ status_json() {
 # json_is KEY JQ-VALUE [JSON]: the status key has that value, in JSON or
 # in a status read now (each nestedvirtctl run costs a second under TCG).
 json_is() {
-	local key=$1 want=$2 json=${3-} got
+	local key=$1 want=$2 json=${3-}
 	if [ -z "$json" ]; then
 		json=$(status_json) || {
 			echo "nestedvirtctl status --json failed: $json"
 			return 1
 		}
 	fi
-	got=$(printf '%s' "$json" | jq -c ".$key") || return 1
-	[ "$got" = "$want" ] || {
-		echo "$key is $got, expected $want"
-		echo "$json"
-		return 1
-	}
+	json_key_is "$key" "$want" "$json"
 }
 
 # call_as USER METHOD ARGS...: a call without the interactive flag, as
@@ -478,9 +468,42 @@ check "root: ReloadModule left nested=1" nested_is 1
 check "root: ConfigureDomain passes polkit (LibvirtUnavailable)" \
 	refused_with "$err.LibvirtUnavailable" root ConfigureDomain string:guest1 string:host-passthrough
 
-emit "1..$n"
+diag "$failed of $n failed in the guest"
+
+# Next, the tests from the test machine over ssh (nv-vm-host-test.sh):
+# nestedvirtctl -H and Ansible. For them: an account whose ssh sessions
+# lack systemd-stdio-bridge (root's key is authorized for it with a forced
+# command that runs what the client asked with a PATH without it), and
+# an unprivileged account for Ansible to log in as (polkit must refuse
+# it), and libvirt's test driver for the service, since this guest has no
+# libvirtd (one domain, "test"; in the daemon's memory, hence no idle
+# exit).
+unprivileged=nv-vm-ansible
+useradd --create-home --shell /bin/sh "$unprivileged" 2>/dev/null || true
+install -d -m 0700 -o "$unprivileged" -g "$unprivileged" "/home/$unprivileged/.ssh"
+install -m 0600 -o "$unprivileged" -g "$unprivileged" /root/.ssh/authorized_keys "/home/$unprivileged/.ssh/"
+nobridge=nv-vm-nobridge
+useradd --create-home --shell /bin/sh "$nobridge" 2>/dev/null || true
+install -d -m 0700 -o "$nobridge" -g "$nobridge" "/home/$nobridge/.ssh"
+printf '%s %s\n' 'command="env PATH=/nonexistent /bin/sh -c \"$SSH_ORIGINAL_COMMAND\""' \
+	"$(cat /root/.ssh/authorized_keys)" >"/home/$nobridge/.ssh/authorized_keys"
+chown "$nobridge:" "/home/$nobridge/.ssh/authorized_keys"
+chmod 0600 "/home/$nobridge/.ssh/authorized_keys"
+mkdir -p /run/systemd/system/nestedvirtd.service.d
+printf '[Service]\nExecStart=\nExecStart=/usr/libexec/nestedvirtd --idle-timeout=0 --libvirt-uri=test:///default\n' \
+	>/run/systemd/system/nestedvirtd.service.d/nv-vm-libvirt-test.conf
+systemctl daemon-reload
+systemctl stop nestedvirtd.service
+diag "ssh.service: $(systemctl is-active ssh.service), systemd-networkd: $(networkctl list --no-legend 2>&1 | tr -s ' \n' '  ')"
+# The driver numbers these test points and the test machine's together.
+emit "NV-VM-GUEST-READY"
+# The driver bounds the tests over ssh to less than this.
+until_done=$(($(date +%s) + 1500))
+while [ ! -e /run/nv-vm-host-done ] && [ "$(date +%s)" -lt "$until_done" ]; do
+	sleep 1
+done
+[ -e /run/nv-vm-host-done ] || diag "the test machine did not say it was done within 1500 s"
 emit "NV-VM-TAP-END"
-diag "$failed of $n failed"
 # Give the UART time to send the last lines before the unit powers off.
 sleep 1
 [ "$failed" -eq 0 ]

@@ -16,10 +16,19 @@
 # port; this script checks the markers and passes the TAP on to meson.
 # On any failure it prints the guest's serial console.
 #
+# After its own tests the guest waits (NV-VM-GUEST-READY) for the tests
+# from this machine over ssh (nv-vm-host-test.sh): the guest runs sshd
+# with a host key and an authorized key made for this run, qemu's user
+# network (restrict=on: the guest reaches nothing) forwards a free port
+# on 127.0.0.1 to it, and nestedvirtctl -H and ansible-playbook act on the
+# guest through it. This script numbers the test points of both and
+# writes the plan.
+#
 # It changes nothing on the host outside WORKDIR: no mounts (debootstrap's
 # own mounts inside its target are undone by debootstrap), no packages
 # (tools/install-deps.sh installs qemu-system-x86, debootstrap,
-# busybox-static, cpio and kmod). It exits 77 (skip) only where qemu or the
+# busybox-static, cpio, kmod, and openssh-client, ansible-core and jq for
+# the tests over ssh). It exits 77 (skip) only where qemu or the
 # kernel package cannot be had, or when not root; with CI=true those are
 # failures, because CI must run this suite.
 set -eu
@@ -33,16 +42,21 @@ cache=$workdir/cache
 run=$workdir/run
 start=$(date +%s)
 
-# Bounds, in seconds. The guest takes 100 to 180 s on 2 busy cores.
-qemu_timeout=${NV_VM_QEMU_TIMEOUT:-360}
+# Bounds, in seconds. The guest takes 150 to 400 s on 2 busy cores for its
+# own tests, the tests over ssh 400 to 600 s more (each ssh session, a
+# logind session in the guest, costs seconds under emulation).
+qemu_timeout=${NV_VM_QEMU_TIMEOUT:-1800}
 step_timeout=600
+host_timeout=1200
 
 # The guest's packages: systemd as init, udev (it loads kvm_amd at boot),
 # the system bus, polkitd (with libpam-systemd, which it needs named), kmod
 # for the real modprobe, the project's runtime libraries (libvirt is
-# dlopen()ed and optional), and jq, dbus-send, setpriv and useradd for the
-# test itself.
-guest_packages=systemd,systemd-sysv,libpam-systemd,udev,dbus,dbus-bin,polkitd,kmod,jq,libglib2.0-0,libpolkit-gobject-1-0,libpolkit-agent-1-0,libkmod2,libjson-glib-1.0-0,libxml2,libsystemd0
+# dlopen()ed and optional; libvirt0 brings its test driver for the domain
+# verbs), jq, dbus-send, setpriv and useradd for the test itself, and
+# openssh-server and python3 (what Ansible's modules run with) for the
+# tests over ssh.
+guest_packages=systemd,systemd-sysv,libpam-systemd,udev,dbus,dbus-bin,polkitd,kmod,jq,libglib2.0-0,libpolkit-gobject-1-0,libpolkit-agent-1-0,libkmod2,libjson-glib-1.0-0,libxml2,libsystemd0,libvirt0,openssh-server,python3
 suite=bookworm
 
 log() {
@@ -75,9 +89,14 @@ dump_console() {
 
 # Children are killed and waited for: nothing reaps orphans here.
 child=
+host_child=
 debootstrap_target=
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
+	if [ -n "$host_child" ]; then
+		kill -TERM "$host_child" 2>/dev/null || true
+		wait "$host_child" 2>/dev/null || true
+	fi
 	if [ -n "$child" ]; then
 		kill -TERM "$child" 2>/dev/null || true
 		wait "$child" 2>/dev/null || true
@@ -110,7 +129,8 @@ run_bounded() {
 
 [ "$(id -u)" -eq 0 ] || skip "needs root (debootstrap, and qemu reading a root-owned tree)"
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed (package qemu-system-x86)"
-for tool in debootstrap busybox cpio depmod modprobe dpkg-deb apt-get; do
+for tool in debootstrap busybox cpio depmod modprobe dpkg-deb apt-get \
+	ssh ssh-keygen ansible-playbook ansible-galaxy jq; do
 	command -v "$tool" >/dev/null || bail "$tool not installed: run tools/install-deps.sh"
 done
 # busybox must be static: it is the initramfs's only program.
@@ -213,6 +233,7 @@ unit=$(find "$stage" -name nestedvirtd.service -path '*/systemd/system/*' | head
 
 # The test and its unit; no getty on the consoles (the test owns them).
 install -D -m 0755 "$srcdir/tests/vm/nv-vm-guest-test.sh" "$stage/usr/libexec/nv-vm/nv-vm-guest-test.sh"
+install -D -m 0644 "$srcdir/tests/vm/nv-vm-lib.sh" "$stage/usr/libexec/nv-vm/nv-vm-lib.sh"
 install -D -m 0644 "$srcdir/tests/vm/nv-vm-test.service" "$stage/etc/systemd/system/nv-vm-test.service"
 mkdir -p "$stage/etc/systemd/system/multi-user.target.wants"
 ln -s ../nv-vm-test.service "$stage/etc/systemd/system/multi-user.target.wants/nv-vm-test.service"
@@ -221,6 +242,68 @@ for masked in serial-getty@ttyS0.service serial-getty@ttyS1.service getty@tty1.s
 	ln -s /dev/null "$stage/etc/systemd/system/$masked"
 done
 ln -sf /usr/lib/systemd/system/multi-user.target "$stage/etc/systemd/system/default.target"
+
+# --- ssh: keys made for this run, a free loopback port for qemu to forward.
+# free_port: a port on 127.0.0.1 that nothing listens on now.
+free_port() {
+	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+port=$(free_port)
+closed_port=$(free_port)
+[ "$port" != "$closed_port" ] || closed_port=$(free_port)
+sshdir=$run/ssh
+rm -rf "$sshdir"
+mkdir -p -m 0700 "$sshdir" "$sshdir/bin"
+for key in id_ed25519 id_refused host_ed25519_key; do
+	ssh-keygen -q -t ed25519 -N '' -C "nv-vm-$key" -f "$sshdir/$key" || bail "ssh-keygen failed"
+done
+printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d ' ' -f 1,2 "$sshdir/host_ed25519_key.pub")" >"$sshdir/known_hosts"
+for config in config:id_ed25519 config-refused:id_refused; do
+	cat >"$sshdir/${config%%:*}" <<SSHCONFIG
+Host 127.0.0.1
+	IdentityFile $sshdir/${config#*:}
+	IdentitiesOnly yes
+	UserKnownHostsFile $sshdir/known_hosts
+	GlobalKnownHostsFile /dev/null
+	StrictHostKeyChecking yes
+	BatchMode yes
+	ConnectTimeout 30
+	ControlMaster no
+SSHCONFIG
+done
+# sd-bus runs "ssh" from PATH; this one takes the run's configuration.
+printf '#!/bin/sh\nexec %s -F "${NV_VM_SSH_CONFIG:?}" "$@"\n' "$(command -v ssh)" >"$sshdir/bin/ssh"
+chmod 0755 "$sshdir/bin/ssh"
+
+# The guest's side: the host key, root's authorized key, sshd with keys
+# only, and systemd-networkd giving the NIC qemu's user-network address.
+install -D -m 0600 "$sshdir/host_ed25519_key" "$stage/etc/ssh/nv-vm/ssh_host_ed25519_key"
+install -D -m 0600 "$sshdir/id_ed25519.pub" "$stage/root/.ssh/authorized_keys"
+chmod 0700 "$stage/root" "$stage/root/.ssh"
+mkdir -p "$stage/etc/ssh/sshd_config.d" "$stage/etc/systemd/network" "$stage/etc/systemd/system/sockets.target.wants"
+cat >"$stage/etc/ssh/sshd_config.d/nv-vm.conf" <<'SSHDCONFIG'
+# The vm suite's sshd: this run's host key, public keys only.
+HostKey /etc/ssh/nv-vm/ssh_host_ed25519_key
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+UseDNS no
+SSHDCONFIG
+cat >"$stage/etc/systemd/network/10-nv-vm.network" <<'NETWORK'
+[Match]
+Type=ether
+
+[Network]
+Address=10.0.2.15/24
+Gateway=10.0.2.2
+LinkLocalAddressing=no
+IPv6AcceptRA=no
+NETWORK
+ln -s /lib/systemd/system/systemd-networkd.service "$stage/etc/systemd/system/multi-user.target.wants/"
+ln -s /lib/systemd/system/systemd-networkd.socket "$stage/etc/systemd/system/sockets.target.wants/"
+# A symlink to an absolute path: dangling here, hence -L.
+[ -L "$root/etc/systemd/system/multi-user.target.wants/ssh.service" ] ||
+	ln -s /lib/systemd/system/ssh.service "$stage/etc/systemd/system/multi-user.target.wants/"
 
 # --- the initramfs: static busybox, the modules for 9p and overlay, /init.
 log "initramfs"
@@ -254,18 +337,42 @@ timeout --kill-after=10 "$qemu_timeout" qemu-system-x86_64 \
 	-kernel "$vmlinuz" -initrd "$run/initramfs.cpio.gz" \
 	-append "console=ttyS0 panic=-1 loglevel=4 systemd.show_status=auto" \
 	-serial "file:$run/console.log" -serial "file:$run/results.log" \
+	-netdev "user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:$port-10.0.2.15:22" \
+	-device virtio-net-pci,netdev=net0 \
 	-virtfs "local,path=$root,mount_tag=nvroot,security_model=none,readonly=on" \
 	-virtfs "local,path=$run/payload,mount_tag=nvpayload,security_model=none,readonly=on" \
 	>"$run/qemu.log" 2>&1 &
 child=$!
+# When the guest's own tests are done, the tests over ssh run from here,
+# in the background so that a signal still reaches them through
+# cleanup(); the last of them tells the guest to end its run.
 # The guest powers off when its test ends. Should that shutdown hang, the
 # results are complete all the same: once the end marker is there, qemu
-# gets a grace period and is then stopped.
+# gets a grace period and is then stopped; and once the tests over ssh are
+# done, the end marker must come within a minute.
 grace=5
 ended=
+host_ran=
+: >"$run/host.tap"
 while kill -0 "$child" 2>/dev/null; do
+	if [ -z "$host_ran" ] && grep -q 'NV-VM-GUEST-READY' "$run/results.log" 2>/dev/null; then
+		log "the guest's own tests are done: the tests over ssh (127.0.0.1:$port)"
+		timeout --kill-after=10 "$host_timeout" "$srcdir/tests/vm/nv-vm-host-test.sh" "$srcdir" "$sshdir" \
+			"$port" "$closed_port" "$ibuild/client/nestedvirtctl" >"$run/host.tap" 2>&1 &
+		host_child=$!
+		host_status=0
+		wait "$host_child" || host_status=$?
+		host_child=
+		host_ran=$(date +%s)
+		log "the tests over ssh ended (status $host_status)"
+	fi
 	if [ -z "$ended" ] && grep -q 'NV-VM-TAP-END' "$run/results.log" 2>/dev/null; then
 		ended=$(date +%s)
+	fi
+	if [ -z "$ended" ] && [ -n "$host_ran" ] && [ $(($(date +%s) - host_ran)) -ge 60 ]; then
+		log "no end marker from the guest a minute after the tests over ssh: stopping qemu"
+		kill -TERM "$child" 2>/dev/null || true
+		break
 	fi
 	if [ -n "$ended" ] && [ $(($(date +%s) - ended)) -ge "$grace" ]; then
 		log "the guest did not power off ${grace}s after its test ended: stopping qemu"
@@ -278,7 +385,7 @@ qemu_status=0
 wait "$child" || qemu_status=$?
 child=
 log "qemu exited with status $qemu_status"
-if [ -n "$ended" ]; then
+if [ -n "$ended" ] || [ -n "$host_ran" ]; then
 	qemu_status=0
 elif [ "$qemu_status" -eq 124 ] || [ "$qemu_status" -eq 137 ]; then
 	cat "$run/qemu.log" >&2
@@ -289,16 +396,29 @@ if [ "$qemu_status" -ne 0 ]; then
 	bail "qemu failed (status $qemu_status)"
 fi
 
-# --- the results: TAP between the markers, passed through to meson.
+# --- the results: the guest's TAP between the markers with the tests
+# over ssh in the middle, numbered in one sequence, passed on to meson.
 tr -d '\r' <"$run/results.log" >"$run/results.tap"
 grep -qx 'NV-VM-TAP-BEGIN' "$run/results.tap" || bail "the guest test never started (no NV-VM-TAP-BEGIN)"
-grep -qx 'NV-VM-TAP-END' "$run/results.tap" || {
+grep -qx 'NV-VM-GUEST-READY' "$run/results.tap" || {
 	sed -n '/^NV-VM-TAP-BEGIN$/,$p' "$run/results.tap" | sed 1d
-	bail "the guest test did not finish (no NV-VM-TAP-END)"
+	bail "the guest test did not finish (no NV-VM-GUEST-READY)"
 }
-sed -n '/^NV-VM-TAP-BEGIN$/,/^NV-VM-TAP-END$/p' "$run/results.tap" | sed '1d;$d'
+{
+	sed -n '/^NV-VM-TAP-BEGIN$/,/^NV-VM-GUEST-READY$/p' "$run/results.tap" | sed '1d;$d'
+	cat "$run/host.tap"
+	grep -q '^ok ' "$run/host.tap" || echo "not ok - the tests over ssh ran"
+	sed -n '/^NV-VM-GUEST-READY$/,/^NV-VM-TAP-END$/p' "$run/results.tap" | sed '1d;/^NV-VM-TAP-END$/d'
+	grep -qx 'NV-VM-TAP-END' "$run/results.tap" || echo "not ok - the guest ended its run (NV-VM-TAP-END)"
+} | awk '
+	/^ok( |$)/ { n++; sub(/^ok( [0-9]+)?/, "ok " n); print; next }
+	/^not ok( |$)/ { n++; sub(/^not ok( [0-9]+)?/, "not ok " n); print; next }
+	{ print }
+	END { print "1.." n }
+' >"$run/all.tap"
+cat "$run/all.tap"
 log "suite wall time: $(($(date +%s) - start)) s"
-if grep -q '^not ok' "$run/results.tap"; then
+if grep -q '^not ok' "$run/all.tap"; then
 	dump_console
 	exit 1
 fi
