@@ -131,7 +131,8 @@ int nvctl_connect(const NvctlOptions *options, sd_bus **ret_bus)
                  * which is why nvctl_call() explains connection errors. */
                 r = open_system_remote(options->host, &bus);
                 if (r == -EINVAL)
-                        return nvctl_fail("Invalid host '%s': give it as [USER@]HOST.", options->host);
+                        return nvctl_fail("Invalid host '%s': give it as [USER@]HOST[:PORT].",
+                                          options->host);
                 if (r < 0)
                         return nvctl_fail("Failed to connect to %s over ssh: %s.", options->host,
                                           g_strerror(-r));
