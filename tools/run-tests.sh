@@ -66,10 +66,12 @@ if [ "${NV_SKIP_FUZZ:-}" != "1" ] && [ $# -eq 0 ]; then
     NV_FUZZ_BUILDDIR=${NV_FUZZ_BUILDDIR:-$builddir-fuzz} "$srcdir/tools/run-fuzzers.sh"
 fi
 
-# The bench (bench/run.sh, BENCHMARKS.md) in quick mode, on a full run only:
+# The benches (bench/run.sh, bench/panel.sh; BENCHMARKS.md) in quick mode, on a full run only:
 # its figures are printed for the log, never asserted, and a bench that
 # cannot run says why without failing the run. NV_SKIP_BENCH=1 skips it.
 if [ "${NV_SKIP_BENCH:-}" != "1" ] && [ $# -eq 0 ]; then
     "$srcdir/bench/run.sh" --quick "$builddir" ||
         echo "bench: bench/run.sh --quick could not run (exit $?); this does not fail the test run" >&2
+    "$srcdir/bench/panel.sh" --quick "$builddir" ||
+        echo "bench: bench/panel.sh --quick could not run (exit $?); this does not fail the test run" >&2
 fi
