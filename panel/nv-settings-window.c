@@ -369,7 +369,7 @@ static void on_start_service_done(GObject *source, GAsyncResult *res, gpointer u
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
 
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        if (!reply && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
                 return;
         self->reactivating = FALSE;
         g_clear_pointer(&self->unavailable_reason, g_free);
@@ -496,6 +496,10 @@ static void on_enable_done(GObject *source, GAsyncResult *res, gpointer user_dat
 {
         g_autoptr(NvSettingsWindow) self = user_data;
         g_autoptr(GVariant) reply = call_finish(self, source, res, NULL);
+
+        /* Success shows through PropertiesChanged; a failure was shown
+         * by call_finish(). */
+        (void)reply;
 }
 
 static gboolean on_switch_state_set(GtkSwitch *sw, gboolean state, gpointer user_data)

@@ -21,12 +21,17 @@ if [ "${CI:-}" = "true" ]; then
 fi
 
 if [ -f "$builddir/build.ninja" ]; then
-    meson configure "$builddir" -Dwerror=$werror >/dev/null
+    meson configure "$builddir" -Dwerror=$werror -Dpanel=disabled >/dev/null
 else
-    CC=clang meson setup "$builddir" "$srcdir" -Dfuzzing=true -Dman=disabled -Dwerror=$werror \
+    CC=clang meson setup "$builddir" "$srcdir" -Dfuzzing=true -Dman=disabled -Dpanel=disabled -Dwerror=$werror \
         -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 fi
-meson compile -C "$builddir" >/dev/null
+# ninja prints compiler errors on stdout: shown only when the build fails.
+if ! meson compile -C "$builddir" >"$builddir/compile.log" 2>&1; then
+    cat "$builddir/compile.log" >&2
+    echo "fuzz: the fuzz build failed" >&2
+    exit 1
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
