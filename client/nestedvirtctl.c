@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <glib/gi18n-lib.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -247,6 +248,9 @@ int main(int argc, char **argv)
         int r;
 
         setlocale(LC_ALL, "");
+        /* The verdict and the advice (common/nv-verdict.c) are translated. */
+        bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+        bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
 
         r = parse_argv(argc, argv, &options);
         if (r <= 0)

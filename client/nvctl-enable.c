@@ -12,6 +12,7 @@
 #include "nvctl-common.h"
 #include "nvctl-polkit-agent.h"
 #include "nvctl-reload.h"
+#include "nv-verdict.h"
 #include "nvctl-status.h"
 #include "nvctl-verbs.h"
 
@@ -50,12 +51,12 @@ static int enable_persistent(const NvctlOptions *options, sd_bus *bus, gboolean 
  * do if not; NULL when there is nothing to add. */
 static char *format_pending(const NvctlStatus *status)
 {
-        if (status->vendor_module_loaded != 1 || status->reload_required != 1 || !status->nested_parameter ||
-            !*status->nested_parameter)
+        if (status->props.vendor_module_loaded != 1 || status->props.reload_required != 1 ||
+            !status->props.nested_parameter || !*status->props.nested_parameter)
                 return NULL;
         return g_strdup_printf("%s still runs with nested=%s: apply the setting with 'nestedvirtctl reload' "
                                "once no virtual machine runs, or reboot.",
-                               nvctl_status_module(status), status->nested_parameter);
+                               nv_verdict_module(&status->props), status->props.nested_parameter);
 }
 
 static void print_json(const char *file, const char *value)

@@ -13,19 +13,21 @@
 #include "nvctl-common.h"
 #include "nvctl-polkit-agent.h"
 #include "nvctl-reload.h"
+#include "nv-verdict.h"
 #include "nvctl-status.h"
 #include "nvctl-verbs.h"
 
 static gboolean was_loaded(const NvctlStatus *before)
 {
         /* When the status could not tell, "reloaded" is the likelier. */
-        return before->vendor_module_loaded != 0;
+        return before->props.vendor_module_loaded != 0;
 }
 
 char *nvctl_reload_format_done(const NvctlStatus *before, const char *value)
 {
-        const char *module = before->vendor_module && *before->vendor_module ? before->vendor_module
-                                                                             : "The KVM vendor module";
+        const char *module = before->props.vendor_module && *before->props.vendor_module
+                                     ? before->props.vendor_module
+                                     : "The KVM vendor module";
 
         return g_strdup_printf("%s %s: nested=%s.", module, was_loaded(before) ? "reloaded" : "loaded",
                                value);
@@ -47,7 +49,8 @@ int nvctl_reload_module(const NvctlOptions *options, sd_bus *bus, const NvctlSta
         if (r < 0)
                 return nvctl_fail("Failed to create the ReloadModule call: %s.", g_strerror(-r));
 
-        what = g_strdup_printf("%s %s", was_loaded(before) ? "reload" : "load", nvctl_status_module(before));
+        what = g_strdup_printf("%s %s", was_loaded(before) ? "reload" : "load",
+                               nv_verdict_module(&before->props));
         r = nvctl_call(options, call, what, &reply);
         if (r != NVCTL_EXIT_SUCCESS)
                 return r;
@@ -62,35 +65,20 @@ int nvctl_reload_module(const NvctlOptions *options, sd_bus *bus, const NvctlSta
         return NVCTL_EXIT_SUCCESS;
 }
 
-/* The persistent setting, what the next load would use: 1 or 0, or -1
- * when there is none to apply. */
-static int persistent_nested(const NvctlStatus *status)
-{
-        /* "default": nothing configured, and the kernel's default has been
-         * on since Linux 4.20; saying so explicitly also survives an older
-         * kernel. */
-        if (g_strcmp0(status->persistent_nested, "enabled") == 0 ||
-            g_strcmp0(status->persistent_nested, "default") == 0)
-                return 1;
-        if (g_strcmp0(status->persistent_nested, "disabled") == 0)
-                return 0;
-        return -1;
-}
-
 static int no_persistent_nested(const NvctlStatus *status)
 {
-        const char *source = status->persistent_source && *status->persistent_source
-                                     ? status->persistent_source
+        const char *source = status->props.persistent_source && *status->props.persistent_source
+                                     ? status->props.persistent_source
                                      : "the configuration";
 
-        if (g_strcmp0(status->persistent_nested, "invalid") == 0)
+        if (g_strcmp0(status->props.persistent_nested, "invalid") == 0)
                 return nvctl_fail("Cannot reload %s with the persistent setting: %s sets a nested value "
                                   "that the module refuses. Run 'nestedvirtctl enable' or 'nestedvirtctl "
                                   "disable' first, or give --nested=yes|no.",
-                                  nvctl_status_module(status), source);
+                                  nv_verdict_module(&status->props), source);
         return nvctl_fail("Cannot reload %s with the persistent setting: nestedvirtd did not report it. "
                           "Give --nested=yes|no.",
-                          nvctl_status_module(status));
+                          nv_verdict_module(&status->props));
 }
 
 int nvctl_reload(const NvctlOptions *options, int argc, char **argv)
@@ -110,7 +98,7 @@ int nvctl_reload(const NvctlOptions *options, int argc, char **argv)
                 return r;
 
         if (nested < 0) {
-                nested = persistent_nested(&before);
+                nested = nv_verdict_persistent_value(&before.props);
                 if (nested < 0)
                         return no_persistent_nested(&before);
         }
@@ -135,8 +123,8 @@ int nvctl_reload(const NvctlOptions *options, int argc, char **argv)
 
                 puts(done);
                 /* A one-off value: the next load (a reboot) goes back. */
-                if (options->nested >= 0 && persistent_nested(&before) >= 0 &&
-                    persistent_nested(&before) != nested)
+                if (options->nested >= 0 && nv_verdict_persistent_value(&before.props) >= 0 &&
+                    nv_verdict_persistent_value(&before.props) != nested)
                         printf("The persistent setting is unchanged: make it stay with 'nestedvirtctl "
                                "%s'.\n",
                                nested ? "enable" : "disable");

@@ -16,11 +16,11 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "nv-dbus.h"
+#include "nv-verdict.h"
 #include "nvctl-common.h"
 #include "nvctl-list-domains.h"
 #include "nvctl-status.h"
@@ -45,42 +45,6 @@ typedef struct {
  * detail is worse than one without it. */
 #define NVCTL_STATUS_DOMAINS_TIMEOUT_USEC (10 * G_USEC_PER_SEC)
 
-/* The known keys, in the order --json prints them, with the D-Bus type
- * the API documents and where the value goes. */
-typedef struct {
-        const char *key;
-        const char *signature;
-        size_t offset;
-} NvctlStatusField;
-
-static const NvctlStatusField status_fields[] = {
-        { NV_KEY_VERSION, "s", offsetof(NvctlStatus, version) },
-        { NV_KEY_ARCHITECTURE, "s", offsetof(NvctlStatus, architecture) },
-        { NV_KEY_SUPPORTED, "b", offsetof(NvctlStatus, supported) },
-        { NV_KEY_CPU_VENDOR, "s", offsetof(NvctlStatus, cpu_vendor) },
-        { NV_KEY_VENDOR_MODULE, "s", offsetof(NvctlStatus, vendor_module) },
-        { NV_KEY_HARDWARE_VIRTUALIZATION, "b", offsetof(NvctlStatus, hardware_virtualization) },
-        { NV_KEY_IN_VIRTUAL_MACHINE, "b", offsetof(NvctlStatus, in_virtual_machine) },
-        { NV_KEY_HYPERVISOR, "s", offsetof(NvctlStatus, hypervisor) },
-        { NV_KEY_KVM_LOADED, "b", offsetof(NvctlStatus, kvm_loaded) },
-        { NV_KEY_KVM_BUILTIN, "b", offsetof(NvctlStatus, kvm_builtin) },
-        { NV_KEY_VENDOR_MODULE_LOADED, "b", offsetof(NvctlStatus, vendor_module_loaded) },
-        { NV_KEY_VENDOR_MODULE_BUILTIN, "b", offsetof(NvctlStatus, vendor_module_builtin) },
-        { NV_KEY_NESTED_PARAMETER, "s", offsetof(NvctlStatus, nested_parameter) },
-        { NV_KEY_NESTED_ENABLED, "b", offsetof(NvctlStatus, nested_enabled) },
-        { NV_KEY_PERSISTENT_NESTED, "s", offsetof(NvctlStatus, persistent_nested) },
-        { NV_KEY_PERSISTENT_SOURCE, "s", offsetof(NvctlStatus, persistent_source) },
-        { NV_KEY_RELOAD_REQUIRED, "b", offsetof(NvctlStatus, reload_required) },
-        { NV_KEY_MODULE_USERS, "a(us)", offsetof(NvctlStatus, module_users) },
-};
-
-static void module_user_clear(gpointer data)
-{
-        NvctlModuleUser *user = data;
-
-        g_clear_pointer(&user->command, g_free);
-}
-
 static void extra_value_free(gpointer data)
 {
         NvctlExtraValue *extra = data;
@@ -93,35 +57,22 @@ static void extra_value_free(gpointer data)
 
 void nvctl_status_clear(NvctlStatus *status)
 {
-        for (size_t i = 0; i < G_N_ELEMENTS(status_fields); i++)
-                if (g_str_equal(status_fields[i].signature, "s"))
-                        g_clear_pointer((char **)G_STRUCT_MEMBER_P(status, status_fields[i].offset), g_free);
-        g_clear_pointer(&status->module_users, g_array_unref);
+        nv_properties_clear(&status->props);
         g_clear_pointer(&status->extra, g_ptr_array_unref);
-}
-
-static const NvctlStatusField *status_field_find(const char *key)
-{
-        for (size_t i = 0; i < G_N_ELEMENTS(status_fields); i++)
-                if (g_str_equal(status_fields[i].key, key))
-                        return &status_fields[i];
-        return NULL;
 }
 
 static int read_module_users(sd_bus_message *reply, GArray **ret_users)
 {
-        g_autoptr(GArray) users = g_array_new(FALSE, TRUE, sizeof(NvctlModuleUser));
+        g_autoptr(GArray) users = nv_module_users_new();
         guint32 pid;
         const char *command;
         int r;
-
-        g_array_set_clear_func(users, module_user_clear);
 
         r = sd_bus_message_enter_container(reply, 'a', "(us)");
         if (r < 0)
                 return r;
         while ((r = sd_bus_message_read(reply, "(us)", &pid, &command)) > 0) {
-                NvctlModuleUser user = { .pid = pid, .command = g_strdup(command) };
+                NvModuleUser user = { .pid = pid, .command = g_strdup(command) };
 
                 g_array_append_val(users, user);
         }
@@ -135,18 +86,19 @@ static int read_module_users(sd_bus_message *reply, GArray **ret_users)
         return 0;
 }
 
-/* Reads the variant the reply is positioned at into @field's slot. The
- * caller checked that the variant holds field->signature. */
-static int read_known_value(sd_bus_message *reply, NvctlStatus *status, const NvctlStatusField *field)
+/* Reads the variant the reply is positioned at into @info's slot. The
+ * caller checked that the variant holds info->signature. */
+static int read_known_value(sd_bus_message *reply, NvctlStatus *status, const NvPropertyInfo *info)
 {
-        gpointer slot = G_STRUCT_MEMBER_P(status, field->offset);
+        gpointer slot = NV_PROPERTY_SLOT(&status->props, info);
         int r;
 
-        r = sd_bus_message_enter_container(reply, 'v', field->signature);
+        r = sd_bus_message_enter_container(reply, 'v', info->signature);
         if (r < 0)
                 return r;
 
-        if (g_str_equal(field->signature, "s")) {
+        switch (info->type) {
+        case NV_PROPERTY_STRING: {
                 const char *value;
 
                 r = sd_bus_message_read_basic(reply, 's', &value);
@@ -155,22 +107,27 @@ static int read_known_value(sd_bus_message *reply, NvctlStatus *status, const Nv
                 /* A repeated key: the last one wins, as in a GVariant dict. */
                 g_free(*(char **)slot);
                 *(char **)slot = g_strdup(value);
-        } else if (g_str_equal(field->signature, "b")) {
+                break;
+        }
+        case NV_PROPERTY_BOOLEAN: {
                 int value;
 
                 r = sd_bus_message_read_basic(reply, 'b', &value);
                 if (r < 0)
                         return r;
                 *(int *)slot = !!value;
-        } else {
+                break;
+        }
+        case NV_PROPERTY_USERS: {
                 GArray *users = NULL;
 
-                g_assert(g_str_equal(field->signature, "a(us)"));
                 r = read_module_users(reply, &users);
                 if (r < 0)
                         return r;
                 g_clear_pointer((GArray **)slot, g_array_unref);
                 *(GArray **)slot = users;
+                break;
+        }
         }
 
         return sd_bus_message_exit_container(reply);
@@ -267,7 +224,7 @@ int nvctl_status_read(sd_bus_message *reply, NvctlStatus *status)
                 return r;
 
         while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                const NvctlStatusField *field;
+                const NvPropertyInfo *info;
                 const char *key, *contents;
 
                 r = sd_bus_message_read_basic(reply, 's', &key);
@@ -277,10 +234,10 @@ int nvctl_status_read(sd_bus_message *reply, NvctlStatus *status)
                 if (r < 0)
                         return r;
 
-                field = status_field_find(key);
-                if (field && g_str_equal(contents, field->signature))
-                        r = read_known_value(reply, status, field);
-                else if (!field && is_json_basic_type(contents))
+                info = nv_property_info_find(key);
+                if (info && g_str_equal(contents, info->signature))
+                        r = read_known_value(reply, status, info);
+                else if (!info && is_json_basic_type(contents))
                         r = read_extra_value(reply, status, key, contents[0]);
                 else
                         /* A known key of another type, or a container we
@@ -339,34 +296,35 @@ JsonNode *nvctl_status_to_json(const NvctlStatus *status)
 
         json_builder_begin_object(builder);
 
-        for (size_t i = 0; i < G_N_ELEMENTS(status_fields); i++) {
-                const NvctlStatusField *field = &status_fields[i];
-                gconstpointer slot = G_STRUCT_MEMBER_P(status, field->offset);
+        /* In the order of NV_PROPERTIES(). */
+        for (size_t i = 0; i < nv_n_properties; i++) {
+                const NvPropertyInfo *info = &nv_property_info[i];
+                gconstpointer slot = NV_PROPERTY_SLOT(&status->props, info);
 
                 /* An unknown value is left out rather than guessed. */
-                if (g_str_equal(field->signature, "s")) {
+                if (info->type == NV_PROPERTY_STRING) {
                         const char *value = *(char *const *)slot;
 
                         if (!value)
                                 continue;
-                        json_builder_set_member_name(builder, field->key);
+                        json_builder_set_member_name(builder, info->name);
                         json_builder_add_string_value(builder, value);
-                } else if (g_str_equal(field->signature, "b")) {
+                } else if (info->type == NV_PROPERTY_BOOLEAN) {
                         int value = *(const int *)slot;
 
                         if (value < 0)
                                 continue;
-                        json_builder_set_member_name(builder, field->key);
+                        json_builder_set_member_name(builder, info->name);
                         json_builder_add_boolean_value(builder, value);
                 } else {
                         GArray *users = *(GArray *const *)slot;
 
                         if (!users)
                                 continue;
-                        json_builder_set_member_name(builder, field->key);
+                        json_builder_set_member_name(builder, info->name);
                         json_builder_begin_array(builder);
                         for (guint j = 0; j < users->len; j++) {
-                                const NvctlModuleUser *user = &g_array_index(users, NvctlModuleUser, j);
+                                const NvModuleUser *user = &g_array_index(users, NvModuleUser, j);
 
                                 json_builder_begin_object(builder);
                                 json_builder_set_member_name(builder, "pid");
@@ -388,102 +346,12 @@ JsonNode *nvctl_status_to_json(const NvctlStatus *status)
 
 /* --- Text ---------------------------------------------------------------- */
 
+/* The verdict line and the advice come from nv-verdict.c, which the panel
+ * shares; the details below are this client's own. */
+
 static gboolean is_empty(const char *s)
 {
         return !s || s[0] == '\0';
-}
-
-const char *nvctl_status_module(const NvctlStatus *status)
-{
-        return is_empty(status->vendor_module) ? "the KVM vendor module" : status->vendor_module;
-}
-
-/* The CPU flag that announces the vendor's virtualization extension. */
-static const char *status_cpu_flag(const NvctlStatus *status)
-{
-        if (g_strcmp0(status->cpu_vendor, "intel") == 0)
-                return "vmx";
-        if (g_strcmp0(status->cpu_vendor, "amd") == 0)
-                return "svm";
-        return "vmx or svm";
-}
-
-static const char *status_hypervisor(const NvctlStatus *status)
-{
-        if (is_empty(status->hypervisor) || g_str_equal(status->hypervisor, "unknown"))
-                return "an unknown hypervisor";
-        return status->hypervisor;
-}
-
-/* "enabled by /etc/modprobe.d/kvm.conf", "kernel default", ...; NULL when
- * the daemon did not say. */
-static char *status_persistent_text(const NvctlStatus *status)
-{
-        const char *value = status->persistent_nested;
-        const char *source = status->persistent_source;
-
-        if (!value)
-                return NULL;
-        if (g_str_equal(value, "default"))
-                return g_strdup("kernel default");
-        if (g_str_equal(value, "invalid"))
-                return is_empty(source) ? g_strdup("invalid value")
-                                        : g_strdup_printf("invalid value in %s", source);
-        if (is_empty(source))
-                return g_strdup(value);
-        return g_strdup_printf("%s by %s", value, source);
-}
-
-/* The state of the running kernel, for the verdict line. */
-static char *status_running_text(const NvctlStatus *status)
-{
-        const char *module = nvctl_status_module(status);
-        g_autofree char *detail = NULL;
-
-        if (status->supported == 0)
-                return g_strdup_printf("not supported (%s, %s CPU)",
-                                       is_empty(status->architecture) ? "unknown architecture"
-                                                                      : status->architecture,
-                                       is_empty(status->cpu_vendor) ? "unknown" : status->cpu_vendor);
-
-        /* A loaded module is what decides; the CPU flag only explains why
-         * a module is not there. */
-        if (status->vendor_module_loaded == 1) {
-                if (status->vendor_module_builtin == 1)
-                        detail = is_empty(status->nested_parameter)
-                                         ? g_strdup_printf("%s built in", module)
-                                         : g_strdup_printf("%s built in, nested=%s", module,
-                                                           status->nested_parameter);
-                else
-                        detail = is_empty(status->nested_parameter)
-                                         ? g_strdup(module)
-                                         : g_strdup_printf("%s nested=%s", module, status->nested_parameter);
-
-                if (status->nested_enabled == 1)
-                        return g_strdup_printf("enabled (%s)", detail);
-                if (status->nested_enabled == 0)
-                        return g_strdup_printf("disabled (%s)", detail);
-                return g_strdup_printf("unknown (%s)", detail);
-        }
-
-        if (status->hardware_virtualization == 0)
-                return g_strdup_printf("not available (the CPU does not advertise %s)",
-                                       status_cpu_flag(status));
-        if (status->vendor_module_loaded == 0)
-                return g_strdup_printf("not available (%s not loaded)", module);
-        return g_strdup("unknown");
-}
-
-static char *status_verdict(const NvctlStatus *status)
-{
-        g_autofree char *running = status_running_text(status);
-        g_autofree char *persistent = NULL;
-
-        if (status->supported != 0)
-                persistent = status_persistent_text(status);
-        if (!persistent)
-                return g_strdup_printf("Nested virtualization: %s", running);
-        return g_strdup_printf("Nested virtualization: %s, persistent: %s", running, persistent);
 }
 
 static const char *yes_no(int b)
@@ -492,66 +360,65 @@ static const char *yes_no(int b)
 }
 
 /* The CPU and the kernel modules: what the host offers. */
-static void status_add_host_fields(const NvctlStatus *status, GArray *fields)
+static void status_add_host_fields(const NvProperties *props, GArray *fields)
 {
-        if (!is_empty(status->architecture))
-                nvctl_fields_add(fields, "Architecture", "%s", status->architecture);
-        if (!is_empty(status->cpu_vendor))
-                nvctl_fields_add(fields, "CPU vendor", "%s", status->cpu_vendor);
-        if (status->hardware_virtualization >= 0 && status->supported != 0)
+        if (!is_empty(props->architecture))
+                nvctl_fields_add(fields, "Architecture", "%s", props->architecture);
+        if (!is_empty(props->cpu_vendor))
+                nvctl_fields_add(fields, "CPU vendor", "%s", props->cpu_vendor);
+        if (props->hardware_virtualization >= 0 && props->supported != 0)
                 nvctl_fields_add(fields, "CPU virtualization", "%s (%s flag %s)",
-                                 yes_no(status->hardware_virtualization), status_cpu_flag(status),
-                                 status->hardware_virtualization ? "present" : "missing");
-        if (status->in_virtual_machine == 1)
-                nvctl_fields_add(fields, "Virtual machine", "yes, under %s", status_hypervisor(status));
-        else if (status->in_virtual_machine == 0)
+                                 yes_no(props->hardware_virtualization), nv_verdict_cpu_flag(props),
+                                 props->hardware_virtualization ? "present" : "missing");
+        if (props->in_virtual_machine == 1)
+                nvctl_fields_add(fields, "Virtual machine", "yes, under %s", nv_verdict_hypervisor(props));
+        else if (props->in_virtual_machine == 0)
                 nvctl_fields_add(fields, "Virtual machine", "no");
-        if (status->kvm_builtin == 1)
+        if (props->kvm_builtin == 1)
                 nvctl_fields_add(fields, "KVM module", "built into the kernel");
-        else if (status->kvm_loaded >= 0)
-                nvctl_fields_add(fields, "KVM module", "%s", status->kvm_loaded ? "loaded" : "not loaded");
+        else if (props->kvm_loaded >= 0)
+                nvctl_fields_add(fields, "KVM module", "%s", props->kvm_loaded ? "loaded" : "not loaded");
 }
 
 /* The vendor module and its nested setting, now and persistently. */
-static void status_add_nested_fields(const NvctlStatus *status, GArray *fields)
+static void status_add_nested_fields(const NvProperties *props, GArray *fields)
 {
-        if (!is_empty(status->vendor_module)) {
+        if (!is_empty(props->vendor_module)) {
                 const char *state = "unknown state";
 
-                if (status->vendor_module_builtin == 1)
+                if (props->vendor_module_builtin == 1)
                         state = "built into the kernel";
-                else if (status->vendor_module_loaded == 1)
+                else if (props->vendor_module_loaded == 1)
                         state = "loaded";
-                else if (status->vendor_module_loaded == 0)
+                else if (props->vendor_module_loaded == 0)
                         state = "not loaded";
-                nvctl_fields_add(fields, "Vendor module", "%s (%s)", status->vendor_module, state);
+                nvctl_fields_add(fields, "Vendor module", "%s (%s)", props->vendor_module, state);
         }
 
-        if (status->vendor_module_loaded == 0)
+        if (props->vendor_module_loaded == 0)
                 nvctl_fields_add(fields, "Nested (running)", "n/a (module not loaded)");
-        else if (status->nested_enabled >= 0 && !is_empty(status->nested_parameter))
+        else if (props->nested_enabled >= 0 && !is_empty(props->nested_parameter))
                 nvctl_fields_add(fields, "Nested (running)", "%s (nested=%s)",
-                                 status->nested_enabled ? "enabled" : "disabled", status->nested_parameter);
-        else if (status->nested_enabled >= 0)
+                                 props->nested_enabled ? "enabled" : "disabled", props->nested_parameter);
+        else if (props->nested_enabled >= 0)
                 nvctl_fields_add(fields, "Nested (running)", "%s",
-                                 status->nested_enabled ? "enabled" : "disabled");
+                                 props->nested_enabled ? "enabled" : "disabled");
 
-        if (status->persistent_nested) {
-                g_autofree char *persistent = status_persistent_text(status);
+        if (props->persistent_nested) {
+                g_autofree char *persistent = nv_verdict_persistent_text(props);
 
                 nvctl_fields_add(fields, "Nested (persistent)", "%s", persistent);
         }
-        if (status->reload_required >= 0)
-                nvctl_fields_add(fields, "Reload required", "%s", yes_no(status->reload_required));
+        if (props->reload_required >= 0)
+                nvctl_fields_add(fields, "Reload required", "%s", yes_no(props->reload_required));
 
-        if (status->module_users && status->module_users->len == 0) {
+        if (props->module_users && props->module_users->len == 0) {
                 nvctl_fields_add(fields, "Module users", "none");
-        } else if (status->module_users) {
+        } else if (props->module_users) {
                 g_autoptr(GString) users = g_string_new(NULL);
 
-                for (guint i = 0; i < status->module_users->len; i++) {
-                        const NvctlModuleUser *user =
-                                &g_array_index(status->module_users, NvctlModuleUser, i);
+                for (guint i = 0; i < props->module_users->len; i++) {
+                        const NvModuleUser *user = &g_array_index(props->module_users, NvModuleUser, i);
 
                         g_string_append_printf(users, "%s%" G_GUINT32_FORMAT " (%s)", i > 0 ? "\n" : "",
                                                user->pid, user->command);
@@ -575,125 +442,34 @@ static void status_add_domain_fields(const GArray *domains, GArray *fields)
         nvctl_fields_add(fields, "Domains", "%u of %u can host nested guests", capable, domains->len);
 }
 
-static void status_add_fields(const NvctlStatus *status, const GArray *domains, GArray *fields)
+static void status_add_fields(const NvProperties *props, const GArray *domains, GArray *fields)
 {
-        status_add_host_fields(status, fields);
+        status_add_host_fields(props, fields);
         /* On a host the service cannot manage, nested details would only
          * be noise ("vmx or svm flag missing", "n/a", ...). */
-        if (status->supported != 0) {
-                status_add_nested_fields(status, fields);
+        if (props->supported != 0) {
+                status_add_nested_fields(props, fields);
                 if (domains)
                         status_add_domain_fields(domains, fields);
         }
-        if (!is_empty(status->version))
-                nvctl_fields_add(fields, "Service version", "%s", status->version);
-}
-
-/* What to do about what is off, most fundamental first: advice that
- * cannot help before an earlier problem is fixed is left out. */
-static void status_add_advice(const NvctlStatus *status, GPtrArray *advice)
-{
-        const char *module = nvctl_status_module(status);
-        const char *source =
-                is_empty(status->persistent_source) ? "the configuration" : status->persistent_source;
-        gboolean persistent_off = g_strcmp0(status->persistent_nested, "disabled") == 0 ||
-                                  g_strcmp0(status->persistent_nested, "invalid") == 0;
-
-        if (status->supported == 0) {
-                g_ptr_array_add(advice, g_strdup("nested KVM needs an x86 Intel or AMD CPU"));
-                return;
-        }
-
-        if (status->hardware_virtualization == 0 && status->vendor_module_loaded != 1) {
-                const char *flag = status_cpu_flag(status);
-
-                if (status->in_virtual_machine == 1)
-                        g_ptr_array_add(
-                                advice,
-                                g_strdup_printf(
-                                        "this machine is a virtual machine under %s and its CPU does "
-                                        "not advertise %s: enable nested virtualization on the "
-                                        "host that runs it, and pass %s to this guest",
-                                        status_hypervisor(status), flag, flag));
-                else
-                        g_ptr_array_add(advice,
-                                        g_strdup_printf("the CPU does not advertise %s; virtualization may "
-                                                        "be disabled in the firmware (BIOS/UEFI) settings",
-                                                        flag));
-                return;
-        }
-
-        if (status->vendor_module_builtin == 1) {
-                /* modprobe.d and reloading do not apply: only the kernel
-                 * command line does, at the next boot. */
-                if (status->nested_enabled == 0 && g_strcmp0(status->persistent_nested, "enabled") == 0)
-                        g_ptr_array_add(advice,
-                                        g_strdup_printf("%s is built into the kernel: reboot to apply "
-                                                        "the nested setting of %s",
-                                                        module, source));
-                else if (status->nested_enabled == 0 || persistent_off)
-                        g_ptr_array_add(advice,
-                                        g_strdup_printf("%s is built into the kernel: set %s.nested=1 on "
-                                                        "the kernel command line and reboot",
-                                                        module, module));
-                return;
-        }
-
-        /* "enable --now" writes the setting and loads or reloads the
-         * module: the one command for when the configuration is what keeps
-         * nested virtualization off. */
-        if (g_strcmp0(status->persistent_nested, "invalid") == 0) {
-                g_ptr_array_add(advice,
-                                g_strdup_printf("%s sets a nested value that %s refuses: fix it with: "
-                                                "nestedvirtctl enable --now",
-                                                source, module));
-                return;
-        }
-        if (g_strcmp0(status->persistent_nested, "disabled") == 0 && status->nested_enabled != 1) {
-                g_ptr_array_add(advice, g_strdup_printf("nested virtualization is disabled by %s: enable it "
-                                                        "with: nestedvirtctl enable --now",
-                                                        source));
-                return;
-        }
-
-        if (status->vendor_module_loaded == 0) {
-                g_ptr_array_add(advice,
-                                g_strdup_printf("%s is not loaded: load it with: nestedvirtctl reload "
-                                                "(or as root: modprobe %s)",
-                                                module, module));
-                return;
-        }
-
-        if (status->reload_required == 1 && status->nested_enabled == 1)
-                /* Reloading would turn it off: the user more likely wants
-                 * to keep what works. */
-                g_ptr_array_add(advice,
-                                g_strdup_printf("nested virtualization is on now, but the next load "
-                                                "of %s turns it off: keep it with: nestedvirtctl enable",
-                                                module));
-        else if (status->reload_required == 1)
-                g_ptr_array_add(advice, g_strdup("the running value differs from the persistent one: stop "
-                                                 "all VMs and run nestedvirtctl reload"));
-        else if (status->nested_enabled == 0)
-                /* Off now, and nothing configured that would turn it on. */
-                g_ptr_array_add(advice, g_strdup("turn it on with: nestedvirtctl enable --now"));
+        if (!is_empty(props->version))
+                nvctl_fields_add(fields, "Service version", "%s", props->version);
 }
 
 void nvctl_status_format_text(const NvctlStatus *status, const GArray *domains, GString *out)
 {
-        g_autofree char *verdict = status_verdict(status);
+        g_autofree char *verdict = nv_verdict_text(&status->props);
         g_autoptr(GArray) fields = nvctl_fields_new();
-        g_autoptr(GPtrArray) advice = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GPtrArray) advice = nv_verdict_advice(&status->props);
 
         g_string_append_printf(out, "%s\n", verdict);
 
-        status_add_fields(status, domains, fields);
+        status_add_fields(&status->props, domains, fields);
         if (fields->len > 0) {
                 g_string_append_c(out, '\n');
                 nvctl_fields_format(fields, out);
         }
 
-        status_add_advice(status, advice);
         if (advice->len > 0)
                 g_string_append_c(out, '\n');
         for (guint i = 0; i < advice->len; i++)
@@ -766,7 +542,7 @@ int nvctl_status(const NvctlOptions *options, int argc, char **argv)
 
         /* Any failure (libvirt not installed or not reachable, a daemon
          * without ListDomains, a slow libvirt) only leaves the line out. */
-        if (status.supported != 0)
+        if (status.props.supported != 0)
                 (void)nvctl_domains_list(bus, NVCTL_STATUS_DOMAINS_TIMEOUT_USEC, NULL, &domains);
 
         nvctl_status_format_text(&status, domains, text);

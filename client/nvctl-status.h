@@ -8,42 +8,20 @@
  */
 #pragma once
 
+#include "nv-properties.h"
 #include "nvctl-common.h"
 
+/* What GetStatus() said, with NvProperties' booleans -1 when unknown
+ * (missing, or of an unexpected type) and its strings and arrays NULL:
+ * see NVCTL_STATUS_INIT. */
 typedef struct {
-        guint32 pid;
-        char *command;
-} NvctlModuleUser;
-
-/* Booleans are -1 when unknown (missing, or of an unexpected type), the
- * rest NULL: see NVCTL_STATUS_INIT. */
-typedef struct {
-        char *version;
-        char *architecture;
-        int supported;
-        char *cpu_vendor;
-        char *vendor_module;
-        int hardware_virtualization;
-        int in_virtual_machine;
-        char *hypervisor;
-        int kvm_loaded;
-        int kvm_builtin;
-        int vendor_module_loaded;
-        int vendor_module_builtin;
-        char *nested_parameter;
-        int nested_enabled;
-        char *persistent_nested;
-        char *persistent_source;
-        int reload_required;
-        GArray *module_users; /* of NvctlModuleUser */
-        GPtrArray *extra;     /* keys this client does not know, for --json */
+        NvProperties props;
+        GPtrArray *extra; /* keys this client does not know, for --json */
 } NvctlStatus;
 
-#define NVCTL_STATUS_INIT                                                                                   \
-        {                                                                                                   \
-                .supported = -1, .hardware_virtualization = -1, .in_virtual_machine = -1, .kvm_loaded = -1, \
-                .kvm_builtin = -1, .vendor_module_loaded = -1, .vendor_module_builtin = -1,                 \
-                .nested_enabled = -1, .reload_required = -1,                                                \
+#define NVCTL_STATUS_INIT                           \
+        {                                           \
+                .props = NV_PROPERTIES_INIT_UNKNOWN \
         }
 
 void nvctl_status_clear(NvctlStatus *status);
@@ -61,10 +39,6 @@ int nvctl_status_fetch(sd_bus *bus, sd_bus_error *error, NvctlStatus *status);
 /* Calls GetStatus() and reads its reply; on failure, says why on stderr
  * and returns NVCTL_EXIT_FAILURE. */
 int nvctl_status_get(const NvctlOptions *options, sd_bus *bus, NvctlStatus *status);
-
-/* The vendor module's name for messages, even when the service could not
- * name it. */
-const char *nvctl_status_module(const NvctlStatus *status);
 
 /* The JSON object of status --json: the D-Bus keys and types. */
 JsonNode *nvctl_status_to_json(const NvctlStatus *status);

@@ -57,6 +57,46 @@ void nv_properties_clear(NvProperties *props)
         memset(props, 0, sizeof(*props));
 }
 
+void nv_properties_init_unknown(NvProperties *props)
+{
+        *props = (NvProperties)NV_PROPERTIES_INIT_UNKNOWN;
+}
+
+gboolean nv_property_set_variant(const NvPropertyInfo *info, NvProperties *props, GVariant *value)
+{
+        gpointer slot = NV_PROPERTY_SLOT(props, info);
+
+        if (!g_variant_is_of_type(value, G_VARIANT_TYPE(info->signature)))
+                return FALSE;
+
+        switch (info->type) {
+        case NV_PROPERTY_STRING:
+                g_free(*(char **)slot);
+                *(char **)slot = g_variant_dup_string(value, NULL);
+                break;
+        case NV_PROPERTY_BOOLEAN:
+                *(int *)slot = g_variant_get_boolean(value);
+                break;
+        case NV_PROPERTY_USERS: {
+                GArray *users = nv_module_users_new();
+                GVariantIter iter;
+                guint32 pid;
+                const char *command;
+
+                g_variant_iter_init(&iter, value);
+                while (g_variant_iter_next(&iter, "(u&s)", &pid, &command)) {
+                        NvModuleUser user = { .pid = pid, .command = g_strdup(command) };
+
+                        g_array_append_val(users, user);
+                }
+                g_clear_pointer((GArray **)slot, g_array_unref);
+                *(GArray **)slot = users;
+                break;
+        }
+        }
+        return TRUE;
+}
+
 static gboolean users_equal(const GArray *a, const GArray *b)
 {
         guint na = a ? a->len : 0, nb = b ? b->len : 0;

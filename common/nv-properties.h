@@ -85,6 +85,23 @@ const NvPropertyInfo *nv_property_info_find(const char *name);
 /* The value of @info in @props: a char **, int * or GArray ** by type. */
 #define NV_PROPERTY_SLOT(props, info) G_STRUCT_MEMBER_P((props), (info)->offset)
 
+/* For a client: every boolean -1 (the service did not say), every string
+ * and array NULL. */
+#define NV_PROPERTY_UNKNOWN_STRING(field)
+#define NV_PROPERTY_UNKNOWN_BOOLEAN(field) .field = -1,
+#define NV_PROPERTY_UNKNOWN_USERS(field)
+#define NV_PROPERTY_UNKNOWN(name, field, kind, change) NV_PROPERTY_UNKNOWN_##kind(field)
+#define NV_PROPERTIES_INIT_UNKNOWN                 \
+        {                                          \
+                NV_PROPERTIES(NV_PROPERTY_UNKNOWN) \
+        }
+void nv_properties_init_unknown(NvProperties *props);
+
+/* Stores @value in @info's slot of @props when it has @info's type, and
+ * returns TRUE; leaves the slot alone and returns FALSE otherwise, so that
+ * a value of the wrong type stays unknown. */
+gboolean nv_property_set_variant(const NvPropertyInfo *info, NvProperties *props, GVariant *value);
+
 /* Frees every string and array of @props and zeroes it. */
 void nv_properties_clear(NvProperties *props);
 

@@ -69,6 +69,13 @@ debootstrap              # the vm suite: the guest root
 busybox-static           # the vm suite: the guest initramfs
 cpio                     # the vm suite: the guest initramfs
 kmod                     # the vm suite: depmod, modprobe -d on the kernel package
+libgtk-4-dev             # -Dpanel: the settings app (GTK 4.8)
+libadwaita-1-dev         # -Dpanel: the settings app (libadwaita 1.2)
+xvfb                     # the panel's tests run it on an X server of their own
+at-spi2-core             # the panel's tests drive it through the accessibility bus
+libatspi2.0-dev          # the panel's test program
+desktop-file-utils       # validates the panel's desktop file
+appstream                # validates the panel's metainfo
 EOF
 }
 

@@ -12,7 +12,7 @@ nv_install
 # "|", the sed delimiter.
 sed_script=$nv_tmp/dirs.sed
 for dir in bindir libexecdir mandir dbus_interfaces_dir dbus_system_policy_dir \
-    dbus_system_services_dir polkit_policy_dir systemd_system_unit_dir bash_completion_dir; do
+    dbus_system_services_dir polkit_policy_dir systemd_system_unit_dir bash_completion_dir datadir localedir; do
     var=NV_$(echo "$dir" | tr '[:lower:]' '[:upper:]')
     value=$(printenv "$var") || nv_fail "$var is not set"
     echo "s|@$dir@|$value|g" >>"$sed_script"
@@ -20,9 +20,10 @@ done
 
 grep -v -e '^#' -e '^$' "$NV_SOURCE_DIR/installed-files.txt" | sed -f "$sed_script" |
     while read -r kind path option; do
-        if [ -n "$option" ] && [ "$option" = man ] && [ "$NV_MAN" != true ]; then
-            continue
-        fi
+        case $option in
+        man) [ "$NV_MAN" = true ] || continue ;;
+        panel) [ "$NV_PANEL" = true ] || continue ;;
+        esac
         echo "$kind $path"
     done | sort -k2 >"$nv_tmp/expected"
 

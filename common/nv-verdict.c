@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "nv-verdict.h"
+
+static gboolean is_empty(const char *s)
+{
+        return !s || s[0] == '\0';
+}
+
+NvHostClass nv_host_class(const NvProperties *props)
+{
+        if (props->supported == 0)
+                return NV_HOST_UNSUPPORTED;
+        /* A running module is proof enough that the CPU can do it. */
+        if (props->hardware_virtualization == 0 && props->vendor_module_loaded != 1)
+                return NV_HOST_NO_HARDWARE_VIRTUALIZATION;
+        if (props->vendor_module_builtin == 1)
+                return NV_HOST_MODULE_BUILTIN;
+        if (g_strcmp0(props->persistent_source, "/proc/cmdline") == 0)
+                return NV_HOST_COMMAND_LINE;
+        return NV_HOST_MODULE;
+}
+
+const char *nv_verdict_module(const NvProperties *props)
+{
+        return is_empty(props->vendor_module) ? _("the KVM vendor module") : props->vendor_module;
+}
+
+const char *nv_verdict_cpu_flag(const NvProperties *props)
+{
+        if (g_strcmp0(props->cpu_vendor, "intel") == 0)
+                return "vmx";
+        if (g_strcmp0(props->cpu_vendor, "amd") == 0)
+                return "svm";
+        return _("vmx or svm");
+}
+
+const char *nv_verdict_hypervisor(const NvProperties *props)
+{
+        if (is_empty(props->hypervisor) || g_str_equal(props->hypervisor, "unknown"))
+                return _("an unknown hypervisor");
+        return props->hypervisor;
+}
+
+char *nv_verdict_persistent_text(const NvProperties *props)
+{
+        const char *value = props->persistent_nested;
+        const char *source = props->persistent_source;
+
+        if (!value)
+                return NULL;
+        if (g_str_equal(value, "default"))
+                return g_strdup(_("kernel default"));
+        if (g_str_equal(value, "invalid"))
+                return is_empty(source) ? g_strdup(_("invalid value"))
+                                        /* TRANSLATORS: %s is a file name */
+                                        : g_strdup_printf(_("invalid value in %s"), source);
+        if (is_empty(source))
+                return g_strdup(value);
+        /* TRANSLATORS: "enabled by /etc/modprobe.d/kvm.conf"; the first %s
+         * is "enabled" or "disabled", as the service reports it */
+        return g_strdup_printf(_("%s by %s"), value, source);
+}
+
+int nv_verdict_persistent_value(const NvProperties *props)
+{
+        /* "default": nothing configured, and the kernel's default has been
+         * on since Linux 4.20; saying so explicitly also survives an older
+         * kernel. */
+        if (g_strcmp0(props->persistent_nested, "enabled") == 0 ||
+            g_strcmp0(props->persistent_nested, "default") == 0)
+                return 1;
+        if (g_strcmp0(props->persistent_nested, "disabled") == 0)
+                return 0;
+        return -1;
+}
+
+/* "kvm_intel nested=Y", "kvm_intel built in", ...: the loaded module. */
+static char *module_detail(const NvProperties *props)
+{
+        const char *module = nv_verdict_module(props);
+        gboolean has_value = !is_empty(props->nested_parameter);
+
+        if (props->vendor_module_builtin == 1)
+                return has_value ? g_strdup_printf(_("%s built in, nested=%s"), module,
+                                                   props->nested_parameter)
+                                 : g_strdup_printf(_("%s built in"), module);
+        return has_value ? g_strdup_printf("%s nested=%s", module, props->nested_parameter)
+                         : g_strdup(module);
+}
+
+char *nv_verdict_running_text(const NvProperties *props)
+{
+        g_autofree char *detail = NULL;
+
+        if (nv_host_class(props) == NV_HOST_UNSUPPORTED)
+                /* TRANSLATORS: "not supported (aarch64, unknown CPU)" */
+                return g_strdup_printf(_("not supported (%s, %s CPU)"),
+                                       is_empty(props->architecture) ? _("unknown architecture")
+                                                                     : props->architecture,
+                                       is_empty(props->cpu_vendor) ? _("unknown") : props->cpu_vendor);
+
+        /* A loaded module is what decides; the CPU flag only explains why
+         * a module is not there. */
+        if (props->vendor_module_loaded == 1) {
+                detail = module_detail(props);
+                if (props->nested_enabled == 1)
+                        return g_strdup_printf(_("enabled (%s)"), detail);
+                if (props->nested_enabled == 0)
+                        return g_strdup_printf(_("disabled (%s)"), detail);
+                return g_strdup_printf(_("unknown (%s)"), detail);
+        }
+
+        if (props->hardware_virtualization == 0)
+                return g_strdup_printf(_("not available (the CPU does not advertise %s)"),
+                                       nv_verdict_cpu_flag(props));
+        if (props->vendor_module_loaded == 0)
+                return g_strdup_printf(_("not available (%s not loaded)"), nv_verdict_module(props));
+        return g_strdup(_("unknown"));
+}
+
+char *nv_verdict_text(const NvProperties *props)
+{
+        g_autofree char *running = nv_verdict_running_text(props);
+        g_autofree char *persistent = NULL;
+
+        if (nv_host_class(props) != NV_HOST_UNSUPPORTED)
+                persistent = nv_verdict_persistent_text(props);
+        if (!persistent)
+                return g_strdup_printf(_("Nested virtualization: %s"), running);
+        return g_strdup_printf(_("Nested virtualization: %s, persistent: %s"), running, persistent);
+}
+
+static gboolean persistent_off(const NvProperties *props)
+{
+        return g_strcmp0(props->persistent_nested, "disabled") == 0 ||
+               g_strcmp0(props->persistent_nested, "invalid") == 0;
+}
+
+static char *advice_no_hardware_virtualization(const NvProperties *props)
+{
+        const char *flag = nv_verdict_cpu_flag(props);
+
+        if (props->in_virtual_machine == 1)
+                return g_strdup_printf(_("this machine is a virtual machine under %s and its CPU does not "
+                                         "advertise %s: enable nested virtualization on the host that runs "
+                                         "it, and pass %s to this guest"),
+                                       nv_verdict_hypervisor(props), flag, flag);
+        return g_strdup_printf(_("the CPU does not advertise %s; virtualization may be disabled in the "
+                                 "firmware (BIOS/UEFI) settings"),
+                               flag);
+}
+
+/* modprobe.d and reloading do not apply: only the kernel command line
+ * does, at the next boot. */
+static char *advice_builtin(const NvProperties *props)
+{
+        const char *module = nv_verdict_module(props);
+        const char *source =
+                is_empty(props->persistent_source) ? _("the configuration") : props->persistent_source;
+
+        if (props->nested_enabled == 0 && g_strcmp0(props->persistent_nested, "enabled") == 0)
+                return g_strdup_printf(
+                        _("%s is built into the kernel: reboot to apply the nested setting of %s"), module,
+                        source);
+        if (props->nested_enabled == 0 || persistent_off(props))
+                return g_strdup_printf(
+                        _("%s is built into the kernel: set %s.nested=1 on the kernel command "
+                          "line and reboot"),
+                        module, module);
+        return NULL;
+}
+
+/* A loadable module: "enable --now" writes the setting and loads or
+ * reloads the module, the one command for when the configuration is what
+ * keeps nested virtualization off. */
+static char *advice_module(const NvProperties *props, NvHostClass host)
+{
+        const char *module = nv_verdict_module(props);
+        const char *source =
+                is_empty(props->persistent_source) ? _("the configuration") : props->persistent_source;
+
+        if (host == NV_HOST_COMMAND_LINE && persistent_off(props) && props->nested_enabled != 1)
+                /* No file the service writes can override the command line. */
+                return g_strdup_printf(
+                        _("the kernel command line (/proc/cmdline) keeps nested virtualization "
+                          "off: set %s.nested=1 there and reboot"),
+                        module);
+        if (g_strcmp0(props->persistent_nested, "invalid") == 0)
+                return g_strdup_printf(
+                        _("%s sets a nested value that %s refuses: fix it with: nestedvirtctl "
+                          "enable --now"),
+                        source, module);
+        if (g_strcmp0(props->persistent_nested, "disabled") == 0 && props->nested_enabled != 1)
+                return g_strdup_printf(_("nested virtualization is disabled by %s: enable it with: "
+                                         "nestedvirtctl enable --now"),
+                                       source);
+        if (props->vendor_module_loaded == 0)
+                return g_strdup_printf(_("%s is not loaded: load it with: nestedvirtctl reload (or as root: "
+                                         "modprobe %s)"),
+                                       module, module);
+        if (props->reload_required == 1 && props->nested_enabled == 1)
+                /* Reloading would turn it off: the user more likely wants
+                 * to keep what works. */
+                return g_strdup_printf(_("nested virtualization is on now, but the next load of %s turns it "
+                                         "off: keep it with: nestedvirtctl enable"),
+                                       module);
+        if (props->reload_required == 1)
+                return g_strdup(_("the running value differs from the persistent one: stop all VMs and run "
+                                  "nestedvirtctl reload"));
+        if (props->nested_enabled == 0)
+                /* Off now, and nothing configured that would turn it on. */
+                return g_strdup(_("turn it on with: nestedvirtctl enable --now"));
+        return NULL;
+}
+
+GPtrArray *nv_verdict_advice(const NvProperties *props)
+{
+        g_autoptr(GPtrArray) advice = g_ptr_array_new_with_free_func(g_free);
+        NvHostClass host = nv_host_class(props);
+        char *line = NULL;
+
+        /* One line: advice that cannot help before an earlier problem is
+         * fixed is left out. */
+        switch (host) {
+        case NV_HOST_UNSUPPORTED:
+                line = g_strdup(_("nested KVM needs an x86 Intel or AMD CPU"));
+                break;
+        case NV_HOST_NO_HARDWARE_VIRTUALIZATION:
+                line = advice_no_hardware_virtualization(props);
+                break;
+        case NV_HOST_MODULE_BUILTIN:
+                line = advice_builtin(props);
+                break;
+        case NV_HOST_COMMAND_LINE:
+        case NV_HOST_MODULE:
+                line = advice_module(props, host);
+                break;
+        }
+        if (line)
+                g_ptr_array_add(advice, line);
+        return g_steal_pointer(&advice);
+}
+
+char *nv_verdict_persistent_blocker(const NvProperties *props)
+{
+        const char *module = nv_verdict_module(props);
+
+        switch (nv_host_class(props)) {
+        case NV_HOST_UNSUPPORTED:
+                return g_strdup(_("Nested KVM needs an x86 Intel or AMD CPU."));
+        case NV_HOST_NO_HARDWARE_VIRTUALIZATION:
+                return g_strdup_printf(
+                        _("The CPU does not advertise %s: nothing can be switched on until it "
+                          "does."),
+                        nv_verdict_cpu_flag(props));
+        case NV_HOST_MODULE_BUILTIN:
+                return g_strdup_printf(_("%s is built into the kernel, which ignores modprobe.d: only "
+                                         "%s.nested= on the kernel command line decides, at the next boot."),
+                                       module, module);
+        case NV_HOST_COMMAND_LINE:
+                return g_strdup_printf(_("The kernel command line sets %s.nested, which overrides every "
+                                         "modprobe.d file: change it in the boot loader configuration and "
+                                         "reboot."),
+                                       module);
+        case NV_HOST_MODULE:
+                return NULL;
+        }
+        g_assert_not_reached();
+}

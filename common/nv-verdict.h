@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What the status means for a person: the verdict line, the advice, and
+ * whether (and why not) the persistent setting can be switched from here.
+ * nestedvirtctl status and nestedvirt-settings both show these words, so
+ * they are made here once, translatable in the "nestedvirt" domain.
+ *
+ * Input is an NvProperties as a client decoded it: a boolean is -1 when the
+ * service did not say (a missing key, a value of another type), a string
+ * NULL. Nothing here does I/O.
+ *
+ * Every decision starts from nv_host_class(): a new kind of host is a new
+ * NvHostClass, found there, and its cases in the switches of nv-verdict.c;
+ * the compiler points at every switch that misses it.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "nv-properties.h"
+
+typedef enum {
+        /* Not x86, or a CPU vendor KVM has no module for. */
+        NV_HOST_UNSUPPORTED,
+        /* No vmx/svm flag and no vendor module running: firmware-disabled
+         * virtualization, or a guest whose hypervisor hides it. */
+        NV_HOST_NO_HARDWARE_VIRTUALIZATION,
+        /* The vendor module is built into the kernel: modprobe.d does not
+         * apply, only the kernel command line, at the next boot. */
+        NV_HOST_MODULE_BUILTIN,
+        /* A loadable vendor module, but the kernel command line sets its
+         * nested parameter, which no modprobe.d file overrides. */
+        NV_HOST_COMMAND_LINE,
+        /* A loadable vendor module that modprobe.d configures: everything
+         * the service offers works. */
+        NV_HOST_MODULE,
+} NvHostClass;
+
+NvHostClass nv_host_class(const NvProperties *props);
+
+/* The vendor module's name, or words for it when the service could not
+ * name it. */
+const char *nv_verdict_module(const NvProperties *props);
+
+/* "vmx", "svm", or "vmx or svm". */
+const char *nv_verdict_cpu_flag(const NvProperties *props);
+
+/* The hypervisor's name, or words for an unknown one. */
+const char *nv_verdict_hypervisor(const NvProperties *props);
+
+/* The persistent setting and what decides it ("enabled by
+ * /etc/modprobe.d/kvm.conf", "kernel default"); NULL when unknown. */
+char *nv_verdict_persistent_text(const NvProperties *props);
+
+/* The nested value the next load of the module uses: 1 or 0, or -1 when
+ * the service reports none that can be applied. */
+int nv_verdict_persistent_value(const NvProperties *props);
+
+/* The state of the running kernel ("enabled (kvm_intel nested=Y)",
+ * "not available (kvm_amd not loaded)", ...). */
+char *nv_verdict_running_text(const NvProperties *props);
+
+/* "Nested virtualization: <running>[, persistent: <persistent>]". */
+char *nv_verdict_text(const NvProperties *props);
+
+/* What to do about what is off, most fundamental first, one sentence
+ * each (no "Hint:" prefix); empty when nothing needs doing. */
+GPtrArray *nv_verdict_advice(const NvProperties *props);
+
+/* NULL when EnablePersistent() decides what the next load of the module
+ * does; otherwise why it cannot, and what to do instead. */
+char *nv_verdict_persistent_blocker(const NvProperties *props);

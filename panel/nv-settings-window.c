@@ -1,0 +1,857 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The window: one GDBusProxy for org.example.NestedVirt on the system bus
+ * (DBUS_SYSTEM_BUS_ADDRESS is honoured), whose cached properties are the
+ * only source of what is shown. The proxy keeps them current from
+ * PropertiesChanged, so the window never polls; what a click changes shows
+ * up when the service announces it, never because the click happened.
+ *
+ * The name's owner is watched: when the service goes away (an idle exit,
+ * a crash, a stop), the window asks the bus to activate it again, and
+ * shows "not available" only when that fails, until the name comes back.
+ * A service that vanishes again right after it came is not restarted in a
+ * loop.
+ *
+ * Every method call carries ALLOW_INTERACTIVE_AUTHORIZATION, so that the
+ * desktop's polkit agent asks for a password; a dismissed prompt changes
+ * nothing and is not reported as an error.
+ *
+ * ListDomains() has no change signal: it is called when the service
+ * (re)appears, after a change of a domain, and on the refresh button.
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+#include "nv-dbus.h"
+#include "nv-properties.h"
+#include "nv-settings-window.h"
+#include "nv-verdict.h"
+
+/* A password prompt may stay open for as long as the user likes. */
+#define CALL_TIMEOUT_MSEC G_MAXINT
+/* A service that leaves sooner than this after it came is not activated
+ * again by the window: something is wrong with it. */
+#define REACTIVATE_MIN_LIFETIME_USEC (5 * G_USEC_PER_SEC)
+
+static const char *const cpu_modes[] = { "host-model", "host-passthrough" };
+
+struct _NvSettingsWindow {
+        AdwApplicationWindow parent_instance;
+
+        AdwToastOverlay *toasts;
+        GtkStack *stack;
+        AdwStatusPage *unavailable_page;
+        AdwPreferencesPage *status_page;
+        GtkLabel *verdict_label;
+        GtkLabel *advice_label;
+        AdwActionRow *persistent_row;
+        GtkSwitch *persistent_switch;
+        AdwActionRow *blocker_row;
+        AdwActionRow *reload_row;
+        GtkButton *apply_button;
+        AdwPreferencesGroup *holders_group;
+        AdwActionRow *vendor_row;
+        AdwActionRow *cpu_row;
+        AdwActionRow *vm_row;
+        AdwActionRow *kvm_row;
+        AdwActionRow *module_row;
+        AdwActionRow *persistent_source_row;
+        AdwPreferencesGroup *domains_group;
+        GtkButton *refresh_button;
+        AdwActionRow *domains_status_row;
+
+        GCancellable *cancellable;
+        GDBusProxy *proxy;
+        NvProperties props;
+        gboolean have_props;
+        gboolean shown_once;
+        gint64 owner_since;    /* monotonic time the current owner appeared */
+        gboolean reactivating; /* a StartServiceByName() of ours is running */
+        char *unavailable_reason;
+
+        guint n_calls;           /* method calls in flight, for sensitivity */
+        gboolean show_holders;   /* the last ReloadModule() found the module in use */
+        GPtrArray *holder_rows;  /* in holders_group */
+        GPtrArray *domain_rows;  /* in domains_group */
+        GHashTable *restart_due; /* UUIDs whose change waits for a power-off */
+        gulong switch_handler;
+};
+
+G_DEFINE_FINAL_TYPE(NvSettingsWindow, nv_settings_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void list_domains(NvSettingsWindow *self);
+
+/* --- Errors ---------------------------------------------------------------- */
+
+/* polkit's own words for a prompt the user closed. */
+static gboolean error_is_dismissal(const GError *error)
+{
+        g_autofree char *name = g_dbus_error_get_remote_error(error);
+
+        if (g_strcmp0(name, "org.freedesktop.PolicyKit1.Error.Cancelled") == 0)
+                return TRUE;
+        /* nestedvirtd reports a dismissed prompt as AccessDenied, saying so. */
+        return g_strcmp0(name, "org.freedesktop.DBus.Error.AccessDenied") == 0 && error->message &&
+               strstr(error->message, "dismissed");
+}
+
+static void show_toast(NvSettingsWindow *self, const char *text)
+{
+        g_autoptr(AdwToast) toast = adw_toast_new("");
+        GtkWidget *label = gtk_label_new(text);
+
+        /* The service's messages are sentences: let them wrap. */
+        gtk_label_set_wrap(GTK_LABEL(label), TRUE);
+        gtk_label_set_max_width_chars(GTK_LABEL(label), 50);
+        gtk_label_set_xalign(GTK_LABEL(label), 0);
+        adw_toast_set_custom_title(toast, label);
+        adw_toast_set_timeout(toast, 10);
+        adw_toast_set_priority(toast, ADW_TOAST_PRIORITY_HIGH);
+        adw_toast_overlay_add_toast(self->toasts, g_steal_pointer(&toast));
+}
+
+/* The service's message for a failed call, as a toast; nothing for a
+ * dismissed prompt or a window being closed. */
+static void show_call_error(NvSettingsWindow *self, const GError *error)
+{
+        g_autoptr(GError) copy = NULL;
+
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || error_is_dismissal(error))
+                return;
+        copy = g_error_copy(error);
+        g_dbus_error_strip_remote_error(copy);
+        show_toast(self, copy->message);
+}
+
+/* --- Showing the status ----------------------------------------------------- */
+
+/* Only the page shown is visible, so that screen readers (and the tests)
+ * do not find the words of the others in the accessibility tree, where
+ * GTK 4.8 keeps a stack's hidden pages. */
+static void show_page(NvSettingsWindow *self, const char *name)
+{
+        GtkWidget *page = gtk_stack_get_child_by_name(self->stack, name);
+
+        for (GtkWidget *child = gtk_widget_get_first_child(GTK_WIDGET(self->stack)); child;
+             child = gtk_widget_get_next_sibling(child))
+                gtk_widget_set_visible(child, child == page);
+        gtk_stack_set_visible_child(self->stack, page);
+}
+
+static void set_subtitle(AdwActionRow *row, const char *text)
+{
+        gtk_widget_set_visible(GTK_WIDGET(row), text != NULL);
+        adw_action_row_set_subtitle(row, text ? text : "");
+}
+
+static const char *yes_no(int value)
+{
+        return value ? _("yes") : _("no");
+}
+
+static void clear_rows(AdwPreferencesGroup *group, GPtrArray *rows)
+{
+        for (guint i = 0; i < rows->len; i++)
+                adw_preferences_group_remove(group, g_ptr_array_index(rows, i));
+        g_ptr_array_set_size(rows, 0);
+}
+
+static void show_host_facts(NvSettingsWindow *self)
+{
+        const NvProperties *p = &self->props;
+        g_autofree char *cpu = NULL;
+        g_autofree char *vm = NULL;
+        g_autofree char *module = NULL;
+        g_autofree char *persistent = NULL;
+
+        set_subtitle(self->vendor_row, p->cpu_vendor && *p->cpu_vendor ? p->cpu_vendor : NULL);
+        if (p->hardware_virtualization >= 0 && p->supported != 0)
+                cpu = g_strdup_printf(p->hardware_virtualization ? _("yes (%s flag present)")
+                                                                 : _("no (%s flag missing)"),
+                                      nv_verdict_cpu_flag(p));
+        set_subtitle(self->cpu_row, cpu);
+        if (p->in_virtual_machine == 1)
+                vm = g_strdup_printf(_("yes, under %s"), nv_verdict_hypervisor(p));
+        else if (p->in_virtual_machine == 0)
+                vm = g_strdup(yes_no(FALSE));
+        set_subtitle(self->vm_row, vm);
+
+        if (p->kvm_builtin == 1)
+                set_subtitle(self->kvm_row, _("built into the kernel"));
+        else if (p->kvm_loaded >= 0)
+                set_subtitle(self->kvm_row, p->kvm_loaded ? _("loaded") : _("not loaded"));
+        else
+                set_subtitle(self->kvm_row, NULL);
+
+        if (p->vendor_module && *p->vendor_module) {
+                const char *state = _("unknown state");
+
+                if (p->vendor_module_builtin == 1)
+                        state = _("built into the kernel");
+                else if (p->vendor_module_loaded == 1 && p->nested_parameter && *p->nested_parameter)
+                        state = NULL;
+                else if (p->vendor_module_loaded == 1)
+                        state = _("loaded");
+                else if (p->vendor_module_loaded == 0)
+                        state = _("not loaded");
+                module = state ? g_strdup_printf("%s (%s)", p->vendor_module, state)
+                               /* TRANSLATORS: "kvm_intel (loaded, nested=Y)" */
+                               : g_strdup_printf(_("%s (loaded, nested=%s)"), p->vendor_module,
+                                                 p->nested_parameter);
+        }
+        set_subtitle(self->module_row, module);
+
+        if (p->supported != 0)
+                persistent = nv_verdict_persistent_text(p);
+        set_subtitle(self->persistent_source_row, persistent);
+}
+
+/* The switch shows what the service reports; its handler is blocked so
+ * that showing it does not call the service again. */
+static void show_switch(NvSettingsWindow *self)
+{
+        const NvProperties *p = &self->props;
+        g_autofree char *blocker = nv_verdict_persistent_blocker(p);
+        g_autofree char *persistent = nv_verdict_persistent_text(p);
+        gboolean on = nv_verdict_persistent_value(p) == 1;
+
+        g_signal_handler_block(self->persistent_switch, self->switch_handler);
+        gtk_switch_set_active(self->persistent_switch, on);
+        gtk_switch_set_state(self->persistent_switch, on);
+        g_signal_handler_unblock(self->persistent_switch, self->switch_handler);
+
+        /* The switch too: screen readers see its own sensitivity only. */
+        gtk_widget_set_sensitive(GTK_WIDGET(self->persistent_row), !blocker && self->n_calls == 0);
+        gtk_widget_set_sensitive(GTK_WIDGET(self->persistent_switch), !blocker && self->n_calls == 0);
+        adw_action_row_set_subtitle(self->persistent_row,
+                                    persistent ? persistent : _("At every load of the KVM module"));
+        adw_preferences_row_set_title(ADW_PREFERENCES_ROW(self->blocker_row), blocker ? blocker : "");
+        gtk_widget_set_visible(GTK_WIDGET(self->blocker_row), blocker != NULL);
+}
+
+static void show_reload(NvSettingsWindow *self)
+{
+        const NvProperties *p = &self->props;
+        NvHostClass host = nv_host_class(p);
+        gboolean can_reload = host == NV_HOST_MODULE || host == NV_HOST_COMMAND_LINE;
+        const char *module = nv_verdict_module(p);
+        g_autofree char *title = NULL;
+
+        if (can_reload && p->reload_required == 1) {
+                title = g_strdup_printf(_("The running %s does not use the persistent setting yet"), module);
+                adw_action_row_set_subtitle(self->reload_row,
+                                            _("Reloading the module needs every virtual machine stopped."));
+                gtk_button_set_label(self->apply_button, _("Apply Now"));
+        } else if (can_reload && p->vendor_module_loaded == 0) {
+                title = g_strdup_printf(_("%s is not loaded"), module);
+                adw_action_row_set_subtitle(self->reload_row, _("Load it with the persistent setting."));
+                gtk_button_set_label(self->apply_button, _("Load Now"));
+        }
+        if (title)
+                adw_preferences_row_set_title(ADW_PREFERENCES_ROW(self->reload_row), title);
+        gtk_widget_set_visible(GTK_WIDGET(self->reload_row), title != NULL);
+        gtk_widget_set_sensitive(GTK_WIDGET(self->apply_button),
+                                 self->n_calls == 0 && nv_verdict_persistent_value(p) >= 0);
+        if (!title)
+                self->show_holders = FALSE;
+}
+
+/* After ModuleInUse: who holds the module, from ModuleUsers, which the
+ * service refreshes on each call. */
+static void show_holders(NvSettingsWindow *self)
+{
+        const GArray *users = self->props.module_users;
+        g_autofree char *description = NULL;
+
+        clear_rows(self->holders_group, self->holder_rows);
+        gtk_widget_set_visible(GTK_WIDGET(self->holders_group), self->show_holders);
+        if (!self->show_holders)
+                return;
+
+        description = g_strdup_printf(_("%s cannot be reloaded while these processes use it. Stop them "
+                                        "(shut down the virtual machines), then try again."),
+                                      nv_verdict_module(&self->props));
+        adw_preferences_group_set_description(self->holders_group, description);
+        for (guint i = 0; users && i < users->len; i++) {
+                const NvModuleUser *user = &g_array_index(users, NvModuleUser, i);
+                GtkWidget *row = adw_action_row_new();
+                g_autofree char *pid = g_strdup_printf(_("Process %u"), (guint)user->pid);
+
+                adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), user->command);
+                adw_action_row_set_subtitle(ADW_ACTION_ROW(row), pid);
+                adw_preferences_group_add(self->holders_group, row);
+                g_ptr_array_add(self->holder_rows, row);
+        }
+}
+
+static void show_status(NvSettingsWindow *self)
+{
+        g_autofree char *verdict = nv_verdict_text(&self->props);
+        g_autoptr(GPtrArray) advice = nv_verdict_advice(&self->props);
+        g_autofree char *advice_text = NULL;
+
+        g_ptr_array_add(advice, NULL);
+        advice_text = g_strjoinv("\n", (char **)advice->pdata);
+        gtk_label_set_text(self->verdict_label, verdict);
+        gtk_label_set_text(self->advice_label, advice_text);
+        gtk_widget_set_visible(GTK_WIDGET(self->advice_label), advice->len > 1);
+
+        show_switch(self);
+        show_reload(self);
+        for (guint i = 0; i < self->domain_rows->len; i++)
+                gtk_widget_set_sensitive(g_ptr_array_index(self->domain_rows, i), self->n_calls == 0);
+        show_holders(self);
+        show_host_facts(self);
+        /* Domains do not matter where the host cannot run nested guests. */
+        gtk_widget_set_visible(GTK_WIDGET(self->domains_group),
+                               nv_host_class(&self->props) != NV_HOST_UNSUPPORTED);
+        show_page(self, "status");
+        if (!self->shown_once) {
+                /* bench/panel.sh times the start up to this line. */
+                g_debug("Showing the service's status");
+                self->shown_once = TRUE;
+        }
+}
+
+static void show_unavailable(NvSettingsWindow *self)
+{
+        g_autofree char *description = NULL;
+
+        description =
+                g_strdup_printf(_("The nested virtualization service (%s) is not running and could not "
+                                  "be started%s%s. This window updates by itself when it is back."),
+                                NV_BUS_NAME, self->unavailable_reason ? ": " : "",
+                                self->unavailable_reason ? self->unavailable_reason : "");
+        adw_status_page_set_description(self->unavailable_page, description);
+        show_page(self, "unavailable");
+}
+
+/* Reads the proxy's cache into self->props: everything it shows. */
+static void read_properties(NvSettingsWindow *self)
+{
+        NvProperties props = NV_PROPERTIES_INIT_UNKNOWN;
+        gboolean any = FALSE;
+
+        for (size_t i = 0; i < nv_n_properties; i++) {
+                g_autoptr(GVariant) value =
+                        g_dbus_proxy_get_cached_property(self->proxy, nv_property_info[i].name);
+
+                /* A value of another type stays unknown, as in the CLI. */
+                if (value && nv_property_set_variant(&nv_property_info[i], &props, value))
+                        any = TRUE;
+        }
+        nv_properties_clear(&self->props);
+        self->props = props;
+        self->have_props = any;
+}
+
+static void update(NvSettingsWindow *self)
+{
+        if (!g_dbus_proxy_get_name_owner(self->proxy)) {
+                if (!self->reactivating)
+                        show_unavailable(self);
+                return;
+        }
+        read_properties(self);
+        if (self->have_props)
+                show_status(self);
+        else
+                show_page(self, "loading");
+}
+
+/* --- The service coming and going --------------------------------------------- */
+
+static void on_start_service_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        g_autoptr(NvSettingsWindow) self = user_data;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                return;
+        self->reactivating = FALSE;
+        g_clear_pointer(&self->unavailable_reason, g_free);
+        if (error) {
+                g_dbus_error_strip_remote_error(error);
+                self->unavailable_reason = g_strdup(error->message);
+        }
+        /* On success the owner is back already, or about to be: the
+         * proxy announces it. */
+        update(self);
+}
+
+static void on_name_owner(GObject *object, GParamSpec *pspec, gpointer user_data)
+{
+        NvSettingsWindow *self = user_data;
+        g_autofree char *owner = g_dbus_proxy_get_name_owner(self->proxy);
+        gboolean short_lived = g_get_monotonic_time() - self->owner_since < REACTIVATE_MIN_LIFETIME_USEC;
+
+        if (owner) {
+                self->owner_since = g_get_monotonic_time();
+                self->reactivating = FALSE;
+                update(self);
+                list_domains(self);
+                return;
+        }
+
+        /* The service left: an idle exit looks the same as a stop, so try
+         * to bring it back (once) before saying it is not there. */
+        g_clear_pointer(&self->unavailable_reason, g_free);
+        if (!short_lived && !self->reactivating) {
+                self->reactivating = TRUE;
+                g_dbus_connection_call(g_dbus_proxy_get_connection(self->proxy), "org.freedesktop.DBus",
+                                       "/org/freedesktop/DBus", "org.freedesktop.DBus", "StartServiceByName",
+                                       g_variant_new("(su)", NV_BUS_NAME, 0), G_VARIANT_TYPE("(u)"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable, on_start_service_done,
+                                       g_object_ref(self));
+                return;
+        }
+        update(self);
+}
+
+static void on_properties_changed(GDBusProxy *proxy, GVariant *changed, GStrv invalidated,
+                                  gpointer user_data)
+{
+        update(user_data);
+}
+
+static void on_proxy_ready(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        g_autoptr(NvSettingsWindow) self = user_data;
+        g_autoptr(GError) error = NULL;
+        GDBusProxy *proxy = g_dbus_proxy_new_for_bus_finish(res, &error);
+
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                return;
+        if (!proxy) {
+                /* No system bus at all: nothing will come back by itself. */
+                self->unavailable_reason = g_strdup(error->message);
+                show_unavailable(self);
+                return;
+        }
+
+        self->proxy = proxy;
+        g_signal_connect_object(proxy, "g-properties-changed", G_CALLBACK(on_properties_changed), self, 0);
+        g_signal_connect_object(proxy, "notify::g-name-owner", G_CALLBACK(on_name_owner), self, 0);
+        self->owner_since = g_get_monotonic_time();
+        /* Created with auto-start: no owner means activation failed. */
+        if (g_dbus_proxy_get_name_owner(proxy))
+                list_domains(self);
+        else
+                self->unavailable_reason = g_strdup(_("it is not installed, or failed to start"));
+        update(self);
+}
+
+/* --- Calls --------------------------------------------------------------------- */
+
+/* While a call runs, the controls that start one are insensitive. Only
+ * sensitivity changes here: this runs inside the switch's state-set, where
+ * setting the switch again would leave its accessible state behind. */
+static void call_started(NvSettingsWindow *self)
+{
+        self->n_calls++;
+        gtk_widget_set_sensitive(GTK_WIDGET(self->persistent_switch), FALSE);
+        gtk_widget_set_sensitive(GTK_WIDGET(self->apply_button), FALSE);
+        for (guint i = 0; i < self->domain_rows->len; i++)
+                gtk_widget_set_sensitive(g_ptr_array_index(self->domain_rows, i), FALSE);
+}
+
+static void call_finished(NvSettingsWindow *self)
+{
+        self->n_calls--;
+        /* Whatever the reply: show the service's state again, which also
+         * puts a switch the service did not follow back. */
+        update(self);
+}
+
+static void call(NvSettingsWindow *self, const char *method, GVariant *parameters,
+                 GAsyncReadyCallback callback)
+{
+        call_started(self);
+        g_dbus_proxy_call(self->proxy, method, parameters, G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
+                          CALL_TIMEOUT_MSEC, self->cancellable, callback, g_object_ref(self));
+}
+
+/* Finishes a call of ours; NULL (and a toast if it is worth one) on an
+ * error. */
+static GVariant *call_finish(NvSettingsWindow *self, GObject *source, GAsyncResult *res, GError **ret_error)
+{
+        g_autoptr(GError) error = NULL;
+        GVariant *reply = g_dbus_proxy_call_finish(G_DBUS_PROXY(source), res, &error);
+
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                return NULL; /* the window is gone */
+        call_finished(self);
+        if (!reply) {
+                show_call_error(self, error);
+                if (ret_error)
+                        *ret_error = g_steal_pointer(&error);
+        }
+        return reply;
+}
+
+static void on_enable_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        g_autoptr(NvSettingsWindow) self = user_data;
+        g_autoptr(GVariant) reply = call_finish(self, source, res, NULL);
+}
+
+static gboolean on_switch_state_set(GtkSwitch *sw, gboolean state, gpointer user_data)
+{
+        NvSettingsWindow *self = user_data;
+
+        call(self, "EnablePersistent", g_variant_new("(b)", state), on_enable_done);
+        /* The state stays what the service says until it says otherwise. */
+        return TRUE;
+}
+
+static void on_reload_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        g_autoptr(NvSettingsWindow) self = user_data;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = call_finish(self, source, res, &error);
+        const char *value;
+
+        g_autofree char *name = error ? g_dbus_error_get_remote_error(error) : NULL;
+
+        if (g_strcmp0(name, NV_ERROR_MODULE_IN_USE) == 0) {
+                self->show_holders = TRUE;
+                update(self);
+                return;
+        }
+        if (!reply)
+                return;
+        self->show_holders = FALSE;
+        g_variant_get(reply, "(&s)", &value);
+        {
+                g_autofree char *text = g_strdup_printf(_("%s loaded with nested=%s"),
+                                                        nv_verdict_module(&self->props), value);
+
+                show_toast(self, text);
+        }
+        update(self);
+}
+
+static void on_apply_clicked(GtkButton *button, gpointer user_data)
+{
+        NvSettingsWindow *self = user_data;
+        int nested = nv_verdict_persistent_value(&self->props);
+
+        if (nested < 0)
+                return;
+        call(self, "ReloadModule", g_variant_new("(b)", nested), on_reload_done);
+}
+
+/* --- Domains -------------------------------------------------------------------- */
+
+typedef struct {
+        NvSettingsWindow *self; /* not a reference: the rows die with the window */
+        char *uuid;
+        char *mode;
+        guint first_mode; /* index of cpu_modes[0] in the drop-down */
+} DomainRow;
+
+static void domain_row_free(gpointer data)
+{
+        DomainRow *row = data;
+
+        g_free(row->uuid);
+        g_free(row->mode);
+        g_free(row);
+}
+
+/* A ConfigureDomain() in flight: the row may be gone when it returns. */
+typedef struct {
+        NvSettingsWindow *self;
+        char *uuid;
+} ConfigureCall;
+
+static void on_configure_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        ConfigureCall *c = user_data;
+        g_autoptr(NvSettingsWindow) self = c->self;
+        g_autofree char *uuid = c->uuid;
+        g_autoptr(GVariant) reply = NULL;
+        gboolean restart = FALSE;
+
+        g_free(c);
+        reply = call_finish(self, source, res, NULL);
+        if (reply) {
+                g_variant_get(reply, "(b)", &restart);
+                if (restart)
+                        g_hash_table_add(self->restart_due, g_steal_pointer(&uuid));
+        }
+        if (g_cancellable_is_cancelled(self->cancellable))
+                return;
+        /* Shows the new mode, or puts the old one back after an error. */
+        list_domains(self);
+}
+
+static void on_mode_selected(GtkDropDown *dropdown, GParamSpec *pspec, gpointer user_data)
+{
+        DomainRow *row = user_data;
+        NvSettingsWindow *self = row->self;
+        guint selected = gtk_drop_down_get_selected(dropdown);
+        ConfigureCall *c;
+
+        if (selected < row->first_mode || selected - row->first_mode >= G_N_ELEMENTS(cpu_modes))
+                return;
+        if (g_strcmp0(cpu_modes[selected - row->first_mode], row->mode) == 0)
+                return;
+        c = g_new0(ConfigureCall, 1);
+        c->self = g_object_ref(self);
+        c->uuid = g_strdup(row->uuid);
+        call_started(self);
+        g_dbus_proxy_call(self->proxy, "ConfigureDomain",
+                          g_variant_new("(ss)", row->uuid, cpu_modes[selected - row->first_mode]),
+                          G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, CALL_TIMEOUT_MSEC,
+                          self->cancellable, on_configure_done, c);
+}
+
+static GtkWidget *domain_row_new(NvSettingsWindow *self, const char *name, const char *uuid,
+                                 const char *state, const char *mode)
+{
+        GtkWidget *row = adw_action_row_new();
+        g_autoptr(GtkStringList) modes = gtk_string_list_new(NULL);
+        GtkWidget *dropdown;
+        DomainRow *data = g_new0(DomainRow, 1);
+        g_autofree char *label = NULL;
+        g_autofree char *subtitle = NULL;
+        guint selected = 0;
+
+        data->self = self;
+        data->uuid = g_strdup(uuid);
+        data->mode = g_strdup(mode);
+
+        /* A mode the service cannot set is shown as it is, first. */
+        if (!g_strv_contains(cpu_modes, mode)) {
+                gtk_string_list_append(modes, *mode ? mode : _("default"));
+                data->first_mode = 1;
+        }
+        for (guint i = 0; i < G_N_ELEMENTS(cpu_modes); i++) {
+                gtk_string_list_append(modes, cpu_modes[i]);
+                if (g_str_equal(mode, cpu_modes[i]))
+                        selected = data->first_mode + i;
+        }
+
+        dropdown = gtk_drop_down_new(G_LIST_MODEL(g_steal_pointer(&modes)), NULL);
+        gtk_widget_set_valign(dropdown, GTK_ALIGN_CENTER);
+        gtk_drop_down_set_selected(GTK_DROP_DOWN(dropdown), selected);
+        label = g_strdup_printf(_("CPU mode of %s"), name);
+        gtk_accessible_update_property(GTK_ACCESSIBLE(dropdown), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+        gtk_widget_set_tooltip_text(dropdown, label);
+        gtk_widget_set_sensitive(dropdown, self->n_calls == 0);
+        g_signal_connect_data(dropdown, "notify::selected", G_CALLBACK(on_mode_selected), data,
+                              (GClosureNotify)(void (*)(void))domain_row_free, 0);
+
+        if (g_hash_table_contains(self->restart_due, uuid))
+                /* TRANSLATORS: "running · applies after the guest is powered off" */
+                subtitle = g_strdup_printf(_("%s · applies after the guest is powered off"), state);
+        adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), name);
+        adw_action_row_set_subtitle(ADW_ACTION_ROW(row), subtitle ? subtitle : state);
+        adw_action_row_set_subtitle_lines(ADW_ACTION_ROW(row), 0);
+        adw_action_row_add_suffix(ADW_ACTION_ROW(row), dropdown);
+        return row;
+}
+
+static void show_domains_message(NvSettingsWindow *self, const char *title, const char *subtitle)
+{
+        adw_preferences_row_set_title(ADW_PREFERENCES_ROW(self->domains_status_row), title ? title : "");
+        adw_action_row_set_subtitle(self->domains_status_row, subtitle ? subtitle : "");
+        gtk_widget_set_visible(GTK_WIDGET(self->domains_status_row), title != NULL);
+}
+
+static void on_list_domains_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        g_autoptr(NvSettingsWindow) self = user_data;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = g_dbus_proxy_call_finish(G_DBUS_PROXY(source), res, &error);
+        g_autoptr(GVariantIter) iter = NULL;
+        const char *name, *uuid, *state, *mode;
+
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                return;
+        gtk_widget_set_sensitive(GTK_WIDGET(self->refresh_button), TRUE);
+        clear_rows(self->domains_group, self->domain_rows);
+        if (!reply) {
+                g_dbus_error_strip_remote_error(error);
+                show_domains_message(self, _("Virtual machines cannot be listed"), error->message);
+                return;
+        }
+
+        g_variant_get(reply, "(a(ssss))", &iter);
+        while (g_variant_iter_next(iter, "(&s&s&s&s)", &name, &uuid, &state, &mode)) {
+                GtkWidget *row = domain_row_new(self, name, uuid, state, mode);
+
+                adw_preferences_group_add(self->domains_group, row);
+                g_ptr_array_add(self->domain_rows, row);
+        }
+        show_domains_message(
+                self, self->domain_rows->len == 0 ? _("No virtual machines are defined in libvirt") : NULL,
+                NULL);
+}
+
+static void list_domains(NvSettingsWindow *self)
+{
+        if (!self->proxy)
+                return;
+        gtk_widget_set_sensitive(GTK_WIDGET(self->refresh_button), FALSE);
+        g_dbus_proxy_call(self->proxy, "ListDomains", NULL, G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable,
+                          on_list_domains_done, g_object_ref(self));
+}
+
+static void on_refresh_clicked(GtkButton *button, gpointer user_data)
+{
+        list_domains(user_data);
+}
+
+/* --- Screenshots ------------------------------------------------------------------ */
+
+typedef struct {
+        NvSettingsWindow *self;
+        char *path;
+        gulong handler;
+} Screenshot;
+
+static void screenshot_save(NvSettingsWindow *self, const char *path)
+{
+        GtkWidget *widget = GTK_WIDGET(self);
+        int width = gtk_widget_get_width(widget), height = gtk_widget_get_height(widget);
+        g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new(widget);
+        g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new();
+        g_autoptr(GskRenderNode) node = NULL;
+        g_autoptr(GdkTexture) texture = NULL;
+        g_autofree char *tmp = g_strconcat(path, ".tmp", NULL);
+
+        gdk_paintable_snapshot(paintable, GDK_SNAPSHOT(snapshot), width, height);
+        node = gtk_snapshot_to_node(snapshot);
+        if (!node)
+                return;
+        texture = gsk_renderer_render_texture(gtk_native_get_renderer(GTK_NATIVE(self)), node,
+                                              &GRAPHENE_RECT_INIT(0, 0, width, height));
+        if (!gdk_texture_save_to_png(texture, tmp) || g_rename(tmp, path) < 0)
+                g_warning("Cannot save the screenshot %s", path);
+}
+
+static void on_after_paint(GdkFrameClock *clock, gpointer user_data)
+{
+        Screenshot *shot = user_data;
+
+        g_signal_handler_disconnect(clock, shot->handler);
+        screenshot_save(shot->self, shot->path);
+        g_object_unref(shot->self);
+        g_free(shot->path);
+        g_free(shot);
+}
+
+void nv_settings_window_save_screenshot(NvSettingsWindow *self, const char *path, int width, int height)
+{
+        Screenshot *shot = g_new0(Screenshot, 1);
+        GdkFrameClock *clock = gtk_widget_get_frame_clock(GTK_WIDGET(self));
+
+        g_return_if_fail(clock);
+        if (width > 0 && height > 0)
+                gtk_window_set_default_size(GTK_WINDOW(self), width, height);
+        shot->self = g_object_ref(self);
+        shot->path = g_strdup(path);
+        /* After the next frame's layout and paint, so that what was just
+         * changed is in the picture. */
+        shot->handler = g_signal_connect(clock, "after-paint", G_CALLBACK(on_after_paint), shot);
+        gtk_widget_queue_resize(GTK_WIDGET(self));
+        gdk_frame_clock_request_phase(clock, GDK_FRAME_CLOCK_PHASE_LAYOUT | GDK_FRAME_CLOCK_PHASE_PAINT);
+}
+
+/* --- The object --------------------------------------------------------------------- */
+
+static void nv_settings_window_dispose(GObject *object)
+{
+        NvSettingsWindow *self = NV_SETTINGS_WINDOW(object);
+
+        g_cancellable_cancel(self->cancellable);
+        g_clear_object(&self->proxy);
+        G_OBJECT_CLASS(nv_settings_window_parent_class)->dispose(object);
+}
+
+static void nv_settings_window_finalize(GObject *object)
+{
+        NvSettingsWindow *self = NV_SETTINGS_WINDOW(object);
+
+        nv_properties_clear(&self->props);
+        g_clear_object(&self->cancellable);
+        g_clear_pointer(&self->unavailable_reason, g_free);
+        g_clear_pointer(&self->holder_rows, g_ptr_array_unref);
+        g_clear_pointer(&self->domain_rows, g_ptr_array_unref);
+        g_clear_pointer(&self->restart_due, g_hash_table_unref);
+        G_OBJECT_CLASS(nv_settings_window_parent_class)->finalize(object);
+}
+
+static void nv_settings_window_class_init(NvSettingsWindowClass *klass)
+{
+        GObjectClass *object_class = G_OBJECT_CLASS(klass);
+        GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
+
+        object_class->dispose = nv_settings_window_dispose;
+        object_class->finalize = nv_settings_window_finalize;
+
+        gtk_widget_class_set_template_from_resource(
+                widget_class, "/org/example/NestedVirt/Settings/nv-settings-window.ui");
+#define BIND(name) gtk_widget_class_bind_template_child(widget_class, NvSettingsWindow, name)
+        BIND(toasts);
+        BIND(stack);
+        BIND(unavailable_page);
+        BIND(status_page);
+        BIND(verdict_label);
+        BIND(advice_label);
+        BIND(persistent_row);
+        BIND(persistent_switch);
+        BIND(blocker_row);
+        BIND(reload_row);
+        BIND(apply_button);
+        BIND(holders_group);
+        BIND(vendor_row);
+        BIND(cpu_row);
+        BIND(vm_row);
+        BIND(kvm_row);
+        BIND(module_row);
+        BIND(persistent_source_row);
+        BIND(domains_group);
+        BIND(refresh_button);
+        BIND(domains_status_row);
+#undef BIND
+}
+
+static void nv_settings_window_init(NvSettingsWindow *self)
+{
+        gtk_widget_init_template(GTK_WIDGET(self));
+
+        self->props = (NvProperties)NV_PROPERTIES_INIT_UNKNOWN;
+        self->cancellable = g_cancellable_new();
+        self->holder_rows = g_ptr_array_new();
+        self->domain_rows = g_ptr_array_new();
+        self->restart_due = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+        /* Screen readers: the icon-only button says what it does (the
+         * switch is labelled by its row's title, the row being its
+         * activatable widget's). */
+        gtk_accessible_update_property(GTK_ACCESSIBLE(self->refresh_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       _("Refresh the list of virtual machines"), -1);
+
+        self->switch_handler = g_signal_connect(self->persistent_switch, "state-set",
+                                                G_CALLBACK(on_switch_state_set), self);
+        g_signal_connect(self->apply_button, "clicked", G_CALLBACK(on_apply_clicked), self);
+        g_signal_connect(self->refresh_button, "clicked", G_CALLBACK(on_refresh_clicked), self);
+
+        show_page(self, "loading");
+        /* Auto-start on: D-Bus activation starts the service if it is not
+         * running. */
+        g_dbus_proxy_new_for_bus(G_BUS_TYPE_SYSTEM, G_DBUS_PROXY_FLAGS_NONE, NULL, NV_BUS_NAME,
+                                 NV_OBJECT_PATH, NV_INTERFACE, self->cancellable, on_proxy_ready,
+                                 g_object_ref(self));
+}
+
+NvSettingsWindow *nv_settings_window_new(AdwApplication *app)
+{
+        return g_object_new(NV_TYPE_SETTINGS_WINDOW, "application", app, NULL);
+}

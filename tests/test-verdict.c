@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Unit tests for common/nv-verdict.c, the words nestedvirtctl status and
+ * nestedvirt-settings share: how a status is classified, what the verdict
+ * and the advice say, and when the persistent switch cannot act. The
+ * CLI's full text on real daemons is test-cli's; these are the cases the
+ * presets do not reach and what a client cannot know (unknown values).
+ */
+#include "config.h"
+
+#include "nv-verdict.h"
+
+/* An Intel host with kvm_intel loaded, nested off, nothing configured. */
+static void props_intel(NvProperties *p)
+{
+        nv_properties_init_unknown(p);
+        p->architecture = g_strdup("x86_64");
+        p->supported = TRUE;
+        p->cpu_vendor = g_strdup("intel");
+        p->vendor_module = g_strdup("kvm_intel");
+        p->hardware_virtualization = TRUE;
+        p->in_virtual_machine = FALSE;
+        p->vendor_module_loaded = TRUE;
+        p->vendor_module_builtin = FALSE;
+        p->nested_parameter = g_strdup("N");
+        p->nested_enabled = FALSE;
+        p->persistent_nested = g_strdup("default");
+        p->persistent_source = g_strdup("");
+        p->reload_required = TRUE;
+}
+
+static void set_string(char **field, const char *value)
+{
+        g_free(*field);
+        *field = g_strdup(value);
+}
+
+/* The one advice line, or "" for none. */
+static char *advice(const NvProperties *p)
+{
+        g_autoptr(GPtrArray) lines = nv_verdict_advice(p);
+
+        g_assert_cmpuint(lines->len, <=, 1);
+        return g_strdup(lines->len ? g_ptr_array_index(lines, 0) : "");
+}
+
+static void test_unknown(void)
+{
+        NvProperties p;
+        g_autofree char *verdict = NULL;
+        g_autofree char *blocker = NULL;
+
+        /* A client that learnt nothing guesses nothing, and crashes not. */
+        nv_properties_init_unknown(&p);
+        g_assert_cmpint(p.supported, ==, -1);
+        g_assert_null(p.vendor_module);
+        g_assert_cmpint(nv_host_class(&p), ==, NV_HOST_MODULE);
+        verdict = nv_verdict_text(&p);
+        g_assert_cmpstr(verdict, ==, "Nested virtualization: unknown");
+        g_assert_cmpstr(nv_verdict_module(&p), ==, "the KVM vendor module");
+        g_assert_cmpstr(nv_verdict_cpu_flag(&p), ==, "vmx or svm");
+        g_assert_cmpint(nv_verdict_persistent_value(&p), ==, -1);
+        blocker = nv_verdict_persistent_blocker(&p);
+        g_assert_null(blocker);
+        nv_properties_clear(&p);
+}
+
+static void test_module(void)
+{
+        NvProperties p;
+        g_autofree char *verdict = NULL;
+        g_autofree char *line = NULL;
+
+        props_intel(&p);
+        g_assert_cmpint(nv_host_class(&p), ==, NV_HOST_MODULE);
+        verdict = nv_verdict_text(&p);
+        g_assert_cmpstr(verdict, ==,
+                        "Nested virtualization: disabled (kvm_intel nested=N), persistent: kernel default");
+        line = advice(&p);
+        g_assert_cmpstr(line, ==,
+                        "the running value differs from the persistent one: stop all VMs and run "
+                        "nestedvirtctl reload");
+        /* "default" is the kernel's default, on. */
+        g_assert_cmpint(nv_verdict_persistent_value(&p), ==, 1);
+        g_assert_null(nv_verdict_persistent_blocker(&p));
+        nv_properties_clear(&p);
+}
+
+static void test_builtin(void)
+{
+        NvProperties p;
+        g_autofree char *blocker = NULL;
+        g_autofree char *line = NULL;
+
+        props_intel(&p);
+        p.vendor_module_builtin = TRUE;
+        set_string(&p.persistent_nested, "enabled");
+        set_string(&p.persistent_source, "/proc/cmdline");
+        /* Built in wins over the command line: the module ignores
+         * modprobe.d, and no reload happens. */
+        g_assert_cmpint(nv_host_class(&p), ==, NV_HOST_MODULE_BUILTIN);
+        blocker = nv_verdict_persistent_blocker(&p);
+        g_assert_true(g_str_has_prefix(blocker, "kvm_intel is built into the kernel"));
+        line = advice(&p);
+        g_assert_cmpstr(
+                line, ==,
+                "kvm_intel is built into the kernel: reboot to apply the nested setting of /proc/cmdline");
+        nv_properties_clear(&p);
+}
+
+static void test_command_line(void)
+{
+        NvProperties p;
+        g_autofree char *blocker = NULL;
+        g_autofree char *line = NULL;
+
+        props_intel(&p);
+        set_string(&p.persistent_nested, "disabled");
+        set_string(&p.persistent_source, "/proc/cmdline");
+        p.reload_required = FALSE;
+        g_assert_cmpint(nv_host_class(&p), ==, NV_HOST_COMMAND_LINE);
+        blocker = nv_verdict_persistent_blocker(&p);
+        g_assert_true(g_str_has_prefix(blocker, "The kernel command line sets kvm_intel.nested"));
+        /* Not "enable --now": the service refuses to write a setting the
+         * command line overrides. */
+        line = advice(&p);
+        g_assert_cmpstr(line, ==,
+                        "the kernel command line (/proc/cmdline) keeps nested virtualization off: set "
+                        "kvm_intel.nested=1 there and reboot");
+        g_assert_cmpint(nv_verdict_persistent_value(&p), ==, 0);
+        nv_properties_clear(&p);
+}
+
+static void test_no_hardware_virtualization(void)
+{
+        NvProperties p;
+        g_autofree char *line = NULL;
+        g_autofree char *verdict = NULL;
+        g_autofree char *blocker = NULL;
+
+        props_intel(&p);
+        p.hardware_virtualization = FALSE;
+        p.vendor_module_loaded = FALSE;
+        p.in_virtual_machine = TRUE;
+        set_string(&p.hypervisor, "unknown");
+        g_assert_cmpint(nv_host_class(&p), ==, NV_HOST_NO_HARDWARE_VIRTUALIZATION);
+        blocker = nv_verdict_persistent_blocker(&p);
+        g_assert_nonnull(blocker);
+        verdict = nv_verdict_text(&p);
+        g_assert_cmpstr(
+                verdict, ==,
+                "Nested virtualization: not available (the CPU does not advertise vmx), persistent: kernel "
+                "default");
+        line = advice(&p);
+        g_assert_true(
+                g_str_has_prefix(line, "this machine is a virtual machine under an unknown hypervisor"));
+
+        /* A loaded module proves the CPU can: whatever the flag says. */
+        p.vendor_module_loaded = TRUE;
+        g_assert_cmpint(nv_host_class(&p), ==, NV_HOST_MODULE);
+        nv_properties_clear(&p);
+}
+
+static void test_unsupported(void)
+{
+        NvProperties p;
+        g_autofree char *verdict = NULL;
+        g_autofree char *line = NULL;
+        g_autofree char *blocker = NULL;
+
+        props_intel(&p);
+        p.supported = FALSE;
+        set_string(&p.architecture, "aarch64");
+        set_string(&p.cpu_vendor, "unknown");
+        g_assert_cmpint(nv_host_class(&p), ==, NV_HOST_UNSUPPORTED);
+        /* No persistent part: it means nothing there. */
+        verdict = nv_verdict_text(&p);
+        g_assert_cmpstr(verdict, ==, "Nested virtualization: not supported (aarch64, unknown CPU)");
+        line = advice(&p);
+        g_assert_cmpstr(line, ==, "nested KVM needs an x86 Intel or AMD CPU");
+        blocker = nv_verdict_persistent_blocker(&p);
+        g_assert_nonnull(blocker);
+        nv_properties_clear(&p);
+}
+
+static void test_set_variant(void)
+{
+        NvProperties p;
+        const NvPropertyInfo *enabled = nv_property_info_find("NestedEnabled");
+        const NvPropertyInfo *users = nv_property_info_find("ModuleUsers");
+        g_autoptr(GVariant) wrong = g_variant_ref_sink(g_variant_new_string("yes"));
+        g_autoptr(GVariant) list = g_variant_ref_sink(g_variant_new_parsed("[(@u 42, 'qemu')]"));
+
+        nv_properties_init_unknown(&p);
+        /* Of another type: stays unknown. */
+        g_assert_false(nv_property_set_variant(enabled, &p, wrong));
+        g_assert_cmpint(p.nested_enabled, ==, -1);
+        g_assert_true(nv_property_set_variant(users, &p, list));
+        g_assert_cmpuint(p.module_users->len, ==, 1);
+        g_assert_cmpuint(g_array_index(p.module_users, NvModuleUser, 0).pid, ==, 42);
+        g_assert_cmpstr(g_array_index(p.module_users, NvModuleUser, 0).command, ==, "qemu");
+        nv_properties_clear(&p);
+}
+
+int main(int argc, char **argv)
+{
+        g_test_init(&argc, &argv, NULL);
+        g_test_add_func("/verdict/unknown", test_unknown);
+        g_test_add_func("/verdict/module", test_module);
+        g_test_add_func("/verdict/builtin", test_builtin);
+        g_test_add_func("/verdict/command-line", test_command_line);
+        g_test_add_func("/verdict/no-hardware-virtualization", test_no_hardware_virtualization);
+        g_test_add_func("/verdict/unsupported", test_unsupported);
+        g_test_add_func("/verdict/set-variant", test_set_variant);
+        return g_test_run();
+}
