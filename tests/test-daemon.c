@@ -42,12 +42,20 @@ static const char *const status_keys[] = {
         NV_KEY_KVM_BUILTIN,
         NV_KEY_VENDOR_MODULE_LOADED,
         NV_KEY_VENDOR_MODULE_BUILTIN,
+        NV_KEY_VENDOR_MODULE_STATE,
         NV_KEY_NESTED_PARAMETER,
         NV_KEY_NESTED_ENABLED,
         NV_KEY_PERSISTENT_NESTED,
         NV_KEY_PERSISTENT_SOURCE,
         NV_KEY_RELOAD_REQUIRED,
         NV_KEY_MODULE_USERS,
+        NV_KEY_KVM_DEVICE,
+        NV_KEY_KVM_PROVIDER,
+        NV_KEY_KVM_DEVICE_ACCESS,
+        NV_KEY_KVM_DEVICE_OWNER,
+        NV_KEY_KVM_DEVICE_GROUP,
+        NV_KEY_KVM_DEVICE_MODE,
+        NV_KEY_CONTAINER,
 };
 
 typedef NvTestEnv Fixture;
@@ -389,8 +397,9 @@ static void test_changed_module_unloaded_get(Fixture *f, gconstpointer data)
         g_assert_no_error(error);
         g_assert_false(g_variant_get_boolean(loaded));
         /* NestedEnabled was false and stays false: not announced. */
-        assert_changes(
-                f, "{'VendorModuleLoaded': <false>, 'NestedParameter': <''>, 'ReloadRequired': <false>}");
+        assert_changes(f,
+                       "{'VendorModuleLoaded': <false>, 'NestedParameter': <''>, 'ReloadRequired': <false>,"
+                       " 'VendorModuleState': <'loadable'>, 'KvmProvider': <''>}");
 }
 
 static void test_changed_module_loaded_get_all(Fixture *f, gconstpointer data)
@@ -404,7 +413,8 @@ static void test_changed_module_loaded_get_all(Fixture *f, gconstpointer data)
         assert_key(all, NV_KEY_KVM_LOADED, "true");
         assert_key(all, NV_KEY_VENDOR_MODULE_LOADED, "true");
         /* Loaded as configured (nested=0): no reload needed, before or after. */
-        assert_changes(f, "{'KvmLoaded': <true>, 'VendorModuleLoaded': <true>, 'NestedParameter': <'N'>}");
+        assert_changes(f, "{'KvmLoaded': <true>, 'VendorModuleLoaded': <true>, 'NestedParameter': <'N'>,"
+                          " 'VendorModuleState': <'loaded'>}");
 }
 
 /* An edit in a watched modprobe.d directory is announced without any call:
@@ -562,6 +572,15 @@ typedef struct {
 
 /* The kvm-builtin preset: kvm and kvm_intel built in, nested "N". */
 #define KVM_BUILTIN "'KvmBuiltin': <true>, 'VendorModuleBuiltin': <true>, 'NestedParameter': <'N'>"
+
+/* /dev/kvm of the presets: root's, mode 0600. */
+#define KVM_DEVICE_ROOT(provider)                                                                        \
+        " 'KvmDevice': <'/dev/kvm'>, 'KvmProvider': <'" provider "'>, 'KvmDeviceAccess': <'root-only'>," \
+        " 'KvmDeviceOwner': <'root'>, 'KvmDeviceGroup': <'root'>, 'KvmDeviceMode': <'0600'>"
+#define NO_KVM_DEVICE                                                             \
+        " 'KvmDevice': <''>, 'KvmProvider': <''>, 'KvmDeviceAccess': <'absent'>," \
+        " 'KvmDeviceOwner': <''>, 'KvmDeviceGroup': <''>, 'KvmDeviceMode': <''>"
+#define NO_CONTAINER " 'Container': <''>"
 
 #define NO_CMDLINE_SETTING WRITE("/proc/cmdline", "BOOT_IMAGE=/boot/vmlinuz root=/dev/sda1 ro\n")
 #define KVM_CONF           "/etc/modprobe.d/kvm.conf"
@@ -784,20 +803,24 @@ static const StatusCase status_cases[] = {
                             " 'VendorModuleBuiltin': <false>, 'NestedParameter': <'N'>,"
                             " 'NestedEnabled': <false>, 'PersistentNested': <'default'>,"
                             " 'PersistentSource': <''>, 'ReloadRequired': <true>,"
-                            " 'ModuleUsers': <@a(us) []>}",
+                            " 'ModuleUsers': <@a(us) []>,"
+                            " 'VendorModuleState': <'loaded'>," KVM_DEVICE_ROOT("kvm_intel") "," NO_CONTAINER
+                                                                                             "}",
         },
         {
                 "/daemon/status/amd-loaded",
                 NV_TEST_PRESET_AMD_LOADED,
                 .whole = TRUE,
-                .expected = "{'Architecture': <'x86_64'>, 'Supported': <true>, 'CpuVendor': <'amd'>,"
-                            " 'VendorModule': <'kvm_amd'>, 'HardwareVirtualization': <true>,"
-                            " 'InVirtualMachine': <false>, 'Hypervisor': <''>, 'KvmLoaded': <true>,"
-                            " 'KvmBuiltin': <false>, 'VendorModuleLoaded': <true>,"
-                            " 'VendorModuleBuiltin': <false>, 'NestedParameter': <'1'>,"
-                            " 'NestedEnabled': <true>, 'PersistentNested': <'enabled'>,"
-                            " 'PersistentSource': <'/etc/modprobe.d/kvm.conf'>,"
-                            " 'ReloadRequired': <false>, 'ModuleUsers': <@a(us) []>}",
+                .expected =
+                        "{'Architecture': <'x86_64'>, 'Supported': <true>, 'CpuVendor': <'amd'>,"
+                        " 'VendorModule': <'kvm_amd'>, 'HardwareVirtualization': <true>,"
+                        " 'InVirtualMachine': <false>, 'Hypervisor': <''>, 'KvmLoaded': <true>,"
+                        " 'KvmBuiltin': <false>, 'VendorModuleLoaded': <true>,"
+                        " 'VendorModuleBuiltin': <false>, 'NestedParameter': <'1'>,"
+                        " 'NestedEnabled': <true>, 'PersistentNested': <'enabled'>,"
+                        " 'PersistentSource': <'/etc/modprobe.d/kvm.conf'>,"
+                        " 'ReloadRequired': <false>, 'ModuleUsers': <@a(us) []>,"
+                        " 'VendorModuleState': <'loaded'>," KVM_DEVICE_ROOT("kvm_amd") "," NO_CONTAINER "}",
         },
         {
                 "/daemon/status/vendor-module-not-loaded",
@@ -810,21 +833,24 @@ static const StatusCase status_cases[] = {
                             " 'VendorModuleBuiltin': <false>, 'NestedParameter': <''>,"
                             " 'NestedEnabled': <false>, 'PersistentNested': <'disabled'>,"
                             " 'PersistentSource': <'/etc/modprobe.d/kvm.conf'>,"
-                            " 'ReloadRequired': <false>, 'ModuleUsers': <@a(us) []>}",
+                            " 'ReloadRequired': <false>, 'ModuleUsers': <@a(us) []>,"
+                            " 'VendorModuleState': <'loadable'>," NO_KVM_DEVICE "," NO_CONTAINER "}",
         },
         {
                 "/daemon/status/kvm-builtin",
                 NV_TEST_PRESET_KVM_BUILTIN,
                 /* Only the command line counts for a built-in module, and nothing can be reloaded. */
                 .whole = TRUE,
-                .expected = "{'Architecture': <'x86_64'>, 'Supported': <true>, 'CpuVendor': <'intel'>,"
+                .expected = "{'Architecture': <'x86_64'>, 'Supported': <false>, 'CpuVendor': <'intel'>,"
                             " 'VendorModule': <'kvm_intel'>, 'HardwareVirtualization': <true>,"
                             " 'InVirtualMachine': <false>, 'Hypervisor': <''>, 'KvmLoaded': <true>,"
                             " 'KvmBuiltin': <true>, 'VendorModuleLoaded': <true>,"
                             " 'VendorModuleBuiltin': <true>, 'NestedParameter': <'N'>,"
                             " 'NestedEnabled': <false>, 'PersistentNested': <'disabled'>,"
                             " 'PersistentSource': <'/proc/cmdline'>, 'ReloadRequired': <false>,"
-                            " 'ModuleUsers': <@a(us) []>}",
+                            " 'ModuleUsers': <@a(us) []>,"
+                            " 'VendorModuleState': <'builtin'>," KVM_DEVICE_ROOT(
+                                    "kvm_intel") "," NO_CONTAINER "}",
         },
         {
                 "/daemon/status/l1-guest",
@@ -837,7 +863,8 @@ static const StatusCase status_cases[] = {
                             " 'VendorModuleBuiltin': <false>, 'NestedParameter': <''>,"
                             " 'NestedEnabled': <false>, 'PersistentNested': <'default'>,"
                             " 'PersistentSource': <''>, 'ReloadRequired': <false>,"
-                            " 'ModuleUsers': <@a(us) []>}",
+                            " 'ModuleUsers': <@a(us) []>,"
+                            " 'VendorModuleState': <'loadable'>," NO_KVM_DEVICE "," NO_CONTAINER "}",
         },
         {
                 "/daemon/status/unknown-vendor",
@@ -850,7 +877,8 @@ static const StatusCase status_cases[] = {
                             " 'VendorModuleLoaded': <false>, 'VendorModuleBuiltin': <false>,"
                             " 'NestedParameter': <''>, 'NestedEnabled': <false>,"
                             " 'PersistentNested': <'default'>, 'PersistentSource': <''>,"
-                            " 'ReloadRequired': <false>, 'ModuleUsers': <@a(us) []>}",
+                            " 'ReloadRequired': <false>, 'ModuleUsers': <@a(us) []>,"
+                            " 'VendorModuleState': <''>," NO_KVM_DEVICE "," NO_CONTAINER "}",
         },
         {
                 "/daemon/status/non-x86",
@@ -863,7 +891,8 @@ static const StatusCase status_cases[] = {
                             " 'VendorModuleLoaded': <false>, 'VendorModuleBuiltin': <false>,"
                             " 'NestedParameter': <''>, 'NestedEnabled': <false>,"
                             " 'PersistentNested': <'default'>, 'PersistentSource': <''>,"
-                            " 'ReloadRequired': <false>, 'ModuleUsers': <@a(us) []>}",
+                            " 'ReloadRequired': <false>, 'ModuleUsers': <@a(us) []>,"
+                            " 'VendorModuleState': <''>," NO_KVM_DEVICE "," NO_CONTAINER "}",
         },
         {
                 "/daemon/status/modprobe-spread",
@@ -877,7 +906,9 @@ static const StatusCase status_cases[] = {
                             " 'VendorModuleBuiltin': <false>, 'NestedParameter': <'Y'>,"
                             " 'NestedEnabled': <true>, 'PersistentNested': <'enabled'>,"
                             " 'PersistentSource': <'/proc/cmdline'>, 'ReloadRequired': <false>,"
-                            " 'ModuleUsers': <@a(us) []>}",
+                            " 'ModuleUsers': <@a(us) []>,"
+                            " 'VendorModuleState': <'loaded'>," KVM_DEVICE_ROOT("kvm_intel") "," NO_CONTAINER
+                                                                                             "}",
         },
 
         /* ---- Who holds KVM ---- */
@@ -899,8 +930,83 @@ static const StatusCase status_cases[] = {
                 "/daemon/module-users/other-provider",
                 NV_TEST_PRESET_L1_GUEST,
                 .prepare = add_other_kvm_provider,
-                .expected = "{'ModuleUsers': <@a(us) []>, 'VendorModule': <'kvm_amd'>,"
-                            " 'VendorModuleLoaded': <false>, 'KvmBuiltin': <true>}",
+                /* Named whatever module provides KVM. */
+                .expected = "{'ModuleUsers': <[(@u 977, 'firecracker')]>, 'VendorModule': <'kvm_amd'>,"
+                            " 'VendorModuleLoaded': <false>, 'KvmBuiltin': <true>,"
+                            " 'KvmProvider': <'kvm_pvm'>}",
+        },
+
+        /* ---- Every kind of host: the vendor module, /dev/kvm, containers ---- */
+        {
+                "/daemon/status/module-absent",
+                NV_TEST_PRESET_MODULE_ABSENT,
+                .expected = "{'Supported': <false>, 'VendorModule': <'kvm_amd'>,"
+                            " 'VendorModuleState': <'absent'>, 'VendorModuleLoaded': <false>,"
+                            " 'VendorModuleBuiltin': <false>, 'KvmLoaded': <true>, 'KvmDevice': <''>,"
+                            " 'KvmProvider': <''>, 'KvmDeviceAccess': <'absent'>, 'Container': <''>}",
+        },
+        {
+                /* modules.dep lists it: loadable, however unloaded. */
+                "/daemon/status/module-loadable",
+                NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED,
+                .expected = "{'Supported': <true>, 'VendorModuleState': <'loadable'>}",
+        },
+        {
+                "/daemon/status/no-module-loading",
+                NV_TEST_PRESET_NO_MODULE_LOADING,
+                .expected = "{'Supported': <false>, 'VendorModule': <'kvm_amd'>,"
+                            " 'VendorModuleState': <'no-module-loading'>, 'VendorModuleLoaded': <false>,"
+                            " 'KvmBuiltin': <true>, 'HardwareVirtualization': <true>, 'KvmDevice': <''>}",
+        },
+        {
+                "/daemon/status/l1-guest-nested",
+                NV_TEST_PRESET_L1_GUEST_NESTED,
+                .expected = "{'Supported': <true>, 'InVirtualMachine': <true>, 'Hypervisor': <'qemu'>,"
+                            " 'HardwareVirtualization': <true>, 'VendorModuleState': <'loaded'>,"
+                            " 'NestedEnabled': <true>, 'KvmDevice': <'/dev/kvm'>,"
+                            " 'KvmProvider': <'kvm_intel'>, 'KvmDeviceAccess': <'group'>,"
+                            " 'KvmDeviceOwner': <'root'>, 'KvmDeviceGroup': <'kvm'>,"
+                            " 'KvmDeviceMode': <'0660'>}",
+        },
+        {
+                "/daemon/status/pvm",
+                NV_TEST_PRESET_PVM,
+                .whole = TRUE,
+                .expected = "{'Architecture': <'x86_64'>, 'Supported': <false>, 'CpuVendor': <'amd'>,"
+                            " 'VendorModule': <'kvm_amd'>, 'HardwareVirtualization': <false>,"
+                            " 'InVirtualMachine': <true>, 'Hypervisor': <'qemu'>, 'KvmLoaded': <true>,"
+                            " 'KvmBuiltin': <true>, 'VendorModuleLoaded': <false>,"
+                            " 'VendorModuleBuiltin': <false>, 'VendorModuleState': <'no-module-loading'>,"
+                            " 'NestedParameter': <''>, 'NestedEnabled': <false>,"
+                            " 'PersistentNested': <'default'>, 'PersistentSource': <''>,"
+                            " 'ReloadRequired': <false>, 'ModuleUsers': <@a(us) []>," KVM_DEVICE_ROOT(
+                                    "kvm_pvm") "," NO_CONTAINER "}",
+        },
+        {
+                "/daemon/status/container",
+                NV_TEST_PRESET_CONTAINER,
+                .expected =
+                        "{'Supported': <false>, 'Container': <'docker'>, 'VendorModuleState': <'loaded'>,"
+                        " 'NestedEnabled': <true>}",
+        },
+        {
+                /* PID 1's word beats a /.dockerenv left in an image. */
+                "/daemon/status/container-pid1",
+                NV_TEST_PRESET_CONTAINER,
+                { WRITE("/run/systemd/container", "systemd-nspawn\n") },
+                .expected = "{'Supported': <false>, 'Container': <'systemd-nspawn'>}",
+        },
+        {
+                "/daemon/status/container-podman",
+                NV_TEST_PRESET_INTEL_LOADED,
+                { WRITE("/run/.containerenv", "") },
+                .expected = "{'Supported': <false>, 'Container': <'podman'>}",
+        },
+        {
+                "/daemon/status/pvm-container",
+                NV_TEST_PRESET_PVM_CONTAINER,
+                .expected = "{'Supported': <false>, 'Container': <'docker'>, 'KvmProvider': <'kvm_pvm'>,"
+                            " 'KvmDeviceAccess': <'root-only'>, 'VendorModuleState': <'no-module-loading'>}",
         },
 
         /* ---- Which persistent setting wins ---- */
