@@ -14,7 +14,12 @@
  * that one case can run the panel as nobody while the test, as root,
  * still reads it: the accessibility bus admits its owner and root.
  *
- * Each case saves a picture of the window (the panel renders itself, see
+ * The cases: the initial state on several hosts, light and dark, wide and
+ * 360 px; the switch; changes made behind the panel's back; an
+ * unprivileged user against the real polkitd with no agent; Apply Now with
+ * the module in use (simulated kernel); libvirt's test driver; the daemon
+ * killed and back; D-Bus activation and the daemon's idle exit. Each saves
+ * a picture of the window (the panel renders itself, see
  * nv-settings-main.c) into $NV_PANEL_SCREENSHOT_DIR, named after the case.
  *
  * Waits poll the accessibility tree every 50 ms, for at most
@@ -66,9 +71,10 @@ static struct {
         char *session_address;
         GSubprocess *xvfb;
         GSubprocess *session_bus;
-        int xvfb_slot, session_slot;
+        int xvfb_slot, session_slot, tmp_slot;
         GArray *adopted; /* pid_t: at-spi-bus-launcher and the registry */
         GArray *adopted_slots;
+
         GDBusConnection *session;
 } world;
 
@@ -222,12 +228,67 @@ static void start_session_bus(void)
         world.session_address = read_ready_line(fds[0], "the session bus");
 }
 
+static pid_t parent_of(pid_t pid)
+{
+        g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
+        g_autofree char *stat = NULL;
+        const char *end;
+        int ppid = 0;
+
+        /* "PID (COMM) STATE PPID ...", COMM possibly with spaces. */
+        if (!g_file_get_contents(path, &stat, NULL, NULL) || !(end = strrchr(stat, ')')) ||
+            sscanf(end + 1, " %*c %d", &ppid) != 1)
+                return 0;
+        return ppid;
+}
+
+/*
+ * The accessibility bus is at-spi-bus-launcher's child, which stops it when
+ * stopped itself; but if this program dies, the harness kills the launcher
+ * with SIGKILL and the bus would outlive everyone. Its pids are killed
+ * from the signal handler, before the harness's.
+ */
+static pid_t grandchildren[8];
+static size_t n_grandchildren;
+static struct sigaction harness_handlers[NSIG];
+
+static void kill_grandchildren(int sig)
+{
+        for (size_t i = 0; i < n_grandchildren; i++)
+                (void)kill(grandchildren[i], SIGKILL);
+        (void)sigaction(sig, &harness_handlers[sig], NULL);
+        (void)raise(sig);
+}
+
+static void watch_grandchildren(void)
+{
+        static const int signals[] = { SIGABRT, SIGTRAP, SIGSEGV, SIGBUS, SIGILL,
+                                       SIGFPE,  SIGTERM, SIGINT,  SIGHUP };
+        g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+        struct sigaction sa = { .sa_handler = kill_grandchildren, .sa_flags = SA_RESETHAND };
+        const char *name;
+
+        while (proc && (name = g_dir_read_name(proc))) {
+                pid_t pid = (pid_t)g_ascii_strtoll(name, NULL, 10);
+                pid_t parent = pid > 0 ? parent_of(pid) : 0;
+
+                for (guint i = 0; parent > 0 && i < world.adopted->len; i++)
+                        if (g_array_index(world.adopted, pid_t, i) == parent &&
+                            n_grandchildren < G_N_ELEMENTS(grandchildren))
+                                grandchildren[n_grandchildren++] = pid;
+        }
+        sigemptyset(&sa.sa_mask);
+        for (size_t i = 0; i < G_N_ELEMENTS(signals); i++)
+                g_assert_no_errno(sigaction(signals[i], &sa, &harness_handlers[signals[i]]));
+}
+
 static void world_start(void)
 {
         g_autoptr(GError) error = NULL;
 
         world.tmp = g_dir_make_tmp("nv-test-panel-XXXXXX", &error);
         g_assert_no_error(error);
+        world.tmp_slot = nv_test_remove_on_death(world.tmp);
         g_assert_no_errno(chmod(world.tmp, 0755));
         world.shots = g_build_filename(world.tmp, "shots", NULL);
         make_dir(world.shots, 0777, 0);
@@ -266,6 +327,7 @@ static void world_start(void)
 
                 g_array_append_val(world.adopted_slots, slot);
         }
+        watch_grandchildren();
 }
 
 static void stop_process(GSubprocess **process, int slot)
@@ -300,6 +362,8 @@ static void remove_tree(const char *path)
 
 static void world_stop(void)
 {
+        /* Stopped below with the launcher, which stops the bus. */
+        n_grandchildren = 0;
         g_clear_object(&world.session);
         /* The accessibility bus and its registry are the session bus's
          * children: they go with it. */
@@ -312,10 +376,13 @@ static void world_stop(void)
         }
         g_clear_pointer(&world.adopted, g_array_unref);
         g_clear_pointer(&world.adopted_slots, g_array_unref);
+
         stop_process(&world.session_bus, world.session_slot);
         stop_process(&world.xvfb, world.xvfb_slot);
-        if (world.tmp)
+        if (world.tmp) {
                 remove_tree(world.tmp);
+                nv_test_forget_path(world.tmp_slot);
+        }
 }
 
 /* ---- Polling ---------------------------------------------------------------- */
@@ -782,15 +849,46 @@ typedef struct {
         NvTestPreset preset;
         gboolean simulated_kernel;
         const char *name;
-        gboolean polkitd; /* the bus admits polkitd */
+        gboolean polkitd;    /* the bus admits polkitd */
+        gboolean activation; /* the bus can activate the daemon, see activation_conf() */
 } Case;
+
+/* A configuration snippet the bus includes: a directory of activation
+ * files, empty until a test writes one (the bus reads it when a name it
+ * does not know is asked for). No <servicehelper> on the harness's bus:
+ * dbus-daemon runs Exec= itself, as root. */
+static char *activation_dir(void)
+{
+        return g_build_filename(world.tmp, "system-services", NULL);
+}
+
+static char *activation_conf(void)
+{
+        g_autofree char *dir = activation_dir();
+        g_autofree char *path = g_build_filename(world.tmp, "activation.conf", NULL);
+        g_autofree char *conf = g_strdup_printf("<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus "
+                                                "Configuration 1.0//EN\" "
+                                                "\"http://www.freedesktop.org/standards/dbus/1.0/"
+                                                "busconfig.dtd\">\n<busconfig><servicedir>%s</servicedir></"
+                                                "busconfig>\n",
+                                                dir);
+
+        make_dir(dir, 0755, 0);
+        if (!g_file_set_contents(path, conf, -1, NULL))
+                g_error("cannot write %s", path);
+        return g_steal_pointer(&path);
+}
 
 static void fixture_setup(Fixture *f, gconstpointer data)
 {
         const Case *c = data;
+        g_autofree char *activation = c->activation ? activation_conf() : NULL;
         const char *const polkit_policies[] = { POLKIT_BUS_POLICY, NULL };
+        const char *const activation_policies[] = { activation, NULL };
         const NvTestEnvOptions options = {
-                .bus_policies = c->polkitd ? polkit_policies : NULL,
+                .bus_policies = c->polkitd      ? polkit_policies
+                                : c->activation ? activation_policies
+                                                : NULL,
                 .daemon_program = c->simulated_kernel ? nv_test_getenv("NV_DAEMON_SIM") : NULL,
         };
 
@@ -1021,6 +1119,81 @@ static void test_service_restart(Fixture *f, gconstpointer data)
         screenshot(f, "service-back");
 }
 
+/* ---- D-Bus activation and the idle exit ----------------------------------------------------- */
+
+/* The pid of the name's owner on the test's connection, 0 for none. */
+static guint32 owner_pid(Fixture *f)
+{
+        g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
+                f->env.connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                "GetConnectionUnixProcessID", g_variant_new("(s)", NV_BUS_NAME), G_VARIANT_TYPE("(u)"),
+                G_DBUS_CALL_FLAGS_NO_AUTO_START, NV_TEST_TIMEOUT_MS, NULL, NULL);
+        guint32 pid = 0;
+
+        if (reply)
+                g_variant_get(reply, "(u)", &pid);
+        return pid;
+}
+
+typedef struct {
+        Fixture *f;
+        guint32 first;
+        guint32 now;
+} OwnerWait;
+
+static gboolean owner_changed_check(gpointer data)
+{
+        OwnerWait *w = data;
+
+        w->now = owner_pid(w->f);
+        return w->now != 0 && w->now != w->first;
+}
+
+/*
+ * Nothing runs the daemon: opening the panel activates it. It exits when
+ * idle (after 6 s without calls); the panel, seeing the name go, has the
+ * bus start it again rather than saying it is not there.
+ */
+static void test_activation(Fixture *f, gconstpointer data)
+{
+        g_autofree char *dir = activation_dir();
+        g_autofree char *file = g_build_filename(dir, NV_BUS_NAME ".service", NULL);
+        g_autofree char *service = g_strdup_printf(
+                "[D-BUS Service]\nName=%s\nExec=%s --root=%s --idle-timeout=6\n"
+                "User=root\n",
+                NV_BUS_NAME, nv_test_getenv("NV_DAEMON"), nv_test_host_get_root(f->env.host));
+        OwnerWait w = { f, 0, 0 };
+        gboolean changed;
+
+        if (!g_file_set_contents(file, service, -1, NULL))
+                g_error("cannot write %s", file);
+        g_assert_cmpuint(owner_pid(f), ==, 0);
+
+        panel_start(f);
+        assert_same_words_as_cli(f);
+        w.first = owner_pid(f);
+        g_assert_cmpuint(w.first, !=, 0);
+
+        /* Idle exit, then activation again: at most 3 bounds. */
+        changed = poll_until(owner_changed_check, &w) || poll_until(owner_changed_check, &w) ||
+                  poll_until(owner_changed_check, &w);
+        if (!changed)
+                g_error("the daemon (pid %u) was not replaced by an activated one (owner now %u)", w.first,
+                        w.now);
+        wait_for_absence(f->app, ATSPI_ROLE_LABEL, "Service Not Available");
+        assert_same_words_as_cli(f);
+        screenshot(f, "activation");
+
+        /* The panel first, or it would activate the daemon once more.
+         * Each instance the bus started became this program's child (the
+         * harness is a subreaper) once the bus's helper let go: reap both. */
+        panel_stop(f);
+        g_assert_no_errno(kill((pid_t)w.now, SIGTERM));
+        (void)waitpid((pid_t)w.first, NULL, 0);
+        (void)waitpid((pid_t)w.now, NULL, 0);
+        g_unlink(file);
+}
+
 /* ---- d. Unprivileged, real polkitd, no agent ------------------------------------------------------ */
 
 /* Whether process @pid has POLKIT_LOCK open. */
@@ -1038,20 +1211,6 @@ static gboolean holds_lock_file(pid_t pid)
                         return TRUE;
         }
         return FALSE;
-}
-
-static pid_t parent_of(pid_t pid)
-{
-        g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
-        g_autofree char *stat = NULL;
-        const char *end;
-        int ppid = 0;
-
-        /* "PID (COMM) STATE PPID ...", COMM possibly with spaces. */
-        if (!g_file_get_contents(path, &stat, NULL, NULL) || !(end = strrchr(stat, ')')) ||
-            sscanf(end + 1, " %*c %d", &ppid) != 1)
-                return 0;
-        return ppid;
 }
 
 /*
@@ -1175,6 +1334,8 @@ int main(int argc, char **argv)
                 static const Case not_loaded_sim = { NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED, TRUE,
                                                      "not-loaded" };
                 static const Case intel_sim = { NV_TEST_PRESET_INTEL_LOADED, TRUE, "intel-sim" };
+                static const Case intel_activation = { NV_TEST_PRESET_INTEL_LOADED, FALSE, "activation",
+                                                       FALSE, TRUE };
                 static const Case intel_sim_polkitd = { NV_TEST_PRESET_INTEL_LOADED, TRUE, "polkitd", TRUE };
 
                 nv_test_add(reason, "/panel/styles", Fixture, &intel, fixture_setup, test_styles,
@@ -1193,6 +1354,8 @@ int main(int argc, char **argv)
                             fixture_teardown);
                 nv_test_add(reason, "/panel/service-restart", Fixture, &amd, fixture_setup,
                             test_service_restart, fixture_teardown);
+                nv_test_add(reason, "/panel/activation", Fixture, &intel_activation, fixture_setup,
+                            test_activation, fixture_teardown);
         }
 
         if (!reason)
