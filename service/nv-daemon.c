@@ -433,6 +433,9 @@ static int method_reload_module(sd_bus_message *m, void *userdata, sd_bus_error 
         if (r < 0)
                 return r;
 
+        /* The refusals rest on the host as it is now: a module file may
+         * have gone since the last read. */
+        context_refresh_for_call(c, sd_bus_message_get_bus(m));
         r = check_supported(c, error);
         if (r >= 0)
                 r = check_not_builtin(c, nested, error);
