@@ -283,7 +283,7 @@ static char *advice_pvm(const NvProperties *props)
 
         return g_strdup_printf(_("hardware nested virtualization is not available here: /dev/kvm comes "
                                  "from kvm_pvm, which runs guests whose kernel is built for PVM "
-                                 "(CONFIG_KVM_PVM guest support), not stock kernels; for stock guests, "
+                                 "(CONFIG_PVM_GUEST), not stock kernels; for stock guests, "
                                  "the host that runs this machine (%s) must pass %s to it"),
                                nv_verdict_hypervisor(props), flag);
 }
