@@ -1569,7 +1569,8 @@ static void test_real_host(Fixture *f, gconstpointer data)
         g_test_message("this machine: %s %s, %s %s, state %s", arch, release, vendor, module, state);
 
         {
-                g_autofree char *arch_v = g_variant_print(g_variant_new_string(arch), FALSE);
+                g_autoptr(GVariant) arch_variant = g_variant_ref_sink(g_variant_new_string(arch));
+                g_autofree char *arch_v = g_variant_print(arch_variant, FALSE);
 
                 assert_key(status, NV_KEY_ARCHITECTURE, arch_v);
         }
@@ -1630,11 +1631,12 @@ static void test_real_host(Fixture *f, gconstpointer data)
         if (real_exists("/.dockerenv") && !real_exists("/run/systemd/container") &&
             !real_exists("/run/host/container-manager") && !real_exists("/run/.containerenv"))
                 assert_key(status, NV_KEY_CONTAINER, "'docker'");
-        else if (!container)
+        else if (!container) {
                 /* PID 1's environment may still name one. */
-                g_test_message(
-                        "Container: %s",
-                        g_variant_get_string(g_variant_lookup_value(status, NV_KEY_CONTAINER, NULL), NULL));
+                g_autoptr(GVariant) kind = g_variant_lookup_value(status, NV_KEY_CONTAINER, NULL);
+
+                g_test_message("Container: %s", kind ? g_variant_get_string(kind, NULL) : "(none)");
+        }
 }
 
 static void add_test(const char *skip_reason, const char *path, NvTestPreset preset,
