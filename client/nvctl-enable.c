@@ -76,6 +76,35 @@ static void print_json(const char *file, const char *value)
         nvctl_print_json(root);
 }
 
+/* --now: what the reload will need, checked before anything is written,
+ * so that the command has one outcome. The service checks again, and
+ * refuses what cannot work on this host (NotSupported, ModuleBuiltin)
+ * before writing anything, so only what it would accept in the file but
+ * refuse in the reload is looked at here: virtual machines holding the
+ * module. */
+static int check_reload_possible(const NvctlStatus *status, gboolean enable)
+{
+        const GArray *users = status->props.module_users;
+        g_autoptr(GString) names = NULL;
+
+        if (status->props.vendor_module_loaded != 1 || status->props.vendor_module_builtin == 1 || !users ||
+            users->len == 0)
+                return NVCTL_EXIT_SUCCESS;
+
+        names = g_string_new(NULL);
+        for (guint i = 0; i < users->len; i++) {
+                const NvModuleUser *user = &g_array_index(users, NvModuleUser, i);
+
+                g_string_append_printf(names, "%s%" G_GUINT32_FORMAT " (%s)", i > 0 ? ", " : "", user->pid,
+                                       user->command && *user->command ? user->command : "?");
+        }
+        return nvctl_fail("Nothing was changed: %s --now must reload %s, which is in use by %s. Shut these "
+                          "virtual machines down and try again, or run 'nestedvirtctl %s' without --now to "
+                          "apply it at the next load of the module.",
+                          enable ? "enable" : "disable", nv_verdict_module(&status->props), names->str,
+                          enable ? "enable" : "disable");
+}
+
 int nvctl_enable(const NvctlOptions *options, int argc, char **argv)
 {
         gboolean enable = g_str_equal(argv[0], "enable");
@@ -84,22 +113,29 @@ int nvctl_enable(const NvctlOptions *options, int argc, char **argv)
         g_auto(NvctlStatus) status = NVCTL_STATUS_INIT;
         g_autofree char *file = NULL;
         g_autofree char *value = NULL;
+        g_autofree char *what = NULL;
+        g_autofree char *reload = NULL;
         int r;
 
         r = nvctl_connect(options, &bus);
         if (r != NVCTL_EXIT_SUCCESS)
                 return r;
 
+        if (options->now) {
+                /* For the module's name, whether it is loaded now, and
+                 * who holds it. */
+                r = nvctl_status_get(options, bus, &status);
+                if (r != NVCTL_EXIT_SUCCESS)
+                        return r;
+                r = check_reload_possible(&status, enable);
+                if (r != NVCTL_EXIT_SUCCESS)
+                        return r;
+        }
+
         agent = nvctl_polkit_agent_open_if_enabled(options);
         r = enable_persistent(options, bus, enable, &file);
         if (r != NVCTL_EXIT_SUCCESS)
                 return r;
-
-        /* Only a script's whole answer is worth printing as JSON; a
-         * person is told at once what is already done. */
-        if (!options->json)
-                printf("Nested virtualization %s persistently in %s.\n", enable ? "enabled" : "disabled",
-                       file);
 
         if (!options->now) {
                 g_autofree char *pending = NULL;
@@ -108,6 +144,8 @@ int nvctl_enable(const NvctlOptions *options, int argc, char **argv)
                         print_json(file, NULL);
                         return NVCTL_EXIT_SUCCESS;
                 }
+                printf("Nested virtualization %s persistently in %s.\n", enable ? "enabled" : "disabled",
+                       file);
                 /* A hint only: the change is made, whatever happens here. */
                 if (nvctl_status_fetch(bus, NULL, &status) >= 0)
                         pending = format_pending(&status);
@@ -116,11 +154,14 @@ int nvctl_enable(const NvctlOptions *options, int argc, char **argv)
                 return NVCTL_EXIT_SUCCESS;
         }
 
-        /* For the module's name and whether it is loaded now. */
-        r = nvctl_status_get(options, bus, &status);
-        if (r != NVCTL_EXIT_SUCCESS)
-                return r;
-        r = nvctl_reload_module(options, bus, &status, enable, &value);
+        /* Should the reload still fail (a VM started meanwhile, the load
+         * itself), the one message says what is done and what is not. */
+        reload = nvctl_reload_format_what(&status);
+        what = g_strdup_printf("%s (nested virtualization is now %s persistently in %s, and that applies "
+                               "at the next load of %s or at boot)",
+                               reload, enable ? "enabled" : "disabled", file,
+                               nv_verdict_module(&status.props));
+        r = nvctl_reload_module(options, bus, &status, enable, what, &value);
         if (r != NVCTL_EXIT_SUCCESS)
                 return r;
 
@@ -129,6 +170,8 @@ int nvctl_enable(const NvctlOptions *options, int argc, char **argv)
         } else {
                 g_autofree char *done = nvctl_reload_format_done(&status, value);
 
+                printf("Nested virtualization %s persistently in %s.\n", enable ? "enabled" : "disabled",
+                       file);
                 puts(done);
         }
         return NVCTL_EXIT_SUCCESS;

@@ -33,12 +33,18 @@ char *nvctl_reload_format_done(const NvctlStatus *before, const char *value)
                                value);
 }
 
+char *nvctl_reload_format_what(const NvctlStatus *before)
+{
+        return g_strdup_printf("%s %s", was_loaded(before) ? "reload" : "load",
+                               nv_verdict_module(&before->props));
+}
+
 int nvctl_reload_module(const NvctlOptions *options, sd_bus *bus, const NvctlStatus *before, gboolean nested,
-                        char **ret_value)
+                        const char *what, char **ret_value)
 {
         g_autoptr(sd_bus_message) call = NULL;
         g_autoptr(sd_bus_message) reply = NULL;
-        g_autofree char *what = NULL;
+        g_autofree char *default_what = NULL;
         const char *value;
         int r;
 
@@ -49,8 +55,8 @@ int nvctl_reload_module(const NvctlOptions *options, sd_bus *bus, const NvctlSta
         if (r < 0)
                 return nvctl_fail("Failed to create the ReloadModule call: %s.", g_strerror(-r));
 
-        what = g_strdup_printf("%s %s", was_loaded(before) ? "reload" : "load",
-                               nv_verdict_module(&before->props));
+        if (!what)
+                what = default_what = nvctl_reload_format_what(before);
         r = nvctl_call(options, call, what, &reply);
         if (r != NVCTL_EXIT_SUCCESS)
                 return r;
@@ -104,7 +110,7 @@ int nvctl_reload(const NvctlOptions *options, int argc, char **argv)
         }
 
         agent = nvctl_polkit_agent_open_if_enabled(options);
-        r = nvctl_reload_module(options, bus, &before, nested, &value);
+        r = nvctl_reload_module(options, bus, &before, nested, NULL, &value);
         if (r != NVCTL_EXIT_SUCCESS)
                 return r;
 

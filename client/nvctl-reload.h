@@ -11,10 +11,15 @@
 /*
  * Calls ReloadModule(@nested). @before is the status read before, for the
  * module's name in messages. On success stores the kernel's new nested
- * value in @ret_value; on failure says why on stderr. Returns NVCTL_EXIT_*.
+ * value in @ret_value; on failure says on stderr "Failed to <what>: why",
+ * where @what (NULL: "reload kvm_intel") is what the caller was doing.
+ * Returns NVCTL_EXIT_*.
  */
 int nvctl_reload_module(const NvctlOptions *options, sd_bus *bus, const NvctlStatus *before, gboolean nested,
-                        char **ret_value);
+                        const char *what, char **ret_value);
+
+/* "reload kvm_intel" ("load" when it was not loaded). */
+char *nvctl_reload_format_what(const NvctlStatus *before);
 
 /* "kvm_intel reloaded: nested=Y." ("loaded" when it was not loaded). */
 char *nvctl_reload_format_done(const NvctlStatus *before, const char *value);

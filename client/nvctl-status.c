@@ -366,7 +366,7 @@ static void status_add_host_fields(const NvProperties *props, GArray *fields)
                 nvctl_fields_add(fields, "Architecture", "%s", props->architecture);
         if (!is_empty(props->cpu_vendor))
                 nvctl_fields_add(fields, "CPU vendor", "%s", props->cpu_vendor);
-        if (props->hardware_virtualization >= 0 && props->supported != 0)
+        if (props->hardware_virtualization >= 0 && nv_host_class(props) != NV_HOST_UNSUPPORTED)
                 nvctl_fields_add(fields, "CPU virtualization", "%s (%s flag %s)",
                                  yes_no(props->hardware_virtualization), nv_verdict_cpu_flag(props),
                                  props->hardware_virtualization ? "present" : "missing");
@@ -378,20 +378,25 @@ static void status_add_host_fields(const NvProperties *props, GArray *fields)
                 nvctl_fields_add(fields, "KVM module", "built into the kernel");
         else if (props->kvm_loaded >= 0)
                 nvctl_fields_add(fields, "KVM module", "%s", props->kvm_loaded ? "loaded" : "not loaded");
+        {
+                g_autofree char *device = nv_verdict_kvm_device_text(props);
+                g_autofree char *container = nv_verdict_container_text(props);
+
+                if (device)
+                        nvctl_fields_add(fields, "/dev/kvm", "%s", device);
+                if (container)
+                        nvctl_fields_add(fields, "Container", "%s", container);
+        }
 }
 
 /* The vendor module and its nested setting, now and persistently. */
 static void status_add_nested_fields(const NvProperties *props, GArray *fields)
 {
-        if (!is_empty(props->vendor_module)) {
-                const char *state = "unknown state";
+        gboolean persistent_applies = nv_verdict_persistent_applies(props);
 
-                if (props->vendor_module_builtin == 1)
-                        state = "built into the kernel";
-                else if (props->vendor_module_loaded == 1)
-                        state = "loaded";
-                else if (props->vendor_module_loaded == 0)
-                        state = "not loaded";
+        if (!is_empty(props->vendor_module)) {
+                g_autofree char *state = nv_verdict_module_state_text(props);
+
                 nvctl_fields_add(fields, "Vendor module", "%s (%s)", props->vendor_module, state);
         }
 
@@ -404,12 +409,12 @@ static void status_add_nested_fields(const NvProperties *props, GArray *fields)
                 nvctl_fields_add(fields, "Nested (running)", "%s",
                                  props->nested_enabled ? "enabled" : "disabled");
 
-        if (props->persistent_nested) {
+        if (props->persistent_nested && persistent_applies) {
                 g_autofree char *persistent = nv_verdict_persistent_text(props);
 
                 nvctl_fields_add(fields, "Nested (persistent)", "%s", persistent);
         }
-        if (props->reload_required >= 0)
+        if (props->reload_required >= 0 && persistent_applies)
                 nvctl_fields_add(fields, "Reload required", "%s", yes_no(props->reload_required));
 
         if (props->module_users && props->module_users->len == 0) {
@@ -447,7 +452,7 @@ static void status_add_fields(const NvProperties *props, const GArray *domains, 
         status_add_host_fields(props, fields);
         /* On a host the service cannot manage, nested details would only
          * be noise ("vmx or svm flag missing", "n/a", ...). */
-        if (props->supported != 0) {
+        if (nv_host_class(props) != NV_HOST_UNSUPPORTED) {
                 status_add_nested_fields(props, fields);
                 if (domains)
                         status_add_domain_fields(domains, fields);
@@ -542,7 +547,7 @@ int nvctl_status(const NvctlOptions *options, int argc, char **argv)
 
         /* Any failure (libvirt not installed or not reachable, a daemon
          * without ListDomains, a slow libvirt) only leaves the line out. */
-        if (status.props.supported != 0)
+        if (nv_host_class(&status.props) != NV_HOST_UNSUPPORTED)
                 (void)nvctl_domains_list(bus, NVCTL_STATUS_DOMAINS_TIMEOUT_USEC, NULL, &domains);
 
         nvctl_status_format_text(&status, domains, text);

@@ -30,12 +30,20 @@
         X(KvmBuiltin, kvm_builtin, BOOLEAN, EMITS_CHANGE)                    \
         X(VendorModuleLoaded, vendor_module_loaded, BOOLEAN, EMITS_CHANGE)   \
         X(VendorModuleBuiltin, vendor_module_builtin, BOOLEAN, EMITS_CHANGE) \
+        X(VendorModuleState, vendor_module_state, STRING, EMITS_CHANGE)      \
         X(NestedParameter, nested_parameter, STRING, EMITS_CHANGE)           \
         X(NestedEnabled, nested_enabled, BOOLEAN, EMITS_CHANGE)              \
         X(PersistentNested, persistent_nested, STRING, EMITS_CHANGE)         \
         X(PersistentSource, persistent_source, STRING, EMITS_CHANGE)         \
         X(ReloadRequired, reload_required, BOOLEAN, EMITS_CHANGE)            \
-        X(ModuleUsers, module_users, USERS, EMITS_CHANGE)
+        X(ModuleUsers, module_users, USERS, EMITS_CHANGE)                    \
+        X(KvmDevice, kvm_device, STRING, EMITS_CHANGE)                       \
+        X(KvmProvider, kvm_provider, STRING, EMITS_CHANGE)                   \
+        X(KvmDeviceAccess, kvm_device_access, STRING, EMITS_CHANGE)          \
+        X(KvmDeviceOwner, kvm_device_owner, STRING, EMITS_CHANGE)            \
+        X(KvmDeviceGroup, kvm_device_group, STRING, EMITS_CHANGE)            \
+        X(KvmDeviceMode, kvm_device_mode, STRING, EMITS_CHANGE)              \
+        X(Container, container, STRING, CONST)
 
 /* The C type and D-Bus signature of each kind. */
 #define NV_PROPERTY_CTYPE_STRING      char *

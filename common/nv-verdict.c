@@ -10,13 +10,34 @@ static gboolean is_empty(const char *s)
         return !s || s[0] == '\0';
 }
 
+static gboolean architecture_is_x86(const char *arch)
+{
+        static const char *const x86[] = { "x86_64", "x86", "i386", "i486", "i586", "i686" };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(x86); i++)
+                if (g_str_equal(arch, x86[i]))
+                        return TRUE;
+        return FALSE;
+}
+
 NvHostClass nv_host_class(const NvProperties *props)
 {
-        if (props->supported == 0)
+        /* Supported is false wherever the service can change nothing; an
+         * older service, without VendorModuleState, said false only here. */
+        if ((props->supported == 0 && !props->vendor_module_state) ||
+            (props->vendor_module && !*props->vendor_module) ||
+            (!is_empty(props->architecture) && !architecture_is_x86(props->architecture)))
                 return NV_HOST_UNSUPPORTED;
         /* A running module is proof enough that the CPU can do it. */
         if (props->hardware_virtualization == 0 && props->vendor_module_loaded != 1)
-                return NV_HOST_NO_HARDWARE_VIRTUALIZATION;
+                return g_strcmp0(props->kvm_provider, "kvm_pvm") == 0 ? NV_HOST_PVM
+                                                                      : NV_HOST_NO_HARDWARE_VIRTUALIZATION;
+        if (!is_empty(props->container))
+                return NV_HOST_CONTAINER;
+        if (g_strcmp0(props->vendor_module_state, "absent") == 0)
+                return NV_HOST_MODULE_ABSENT;
+        if (g_strcmp0(props->vendor_module_state, "no-module-loading") == 0)
+                return NV_HOST_NO_MODULE_LOADING;
         if (props->vendor_module_builtin == 1)
                 return NV_HOST_MODULE_BUILTIN;
         if (g_strcmp0(props->persistent_source, "/proc/cmdline") == 0)
@@ -114,6 +135,21 @@ char *nv_verdict_running_text(const NvProperties *props)
                 return g_strdup_printf(_("unknown (%s)"), detail);
         }
 
+        switch (nv_host_class(props)) {
+        case NV_HOST_PVM:
+                return g_strdup_printf(_("hardware nesting not available (the CPU does not advertise %s; "
+                                         "/dev/kvm is provided by kvm_pvm)"),
+                                       nv_verdict_cpu_flag(props));
+        case NV_HOST_MODULE_ABSENT:
+                return g_strdup_printf(_("not available (%s is not in the running kernel)"),
+                                       nv_verdict_module(props));
+        case NV_HOST_NO_MODULE_LOADING:
+                return g_strdup_printf(_("not available (%s is not built in, and the kernel cannot load "
+                                         "modules)"),
+                                       nv_verdict_module(props));
+        default:
+                break;
+        }
         if (props->hardware_virtualization == 0)
                 return g_strdup_printf(_("not available (the CPU does not advertise %s)"),
                                        nv_verdict_cpu_flag(props));
@@ -122,12 +158,95 @@ char *nv_verdict_running_text(const NvProperties *props)
         return g_strdup(_("unknown"));
 }
 
+gboolean nv_verdict_persistent_applies(const NvProperties *props)
+{
+        switch (nv_host_class(props)) {
+        case NV_HOST_MODULE_BUILTIN:
+        case NV_HOST_COMMAND_LINE:
+        case NV_HOST_MODULE:
+        case NV_HOST_NO_HARDWARE_VIRTUALIZATION:
+                return TRUE;
+        case NV_HOST_UNSUPPORTED:
+        case NV_HOST_PVM:
+        case NV_HOST_CONTAINER:
+        case NV_HOST_MODULE_ABSENT:
+        case NV_HOST_NO_MODULE_LOADING:
+                return FALSE;
+        }
+        g_assert_not_reached();
+}
+
+char *nv_verdict_module_state_text(const NvProperties *props)
+{
+        const char *state = props->vendor_module_state;
+
+        if (g_strcmp0(state, "loaded") == 0)
+                return g_strdup(_("loaded"));
+        if (g_strcmp0(state, "loadable") == 0)
+                return g_strdup(_("not loaded, loadable"));
+        if (g_strcmp0(state, "builtin") == 0)
+                return g_strdup(_("built into the kernel"));
+        if (g_strcmp0(state, "absent") == 0)
+                return g_strdup(_("not in the running kernel"));
+        if (g_strcmp0(state, "no-module-loading") == 0)
+                return g_strdup(_("not built in, and the kernel cannot load modules"));
+        /* An older service: the booleans. */
+        if (props->vendor_module_builtin == 1)
+                return g_strdup(_("built into the kernel"));
+        if (props->vendor_module_loaded == 1)
+                return g_strdup(_("loaded"));
+        if (props->vendor_module_loaded == 0)
+                return g_strdup(_("not loaded"));
+        return g_strdup(_("unknown state"));
+}
+
+char *nv_verdict_kvm_device_text(const NvProperties *props)
+{
+        const char *access = props->kvm_device_access;
+        g_autofree char *who = NULL;
+        g_autofree char *provider = NULL;
+
+        if (!props->kvm_device)
+                return NULL;
+        if (!*props->kvm_device)
+                return g_strdup(_("none"));
+
+        provider = is_empty(props->kvm_provider) ? g_strdup(_("provider unknown"))
+                                                 /* TRANSLATORS: %s is a kernel module, "kvm_pvm" */
+                                                 : g_strdup_printf(_("provided by %s"), props->kvm_provider);
+        if (g_strcmp0(access, "root-only") == 0)
+                who = g_strdup(_("only root"));
+        else if (g_strcmp0(access, "owner") == 0)
+                who = g_strdup_printf(_("root and user %s"), props->kvm_device_owner);
+        else if (g_strcmp0(access, "group") == 0)
+                who = g_strdup_printf(_("root and the members of group %s"), props->kvm_device_group);
+        else if (g_strcmp0(access, "everyone") == 0)
+                who = g_strdup(_("every user"));
+        else
+                return g_strdup_printf(_("%s, access unknown"), provider);
+        /* TRANSLATORS: "provided by kvm_amd, root and the members of group
+         * kvm may open it (mode 0660, root:kvm)" */
+        return g_strdup_printf(_("%s, %s may open it (mode %s, %s:%s)"), provider, who,
+                               props->kvm_device_mode, props->kvm_device_owner, props->kvm_device_group);
+}
+
+char *nv_verdict_container_text(const NvProperties *props)
+{
+        if (is_empty(props->container))
+                return NULL;
+        /* TRANSLATORS: %s is a container kind, "docker" */
+        return g_strdup_printf(_("%s (modprobe.d and module reloads here do not reach the host's kernel)"),
+                               props->container);
+}
+
 char *nv_verdict_text(const NvProperties *props)
 {
         g_autofree char *running = nv_verdict_running_text(props);
         g_autofree char *persistent = NULL;
 
-        if (nv_host_class(props) != NV_HOST_UNSUPPORTED)
+        /* Only where something reads modprobe.d or the command line for
+         * the vendor module does a persistent setting mean anything. */
+        if (nv_verdict_persistent_applies(props))
                 persistent = nv_verdict_persistent_text(props);
         if (!persistent)
                 return g_strdup_printf(_("Nested virtualization: %s"), running);
@@ -147,11 +266,34 @@ static char *advice_no_hardware_virtualization(const NvProperties *props)
         if (props->in_virtual_machine == 1)
                 return g_strdup_printf(_("this machine is a virtual machine under %s and its CPU does not "
                                          "advertise %s: enable nested virtualization on the host that runs "
-                                         "it, and pass %s to this guest"),
+                                         "it, and pass %s to this guest (for libvirt: CPU mode "
+                                         "host-passthrough)"),
                                        nv_verdict_hypervisor(props), flag, flag);
         return g_strdup_printf(_("the CPU does not advertise %s; virtualization may be disabled in the "
                                  "firmware (BIOS/UEFI) settings"),
                                flag);
+}
+
+/* PVM runs guests in a kernel built for it, without hardware support:
+ * nothing here gives stock guests KVM, and only the host of this machine
+ * can pass vmx/svm in. */
+static char *advice_pvm(const NvProperties *props)
+{
+        const char *flag = nv_verdict_cpu_flag(props);
+
+        return g_strdup_printf(_("hardware nested virtualization is not available here: /dev/kvm comes "
+                                 "from kvm_pvm, which runs guests whose kernel is built for PVM "
+                                 "(CONFIG_PVM_GUEST), not stock kernels; for stock guests, "
+                                 "the host that runs this machine (%s) must pass %s to it"),
+                               nv_verdict_hypervisor(props), flag);
+}
+
+static char *advice_container(const NvProperties *props)
+{
+        return g_strdup_printf(_("this runs in a container (%s): modprobe.d and module reloads here do not "
+                                 "reach the kernel, which is the container host's: run nestedvirtctl on "
+                                 "that host"),
+                               props->container);
 }
 
 /* modprobe.d and reloading do not apply: only the kernel command line
@@ -232,6 +374,24 @@ GPtrArray *nv_verdict_advice(const NvProperties *props)
         case NV_HOST_NO_HARDWARE_VIRTUALIZATION:
                 line = advice_no_hardware_virtualization(props);
                 break;
+        case NV_HOST_PVM:
+                line = advice_pvm(props);
+                break;
+        case NV_HOST_CONTAINER:
+                line = advice_container(props);
+                break;
+        case NV_HOST_MODULE_ABSENT:
+                line = g_strdup_printf(_("%s is not in the running kernel: install the modules package of "
+                                         "this kernel, or boot a kernel that has %s"),
+                                       nv_verdict_module(props), nv_verdict_module(props));
+                break;
+        case NV_HOST_NO_MODULE_LOADING:
+                line = g_strdup_printf(_("this kernel cannot load modules and has no %s: boot a kernel with "
+                                         "%s built in (and %s.nested=1 on its command line) or with "
+                                         "module support"),
+                                       nv_verdict_module(props), nv_verdict_module(props),
+                                       nv_verdict_module(props));
+                break;
         case NV_HOST_MODULE_BUILTIN:
                 line = advice_builtin(props);
                 break;
@@ -257,6 +417,22 @@ char *nv_verdict_persistent_blocker(const NvProperties *props)
                         _("The CPU does not advertise %s: nothing can be switched on until it "
                           "does."),
                         nv_verdict_cpu_flag(props));
+        case NV_HOST_PVM:
+                return g_strdup_printf(_("/dev/kvm comes from kvm_pvm and the CPU does not advertise %s: "
+                                         "there is no hardware nesting to switch on."),
+                                       nv_verdict_cpu_flag(props));
+        case NV_HOST_CONTAINER:
+                return g_strdup_printf(_("The service runs in a container (%s): modprobe.d here does not "
+                                         "reach the host's kernel. Change it on the container's host."),
+                                       props->container);
+        case NV_HOST_MODULE_ABSENT:
+                return g_strdup_printf(_("%s is not in the running kernel: nothing reads this setting "
+                                         "until a kernel that has it boots."),
+                                       module);
+        case NV_HOST_NO_MODULE_LOADING:
+                return g_strdup_printf(_("The kernel cannot load modules and has no %s: nothing reads "
+                                         "modprobe.d."),
+                                       module);
         case NV_HOST_MODULE_BUILTIN:
                 return g_strdup_printf(_("%s is built into the kernel, which ignores modprobe.d: only "
                                          "%s.nested= on the kernel command line decides, at the next boot."),

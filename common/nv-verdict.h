@@ -25,6 +25,19 @@ typedef enum {
         /* No vmx/svm flag and no vendor module running: firmware-disabled
          * virtualization, or a guest whose hypervisor hides it. */
         NV_HOST_NO_HARDWARE_VIRTUALIZATION,
+        /* No vmx/svm flag, and /dev/kvm comes from kvm_pvm (PVM): KVM
+         * runs guests whose kernel is built for PVM, and hardware nesting
+         * does not exist here. */
+        NV_HOST_PVM,
+        /* The service runs in a container: modprobe.d and module loads do
+         * not reach the kernel, which is the container host's. */
+        NV_HOST_CONTAINER,
+        /* The vendor module is neither built in nor a file for the running
+         * kernel. */
+        NV_HOST_MODULE_ABSENT,
+        /* The vendor module is not built in, and the kernel cannot load
+         * modules (CONFIG_MODULES off). */
+        NV_HOST_NO_MODULE_LOADING,
         /* The vendor module is built into the kernel: modprobe.d does not
          * apply, only the kernel command line, at the next boot. */
         NV_HOST_MODULE_BUILTIN,
@@ -59,6 +72,21 @@ int nv_verdict_persistent_value(const NvProperties *props);
 /* The state of the running kernel ("enabled (kvm_intel nested=Y)",
  * "not available (kvm_amd not loaded)", ...). */
 char *nv_verdict_running_text(const NvProperties *props);
+
+/* Whether the persistent setting means anything on this host: FALSE
+ * where nothing will read it (no module to load, a container, PVM). */
+gboolean nv_verdict_persistent_applies(const NvProperties *props);
+
+/* The vendor module's state in words ("not in the running kernel"). */
+char *nv_verdict_module_state_text(const NvProperties *props);
+
+/* /dev/kvm: "provided by kvm_pvm, only root may open it (mode 0600,
+ * root:root)", "none"; NULL when the service did not say. */
+char *nv_verdict_kvm_device_text(const NvProperties *props);
+
+/* "docker (modprobe.d and module reloads here do not reach the host's
+ * kernel)"; NULL outside a container. */
+char *nv_verdict_container_text(const NvProperties *props);
 
 /* "Nested virtualization: <running>[, persistent: <persistent>]". */
 char *nv_verdict_text(const NvProperties *props);

@@ -167,7 +167,7 @@ static void show_host_facts(NvSettingsWindow *self)
         g_autofree char *persistent = NULL;
 
         set_subtitle(self->vendor_row, p->cpu_vendor && *p->cpu_vendor ? p->cpu_vendor : NULL);
-        if (p->hardware_virtualization >= 0 && p->supported != 0)
+        if (p->hardware_virtualization >= 0 && nv_host_class(p) != NV_HOST_UNSUPPORTED)
                 cpu = g_strdup_printf(p->hardware_virtualization ? _("yes (%s flag present)")
                                                                  : _("no (%s flag missing)"),
                                       nv_verdict_cpu_flag(p));
@@ -203,7 +203,9 @@ static void show_host_facts(NvSettingsWindow *self)
         }
         set_subtitle(self->module_row, module);
 
-        if (p->supported != 0)
+        /* Supported is false wherever the service can change nothing;
+         * whether a persistent setting means anything is the verdict's. */
+        if (nv_verdict_persistent_applies(p))
                 persistent = nv_verdict_persistent_text(p);
         set_subtitle(self->persistent_source_row, persistent);
 }

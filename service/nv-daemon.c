@@ -245,16 +245,14 @@ static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *er
         return sd_bus_send(NULL, reply, NULL);
 }
 
-/* Refuses what no authorization could make possible on this host. */
+/* Refuses what no authorization could make possible on this host, before
+ * anything is asked or changed. */
 static int check_supported(Context *c, sd_bus_error *error)
 {
-        if (!c->status.supported)
-                return sd_bus_error_setf(
-                        error, NV_ERROR_NOT_SUPPORTED,
-                        "Nested KVM needs an x86 machine with an Intel or AMD CPU; this one is "
-                        "%s with a CPU from vendor '%s'.",
-                        *c->status.architecture ? c->status.architecture : "of unknown architecture",
-                        c->status.cpu_vendor);
+        g_autofree char *refusal = nv_status_refusal(&c->status);
+
+        if (refusal)
+                return sd_bus_error_set(error, NV_ERROR_NOT_SUPPORTED, refusal);
         return 0;
 }
 
@@ -435,6 +433,9 @@ static int method_reload_module(sd_bus_message *m, void *userdata, sd_bus_error 
         if (r < 0)
                 return r;
 
+        /* The refusals rest on the host as it is now: a module file may
+         * have gone since the last read. */
+        context_refresh_for_call(c, sd_bus_message_get_bus(m));
         r = check_supported(c, error);
         if (r >= 0)
                 r = check_not_builtin(c, nested, error);

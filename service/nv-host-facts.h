@@ -11,6 +11,7 @@
 
 #include "nv-cpuinfo.h"
 #include "nv-kernel-param.h"
+#include "nv-module-availability.h"
 #include "nv-properties.h"
 
 /* Where a setting of "nested" came from, and what it says. */
@@ -47,6 +48,24 @@ typedef struct {
          * could hold the module. */
         gboolean has_vendor_refcnt;
         guint64 vendor_refcnt;
+        /* The vendor module as a person can act on it (built in, loadable,
+         * absent, ...), from vendor_state, /proc/modules and modules.dep. */
+        NvModuleAvailability vendor_availability;
+        /* /dev/kvm: whether the kernel registered it (or a node exists),
+         * the module that provides it (NULL: none could be told) and what
+         * stat() of the node says (has_kvm_stat FALSE: no node to stat,
+         * as under PrivateDevices= without the node bound in). */
+        gboolean kvm_device;
+        char *kvm_provider;
+        gboolean has_kvm_stat;
+        char *kvm_owner; /* user name, or the uid in decimal */
+        char *kvm_group; /* group name, or the gid in decimal */
+        guint kvm_uid;
+        guint kvm_gid;
+        guint kvm_mode; /* st_mode */
+        /* The container the daemon runs in, in systemd-detect-virt's
+         * words; NULL for none. */
+        char *container;
 } NvHostFacts;
 
 void nv_host_facts_clear(NvHostFacts *facts);

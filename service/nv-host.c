@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "nv-host.h"
@@ -41,6 +42,8 @@ struct NvHost {
         char *modules_builtin;
         gsize modules_builtin_len;
         gboolean modules_builtin_whole; /* read to the end: it lists every built-in module */
+        char *modules_dep_path;         /* modules.dep of the running kernel, below the root */
+        char *container;
         /* What /sys says of kvm, the vendor module and /dev/kvm, kept from
          * one read to the next when nothing can change it unannounced: on
          * a kernel without loadable modules (no /proc/modules), which can
@@ -55,6 +58,15 @@ struct NvHost {
                 char *nested_raw;
                 gboolean kvm_device;
         } modules;
+
+        /* Whether modules.dep lists the vendor module, as of the file's
+         * mtime and size: a package upgrade may rewrite it. */
+        struct {
+                gboolean valid;
+                gint64 mtime_nsec;
+                goffset size;
+                gboolean listed;
+        } dep;
 
         /* Every setting of "nested" in modprobe.d, in the order kmod applies
          * them; NULL until read, and again after an invalidation. */
@@ -190,6 +202,13 @@ static int read_first_line(const char *path, gsize max, char **ret)
         return r;
 }
 
+int nv_host_read_file(NvHost *host, const char *host_path, gsize max, char **ret, gsize *ret_len)
+{
+        g_autofree char *path = nv_host_path(host, host_path);
+
+        return read_file_bounded(path, max, ret, ret_len);
+}
+
 /* Reads a one-line file and strips the trailing newline; NULL if missing. */
 static char *read_line(NvHost *host, const char *host_path)
 {
@@ -249,6 +268,9 @@ static void read_constant_facts(NvHost *host)
             !g_str_equal(osrelease, ".")) {
                 g_autofree char *rel = g_build_filename("/lib/modules", osrelease, "modules.builtin", NULL);
                 g_autofree char *path = nv_host_path(host, rel);
+                g_autofree char *dep = g_build_filename("/lib/modules", osrelease, "modules.dep", NULL);
+
+                host->modules_dep_path = nv_host_path(host, dep);
 
                 r = read_file_bounded(path, CONFIG_FILE_MAX, &host->modules_builtin,
                                       &host->modules_builtin_len);
@@ -276,6 +298,7 @@ NvHost *nv_host_new(const char *root)
 
                 host->modules_fixed = access(modules, F_OK) < 0 && errno == ENOENT;
         }
+        host->container = nv_host_detect_container(host);
         return host;
 }
 
@@ -288,6 +311,8 @@ void nv_host_free(NvHost *host)
         g_free(host->hypervisor);
         g_free(host->cmdline);
         g_free(host->modules_builtin);
+        g_free(host->modules_dep_path);
+        g_free(host->container);
         g_free(host->modules.nested_raw);
         g_clear_pointer(&host->config, g_array_unref);
         g_hash_table_unref(host->warned);
@@ -359,6 +384,46 @@ static NvModuleState read_module_state(NvHost *host, const char *module)
                 warn_once(host, initstate_host, "Unexpected module state \"%s\" in %s", initstate,
                           initstate_host);
         return state;
+}
+
+NvModuleState nv_host_module_state(NvHost *host, const char *module)
+{
+        return read_module_state(host, module);
+}
+
+static gint64 mtime_nsec(const struct stat *st)
+{
+        return (gint64)st->st_mtim.tv_sec * G_GINT64_CONSTANT(1000000000) + st->st_mtim.tv_nsec;
+}
+
+/* Whether modules.dep of the running kernel lists @module, that is
+ * whether modprobe finds a file for it; read again only when the file
+ * changed. */
+static gboolean modules_dep_lists(NvHost *host, const char *module)
+{
+        g_autofree char *text = NULL;
+        struct stat st;
+        gsize len = 0;
+        int r;
+
+        if (!host->modules_dep_path || stat(host->modules_dep_path, &st) < 0) {
+                host->dep.valid = FALSE;
+                return FALSE;
+        }
+        if (host->dep.valid && host->dep.size == st.st_size && host->dep.mtime_nsec == mtime_nsec(&st))
+                return host->dep.listed;
+
+        r = read_file_bounded(host->modules_dep_path, CONFIG_FILE_MAX, &text, &len);
+        if (r < 0 && r != -EFBIG) {
+                warn_once(host, host->modules_dep_path, "Cannot read %s: %s", host->modules_dep_path,
+                          g_strerror(-r));
+                return FALSE;
+        }
+        host->dep.valid = TRUE;
+        host->dep.size = st.st_size;
+        host->dep.mtime_nsec = mtime_nsec(&st);
+        host->dep.listed = nv_modules_dep_contains(text, len, module);
+        return host->dep.listed;
 }
 
 static GArray *read_config(NvHost *host, const char *module)
@@ -520,15 +585,13 @@ static gboolean kvm_device_registered(NvHost *host)
  * without a module (built in, or no refcnt file) we have to look. And
  * /dev/kvm exists from the moment a vendor module registers it until that
  * module is unloaded, which its users prevent: without it there is nobody
- * either (kvm built in, no vendor module: a common guest setup). Nor can
- * anybody hold a vendor module that is not in the kernel: a /dev/kvm then
- * comes from another provider (PVM's kvm_pvm, on some cloud guests), and
- * its users are not ours to list. */
+ * either (kvm built in, no vendor module: a common guest setup). A /dev/kvm
+ * without the vendor module comes from another provider (PVM's kvm_pvm,
+ * on some cloud guests): its users are looked for all the same, since
+ * whoever provides KVM, they are what a reload or a person asks about. */
 static gboolean module_users_possible(NvHost *host, const NvHostFacts *facts, const char *module)
 {
         if (facts->kvm_state != NV_MODULE_STATE_LIVE && facts->kvm_state != NV_MODULE_STATE_BUILTIN)
-                return FALSE;
-        if (module && facts->vendor_state == NV_MODULE_STATE_ABSENT)
                 return FALSE;
         if (!kvm_device_registered(host))
                 return FALSE;
@@ -588,6 +651,19 @@ static void read_module_facts(NvHost *host, const char *module, NvHostFacts *ret
         }
 }
 
+static void read_availability(NvHost *host, const char *module, NvHostFacts *ret)
+{
+        NvModuleAvailabilityFacts facts = {
+                .sysfs_state = ret->vendor_state,
+                .kernel_loads_modules = !host->modules_fixed,
+        };
+
+        /* modules.dep only matters for a module the kernel does not have. */
+        if (module && ret->vendor_state == NV_MODULE_STATE_ABSENT && facts.kernel_loads_modules)
+                facts.in_modules_dep = modules_dep_lists(host, module);
+        ret->vendor_availability = nv_module_availability(&facts);
+}
+
 void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
 {
         const char *module = nv_host_vendor_module(host);
@@ -617,4 +693,9 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
                 read_module_refcnt(host, module, ret);
         if (module_users_possible(host, ret, module))
                 ret->module_users = read_module_users(host);
+
+        read_availability(host, module, ret);
+        ret->kvm_device = kvm_device_registered(host);
+        nv_host_read_kvm_facts(host, ret);
+        ret->container = g_strdup(host->container);
 }

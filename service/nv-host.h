@@ -52,3 +52,21 @@ void nv_host_watch_modules(NvHost *host);
 
 /* A module may have been loaded or unloaded: read /sys again next time. */
 void nv_host_invalidate_modules(NvHost *host);
+
+/* For the host reader's own files (nv-host-kvm.c). */
+
+/* Reads at most @max bytes of @host_path below the root into @ret
+ * (NUL-terminated); 0, -errno, or -EFBIG when it is longer (then @ret
+ * holds its first @max bytes). */
+int nv_host_read_file(NvHost *host, const char *host_path, gsize max, char **ret, gsize *ret_len);
+
+/* What /sys/module and modules.builtin say of @module now. */
+NvModuleState nv_host_module_state(NvHost *host, const char *module);
+
+/* Which module provides /dev/kvm and what stat() says of the node: fills
+ * the kvm_* fields of @ret, whose cpu and kvm_device are set. */
+void nv_host_read_kvm_facts(NvHost *host, NvHostFacts *ret);
+
+/* The container the daemon runs in (systemd-detect-virt --container's
+ * word), or NULL; read once, at nv_host_new(). */
+char *nv_host_detect_container(NvHost *host);

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "nv-kvm-device.h"
 #include "nv-status.h"
 
 static const char *persistent_to_string(NvPersistent persistent)
@@ -100,15 +101,70 @@ static NvPersistent resolve_persistent(const NvHostFacts *facts, const NvSetting
         return r > 0 ? NV_PERSISTENT_ENABLED : NV_PERSISTENT_DISABLED;
 }
 
+/* The /dev/kvm properties: KvmDevice, KvmProvider and who may open it. */
+static void assemble_kvm_device(const NvHostFacts *facts, NvStatus *ret)
+{
+        NvKvmDeviceFacts device = {
+                .exists = facts->has_kvm_stat,
+                .uid = facts->kvm_uid,
+                .gid = facts->kvm_gid,
+                .mode = facts->kvm_mode,
+        };
+
+        ret->kvm_device = g_strdup(facts->kvm_device ? "/dev/kvm" : "");
+        ret->kvm_provider = utf8_dup(facts->kvm_device ? facts->kvm_provider : NULL);
+        if (facts->kvm_device && !facts->has_kvm_stat)
+                /* Registered, but no node to look at (PrivateDevices=). */
+                ret->kvm_device_access = g_strdup("unknown");
+        else
+                ret->kvm_device_access = g_strdup(nv_kvm_access_to_string(nv_kvm_access(&device)));
+        ret->kvm_device_owner = utf8_dup(facts->has_kvm_stat ? facts->kvm_owner : NULL);
+        ret->kvm_device_group = utf8_dup(facts->has_kvm_stat ? facts->kvm_group : NULL);
+        ret->kvm_device_mode =
+                facts->has_kvm_stat ? g_strdup_printf("%04o", facts->kvm_mode & 07777) : g_strdup("");
+}
+
+char *nv_status_refusal(const NvStatus *status)
+{
+        const char *module = status->vendor_module;
+        const char *state = status->vendor_module_state;
+
+        if (!architecture_is_x86(status->architecture) || !*module)
+                return g_strdup_printf("Nested KVM needs an x86 machine with an Intel or AMD CPU; this one "
+                                       "is %s with a CPU from vendor '%s'.",
+                                       *status->architecture ? status->architecture
+                                                             : "of unknown architecture",
+                                       status->cpu_vendor);
+        if (*status->container)
+                return g_strdup_printf("nestedvirtd runs in a container (%s): its /etc/modprobe.d and "
+                                       "module loads do not reach the kernel, which belongs to the "
+                                       "container's host. Change nested virtualization on that host "
+                                       "(with nestedvirtctl there).",
+                                       status->container);
+        if (g_str_equal(state, "no-module-loading"))
+                return g_strdup_printf("%s is not built into the running kernel, which cannot load "
+                                       "modules (no /proc/modules: CONFIG_MODULES is off), so "
+                                       "modprobe.d and reloading do not apply. Boot a kernel that has "
+                                       "%s (built in, with %s.nested=1 on its command line, or as a "
+                                       "module).",
+                                       module, module, module);
+        if (g_str_equal(state, "absent"))
+                return g_strdup_printf("%s is not in the running kernel: it is not built in and no module "
+                                       "file of it exists for this kernel (modules.dep). Install the "
+                                       "kernel's modules package, or boot a kernel that has %s.",
+                                       module, module);
+        return NULL;
+}
+
 void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret)
 {
+        g_autofree char *refusal = NULL;
         const NvSetting *setting = NULL;
         const char *vendor_module = nv_cpu_vendor_module(facts->cpu.vendor);
         NvPersistent persistent;
 
         ret->version = g_strdup(PACKAGE_VERSION);
         ret->architecture = utf8_dup(facts->architecture);
-        ret->supported = architecture_is_x86(facts->architecture) && vendor_module != NULL;
         ret->cpu_vendor = g_strdup(nv_cpu_vendor_to_string(facts->cpu.vendor));
         ret->vendor_module = g_strdup(vendor_module ? vendor_module : "");
         ret->hardware_virtualization = nv_cpuinfo_has_hardware_virtualization(&facts->cpu);
@@ -122,6 +178,16 @@ void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret)
         ret->kvm_builtin = facts->kvm_state == NV_MODULE_STATE_BUILTIN;
         ret->vendor_module_loaded = vendor_module && module_state_loaded(facts->vendor_state);
         ret->vendor_module_builtin = vendor_module && facts->vendor_state == NV_MODULE_STATE_BUILTIN;
+        ret->vendor_module_state =
+                g_strdup(vendor_module ? nv_module_availability_to_string(facts->vendor_availability) : "");
+        ret->container = utf8_dup(facts->container);
+        assemble_kvm_device(facts, ret);
+
+        /* What this service can change: nothing where a method would
+         * refuse, nor where the module is built in (only the kernel
+         * command line is). */
+        refusal = nv_status_refusal(ret);
+        ret->supported = !refusal && !ret->vendor_module_builtin;
 
         if (ret->vendor_module_loaded && facts->nested_raw) {
                 ret->nested_parameter = utf8_dup(facts->nested_raw);

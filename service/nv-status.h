@@ -43,6 +43,12 @@ static inline void nv_status_clear(NvStatus *status)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NvStatus, nv_status_clear)
 
+/* Why EnablePersistent() and ReloadModule() cannot change anything on
+ * the host @status describes, and what to do instead; NULL when they may
+ * try (a built-in module has its own error, ModuleBuiltin). Needs
+ * Architecture, CpuVendor, VendorModule, VendorModuleState and Container. */
+char *nv_status_refusal(const NvStatus *status);
+
 /* Computes @ret (which must be zeroed or cleared) from @facts. */
 void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret);
 

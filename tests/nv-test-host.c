@@ -11,6 +11,7 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "nv-test-host.h"
@@ -43,6 +44,14 @@ static const char *const modprobe_dirs[] = {
 #define DEFAULT_CMDLINE   "BOOT_IMAGE=/boot/vmlinuz-" NV_TEST_OSRELEASE " root=UUID=0b8b1a5e ro quiet"
 #define KVM_KO            "kernel/arch/x86/kvm/kvm.ko"
 #define KVM_INTEL_KO      "kernel/arch/x86/kvm/kvm-intel.ko"
+#define KVM_PVM_KO        "kernel/arch/x86/kvm/kvm-pvm.ko"
+#define PVM_GUEST_FLAGS   COMMON_FLAGS " hypervisor"
+/* What modprobe finds for the test kernel: both vendor modules. */
+#define MODULES_DEP                                                      \
+        "kernel/fs/loop.ko: \n"                                          \
+        "kernel/arch/x86/kvm/kvm.ko: \n"                                 \
+        "kernel/arch/x86/kvm/kvm-intel.ko: kernel/arch/x86/kvm/kvm.ko\n" \
+        "kernel/arch/x86/kvm/kvm-amd.ko: kernel/arch/x86/kvm/kvm.ko\n"
 
 static const char *const preset_names[NV_TEST_PRESET_COUNT] = {
         [NV_TEST_PRESET_INTEL_LOADED] = "intel-loaded",
@@ -53,6 +62,12 @@ static const char *const preset_names[NV_TEST_PRESET_COUNT] = {
         [NV_TEST_PRESET_UNKNOWN_VENDOR] = "unknown-vendor",
         [NV_TEST_PRESET_NON_X86] = "non-x86",
         [NV_TEST_PRESET_MODPROBE_SPREAD] = "modprobe-spread",
+        [NV_TEST_PRESET_MODULE_ABSENT] = "module-absent",
+        [NV_TEST_PRESET_NO_MODULE_LOADING] = "no-module-loading",
+        [NV_TEST_PRESET_L1_GUEST_NESTED] = "l1-guest-nested",
+        [NV_TEST_PRESET_PVM] = "pvm",
+        [NV_TEST_PRESET_CONTAINER] = "container",
+        [NV_TEST_PRESET_PVM_CONTAINER] = "pvm-container",
 };
 
 const char *nv_test_preset_to_string(NvTestPreset preset)
@@ -290,8 +305,23 @@ void nv_test_host_unload_module(NvTestHost *host, const char *module)
 
 void nv_test_host_add_kvm_device(NvTestHost *host)
 {
+        g_autofree char *node = nv_test_host_path(host, "/dev/kvm");
+
         nv_test_host_write(host, "/dev/kvm", "");
+        g_assert_no_errno(chmod(node, 0600));
         nv_test_host_write(host, "/sys/class/misc/kvm/dev", "10:232\n");
+}
+
+gboolean nv_test_host_set_kvm_access(NvTestHost *host, guint gid, guint mode)
+{
+        g_autofree char *node = nv_test_host_path(host, "/dev/kvm");
+
+        if (chown(node, (uid_t)-1, (gid_t)gid) < 0) {
+                g_test_skip_printf("cannot give %s group %u: %s", node, gid, g_strerror(errno));
+                return FALSE;
+        }
+        g_assert_no_errno(chmod(node, mode));
+        return TRUE;
 }
 
 void nv_test_host_add_builtin(NvTestHost *host, const char *ko_path)
@@ -393,11 +423,29 @@ static void add_base(NvTestHost *host, const char *arch)
         nv_test_host_write_modprobe(host, "/etc/modprobe.d", "blacklist.conf",
                                     "blacklist pcspkr\noptions snd_hda_intel power_save=1\n");
         nv_test_host_add_builtin(host, "kernel/fs/ext4/ext4.ko");
+        if (g_str_equal(arch, "x86_64"))
+                nv_test_host_write(host, "/lib/modules/" NV_TEST_OSRELEASE "/modules.dep", MODULES_DEP);
+        /* Who /dev/kvm's owner and group are. */
+        nv_test_host_write(host, "/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
+        nv_test_host_write(host, "/etc/group", "root:x:0:\nkvm:x:993:\n");
         nv_test_host_add_builtin(host, "kernel/drivers/tty/serial/8250/8250.ko");
         nv_test_host_load_module(host, "loop", 0, NULL);
         nv_test_host_add_process(host, 1, "systemd", shell_fds);
         nv_test_host_add_process(host, 301, "systemd-journal", journald_fds);
         nv_test_host_add_process(host, 1200, "bash", shell_fds);
+}
+
+/* An Intel server with kvm and kvm_intel loaded (nested @nested) and
+ * /dev/kvm. */
+static void add_intel_loaded(NvTestHost *host, const char *sys_vendor, const char *product_name,
+                             const char *nested)
+{
+        add_base(host, "x86_64");
+        nv_test_host_set_cpuinfo(host, "GenuineIntel", INTEL_FLAGS, 4);
+        nv_test_host_set_dmi(host, sys_vendor, product_name);
+        nv_test_host_load_module(host, "kvm", 1, NULL);
+        nv_test_host_load_module(host, "kvm_intel", 0, nested);
+        nv_test_host_add_kvm_device(host);
 }
 
 NvTestHost *nv_test_host_new_preset(NvTestPreset preset)
@@ -406,12 +454,7 @@ NvTestHost *nv_test_host_new_preset(NvTestPreset preset)
 
         switch (preset) {
         case NV_TEST_PRESET_INTEL_LOADED:
-                add_base(host, "x86_64");
-                nv_test_host_set_cpuinfo(host, "GenuineIntel", INTEL_FLAGS, 4);
-                nv_test_host_set_dmi(host, "Dell Inc.", "PowerEdge R740");
-                nv_test_host_load_module(host, "kvm", 1, NULL);
-                nv_test_host_load_module(host, "kvm_intel", 0, "N");
-                nv_test_host_add_kvm_device(host);
+                add_intel_loaded(host, "Dell Inc.", "PowerEdge R740", "N");
                 break;
         case NV_TEST_PRESET_AMD_LOADED:
                 add_base(host, "x86_64");
@@ -465,13 +508,56 @@ NvTestHost *nv_test_host_new_preset(NvTestPreset preset)
                                    "CPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x3\n"
                                    "CPU part\t: 0xd0c\nCPU revision\t: 1\n\n");
                 break;
-        case NV_TEST_PRESET_MODPROBE_SPREAD:
+        case NV_TEST_PRESET_MODULE_ABSENT:
                 add_base(host, "x86_64");
-                nv_test_host_set_cpuinfo(host, "GenuineIntel", INTEL_FLAGS, 4);
-                nv_test_host_set_dmi(host, "Supermicro", "SYS-1029P-WTR");
+                nv_test_host_set_cpuinfo(host, "AuthenticAMD", AMD_FLAGS, 8);
+                nv_test_host_set_dmi(host, "ASUS", "System Product Name");
+                nv_test_host_load_module(host, "kvm", 0, NULL);
+                nv_test_host_write(host, "/lib/modules/" NV_TEST_OSRELEASE "/modules.dep",
+                                   "kernel/fs/loop.ko: \nkernel/arch/x86/kvm/kvm.ko: \n");
+                nv_test_host_write_modprobe(host, "/etc/modprobe.d", "kvm.conf",
+                                            "options kvm_amd nested=1\n");
+                break;
+        case NV_TEST_PRESET_NO_MODULE_LOADING:
+                add_base(host, "x86_64");
+                nv_test_host_set_cpuinfo(host, "AuthenticAMD", AMD_FLAGS, 8);
+                nv_test_host_set_dmi(host, "ASUS", "System Product Name");
+                nv_test_host_remove(host, "/proc/modules");
+                nv_test_host_unload_module(host, "loop");
+                nv_test_host_builtin_module(host, "kvm", KVM_KO, NULL);
+                break;
+        case NV_TEST_PRESET_L1_GUEST_NESTED:
+                add_base(host, "x86_64");
+                nv_test_host_set_cpuinfo(host, "GenuineIntel", INTEL_FLAGS " hypervisor", 2);
+                nv_test_host_set_dmi(host, "QEMU", "Standard PC (Q35 + ICH9, 2009)");
                 nv_test_host_load_module(host, "kvm", 1, NULL);
                 nv_test_host_load_module(host, "kvm_intel", 0, "Y");
                 nv_test_host_add_kvm_device(host);
+                nv_test_host_set_kvm_access(host, NV_TEST_KVM_GID, 0660);
+                break;
+        case NV_TEST_PRESET_PVM:
+        case NV_TEST_PRESET_PVM_CONTAINER:
+                add_base(host, "x86_64");
+                nv_test_host_set_cpuinfo(host, "AuthenticAMD", PVM_GUEST_FLAGS, 2);
+                nv_test_host_set_dmi(host, "QEMU", "Standard PC (i440FX + PIIX, 1996)");
+                nv_test_host_set_cmdline(host, DEFAULT_CMDLINE " nomodule nested_pvm=1");
+                nv_test_host_remove(host, "/proc/modules");
+                nv_test_host_unload_module(host, "loop");
+                nv_test_host_builtin_module(host, "kvm", KVM_KO, NULL);
+                nv_test_host_builtin_module(host, "kvm_pvm", KVM_PVM_KO, NULL);
+                /* Without modules.builtin, as on that kernel: the
+                 * directories alone say built in. */
+                nv_test_host_remove(host, "/lib/modules");
+                nv_test_host_add_kvm_device(host);
+                if (preset == NV_TEST_PRESET_PVM_CONTAINER)
+                        nv_test_host_write(host, "/.dockerenv", "");
+                break;
+        case NV_TEST_PRESET_CONTAINER:
+                add_intel_loaded(host, "Dell Inc.", "PowerEdge R740", "Y");
+                nv_test_host_write(host, "/.dockerenv", "");
+                break;
+        case NV_TEST_PRESET_MODPROBE_SPREAD:
+                add_intel_loaded(host, "Supermicro", "SYS-1029P-WTR", "Y");
                 nv_test_host_set_cmdline(host, DEFAULT_CMDLINE " kvm-intel.nested=1");
                 /* Without the command line, /run/modprobe.d/zz-local.conf
                  * would win: it sorts last, and /etc/modprobe.d/kvm.conf

@@ -35,9 +35,29 @@ typedef enum {
          * spread over /etc, /run, /usr/lib, /lib modprobe.d and the kernel
          * command line (which wins). */
         NV_TEST_PRESET_MODPROBE_SPREAD,
+        /* AMD host with kvm loaded whose module tree has no kvm_amd
+         * (modules.dep does not list it): absent from the kernel. */
+        NV_TEST_PRESET_MODULE_ABSENT,
+        /* AMD host whose kernel has kvm built in, no kvm_amd, and loads no
+         * modules (no /proc/modules). */
+        NV_TEST_PRESET_NO_MODULE_LOADING,
+        /* An L1 guest under KVM that got vmx: kvm_intel loaded, nested Y,
+         * /dev/kvm of group kvm (0660). */
+        NV_TEST_PRESET_L1_GUEST_NESTED,
+        /* A PVM guest: AMD CPU with "hypervisor" and no svm, kvm and
+         * kvm_pvm built in, no module loading, /dev/kvm 0600 root:root. */
+        NV_TEST_PRESET_PVM,
+        /* kvm_intel loaded as on intel-loaded, but in a Docker container
+         * (/.dockerenv). */
+        NV_TEST_PRESET_CONTAINER,
+        /* PVM in a Docker container: the machine this was written on. */
+        NV_TEST_PRESET_PVM_CONTAINER,
 } NvTestPreset;
 
-#define NV_TEST_PRESET_COUNT (NV_TEST_PRESET_MODPROBE_SPREAD + 1)
+#define NV_TEST_PRESET_COUNT (NV_TEST_PRESET_PVM_CONTAINER + 1)
+
+/* The gid of group "kvm" in the trees' /etc/group. */
+#define NV_TEST_KVM_GID 993
 
 #define NV_TEST_OSRELEASE "6.1.0-test"
 
@@ -103,8 +123,13 @@ void nv_test_host_builtin_module(NvTestHost *host, const char *module, const cha
                                  const char *nested);
 
 /* /dev/kvm, and the misc device behind it (/sys/class/misc/kvm), as a
- * vendor module registers them. */
+ * vendor module registers them: mode 0600, owned by the tests' user
+ * (root when they run as root). */
 void nv_test_host_add_kvm_device(NvTestHost *host);
+
+/* Gives /dev/kvm group @gid and mode @mode; FALSE (with the test
+ * skipped) when the tests may not chown. */
+gboolean nv_test_host_set_kvm_access(NvTestHost *host, guint gid, guint mode);
 
 /* Removes /sys/module/@module: the module is not in the kernel. */
 void nv_test_host_unload_module(NvTestHost *host, const char *module);

@@ -198,6 +198,120 @@ static void test_status_advice_builtin(Fixture *f, gconstpointer data)
                         result.stdout_text);
 }
 
+/*
+ * What status says on every kind of host: the verdict (first line), the
+ * details and the hint must say @says (each a part of the output, in
+ * order of appearance not required), and never @never: advice that cannot
+ * help on that host.
+ */
+typedef struct {
+        const char *path;
+        NvTestPreset preset;
+        const char *verdict; /* a part of the first line */
+        const char *says[4];
+        const char *never[4];
+} HostClassCase;
+
+static const HostClassCase host_class_cases[] = {
+        { "/cli/status/class/nested-off",
+          NV_TEST_PRESET_INTEL_LOADED,
+          "disabled (kvm_intel nested=N)",
+          { "Hint: ", "nestedvirtctl" },
+          { "Container" } },
+        { "/cli/status/class/nested-on",
+          NV_TEST_PRESET_AMD_LOADED,
+          "enabled (kvm_amd nested=1)",
+          { "/dev/kvm: provided by kvm_amd, only root may open it (mode 0600, root:root)" },
+          { "Hint:" } },
+        { "/cli/status/class/not-loaded",
+          NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED,
+          "not available (kvm_intel not loaded)",
+          { "kvm_intel (not loaded, loadable)", "Hint: " },
+          { NULL } },
+        { "/cli/status/class/module-absent",
+          NV_TEST_PRESET_MODULE_ABSENT,
+          "not available (kvm_amd is not in the running kernel)",
+          { "kvm_amd (not in the running kernel)", "Hint: kvm_amd is not in the running kernel: install" },
+          { "nestedvirtctl enable", "nestedvirtctl reload", "modprobe kvm", "persistent: enabled" } },
+        { "/cli/status/class/builtin",
+          NV_TEST_PRESET_KVM_BUILTIN,
+          "disabled (kvm_intel built in, nested=N)",
+          { "kvm_intel (built into the kernel)", "kvm_intel.nested=1 on the kernel command line" },
+          { "nestedvirtctl enable", "nestedvirtctl reload", "modprobe kvm" } },
+        { "/cli/status/class/no-module-loading",
+          NV_TEST_PRESET_NO_MODULE_LOADING,
+          "not available (kvm_amd is not built in, and the kernel cannot load modules)",
+          { "Hint: this kernel cannot load modules and has no kvm_amd: boot a kernel" },
+          { "nestedvirtctl enable", "nestedvirtctl reload", "modprobe kvm", "persistent:" } },
+        { "/cli/status/class/l1-guest",
+          NV_TEST_PRESET_L1_GUEST,
+          "not available (the CPU does not advertise vmx)",
+          { "Virtual machine: yes, under qemu", "Hint: this machine is a virtual machine under qemu",
+            "pass vmx to this guest" },
+          { "nestedvirtctl enable", "nestedvirtctl reload", "firmware" } },
+        { "/cli/status/class/l1-guest-nested",
+          NV_TEST_PRESET_L1_GUEST_NESTED,
+          "enabled (kvm_intel nested=Y)",
+          { "Virtual machine: yes, under qemu", "root and the members of group kvm may open it" },
+          { "Hint:" } },
+        { "/cli/status/class/pvm",
+          NV_TEST_PRESET_PVM,
+          "hardware nesting not available",
+          { "/dev/kvm: provided by kvm_pvm, only root may open it", "guests whose kernel is built for PVM",
+            "not stock kernels", "must pass svm to it" },
+          { "nestedvirtctl enable", "nestedvirtctl reload", "modprobe", "persistent:" } },
+        { "/cli/status/class/container",
+          NV_TEST_PRESET_CONTAINER,
+          "enabled (kvm_intel nested=Y)",
+          { "Container: docker (modprobe.d and module reloads here do not reach the host's kernel)",
+            "Hint: this runs in a container (docker)", "run nestedvirtctl on that host" },
+          { "nestedvirtctl enable", "nestedvirtctl reload", "modprobe kvm" } },
+        { "/cli/status/class/pvm-container",
+          NV_TEST_PRESET_PVM_CONTAINER,
+          "hardware nesting not available",
+          { "provided by kvm_pvm, only root may open it", "Container: docker", "built for PVM" },
+          { "nestedvirtctl enable", "nestedvirtctl reload", "modprobe kvm", "persistent:" } },
+        { "/cli/status/class/unknown-vendor",
+          NV_TEST_PRESET_UNKNOWN_VENDOR,
+          "not supported (x86_64, unknown CPU)",
+          { "Hint: nested KVM needs an x86 Intel or AMD CPU" },
+          { "nestedvirtctl enable", "modprobe" } },
+        { "/cli/status/class/non-x86",
+          NV_TEST_PRESET_NON_X86,
+          "not supported (aarch64",
+          { "Hint: nested KVM needs an x86 Intel or AMD CPU" },
+          { "nestedvirtctl enable", "modprobe" } },
+};
+
+static void host_class_setup(Fixture *f, gconstpointer data)
+{
+        const HostClassCase *c = data;
+
+        nv_test_env_setup(&f->env, c->preset);
+}
+
+static void test_status_host_class(Fixture *f, gconstpointer data)
+{
+        const HostClassCase *c = data;
+        g_auto(NvTestRunResult) result = { 0 };
+        g_autofree char *verdict = NULL;
+
+        nv_test_env_start_daemon(&f->env);
+        run_ctl(f, &result, "status");
+        assert_exit(&result, 0);
+        g_assert_cmpstr(result.stderr_text, ==, "");
+        verdict = first_line(result.stdout_text);
+        if (!strstr(verdict, c->verdict))
+                g_error("the verdict does not say \"%s\":\n%s", c->verdict, result.stdout_text);
+        for (gsize i = 0; i < G_N_ELEMENTS(c->says) && c->says[i]; i++)
+                if (!strstr(result.stdout_text, c->says[i]))
+                        g_error("status does not say \"%s\":\n%s", c->says[i], result.stdout_text);
+        for (gsize i = 0; i < G_N_ELEMENTS(c->never) && c->never[i]; i++)
+                if (strstr(result.stdout_text, c->never[i]))
+                        g_error("status says \"%s\", which cannot help here:\n%s", c->never[i],
+                                result.stdout_text);
+}
+
 /* The point of a system service: users without privileges see the status
  * too. The bus policy of the project must let them call, and the CLI must
  * not need anything only root has. */
@@ -423,6 +537,9 @@ int main(int argc, char **argv)
         add_test(skip, "/cli/status/advice-builtin", NV_TEST_PRESET_KVM_BUILTIN, test_status_advice_builtin);
         add_test(skip, "/cli/status/unprivileged", NV_TEST_PRESET_AMD_LOADED, test_status_unprivileged);
         add_test(skip, "/cli/status/json", NV_TEST_PRESET_INTEL_LOADED, test_status_json);
+        for (gsize i = 0; i < G_N_ELEMENTS(host_class_cases); i++)
+                nv_test_add(skip, host_class_cases[i].path, Fixture, &host_class_cases[i], host_class_setup,
+                            test_status_host_class, fixture_teardown);
         add_test(skip, "/cli/version", NV_TEST_PRESET_INTEL_LOADED, test_version);
         add_test(skip, "/cli/help", NV_TEST_PRESET_INTEL_LOADED, test_help);
         add_test(skip, "/cli/usage-errors", NV_TEST_PRESET_INTEL_LOADED, test_usage_errors);

@@ -15,8 +15,10 @@
  */
 #include "config.h"
 
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "nv-dbus.h"
 #include "nv-test-bus.h"
@@ -42,12 +44,20 @@ static const char *const status_keys[] = {
         NV_KEY_KVM_BUILTIN,
         NV_KEY_VENDOR_MODULE_LOADED,
         NV_KEY_VENDOR_MODULE_BUILTIN,
+        NV_KEY_VENDOR_MODULE_STATE,
         NV_KEY_NESTED_PARAMETER,
         NV_KEY_NESTED_ENABLED,
         NV_KEY_PERSISTENT_NESTED,
         NV_KEY_PERSISTENT_SOURCE,
         NV_KEY_RELOAD_REQUIRED,
         NV_KEY_MODULE_USERS,
+        NV_KEY_KVM_DEVICE,
+        NV_KEY_KVM_PROVIDER,
+        NV_KEY_KVM_DEVICE_ACCESS,
+        NV_KEY_KVM_DEVICE_OWNER,
+        NV_KEY_KVM_DEVICE_GROUP,
+        NV_KEY_KVM_DEVICE_MODE,
+        NV_KEY_CONTAINER,
 };
 
 typedef NvTestEnv Fixture;
@@ -389,8 +399,9 @@ static void test_changed_module_unloaded_get(Fixture *f, gconstpointer data)
         g_assert_no_error(error);
         g_assert_false(g_variant_get_boolean(loaded));
         /* NestedEnabled was false and stays false: not announced. */
-        assert_changes(
-                f, "{'VendorModuleLoaded': <false>, 'NestedParameter': <''>, 'ReloadRequired': <false>}");
+        assert_changes(f,
+                       "{'VendorModuleLoaded': <false>, 'NestedParameter': <''>, 'ReloadRequired': <false>,"
+                       " 'VendorModuleState': <'loadable'>, 'KvmProvider': <''>}");
 }
 
 static void test_changed_module_loaded_get_all(Fixture *f, gconstpointer data)
@@ -404,7 +415,8 @@ static void test_changed_module_loaded_get_all(Fixture *f, gconstpointer data)
         assert_key(all, NV_KEY_KVM_LOADED, "true");
         assert_key(all, NV_KEY_VENDOR_MODULE_LOADED, "true");
         /* Loaded as configured (nested=0): no reload needed, before or after. */
-        assert_changes(f, "{'KvmLoaded': <true>, 'VendorModuleLoaded': <true>, 'NestedParameter': <'N'>}");
+        assert_changes(f, "{'KvmLoaded': <true>, 'VendorModuleLoaded': <true>, 'NestedParameter': <'N'>,"
+                          " 'VendorModuleState': <'loaded'>}");
 }
 
 /* An edit in a watched modprobe.d directory is announced without any call:
@@ -562,6 +574,15 @@ typedef struct {
 
 /* The kvm-builtin preset: kvm and kvm_intel built in, nested "N". */
 #define KVM_BUILTIN "'KvmBuiltin': <true>, 'VendorModuleBuiltin': <true>, 'NestedParameter': <'N'>"
+
+/* /dev/kvm of the presets: root's, mode 0600. */
+#define KVM_DEVICE_ROOT(provider)                                                                        \
+        " 'KvmDevice': <'/dev/kvm'>, 'KvmProvider': <'" provider "'>, 'KvmDeviceAccess': <'root-only'>," \
+        " 'KvmDeviceOwner': <'root'>, 'KvmDeviceGroup': <'root'>, 'KvmDeviceMode': <'0600'>"
+#define NO_KVM_DEVICE                                                             \
+        " 'KvmDevice': <''>, 'KvmProvider': <''>, 'KvmDeviceAccess': <'absent'>," \
+        " 'KvmDeviceOwner': <''>, 'KvmDeviceGroup': <''>, 'KvmDeviceMode': <''>"
+#define NO_CONTAINER " 'Container': <''>"
 
 #define NO_CMDLINE_SETTING WRITE("/proc/cmdline", "BOOT_IMAGE=/boot/vmlinuz root=/dev/sda1 ro\n")
 #define KVM_CONF           "/etc/modprobe.d/kvm.conf"
@@ -784,20 +805,24 @@ static const StatusCase status_cases[] = {
                             " 'VendorModuleBuiltin': <false>, 'NestedParameter': <'N'>,"
                             " 'NestedEnabled': <false>, 'PersistentNested': <'default'>,"
                             " 'PersistentSource': <''>, 'ReloadRequired': <true>,"
-                            " 'ModuleUsers': <@a(us) []>}",
+                            " 'ModuleUsers': <@a(us) []>,"
+                            " 'VendorModuleState': <'loaded'>," KVM_DEVICE_ROOT("kvm_intel") "," NO_CONTAINER
+                                                                                             "}",
         },
         {
                 "/daemon/status/amd-loaded",
                 NV_TEST_PRESET_AMD_LOADED,
                 .whole = TRUE,
-                .expected = "{'Architecture': <'x86_64'>, 'Supported': <true>, 'CpuVendor': <'amd'>,"
-                            " 'VendorModule': <'kvm_amd'>, 'HardwareVirtualization': <true>,"
-                            " 'InVirtualMachine': <false>, 'Hypervisor': <''>, 'KvmLoaded': <true>,"
-                            " 'KvmBuiltin': <false>, 'VendorModuleLoaded': <true>,"
-                            " 'VendorModuleBuiltin': <false>, 'NestedParameter': <'1'>,"
-                            " 'NestedEnabled': <true>, 'PersistentNested': <'enabled'>,"
-                            " 'PersistentSource': <'/etc/modprobe.d/kvm.conf'>,"
-                            " 'ReloadRequired': <false>, 'ModuleUsers': <@a(us) []>}",
+                .expected =
+                        "{'Architecture': <'x86_64'>, 'Supported': <true>, 'CpuVendor': <'amd'>,"
+                        " 'VendorModule': <'kvm_amd'>, 'HardwareVirtualization': <true>,"
+                        " 'InVirtualMachine': <false>, 'Hypervisor': <''>, 'KvmLoaded': <true>,"
+                        " 'KvmBuiltin': <false>, 'VendorModuleLoaded': <true>,"
+                        " 'VendorModuleBuiltin': <false>, 'NestedParameter': <'1'>,"
+                        " 'NestedEnabled': <true>, 'PersistentNested': <'enabled'>,"
+                        " 'PersistentSource': <'/etc/modprobe.d/kvm.conf'>,"
+                        " 'ReloadRequired': <false>, 'ModuleUsers': <@a(us) []>,"
+                        " 'VendorModuleState': <'loaded'>," KVM_DEVICE_ROOT("kvm_amd") "," NO_CONTAINER "}",
         },
         {
                 "/daemon/status/vendor-module-not-loaded",
@@ -810,21 +835,24 @@ static const StatusCase status_cases[] = {
                             " 'VendorModuleBuiltin': <false>, 'NestedParameter': <''>,"
                             " 'NestedEnabled': <false>, 'PersistentNested': <'disabled'>,"
                             " 'PersistentSource': <'/etc/modprobe.d/kvm.conf'>,"
-                            " 'ReloadRequired': <false>, 'ModuleUsers': <@a(us) []>}",
+                            " 'ReloadRequired': <false>, 'ModuleUsers': <@a(us) []>,"
+                            " 'VendorModuleState': <'loadable'>," NO_KVM_DEVICE "," NO_CONTAINER "}",
         },
         {
                 "/daemon/status/kvm-builtin",
                 NV_TEST_PRESET_KVM_BUILTIN,
                 /* Only the command line counts for a built-in module, and nothing can be reloaded. */
                 .whole = TRUE,
-                .expected = "{'Architecture': <'x86_64'>, 'Supported': <true>, 'CpuVendor': <'intel'>,"
+                .expected = "{'Architecture': <'x86_64'>, 'Supported': <false>, 'CpuVendor': <'intel'>,"
                             " 'VendorModule': <'kvm_intel'>, 'HardwareVirtualization': <true>,"
                             " 'InVirtualMachine': <false>, 'Hypervisor': <''>, 'KvmLoaded': <true>,"
                             " 'KvmBuiltin': <true>, 'VendorModuleLoaded': <true>,"
                             " 'VendorModuleBuiltin': <true>, 'NestedParameter': <'N'>,"
                             " 'NestedEnabled': <false>, 'PersistentNested': <'disabled'>,"
                             " 'PersistentSource': <'/proc/cmdline'>, 'ReloadRequired': <false>,"
-                            " 'ModuleUsers': <@a(us) []>}",
+                            " 'ModuleUsers': <@a(us) []>,"
+                            " 'VendorModuleState': <'builtin'>," KVM_DEVICE_ROOT(
+                                    "kvm_intel") "," NO_CONTAINER "}",
         },
         {
                 "/daemon/status/l1-guest",
@@ -837,7 +865,8 @@ static const StatusCase status_cases[] = {
                             " 'VendorModuleBuiltin': <false>, 'NestedParameter': <''>,"
                             " 'NestedEnabled': <false>, 'PersistentNested': <'default'>,"
                             " 'PersistentSource': <''>, 'ReloadRequired': <false>,"
-                            " 'ModuleUsers': <@a(us) []>}",
+                            " 'ModuleUsers': <@a(us) []>,"
+                            " 'VendorModuleState': <'loadable'>," NO_KVM_DEVICE "," NO_CONTAINER "}",
         },
         {
                 "/daemon/status/unknown-vendor",
@@ -850,7 +879,8 @@ static const StatusCase status_cases[] = {
                             " 'VendorModuleLoaded': <false>, 'VendorModuleBuiltin': <false>,"
                             " 'NestedParameter': <''>, 'NestedEnabled': <false>,"
                             " 'PersistentNested': <'default'>, 'PersistentSource': <''>,"
-                            " 'ReloadRequired': <false>, 'ModuleUsers': <@a(us) []>}",
+                            " 'ReloadRequired': <false>, 'ModuleUsers': <@a(us) []>,"
+                            " 'VendorModuleState': <''>," NO_KVM_DEVICE "," NO_CONTAINER "}",
         },
         {
                 "/daemon/status/non-x86",
@@ -863,7 +893,8 @@ static const StatusCase status_cases[] = {
                             " 'VendorModuleLoaded': <false>, 'VendorModuleBuiltin': <false>,"
                             " 'NestedParameter': <''>, 'NestedEnabled': <false>,"
                             " 'PersistentNested': <'default'>, 'PersistentSource': <''>,"
-                            " 'ReloadRequired': <false>, 'ModuleUsers': <@a(us) []>}",
+                            " 'ReloadRequired': <false>, 'ModuleUsers': <@a(us) []>,"
+                            " 'VendorModuleState': <''>," NO_KVM_DEVICE "," NO_CONTAINER "}",
         },
         {
                 "/daemon/status/modprobe-spread",
@@ -877,7 +908,9 @@ static const StatusCase status_cases[] = {
                             " 'VendorModuleBuiltin': <false>, 'NestedParameter': <'Y'>,"
                             " 'NestedEnabled': <true>, 'PersistentNested': <'enabled'>,"
                             " 'PersistentSource': <'/proc/cmdline'>, 'ReloadRequired': <false>,"
-                            " 'ModuleUsers': <@a(us) []>}",
+                            " 'ModuleUsers': <@a(us) []>,"
+                            " 'VendorModuleState': <'loaded'>," KVM_DEVICE_ROOT("kvm_intel") "," NO_CONTAINER
+                                                                                             "}",
         },
 
         /* ---- Who holds KVM ---- */
@@ -899,8 +932,83 @@ static const StatusCase status_cases[] = {
                 "/daemon/module-users/other-provider",
                 NV_TEST_PRESET_L1_GUEST,
                 .prepare = add_other_kvm_provider,
-                .expected = "{'ModuleUsers': <@a(us) []>, 'VendorModule': <'kvm_amd'>,"
-                            " 'VendorModuleLoaded': <false>, 'KvmBuiltin': <true>}",
+                /* Named whatever module provides KVM. */
+                .expected = "{'ModuleUsers': <[(@u 977, 'firecracker')]>, 'VendorModule': <'kvm_amd'>,"
+                            " 'VendorModuleLoaded': <false>, 'KvmBuiltin': <true>,"
+                            " 'KvmProvider': <'kvm_pvm'>}",
+        },
+
+        /* ---- Every kind of host: the vendor module, /dev/kvm, containers ---- */
+        {
+                "/daemon/status/module-absent",
+                NV_TEST_PRESET_MODULE_ABSENT,
+                .expected = "{'Supported': <false>, 'VendorModule': <'kvm_amd'>,"
+                            " 'VendorModuleState': <'absent'>, 'VendorModuleLoaded': <false>,"
+                            " 'VendorModuleBuiltin': <false>, 'KvmLoaded': <true>, 'KvmDevice': <''>,"
+                            " 'KvmProvider': <''>, 'KvmDeviceAccess': <'absent'>, 'Container': <''>}",
+        },
+        {
+                /* modules.dep lists it: loadable, however unloaded. */
+                "/daemon/status/module-loadable",
+                NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED,
+                .expected = "{'Supported': <true>, 'VendorModuleState': <'loadable'>}",
+        },
+        {
+                "/daemon/status/no-module-loading",
+                NV_TEST_PRESET_NO_MODULE_LOADING,
+                .expected = "{'Supported': <false>, 'VendorModule': <'kvm_amd'>,"
+                            " 'VendorModuleState': <'no-module-loading'>, 'VendorModuleLoaded': <false>,"
+                            " 'KvmBuiltin': <true>, 'HardwareVirtualization': <true>, 'KvmDevice': <''>}",
+        },
+        {
+                "/daemon/status/l1-guest-nested",
+                NV_TEST_PRESET_L1_GUEST_NESTED,
+                .expected = "{'Supported': <true>, 'InVirtualMachine': <true>, 'Hypervisor': <'qemu'>,"
+                            " 'HardwareVirtualization': <true>, 'VendorModuleState': <'loaded'>,"
+                            " 'NestedEnabled': <true>, 'KvmDevice': <'/dev/kvm'>,"
+                            " 'KvmProvider': <'kvm_intel'>, 'KvmDeviceAccess': <'group'>,"
+                            " 'KvmDeviceOwner': <'root'>, 'KvmDeviceGroup': <'kvm'>,"
+                            " 'KvmDeviceMode': <'0660'>}",
+        },
+        {
+                "/daemon/status/pvm",
+                NV_TEST_PRESET_PVM,
+                .whole = TRUE,
+                .expected = "{'Architecture': <'x86_64'>, 'Supported': <false>, 'CpuVendor': <'amd'>,"
+                            " 'VendorModule': <'kvm_amd'>, 'HardwareVirtualization': <false>,"
+                            " 'InVirtualMachine': <true>, 'Hypervisor': <'qemu'>, 'KvmLoaded': <true>,"
+                            " 'KvmBuiltin': <true>, 'VendorModuleLoaded': <false>,"
+                            " 'VendorModuleBuiltin': <false>, 'VendorModuleState': <'no-module-loading'>,"
+                            " 'NestedParameter': <''>, 'NestedEnabled': <false>,"
+                            " 'PersistentNested': <'default'>, 'PersistentSource': <''>,"
+                            " 'ReloadRequired': <false>, 'ModuleUsers': <@a(us) []>," KVM_DEVICE_ROOT(
+                                    "kvm_pvm") "," NO_CONTAINER "}",
+        },
+        {
+                "/daemon/status/container",
+                NV_TEST_PRESET_CONTAINER,
+                .expected =
+                        "{'Supported': <false>, 'Container': <'docker'>, 'VendorModuleState': <'loaded'>,"
+                        " 'NestedEnabled': <true>}",
+        },
+        {
+                /* PID 1's word beats a /.dockerenv left in an image. */
+                "/daemon/status/container-pid1",
+                NV_TEST_PRESET_CONTAINER,
+                { WRITE("/run/systemd/container", "systemd-nspawn\n") },
+                .expected = "{'Supported': <false>, 'Container': <'systemd-nspawn'>}",
+        },
+        {
+                "/daemon/status/container-podman",
+                NV_TEST_PRESET_INTEL_LOADED,
+                { WRITE("/run/.containerenv", "") },
+                .expected = "{'Supported': <false>, 'Container': <'podman'>}",
+        },
+        {
+                "/daemon/status/pvm-container",
+                NV_TEST_PRESET_PVM_CONTAINER,
+                .expected = "{'Supported': <false>, 'Container': <'docker'>, 'KvmProvider': <'kvm_pvm'>,"
+                            " 'KvmDeviceAccess': <'root-only'>, 'VendorModuleState': <'no-module-loading'>}",
         },
 
         /* ---- Which persistent setting wins ---- */
@@ -1289,6 +1397,248 @@ static void test_status_case(Fixture *f, gconstpointer data)
 
 /* ---- Registration ---------------------------------------------------- */
 
+/* ---- This machine ------------------------------------------------------ */
+
+/* The first line of @path, or NULL. */
+static char *real_line(const char *path)
+{
+        g_autofree char *text = NULL;
+
+        if (!g_file_get_contents(path, &text, NULL, NULL))
+                return NULL;
+        text[strcspn(text, "\n")] = '\0';
+        return g_steal_pointer(&text);
+}
+
+static gboolean real_exists(const char *path)
+{
+        return g_file_test(path, G_FILE_TEST_EXISTS);
+}
+
+/* The running kernel's configuration (/proc/config.gz, else
+ * /boot/config-RELEASE), or NULL when there is none to read. */
+static char *real_kernel_config(const char *release)
+{
+        g_autoptr(GFile) file = g_file_new_for_path("/proc/config.gz");
+        g_autoptr(GFileInputStream) raw = g_file_read(file, NULL, NULL);
+        g_autofree char *boot = g_strdup_printf("/boot/config-%s", release);
+        char *text = NULL;
+
+        if (raw) {
+                g_autoptr(GZlibDecompressor) gunzip = g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP);
+                g_autoptr(GInputStream) in =
+                        g_converter_input_stream_new(G_INPUT_STREAM(raw), G_CONVERTER(gunzip));
+                g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable();
+
+                if (g_output_stream_splice(out, in, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, NULL) >= 0 &&
+                    g_output_stream_write_all(out, "", 1, NULL, NULL, NULL))
+                        return g_memory_output_stream_steal_data(G_MEMORY_OUTPUT_STREAM(out));
+        }
+        if (g_file_get_contents(boot, &text, NULL, NULL))
+                return text;
+        return NULL;
+}
+
+/* "y", "m" or "n" for CONFIG_@name in @config; NULL without a config. */
+static const char *real_config_value(const char *config, const char *name)
+{
+        g_autofree char *set_y = g_strdup_printf("\nCONFIG_%s=y\n", name);
+        g_autofree char *set_m = g_strdup_printf("\nCONFIG_%s=m\n", name);
+
+        if (!config)
+                return NULL;
+        if (strstr(config, set_y))
+                return "y";
+        if (strstr(config, set_m))
+                return "m";
+        return "n";
+}
+
+/* Whether a file of @ko_base (kvm-amd) is in @release's modules.dep. */
+static gboolean real_modules_dep_lists(const char *release, const char *ko_base)
+{
+        g_autofree char *path = g_strdup_printf("/lib/modules/%s/modules.dep", release);
+        g_autofree char *text = NULL;
+        g_autofree char *slash = g_strdup_printf("/%s.ko", ko_base);
+        g_autofree char *underscore = g_strdelimit(g_strdup(slash), "-", '_');
+
+        if (!g_file_get_contents(path, &text, NULL, NULL))
+                return FALSE;
+        for (char *line = text; line && *line;) {
+                char *end = strchr(line, '\n');
+                char *colon = strchr(line, ':');
+
+                if (colon && (!end || colon < end)) {
+                        g_autofree char *file = g_strndup(line, colon - line);
+
+                        if (strstr(file, slash) || strstr(file, underscore))
+                                return TRUE;
+                }
+                line = end ? end + 1 : NULL;
+        }
+        return FALSE;
+}
+
+/* What this machine is, from its own /proc, /sys and kernel
+ * configuration, against what the daemon on --root=/ says: holds on any
+ * host, a classic one as well as a PVM guest in a container. Only
+ * GetStatus is called: nothing is changed. */
+static void test_real_host(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) status = NULL;
+        g_autofree char *arch = real_line("/proc/sys/kernel/arch");
+        g_autofree char *release = real_line("/proc/sys/kernel/osrelease");
+        g_autofree char *cpuinfo = NULL;
+        g_autofree char *config = NULL;
+        g_autofree char *vendor_dir = NULL;
+        g_autofree char *initstate = NULL;
+        g_autofree char *builtin_list = NULL;
+        g_autofree char *builtin_path = NULL;
+        const char *vendor = "unknown", *module = "", *flag = NULL, *state = "";
+        gboolean x86, has_flag = FALSE, in_sys, container;
+        struct stat st;
+
+        if (!arch || !release || !g_file_get_contents("/proc/cpuinfo", &cpuinfo, NULL, NULL)) {
+                g_test_skip("this machine has no /proc to compare with");
+                return;
+        }
+        config = real_kernel_config(release);
+        x86 = g_str_equal(arch, "x86_64") || g_regex_match_simple("^i[3-6]86$|^x86$", arch, 0, 0);
+        if (strstr(cpuinfo, "GenuineIntel")) {
+                vendor = "intel", module = "kvm_intel", flag = "vmx";
+        } else if (strstr(cpuinfo, "AuthenticAMD") || strstr(cpuinfo, "HygonGenuine")) {
+                vendor = "amd", module = "kvm_amd", flag = "svm";
+        }
+        if (flag) {
+                g_autofree char *word = g_strdup_printf("\\b%s\\b", flag);
+                g_autofree char *flags_line = NULL;
+                const char *flags = strstr(cpuinfo, "\nflags");
+
+                if (flags)
+                        flags_line = g_strndup(flags, strcspn(flags + 1, "\n") + 1);
+                has_flag = flags_line && g_regex_match_simple(word, flags_line, 0, 0);
+        }
+
+        /* The vendor module as /sys, modules.builtin, the configuration and
+         * modules.dep tell it. */
+        if (*module) {
+                g_autofree char *initstate_path = NULL;
+                g_autofree char *ko = g_strdelimit(g_strdup(module), "_", '-');
+                g_autofree char *builtin_word = g_strdup_printf("/%s.ko", ko);
+
+                vendor_dir = g_build_filename("/sys/module", module, NULL);
+                initstate_path = g_build_filename(vendor_dir, "initstate", NULL);
+                initstate = real_line(initstate_path);
+                builtin_path = g_strdup_printf("/lib/modules/%s/modules.builtin", release);
+                g_file_get_contents(builtin_path, &builtin_list, NULL, NULL);
+                in_sys = real_exists(vendor_dir);
+                if (g_strcmp0(initstate, "live") == 0)
+                        state = "loaded";
+                else if ((in_sys && !initstate) || (builtin_list && strstr(builtin_list, builtin_word)) ||
+                         g_strcmp0(real_config_value(config,
+                                                     g_str_equal(vendor, "intel") ? "KVM_INTEL" : "KVM_AMD"),
+                                   "y") == 0)
+                        state = "builtin";
+                else if (!real_exists("/proc/modules"))
+                        state = "no-module-loading";
+                else
+                        state = real_modules_dep_lists(release, ko) ? "loadable" : "absent";
+                /* The configuration and /proc agree on module loading. */
+                if (config)
+                        g_assert_cmpint(g_strcmp0(real_config_value(config, "MODULES"), "y") == 0, ==,
+                                        real_exists("/proc/modules"));
+        }
+        container = real_exists("/.dockerenv") || real_exists("/run/.containerenv") ||
+                    real_exists("/run/systemd/container") || real_exists("/run/host/container-manager");
+        {
+                g_autofree char *environ = NULL;
+                gsize len = 0;
+
+                /* PID 1's environment, where we may read it (the daemon
+                 * runs with the same rights): container=NAME. */
+                if (g_file_get_contents("/proc/1/environ", &environ, &len, NULL))
+                        for (gsize i = 0; i < len; i += strlen(environ + i) + 1)
+                                container |= g_str_has_prefix(environ + i, "container=") &&
+                                             environ[i + strlen("container=")] != '\0';
+        }
+
+        f->daemon = nv_test_daemon_start(f->bus, "/", &error);
+        g_assert_no_error(error);
+        status = nv_test_env_get_status(f);
+        g_test_message("this machine: %s %s, %s %s, state %s", arch, release, vendor, module, state);
+
+        {
+                g_autoptr(GVariant) arch_variant = g_variant_ref_sink(g_variant_new_string(arch));
+                g_autofree char *arch_v = g_variant_print(arch_variant, FALSE);
+
+                assert_key(status, NV_KEY_ARCHITECTURE, arch_v);
+        }
+        assert_key(status, NV_KEY_CPU_VENDOR,
+                   g_str_equal(vendor, "intel") ? "'intel'"
+                   : g_str_equal(vendor, "amd") ? "'amd'"
+                                                : "'unknown'");
+        {
+                g_autofree char *m = g_strdup_printf("'%s'", x86 ? module : "");
+                g_autofree char *st_text = g_strdup_printf("'%s'", x86 ? state : "");
+
+                if (x86) {
+                        assert_key(status, NV_KEY_VENDOR_MODULE, m);
+                        assert_key(status, NV_KEY_VENDOR_MODULE_STATE, st_text);
+                }
+        }
+        assert_key(status, NV_KEY_HARDWARE_VIRTUALIZATION, has_flag ? "true" : "false");
+        assert_key(status, NV_KEY_KVM_LOADED, real_exists("/sys/module/kvm") ? "true" : "false");
+        assert_key(status, NV_KEY_VENDOR_MODULE_LOADED,
+                   g_str_equal(state, "loaded") || g_str_equal(state, "builtin") ? "true" : "false");
+        assert_key(status, NV_KEY_VENDOR_MODULE_BUILTIN, g_str_equal(state, "builtin") ? "true" : "false");
+        assert_key(status, NV_KEY_SUPPORTED,
+                   x86 && *module && !container &&
+                                   (g_str_equal(state, "loaded") || g_str_equal(state, "loadable"))
+                           ? "true"
+                           : "false");
+
+        /* /dev/kvm as stat() shows it. */
+        if (stat("/dev/kvm", &st) == 0 && S_ISCHR(st.st_mode)) {
+                g_autoptr(GVariant) provider = g_variant_lookup_value(status, NV_KEY_KVM_PROVIDER, NULL);
+                g_autofree char *mode = g_strdup_printf("'%04o'", (unsigned)(st.st_mode & 07777));
+                const char *p = g_variant_get_string(provider, NULL);
+
+                assert_key(status, NV_KEY_KVM_DEVICE, "'/dev/kvm'");
+                assert_key(status, NV_KEY_KVM_DEVICE_MODE, mode);
+                if ((st.st_mode & 0006) == 0006)
+                        assert_key(status, NV_KEY_KVM_DEVICE_ACCESS, "'everyone'");
+                else if ((st.st_mode & 0060) == 0060)
+                        assert_key(status, NV_KEY_KVM_DEVICE_ACCESS, "'group'");
+                else if (st.st_uid == 0)
+                        assert_key(status, NV_KEY_KVM_DEVICE_ACCESS, "'root-only'");
+                /* The provider is a module this kernel has, and the one the
+                 * configuration builds when it says so. */
+                if (*p) {
+                        g_autofree char *dir = g_build_filename("/sys/module", p, NULL);
+                        g_autofree char *upper = g_ascii_strup(p, -1);
+
+                        g_assert_true(real_exists(dir));
+                        if (config && g_str_has_prefix(upper, "KVM_"))
+                                g_assert_cmpstr(real_config_value(config, upper), !=, "n");
+                }
+                if (g_str_equal(state, "loaded"))
+                        g_assert_cmpstr(p, ==, module);
+        } else if (!real_exists("/sys/class/misc/kvm")) {
+                assert_key(status, NV_KEY_KVM_DEVICE, "''");
+        }
+
+        if (real_exists("/.dockerenv") && !real_exists("/run/systemd/container") &&
+            !real_exists("/run/host/container-manager") && !real_exists("/run/.containerenv"))
+                assert_key(status, NV_KEY_CONTAINER, "'docker'");
+        else if (!container) {
+                /* PID 1's environment may still name one. */
+                g_autoptr(GVariant) kind = g_variant_lookup_value(status, NV_KEY_CONTAINER, NULL);
+
+                g_test_message("Container: %s", kind ? g_variant_get_string(kind, NULL) : "(none)");
+        }
+}
+
 static void add_test(const char *skip_reason, const char *path, NvTestPreset preset,
                      void (*test)(Fixture *, gconstpointer))
 {
@@ -1314,6 +1664,7 @@ int main(int argc, char **argv)
                 add_test(skip, agree_path, p, test_properties_agree);
         }
         add_test(skip, "/daemon/version", NV_TEST_PRESET_INTEL_LOADED, test_version);
+        add_test(skip, "/daemon/real-host", NV_TEST_PRESET_INTEL_LOADED, test_real_host);
         add_test(skip, "/daemon/properties/read-only", NV_TEST_PRESET_INTEL_LOADED,
                  test_properties_read_only);
         add_test(skip, "/daemon/properties/unknown", NV_TEST_PRESET_INTEL_LOADED, test_properties_unknown);

@@ -515,6 +515,120 @@ static void test_not_supported(Fixture *f, gconstpointer data)
         g_assert_cmpstr(log, ==, "");
 }
 
+/* Every file and directory of the tree, with its mode, size, inode and
+ * contents' hash, one line each, in name order. */
+static void snapshot_dir(const char *root, const char *rel, GString *out)
+{
+        g_autofree char *dir = g_build_filename(root, rel, NULL);
+        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+        g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+        const char *name;
+
+        while (d && (name = g_dir_read_name(d)))
+                g_ptr_array_add(names, g_strdup(name));
+        g_ptr_array_sort(names, compare_strings);
+        for (guint i = 0; i < names->len; i++) {
+                g_autofree char *child = g_build_filename(rel, g_ptr_array_index(names, i), NULL);
+                g_autofree char *path = g_build_filename(root, child, NULL);
+                g_autofree char *contents = NULL;
+                g_autofree char *hash = NULL;
+                gsize len = 0;
+                struct stat st;
+
+                g_assert_cmpint(lstat(path, &st), ==, 0);
+                if (S_ISREG(st.st_mode) && g_file_get_contents(path, &contents, &len, NULL))
+                        hash = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)contents, len);
+                g_string_append_printf(out, "%s mode %o ino %ju size %jd mtime %jd.%09ld %s\n", child,
+                                       (unsigned)st.st_mode, (uintmax_t)st.st_ino, (intmax_t)st.st_size,
+                                       (intmax_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, hash ? hash : "-");
+                if (S_ISDIR(st.st_mode))
+                        snapshot_dir(root, child, out);
+        }
+}
+
+static char *snapshot_tree(Fixture *f)
+{
+        g_autoptr(GString) out = g_string_new(NULL);
+
+        snapshot_dir(nv_test_host_get_root(f->host), "", out);
+        return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/* Where nothing this service writes reaches the kernel, both methods
+ * refuse with NotSupported, saying why and what to do, and leave every
+ * file of the host as it was: @data names the preset and the words the
+ * message must have. */
+typedef struct {
+        const char *path;
+        NvTestPreset preset;
+        const char *why;
+        const char *what_to_do;
+} RefusedHost;
+
+static const RefusedHost refused_hosts[] = {
+        { "/persistent/refused/module-absent", NV_TEST_PRESET_MODULE_ABSENT,
+          "kvm_amd is not in the running kernel", "boot a kernel that has kvm_amd" },
+        { "/persistent/refused/no-module-loading", NV_TEST_PRESET_NO_MODULE_LOADING, "cannot load modules",
+          "Boot a kernel that has kvm_amd" },
+        { "/persistent/refused/container", NV_TEST_PRESET_CONTAINER, "runs in a container (docker)",
+          "Change nested virtualization on that host" },
+        { "/persistent/refused/pvm-container", NV_TEST_PRESET_PVM_CONTAINER, "runs in a container (docker)",
+          "Change nested virtualization on that host" },
+        { "/persistent/refused/pvm", NV_TEST_PRESET_PVM, "cannot load modules",
+          "Boot a kernel that has kvm_amd" },
+};
+
+static void refused_setup(Fixture *f, gconstpointer data)
+{
+        const RefusedHost *c = data;
+
+        setup_preset(f, c->preset);
+        nv_test_host_write_modprobe(f->host, "/etc/modprobe.d", "kvm.conf", "# mine\n");
+}
+
+static void run_ctl(Fixture *f, NvTestRunResult *ret, const char *const *args);
+
+static void test_refused_host(Fixture *f, gconstpointer data)
+{
+        const RefusedHost *c = data;
+        const char *const *const commands[] = {
+                (const char *const[]){ "--no-ask-password", "enable", NULL },
+                (const char *const[]){ "--no-ask-password", "disable", NULL },
+                (const char *const[]){ "--no-ask-password", "enable", "--now", NULL },
+                (const char *const[]){ "--no-ask-password", "reload", "--nested=yes", NULL },
+        };
+        g_autofree char *before = NULL;
+        g_autofree char *after = NULL;
+        g_autofree char *log = NULL;
+
+        nv_test_env_start_daemon(f);
+        before = snapshot_tree(f);
+        for (int enable = 1; enable >= 0; enable--) {
+                g_autofree char *persistent =
+                        call_fails(f, "EnablePersistent", enable, NV_ERROR_NOT_SUPPORTED);
+                g_autofree char *reload = call_fails(f, "ReloadModule", enable, NV_ERROR_NOT_SUPPORTED);
+
+                assert_contains(persistent, c->why);
+                assert_contains(persistent, c->what_to_do);
+                g_assert_cmpstr(reload, ==, persistent);
+        }
+        for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+                g_auto(NvTestRunResult) result = { 0 };
+
+                run_ctl(f, &result, commands[i]);
+                g_assert_cmpint(result.exit_status, ==, 1);
+                g_assert_cmpstr(result.stdout_text, ==, "");
+                assert_contains(result.stderr_text, c->why);
+                /* One line. */
+                g_assert_cmpint(strchr(result.stderr_text, '\n') - result.stderr_text, ==,
+                                (int)strlen(result.stderr_text) - 1);
+        }
+        after = snapshot_tree(f);
+        g_assert_cmpstr(after, ==, before);
+        log = sim_log(f);
+        g_assert_cmpstr(log, ==, "");
+}
+
 /* ---- ReloadModule on the simulated kernel ------------------------------ */
 
 static void test_reload_not_loaded(Fixture *f, gconstpointer data)
@@ -657,6 +771,49 @@ static void test_ctl_enable_now(Fixture *f, gconstpointer data)
         assert_text(f, "/sys/module/kvm_intel/parameters/nested", "Y\n");
 }
 
+/* --now while a VM holds the module: refused before anything is
+ * written, one line naming the VM. */
+static void test_ctl_enable_now_in_use(Fixture *f, gconstpointer data)
+{
+        const char *const qemu_fds[] = { "/dev/kvm", NULL };
+        g_auto(NvTestRunResult) result = { 0 };
+        g_autofree char *log = NULL;
+
+        nv_test_host_write_modprobe(f->host, "/etc/modprobe.d", "kvm.conf", "# mine\n");
+        nv_test_host_load_module(f->host, "kvm_intel", 1, "N");
+        nv_test_host_add_process(f->host, 4242, "qemu-system-x86", qemu_fds);
+        nv_test_env_start_daemon(f);
+
+        run_ctl(f, &result, (const char *const[]){ "--no-ask-password", "enable", "--now", NULL });
+        g_assert_cmpint(result.exit_status, ==, 1);
+        g_assert_cmpstr(result.stdout_text, ==, "");
+        assert_contains(result.stderr_text, "Nothing was changed");
+        assert_contains(result.stderr_text, "4242 (qemu-system-x86)");
+        assert_text(f, KVM_CONF, "# mine\n");
+        log = sim_log(f);
+        g_assert_cmpstr(log, ==, "");
+}
+
+/* --now whose reload fails after the file is written: one message says
+ * both, why, and what to do; exit 1, nothing on stdout. */
+static void test_ctl_enable_now_reload_fails(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) result = { 0 };
+
+        nv_test_host_write(f->host, "/sim/fail-load", "nested=1\n");
+        nv_test_env_start_daemon(f);
+
+        run_ctl(f, &result, (const char *const[]){ "--no-ask-password", "enable", "--now", NULL });
+        g_assert_cmpint(result.exit_status, ==, 1);
+        g_assert_cmpstr(result.stdout_text, ==, "");
+        assert_contains(result.stderr_text, "Failed to reload kvm_intel");
+        assert_contains(result.stderr_text, "now enabled persistently in /etc/modprobe.d/kvm.conf");
+        assert_contains(result.stderr_text, "simulated failure");
+        g_assert_cmpint(strchr(result.stderr_text, '\n') - result.stderr_text, ==,
+                        (int)strlen(result.stderr_text) - 1);
+        assert_text(f, KVM_CONF, "options kvm_intel nested=1\n");
+}
+
 static void test_ctl_reload(Fixture *f, gconstpointer data)
 {
         g_auto(NvTestRunResult) off = { 0 };
@@ -762,6 +919,9 @@ int main(int argc, char *argv[])
         add_test(skip, "/persistent/refused/unknown-vendor", NV_TEST_PRESET_UNKNOWN_VENDOR,
                  test_not_supported);
         add_test(skip, "/persistent/refused/non-x86", NV_TEST_PRESET_NON_X86, test_not_supported);
+        for (size_t i = 0; i < G_N_ELEMENTS(refused_hosts); i++)
+                nv_test_add(skip, refused_hosts[i].path, Fixture, &refused_hosts[i], refused_setup,
+                            test_refused_host, fixture_teardown);
         add_test(skip, "/reload/not-loaded", NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED,
                  test_reload_not_loaded);
         add_test(skip, "/reload/loaded", NV_TEST_PRESET_INTEL_LOADED, test_reload_loaded);
@@ -769,6 +929,9 @@ int main(int argc, char *argv[])
         add_test(skip, "/reload/rollback", NV_TEST_PRESET_INTEL_LOADED, test_reload_rollback);
         add_test(skip, "/cli/enable-disable", NV_TEST_PRESET_INTEL_LOADED, test_ctl_enable_disable);
         add_test(skip, "/cli/enable-now", NV_TEST_PRESET_INTEL_LOADED, test_ctl_enable_now);
+        add_test(skip, "/cli/enable-now/in-use", NV_TEST_PRESET_INTEL_LOADED, test_ctl_enable_now_in_use);
+        add_test(skip, "/cli/enable-now/reload-fails", NV_TEST_PRESET_INTEL_LOADED,
+                 test_ctl_enable_now_reload_fails);
         add_test(skip, "/cli/reload", NV_TEST_PRESET_INTEL_LOADED, test_ctl_reload);
         add_test(skip, "/cli/reload-in-use", NV_TEST_PRESET_INTEL_LOADED, test_ctl_reload_in_use);
         add_test(skip, "/cli/enable-builtin", NV_TEST_PRESET_KVM_BUILTIN, test_ctl_enable_builtin);

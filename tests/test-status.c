@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "nv-status.h"
 
 static void facts_init_intel(NvHostFacts *facts)
@@ -231,6 +233,87 @@ static void test_unsupported(void)
         g_assert_cmpstr(status.architecture, ==, "");
 }
 
+/* Supported is "this service can change nesting here", and the refusal
+ * says why not, for every host where the methods refuse. */
+static void test_supported_and_refusal(void)
+{
+        static const struct {
+                NvModuleState state;
+                NvModuleAvailability availability;
+                const char *container;
+                const char *state_string;
+                gboolean supported;
+                const char *refusal; /* a part of it, or NULL for none */
+        } cases[] = {
+                { NV_MODULE_STATE_LIVE, NV_MODULE_AVAILABILITY_LOADED, NULL, "loaded", TRUE, NULL },
+                { NV_MODULE_STATE_ABSENT, NV_MODULE_AVAILABILITY_LOADABLE, NULL, "loadable", TRUE, NULL },
+                /* Built in: ModuleBuiltin, not NotSupported. */
+                { NV_MODULE_STATE_BUILTIN, NV_MODULE_AVAILABILITY_BUILTIN, NULL, "builtin", FALSE, NULL },
+                { NV_MODULE_STATE_ABSENT, NV_MODULE_AVAILABILITY_ABSENT, NULL, "absent", FALSE,
+                  "kvm_intel is not in the running kernel" },
+                { NV_MODULE_STATE_ABSENT, NV_MODULE_AVAILABILITY_NO_MODULE_LOADING, NULL,
+                  "no-module-loading", FALSE, "cannot load modules" },
+                { NV_MODULE_STATE_LIVE, NV_MODULE_AVAILABILITY_LOADED, "docker", "loaded", FALSE,
+                  "runs in a container (docker)" },
+        };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_auto(NvHostFacts) facts = { 0 };
+                g_auto(NvStatus) status = { 0 };
+                g_autofree char *refusal = NULL;
+
+                facts_init_intel(&facts);
+                facts.vendor_state = cases[i].state;
+                facts.vendor_availability = cases[i].availability;
+                facts.container = g_strdup(cases[i].container);
+                nv_status_assemble(&facts, &status);
+                refusal = nv_status_refusal(&status);
+
+                g_assert_cmpstr(status.vendor_module_state, ==, cases[i].state_string);
+                g_assert_cmpint(status.supported, ==, cases[i].supported);
+                g_assert_cmpstr(status.container, ==, cases[i].container ? cases[i].container : "");
+                if (cases[i].refusal)
+                        g_assert_nonnull(strstr(refusal, cases[i].refusal));
+                else
+                        g_assert_null(refusal);
+        }
+}
+
+/* /dev/kvm: the path, its provider, and who may open it. */
+static void test_kvm_device(void)
+{
+        g_auto(NvHostFacts) facts = { 0 };
+        g_auto(NvStatus) status = { 0 };
+
+        facts_init_intel(&facts);
+        nv_status_assemble(&facts, &status);
+        g_assert_cmpstr(status.kvm_device, ==, "");
+        g_assert_cmpstr(status.kvm_provider, ==, "");
+        g_assert_cmpstr(status.kvm_device_access, ==, "absent");
+        g_assert_cmpstr(status.kvm_device_mode, ==, "");
+
+        /* Registered, but no node to see (PrivateDevices=). */
+        facts.kvm_device = TRUE;
+        facts.kvm_provider = g_strdup("kvm_intel");
+        nv_status_clear(&status);
+        nv_status_assemble(&facts, &status);
+        g_assert_cmpstr(status.kvm_device, ==, "/dev/kvm");
+        g_assert_cmpstr(status.kvm_provider, ==, "kvm_intel");
+        g_assert_cmpstr(status.kvm_device_access, ==, "unknown");
+
+        facts.has_kvm_stat = TRUE;
+        facts.kvm_gid = 993;
+        facts.kvm_mode = 020660;
+        facts.kvm_owner = g_strdup("root");
+        facts.kvm_group = g_strdup("kvm");
+        nv_status_clear(&status);
+        nv_status_assemble(&facts, &status);
+        g_assert_cmpstr(status.kvm_device_access, ==, "group");
+        g_assert_cmpstr(status.kvm_device_owner, ==, "root");
+        g_assert_cmpstr(status.kvm_device_group, ==, "kvm");
+        g_assert_cmpstr(status.kvm_device_mode, ==, "0660");
+}
+
 static void test_module_users(void)
 {
         g_auto(NvHostFacts) facts = { 0 };
@@ -356,7 +439,7 @@ static void test_fields_table(void)
 {
         g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 
-        g_assert_cmpuint(nv_n_properties, ==, 18);
+        g_assert_cmpuint(nv_n_properties, ==, 26);
         for (size_t i = 0; i < nv_n_properties; i++) {
                 g_assert_true(g_hash_table_add(seen, (gpointer)nv_property_info[i].name));
                 g_assert_true(nv_property_info_find(nv_property_info[i].name) == &nv_property_info[i]);
@@ -378,6 +461,8 @@ int main(int argc, char *argv[])
         g_test_add_func("/status/not-loaded", test_not_loaded);
         g_test_add_func("/status/guest", test_guest);
         g_test_add_func("/status/unsupported", test_unsupported);
+        g_test_add_func("/status/supported-and-refusal", test_supported_and_refusal);
+        g_test_add_func("/status/kvm-device", test_kvm_device);
         g_test_add_func("/status/module-users", test_module_users);
         g_test_add_func("/status/diff", test_diff);
         g_test_add_func("/status/utf8", test_utf8);

@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "nv-verdict.h"
 
 /* An Intel host with kvm_intel loaded, nested off, nothing configured. */
@@ -202,6 +204,77 @@ static void test_set_variant(void)
         nv_properties_clear(&p);
 }
 
+/* The host classes the service tells from VendorModuleState, KvmProvider
+ * and Container: each its verdict, advice and blocker, none of them
+ * pointing at modprobe.d or a reload. */
+static void test_host_classes(void)
+{
+        static const struct {
+                const char *state;
+                const char *provider;
+                const char *container;
+                gboolean hardware_virtualization;
+                NvHostClass host;
+                const char *verdict;
+                const char *advice;
+        } cases[] = {
+                { "absent", NULL, "", TRUE, NV_HOST_MODULE_ABSENT, "not in the running kernel",
+                  "install the modules package" },
+                { "no-module-loading", NULL, "", TRUE, NV_HOST_NO_MODULE_LOADING, "cannot load modules",
+                  "boot a kernel with kvm_intel built in" },
+                { "loaded", "kvm_intel", "docker", TRUE, NV_HOST_CONTAINER, "enabled (kvm_intel nested=Y)",
+                  "run nestedvirtctl on that host" },
+                { "no-module-loading", "kvm_pvm", "docker", FALSE, NV_HOST_PVM,
+                  "hardware nesting not available", "built for PVM" },
+                { "absent", "", "", FALSE, NV_HOST_NO_HARDWARE_VIRTUALIZATION, "does not advertise vmx",
+                  "firmware" },
+        };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+                NvProperties p;
+                g_autofree char *verdict = NULL;
+                g_autofree char *line = NULL;
+                g_autofree char *blocker = NULL;
+
+                props_intel(&p);
+                set_string(&p.vendor_module_state, cases[i].state);
+                set_string(&p.kvm_provider, cases[i].provider);
+                set_string(&p.container, cases[i].container);
+                p.supported = FALSE;
+                p.hardware_virtualization = cases[i].hardware_virtualization;
+                if (g_str_equal(cases[i].state, "loaded")) {
+                        set_string(&p.nested_parameter, "Y");
+                        p.nested_enabled = TRUE;
+                } else {
+                        p.vendor_module_loaded = FALSE;
+                        set_string(&p.nested_parameter, "");
+                }
+                g_assert_cmpint(nv_host_class(&p), ==, cases[i].host);
+                verdict = nv_verdict_text(&p);
+                line = advice(&p);
+                blocker = nv_verdict_persistent_blocker(&p);
+                g_assert_nonnull(strstr(verdict, cases[i].verdict));
+                g_assert_nonnull(strstr(line, cases[i].advice));
+                g_assert_null(strstr(line, "nestedvirtctl enable"));
+                g_assert_null(strstr(line, "nestedvirtctl reload"));
+                g_assert_nonnull(blocker);
+                if (cases[i].host != NV_HOST_NO_HARDWARE_VIRTUALIZATION)
+                        g_assert_null(strstr(verdict, "persistent:"));
+                nv_properties_clear(&p);
+        }
+
+        /* An older service, without VendorModuleState: Supported false
+         * still means what it meant. */
+        {
+                NvProperties p;
+
+                props_intel(&p);
+                p.supported = FALSE;
+                g_assert_cmpint(nv_host_class(&p), ==, NV_HOST_UNSUPPORTED);
+                nv_properties_clear(&p);
+        }
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -211,6 +284,7 @@ int main(int argc, char **argv)
         g_test_add_func("/verdict/command-line", test_command_line);
         g_test_add_func("/verdict/no-hardware-virtualization", test_no_hardware_virtualization);
         g_test_add_func("/verdict/unsupported", test_unsupported);
+        g_test_add_func("/verdict/host-classes", test_host_classes);
         g_test_add_func("/verdict/set-variant", test_set_variant);
         return g_test_run();
 }

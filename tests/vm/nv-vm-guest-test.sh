@@ -468,6 +468,41 @@ check "root: ReloadModule left nested=1" nested_is 1
 check "root: ConfigureDomain passes polkit (LibvirtUnavailable)" \
 	refused_with "$err.LibvirtUnavailable" root ConfigureDomain string:guest1 string:host-passthrough
 
+# --- The vendor module absent from the kernel: its file moved out of the
+# module tree and depmod run, as on a kernel packaged without it. The
+# service must say so and refuse both changes before touching anything.
+absent_ko=$(modinfo -n "$module" 2>/dev/null)
+absent_kver=$(uname -r)
+if [ -n "$absent_ko" ] && [ -f "$absent_ko" ] && "${bound[@]}" modprobe -r "$module"; then
+	mv "$absent_ko" /root/ && "${bound[@]}" depmod "$absent_kver"
+	absent_before=$(cat "$conf" 2>&1; ls /sys/module)
+	check "module absent: modprobe finds no $module" fails "${bound[@]}" modprobe -n "$module"
+	check "module absent: VendorModuleState is absent" json_is VendorModuleState '"absent"'
+	check "module absent: Supported is false" json_is Supported false
+	check "module absent: EnablePersistent refused with NotSupported" \
+		refused_with "$err.NotSupported" root EnablePersistent boolean:true
+	check "module absent: ReloadModule refused with NotSupported" \
+		refused_with "$err.NotSupported" root ReloadModule boolean:true
+	out=$("${bound[@]}" nestedvirtctl enable --now 2>&1)
+	rc=$?
+	case $rc:$out in
+	1:*"$module is not in the running kernel"*) ok "module absent: enable --now exits 1 saying why" ;;
+	*) not_ok "module absent: enable --now exits 1 saying why" "exit $rc" "$out" ;;
+	esac
+	absent_after=$(cat "$conf" 2>&1; ls /sys/module)
+	if [ "$absent_before" = "$absent_after" ]; then
+		ok "module absent: nothing changed"
+	else
+		not_ok "module absent: nothing changed" "$absent_before" "---" "$absent_after"
+	fi
+	# Back as it was, for whatever runs after.
+	mv "/root/$(basename "$absent_ko")" "$absent_ko" && "${bound[@]}" depmod "$absent_kver"
+	"${bound[@]}" modprobe "$module" || diag "could not load $module again"
+else
+	not_ok "module absent: $module could be unloaded and its file found" "module file: ${absent_ko:-none}"
+fi
+
+
 diag "$failed of $n failed in the guest"
 
 # Next, the tests from the test machine over ssh (nv-vm-host-test.sh):
