@@ -169,7 +169,7 @@ static void assert_unharmed(Fixture *f)
 
         g_assert_true(nv_test_daemon_is_running(f->env.daemon));
         status = nv_test_env_get_status(&f->env);
-        g_assert_true(g_variant_lookup(status, NV_KEY_NESTED_ENABLED, "b", &nested));
+        g_assert_true(g_variant_lookup(status, "NestedEnabled", "b", &nested));
         g_assert_false(nested);
         after = tree_hash(f);
         g_assert_cmpstr(after, ==, f->tree_hash);
@@ -300,7 +300,7 @@ static GVariant *build_huge_set(void)
 {
         g_autofree char *huge = one_mib_string('y');
 
-        return g_variant_new("(ssv)", NV_INTERFACE, NV_KEY_PERSISTENT_SOURCE, g_variant_new_string(huge));
+        return g_variant_new("(ssv)", NV_INTERFACE, "PersistentSource", g_variant_new_string(huge));
 }
 
 static GVariant *build_huge_signature_mismatch(void)
@@ -369,8 +369,7 @@ static const AbuseCase cases[] = {
         { "/abuse/1mib/mode", M("ConfigureDomain"), NULL, build_huge_mode, ERROR_INVALID_ARGS, "CPU mode" },
         { "/abuse/1mib/property-get", P("Get"), NULL, build_huge_property_name, ERROR_UNKNOWN_PROPERTY,
           NULL },
-        { "/abuse/1mib/property-set", P("Set"), NULL, build_huge_set, ERROR_READ_ONLY,
-          NV_KEY_PERSISTENT_SOURCE },
+        { "/abuse/1mib/property-set", P("Set"), NULL, build_huge_set, ERROR_READ_ONLY, "PersistentSource" },
 
         /* Domain names that look like paths, or carry line breaks, shell or
          * XML: the daemon looks them up as names and finds nothing, or

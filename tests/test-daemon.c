@@ -32,32 +32,15 @@
 
 /* Every status key, in the order of the XML. */
 static const char *const status_keys[] = {
-        NV_KEY_VERSION,
-        NV_KEY_ARCHITECTURE,
-        NV_KEY_SUPPORTED,
-        NV_KEY_CPU_VENDOR,
-        NV_KEY_VENDOR_MODULE,
-        NV_KEY_HARDWARE_VIRTUALIZATION,
-        NV_KEY_IN_VIRTUAL_MACHINE,
-        NV_KEY_HYPERVISOR,
-        NV_KEY_KVM_LOADED,
-        NV_KEY_KVM_BUILTIN,
-        NV_KEY_VENDOR_MODULE_LOADED,
-        NV_KEY_VENDOR_MODULE_BUILTIN,
-        NV_KEY_VENDOR_MODULE_STATE,
-        NV_KEY_NESTED_PARAMETER,
-        NV_KEY_NESTED_ENABLED,
-        NV_KEY_PERSISTENT_NESTED,
-        NV_KEY_PERSISTENT_SOURCE,
-        NV_KEY_RELOAD_REQUIRED,
-        NV_KEY_MODULE_USERS,
-        NV_KEY_KVM_DEVICE,
-        NV_KEY_KVM_PROVIDER,
-        NV_KEY_KVM_DEVICE_ACCESS,
-        NV_KEY_KVM_DEVICE_OWNER,
-        NV_KEY_KVM_DEVICE_GROUP,
-        NV_KEY_KVM_DEVICE_MODE,
-        NV_KEY_CONTAINER,
+        "Version",           "Architecture",       "Supported",
+        "CpuVendor",         "VendorModule",       "HardwareVirtualization",
+        "InVirtualMachine",  "Hypervisor",         "KvmLoaded",
+        "KvmBuiltin",        "VendorModuleLoaded", "VendorModuleBuiltin",
+        "VendorModuleState", "NestedParameter",    "NestedEnabled",
+        "PersistentNested",  "PersistentSource",   "ReloadRequired",
+        "ModuleUsers",       "KvmDevice",          "KvmProvider",
+        "KvmDeviceAccess",   "KvmDeviceOwner",     "KvmDeviceGroup",
+        "KvmDeviceMode",     "Container",
 };
 
 typedef NvTestEnv Fixture;
@@ -206,7 +189,7 @@ static void test_version(Fixture *f, gconstpointer data)
         g_autoptr(GVariant) version = NULL;
 
         nv_test_env_start_daemon(f);
-        version = get_property(f, NV_KEY_VERSION, &error);
+        version = get_property(f, "Version", &error);
         g_assert_no_error(error);
         g_assert_true(g_variant_is_of_type(version, G_VARIANT_TYPE_STRING));
         g_assert_cmpstr(g_variant_get_string(version, NULL), ==, nv_test_getenv("NV_VERSION"));
@@ -381,9 +364,9 @@ static void test_changed_nested_parameter(Fixture *f, gconstpointer data)
         /* As if kvm_intel had been reloaded with nested=1. */
         nv_test_host_write(f->host, "/sys/module/kvm_intel/parameters/nested", "Y\n");
         status = nv_test_env_get_status(f);
-        assert_key(status, NV_KEY_NESTED_PARAMETER, "'Y'");
-        assert_key(status, NV_KEY_NESTED_ENABLED, "true");
-        assert_key(status, NV_KEY_RELOAD_REQUIRED, "false");
+        assert_key(status, "NestedParameter", "'Y'");
+        assert_key(status, "NestedEnabled", "true");
+        assert_key(status, "ReloadRequired", "false");
         assert_changes(f, "{'NestedParameter': <'Y'>, 'NestedEnabled': <true>, 'ReloadRequired': <false>}");
 }
 
@@ -395,7 +378,7 @@ static void test_changed_module_unloaded_get(Fixture *f, gconstpointer data)
 
         nv_test_env_start_daemon(f);
         nv_test_host_unload_module(f->host, "kvm_intel");
-        loaded = get_property(f, NV_KEY_VENDOR_MODULE_LOADED, &error);
+        loaded = get_property(f, "VendorModuleLoaded", &error);
         g_assert_no_error(error);
         g_assert_false(g_variant_get_boolean(loaded));
         /* NestedEnabled was false and stays false: not announced. */
@@ -412,8 +395,8 @@ static void test_changed_module_loaded_get_all(Fixture *f, gconstpointer data)
         nv_test_host_load_module(f->host, "kvm", 1, NULL);
         nv_test_host_load_module(f->host, "kvm_intel", 0, "N");
         all = get_all(f);
-        assert_key(all, NV_KEY_KVM_LOADED, "true");
-        assert_key(all, NV_KEY_VENDOR_MODULE_LOADED, "true");
+        assert_key(all, "KvmLoaded", "true");
+        assert_key(all, "VendorModuleLoaded", "true");
         /* Loaded as configured (nested=0): no reload needed, before or after. */
         assert_changes(f, "{'KvmLoaded': <true>, 'VendorModuleLoaded': <true>, 'NestedParameter': <'N'>,"
                           " 'VendorModuleState': <'loaded'>}");
@@ -502,7 +485,7 @@ static void test_changed_module_users(Fixture *f, gconstpointer data)
         nv_test_host_add_process(f->host, 7001, "qemu-system-x86", qemu_fds);
         nv_test_host_write(f->host, "/sys/module/kvm_intel/refcnt", "2\n");
         status = nv_test_env_get_status(f);
-        assert_key(status, NV_KEY_MODULE_USERS, "[(@u 7001, 'qemu-system-x86')]");
+        assert_key(status, "ModuleUsers", "[(@u 7001, 'qemu-system-x86')]");
         assert_changes(f, "{'ModuleUsers': <[(@u 7001, 'qemu-system-x86')]>}");
 }
 
@@ -683,8 +666,8 @@ static void check_nested_later_lines(Fixture *f, GVariant *status)
 
         nv_test_host_write(f->host, INTEL_NESTED, "N\nY\n");
         again = nv_test_env_get_status(f);
-        assert_key(again, NV_KEY_NESTED_PARAMETER, "'N'");
-        assert_key(again, NV_KEY_NESTED_ENABLED, "false");
+        assert_key(again, "NestedParameter", "'N'");
+        assert_key(again, "NestedEnabled", "false");
 }
 
 static void write_long_nested_line(NvTestHost *host)
@@ -702,7 +685,7 @@ static void check_nested_long_line(Fixture *f, GVariant *status)
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) parameter = NULL;
 
-        parameter = g_variant_lookup_value(status, NV_KEY_NESTED_PARAMETER, G_VARIANT_TYPE_STRING);
+        parameter = g_variant_lookup_value(status, "NestedParameter", G_VARIANT_TYPE_STRING);
         g_assert_nonnull(parameter);
         g_assert_cmpuint(strlen(g_variant_get_string(parameter, NULL)), ==, 4096);
 
@@ -728,7 +711,7 @@ static void check_binary_comm(Fixture *f, GVariant *status)
         guint32 pid = 0;
         const char *comm = NULL;
 
-        users = g_variant_lookup_value(status, NV_KEY_MODULE_USERS, G_VARIANT_TYPE("a(us)"));
+        users = g_variant_lookup_value(status, "ModuleUsers", G_VARIANT_TYPE("a(us)"));
         g_assert_nonnull(users);
         g_assert_cmpuint(g_variant_n_children(users), ==, 1);
         g_variant_get_child(users, 0, "(u&s)", &pid, &comm);
@@ -1385,7 +1368,7 @@ static void test_status_case(Fixture *f, gconstpointer data)
                 if (c->whole) {
                         g_autoptr(GVariantDict) dict = g_variant_dict_new(expected);
 
-                        g_variant_dict_insert(dict, NV_KEY_VERSION, "s", nv_test_getenv("NV_VERSION"));
+                        g_variant_dict_insert(dict, "Version", "s", nv_test_getenv("NV_VERSION"));
                         g_clear_pointer(&expected, g_variant_unref);
                         expected = g_variant_ref_sink(g_variant_dict_end(dict));
                 }
@@ -1572,9 +1555,9 @@ static void test_real_host(Fixture *f, gconstpointer data)
                 g_autoptr(GVariant) arch_variant = g_variant_ref_sink(g_variant_new_string(arch));
                 g_autofree char *arch_v = g_variant_print(arch_variant, FALSE);
 
-                assert_key(status, NV_KEY_ARCHITECTURE, arch_v);
+                assert_key(status, "Architecture", arch_v);
         }
-        assert_key(status, NV_KEY_CPU_VENDOR,
+        assert_key(status, "CpuVendor",
                    g_str_equal(vendor, "intel") ? "'intel'"
                    : g_str_equal(vendor, "amd") ? "'amd'"
                                                 : "'unknown'");
@@ -1583,16 +1566,16 @@ static void test_real_host(Fixture *f, gconstpointer data)
                 g_autofree char *st_text = g_strdup_printf("'%s'", x86 ? state : "");
 
                 if (x86) {
-                        assert_key(status, NV_KEY_VENDOR_MODULE, m);
-                        assert_key(status, NV_KEY_VENDOR_MODULE_STATE, st_text);
+                        assert_key(status, "VendorModule", m);
+                        assert_key(status, "VendorModuleState", st_text);
                 }
         }
-        assert_key(status, NV_KEY_HARDWARE_VIRTUALIZATION, has_flag ? "true" : "false");
-        assert_key(status, NV_KEY_KVM_LOADED, real_exists("/sys/module/kvm") ? "true" : "false");
-        assert_key(status, NV_KEY_VENDOR_MODULE_LOADED,
+        assert_key(status, "HardwareVirtualization", has_flag ? "true" : "false");
+        assert_key(status, "KvmLoaded", real_exists("/sys/module/kvm") ? "true" : "false");
+        assert_key(status, "VendorModuleLoaded",
                    g_str_equal(state, "loaded") || g_str_equal(state, "builtin") ? "true" : "false");
-        assert_key(status, NV_KEY_VENDOR_MODULE_BUILTIN, g_str_equal(state, "builtin") ? "true" : "false");
-        assert_key(status, NV_KEY_SUPPORTED,
+        assert_key(status, "VendorModuleBuiltin", g_str_equal(state, "builtin") ? "true" : "false");
+        assert_key(status, "Supported",
                    x86 && *module && !container &&
                                    (g_str_equal(state, "loaded") || g_str_equal(state, "loadable"))
                            ? "true"
@@ -1600,18 +1583,18 @@ static void test_real_host(Fixture *f, gconstpointer data)
 
         /* /dev/kvm as stat() shows it. */
         if (stat("/dev/kvm", &st) == 0 && S_ISCHR(st.st_mode)) {
-                g_autoptr(GVariant) provider = g_variant_lookup_value(status, NV_KEY_KVM_PROVIDER, NULL);
+                g_autoptr(GVariant) provider = g_variant_lookup_value(status, "KvmProvider", NULL);
                 g_autofree char *mode = g_strdup_printf("'%04o'", (unsigned)(st.st_mode & 07777));
                 const char *p = g_variant_get_string(provider, NULL);
 
-                assert_key(status, NV_KEY_KVM_DEVICE, "'/dev/kvm'");
-                assert_key(status, NV_KEY_KVM_DEVICE_MODE, mode);
+                assert_key(status, "KvmDevice", "'/dev/kvm'");
+                assert_key(status, "KvmDeviceMode", mode);
                 if ((st.st_mode & 0006) == 0006)
-                        assert_key(status, NV_KEY_KVM_DEVICE_ACCESS, "'everyone'");
+                        assert_key(status, "KvmDeviceAccess", "'everyone'");
                 else if ((st.st_mode & 0060) == 0060)
-                        assert_key(status, NV_KEY_KVM_DEVICE_ACCESS, "'group'");
+                        assert_key(status, "KvmDeviceAccess", "'group'");
                 else if (st.st_uid == 0)
-                        assert_key(status, NV_KEY_KVM_DEVICE_ACCESS, "'root-only'");
+                        assert_key(status, "KvmDeviceAccess", "'root-only'");
                 /* The provider is a module this kernel has, and the one the
                  * configuration builds when it says so. */
                 if (*p) {
@@ -1625,15 +1608,15 @@ static void test_real_host(Fixture *f, gconstpointer data)
                 if (g_str_equal(state, "loaded"))
                         g_assert_cmpstr(p, ==, module);
         } else if (!real_exists("/sys/class/misc/kvm")) {
-                assert_key(status, NV_KEY_KVM_DEVICE, "''");
+                assert_key(status, "KvmDevice", "''");
         }
 
         if (real_exists("/.dockerenv") && !real_exists("/run/systemd/container") &&
             !real_exists("/run/host/container-manager") && !real_exists("/run/.containerenv"))
-                assert_key(status, NV_KEY_CONTAINER, "'docker'");
+                assert_key(status, "Container", "'docker'");
         else if (!container) {
                 /* PID 1's environment may still name one. */
-                g_autoptr(GVariant) kind = g_variant_lookup_value(status, NV_KEY_CONTAINER, NULL);
+                g_autoptr(GVariant) kind = g_variant_lookup_value(status, "Container", NULL);
 
                 g_test_message("Container: %s", kind ? g_variant_get_string(kind, NULL) : "(none)");
         }

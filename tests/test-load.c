@@ -117,7 +117,7 @@ static gpointer status_client(gpointer data)
                         continue;
                 }
                 status = g_variant_get_child_value(reply, 0);
-                if (!g_variant_lookup(status, NV_KEY_VERSION, "&s", &version) || !*version)
+                if (!g_variant_lookup(status, "Version", "&s", &version) || !*version)
                         client_fail(client, NULL, "GetStatus without a Version");
         }
         return NULL;
@@ -259,7 +259,7 @@ static void test_load(Fixture *f, gconstpointer data)
         conf = nv_test_host_read(f->env.host, KVM_CONF);
         g_assert_nonnull(conf);
         status = nv_test_env_get_status(&f->env);
-        g_assert_true(g_variant_lookup(status, NV_KEY_PERSISTENT_NESTED, "&s", &persistent));
+        g_assert_true(g_variant_lookup(status, "PersistentNested", "&s", &persistent));
         if (g_str_equal(g_bytes_get_data(conf, NULL), CONF_ON))
                 g_assert_cmpstr(persistent, ==, "enabled");
         else if (g_str_equal(g_bytes_get_data(conf, NULL), CONF_OFF))
