@@ -47,7 +47,7 @@ char *nv_host_detect_container(NvHost *host)
         g_autofree char *osrelease = host_line(host, "/proc/sys/kernel/osrelease");
         g_autofree char *manager = host_line(host, "/run/host/container-manager");
         g_autofree char *systemd = host_line(host, "/run/systemd/container");
-        g_autofree char *environ = NULL;
+        g_autofree char *pid1_environ = NULL;
         gsize environ_len = 0;
         NvContainerFacts facts = {
                 .has_proc_vz = host_exists(host, "/proc/vz"),
@@ -64,8 +64,8 @@ char *nv_host_detect_container(NvHost *host)
          * above still tell the common managers. A tracer (proot) and a
          * cgroup namespace are not looked for: neither decides a kind that
          * the files leave open on the hosts this service runs on. */
-        if (nv_host_read_file(host, "/proc/1/environ", ENVIRON_MAX, &environ, &environ_len) >= 0) {
-                facts.pid1_environ = environ;
+        if (nv_host_read_file(host, "/proc/1/environ", ENVIRON_MAX, &pid1_environ, &environ_len) >= 0) {
+                facts.pid1_environ = pid1_environ;
                 facts.pid1_environ_len = environ_len;
         }
         kind = nv_container_detect(&facts);

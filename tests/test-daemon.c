@@ -1535,15 +1535,15 @@ static void test_real_host(Fixture *f, gconstpointer data)
         container = real_exists("/.dockerenv") || real_exists("/run/.containerenv") ||
                     real_exists("/run/systemd/container") || real_exists("/run/host/container-manager");
         {
-                g_autofree char *environ = NULL;
+                g_autofree char *pid1_env = NULL;
                 gsize len = 0;
 
                 /* PID 1's environment, where we may read it (the daemon
                  * runs with the same rights): container=NAME. */
-                if (g_file_get_contents("/proc/1/environ", &environ, &len, NULL))
-                        for (gsize i = 0; i < len; i += strlen(environ + i) + 1)
-                                container |= g_str_has_prefix(environ + i, "container=") &&
-                                             environ[i + strlen("container=")] != '\0';
+                if (g_file_get_contents("/proc/1/environ", &pid1_env, &len, NULL))
+                        for (gsize i = 0; i < len; i += strlen(pid1_env + i) + 1)
+                                container |= g_str_has_prefix(pid1_env + i, "container=") &&
+                                             pid1_env[i + strlen("container=")] != '\0';
         }
 
         f->daemon = nv_test_daemon_start(f->bus, "/", &error);

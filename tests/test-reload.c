@@ -482,6 +482,7 @@ static void test_holder_link(void)
         g_autofree char *value = reload(tree, "kvm_intel", TRUE, &error);
 
         g_assert_no_error(error);
+        g_assert_cmpstr(value, ==, "Y");
         assert_link(tree, "/sys/module/kvm/holders/kvm_intel", "../../kvm_intel");
 }
 
