@@ -517,6 +517,11 @@ static int query_start(NvAuth *auth, sd_bus_message *m, const char *action, sd_b
         return 0;
 }
 
+gboolean nv_auth_has_query(const NvAuth *auth, sd_bus_message *m)
+{
+        return g_hash_table_contains(auth->queries, m);
+}
+
 int nv_auth_verify(NvAuth *auth, sd_bus_message *m, sd_bus_error *error)
 {
         const char *member = sd_bus_message_get_member(m);

@@ -56,6 +56,10 @@ const char *nv_auth_action_for_method(const char *member, gboolean *ret_known);
  */
 int nv_auth_verify(NvAuth *auth, sd_bus_message *m, sd_bus_error *error);
 
+/* TRUE when @m is being authorized or was just answered: its handler
+ * runs again, or is running, on polkit's answer. */
+gboolean nv_auth_has_query(const NvAuth *auth, sd_bus_message *m);
+
 /* How many authorizations are waiting for polkit; the daemon does not
  * exit on idle while any is. */
 guint nv_auth_get_n_pending(const NvAuth *auth);

@@ -16,7 +16,14 @@
  * source covers is kept between reads until it fires
  * (nv_host_watch_modules(), nv_host_invalidate_config()); on a --root
  * tree, which sends no uevents, the modules are read each time. Who holds
- * /dev/kvm has no event to watch; it is read on each call.
+ * /dev/kvm has no event to watch, and finding out reads every process's
+ * descriptors, which no caller may make the daemon do at will: a call
+ * that needs it when the last scan is older than NV_KVM_USERS_MAX_AGE_USEC
+ * waits, held by filter_incoming() without being handled, while a worker
+ * scans; every call arriving meanwhile waits for the same scan, and all
+ * are dispatched again when it ends. Whatever the number of callers and
+ * of descriptors, that is one scan per period, off the main loop, which
+ * goes on answering everyone else.
  *
  * What may block runs in a worker (nv-worker.h): domain calls (libvirt)
  * and the unload and load of ReloadModule. Their checks and authorization
@@ -38,6 +45,7 @@
 #include "nv-dbus.h"
 #include "nv-file.h"
 #include "nv-host.h"
+#include "nv-kvm-users.h"
 #include "nv-libvirt.h"
 #include "nv-loop.h"
 #include "nv-modprobe.h"
@@ -53,6 +61,10 @@
 #define NV_CONFIG_PATH NV_CONFIG_DIR "/" NV_CONFIG_NAME
 #define NV_CONFIG_MAX  (1024 * 1024)
 
+/* Calls that may wait for one scan of the holders of /dev/kvm; more are
+ * refused. */
+#define NV_USERS_MAX_WAITING 1024
+
 /* libvirt accepts long names, but nothing sane is longer than this. */
 #define NV_DOMAIN_ARG_MAX 1024
 
@@ -67,11 +79,16 @@ typedef struct {
         NvKernelNewFunc kernel_new;
         NvKernel *kernel; /* created at the first module change */
         char *libvirt_uri;
-        NvLibvirt *libvirt;      /* created at the first domain call */
-        NvWorker *domain_worker; /* DomainJob */
-        NvWorker *reload_worker; /* ReloadJob */
-        GQueue reload_queue;     /* ReloadJob, authorized and waiting for the one running */
-        gboolean reloading;      /* a ReloadJob is in the worker */
+        NvLibvirt *libvirt;         /* created at the first domain call */
+        NvWorker *domain_worker;    /* DomainJob */
+        NvWorker *reload_worker;    /* ReloadJob */
+        NvWorker *users_worker;     /* UsersScan */
+        gboolean users_scanning;    /* a UsersScan is in users_worker */
+        GPtrArray *users_waiting;   /* sd_bus_message, held until the scan ends */
+        GHashTable *users_released; /* sd_bus_message, dispatched again after a scan */
+        gint64 users_max_age_usec;
+        GQueue reload_queue; /* ReloadJob, authorized and waiting for the one running */
+        gboolean reloading;  /* a ReloadJob is in the worker */
         gboolean exiting;
 
         sd_event *event;
@@ -97,7 +114,8 @@ typedef struct {
         gboolean nested;
         NvKernel *kernel;
         NvReloadPlan plan;
-        GError *error; /* the swap's, written by the worker */
+        gint64 queued_at; /* g_get_monotonic_time() */
+        GError *error;    /* the swap's, written by the worker */
 } ReloadJob;
 
 static void reload_job_free(ReloadJob *job)
@@ -133,6 +151,9 @@ static void context_clear(Context *c)
         g_clear_pointer(&c->reload_worker, nv_worker_free);
         context_cancel_reloads(c);
         g_clear_pointer(&c->domain_worker, nv_worker_free);
+        g_clear_pointer(&c->users_worker, nv_worker_free);
+        g_clear_pointer(&c->users_waiting, g_ptr_array_unref);
+        g_clear_pointer(&c->users_released, g_hash_table_unref);
         g_clear_pointer(&c->watch, nv_watch_free);
         c->idle_source = sd_event_source_disable_unref(c->idle_source);
         g_clear_pointer(&c->auth, nv_auth_free);
@@ -349,6 +370,7 @@ static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_er
 }
 
 static void context_start_reload(Context *c);
+static void context_scan_users(Context *c);
 
 /* In the worker thread: only the kernel, and @job, are touched here. */
 static void reload_job_run(gpointer data)
@@ -403,13 +425,22 @@ static void reload_job_done(gpointer data)
 static void context_start_reload(Context *c)
 {
         while (!c->reloading && !c->exiting && !g_queue_is_empty(&c->reload_queue)) {
-                g_autoptr(ReloadJob) job = g_queue_pop_head(&c->reload_queue);
+                g_autoptr(ReloadJob) job = NULL;
                 g_auto(NvHostFacts) facts = { 0 };
                 g_autoptr(GError) gerror = NULL;
 
                 /* Fresh: a VM may have started since the last status
-                 * read, and a module event may still be queued. */
+                 * read, and a module event may still be queued. Its
+                 * holders, whom a refusal names, too: after a scan, which
+                 * starts the queue again. */
                 nv_host_invalidate_modules(c->host);
+                job = g_queue_peek_head(&c->reload_queue);
+                if (nv_host_users_wanted(c->host, job->queued_at - c->users_max_age_usec)) {
+                        job = NULL;
+                        context_scan_users(c);
+                        return;
+                }
+                g_queue_pop_head(&c->reload_queue);
                 context_refresh_facts(c, &facts);
                 if (!nv_reload_plan(&facts, nv_host_vendor_module(c->host), job->nested, &job->plan,
                                     &gerror)) {
@@ -457,6 +488,7 @@ static int method_reload_module(sd_bus_message *m, void *userdata, sd_bus_error 
         }
 
         job = g_new0(ReloadJob, 1);
+        job->queued_at = g_get_monotonic_time();
         job->context = c;
         job->message = sd_bus_message_ref(m);
         job->nested = nested;
@@ -716,15 +748,135 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
         return nv_status_append_value(reply, info, &c->status);
 }
 
-/* Every call counts as activity, whatever it is for. */
+/*
+ * The scan of the holders of /dev/kvm, and the calls that wait for it.
+ */
+typedef struct {
+        Context *context;
+        char *proc_dir;
+        gint64 started;
+        GArray *users;
+        GError *error;
+} UsersScan;
+
+static void message_unref(gpointer m)
+{
+        sd_bus_message_unref(m);
+}
+
+static void users_scan_free(UsersScan *scan)
+{
+        g_free(scan->proc_dir);
+        g_clear_pointer(&scan->users, g_array_unref);
+        g_clear_error(&scan->error);
+        g_free(scan);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(UsersScan, users_scan_free)
+
+static void users_scan_run(gpointer data)
+{
+        UsersScan *scan = data;
+
+        scan->started = g_get_monotonic_time();
+        scan->users = nv_kvm_users_scan(scan->proc_dir, &scan->error);
+}
+
+static void users_scan_done(gpointer data)
+{
+        g_autoptr(UsersScan) scan = data;
+        Context *c = scan->context;
+        g_autoptr(GPtrArray) waiting = g_steal_pointer(&c->users_waiting);
+
+        c->users_scanning = FALSE;
+        c->users_waiting = g_ptr_array_new_with_free_func(message_unref);
+        for (guint i = 0; i < waiting->len; i++) {
+                sd_bus_message *m = waiting->pdata[i];
+                int r;
+
+                if (c->exiting) {
+                        r = sd_bus_reply_method_errorf(m, NV_ERROR_FAILED, "nestedvirtd is exiting.");
+                        if (r < 0)
+                                g_debug("Failed to answer %s: %s", sd_bus_message_get_member(m),
+                                        g_strerror(-r));
+                        continue;
+                }
+                g_hash_table_add(c->users_released, sd_bus_message_ref(m));
+                r = sd_bus_enqueue_for_read(c->bus, m);
+                if (r < 0) {
+                        g_warning("Cannot resume %s from %s: %s", sd_bus_message_get_member(m),
+                                  sd_bus_message_get_sender(m), g_strerror(-r));
+                        g_hash_table_remove(c->users_released, m);
+                        sd_bus_reply_method_errorf(m, NV_ERROR_FAILED, "The status could not be read.");
+                }
+        }
+        if (c->exiting)
+                return;
+        nv_host_set_users(c->host, g_steal_pointer(&scan->users), scan->started, scan->error);
+        /* For everyone watching, not only for those who waited. */
+        context_refresh(c);
+        context_start_reload(c);
+}
+
+/* Starts a scan unless one runs; the calls waiting and the reload queue
+ * go on when it ends. */
+static void context_scan_users(Context *c)
+{
+        UsersScan *scan;
+
+        if (c->users_scanning)
+                return;
+        scan = g_new0(UsersScan, 1);
+        scan->context = c;
+        scan->proc_dir = nv_host_path(c->host, "/proc");
+        c->users_scanning = TRUE;
+        nv_worker_push(c->users_worker, scan, users_scan_run, users_scan_done);
+}
+
+/* The calls that read the status: those to our object, but for the
+ * standard interfaces that do not. */
+static gboolean call_reads_status(sd_bus_message *m)
+{
+        const char *interface = sd_bus_message_get_interface(m);
+        const char *path = sd_bus_message_get_path(m);
+
+        if (!path || !g_str_equal(path, NV_OBJECT_PATH))
+                return FALSE;
+        return !interface || (!g_str_equal(interface, "org.freedesktop.DBus.Peer") &&
+                              !g_str_equal(interface, "org.freedesktop.DBus.Introspectable"));
+}
+
+/* Holds @m until the holders of /dev/kvm have been looked for. */
+static int context_wait_for_users(Context *c, sd_bus_message *m)
+{
+        if (c->users_waiting->len >= NV_USERS_MAX_WAITING) {
+                int r = sd_bus_reply_method_errorf(m, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                                   "%u calls are already waiting for the processes "
+                                                   "holding /dev/kvm to be found; try again.",
+                                                   NV_USERS_MAX_WAITING);
+                return r < 0 ? r : 1;
+        }
+        g_ptr_array_add(c->users_waiting, sd_bus_message_ref(m));
+        context_scan_users(c);
+        return 1; /* handled: it comes back when the scan ends */
+}
+
+/* Every call counts as activity, whatever it is for. A call that reads
+ * the status waits for the holders of /dev/kvm when they are due (but
+ * not when polkit's answer brings it back: the answer is kept for that
+ * one dispatch). */
 static int filter_incoming(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *c = userdata;
 
-        if (sd_bus_message_is_method_call(m, NULL, NULL)) {
-                c->n_calls++;
-                context_touch_idle(c);
-        }
+        if (!sd_bus_message_is_method_call(m, NULL, NULL))
+                return 0;
+        c->n_calls++;
+        context_touch_idle(c);
+        if (g_hash_table_remove(c->users_released, m))
+                return 0; /* it waited for a scan already */
+        if (call_reads_status(m) && !nv_auth_has_query(c->auth, m) &&
+            nv_host_users_wanted(c->host, g_get_monotonic_time() - c->users_max_age_usec))
+                return context_wait_for_users(c, m);
         return 0; /* go on to the handler */
 }
 
@@ -736,7 +888,7 @@ static int on_idle(sd_event_source *s, uint64_t usec, void *userdata)
         /* Someone may be typing a password right now, libvirt be working
          * on a call, or the kernel be loading a module. */
         if (nv_auth_get_n_pending(c->auth) > 0 || nv_worker_get_n_pending(c->domain_worker) > 0 ||
-            c->reloading || !g_queue_is_empty(&c->reload_queue)) {
+            c->users_scanning || c->reloading || !g_queue_is_empty(&c->reload_queue)) {
                 g_debug("Idle, but an authorization or a job is pending: not exiting yet");
                 context_touch_idle(c);
                 return 0;
@@ -819,6 +971,23 @@ static const sd_bus_vtable nestedvirt_vtable[] = {
 };
 #undef NV_VTABLE_PROPERTY
 
+/* How old the holders of /dev/kvm may be; the environment can change it,
+ * for tests. */
+static gint64 users_max_age_usec(void)
+{
+        const char *value = g_getenv("NESTEDVIRTD_KVM_USERS_MAX_AGE_MSEC");
+        guint64 msec;
+
+        if (!value)
+                return NV_KVM_USERS_MAX_AGE_USEC;
+        if (g_ascii_string_to_unsigned(value, 10, 0, 3600 * 1000, &msec, NULL))
+                return (gint64)msec * 1000;
+        g_warning("Ignoring NESTEDVIRTD_KVM_USERS_MAX_AGE_MSEC=%s: not a number of milliseconds from 0 to "
+                  "3600000; using %d",
+                  value, (int)(NV_KVM_USERS_MAX_AGE_USEC / 1000));
+        return NV_KVM_USERS_MAX_AGE_USEC;
+}
+
 static int context_start(Context *c, const NvDaemonOptions *options)
 {
         sigset_t mask;
@@ -866,6 +1035,10 @@ static int context_start(Context *c, const NvDaemonOptions *options)
                 nv_host_watch_modules(c->host);
         c->domain_worker = nv_worker_new();
         c->reload_worker = nv_worker_new();
+        c->users_worker = nv_worker_new();
+        c->users_waiting = g_ptr_array_new_with_free_func(message_unref);
+        c->users_released = g_hash_table_new_full(g_direct_hash, g_direct_equal, message_unref, NULL);
+        c->users_max_age_usec = users_max_age_usec();
 
         if (options->idle_timeout > 0) {
                 c->idle_usec = (guint64)options->idle_timeout * G_USEC_PER_SEC;

@@ -22,6 +22,7 @@
 
 #include "nv-host.h"
 #include "nv-hypervisor.h"
+#include "nv-kvm-users.h"
 #include "nv-modprobe-files.h"
 
 /* Bounds on what is read. cpuinfo only matters up to its first processor
@@ -75,6 +76,13 @@ struct NvHost {
         /* Problems already logged, so that a bad file is reported once and
          * not at every call. */
         GHashTable *warned;
+
+        /* The last scan of the holders of /dev/kvm (nv-kvm-users.h),
+         * handed in by nv_host_set_users(); NULL before the first. */
+        struct {
+                GArray *list;
+                gint64 scanned_at; /* when it started, g_get_monotonic_time() */
+        } users;
 };
 
 static void G_GNUC_PRINTF(3, 4) warn_once(NvHost *host, const char *key, const char *format, ...)
@@ -315,6 +323,7 @@ void nv_host_free(NvHost *host)
         g_free(host->container);
         g_free(host->modules.nested_raw);
         g_clear_pointer(&host->config, g_array_unref);
+        g_clear_pointer(&host->users.list, g_array_unref);
         g_hash_table_unref(host->warned);
         g_free(host);
 }
@@ -485,86 +494,6 @@ const GArray *nv_host_get_config_settings(NvHost *host)
         return host->config;
 }
 
-static gboolean fd_target_is_kvm(const char *target)
-{
-        return g_str_equal(target, "/dev/kvm") || g_str_has_prefix(target, "anon_inode:kvm-vm") ||
-               g_str_has_prefix(target, "anon_inode:kvm-vcpu");
-}
-
-static gboolean process_holds_kvm(int proc_fd, const char *pid)
-{
-        g_autofree char *fd_dir = g_build_filename(pid, "fd", NULL);
-        gboolean found = FALSE;
-        struct dirent *de;
-        DIR *d;
-        int dfd;
-
-        dfd = openat(proc_fd, fd_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
-                return FALSE;
-        d = fdopendir(dfd);
-        if (!d) {
-                close(dfd);
-                return FALSE;
-        }
-        while (!found && (de = readdir(d))) {
-                char target[64];
-                ssize_t n;
-
-                if (de->d_name[0] == '.')
-                        continue;
-                n = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
-                if (n <= 0)
-                        continue;
-                target[n] = '\0';
-                found = fd_target_is_kvm(target);
-        }
-        closedir(d);
-        return found;
-}
-
-static gint compare_users(gconstpointer a, gconstpointer b)
-{
-        const NvModuleUser *x = a, *y = b;
-
-        return (x->pid > y->pid) - (x->pid < y->pid);
-}
-
-static GArray *read_module_users(NvHost *host)
-{
-        g_autofree char *proc = nv_host_path(host, "/proc");
-        GArray *users = nv_module_users_new();
-        struct dirent *de;
-        DIR *d;
-
-        d = opendir(proc);
-        if (!d) {
-                warn_once(host, proc, "Cannot list %s: %s; ModuleUsers is unknown", proc, g_strerror(errno));
-                return users;
-        }
-        while ((de = readdir(d))) {
-                g_autofree char *comm_path = NULL;
-                g_autofree char *comm = NULL;
-                guint64 pid;
-                NvModuleUser user;
-
-                if (!g_ascii_string_to_unsigned(de->d_name, 10, 1, G_MAXUINT32, &pid, NULL))
-                        continue;
-                if (!process_holds_kvm(dirfd(d), de->d_name))
-                        continue;
-
-                comm_path = g_build_filename("/proc", de->d_name, "comm", NULL);
-                comm = read_line(host, comm_path);
-                user.pid = (guint32)pid;
-                user.command = comm ? g_steal_pointer(&comm) : g_strdup("");
-                g_array_append_val(users, user);
-        }
-        closedir(d);
-
-        g_array_sort(users, compare_users);
-        return users;
-}
-
 /* The kernel's word for "/dev/kvm is registered", which the node in /dev
  * is not: the service runs with PrivateDevices=yes and sees no /dev/kvm,
  * and a static /dev may keep a node with no device. */
@@ -664,6 +593,45 @@ static void read_availability(NvHost *host, const char *module, NvHostFacts *ret
         ret->vendor_availability = nv_module_availability(&facts);
 }
 
+static GArray *copy_users(const GArray *users)
+{
+        GArray *copy = nv_module_users_new();
+
+        for (guint i = 0; i < users->len; i++) {
+                const NvModuleUser *u = &g_array_index(users, NvModuleUser, i);
+                NvModuleUser user = { .pid = u->pid, .command = g_strdup(u->command) };
+
+                g_array_append_val(copy, user);
+        }
+        return copy;
+}
+
+gboolean nv_host_users_wanted(NvHost *host, gint64 not_before)
+{
+        const char *module = nv_host_vendor_module(host);
+        g_auto(NvHostFacts) facts = { 0 };
+
+        if (host->users.list && host->users.scanned_at >= not_before)
+                return FALSE;
+        read_module_facts(host, module, &facts);
+        if (module && facts.vendor_state == NV_MODULE_STATE_LIVE)
+                read_module_refcnt(host, module, &facts);
+        return module_users_possible(host, &facts, module);
+}
+
+void nv_host_set_users(NvHost *host, GArray *users, gint64 started, const GError *error)
+{
+        g_autofree char *proc = nv_host_path(host, "/proc");
+
+        if (!users) {
+                warn_once(host, proc, "%s; ModuleUsers is unknown", error ? error->message : "No scan");
+                users = nv_module_users_new();
+        }
+        g_clear_pointer(&host->users.list, g_array_unref);
+        host->users.list = users;
+        host->users.scanned_at = started;
+}
+
 void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
 {
         const char *module = nv_host_vendor_module(host);
@@ -691,8 +659,8 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
 
         if (module && ret->vendor_state == NV_MODULE_STATE_LIVE)
                 read_module_refcnt(host, module, ret);
-        if (module_users_possible(host, ret, module))
-                ret->module_users = read_module_users(host);
+        if (module_users_possible(host, ret, module) && host->users.list)
+                ret->module_users = copy_users(host->users.list);
 
         read_availability(host, module, ret);
         ret->kvm_device = kvm_device_registered(host);

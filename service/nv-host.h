@@ -32,6 +32,20 @@ const char *nv_host_vendor_module(const NvHost *host);
  * merged modprobe.d setting is cached until nv_host_invalidate_config(). */
 void nv_host_read_facts(NvHost *host, NvHostFacts *ret);
 
+/* Who holds /dev/kvm is not looked for by nv_host_read_facts(), which
+ * would cost a read of every process's descriptors at each call: it
+ * reports the last scan handed to nv_host_set_users() (none: no holders
+ * named), and only when the facts it reads say there can be holders.
+ * nv_host_users_wanted() tells whether a scan is due: there can be
+ * holders now, and there is no scan, or the last one started before
+ * @not_before (g_get_monotonic_time()). */
+gboolean nv_host_users_wanted(NvHost *host, gint64 not_before);
+
+/* Hands in a scan of nv_host_path(@host, "/proc") (nv-kvm-users.h) that
+ * started at @started (g_get_monotonic_time()): @users (transfer full), or
+ * NULL and the @error that stopped it, which is logged once. */
+void nv_host_set_users(NvHost *host, GArray *users, gint64 started, const GError *error);
+
 /* Every setting of the vendor module's "nested" in the merged modprobe.d
  * files (NvSetting), in the order kmod applies them, so the last one wins.
  * Owned by @host, valid until nv_host_invalidate_config(). */
@@ -45,8 +59,7 @@ void nv_host_invalidate_config(NvHost *host);
  * changes it made): what /sys says of kvm, the vendor module and
  * /dev/kvm is then kept between reads (the nested parameter is read-only,
  * so a module changes only by a load or an unload, which the kernel
- * announces). The reference count and the processes holding /dev/kvm are
- * still read each time. Nothing is kept where the announcements are not
+ * announces). The reference count is still read each time. Nothing is kept where the announcements are not
  * enough: without the whole modules.builtin. */
 void nv_host_watch_modules(NvHost *host);
 

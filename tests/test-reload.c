@@ -16,12 +16,25 @@
 #include "nv-host.h"
 #include "nv-kernel-sim.h"
 #include "nv-kernel.h"
+#include "nv-kvm-users.h"
 #include "nv-reload.h"
 #include "nv-test-host.h"
 
 /* Reloads the way the daemon does, with a host and a kernel for the tree,
  * both fresh: the plan on facts read now, the swap, and the outcome from
  * the facts read after it. */
+/* What the daemon does before a reload's checks: look for the holders. */
+static void scan_users(NvHost *host)
+{
+        g_autofree char *proc = nv_host_path(host, "/proc");
+        g_autoptr(GError) local_error = NULL;
+        gint64 started = g_get_monotonic_time();
+        GArray *users = nv_kvm_users_scan(proc, &local_error);
+
+        g_assert_no_error(local_error);
+        nv_host_set_users(host, users, started, NULL);
+}
+
 static char *reload(NvTestHost *tree, const char *module, gboolean nested, GError **error)
 {
         g_autoptr(NvHost) host = nv_host_new(nv_test_host_get_root(tree));
@@ -33,6 +46,7 @@ static char *reload(NvTestHost *tree, const char *module, gboolean nested, GErro
 
         kernel = nv_kernel_sim_new(nv_test_host_get_root(tree), &local_error);
         g_assert_no_error(local_error);
+        scan_users(host);
         nv_host_read_facts(host, &before);
         if (!nv_reload_plan(&before, module, nested, &plan, error))
                 return NULL;
