@@ -14,6 +14,14 @@
  *                                        callers, as the system's users other
  *                                        than root in turn (run as root),
  *                                        wait for polkit
+ *   flood N_CLIENTS N WARMUP             root's Ping and GetStatus round trips,
+ *                                        interleaved, first idle, then while
+ *                                        N_CLIENTS processes of one user other
+ *                                        than root (run as root) call GetStatus
+ *                                        as fast as replies come; lines
+ *                                        idle-ping, idle-getstatus,
+ *                                        flood-ping, flood-getstatus and
+ *                                        flood (the flood's call rate)
  *   polkit-mock                          owns org.freedesktop.PolicyKit1 and
  *                                        never answers CheckAuthorization
  *   floor-service NAME                   owns NAME and does nothing else (sd-bus
@@ -430,6 +438,130 @@ static int mode_pending(int argc, char **argv)
         return 0;
 }
 
+static volatile sig_atomic_t flood_stop;
+
+static void on_flood_stop(int sig)
+{
+        flood_stop = 1;
+}
+
+/* A child process, as user @uid: GetStatus after GetStatus until SIGTERM,
+ * then writes how many it made to @count_fd. */
+static _Noreturn void flooding_caller(uid_t uid, int count_fd)
+{
+        struct sigaction sa = { .sa_handler = on_flood_stop };
+        unsigned long n = 0;
+        sd_bus *bus;
+
+        sigaction(SIGTERM, &sa, NULL);
+        if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
+                die("cannot become the flooding user", -errno);
+        bus = open_bus();
+        while (!flood_stop) {
+                sd_bus_message *reply = NULL;
+                int r = sd_bus_call_method(bus, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, "GetStatus", NULL,
+                                           &reply, "");
+
+                if (r < 0 && r != -EINTR)
+                        die("GetStatus failed in the flood", r);
+                sd_bus_message_unref(reply);
+                n++;
+        }
+        if (write(count_fd, &n, sizeof(n)) != sizeof(n))
+                die("cannot report the flood's count", -errno);
+        _exit(0);
+}
+
+/* Ping and GetStatus, interleaved, @n times after @warmup: into @samples
+ * (2 * @n: the pings, then the GetStatus calls). */
+static void ping_and_status(sd_bus *bus, size_t n, size_t warmup, double *samples)
+{
+        for (size_t i = 0; i < warmup; i++) {
+                timed_call(bus, NV_BUS_NAME, NV_OBJECT_PATH, "ping");
+                timed_call(bus, NV_BUS_NAME, NV_OBJECT_PATH, "getstatus");
+        }
+        for (size_t i = 0; i < n; i++) {
+                samples[i] = timed_call(bus, NV_BUS_NAME, NV_OBJECT_PATH, "ping");
+                samples[n + i] = timed_call(bus, NV_BUS_NAME, NV_OBJECT_PATH, "getstatus");
+        }
+}
+
+static int mode_flood(int argc, char **argv)
+{
+        size_t n_clients, n, warmup;
+        unsigned long total = 0;
+        double *samples, started, elapsed;
+        pid_t *clients;
+        int count_pipe[2];
+        uid_t uid;
+        sd_bus *bus;
+
+        if (argc != 3)
+                return 2;
+        n_clients = strtoul(argv[0], NULL, 10);
+        n = strtoul(argv[1], NULL, 10);
+        warmup = strtoul(argv[2], NULL, 10);
+        if (n == 0 || n_clients == 0)
+                return 2;
+        if (geteuid() != 0) {
+                fprintf(stderr,
+                        "nv-bench: the flood mode runs its callers as another user: run it as root\n");
+                return 2;
+        }
+        if (list_other_users(&uid, 1) != 1) {
+                fprintf(stderr, "nv-bench: no user other than root to flood as\n");
+                return 1;
+        }
+
+        bus = open_bus();
+        samples = calloc(2 * n, sizeof(double));
+        ping_and_status(bus, n, warmup, samples);
+        print_latencies("idle-ping ", samples, n);
+        print_latencies("idle-getstatus ", samples + n, n);
+
+        if (pipe2(count_pipe, O_CLOEXEC) < 0)
+                die("pipe", -errno);
+        clients = calloc(n_clients, sizeof(pid_t));
+        started = now_usec();
+        for (size_t i = 0; i < n_clients; i++) {
+                clients[i] = fork();
+                if (clients[i] < 0)
+                        die("fork", -errno);
+                if (clients[i] == 0) {
+                        close(count_pipe[0]);
+                        flooding_caller(uid, count_pipe[1]);
+                }
+        }
+        close(count_pipe[1]);
+        /* Let every client connect and start calling. */
+        usleep(300 * 1000);
+        ping_and_status(bus, n, warmup, samples);
+
+        for (size_t i = 0; i < n_clients; i++)
+                kill(clients[i], SIGTERM);
+        for (size_t i = 0; i < n_clients; i++) {
+                unsigned long count;
+                int status;
+
+                if (read(count_pipe[0], &count, sizeof(count)) == sizeof(count))
+                        total += count;
+                if (waitpid(clients[i], &status, 0) < 0)
+                        die("waitpid", -errno);
+                if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                        fprintf(stderr, "nv-bench: flooding caller %zu failed\n", i);
+        }
+        elapsed = (now_usec() - started) / 1e6;
+        print_latencies("flood-ping ", samples, n);
+        print_latencies("flood-getstatus ", samples + n, n);
+        printf("flood clients=%zu uid=%u calls=%lu seconds=%.1f calls_per_s=%.0f\n", n_clients,
+               (unsigned)uid, total, elapsed, total / elapsed);
+        close(count_pipe[0]);
+        free(clients);
+        free(samples);
+        sd_bus_flush_close_unref(bus);
+        return 0;
+}
+
 /* CheckAuthorization that never answers: the message is dropped without a
  * reply, so polkit-gobject's call in the daemon stays outstanding. */
 static int method_check_authorization(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -531,6 +663,8 @@ int main(int argc, char **argv)
                 r = mode_activate(argc - 2, argv + 2);
         else if (argc >= 2 && strcmp(argv[1], "pending") == 0)
                 r = mode_pending(argc - 2, argv + 2);
+        else if (argc >= 2 && strcmp(argv[1], "flood") == 0)
+                r = mode_flood(argc - 2, argv + 2);
         else if (argc >= 2 && strcmp(argv[1], "polkit-mock") == 0)
                 r = mode_polkit_mock(argc - 2, argv + 2);
         else if (argc >= 2 && strcmp(argv[1], "floor-service") == 0)
@@ -540,6 +674,7 @@ int main(int argc, char **argv)
                         "Usage: nv-bench latency N WARMUP ping|getstatus|getall|hostnamed-getall...\n"
                         "       nv-bench activate DEST PATH KIND COUNT\n"
                         "       nv-bench pending N_PENDING N WARMUP\n"
+                        "       nv-bench flood N_CLIENTS N WARMUP\n"
                         "       nv-bench polkit-mock\n"
                         "       nv-bench floor-service NAME\n");
         return r;

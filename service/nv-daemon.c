@@ -40,6 +40,7 @@
 #include <systemd/sd-event.h>
 
 #include "nv-auth.h"
+#include "nv-budget.h"
 #include "nv-bus-error.h"
 #include "nv-daemon.h"
 #include "nv-dbus.h"
@@ -65,11 +66,21 @@
  * refused. */
 #define NV_USERS_MAX_WAITING 1024
 
+/* A user other than root may have NV_BUDGET_RATE status calls a second
+ * handled, NV_BUDGET_BURST at once; more wait, up to NV_BUDGET_MAX_WAITING,
+ * and those beyond are refused. A settings panel makes a handful. */
+#define NV_BUDGET_RATE        50
+#define NV_BUDGET_BURST       50
+#define NV_BUDGET_MAX_WAITING 64
+/* Callers whose uid is remembered. */
+#define NV_SENDER_UIDS_MAX 4096
+
 /* libvirt accepts long names, but nothing sane is longer than this. */
 #define NV_DOMAIN_ARG_MAX 1024
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_message, sd_bus_message_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_creds, sd_bus_creds_unref)
 
 typedef struct {
         NvHost *host;
@@ -79,14 +90,19 @@ typedef struct {
         NvKernelNewFunc kernel_new;
         NvKernel *kernel; /* created at the first module change */
         char *libvirt_uri;
-        NvLibvirt *libvirt;         /* created at the first domain call */
-        NvWorker *domain_worker;    /* DomainJob */
-        NvWorker *reload_worker;    /* ReloadJob */
-        NvWorker *users_worker;     /* UsersScan */
-        gboolean users_scanning;    /* a UsersScan is in users_worker */
-        GPtrArray *users_waiting;   /* sd_bus_message, held until the scan ends */
-        GHashTable *users_released; /* sd_bus_message, dispatched again after a scan */
+        NvLibvirt *libvirt;       /* created at the first domain call */
+        NvWorker *domain_worker;  /* DomainJob */
+        NvWorker *reload_worker;  /* ReloadJob */
+        NvWorker *users_worker;   /* UsersScan */
+        gboolean users_scanning;  /* a UsersScan is in users_worker */
+        GPtrArray *users_waiting; /* sd_bus_message, held until the scan ends */
+        GHashTable *released;     /* sd_bus_message -> Stage it has passed, dispatched again */
         gint64 users_max_age_usec;
+        NvBudget *budget;             /* status calls per user and second */
+        GHashTable *sender_uids;      /* unique name -> uid + 1 */
+        GQueue budget_waiting;        /* BudgetWait, over their user's budget */
+        GHashTable *budget_n_waiting; /* uid -> how many of budget_waiting are its */
+        sd_event_source *budget_timer;
         GQueue reload_queue; /* ReloadJob, authorized and waiting for the one running */
         gboolean reloading;  /* a ReloadJob is in the worker */
         gboolean exiting;
@@ -143,6 +159,8 @@ static void context_cancel_reloads(Context *c)
         }
 }
 
+static void context_cancel_budget_waits(Context *c);
+
 static void context_clear(Context *c)
 {
         /* The workers first, and what waits for them: their replies go out
@@ -153,7 +171,12 @@ static void context_clear(Context *c)
         g_clear_pointer(&c->domain_worker, nv_worker_free);
         g_clear_pointer(&c->users_worker, nv_worker_free);
         g_clear_pointer(&c->users_waiting, g_ptr_array_unref);
-        g_clear_pointer(&c->users_released, g_hash_table_unref);
+        context_cancel_budget_waits(c);
+        c->budget_timer = sd_event_source_disable_unref(c->budget_timer);
+        g_clear_pointer(&c->budget_n_waiting, g_hash_table_unref);
+        g_clear_pointer(&c->budget, nv_budget_free);
+        g_clear_pointer(&c->sender_uids, g_hash_table_unref);
+        g_clear_pointer(&c->released, g_hash_table_unref);
         g_clear_pointer(&c->watch, nv_watch_free);
         c->idle_source = sd_event_source_disable_unref(c->idle_source);
         g_clear_pointer(&c->auth, nv_auth_free);
@@ -230,6 +253,15 @@ static void context_refresh_for_call(Context *c, sd_bus *bus)
         if (!nv_watch_covers_config(c->watch))
                 nv_host_invalidate_config(c->host);
         context_refresh(c);
+}
+
+/* The same for @m, the message being handled, with the facts read. */
+static void context_refresh_facts_for_call(Context *c, sd_bus_message *m, NvHostFacts *ret_facts)
+{
+        g_assert(m == sd_bus_get_current_message(c->bus));
+        if (!nv_watch_covers_config(c->watch))
+                nv_host_invalidate_config(c->host);
+        context_refresh_facts(c, ret_facts);
 }
 
 static void context_touch_idle(Context *c)
@@ -749,6 +781,176 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
 }
 
 /*
+ * What a status call may wait for before it is handled (filter_incoming()):
+ * its user's budget, then the holders of /dev/kvm. A call held is
+ * dispatched again once it may go on, with the stage it passed.
+ */
+typedef enum {
+        STAGE_NONE,
+        STAGE_BUDGET, /* within its user's budget */
+        STAGE_USERS,  /* and the holders scanned for it */
+} Stage;
+
+static void context_release(Context *c, sd_bus_message *m, Stage stage);
+
+/*
+ * The budget: a user other than root over NV_BUDGET_RATE status calls per
+ * second waits, in order, until it has a token again.
+ */
+typedef struct {
+        sd_bus_message *message;
+        uid_t uid;
+} BudgetWait;
+
+static void budget_wait_free(BudgetWait *w)
+{
+        sd_bus_message_unref(w->message);
+        g_free(w);
+}
+
+static void context_cancel_budget_waits(Context *c)
+{
+        BudgetWait *w;
+
+        while ((w = g_queue_pop_head(&c->budget_waiting))) {
+                int r = sd_bus_reply_method_errorf(w->message, NV_ERROR_FAILED, "nestedvirtd is exiting.");
+
+                if (r < 0)
+                        g_debug("Failed to answer %s: %s", sd_bus_message_get_member(w->message),
+                                g_strerror(-r));
+                budget_wait_free(w);
+        }
+}
+
+static guint budget_n_waiting(Context *c, uid_t uid)
+{
+        return GPOINTER_TO_UINT(g_hash_table_lookup(c->budget_n_waiting, GUINT_TO_POINTER(uid)));
+}
+
+static void budget_n_waiting_add(Context *c, uid_t uid, int delta)
+{
+        guint n = budget_n_waiting(c, uid) + (guint)delta;
+
+        if (n == 0)
+                g_hash_table_remove(c->budget_n_waiting, GUINT_TO_POINTER(uid));
+        else
+                g_hash_table_insert(c->budget_n_waiting, GUINT_TO_POINTER(uid), GUINT_TO_POINTER(n));
+}
+
+static void context_arm_budget_timer(Context *c, gint64 wait_usec);
+
+/* Lets go, in order, every waiting call whose user has a token again. */
+static int on_budget_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Context *c = userdata;
+        g_autoptr(GHashTable) out = g_hash_table_new(g_direct_hash, g_direct_equal);
+        gint64 now = g_get_monotonic_time();
+        gint64 next = G_MAXINT64;
+        GList *l = c->budget_waiting.head;
+
+        while (l) {
+                GList *following = l->next;
+                BudgetWait *w = l->data;
+                gint64 wait;
+
+                if (!g_hash_table_contains(out, GUINT_TO_POINTER(w->uid))) {
+                        if (nv_budget_take(c->budget, w->uid, now, &wait)) {
+                                g_queue_delete_link(&c->budget_waiting, l);
+                                budget_n_waiting_add(c, w->uid, -1);
+                                context_release(c, w->message, STAGE_BUDGET);
+                                budget_wait_free(w);
+                        } else {
+                                g_hash_table_add(out, GUINT_TO_POINTER(w->uid));
+                                next = MIN(next, wait);
+                        }
+                }
+                l = following;
+        }
+        if (!g_queue_is_empty(&c->budget_waiting))
+                context_arm_budget_timer(c, next);
+        return 0;
+}
+
+/* Arms the timer to fire in @wait_usec, unless it fires sooner already. */
+static void context_arm_budget_timer(Context *c, gint64 wait_usec)
+{
+        uint64_t when, now;
+        int enabled, r;
+
+        if (c->budget_timer && sd_event_source_get_enabled(c->budget_timer, &enabled) >= 0 &&
+            enabled != SD_EVENT_OFF && sd_event_source_get_time(c->budget_timer, &when) >= 0 &&
+            sd_event_now(c->event, CLOCK_MONOTONIC, &now) >= 0 && when <= now + (uint64_t)wait_usec)
+                return;
+        if (c->budget_timer) {
+                r = sd_event_source_set_time_relative(c->budget_timer, (uint64_t)wait_usec);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(c->budget_timer, SD_EVENT_ONESHOT);
+        } else
+                r = sd_event_add_time_relative(c->event, &c->budget_timer, CLOCK_MONOTONIC,
+                                               (uint64_t)wait_usec, 0, on_budget_timer, c);
+        if (r < 0)
+                g_warning("Failed to arm the call budget's timer: %s", g_strerror(-r));
+}
+
+/* The caller's uid, from the bus daemon (never from the message), once per
+ * connection: unique names are never reused. */
+static int context_sender_uid(Context *c, sd_bus_message *m, uid_t *ret)
+{
+        const char *sender = sd_bus_message_get_sender(m);
+        g_autoptr(sd_bus_creds) creds = NULL;
+        gpointer value;
+        int r;
+
+        if (!sender)
+                return -ENXIO;
+        value = g_hash_table_lookup(c->sender_uids, sender);
+        if (value) {
+                *ret = (uid_t)(GPOINTER_TO_SIZE(value) - 1);
+                return 0;
+        }
+        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
+        if (r >= 0)
+                r = sd_bus_creds_get_euid(creds, ret);
+        if (r < 0)
+                return r;
+        /* Bounded: the names of connections gone are forgotten wholesale. */
+        if (g_hash_table_size(c->sender_uids) >= NV_SENDER_UIDS_MAX)
+                g_hash_table_remove_all(c->sender_uids);
+        g_hash_table_insert(c->sender_uids, g_strdup(sender), GSIZE_TO_POINTER((gsize)*ret + 1));
+        return 0;
+}
+
+/* 0: @m may go on; 1: it waits (or was refused) for its user's budget. */
+static int context_charge_budget(Context *c, sd_bus_message *m)
+{
+        gint64 wait = 1;
+        BudgetWait *w;
+        uid_t uid;
+        int r;
+
+        if (context_sender_uid(c, m, &uid) < 0)
+                return 0; /* the handler finds out whatever is wrong */
+        /* Behind the user's calls waiting already, in order. */
+        if (budget_n_waiting(c, uid) == 0 && nv_budget_take(c->budget, uid, g_get_monotonic_time(), &wait))
+                return 0;
+        if (budget_n_waiting(c, uid) >= NV_BUDGET_MAX_WAITING) {
+                r = sd_bus_reply_method_errorf(m, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                               "User %u has %u calls waiting already, over its %u calls "
+                                               "per second; slow down.",
+                                               (unsigned)uid, NV_BUDGET_MAX_WAITING, NV_BUDGET_RATE);
+                return r < 0 ? r : 1;
+        }
+        w = g_new0(BudgetWait, 1);
+        w->message = sd_bus_message_ref(m);
+        w->uid = uid;
+        g_queue_push_tail(&c->budget_waiting, w);
+        budget_n_waiting_add(c, uid, 1);
+        if (budget_n_waiting(c, uid) == 1)
+                context_arm_budget_timer(c, wait > 0 ? wait : 1);
+        return 1;
+}
+
+/*
  * The scan of the holders of /dev/kvm, and the calls that wait for it.
  */
 typedef struct {
@@ -800,14 +1002,7 @@ static void users_scan_done(gpointer data)
                                         g_strerror(-r));
                         continue;
                 }
-                g_hash_table_add(c->users_released, sd_bus_message_ref(m));
-                r = sd_bus_enqueue_for_read(c->bus, m);
-                if (r < 0) {
-                        g_warning("Cannot resume %s from %s: %s", sd_bus_message_get_member(m),
-                                  sd_bus_message_get_sender(m), g_strerror(-r));
-                        g_hash_table_remove(c->users_released, m);
-                        sd_bus_reply_method_errorf(m, NV_ERROR_FAILED, "The status could not be read.");
-                }
+                context_release(c, m, STAGE_USERS);
         }
         if (c->exiting)
                 return;
@@ -815,6 +1010,21 @@ static void users_scan_done(gpointer data)
         /* For everyone watching, not only for those who waited. */
         context_refresh(c);
         context_start_reload(c);
+}
+
+/* Dispatches @m again, as having passed @stage of filter_incoming(). */
+static void context_release(Context *c, sd_bus_message *m, Stage stage)
+{
+        int r;
+
+        g_hash_table_insert(c->released, sd_bus_message_ref(m), GUINT_TO_POINTER(stage));
+        r = sd_bus_enqueue_for_read(c->bus, m);
+        if (r < 0) {
+                g_warning("Cannot resume %s from %s: %s", sd_bus_message_get_member(m),
+                          sd_bus_message_get_sender(m), g_strerror(-r));
+                g_hash_table_remove(c->released, m);
+                sd_bus_reply_method_errorf(m, NV_ERROR_FAILED, "The status could not be read.");
+        }
 }
 
 /* Starts a scan unless one runs; the calls waiting and the reload queue
@@ -861,22 +1071,41 @@ static int context_wait_for_users(Context *c, sd_bus_message *m)
 }
 
 /* Every call counts as activity, whatever it is for. A call that reads
- * the status waits for the holders of /dev/kvm when they are due (but
- * not when polkit's answer brings it back: the answer is kept for that
- * one dispatch). */
+ * the status first waits for its user's budget, then for the holders of
+ * /dev/kvm when they are due; but not when polkit's answer brings it back
+ * (it passed both the first time, and the answer is kept for that one
+ * dispatch). */
 static int filter_incoming(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *c = userdata;
+        Stage stage;
+        int r;
 
         if (!sd_bus_message_is_method_call(m, NULL, NULL))
                 return 0;
         c->n_calls++;
         context_touch_idle(c);
-        if (g_hash_table_remove(c->users_released, m))
-                return 0; /* it waited for a scan already */
-        if (call_reads_status(m) && !nv_auth_has_query(c->auth, m) &&
-            nv_host_users_wanted(c->host, g_get_monotonic_time() - c->users_max_age_usec))
-                return context_wait_for_users(c, m);
+        stage = GPOINTER_TO_UINT(g_hash_table_lookup(c->released, m));
+        if (stage != STAGE_NONE)
+                g_hash_table_remove(c->released, m);
+        if (!call_reads_status(m) || nv_auth_has_query(c->auth, m))
+                return 0;
+        if (stage < STAGE_BUDGET) {
+                r = context_charge_budget(c, m);
+                if (r != 0)
+                        return r;
+        }
+        if (stage < STAGE_USERS) {
+                g_auto(NvHostFacts) facts = { 0 };
+
+                /* The read the handler would make (it reads no second time
+                 * for this message), with the facts that say whether
+                 * holders are possible. */
+                context_refresh_facts_for_call(c, m, &facts);
+                if (facts.module_users_possible &&
+                    !nv_host_users_fresh(c->host, g_get_monotonic_time() - c->users_max_age_usec))
+                        return context_wait_for_users(c, m);
+        }
         return 0; /* go on to the handler */
 }
 
@@ -888,7 +1117,8 @@ static int on_idle(sd_event_source *s, uint64_t usec, void *userdata)
         /* Someone may be typing a password right now, libvirt be working
          * on a call, or the kernel be loading a module. */
         if (nv_auth_get_n_pending(c->auth) > 0 || nv_worker_get_n_pending(c->domain_worker) > 0 ||
-            c->users_scanning || c->reloading || !g_queue_is_empty(&c->reload_queue)) {
+            c->users_scanning || !g_queue_is_empty(&c->budget_waiting) || c->reloading ||
+            !g_queue_is_empty(&c->reload_queue)) {
                 g_debug("Idle, but an authorization or a job is pending: not exiting yet");
                 context_touch_idle(c);
                 return 0;
@@ -1037,7 +1267,11 @@ static int context_start(Context *c, const NvDaemonOptions *options)
         c->reload_worker = nv_worker_new();
         c->users_worker = nv_worker_new();
         c->users_waiting = g_ptr_array_new_with_free_func(message_unref);
-        c->users_released = g_hash_table_new_full(g_direct_hash, g_direct_equal, message_unref, NULL);
+        c->released = g_hash_table_new_full(g_direct_hash, g_direct_equal, message_unref, NULL);
+        c->budget = nv_budget_new(NV_BUDGET_RATE, NV_BUDGET_BURST);
+        c->sender_uids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        c->budget_n_waiting = g_hash_table_new(g_direct_hash, g_direct_equal);
+
         c->users_max_age_usec = users_max_age_usec();
 
         if (options->idle_timeout > 0) {

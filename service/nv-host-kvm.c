@@ -93,7 +93,12 @@ static char *read_kvm_provider(NvHost *host, const NvHostFacts *facts)
         const char *provider;
 
         for (gsize i = 0; i < G_N_ELEMENTS(known); i++) {
-                NvKvmCandidate c = { .name = known[i], .state = nv_host_module_state(host, known[i]) };
+                /* The vendor module's state is read already. */
+                gboolean vendor = g_strcmp0(known[i], nv_host_vendor_module(host)) == 0;
+                NvKvmCandidate c = {
+                        .name = known[i],
+                        .state = vendor ? facts->vendor_state : nv_host_module_state(host, known[i]),
+                };
 
                 for (guint j = 0; j < holders->len; j++)
                         c.holds_kvm |= nv_module_name_equal(known[i], g_ptr_array_index(holders, j));
@@ -168,8 +173,32 @@ static char *name_or_number(char *name, guint id)
         return name ? name : g_strdup_printf("%u", id);
 }
 
+/* id_name(), remembered in @cached while the file it reads is unchanged
+ * (NSS beyond the files is asked again when the daemon starts again). */
+static char *cached_id_name(NvHost *host, NvHostIdName *cached, gboolean group, guint id)
+{
+        g_autofree char *path = nv_host_path(host, group ? "/etc/group" : "/etc/passwd");
+        struct stat st = { 0 };
+        gint64 mtime_nsec;
+
+        if (stat(path, &st) < 0)
+                memset(&st, 0, sizeof(st));
+        mtime_nsec = (gint64)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+        if (!cached->valid || cached->id != id || cached->mtime_nsec != mtime_nsec ||
+            cached->size != st.st_size) {
+                g_free(cached->name);
+                cached->name = name_or_number(id_name(host, group, id), id);
+                cached->id = id;
+                cached->mtime_nsec = mtime_nsec;
+                cached->size = st.st_size;
+                cached->valid = TRUE;
+        }
+        return g_strdup(cached->name);
+}
+
 void nv_host_read_kvm_facts(NvHost *host, NvHostFacts *ret)
 {
+        NvHostKvmCache *cache = nv_host_get_kvm_cache(host);
         g_autofree char *node = nv_host_path(host, "/dev/kvm");
         struct stat st;
 
@@ -184,8 +213,14 @@ void nv_host_read_kvm_facts(NvHost *host, NvHostFacts *ret)
                 ret->kvm_uid = st.st_uid;
                 ret->kvm_gid = st.st_gid;
                 ret->kvm_mode = st.st_mode;
-                ret->kvm_owner = name_or_number(id_name(host, FALSE, st.st_uid), st.st_uid);
-                ret->kvm_group = name_or_number(id_name(host, TRUE, st.st_gid), st.st_gid);
+                ret->kvm_owner = cached_id_name(host, &cache->owner, FALSE, st.st_uid);
+                ret->kvm_group = cached_id_name(host, &cache->group, TRUE, st.st_gid);
         }
-        ret->kvm_provider = read_kvm_provider(host, ret);
+        /* It changes only when a module comes or goes, as does kvm_device. */
+        if (!cache->provider_valid) {
+                g_free(cache->provider);
+                cache->provider = read_kvm_provider(host, ret);
+                cache->provider_valid = TRUE;
+        }
+        ret->kvm_provider = g_strdup(cache->provider);
 }

@@ -77,6 +77,8 @@ struct NvHost {
          * not at every call. */
         GHashTable *warned;
 
+        NvHostKvmCache kvm_cache;
+
         /* The last scan of the holders of /dev/kvm (nv-kvm-users.h),
          * handed in by nv_host_set_users(); NULL before the first. */
         struct {
@@ -324,6 +326,9 @@ void nv_host_free(NvHost *host)
         g_free(host->modules.nested_raw);
         g_clear_pointer(&host->config, g_array_unref);
         g_clear_pointer(&host->users.list, g_array_unref);
+        g_free(host->kvm_cache.provider);
+        g_free(host->kvm_cache.owner.name);
+        g_free(host->kvm_cache.group.name);
         g_hash_table_unref(host->warned);
         g_free(host);
 }
@@ -350,6 +355,7 @@ void nv_host_watch_modules(NvHost *host)
 void nv_host_invalidate_modules(NvHost *host)
 {
         host->modules.valid = FALSE;
+        host->kvm_cache.provider_valid = FALSE;
 }
 
 static gboolean module_listed_builtin(const NvHost *host, const char *module)
@@ -522,7 +528,7 @@ static gboolean module_users_possible(NvHost *host, const NvHostFacts *facts, co
 {
         if (facts->kvm_state != NV_MODULE_STATE_LIVE && facts->kvm_state != NV_MODULE_STATE_BUILTIN)
                 return FALSE;
-        if (!kvm_device_registered(host))
+        if (!facts->kvm_device)
                 return FALSE;
         if (!module || facts->vendor_state != NV_MODULE_STATE_LIVE || !facts->has_vendor_refcnt)
                 return TRUE;
@@ -606,17 +612,30 @@ static GArray *copy_users(const GArray *users)
         return copy;
 }
 
+NvHostKvmCache *nv_host_get_kvm_cache(NvHost *host)
+{
+        if (!modules_cached(host) || !host->modules.valid)
+                host->kvm_cache.provider_valid = FALSE;
+        return &host->kvm_cache;
+}
+
 gboolean nv_host_users_wanted(NvHost *host, gint64 not_before)
 {
         const char *module = nv_host_vendor_module(host);
         g_auto(NvHostFacts) facts = { 0 };
 
-        if (host->users.list && host->users.scanned_at >= not_before)
+        if (nv_host_users_fresh(host, not_before))
                 return FALSE;
         read_module_facts(host, module, &facts);
         if (module && facts.vendor_state == NV_MODULE_STATE_LIVE)
                 read_module_refcnt(host, module, &facts);
+        facts.kvm_device = kvm_device_registered(host);
         return module_users_possible(host, &facts, module);
+}
+
+gboolean nv_host_users_fresh(const NvHost *host, gint64 not_before)
+{
+        return host->users.list && host->users.scanned_at >= not_before;
 }
 
 void nv_host_set_users(NvHost *host, GArray *users, gint64 started, const GError *error)
@@ -659,11 +678,12 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
 
         if (module && ret->vendor_state == NV_MODULE_STATE_LIVE)
                 read_module_refcnt(host, module, ret);
-        if (module_users_possible(host, ret, module) && host->users.list)
+        ret->kvm_device = kvm_device_registered(host);
+        ret->module_users_possible = module_users_possible(host, ret, module);
+        if (ret->module_users_possible && host->users.list)
                 ret->module_users = copy_users(host->users.list);
 
         read_availability(host, module, ret);
-        ret->kvm_device = kvm_device_registered(host);
         nv_host_read_kvm_facts(host, ret);
         ret->container = g_strdup(host->container);
 }

@@ -38,8 +38,10 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret);
  * named), and only when the facts it reads say there can be holders.
  * nv_host_users_wanted() tells whether a scan is due: there can be
  * holders now, and there is no scan, or the last one started before
- * @not_before (g_get_monotonic_time()). */
+ * @not_before (g_get_monotonic_time()). nv_host_users_fresh() is its second
+ * half, for a caller that has the facts (module_users_possible). */
 gboolean nv_host_users_wanted(NvHost *host, gint64 not_before);
+gboolean nv_host_users_fresh(const NvHost *host, gint64 not_before);
 
 /* Hands in a scan of nv_host_path(@host, "/proc") (nv-kvm-users.h) that
  * started at @started (g_get_monotonic_time()): @users (transfer full), or
@@ -75,6 +77,27 @@ int nv_host_read_file(NvHost *host, const char *host_path, gsize max, char **ret
 
 /* What /sys/module and modules.builtin say of @module now. */
 NvModuleState nv_host_module_state(NvHost *host, const char *module);
+
+/* What nv-host-kvm.c keeps from one read to the next, owned by the host:
+ * the provider of /dev/kvm while the modules are kept (not valid after
+ * nv_host_invalidate_modules(), nor ever where modules are read each
+ * time), and the names of the node's owner and group, for as long as
+ * the passwd and group files are unchanged. */
+typedef struct {
+        guint id;
+        char *name;
+        gint64 mtime_nsec; /* of the file the name came from */
+        goffset size;
+        gboolean valid;
+} NvHostIdName;
+
+typedef struct {
+        gboolean provider_valid;
+        char *provider; /* may be NULL: nobody provides it */
+        NvHostIdName owner, group;
+} NvHostKvmCache;
+
+NvHostKvmCache *nv_host_get_kvm_cache(NvHost *host);
 
 /* Which module provides /dev/kvm and what stat() says of the node: fills
  * the kvm_* fields of @ret, whose cpu and kvm_device are set. */
