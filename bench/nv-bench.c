@@ -355,9 +355,30 @@ static _Noreturn void waiting_caller(uid_t uid, int done_fd)
         _exit(replied ? 10 : 0);
 }
 
+/* N_CALLERS N WARMUP, for the modes whose callers are other users: 0, or
+ * the exit status of a usage error. */
+static int parse_callers_args(int argc, char **argv, const char *mode, size_t *ret_n_callers, size_t *ret_n,
+                              size_t *ret_warmup)
+{
+        if (argc != 3)
+                return 2;
+        *ret_n_callers = strtoul(argv[0], NULL, 10);
+        *ret_n = strtoul(argv[1], NULL, 10);
+        *ret_warmup = strtoul(argv[2], NULL, 10);
+        if (*ret_n == 0 || *ret_n_callers == 0)
+                return 2;
+        if (geteuid() != 0) {
+                fprintf(stderr, "nv-bench: the %s mode runs its callers as other users: run it as root\n",
+                        mode);
+                return 2;
+        }
+        return 0;
+}
+
 static int mode_pending(int argc, char **argv)
 {
         size_t n_pending, n, warmup;
+        int r;
         pid_t *waiting;
         uid_t *uids;
         size_t n_users;
@@ -366,18 +387,9 @@ static int mode_pending(int argc, char **argv)
         int replied = 0;
         sd_bus *bus;
 
-        if (argc != 3)
-                return 2;
-        n_pending = strtoul(argv[0], NULL, 10);
-        n = strtoul(argv[1], NULL, 10);
-        warmup = strtoul(argv[2], NULL, 10);
-        if (n == 0)
-                return 2;
-        if (geteuid() != 0) {
-                fprintf(stderr,
-                        "nv-bench: the pending mode runs its callers as other users: run it as root\n");
-                return 2;
-        }
+        r = parse_callers_args(argc, argv, "pending", &n_pending, &n, &warmup);
+        if (r != 0)
+                return r;
 
         /* One caller per connection, each its own process, as users. */
         uids = calloc(n_pending, sizeof(uid_t));
@@ -489,6 +501,7 @@ static void ping_and_status(sd_bus *bus, size_t n, size_t warmup, double *sample
 static int mode_flood(int argc, char **argv)
 {
         size_t n_clients, n, warmup;
+        int r;
         unsigned long total = 0;
         double *samples, started, elapsed;
         pid_t *clients;
@@ -496,18 +509,9 @@ static int mode_flood(int argc, char **argv)
         uid_t uid;
         sd_bus *bus;
 
-        if (argc != 3)
-                return 2;
-        n_clients = strtoul(argv[0], NULL, 10);
-        n = strtoul(argv[1], NULL, 10);
-        warmup = strtoul(argv[2], NULL, 10);
-        if (n == 0 || n_clients == 0)
-                return 2;
-        if (geteuid() != 0) {
-                fprintf(stderr,
-                        "nv-bench: the flood mode runs its callers as another user: run it as root\n");
-                return 2;
-        }
+        r = parse_callers_args(argc, argv, "flood", &n_clients, &n, &warmup);
+        if (r != 0)
+                return r;
         if (list_other_users(&uid, 1) != 1) {
                 fprintf(stderr, "nv-bench: no user other than root to flood as\n");
                 return 1;

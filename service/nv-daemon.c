@@ -945,6 +945,7 @@ static int context_charge_budget(Context *c, sd_bus_message *m)
         w->uid = uid;
         g_queue_push_tail(&c->budget_waiting, w);
         budget_n_waiting_add(c, uid, 1);
+        g_debug("User %u is over its budget: %u calls waiting", (unsigned)uid, budget_n_waiting(c, uid));
         if (budget_n_waiting(c, uid) == 1)
                 context_arm_budget_timer(c, wait > 0 ? wait : 1);
         return 1;
@@ -990,6 +991,8 @@ static void users_scan_done(gpointer data)
         g_autoptr(GPtrArray) waiting = g_steal_pointer(&c->users_waiting);
 
         c->users_scanning = FALSE;
+        g_debug("Scanned %s for the holders of /dev/kvm: %d found; %u calls waited", scan->proc_dir,
+                scan->users ? (int)scan->users->len : -1, waiting->len);
         c->users_waiting = g_ptr_array_new_with_free_func(message_unref);
         for (guint i = 0; i < waiting->len; i++) {
                 sd_bus_message *m = waiting->pdata[i];

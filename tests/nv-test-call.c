@@ -11,6 +11,13 @@
  * ALLOW_INTERACTIVE_AUTHORIZATION flag. Prints the reply in GVariant text
  * and exits 0, or prints the D-Bus error name on stdout and its message on
  * stderr and exits 1; exits 2 when the call could not be made at all.
+ *
+ *   nv-test-call --burst=N METHOD [ARGS]
+ *
+ * sends the call N times at once, without waiting for a reply in between,
+ * then waits for all N replies and prints how many there were of each
+ * kind, one line each, "ok COUNT" or "ERROR-NAME COUNT FIRST-MESSAGE", and
+ * exits 0.
  */
 #include "config.h"
 
@@ -19,6 +26,77 @@
 #include <stdio.h>
 
 #include "nv-dbus.h"
+
+typedef struct {
+        guint n_left;
+        guint n_ok;
+        GHashTable *errors; /* name -> Outcome */
+} Burst;
+
+typedef struct {
+        guint count;
+        char *first_message;
+} Outcome;
+
+static void outcome_free(gpointer data)
+{
+        Outcome *o = data;
+
+        g_free(o->first_message);
+        g_free(o);
+}
+
+static void on_burst_reply(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+        Burst *burst = user_data;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
+
+        burst->n_left--;
+        if (reply) {
+                burst->n_ok++;
+                return;
+        }
+        {
+                g_autofree char *name = g_dbus_error_get_remote_error(error);
+                Outcome *o;
+
+                if (!name)
+                        name = g_strdup("(local)");
+                o = g_hash_table_lookup(burst->errors, name);
+                if (!o) {
+                        o = g_new0(Outcome, 1);
+                        g_dbus_error_strip_remote_error(error);
+                        o->first_message = g_strdup(error->message);
+                        g_hash_table_insert(burst->errors, g_steal_pointer(&name), o);
+                }
+                o->count++;
+        }
+}
+
+static int run_burst(GDBusConnection *connection, const char *method, GVariant *parameters, guint n)
+{
+        Burst burst = { .n_left = n,
+                        .errors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, outcome_free) };
+        GHashTableIter iter;
+        gpointer key, value;
+
+        for (guint i = 0; i < n; i++)
+                g_dbus_connection_call(connection, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, method,
+                                       parameters, NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_burst_reply,
+                                       &burst);
+        while (burst.n_left > 0)
+                g_main_context_iteration(NULL, TRUE);
+        printf("ok %u\n", burst.n_ok);
+        g_hash_table_iter_init(&iter, burst.errors);
+        while (g_hash_table_iter_next(&iter, &key, &value)) {
+                const Outcome *o = value;
+
+                printf("%s %u %s\n", (const char *)key, o->count, o->first_message);
+        }
+        g_hash_table_unref(burst.errors);
+        return 0;
+}
 
 int main(int argc, char *argv[])
 {
@@ -29,9 +107,11 @@ int main(int argc, char *argv[])
         g_autoptr(GError) error = NULL;
         g_autofree char *text = NULL;
         gboolean interactive = FALSE;
+        gint burst = 0;
         const GOptionEntry entries[] = {
                 { "interactive", 0, 0, G_OPTION_ARG_NONE, &interactive,
                   "Allow interactive authorization (the message flag)", NULL },
+                { "burst", 0, 0, G_OPTION_ARG_INT, &burst, "Make the call N times at once", "N" },
                 { NULL },
         };
 
@@ -58,6 +138,8 @@ int main(int argc, char *argv[])
                         error->message);
                 return 2;
         }
+        if (burst > 0)
+                return run_burst(connection, argv[1], parameters, (guint)burst);
         /* g_variant_parse() returns a full reference, which the call only
          * adds to: ours is dropped when @parameters goes out of scope. */
         reply = g_dbus_connection_call_sync(
