@@ -90,14 +90,15 @@ typedef struct {
         NvKernelNewFunc kernel_new;
         NvKernel *kernel; /* created at the first module change */
         char *libvirt_uri;
-        NvLibvirt *libvirt;       /* created at the first domain call */
-        NvWorker *domain_worker;  /* DomainJob */
-        NvWorker *reload_worker;  /* ReloadJob */
-        NvWorker *users_worker;   /* UsersScan */
-        gboolean users_scanning;  /* a UsersScan is in users_worker */
-        GPtrArray *users_waiting; /* sd_bus_message, held until the scan ends */
-        GHashTable *released;     /* sd_bus_message -> Stage it has passed, dispatched again */
-        gint64 users_max_age_usec;
+        NvLibvirt *libvirt;           /* created at the first domain call */
+        NvWorker *domain_worker;      /* DomainJob */
+        NvWorker *reload_worker;      /* ReloadJob */
+        NvWorker *users_worker;       /* UsersScan */
+        gboolean users_scanning;      /* a UsersScan is in users_worker */
+        GPtrArray *users_waiting;     /* sd_bus_message, held until the scan ends */
+        GHashTable *released;         /* sd_bus_message -> Stage it has passed, dispatched again */
+        gint64 users_max_age_usec;    /* the period, at least */
+        gint64 users_scan_usec;       /* what the last scan took */
         NvBudget *budget;             /* status calls per user and second */
         GHashTable *sender_uids;      /* unique name -> uid + 1 */
         GQueue budget_waiting;        /* BudgetWait, over their user's budget */
@@ -403,6 +404,7 @@ static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_er
 
 static void context_start_reload(Context *c);
 static void context_scan_users(Context *c);
+static gint64 context_users_period(const Context *c);
 
 /* In the worker thread: only the kernel, and @job, are touched here. */
 static void reload_job_run(gpointer data)
@@ -467,7 +469,7 @@ static void context_start_reload(Context *c)
                  * starts the queue again. */
                 nv_host_invalidate_modules(c->host);
                 job = g_queue_peek_head(&c->reload_queue);
-                if (nv_host_users_wanted(c->host, job->queued_at - c->users_max_age_usec)) {
+                if (nv_host_users_wanted(c->host, job->queued_at - context_users_period(c))) {
                         job = NULL;
                         context_scan_users(c);
                         return;
@@ -958,6 +960,7 @@ typedef struct {
         Context *context;
         char *proc_dir;
         gint64 started;
+        gint64 duration;
         GArray *users;
         GError *error;
 } UsersScan;
@@ -982,6 +985,16 @@ static void users_scan_run(gpointer data)
 
         scan->started = g_get_monotonic_time();
         scan->users = nv_kvm_users_scan(scan->proc_dir, &scan->error);
+        scan->duration = g_get_monotonic_time() - scan->started;
+}
+
+/* How old the holders may be: the period, or on a host where a scan takes
+ * long (hundreds of thousands of descriptors) NV_KVM_USERS_DUTY times what
+ * the last one took, so that scanning keeps a worker busy a tenth of the
+ * time at most, whatever the host. */
+static gint64 context_users_period(const Context *c)
+{
+        return MAX(c->users_max_age_usec, NV_KVM_USERS_DUTY * c->users_scan_usec);
 }
 
 static void users_scan_done(gpointer data)
@@ -991,8 +1004,10 @@ static void users_scan_done(gpointer data)
         g_autoptr(GPtrArray) waiting = g_steal_pointer(&c->users_waiting);
 
         c->users_scanning = FALSE;
-        g_debug("Scanned %s for the holders of /dev/kvm: %d found; %u calls waited", scan->proc_dir,
-                scan->users ? (int)scan->users->len : -1, waiting->len);
+        c->users_scan_usec = scan->duration;
+        g_debug("Scanned %s for the holders of /dev/kvm in %.1f ms: %d found; %u calls waited",
+                scan->proc_dir, scan->duration / 1000.0, scan->users ? (int)scan->users->len : -1,
+                waiting->len);
         c->users_waiting = g_ptr_array_new_with_free_func(message_unref);
         for (guint i = 0; i < waiting->len; i++) {
                 sd_bus_message *m = waiting->pdata[i];
@@ -1106,7 +1121,7 @@ static int filter_incoming(sd_bus_message *m, void *userdata, sd_bus_error *erro
                  * holders are possible. */
                 context_refresh_facts_for_call(c, m, &facts);
                 if (facts.module_users_possible &&
-                    !nv_host_users_fresh(c->host, g_get_monotonic_time() - c->users_max_age_usec))
+                    !nv_host_users_fresh(c->host, g_get_monotonic_time() - context_users_period(c)))
                         return context_wait_for_users(c, m);
         }
         return 0; /* go on to the handler */

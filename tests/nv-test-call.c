@@ -12,9 +12,10 @@
  * and exits 0, or prints the D-Bus error name on stdout and its message on
  * stderr and exits 1; exits 2 when the call could not be made at all.
  *
- *   nv-test-call --burst=N METHOD [ARGS]
+ *   nv-test-call --burst=N [--connections=K] METHOD [ARGS]
  *
- * sends the call N times at once, without waiting for a reply in between,
+ * sends the call N times at once on each of K connections of its own
+ * (default 1), without waiting for a reply in between,
  * then waits for all N replies and prints how many there were of each
  * kind, one line each, "ok COUNT" or "ERROR-NAME COUNT FIRST-MESSAGE", and
  * exits 0.
@@ -74,17 +75,40 @@ static void on_burst_reply(GObject *source, GAsyncResult *result, gpointer user_
         }
 }
 
-static int run_burst(GDBusConnection *connection, const char *method, GVariant *parameters, guint n)
+/* @n_connections connections of their own to the system bus, each
+ * sending @n calls. */
+static int run_burst(const char *method, GVariant *parameters, guint n, guint n_connections)
 {
-        Burst burst = { .n_left = n,
+        Burst burst = { .n_left = n * n_connections,
                         .errors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, outcome_free) };
+        g_autoptr(GPtrArray) connections = g_ptr_array_new_with_free_func(g_object_unref);
+        g_autofree char *address = NULL;
+        g_autoptr(GError) error = NULL;
         GHashTableIter iter;
         gpointer key, value;
 
-        for (guint i = 0; i < n; i++)
-                g_dbus_connection_call(connection, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, method,
-                                       parameters, NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_burst_reply,
-                                       &burst);
+        address = g_dbus_address_get_for_bus_sync(G_BUS_TYPE_SYSTEM, NULL, &error);
+        for (guint c = 0; address && c < n_connections; c++) {
+                GDBusConnection *connection = g_dbus_connection_new_for_address_sync(
+                        address,
+                        G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                        NULL, NULL, &error);
+
+                if (!connection)
+                        break;
+                g_ptr_array_add(connections, connection);
+        }
+        if (error) {
+                fprintf(stderr, "%s: cannot connect to the system bus: %s\n", g_get_prgname(),
+                        error->message);
+                return 2;
+        }
+        for (guint c = 0; c < n_connections; c++)
+                for (guint i = 0; i < n; i++)
+                        g_dbus_connection_call(connections->pdata[c], NV_BUS_NAME, NV_OBJECT_PATH,
+                                               NV_INTERFACE, method, parameters, NULL,
+                                               G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_burst_reply, &burst);
         while (burst.n_left > 0)
                 g_main_context_iteration(NULL, TRUE);
         printf("ok %u\n", burst.n_ok);
@@ -108,10 +132,13 @@ int main(int argc, char *argv[])
         g_autofree char *text = NULL;
         gboolean interactive = FALSE;
         gint burst = 0;
+        gint n_connections = 1;
         const GOptionEntry entries[] = {
                 { "interactive", 0, 0, G_OPTION_ARG_NONE, &interactive,
                   "Allow interactive authorization (the message flag)", NULL },
                 { "burst", 0, 0, G_OPTION_ARG_INT, &burst, "Make the call N times at once", "N" },
+                { "connections", 0, 0, G_OPTION_ARG_INT, &n_connections,
+                  "With --burst: on K connections, N times on each", "K" },
                 { NULL },
         };
 
@@ -132,14 +159,14 @@ int main(int argc, char *argv[])
                 }
         }
 
+        if (burst > 0)
+                return run_burst(argv[1], parameters, (guint)burst, (guint)MAX(n_connections, 1));
         connection = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, &error);
         if (!connection) {
                 fprintf(stderr, "%s: cannot connect to the system bus: %s\n", g_get_prgname(),
                         error->message);
                 return 2;
         }
-        if (burst > 0)
-                return run_burst(connection, argv[1], parameters, (guint)burst);
         /* g_variant_parse() returns a full reference, which the call only
          * adds to: ours is dropped when @parameters goes out of scope. */
         reply = g_dbus_connection_call_sync(
