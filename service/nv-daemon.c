@@ -66,9 +66,10 @@
  * refused. */
 #define NV_USERS_MAX_WAITING 1024
 
-/* A user other than root may have NV_BUDGET_RATE status calls a second
- * handled, NV_BUDGET_BURST at once; more wait, up to NV_BUDGET_MAX_WAITING,
- * and those beyond are refused. A settings panel makes a handful. */
+/* A user other than root may have NV_BUDGET_RATE calls a second to the
+ * object (Peer and Introspectable aside) handled, NV_BUDGET_BURST at once;
+ * more wait, up to NV_BUDGET_MAX_WAITING, and those beyond are refused. A
+ * settings panel makes a handful. */
 #define NV_BUDGET_RATE        50
 #define NV_BUDGET_BURST       50
 #define NV_BUDGET_MAX_WAITING 64
@@ -99,7 +100,7 @@ typedef struct {
         GHashTable *released;         /* sd_bus_message -> Stage it has passed, dispatched again */
         gint64 users_max_age_usec;    /* the period, at least */
         gint64 users_scan_usec;       /* what the last scan took */
-        NvBudget *budget;             /* status calls per user and second */
+        NvBudget *budget;             /* calls per user and second */
         GHashTable *sender_uids;      /* unique name -> uid + 1 */
         GQueue budget_waiting;        /* BudgetWait, over their user's budget */
         GHashTable *budget_n_waiting; /* uid -> how many of budget_waiting are its */
@@ -796,7 +797,7 @@ typedef enum {
 static void context_release(Context *c, sd_bus_message *m, Stage stage);
 
 /*
- * The budget: a user other than root over NV_BUDGET_RATE status calls per
+ * The budget: a user other than root over NV_BUDGET_RATE calls per
  * second waits, in order, until it has a token again.
  */
 typedef struct {
