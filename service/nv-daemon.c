@@ -17,10 +17,12 @@
  * (nv_host_watch_modules(), nv_host_invalidate_config()); on a --root
  * tree, which sends no uevents, the modules are read each time. Who holds
  * /dev/kvm has no event to watch, and finding out reads every process's
- * descriptors, which no caller may make the daemon do at will: a call
- * that needs it when the last scan is older than NV_KVM_USERS_MAX_AGE_USEC
- * waits, held by filter_incoming() without being handled, while a worker
- * scans; every call arriving meanwhile waits for the same scan, and all
+ * descriptors (under systemd in the scan helper, which has the
+ * capabilities for it: nv-kvm-users.h), which no caller may make the
+ * daemon do at will: a call that needs it when the last scan is older
+ * than NV_KVM_USERS_MAX_AGE_USEC waits, held by filter_incoming() without
+ * being handled, while a worker scans or asks the helper; every call
+ * arriving meanwhile waits for the same scan, and all
  * are dispatched again when it ends. Whatever the number of callers and
  * of descriptors, that is one scan per period, off the main loop, which
  * goes on answering everyone else.
@@ -87,6 +89,9 @@ typedef struct {
         GPtrArray *users_waiting;   /* sd_bus_message, held until the scan ends */
         GHashTable *users_released; /* sd_bus_message, dispatched again after a scan */
         gint64 users_max_age_usec;
+        /* The scan helper's socket (nv-kvm-users.h), asked when it exists;
+         * NULL: scan in-process. */
+        char *users_socket;
         GQueue reload_queue; /* ReloadJob, authorized and waiting for the one running */
         gboolean reloading;  /* a ReloadJob is in the worker */
         gboolean exiting;
@@ -154,6 +159,7 @@ static void context_clear(Context *c)
         g_clear_pointer(&c->users_worker, nv_worker_free);
         g_clear_pointer(&c->users_waiting, g_ptr_array_unref);
         g_clear_pointer(&c->users_released, g_hash_table_unref);
+        g_clear_pointer(&c->users_socket, g_free);
         g_clear_pointer(&c->watch, nv_watch_free);
         c->idle_source = sd_event_source_disable_unref(c->idle_source);
         g_clear_pointer(&c->auth, nv_auth_free);
@@ -754,6 +760,7 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
 typedef struct {
         Context *context;
         char *proc_dir;
+        char *socket_path;
         gint64 started;
         GArray *users;
         GError *error;
@@ -767,6 +774,7 @@ static void message_unref(gpointer m)
 static void users_scan_free(UsersScan *scan)
 {
         g_free(scan->proc_dir);
+        g_free(scan->socket_path);
         g_clear_pointer(&scan->users, g_array_unref);
         g_clear_error(&scan->error);
         g_free(scan);
@@ -778,7 +786,15 @@ static void users_scan_run(gpointer data)
         UsersScan *scan = data;
 
         scan->started = g_get_monotonic_time();
-        scan->users = nv_kvm_users_scan(scan->proc_dir, &scan->error);
+        /* The helper's socket is there under systemd (the unit Wants= it);
+         * once there, its answer or its failure is the truth: an
+         * in-process scan without the helper's capabilities would find
+         * nobody. Without it (a daemon started by hand, by dbus-daemon
+         * without systemd, or on a --root tree), the scan runs here. */
+        if (scan->socket_path && g_file_test(scan->socket_path, G_FILE_TEST_EXISTS))
+                scan->users = nv_kvm_users_query(scan->socket_path, &scan->error);
+        else
+                scan->users = nv_kvm_users_scan(scan->proc_dir, &scan->error);
 }
 
 static void users_scan_done(gpointer data)
@@ -828,6 +844,7 @@ static void context_scan_users(Context *c)
         scan = g_new0(UsersScan, 1);
         scan->context = c;
         scan->proc_dir = nv_host_path(c->host, "/proc");
+        scan->socket_path = g_strdup(c->users_socket);
         c->users_scanning = TRUE;
         nv_worker_push(c->users_worker, scan, users_scan_run, users_scan_done);
 }
@@ -988,6 +1005,18 @@ static gint64 users_max_age_usec(void)
         return NV_KVM_USERS_MAX_AGE_USEC;
 }
 
+/* The scan helper's socket, or NULL for none: a --root tree is not this
+ * host, which the helper describes, unless the environment names one (for
+ * tests). */
+static char *users_socket_path(const NvHost *host)
+{
+        const char *value = g_getenv("NESTEDVIRTD_KVM_USERS_SOCKET");
+
+        if (value && *value)
+                return g_strdup(value);
+        return nv_host_is_real(host) ? g_strdup(NV_KVM_USERS_SOCKET) : NULL;
+}
+
 static int context_start(Context *c, const NvDaemonOptions *options)
 {
         sigset_t mask;
@@ -1039,6 +1068,7 @@ static int context_start(Context *c, const NvDaemonOptions *options)
         c->users_waiting = g_ptr_array_new_with_free_func(message_unref);
         c->users_released = g_hash_table_new_full(g_direct_hash, g_direct_equal, message_unref, NULL);
         c->users_max_age_usec = users_max_age_usec();
+        c->users_socket = users_socket_path(c->host);
 
         if (options->idle_timeout > 0) {
                 c->idle_usec = (guint64)options->idle_timeout * G_USEC_PER_SEC;
