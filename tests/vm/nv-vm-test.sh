@@ -221,7 +221,8 @@ rm -rf "$run/payload"
 mkdir -p "$stage"
 run_bounded "$run/install.log" meson install -C "$ibuild" --destdir "$stage" ||
 	bail "meson install failed"
-for f in usr/libexec/nestedvirtd usr/bin/nestedvirtctl \
+for f in usr/libexec/nestedvirtd usr/libexec/nestedvirtd-kvm-users usr/bin/nestedvirtctl \
+	usr/lib/systemd/system/nestedvirtd-kvm-users.socket usr/lib/systemd/system/nestedvirtd-kvm-users@.service \
 	usr/share/dbus-1/system.d/org.example.NestedVirt.conf \
 	usr/share/dbus-1/system-services/org.example.NestedVirt.service \
 	usr/share/polkit-1/actions/org.example.NestedVirt.policy; do
