@@ -123,7 +123,9 @@ GArray *nv_kvm_users_scan(const char *proc_dir, GError **error)
 
 /* ---- The answer on the wire ------------------------------------------- */
 
-G_DEFINE_QUARK(nv - kvm - users - error - quark, nv_kvm_users_error)
+/* clang-format off */
+G_DEFINE_QUARK(nv-kvm-users-error-quark, nv_kvm_users_error)
+/* clang-format on */
 
 #define RECORD_END "end"
 
@@ -279,24 +281,25 @@ GArray *nv_kvm_users_parse(const char *data, gsize len, GError **error)
 /* Reads @fd to its end, at most NV_KVM_USERS_WIRE_MAX + 1 bytes (one more
  * than the parser takes, so that it sees an answer too long), until
  * @deadline (g_get_monotonic_time()). */
-static GByteArray *read_answer(int fd, const char *socket_path, gint64 deadline, GError **error)
+static GByteArray *read_answer(int fd, const char *socket_path, gint64 deadline, guint timeout_msec,
+                               GError **error)
 {
         g_autoptr(GByteArray) answer = g_byte_array_new();
         guint8 buf[16 * 1024];
 
         for (;;) {
-                gint64 left_msec = (deadline - g_get_monotonic_time()) / 1000;
+                gint64 left_usec = deadline - g_get_monotonic_time();
                 struct pollfd pfd = { .fd = fd, .events = POLLIN };
                 ssize_t n;
                 int r;
 
-                if (left_msec <= 0) {
+                if (left_usec <= 0) {
                         g_set_error(error, NV_KVM_USERS_ERROR, NV_KVM_USERS_ERROR_TIMEOUT,
-                                    "The scan helper at %s did not answer within %d s", socket_path,
-                                    NV_KVM_USERS_QUERY_TIMEOUT_MSEC / 1000);
+                                    "The scan helper at %s did not answer within %u ms", socket_path,
+                                    timeout_msec);
                         return NULL;
                 }
-                r = poll(&pfd, 1, (int)left_msec);
+                r = poll(&pfd, 1, (int)((left_usec + 999) / 1000));
                 if (r < 0 && errno == EINTR)
                         continue;
                 if (r < 0) {
@@ -330,9 +333,15 @@ static GByteArray *read_answer(int fd, const char *socket_path, gint64 deadline,
 
 GArray *nv_kvm_users_query(const char *socket_path, GError **error)
 {
-        gint64 deadline = g_get_monotonic_time() + NV_KVM_USERS_QUERY_TIMEOUT_MSEC * G_GINT64_CONSTANT(1000);
+        return nv_kvm_users_query_timeout(socket_path, NV_KVM_USERS_QUERY_TIMEOUT_MSEC, error);
+}
+
+GArray *nv_kvm_users_query_timeout(const char *socket_path, guint timeout_msec, GError **error)
+{
+        gint64 deadline = g_get_monotonic_time() + timeout_msec * G_GINT64_CONSTANT(1000);
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        const struct timeval timeout = { .tv_sec = NV_KVM_USERS_QUERY_TIMEOUT_MSEC / 1000 };
+        const struct timeval timeout = { .tv_sec = timeout_msec / 1000,
+                                         .tv_usec = timeout_msec % 1000 * 1000 };
         g_autoptr(GByteArray) answer = NULL;
         int fd, errsv;
 
@@ -362,7 +371,7 @@ GArray *nv_kvm_users_query(const char *socket_path, GError **error)
         }
         /* We ask nothing: the helper reads nothing either. */
         (void)shutdown(fd, SHUT_WR);
-        answer = read_answer(fd, socket_path, deadline, error);
+        answer = read_answer(fd, socket_path, deadline, timeout_msec, error);
         close(fd);
         if (!answer)
                 return NULL;

@@ -65,6 +65,9 @@ GArray *nv_kvm_users_parse(const char *data, gsize len, GError **error);
 
 /* Asks the helper listening on @socket_path (AF_UNIX, stream): connects,
  * sends nothing, reads the answer to its end, within
- * NV_KVM_USERS_QUERY_TIMEOUT_MSEC, and parses it. NULL with @error set
- * when it cannot. Blocks: for a worker thread. */
+ * NV_KVM_USERS_QUERY_TIMEOUT_MSEC in all, and parses it. NULL with @error
+ * set when it cannot. Blocks: for a worker thread. */
 GArray *nv_kvm_users_query(const char *socket_path, GError **error);
+
+/* Same, within @timeout_msec (for tests). */
+GArray *nv_kvm_users_query_timeout(const char *socket_path, guint timeout_msec, GError **error);

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -327,6 +328,58 @@ static void test_query_nobody(void)
         g_rmdir(dir);
 }
 
+/* A helper that accepts and then says nothing, or drips its answer a
+ * byte at a time, until the test releases it. */
+typedef struct {
+        int listen_fd;
+        int release_fd; /* readable when the test is done */
+        gboolean drip;
+} Staller;
+
+static gpointer staller_run(gpointer data)
+{
+        Staller *s = data;
+        struct pollfd pfd = { .fd = s->release_fd, .events = POLLIN };
+        int fd = accept(s->listen_fd, NULL, NULL);
+
+        g_assert_cmpint(fd, >=, 0);
+        /* MSG_NOSIGNAL: once the daemon's side gave up, an EPIPE. */
+        while (poll(&pfd, 1, 20) == 0)
+                if (s->drip && send(fd, "u", 1, MSG_NOSIGNAL) < 0)
+                        break;
+        close(fd);
+        return NULL;
+}
+
+static void test_query_timeout(gconstpointer data)
+{
+        g_autofree char *dir = g_dir_make_tmp("nv-kvm-users-XXXXXX", NULL);
+        Staller s = { .drip = GPOINTER_TO_INT(data) };
+        g_autofree char *path = bind_socket(dir, &s.listen_fd);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GArray) users = NULL;
+        GThread *thread;
+        gint64 started;
+        int release[2];
+
+        g_assert_cmpint(pipe(release), ==, 0);
+        s.release_fd = release[0];
+        thread = g_thread_new("staller", staller_run, &s);
+        started = g_get_monotonic_time();
+        users = nv_kvm_users_query_timeout(path, 300, &error);
+        g_assert_null(users);
+        g_assert_error(error, NV_KVM_USERS_ERROR, NV_KVM_USERS_ERROR_TIMEOUT);
+        g_assert_cmpint(g_get_monotonic_time() - started, >=, 300 * 1000);
+        g_assert_cmpint(g_get_monotonic_time() - started, <, 5 * G_USEC_PER_SEC);
+        g_assert_cmpint(write(release[1], "x", 1), ==, 1);
+        g_thread_join(thread);
+        close(release[0]);
+        close(release[1]);
+        close(s.listen_fd);
+        g_unlink(path);
+        g_rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -343,5 +396,7 @@ int main(int argc, char **argv)
         g_test_add_func("/kvm-users/query/answer", test_query);
         g_test_add_func("/kvm-users/query/garbage", test_query_garbage);
         g_test_add_func("/kvm-users/query/nobody", test_query_nobody);
+        g_test_add_data_func("/kvm-users/query/timeout/silent", GINT_TO_POINTER(FALSE), test_query_timeout);
+        g_test_add_data_func("/kvm-users/query/timeout/drip", GINT_TO_POINTER(TRUE), test_query_timeout);
         return g_test_run();
 }
