@@ -21,7 +21,8 @@ typedef struct {
         const char *container_manager; /* /run/host/container-manager */
         const char *systemd_container; /* /run/systemd/container, written by systemd as PID 1 */
         /* /proc/1/environ: NUL-separated NAME=VALUE, @pid1_environ_len bytes
-         * (reading it needs CAP_SYS_PTRACE over PID 1; root has it). */
+         * (reading it needs CAP_SYS_PTRACE over PID 1, which nestedvirtd.service
+         * does not give: NULL there). */
         const char *pid1_environ;
         gsize pid1_environ_len;
         gboolean has_containerenv; /* /run/.containerenv, by podman */

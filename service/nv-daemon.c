@@ -17,10 +17,12 @@
  * (nv_host_watch_modules(), nv_host_invalidate_config()); on a --root
  * tree, which sends no uevents, the modules are read each time. Who holds
  * /dev/kvm has no event to watch, and finding out reads every process's
- * descriptors, which no caller may make the daemon do at will: a call
- * that needs it when the last scan is older than NV_KVM_USERS_MAX_AGE_USEC
- * waits, held by filter_incoming() without being handled, while a worker
- * scans; every call arriving meanwhile waits for the same scan, and all
+ * descriptors (under systemd in the scan helper, which has the
+ * capabilities for it: nv-kvm-users.h), which no caller may make the
+ * daemon do at will: a call that needs it when the last scan is older
+ * than NV_KVM_USERS_MAX_AGE_USEC waits, held by filter_incoming() without
+ * being handled, while a worker scans or asks the helper; every call
+ * arriving meanwhile waits for the same scan, and all
  * are dispatched again when it ends. Whatever the number of callers and
  * of descriptors, that is one scan per period, off the main loop, which
  * goes on answering everyone else.
@@ -100,11 +102,15 @@ typedef struct {
         GHashTable *released;         /* sd_bus_message -> Stage it has passed, dispatched again */
         gint64 users_max_age_usec;    /* the period, at least */
         gint64 users_scan_usec;       /* what the last scan took */
+        gint64 users_duty;            /* NV_KVM_USERS_DUTY, or 0 with a period set for tests */
         NvBudget *budget;             /* calls per user and second */
         GHashTable *sender_uids;      /* unique name -> uid + 1 */
         GQueue budget_waiting;        /* BudgetWait, over their user's budget */
         GHashTable *budget_n_waiting; /* uid -> how many of budget_waiting are its */
         sd_event_source *budget_timer;
+        /* The scan helper's socket (nv-kvm-users.h), asked when it exists;
+         * NULL: scan in-process. */
+        char *users_socket;
         GQueue reload_queue; /* ReloadJob, authorized and waiting for the one running */
         gboolean reloading;  /* a ReloadJob is in the worker */
         gboolean exiting;
@@ -179,6 +185,7 @@ static void context_clear(Context *c)
         g_clear_pointer(&c->budget, nv_budget_free);
         g_clear_pointer(&c->sender_uids, g_hash_table_unref);
         g_clear_pointer(&c->released, g_hash_table_unref);
+        g_clear_pointer(&c->users_socket, g_free);
         g_clear_pointer(&c->watch, nv_watch_free);
         c->idle_source = sd_event_source_disable_unref(c->idle_source);
         g_clear_pointer(&c->auth, nv_auth_free);
@@ -960,6 +967,7 @@ static int context_charge_budget(Context *c, sd_bus_message *m)
 typedef struct {
         Context *context;
         char *proc_dir;
+        char *socket_path;
         gint64 started;
         gint64 duration;
         GArray *users;
@@ -974,6 +982,7 @@ static void message_unref(gpointer m)
 static void users_scan_free(UsersScan *scan)
 {
         g_free(scan->proc_dir);
+        g_free(scan->socket_path);
         g_clear_pointer(&scan->users, g_array_unref);
         g_clear_error(&scan->error);
         g_free(scan);
@@ -985,7 +994,15 @@ static void users_scan_run(gpointer data)
         UsersScan *scan = data;
 
         scan->started = g_get_monotonic_time();
-        scan->users = nv_kvm_users_scan(scan->proc_dir, &scan->error);
+        /* The helper's socket is there under systemd (the unit Wants= it);
+         * once there, its answer or its failure is the truth: an
+         * in-process scan without the helper's capabilities would find
+         * nobody. Without it (a daemon started by hand, by dbus-daemon
+         * without systemd, or on a --root tree), the scan runs here. */
+        if (scan->socket_path && g_file_test(scan->socket_path, G_FILE_TEST_EXISTS))
+                scan->users = nv_kvm_users_query(scan->socket_path, &scan->error);
+        else
+                scan->users = nv_kvm_users_scan(scan->proc_dir, &scan->error);
         scan->duration = g_get_monotonic_time() - scan->started;
 }
 
@@ -995,7 +1012,7 @@ static void users_scan_run(gpointer data)
  * time at most, whatever the host. */
 static gint64 context_users_period(const Context *c)
 {
-        return MAX(c->users_max_age_usec, NV_KVM_USERS_DUTY * c->users_scan_usec);
+        return MAX(c->users_max_age_usec, c->users_duty * c->users_scan_usec);
 }
 
 static void users_scan_done(gpointer data)
@@ -1057,6 +1074,7 @@ static void context_scan_users(Context *c)
         scan = g_new0(UsersScan, 1);
         scan->context = c;
         scan->proc_dir = nv_host_path(c->host, "/proc");
+        scan->socket_path = g_strdup(c->users_socket);
         c->users_scanning = TRUE;
         nv_worker_push(c->users_worker, scan, users_scan_run, users_scan_done);
 }
@@ -1222,19 +1240,35 @@ static const sd_bus_vtable nestedvirt_vtable[] = {
 
 /* How old the holders of /dev/kvm may be; the environment can change it,
  * for tests. */
-static gint64 users_max_age_usec(void)
+static gint64 users_max_age_usec(gint64 *ret_duty)
 {
         const char *value = g_getenv("NESTEDVIRTD_KVM_USERS_MAX_AGE_MSEC");
         guint64 msec;
 
+        *ret_duty = NV_KVM_USERS_DUTY;
         if (!value)
                 return NV_KVM_USERS_MAX_AGE_USEC;
-        if (g_ascii_string_to_unsigned(value, 10, 0, 3600 * 1000, &msec, NULL))
+        if (g_ascii_string_to_unsigned(value, 10, 0, 3600 * 1000, &msec, NULL)) {
+                /* Exactly that period, for tests. */
+                *ret_duty = 0;
                 return (gint64)msec * 1000;
+        }
         g_warning("Ignoring NESTEDVIRTD_KVM_USERS_MAX_AGE_MSEC=%s: not a number of milliseconds from 0 to "
                   "3600000; using %d",
                   value, (int)(NV_KVM_USERS_MAX_AGE_USEC / 1000));
         return NV_KVM_USERS_MAX_AGE_USEC;
+}
+
+/* The scan helper's socket, or NULL for none: a --root tree is not this
+ * host, which the helper describes, unless the environment names one (for
+ * tests). */
+static char *users_socket_path(const NvHost *host)
+{
+        const char *value = g_getenv("NESTEDVIRTD_KVM_USERS_SOCKET");
+
+        if (value && *value)
+                return g_strdup(value);
+        return nv_host_is_real(host) ? g_strdup(NV_KVM_USERS_SOCKET) : NULL;
 }
 
 static int context_start(Context *c, const NvDaemonOptions *options)
@@ -1291,7 +1325,8 @@ static int context_start(Context *c, const NvDaemonOptions *options)
         c->sender_uids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         c->budget_n_waiting = g_hash_table_new(g_direct_hash, g_direct_equal);
 
-        c->users_max_age_usec = users_max_age_usec();
+        c->users_max_age_usec = users_max_age_usec(&c->users_duty);
+        c->users_socket = users_socket_path(c->host);
 
         if (options->idle_timeout > 0) {
                 c->idle_usec = (guint64)options->idle_timeout * G_USEC_PER_SEC;

@@ -60,8 +60,11 @@ char *nv_host_detect_container(NvHost *host)
         };
         const char *kind;
 
-        /* Without CAP_SYS_PTRACE over PID 1 this is EACCES, and the files
-         * above still tell the common managers. A tracer (proot) and a
+        /* Without CAP_SYS_PTRACE over PID 1 this is EACCES (ENOENT under
+         * the unit's ProtectProc=invisible), and the environment is left
+         * out rather than guessed: the files above still tell the common
+         * managers, and a systemd PID 1 in a container has written what it
+         * found there to /run/systemd/container. A tracer (proot) and a
          * cgroup namespace are not looked for: neither decides a kind that
          * the files leave open on the hosts this service runs on. */
         if (nv_host_read_file(host, "/proc/1/environ", ENVIRON_MAX, &pid1_environ, &environ_len) >= 0) {

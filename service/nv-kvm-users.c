@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The scan of /proc for the holders of /dev/kvm (nv-kvm-users.h).
+ * The scan of /proc for the holders of /dev/kvm, the helper's answer on
+ * the wire, and the daemon's query of the helper (nv-kvm-users.h).
  */
 #include "config.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "nv-kvm-users.h"
@@ -114,4 +119,261 @@ GArray *nv_kvm_users_scan(const char *proc_dir, GError **error)
 
         g_array_sort(users, compare_users);
         return g_steal_pointer(&users);
+}
+
+/* ---- The answer on the wire ------------------------------------------- */
+
+/* clang-format off */
+G_DEFINE_QUARK(nv-kvm-users-error-quark, nv_kvm_users_error)
+/* clang-format on */
+
+#define RECORD_END "end"
+
+GBytes *nv_kvm_users_format(const GArray *users, const GError *error)
+{
+        g_autoptr(GByteArray) out = g_byte_array_new();
+
+        for (guint i = 0; users && i < users->len; i++) {
+                const NvModuleUser *u = &g_array_index(users, NvModuleUser, i);
+                g_autofree char *record =
+                        g_strdup_printf("u %" G_GUINT32_FORMAT " %s", u->pid, u->command ? u->command : "");
+
+                /* The record, its NUL, and the final "end" and its NUL. */
+                if (out->len + strlen(record) + 1 + sizeof(RECORD_END) > NV_KVM_USERS_WIRE_MAX) {
+                        g_autofree char *message =
+                                g_strdup_printf("%u holders of /dev/kvm do not fit in an answer of %d bytes",
+                                                users->len, NV_KVM_USERS_WIRE_MAX);
+                        g_autoptr(GError) too_many =
+                                g_error_new_literal(NV_KVM_USERS_ERROR, NV_KVM_USERS_ERROR_SCAN, message);
+
+                        return nv_kvm_users_format(NULL, too_many);
+                }
+                g_byte_array_append(out, (const guint8 *)record, strlen(record) + 1);
+        }
+        if (!users) {
+                g_autofree char *record = g_strdup_printf(
+                        "e %s", error ? error->message : "The holders of /dev/kvm are unknown");
+
+                g_byte_array_append(out, (const guint8 *)record, strlen(record) + 1);
+        }
+        g_byte_array_append(out, (const guint8 *)RECORD_END, sizeof(RECORD_END));
+        return g_byte_array_free_to_bytes(g_steal_pointer(&out));
+}
+
+/* At most the first 32 bytes of @record (@len bytes), escaped, for a
+ * message. */
+static char *quote_record(const char *record, gsize len)
+{
+        g_autofree char *head = g_strndup(record, MIN(len, 32));
+        g_autofree char *escaped = g_strescape(head, NULL);
+
+        return g_strdup_printf("\"%s\"%s", escaped, len > 32 ? "..." : "");
+}
+
+static gboolean G_GNUC_PRINTF(2, 3) malformed(GError **error, const char *format, ...)
+{
+        g_autofree char *message = NULL;
+        va_list ap;
+
+        va_start(ap, format);
+        message = g_strdup_vprintf(format, ap);
+        va_end(ap);
+        g_set_error(error, NV_KVM_USERS_ERROR, NV_KVM_USERS_ERROR_MALFORMED,
+                    "Malformed answer from the scan "
+                    "helper: %s",
+                    message);
+        return FALSE;
+}
+
+/* "PID COMM" after the "u ": the pid as the format writes it. */
+static gboolean parse_user(const char *text, gsize len, NvModuleUser *ret)
+{
+        const char *space = memchr(text, ' ', len);
+        g_autofree char *digits = NULL;
+        guint64 pid;
+
+        if (!space || space == text || text[0] == '0' || space - text > 10)
+                return FALSE;
+        digits = g_strndup(text, space - text);
+        for (const char *p = digits; *p; p++)
+                if (!g_ascii_isdigit(*p))
+                        return FALSE;
+        if (!g_ascii_string_to_unsigned(digits, 10, 1, G_MAXUINT32, &pid, NULL))
+                return FALSE;
+        ret->pid = (guint32)pid;
+        ret->command = g_strndup(space + 1, len - (space + 1 - text));
+        return TRUE;
+}
+
+GArray *nv_kvm_users_parse(const char *data, gsize len, GError **error)
+{
+        g_autoptr(GArray) users = nv_module_users_new();
+        g_autofree char *scan_error = NULL;
+        gboolean ended = FALSE;
+        gsize pos = 0;
+
+        if (len > NV_KVM_USERS_WIRE_MAX) {
+                malformed(error, "%" G_GSIZE_FORMAT " bytes, more than %d", len, NV_KVM_USERS_WIRE_MAX);
+                return NULL;
+        }
+        while (pos < len) {
+                const char *record = data + pos;
+                const char *nul = memchr(record, '\0', len - pos);
+                gsize n;
+
+                if (ended) {
+                        malformed(error, "%" G_GSIZE_FORMAT " bytes after the end", len - pos);
+                        return NULL;
+                }
+                if (!nul) {
+                        g_autofree char *quoted = quote_record(record, len - pos);
+
+                        malformed(error, "it stops in the middle of a record, at %s", quoted);
+                        return NULL;
+                }
+                n = nul - record;
+                pos += n + 1;
+                if (n == strlen(RECORD_END) && memcmp(record, RECORD_END, n) == 0) {
+                        ended = TRUE;
+                } else if (n >= 2 && record[0] == 'u' && record[1] == ' ' && !scan_error) {
+                        NvModuleUser user;
+
+                        if (!parse_user(record + 2, n - 2, &user)) {
+                                g_autofree char *quoted = quote_record(record, n);
+
+                                malformed(error, "bad holder record %s", quoted);
+                                return NULL;
+                        }
+                        g_array_append_val(users, user);
+                } else if (n >= 2 && record[0] == 'e' && record[1] == ' ' && users->len == 0 &&
+                           !scan_error) {
+                        scan_error = g_strndup(record + 2, n - 2);
+                } else {
+                        g_autofree char *quoted = quote_record(record, n);
+
+                        malformed(error, "unexpected record %s", quoted);
+                        return NULL;
+                }
+        }
+        if (!ended) {
+                malformed(error, "it ends without its end record, after %" G_GSIZE_FORMAT " bytes", len);
+                return NULL;
+        }
+        if (scan_error) {
+                g_set_error(error, NV_KVM_USERS_ERROR, NV_KVM_USERS_ERROR_SCAN, "The scan helper failed: %s",
+                            scan_error);
+                return NULL;
+        }
+        g_array_sort(users, compare_users);
+        for (guint i = 1; i < users->len; i++) {
+                guint32 pid = g_array_index(users, NvModuleUser, i).pid;
+
+                if (pid == g_array_index(users, NvModuleUser, i - 1).pid) {
+                        malformed(error, "pid %" G_GUINT32_FORMAT " twice", pid);
+                        return NULL;
+                }
+        }
+        return g_steal_pointer(&users);
+}
+
+/* ---- The daemon's query ----------------------------------------------- */
+
+/* Reads @fd to its end, at most NV_KVM_USERS_WIRE_MAX + 1 bytes (one more
+ * than the parser takes, so that it sees an answer too long), until
+ * @deadline (g_get_monotonic_time()). */
+static GByteArray *read_answer(int fd, const char *socket_path, gint64 deadline, guint timeout_msec,
+                               GError **error)
+{
+        g_autoptr(GByteArray) answer = g_byte_array_new();
+        guint8 buf[16 * 1024];
+
+        for (;;) {
+                gint64 left_usec = deadline - g_get_monotonic_time();
+                struct pollfd pfd = { .fd = fd, .events = POLLIN };
+                ssize_t n;
+                int r;
+
+                if (left_usec <= 0) {
+                        g_set_error(error, NV_KVM_USERS_ERROR, NV_KVM_USERS_ERROR_TIMEOUT,
+                                    "The scan helper at %s did not answer within %u ms", socket_path,
+                                    timeout_msec);
+                        return NULL;
+                }
+                r = poll(&pfd, 1, (int)((left_usec + 999) / 1000));
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r < 0) {
+                        int errsv = errno;
+
+                        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errsv),
+                                    "Cannot wait for the scan helper at %s: %s", socket_path,
+                                    g_strerror(errsv));
+                        return NULL;
+                }
+                if (r == 0)
+                        continue; /* the deadline, above */
+                n = read(fd, buf, MIN(sizeof(buf), NV_KVM_USERS_WIRE_MAX + 1 - answer->len));
+                if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                        continue;
+                if (n < 0) {
+                        int errsv = errno;
+
+                        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errsv),
+                                    "Cannot read the answer of the scan helper at %s: %s", socket_path,
+                                    g_strerror(errsv));
+                        return NULL;
+                }
+                if (n == 0)
+                        return g_steal_pointer(&answer);
+                g_byte_array_append(answer, buf, (guint)n);
+                if (answer->len > NV_KVM_USERS_WIRE_MAX)
+                        return g_steal_pointer(&answer); /* the parser refuses it */
+        }
+}
+
+GArray *nv_kvm_users_query(const char *socket_path, GError **error)
+{
+        return nv_kvm_users_query_timeout(socket_path, NV_KVM_USERS_QUERY_TIMEOUT_MSEC, error);
+}
+
+GArray *nv_kvm_users_query_timeout(const char *socket_path, guint timeout_msec, GError **error)
+{
+        gint64 deadline = g_get_monotonic_time() + timeout_msec * G_GINT64_CONSTANT(1000);
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        const struct timeval timeout = { .tv_sec = timeout_msec / 1000,
+                                         .tv_usec = timeout_msec % 1000 * 1000 };
+        g_autoptr(GByteArray) answer = NULL;
+        int fd, errsv;
+
+        if (strlen(socket_path) >= sizeof(sa.sun_path)) {
+                g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NAMETOOLONG,
+                            "The scan helper's socket path %s is too long", socket_path);
+                return NULL;
+        }
+        strcpy(sa.sun_path, socket_path);
+
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+                errsv = errno;
+                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errsv),
+                            "Cannot create a socket: %s", g_strerror(errsv));
+                return NULL;
+        }
+        /* connect() waits while the listener's backlog is full: bounded
+         * too. */
+        (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+        if (connect(fd, (const struct sockaddr *)&sa, sizeof(sa)) < 0) {
+                errsv = errno;
+                close(fd);
+                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errsv),
+                            "Cannot connect to the scan helper at %s: %s", socket_path, g_strerror(errsv));
+                return NULL;
+        }
+        /* We ask nothing: the helper reads nothing either. */
+        (void)shutdown(fd, SHUT_WR);
+        answer = read_answer(fd, socket_path, deadline, timeout_msec, error);
+        close(fd);
+        if (!answer)
+                return NULL;
+        return nv_kvm_users_parse((const char *)answer->data, answer->len, error);
 }

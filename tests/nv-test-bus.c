@@ -1133,9 +1133,9 @@ void nv_test_env_start_daemon_with_args(NvTestEnv *env, const char *const *extra
 }
 
 /* Reads the parent of process @pid off /proc/@pid/stat; 0 if unknown. */
-static pid_t parent_of(const char *pid)
+pid_t nv_test_parent_of(pid_t pid)
 {
-        g_autofree char *path = g_build_filename("/proc", pid, "stat", NULL);
+        g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
         g_autofree char *stat = NULL;
         const char *p;
         int ppid;
@@ -1160,7 +1160,7 @@ GArray *nv_test_list_unknown_children(void)
                 pid_t p;
 
                 if (!g_ascii_string_to_unsigned(name, 10, 1, G_MAXINT32, &pid, NULL) ||
-                    parent_of(name) != getpid() || child_is_registered((pid_t)pid))
+                    nv_test_parent_of((pid_t)pid) != getpid() || child_is_registered((pid_t)pid))
                         continue;
                 p = (pid_t)pid;
                 g_array_append_val(pids, p);

@@ -118,6 +118,9 @@ const char *nv_test_daemon_get_log_path(const NvTestDaemon *daemon);
 int nv_test_watch_child(pid_t pid);
 void nv_test_forget_child(int slot);
 
+/* The parent of process @pid, or 0 when it is gone. */
+pid_t nv_test_parent_of(pid_t pid);
+
 /* The pids (pid_t) of the test program's children that neither the harness
  * started nor nv_test_watch_child() registered. */
 GArray *nv_test_list_unknown_children(void);

@@ -61,7 +61,7 @@ libglib-testing-0-dev    # the polkit suite: a mocked polkit (GtDBusQueue)
 libvirt0                 # the libvirt suite: libvirt test driver, dlopen()ed
 libxml2-utils            # xmllint: the install suite validates the XML files
 clang-format             # the style suite (tools/check-style.sh)
-systemd                  # busctl, systemd-analyze (install suite), systemd-hostnamed (bench)
+systemd                  # busctl, systemd-analyze (install suite), systemd-socket-activate (integration), systemd-hostnamed (bench)
 man-db                   # the install suite renders the man pages
 clang                    # the fuzz targets (tools/run-fuzzers.sh)
 libclang-rt-14-dev       # libFuzzer and the sanitizer runtimes

@@ -32,6 +32,7 @@ bound=(timeout --kill-after=5 60)
 n=0
 failed=0
 holder_pid=
+other_pid=
 monitor_pid=
 
 emit() {
@@ -69,10 +70,11 @@ diag() {
 
 cleanup() {
 	[ -z "$monitor_pid" ] || kill "$monitor_pid" 2>/dev/null
-	if [ -n "$holder_pid" ]; then
-		kill "$holder_pid" 2>/dev/null
-		wait "$holder_pid" 2>/dev/null
-	fi
+	local pid
+	for pid in $holder_pid $other_pid; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
 }
 trap cleanup EXIT
 
@@ -229,6 +231,48 @@ daemon_pid() {
 	systemctl show -p MainPID --value nestedvirtd.service
 }
 
+# caps_are PID HEX: the process's permitted, effective and bounding
+# capability sets are all HEX, as /proc/PID/status writes them.
+caps_are() {
+	local pid=$1 want=$2 field got
+	for field in CapPrm CapEff CapBnd; do
+		got=$(awk -v f="$field:" '$1 == f { print $2 }' "/proc/$pid/status" 2>&1)
+		[ "$got" = "$want" ] || {
+			echo "$field of pid $pid is '$got', expected $want"
+			grep '^Cap' "/proc/$pid/status" 2>&1
+			return 1
+		}
+	done
+}
+
+socket_for_root() {
+	local path=/run/nestedvirtd-kvm-users.socket got
+	got=$(stat -c '%F %a %U' "$path" 2>&1)
+	[ "$got" = "socket 600 root" ] || {
+		echo "$path: '$got', expected 'socket 600 root'"
+		return 1
+	}
+}
+
+# helper_ran N: the scan helper's socket accepted at least N connections,
+# and none of its services is still running or failed.
+helper_ran() {
+	local want=$1 accepted left
+	accepted=$(systemctl show -p NAccepted --value nestedvirtd-kvm-users.socket)
+	[ "${accepted:-0}" -ge "$want" ] || {
+		echo "nestedvirtd-kvm-users.socket accepted ${accepted:-0} connections, expected $want or more"
+		return 1
+	}
+	for _ in $(seq 50); do
+		left=$(systemctl list-units --all --no-legend --plain 'nestedvirtd-kvm-users@*' 2>&1)
+		[ -z "$left" ] && return 0
+		sleep 0.1
+	done
+	echo "left behind:"
+	echo "$left"
+	return 1
+}
+
 # own_netns PID: the process is in another network namespace than PID 1.
 own_netns() {
 	local ours theirs
@@ -284,6 +328,14 @@ check "status --json: Hypervisor qemu" json_is Hypervisor '"qemu"' "$status"
 check "status --json: PersistentNested default" json_is PersistentNested '"default"' "$status"
 check "nestedvirtd was started by D-Bus activation of its unit" \
 	systemctl is-active --quiet nestedvirtd.service
+# Root with CAP_SYS_MODULE alone; the scan of /dev/kvm's holders is the
+# helper's, whose socket the daemon's unit pulls in (Wants=).
+check "nestedvirtd has CAP_SYS_MODULE alone (permitted, effective, bounding)" \
+	caps_are "$(daemon_pid)" 0000000000010000
+check "nestedvirtd-kvm-users.socket was started with nestedvirtd.service" \
+	systemctl is-active --quiet nestedvirtd-kvm-users.socket
+check "/run/nestedvirtd-kvm-users.socket is a socket only root may use" socket_for_root
+check "status --json: Container '' (PID 1's environment unreadable)" json_is Container '""' "$status"
 
 # disable --now / enable --now, as root (polkit always allows uid 0).
 check "nestedvirtctl disable --now" "${bound[@]}" nestedvirtctl --no-ask-password disable --now
@@ -335,6 +387,9 @@ daemon_view() {
 	echo "nestedvirtd pid $pid, $module refcnt $(cat /sys/module/$module/refcnt 2>&1)"
 	echo "in its mount namespace: $(nsenter -t "$pid" -m ls -l /dev/kvm 2>&1)"
 	echo "fd 3 of $holder_pid there: $(nsenter -t "$pid" -m readlink /proc/$holder_pid/fd/3 2>&1)"
+	echo "nestedvirtd-kvm-users.socket: $(systemctl is-active nestedvirtd-kvm-users.socket 2>&1)," \
+		"$(systemctl show -p NAccepted nestedvirtd-kvm-users.socket 2>&1)"
+	journalctl --no-pager -n 20 -u nestedvirtd.service -u 'nestedvirtd-kvm-users@*' 2>&1
 }
 
 # A process holding /dev/kvm pins the module: ReloadModule must refuse
@@ -358,6 +413,23 @@ case $users in
 esac
 check "nestedvirtctl reload fails while in use" \
 	fails "${bound[@]}" nestedvirtctl --no-ask-password reload --nested=no
+# A holder of another user, as a libvirt-qemu QEMU is: /dev/kvm opened by
+# the shell, then the process runs as $user. The daemon may read neither
+# it nor the root holder above; the helper reads both.
+useradd --system --no-create-home --shell /usr/sbin/nologin "$user" 2>/dev/null || true
+setpriv --reuid="$user" --regid="$user" --clear-groups sleep infinity 3</dev/kvm &
+other_pid=$!
+sleep 0.5
+users=$(status_json | jq -c '.ModuleUsers' 2>&1)
+case $users in
+*"$other_pid"*sleep*"$holder_pid"*sleep* | *"$holder_pid"*sleep*"$other_pid"*sleep*)
+	ok "ModuleUsers names the holder of user $user too: $users" ;;
+*) not_ok "ModuleUsers names the holder of user $user too ($other_pid)" "$users" "$(daemon_view)" ;;
+esac
+kill "$other_pid"
+wait "$other_pid" 2>/dev/null
+other_pid=
+check "the scan helper ran per connection and left nothing running" helper_ran 2
 kill "$holder_pid"
 wait "$holder_pid" 2>/dev/null
 holder_pid=

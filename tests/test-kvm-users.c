@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Unit tests for the holders of /dev/kvm on the wire (nv-kvm-users.h): the
+ * scan helper's answer as nv_kvm_users_format() writes it and
+ * nv_kvm_users_parse() reads it, every malformed answer refused as a
+ * whole, and nv_kvm_users_query() against a listener in this process.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "nv-kvm-users.h"
+
+/* A literal answer: its last record ends with the literal's own NUL. */
+#define WIRE(s) (s), sizeof(s)
+/* The same without that NUL: a stream cut before its last byte. */
+#define CUT(s) (s), sizeof(s) - 1
+
+/* "PID:COMM,PID:COMM" for @users, COMM escaped. */
+static char *users_to_string(const GArray *users)
+{
+        GString *s = g_string_new(NULL);
+
+        for (guint i = 0; i < users->len; i++) {
+                const NvModuleUser *u = &g_array_index(users, NvModuleUser, i);
+                g_autofree char *comm = g_strescape(u->command, NULL);
+
+                g_string_append_printf(s, "%s%" G_GUINT32_FORMAT ":%s", i ? "," : "", u->pid, comm);
+        }
+        return g_string_free(s, FALSE);
+}
+
+typedef struct {
+        const char *name;
+        const char *data;
+        gsize len;
+        /* The holders, as users_to_string() writes them; NULL: an error. */
+        const char *users;
+        NvKvmUsersError code;   /* with @users NULL */
+        const char *in_message; /* the error's message contains it */
+} ParseCase;
+
+static const ParseCase parse_cases[] = {
+        { "nobody", WIRE("end"), "", 0, NULL },
+        { "one", WIRE("u 4242 qemu-system-x86\0end"), "4242:qemu-system-x86", 0, NULL },
+        { "sorted", WIRE("u 7001 b\0u 977 a\0u 24601 c\0end"), "977:a,7001:b,24601:c", 0, NULL },
+        { "empty-comm", WIRE("u 5 \0end"), "5:", 0, NULL },
+        /* A comm is any bytes but NUL, spaces and line ends included. */
+        { "comm-any-bytes", WIRE("u 9 a b\n\x01\xff\0end"), "9:a b\\n\\001\\377", 0, NULL },
+        { "comm-looks-like-records", WIRE("u 9 end e x u 1\0end"), "9:end e x u 1", 0, NULL },
+        { "pid-max", WIRE("u 4294967295 x\0end"), "4294967295:x", 0, NULL },
+        { "scan-error", WIRE("e Cannot list /proc: Permission denied\0end"), NULL, NV_KVM_USERS_ERROR_SCAN,
+          "Cannot list /proc: Permission denied" },
+        { "scan-error-empty", WIRE("e \0end"), NULL, NV_KVM_USERS_ERROR_SCAN, "failed" },
+        /* Never a partial list: */
+        { "empty", "", 0, NULL, NV_KVM_USERS_ERROR_MALFORMED, "without its end" },
+        { "no-end", WIRE("u 1 a"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "without its end" },
+        { "record-cut", CUT("u 1 a\0u 2 b"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "middle of a record" },
+        { "end-cut", CUT("u 1 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "middle of a record" },
+        { "end-short", WIRE("u 1 a\0en"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "unexpected record" },
+        { "after-end", WIRE("end\0u 1 a"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "after the end" },
+        { "end-twice", WIRE("end\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "after the end" },
+        { "trailing-nul", CUT("end\0\0"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "after the end" },
+        { "end-space", WIRE("end "), NULL, NV_KVM_USERS_ERROR_MALFORMED, "unexpected record" },
+        { "empty-record", WIRE("\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "unexpected record" },
+        { "unknown-record", WIRE("x 1 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "unexpected record" },
+        { "upper-case", WIRE("U 1 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "unexpected record" },
+        { "u-alone", WIRE("u\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "unexpected record" },
+        { "no-space", WIRE("u1 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "unexpected record" },
+        { "no-comm-space", WIRE("u 1\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
+        { "no-pid", WIRE("u  a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
+        { "pid-zero", WIRE("u 0 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
+        { "pid-leading-zero", WIRE("u 01 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
+        { "pid-negative", WIRE("u -1 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
+        { "pid-plus", WIRE("u +1 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
+        { "pid-too-big", WIRE("u 4294967296 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
+        { "pid-long", WIRE("u 000000000001 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
+        { "pid-hex", WIRE("u 0x10 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
+        { "pid-letters", WIRE("u 12a b\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
+        { "pid-twice", WIRE("u 1 a\0u 1 b\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "pid 1 twice" },
+        { "error-then-holder", WIRE("e x\0u 1 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "unexpected" },
+        { "holder-then-error", WIRE("u 1 a\0e x\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "unexpected" },
+        { "error-twice", WIRE("e x\0e y\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "unexpected" },
+        /* The helper's failure counts only in a whole answer. */
+        { "error-no-end", WIRE("e x"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "without its end" },
+        /* A bad record is quoted escaped and abbreviated. */
+        { "quoted", WIRE("\x1b[2Jxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\0end"), NULL,
+          NV_KVM_USERS_ERROR_MALFORMED, "\"\\033[2Jxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"..." },
+};
+
+static void test_parse(gconstpointer data)
+{
+        const ParseCase *c = data;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GArray) users = nv_kvm_users_parse(c->data, c->len, &error);
+
+        if (c->users) {
+                g_autofree char *text = NULL;
+
+                g_assert_no_error(error);
+                g_assert_nonnull(users);
+                text = users_to_string(users);
+                g_assert_cmpstr(text, ==, c->users);
+        } else {
+                g_assert_null(users);
+                g_assert_error(error, NV_KVM_USERS_ERROR, (gint)c->code);
+                if (!strstr(error->message, c->in_message))
+                        g_error("message \"%s\" does not contain \"%s\"", error->message, c->in_message);
+        }
+}
+
+static void add_user(GArray *users, guint32 pid, const char *command)
+{
+        NvModuleUser u = { .pid = pid, .command = g_strdup(command) };
+
+        g_array_append_val(users, u);
+}
+
+/* What the helper writes, the daemon reads back unchanged. */
+static void test_round_trip(void)
+{
+        g_autoptr(GArray) users = nv_module_users_new();
+        g_autoptr(GArray) back = NULL;
+        g_autoptr(GBytes) wire = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *text = NULL;
+        const char *data;
+        gsize len;
+
+        wire = nv_kvm_users_format(users, NULL);
+        data = g_bytes_get_data(wire, &len);
+        g_assert_cmpmem(data, len, "end", 4);
+
+        add_user(users, 977, "firecracker");
+        add_user(users, 4242, "qemu system\x01\xff");
+        add_user(users, 4294967295u, "");
+        g_clear_pointer(&wire, g_bytes_unref);
+        wire = nv_kvm_users_format(users, NULL);
+        data = g_bytes_get_data(wire, &len);
+        {
+                static const char expected[] =
+                        "u 977 firecracker\0u 4242 qemu system\x01\xff\0u 4294967295 \0end";
+
+                g_assert_cmpmem(data, len, expected, sizeof(expected));
+        }
+        back = nv_kvm_users_parse(data, len, &error);
+        g_assert_no_error(error);
+        text = users_to_string(back);
+        g_assert_cmpstr(text, ==, "977:firecracker,4242:qemu system\\001\\377,4294967295:");
+}
+
+static void test_format_error(void)
+{
+        g_autoptr(GError) scan_error = g_error_new_literal(G_FILE_ERROR, G_FILE_ERROR_ACCES,
+                                                           "Cannot list /proc: Permission denied");
+        g_autoptr(GBytes) wire = nv_kvm_users_format(NULL, scan_error);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GArray) back = NULL;
+        const char *data;
+        gsize len;
+
+        data = g_bytes_get_data(wire, &len);
+        {
+                static const char expected[] = "e Cannot list /proc: Permission denied\0end";
+
+                g_assert_cmpmem(data, len, expected, sizeof(expected));
+        }
+        back = nv_kvm_users_parse(data, len, &error);
+        g_assert_null(back);
+        g_assert_error(error, NV_KVM_USERS_ERROR, NV_KVM_USERS_ERROR_SCAN);
+        g_assert_nonnull(strstr(error->message, "Cannot list /proc: Permission denied"));
+}
+
+/* More holders than the bound: the helper says it cannot name them, and
+ * the daemon never reads a cut list. */
+static void test_format_too_many(void)
+{
+        g_autoptr(GArray) users = nv_module_users_new();
+        g_autofree char *comm = g_strnfill(60, 'q');
+        g_autoptr(GBytes) wire = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GArray) back = NULL;
+        const char *data;
+        gsize len;
+
+        for (guint32 pid = 1; pid <= 70000; pid++)
+                add_user(users, pid, comm);
+        wire = nv_kvm_users_format(users, NULL);
+        data = g_bytes_get_data(wire, &len);
+        g_assert_cmpuint(len, <=, NV_KVM_USERS_WIRE_MAX);
+        back = nv_kvm_users_parse(data, len, &error);
+        g_assert_null(back);
+        g_assert_error(error, NV_KVM_USERS_ERROR, NV_KVM_USERS_ERROR_SCAN);
+        g_assert_nonnull(strstr(error->message, "70000 holders"));
+}
+
+/* An answer over the bound is refused even when it is well formed. */
+static void test_parse_over_bound(void)
+{
+        const gsize len = NV_KVM_USERS_WIRE_MAX + 1;
+        g_autofree char *data = g_malloc(len);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GArray) users = NULL;
+
+        /* "u 1 xxxx...x\0end\0": one holder with a long comm. */
+        memset(data, 'x', len);
+        memcpy(data, "u 1 ", 4);
+        memcpy(data + len - 5, "\0end", 5);
+        users = nv_kvm_users_parse(data, len, &error);
+        g_assert_null(users);
+        g_assert_error(error, NV_KVM_USERS_ERROR, NV_KVM_USERS_ERROR_MALFORMED);
+        g_assert_nonnull(strstr(error->message, "more than"));
+
+        /* One byte less is the largest answer taken. */
+        g_clear_error(&error);
+        memcpy(data + len - 6, "\0end", 5);
+        users = nv_kvm_users_parse(data, len - 1, &error);
+        g_assert_no_error(error);
+        g_assert_cmpuint(users->len, ==, 1);
+        g_assert_cmpuint(strlen(g_array_index(users, NvModuleUser, 0).command), ==, len - 1 - 4 - 5);
+}
+
+/* ---- nv_kvm_users_query() against a listener in a thread ------------- */
+
+typedef struct {
+        int listen_fd;
+        const char *answer; /* written to each connection, then closed */
+        gsize answer_len;
+        gboolean read_request; /* whether the client's side was shut */
+} Listener;
+
+static gpointer listener_run(gpointer data)
+{
+        Listener *l = data;
+        int fd = accept(l->listen_fd, NULL, NULL);
+        char byte;
+
+        g_assert_cmpint(fd, >=, 0);
+        /* The daemon sends nothing and shuts its side: EOF at once. */
+        l->read_request = read(fd, &byte, 1) == 0;
+        g_assert_cmpint(write(fd, l->answer, l->answer_len), ==, (gssize)l->answer_len);
+        close(fd);
+        return NULL;
+}
+
+static char *bind_socket(const char *dir, int *ret_fd)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char *path = g_build_filename(dir, "kvm-users.socket", NULL);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        g_assert_cmpint(fd, >=, 0);
+        g_assert_cmpuint(strlen(path), <, sizeof(sa.sun_path));
+        strcpy(sa.sun_path, path);
+        g_assert_cmpint(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+        g_assert_cmpint(listen(fd, 4), ==, 0);
+        *ret_fd = fd;
+        return path;
+}
+
+static GArray *query_answer(const char *answer, gsize len, GError **error)
+{
+        g_autofree char *dir = g_dir_make_tmp("nv-kvm-users-XXXXXX", NULL);
+        Listener l = { .answer = answer, .answer_len = len };
+        g_autofree char *path = bind_socket(dir, &l.listen_fd);
+        GThread *thread = g_thread_new("listener", listener_run, &l);
+        GArray *users = nv_kvm_users_query(path, error);
+
+        g_thread_join(thread);
+        g_assert_true(l.read_request);
+        close(l.listen_fd);
+        g_unlink(path);
+        g_rmdir(dir);
+        return users;
+}
+
+static void test_query(void)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GArray) users =
+                query_answer(WIRE("u 24601 qemu-system-x86\0u 977 firecracker\0end"), &error);
+        g_autofree char *text = NULL;
+
+        g_assert_no_error(error);
+        text = users_to_string(users);
+        g_assert_cmpstr(text, ==, "977:firecracker,24601:qemu-system-x86");
+}
+
+static void test_query_garbage(void)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GArray) users = query_answer(CUT("u 24601 qemu-system-x86\0u 97"), &error);
+
+        g_assert_null(users);
+        g_assert_error(error, NV_KVM_USERS_ERROR, NV_KVM_USERS_ERROR_MALFORMED);
+        g_clear_error(&error);
+        users = query_answer("", 0, &error);
+        g_assert_null(users);
+        g_assert_error(error, NV_KVM_USERS_ERROR, NV_KVM_USERS_ERROR_MALFORMED);
+}
+
+/* A socket file nobody listens on any more, and none at all. */
+static void test_query_nobody(void)
+{
+        g_autofree char *dir = g_dir_make_tmp("nv-kvm-users-XXXXXX", NULL);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GArray) users = NULL;
+        g_autofree char *path = NULL;
+        int fd;
+
+        path = bind_socket(dir, &fd);
+        close(fd);
+        users = nv_kvm_users_query(path, &error);
+        g_assert_null(users);
+        g_assert_error(error, G_FILE_ERROR, (gint)g_file_error_from_errno(ECONNREFUSED));
+        g_assert_nonnull(strstr(error->message, path));
+        g_clear_error(&error);
+        g_unlink(path);
+        users = nv_kvm_users_query(path, &error);
+        g_assert_null(users);
+        g_assert_error(error, G_FILE_ERROR, (gint)G_FILE_ERROR_NOENT);
+        g_rmdir(dir);
+}
+
+/* A helper that accepts and then says nothing, or drips its answer a
+ * byte at a time, until the test releases it. */
+typedef struct {
+        int listen_fd;
+        int release_fd; /* readable when the test is done */
+        gboolean drip;
+} Staller;
+
+static gpointer staller_run(gpointer data)
+{
+        Staller *s = data;
+        struct pollfd pfd = { .fd = s->release_fd, .events = POLLIN };
+        int fd = accept(s->listen_fd, NULL, NULL);
+
+        g_assert_cmpint(fd, >=, 0);
+        /* MSG_NOSIGNAL: once the daemon's side gave up, an EPIPE. */
+        while (poll(&pfd, 1, 20) == 0)
+                if (s->drip && send(fd, "u", 1, MSG_NOSIGNAL) < 0)
+                        break;
+        close(fd);
+        return NULL;
+}
+
+static void test_query_timeout(gconstpointer data)
+{
+        g_autofree char *dir = g_dir_make_tmp("nv-kvm-users-XXXXXX", NULL);
+        Staller s = { .drip = GPOINTER_TO_INT(data) };
+        g_autofree char *path = bind_socket(dir, &s.listen_fd);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GArray) users = NULL;
+        GThread *thread;
+        gint64 started;
+        int release[2];
+
+        g_assert_cmpint(pipe(release), ==, 0);
+        s.release_fd = release[0];
+        thread = g_thread_new("staller", staller_run, &s);
+        started = g_get_monotonic_time();
+        users = nv_kvm_users_query_timeout(path, 300, &error);
+        g_assert_null(users);
+        g_assert_error(error, NV_KVM_USERS_ERROR, NV_KVM_USERS_ERROR_TIMEOUT);
+        g_assert_cmpint(g_get_monotonic_time() - started, >=, 300 * 1000);
+        g_assert_cmpint(g_get_monotonic_time() - started, <, 5 * G_USEC_PER_SEC);
+        g_assert_cmpint(write(release[1], "x", 1), ==, 1);
+        g_thread_join(thread);
+        close(release[0]);
+        close(release[1]);
+        close(s.listen_fd);
+        g_unlink(path);
+        g_rmdir(dir);
+}
+
+int main(int argc, char **argv)
+{
+        g_test_init(&argc, &argv, NULL);
+
+        for (gsize i = 0; i < G_N_ELEMENTS(parse_cases); i++) {
+                g_autofree char *path = g_strdup_printf("/kvm-users/parse/%s", parse_cases[i].name);
+
+                g_test_add_data_func(path, &parse_cases[i], test_parse);
+        }
+        g_test_add_func("/kvm-users/parse/over-bound", test_parse_over_bound);
+        g_test_add_func("/kvm-users/format/round-trip", test_round_trip);
+        g_test_add_func("/kvm-users/format/error", test_format_error);
+        g_test_add_func("/kvm-users/format/too-many", test_format_too_many);
+        g_test_add_func("/kvm-users/query/answer", test_query);
+        g_test_add_func("/kvm-users/query/garbage", test_query_garbage);
+        g_test_add_func("/kvm-users/query/nobody", test_query_nobody);
+        g_test_add_data_func("/kvm-users/query/timeout/silent", GINT_TO_POINTER(FALSE), test_query_timeout);
+        g_test_add_data_func("/kvm-users/query/timeout/drip", GINT_TO_POINTER(TRUE), test_query_timeout);
+        return g_test_run();
+}
