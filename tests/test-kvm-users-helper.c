@@ -286,7 +286,6 @@ static void test_failure(Fixture *f, gconstpointer data)
         const FailureCase *c = data;
         g_autoptr(GVariant) version = NULL;
         g_autoptr(GError) error = NULL;
-        g_autofree char *log = NULL;
 
         if (c->argv[0])
                 start_listener(f, c->argv);
