@@ -467,6 +467,7 @@ static void reload_job_done(gpointer data)
 static void context_start_reload(Context *c)
 {
         while (!c->reloading && !c->exiting && !g_queue_is_empty(&c->reload_queue)) {
+                const ReloadJob *next = g_queue_peek_head(&c->reload_queue);
                 g_autoptr(ReloadJob) job = NULL;
                 g_auto(NvHostFacts) facts = { 0 };
                 g_autoptr(GError) gerror = NULL;
@@ -476,14 +477,13 @@ static void context_start_reload(Context *c)
                  * holders, whom a refusal names, too: after a scan, which
                  * starts the queue again. */
                 nv_host_invalidate_modules(c->host);
-                job = g_queue_peek_head(&c->reload_queue);
-                if (nv_host_users_wanted(c->host, job->queued_at - context_users_period(c))) {
-                        job = NULL;
+                context_refresh_facts(c, &facts);
+                if (facts.module_users_possible &&
+                    !nv_host_users_fresh(c->host, next->queued_at - context_users_period(c))) {
                         context_scan_users(c);
                         return;
                 }
-                g_queue_pop_head(&c->reload_queue);
-                context_refresh_facts(c, &facts);
+                job = g_queue_pop_head(&c->reload_queue);
                 if (!nv_reload_plan(&facts, nv_host_vendor_module(c->host), job->nested, &job->plan,
                                     &gerror)) {
                         reload_job_reply(job, NULL, gerror);
@@ -818,16 +818,22 @@ static void budget_wait_free(BudgetWait *w)
         g_free(w);
 }
 
+/* At exit, for a call held back (budget, scan): an answer rather than
+ * none. */
+static void reply_exiting(sd_bus_message *m)
+{
+        int r = sd_bus_reply_method_errorf(m, NV_ERROR_FAILED, "nestedvirtd is exiting.");
+
+        if (r < 0)
+                g_debug("Failed to answer %s: %s", sd_bus_message_get_member(m), g_strerror(-r));
+}
+
 static void context_cancel_budget_waits(Context *c)
 {
         BudgetWait *w;
 
         while ((w = g_queue_pop_head(&c->budget_waiting))) {
-                int r = sd_bus_reply_method_errorf(w->message, NV_ERROR_FAILED, "nestedvirtd is exiting.");
-
-                if (r < 0)
-                        g_debug("Failed to answer %s: %s", sd_bus_message_get_member(w->message),
-                                g_strerror(-r));
+                reply_exiting(w->message);
                 budget_wait_free(w);
         }
 }
@@ -1029,16 +1035,11 @@ static void users_scan_done(gpointer data)
         c->users_waiting = g_ptr_array_new_with_free_func(message_unref);
         for (guint i = 0; i < waiting->len; i++) {
                 sd_bus_message *m = waiting->pdata[i];
-                int r;
 
-                if (c->exiting) {
-                        r = sd_bus_reply_method_errorf(m, NV_ERROR_FAILED, "nestedvirtd is exiting.");
-                        if (r < 0)
-                                g_debug("Failed to answer %s: %s", sd_bus_message_get_member(m),
-                                        g_strerror(-r));
-                        continue;
-                }
-                context_release(c, m, STAGE_USERS);
+                if (c->exiting)
+                        reply_exiting(m);
+                else
+                        context_release(c, m, STAGE_USERS);
         }
         if (c->exiting)
                 return;

@@ -44,7 +44,7 @@ typedef struct {
         NvSetting cmdline;    /* the setting on the kernel command line */
         GArray *module_users; /* NvModuleUser, sorted by pid; may be NULL */
         /* Processes can hold /dev/kvm now, so module_users comes from a
-         * scan (nv_host_users_wanted()). */
+         * scan (nv_host_users_fresh()). */
         gboolean module_users_possible;
         /* The vendor module's reference count, when it was read: only a
          * loaded module has one, and the reader looks only when someone

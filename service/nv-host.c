@@ -599,38 +599,11 @@ static void read_availability(NvHost *host, const char *module, NvHostFacts *ret
         ret->vendor_availability = nv_module_availability(&facts);
 }
 
-static GArray *copy_users(const GArray *users)
-{
-        GArray *copy = nv_module_users_new();
-
-        for (guint i = 0; i < users->len; i++) {
-                const NvModuleUser *u = &g_array_index(users, NvModuleUser, i);
-                NvModuleUser user = { .pid = u->pid, .command = g_strdup(u->command) };
-
-                g_array_append_val(copy, user);
-        }
-        return copy;
-}
-
 NvHostKvmCache *nv_host_get_kvm_cache(NvHost *host)
 {
         if (!modules_cached(host) || !host->modules.valid)
                 host->kvm_cache.provider_valid = FALSE;
         return &host->kvm_cache;
-}
-
-gboolean nv_host_users_wanted(NvHost *host, gint64 not_before)
-{
-        const char *module = nv_host_vendor_module(host);
-        g_auto(NvHostFacts) facts = { 0 };
-
-        if (nv_host_users_fresh(host, not_before))
-                return FALSE;
-        read_module_facts(host, module, &facts);
-        if (module && facts.vendor_state == NV_MODULE_STATE_LIVE)
-                read_module_refcnt(host, module, &facts);
-        facts.kvm_device = kvm_device_registered(host);
-        return module_users_possible(host, &facts, module);
 }
 
 gboolean nv_host_users_fresh(const NvHost *host, gint64 not_before)
@@ -681,7 +654,7 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
         ret->kvm_device = kvm_device_registered(host);
         ret->module_users_possible = module_users_possible(host, ret, module);
         if (ret->module_users_possible && host->users.list)
-                ret->module_users = copy_users(host->users.list);
+                ret->module_users = g_array_ref(host->users.list); /* replaced, never changed */
 
         read_availability(host, module, ret);
         nv_host_read_kvm_facts(host, ret);

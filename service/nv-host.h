@@ -35,12 +35,10 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret);
 /* Who holds /dev/kvm is not looked for by nv_host_read_facts(), which
  * would cost a read of every process's descriptors at each call: it
  * reports the last scan handed to nv_host_set_users() (none: no holders
- * named), and only when the facts it reads say there can be holders.
- * nv_host_users_wanted() tells whether a scan is due: there can be
- * holders now, and there is no scan, or the last one started before
- * @not_before (g_get_monotonic_time()). nv_host_users_fresh() is its second
- * half, for a caller that has the facts (module_users_possible). */
-gboolean nv_host_users_wanted(NvHost *host, gint64 not_before);
+ * named), and only when the facts it reads say there can be holders
+ * (module_users_possible). A scan is due when there can be holders and
+ * nv_host_users_fresh() says no: there is no scan, or the last one started
+ * before @not_before (g_get_monotonic_time()). */
 gboolean nv_host_users_fresh(const NvHost *host, gint64 not_before);
 
 /* Hands in a scan of nv_host_path(@host, "/proc") (nv-kvm-users.h) that
