@@ -1317,9 +1317,9 @@ static int context_start(Context *c, const NvDaemonOptions *options)
          * last one unless an event came (where that is enough). */
         if (nv_watch_covers_modules(c->watch))
                 nv_host_watch_modules(c->host);
-        c->domain_worker = nv_worker_new();
-        c->reload_worker = nv_worker_new();
-        c->users_worker = nv_worker_new();
+        c->domain_worker = nv_worker_new("nv-domains");
+        c->reload_worker = nv_worker_new("nv-reload");
+        c->users_worker = nv_worker_new("nv-kvm-users");
         c->users_waiting = g_ptr_array_new_with_free_func(message_unref);
         c->released = g_hash_table_new_full(g_direct_hash, g_direct_equal, message_unref, NULL);
         c->budget = nv_budget_new(NV_BUDGET_RATE, NV_BUDGET_BURST);

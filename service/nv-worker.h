@@ -18,7 +18,8 @@ typedef void (*NvWorkerRunFunc)(gpointer job);
 /* In the main loop, once @run returned; frees @job. */
 typedef void (*NvWorkerDoneFunc)(gpointer job);
 
-NvWorker *nv_worker_new(void);
+/* @name names the thread (ps -L, gdb); at most 15 bytes are kept. */
+NvWorker *nv_worker_new(const char *name);
 
 /* Runs @run(@job) in the thread, then @done(@job) in the main loop. */
 void nv_worker_push(NvWorker *worker, gpointer job, NvWorkerRunFunc run, NvWorkerDoneFunc done);
@@ -26,7 +27,9 @@ void nv_worker_push(NvWorker *worker, gpointer job, NvWorkerRunFunc run, NvWorke
 /* Jobs pushed whose @done has not run yet. */
 guint nv_worker_get_n_pending(const NvWorker *worker);
 
-/* Lets the thread finish what it was given and runs every @done (so that
+/* Lets the thread finish what it was given, joins it (so that what the
+ * libraries it called keep per thread, such as OpenSSL's error state under
+ * libvirt, is freed before the process exits), runs every @done (so that
  * no caller waits for a reply that never comes), then frees @worker. */
 void nv_worker_free(NvWorker *worker);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvWorker, nv_worker_free)
