@@ -47,6 +47,7 @@
 #include "nv-auth.h"
 #include "nv-dbus.h"
 #include "nv-dlopen.h"
+#include "nv-env.h"
 
 #define NV_POLKIT_SONAME "libpolkit-gobject-1.so.0"
 
@@ -203,30 +204,16 @@ static void query_drop(gpointer data)
         query_unref(q);
 }
 
-/* How long polkit may take: long enough for a person to read the prompt
- * and type a password. The environment can shorten it, for tests. */
-static guint polkit_timeout_sec(void)
-{
-        const char *value = g_getenv("NESTEDVIRTD_POLKIT_TIMEOUT_SEC");
-        guint64 sec;
-
-        if (!value)
-                return NV_AUTH_POLKIT_TIMEOUT_SEC;
-        if (g_ascii_string_to_unsigned(value, 10, 1, 24 * 60 * 60, &sec, NULL))
-                return (guint)sec;
-        g_warning("Ignoring NESTEDVIRTD_POLKIT_TIMEOUT_SEC=%s: not a number of seconds from 1 to 86400; "
-                  "using %u",
-                  value, NV_AUTH_POLKIT_TIMEOUT_SEC);
-        return NV_AUTH_POLKIT_TIMEOUT_SEC;
-}
-
 NvAuth *nv_auth_new(sd_bus *bus)
 {
         NvAuth *auth = g_new0(NvAuth, 1);
 
         auth->bus = sd_bus_ref(bus);
         auth->queries = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, query_drop);
-        auth->timeout_sec = polkit_timeout_sec();
+        /* Long enough for a person to read the prompt and type a
+         * password; the environment can shorten it, for tests. */
+        auth->timeout_sec = (guint)nv_env_get_number("NESTEDVIRTD_POLKIT_TIMEOUT_SEC", 1, 24 * 60 * 60,
+                                                     "seconds", NV_AUTH_POLKIT_TIMEOUT_SEC, NULL);
         return auth;
 }
 

@@ -21,11 +21,11 @@
  * capabilities for it: nv-kvm-users.h), which no caller may make the
  * daemon do at will: a call that needs it when the last scan is older
  * than NV_KVM_USERS_MAX_AGE_USEC waits, held by filter_incoming() without
- * being handled, while a worker scans or asks the helper; every call
- * arriving meanwhile waits for the same scan, and all
- * are dispatched again when it ends. Whatever the number of callers and
- * of descriptors, that is one scan per period, off the main loop, which
- * goes on answering everyone else.
+ * being handled (nv-admission.h, which holds it after its user's budget),
+ * while a worker scans or asks the helper; every call arriving meanwhile
+ * waits for the same scan, and all are dispatched again when it ends.
+ * Whatever the number of callers and of descriptors, that is one scan per
+ * period, off the main loop, which goes on answering everyone else.
  *
  * What may block runs in a worker (nv-worker.h): domain calls (libvirt)
  * and the unload and load of ReloadModule. Their checks and authorization
@@ -41,11 +41,12 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "nv-admission.h"
 #include "nv-auth.h"
-#include "nv-budget.h"
 #include "nv-bus-error.h"
 #include "nv-daemon.h"
 #include "nv-dbus.h"
+#include "nv-env.h"
 #include "nv-file.h"
 #include "nv-host.h"
 #include "nv-kvm-users.h"
@@ -64,26 +65,11 @@
 #define NV_CONFIG_PATH NV_CONFIG_DIR "/" NV_CONFIG_NAME
 #define NV_CONFIG_MAX  (1024 * 1024)
 
-/* Calls that may wait for one scan of the holders of /dev/kvm; more are
- * refused. */
-#define NV_USERS_MAX_WAITING 1024
-
-/* A user other than root may have NV_BUDGET_RATE calls a second to the
- * object (Peer and Introspectable aside) handled, NV_BUDGET_BURST at once;
- * more wait, up to NV_BUDGET_MAX_WAITING, and those beyond are refused. A
- * settings panel makes a handful. */
-#define NV_BUDGET_RATE        50
-#define NV_BUDGET_BURST       50
-#define NV_BUDGET_MAX_WAITING 64
-/* Callers whose uid is remembered. */
-#define NV_SENDER_UIDS_MAX 4096
-
 /* libvirt accepts long names, but nothing sane is longer than this. */
 #define NV_DOMAIN_ARG_MAX 1024
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_message, sd_bus_message_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_creds, sd_bus_creds_unref)
 
 typedef struct {
         NvHost *host;
@@ -93,21 +79,15 @@ typedef struct {
         NvKernelNewFunc kernel_new;
         NvKernel *kernel; /* created at the first module change */
         char *libvirt_uri;
-        NvLibvirt *libvirt;           /* created at the first domain call */
-        NvWorker *domain_worker;      /* DomainJob */
-        NvWorker *reload_worker;      /* ReloadJob */
-        NvWorker *users_worker;       /* UsersScan */
-        gboolean users_scanning;      /* a UsersScan is in users_worker */
-        GPtrArray *users_waiting;     /* sd_bus_message, held until the scan ends */
-        GHashTable *released;         /* sd_bus_message -> Stage it has passed, dispatched again */
-        gint64 users_max_age_usec;    /* the period, at least */
-        gint64 users_scan_usec;       /* what the last scan took */
-        gint64 users_duty;            /* NV_KVM_USERS_DUTY, or 0 with a period set for tests */
-        NvBudget *budget;             /* calls per user and second */
-        GHashTable *sender_uids;      /* unique name -> uid + 1 */
-        GQueue budget_waiting;        /* BudgetWait, over their user's budget */
-        GHashTable *budget_n_waiting; /* uid -> how many of budget_waiting are its */
-        sd_event_source *budget_timer;
+        NvLibvirt *libvirt;        /* created at the first domain call */
+        NvWorker *domain_worker;   /* DomainJob */
+        NvWorker *reload_worker;   /* ReloadJob */
+        NvWorker *users_worker;    /* UsersScan */
+        gboolean users_scanning;   /* a UsersScan is in users_worker */
+        gint64 users_max_age_usec; /* the period, at least */
+        gint64 users_scan_usec;    /* what the last scan took */
+        gint64 users_duty;         /* NV_KVM_USERS_DUTY, or 0 with a period set for tests */
+        NvAdmission *admission;    /* the calls held before their handler */
         /* The scan helper's socket (nv-kvm-users.h), asked when it exists;
          * NULL: scan in-process. */
         char *users_socket;
@@ -167,8 +147,6 @@ static void context_cancel_reloads(Context *c)
         }
 }
 
-static void context_cancel_budget_waits(Context *c);
-
 static void context_clear(Context *c)
 {
         /* The workers first, and what waits for them: their replies go out
@@ -178,13 +156,7 @@ static void context_clear(Context *c)
         context_cancel_reloads(c);
         g_clear_pointer(&c->domain_worker, nv_worker_free);
         g_clear_pointer(&c->users_worker, nv_worker_free);
-        g_clear_pointer(&c->users_waiting, g_ptr_array_unref);
-        context_cancel_budget_waits(c);
-        c->budget_timer = sd_event_source_disable_unref(c->budget_timer);
-        g_clear_pointer(&c->budget_n_waiting, g_hash_table_unref);
-        g_clear_pointer(&c->budget, nv_budget_free);
-        g_clear_pointer(&c->sender_uids, g_hash_table_unref);
-        g_clear_pointer(&c->released, g_hash_table_unref);
+        g_clear_pointer(&c->admission, nv_admission_free);
         g_clear_pointer(&c->users_socket, g_free);
         g_clear_pointer(&c->watch, nv_watch_free);
         c->idle_source = sd_event_source_disable_unref(c->idle_source);
@@ -791,183 +763,6 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
 }
 
 /*
- * What a status call may wait for before it is handled (filter_incoming()):
- * its user's budget, then the holders of /dev/kvm. A call held is
- * dispatched again once it may go on, with the stage it passed.
- */
-typedef enum {
-        STAGE_NONE,
-        STAGE_BUDGET, /* within its user's budget */
-        STAGE_USERS,  /* and the holders scanned for it */
-} Stage;
-
-static void context_release(Context *c, sd_bus_message *m, Stage stage);
-
-/*
- * The budget: a user other than root over NV_BUDGET_RATE calls per
- * second waits, in order, until it has a token again.
- */
-typedef struct {
-        sd_bus_message *message;
-        uid_t uid;
-} BudgetWait;
-
-static void budget_wait_free(BudgetWait *w)
-{
-        sd_bus_message_unref(w->message);
-        g_free(w);
-}
-
-/* At exit, for a call held back (budget, scan): an answer rather than
- * none. */
-static void reply_exiting(sd_bus_message *m)
-{
-        int r = sd_bus_reply_method_errorf(m, NV_ERROR_FAILED, "nestedvirtd is exiting.");
-
-        if (r < 0)
-                g_debug("Failed to answer %s: %s", sd_bus_message_get_member(m), g_strerror(-r));
-}
-
-static void context_cancel_budget_waits(Context *c)
-{
-        BudgetWait *w;
-
-        while ((w = g_queue_pop_head(&c->budget_waiting))) {
-                reply_exiting(w->message);
-                budget_wait_free(w);
-        }
-}
-
-static guint budget_n_waiting(Context *c, uid_t uid)
-{
-        return GPOINTER_TO_UINT(g_hash_table_lookup(c->budget_n_waiting, GUINT_TO_POINTER(uid)));
-}
-
-static void budget_n_waiting_add(Context *c, uid_t uid, int delta)
-{
-        guint n = budget_n_waiting(c, uid) + (guint)delta;
-
-        if (n == 0)
-                g_hash_table_remove(c->budget_n_waiting, GUINT_TO_POINTER(uid));
-        else
-                g_hash_table_insert(c->budget_n_waiting, GUINT_TO_POINTER(uid), GUINT_TO_POINTER(n));
-}
-
-static void context_arm_budget_timer(Context *c, gint64 wait_usec);
-
-/* Lets go, in order, every waiting call whose user has a token again. */
-static int on_budget_timer(sd_event_source *s, uint64_t usec, void *userdata)
-{
-        Context *c = userdata;
-        g_autoptr(GHashTable) out = g_hash_table_new(g_direct_hash, g_direct_equal);
-        gint64 now = g_get_monotonic_time();
-        gint64 next = G_MAXINT64;
-        GList *l = c->budget_waiting.head;
-
-        while (l) {
-                GList *following = l->next;
-                BudgetWait *w = l->data;
-                gint64 wait;
-
-                if (!g_hash_table_contains(out, GUINT_TO_POINTER(w->uid))) {
-                        if (nv_budget_take(c->budget, w->uid, now, &wait)) {
-                                g_queue_delete_link(&c->budget_waiting, l);
-                                budget_n_waiting_add(c, w->uid, -1);
-                                context_release(c, w->message, STAGE_BUDGET);
-                                budget_wait_free(w);
-                        } else {
-                                g_hash_table_add(out, GUINT_TO_POINTER(w->uid));
-                                next = MIN(next, wait);
-                        }
-                }
-                l = following;
-        }
-        if (!g_queue_is_empty(&c->budget_waiting))
-                context_arm_budget_timer(c, next);
-        return 0;
-}
-
-/* Arms the timer to fire in @wait_usec, unless it fires sooner already. */
-static void context_arm_budget_timer(Context *c, gint64 wait_usec)
-{
-        uint64_t when, now;
-        int enabled, r;
-
-        if (c->budget_timer && sd_event_source_get_enabled(c->budget_timer, &enabled) >= 0 &&
-            enabled != SD_EVENT_OFF && sd_event_source_get_time(c->budget_timer, &when) >= 0 &&
-            sd_event_now(c->event, CLOCK_MONOTONIC, &now) >= 0 && when <= now + (uint64_t)wait_usec)
-                return;
-        if (c->budget_timer) {
-                r = sd_event_source_set_time_relative(c->budget_timer, (uint64_t)wait_usec);
-                if (r >= 0)
-                        r = sd_event_source_set_enabled(c->budget_timer, SD_EVENT_ONESHOT);
-        } else
-                r = sd_event_add_time_relative(c->event, &c->budget_timer, CLOCK_MONOTONIC,
-                                               (uint64_t)wait_usec, 0, on_budget_timer, c);
-        if (r < 0)
-                g_warning("Failed to arm the call budget's timer: %s", g_strerror(-r));
-}
-
-/* The caller's uid, from the bus daemon (never from the message), once per
- * connection: unique names are never reused. */
-static int context_sender_uid(Context *c, sd_bus_message *m, uid_t *ret)
-{
-        const char *sender = sd_bus_message_get_sender(m);
-        g_autoptr(sd_bus_creds) creds = NULL;
-        gpointer value;
-        int r;
-
-        if (!sender)
-                return -ENXIO;
-        value = g_hash_table_lookup(c->sender_uids, sender);
-        if (value) {
-                *ret = (uid_t)(GPOINTER_TO_SIZE(value) - 1);
-                return 0;
-        }
-        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
-        if (r >= 0)
-                r = sd_bus_creds_get_euid(creds, ret);
-        if (r < 0)
-                return r;
-        /* Bounded: the names of connections gone are forgotten wholesale. */
-        if (g_hash_table_size(c->sender_uids) >= NV_SENDER_UIDS_MAX)
-                g_hash_table_remove_all(c->sender_uids);
-        g_hash_table_insert(c->sender_uids, g_strdup(sender), GSIZE_TO_POINTER((gsize)*ret + 1));
-        return 0;
-}
-
-/* 0: @m may go on; 1: it waits (or was refused) for its user's budget. */
-static int context_charge_budget(Context *c, sd_bus_message *m)
-{
-        gint64 wait = 1;
-        BudgetWait *w;
-        uid_t uid;
-        int r;
-
-        if (context_sender_uid(c, m, &uid) < 0)
-                return 0; /* the handler finds out whatever is wrong */
-        /* Behind the user's calls waiting already, in order. */
-        if (budget_n_waiting(c, uid) == 0 && nv_budget_take(c->budget, uid, g_get_monotonic_time(), &wait))
-                return 0;
-        if (budget_n_waiting(c, uid) >= NV_BUDGET_MAX_WAITING) {
-                r = sd_bus_reply_method_errorf(m, SD_BUS_ERROR_LIMITS_EXCEEDED,
-                                               "User %u has %u calls waiting already, over its %u calls "
-                                               "per second; slow down.",
-                                               (unsigned)uid, NV_BUDGET_MAX_WAITING, NV_BUDGET_RATE);
-                return r < 0 ? r : 1;
-        }
-        w = g_new0(BudgetWait, 1);
-        w->message = sd_bus_message_ref(m);
-        w->uid = uid;
-        g_queue_push_tail(&c->budget_waiting, w);
-        budget_n_waiting_add(c, uid, 1);
-        g_debug("User %u is over its budget: %u calls waiting", (unsigned)uid, budget_n_waiting(c, uid));
-        if (budget_n_waiting(c, uid) == 1)
-                context_arm_budget_timer(c, wait > 0 ? wait : 1);
-        return 1;
-}
-
-/*
  * The scan of the holders of /dev/kvm, and the calls that wait for it.
  */
 typedef struct {
@@ -979,11 +774,6 @@ typedef struct {
         GArray *users;
         GError *error;
 } UsersScan;
-
-static void message_unref(gpointer m)
-{
-        sd_bus_message_unref(m);
-}
 
 static void users_scan_free(UsersScan *scan)
 {
@@ -1025,43 +815,20 @@ static void users_scan_done(gpointer data)
 {
         g_autoptr(UsersScan) scan = data;
         Context *c = scan->context;
-        g_autoptr(GPtrArray) waiting = g_steal_pointer(&c->users_waiting);
+        int n_found = scan->users ? (int)scan->users->len : -1;
+        guint n_waited;
 
         c->users_scanning = FALSE;
         c->users_scan_usec = scan->duration;
-        g_debug("Scanned %s for the holders of /dev/kvm in %.1f ms: %d found; %u calls waited",
-                scan->proc_dir, scan->duration / 1000.0, scan->users ? (int)scan->users->len : -1,
-                waiting->len);
-        c->users_waiting = g_ptr_array_new_with_free_func(message_unref);
-        for (guint i = 0; i < waiting->len; i++) {
-                sd_bus_message *m = waiting->pdata[i];
-
-                if (c->exiting)
-                        reply_exiting(m);
-                else
-                        context_release(c, m, STAGE_USERS);
-        }
         if (c->exiting)
-                return;
+                return; /* the calls waiting are answered by nv_admission_free() */
         nv_host_set_users(c->host, g_steal_pointer(&scan->users), scan->started, scan->error);
+        n_waited = nv_admission_end_scan(c->admission);
+        g_debug("Scanned %s for the holders of /dev/kvm in %.1f ms: %d found; %u calls waited",
+                scan->proc_dir, scan->duration / 1000.0, n_found, n_waited);
         /* For everyone watching, not only for those who waited. */
         context_refresh(c);
         context_start_reload(c);
-}
-
-/* Dispatches @m again, as having passed @stage of filter_incoming(). */
-static void context_release(Context *c, sd_bus_message *m, Stage stage)
-{
-        int r;
-
-        g_hash_table_insert(c->released, sd_bus_message_ref(m), GUINT_TO_POINTER(stage));
-        r = sd_bus_enqueue_for_read(c->bus, m);
-        if (r < 0) {
-                g_warning("Cannot resume %s from %s: %s", sd_bus_message_get_member(m),
-                          sd_bus_message_get_sender(m), g_strerror(-r));
-                g_hash_table_remove(c->released, m);
-                sd_bus_reply_method_errorf(m, NV_ERROR_FAILED, "The status could not be read.");
-        }
 }
 
 /* Starts a scan unless one runs; the calls waiting and the reload queue
@@ -1096,16 +863,11 @@ static gboolean call_reads_status(sd_bus_message *m)
 /* Holds @m until the holders of /dev/kvm have been looked for. */
 static int context_wait_for_users(Context *c, sd_bus_message *m)
 {
-        if (c->users_waiting->len >= NV_USERS_MAX_WAITING) {
-                int r = sd_bus_reply_method_errorf(m, SD_BUS_ERROR_LIMITS_EXCEEDED,
-                                                   "%u calls are already waiting for the processes "
-                                                   "holding /dev/kvm to be found; try again.",
-                                                   NV_USERS_MAX_WAITING);
-                return r < 0 ? r : 1;
-        }
-        g_ptr_array_add(c->users_waiting, sd_bus_message_ref(m));
-        context_scan_users(c);
-        return 1; /* handled: it comes back when the scan ends */
+        int r = nv_admission_wait_for_scan(c->admission, m);
+
+        if (r > 0)
+                context_scan_users(c);
+        return r; /* handled: it comes back when the scan ends */
 }
 
 /* Every call counts as activity, whatever it is for. A call that reads
@@ -1116,24 +878,22 @@ static int context_wait_for_users(Context *c, sd_bus_message *m)
 static int filter_incoming(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *c = userdata;
-        Stage stage;
+        NvAdmissionStage stage;
         int r;
 
         if (!sd_bus_message_is_method_call(m, NULL, NULL))
                 return 0;
         c->n_calls++;
         context_touch_idle(c);
-        stage = GPOINTER_TO_UINT(g_hash_table_lookup(c->released, m));
-        if (stage != STAGE_NONE)
-                g_hash_table_remove(c->released, m);
+        stage = nv_admission_take_stage(c->admission, m);
         if (!call_reads_status(m) || nv_auth_has_query(c->auth, m))
                 return 0;
-        if (stage < STAGE_BUDGET) {
-                r = context_charge_budget(c, m);
+        if (stage < NV_ADMISSION_STAGE_BUDGET) {
+                r = nv_admission_charge(c->admission, m);
                 if (r != 0)
                         return r;
         }
-        if (stage < STAGE_USERS) {
+        if (stage < NV_ADMISSION_STAGE_SCAN) {
                 g_auto(NvHostFacts) facts = { 0 };
 
                 /* The read the handler would make (it reads no second time
@@ -1155,7 +915,7 @@ static int on_idle(sd_event_source *s, uint64_t usec, void *userdata)
         /* Someone may be typing a password right now, libvirt be working
          * on a call, or the kernel be loading a module. */
         if (nv_auth_get_n_pending(c->auth) > 0 || nv_worker_get_n_pending(c->domain_worker) > 0 ||
-            c->users_scanning || !g_queue_is_empty(&c->budget_waiting) || c->reloading ||
+            c->users_scanning || nv_admission_is_holding(c->admission) || c->reloading ||
             !g_queue_is_empty(&c->reload_queue)) {
                 g_debug("Idle, but an authorization or a job is pending: not exiting yet");
                 context_touch_idle(c);
@@ -1239,27 +999,6 @@ static const sd_bus_vtable nestedvirt_vtable[] = {
 };
 #undef NV_VTABLE_PROPERTY
 
-/* How old the holders of /dev/kvm may be; the environment can change it,
- * for tests. */
-static gint64 users_max_age_usec(gint64 *ret_duty)
-{
-        const char *value = g_getenv("NESTEDVIRTD_KVM_USERS_MAX_AGE_MSEC");
-        guint64 msec;
-
-        *ret_duty = NV_KVM_USERS_DUTY;
-        if (!value)
-                return NV_KVM_USERS_MAX_AGE_USEC;
-        if (g_ascii_string_to_unsigned(value, 10, 0, 3600 * 1000, &msec, NULL)) {
-                /* Exactly that period, for tests. */
-                *ret_duty = 0;
-                return (gint64)msec * 1000;
-        }
-        g_warning("Ignoring NESTEDVIRTD_KVM_USERS_MAX_AGE_MSEC=%s: not a number of milliseconds from 0 to "
-                  "3600000; using %d",
-                  value, (int)(NV_KVM_USERS_MAX_AGE_USEC / 1000));
-        return NV_KVM_USERS_MAX_AGE_USEC;
-}
-
 /* The scan helper's socket, or NULL for none: a --root tree is not this
  * host, which the helper describes, unless the environment names one (for
  * tests). */
@@ -1320,13 +1059,17 @@ static int context_start(Context *c, const NvDaemonOptions *options)
         c->domain_worker = nv_worker_new("nv-domains");
         c->reload_worker = nv_worker_new("nv-reload");
         c->users_worker = nv_worker_new("nv-kvm-users");
-        c->users_waiting = g_ptr_array_new_with_free_func(message_unref);
-        c->released = g_hash_table_new_full(g_direct_hash, g_direct_equal, message_unref, NULL);
-        c->budget = nv_budget_new(NV_BUDGET_RATE, NV_BUDGET_BURST);
-        c->sender_uids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-        c->budget_n_waiting = g_hash_table_new(g_direct_hash, g_direct_equal);
 
-        c->users_max_age_usec = users_max_age_usec(&c->users_duty);
+        {
+                /* How old the holders of /dev/kvm may be; the environment
+                 * can set exactly that period, for tests. */
+                gboolean fixed;
+                guint64 msec = nv_env_get_number("NESTEDVIRTD_KVM_USERS_MAX_AGE_MSEC", 0, 3600 * 1000,
+                                                 "milliseconds", NV_KVM_USERS_MAX_AGE_USEC / 1000, &fixed);
+
+                c->users_max_age_usec = (gint64)msec * 1000;
+                c->users_duty = fixed ? 0 : NV_KVM_USERS_DUTY;
+        }
         c->users_socket = users_socket_path(c->host);
 
         if (options->idle_timeout > 0) {
@@ -1343,6 +1086,7 @@ static int context_start(Context *c, const NvDaemonOptions *options)
                 return r;
         }
         c->auth = nv_auth_new(c->bus);
+        c->admission = nv_admission_new(c->bus, c->event);
         r = sd_bus_add_filter(c->bus, NULL, filter_incoming, c);
         if (r < 0)
                 return r;
