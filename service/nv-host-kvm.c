@@ -2,9 +2,10 @@
 /*
  * The host reader's part for what is not the vendor module itself: which
  * module provides /dev/kvm and who may open it, and whether the daemon
- * runs in a container. Reads below the root like the rest of nv-host.c;
- * what the facts mean is left to the pure nv-kvm-device.c and
- * nv-container.c.
+ * runs in a container. It reads below the root through nv-host.h, and
+ * nv-host.c does not call it: the daemon adds these facts to those of
+ * nv_host_read_facts(). What they mean is left to the pure nv-kvm-device.c
+ * and nv-container.c.
  */
 #include "config.h"
 
@@ -42,7 +43,8 @@ static char *host_line(NvHost *host, const char *host_path)
         return g_steal_pointer(&text);
 }
 
-char *nv_host_detect_container(NvHost *host)
+/* The container the daemon runs in, or NULL. */
+static char *detect_container(NvHost *host)
 {
         g_autofree char *osrelease = host_line(host, "/proc/sys/kernel/osrelease");
         g_autofree char *manager = host_line(host, "/run/host/container-manager");
@@ -226,4 +228,9 @@ void nv_host_read_kvm_facts(NvHost *host, NvHostFacts *ret)
                 cache->provider_valid = TRUE;
         }
         ret->kvm_provider = g_strdup(cache->provider);
+        if (!cache->container_valid) {
+                cache->container = detect_container(host);
+                cache->container_valid = TRUE;
+        }
+        ret->container = g_strdup(cache->container);
 }

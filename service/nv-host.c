@@ -44,7 +44,6 @@ struct NvHost {
         gsize modules_builtin_len;
         gboolean modules_builtin_whole; /* read to the end: it lists every built-in module */
         char *modules_dep_path;         /* modules.dep of the running kernel, below the root */
-        char *container;
         /* What /sys says of kvm, the vendor module and /dev/kvm, kept from
          * one read to the next when nothing can change it unannounced: on
          * a kernel without loadable modules (no /proc/modules), which can
@@ -308,7 +307,6 @@ NvHost *nv_host_new(const char *root)
 
                 host->modules_fixed = access(modules, F_OK) < 0 && errno == ENOENT;
         }
-        host->container = nv_host_detect_container(host);
         return host;
 }
 
@@ -322,11 +320,11 @@ void nv_host_free(NvHost *host)
         g_free(host->cmdline);
         g_free(host->modules_builtin);
         g_free(host->modules_dep_path);
-        g_free(host->container);
         g_free(host->modules.nested_raw);
         g_clear_pointer(&host->config, g_array_unref);
         g_clear_pointer(&host->users.list, g_array_unref);
         g_free(host->kvm_cache.provider);
+        g_free(host->kvm_cache.container);
         g_free(host->kvm_cache.owner.name);
         g_free(host->kvm_cache.group.name);
         g_hash_table_unref(host->warned);
@@ -657,6 +655,4 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
                 ret->module_users = g_array_ref(host->users.list); /* replaced, never changed */
 
         read_availability(host, module, ret);
-        nv_host_read_kvm_facts(host, ret);
-        ret->container = g_strdup(host->container);
 }
