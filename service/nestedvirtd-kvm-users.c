@@ -54,6 +54,7 @@ int main(int argc, char *argv[])
 {
         g_autoptr(GError) error = NULL;
         g_autoptr(GArray) users = NULL;
+        guint n_unreadable = 0;
         g_autoptr(GBytes) answer = NULL;
         const char *proc = "/proc";
         const guint8 *data;
@@ -81,9 +82,14 @@ int main(int argc, char *argv[])
         /* A caller that hangs up early costs an EPIPE, not a signal. */
         signal(SIGPIPE, SIG_IGN);
 
-        users = nv_kvm_users_scan(proc, &error);
+        users = nv_kvm_users_scan(proc, &n_unreadable, &error);
         if (!users)
                 fprintf(stderr, "%s: %s\n", g_get_prgname(), error->message);
+        else if (n_unreadable > 0)
+                fprintf(stderr,
+                        "%s: the descriptors of %u processes could not be looked at (is "
+                        "CAP_SYS_PTRACE missing?); the answer leaves them out\n",
+                        g_get_prgname(), n_unreadable);
         answer = nv_kvm_users_format(users, error);
         data = g_bytes_get_data(answer, &len);
         if (!write_all(STDOUT_FILENO, data, len, &errsv)) {

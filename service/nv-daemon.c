@@ -79,11 +79,12 @@ typedef struct {
         NvKernelNewFunc kernel_new;
         NvKernel *kernel; /* created at the first module change */
         char *libvirt_uri;
-        NvLibvirt *libvirt;        /* created at the first domain call */
-        NvWorker *domain_worker;   /* DomainJob */
-        NvWorker *reload_worker;   /* ReloadJob */
-        NvWorker *users_worker;    /* UsersScan */
-        gboolean users_scanning;   /* a UsersScan is in users_worker */
+        NvLibvirt *libvirt;      /* created at the first domain call */
+        NvWorker *domain_worker; /* DomainJob */
+        NvWorker *reload_worker; /* ReloadJob */
+        NvWorker *users_worker;  /* UsersScan */
+        gboolean users_scanning; /* a UsersScan is in users_worker */
+        gboolean users_partial_warned;
         gint64 users_max_age_usec; /* the period, at least */
         gint64 users_scan_usec;    /* what the last scan took */
         gint64 users_duty;         /* NV_KVM_USERS_DUTY, or 0 with a period set for tests */
@@ -773,6 +774,7 @@ typedef struct {
         gint64 started;
         gint64 duration;
         GArray *users;
+        guint n_unreadable; /* processes left out: their descriptors could not be read */
         GError *error;
 } UsersScan;
 
@@ -799,7 +801,7 @@ static void users_scan_run(gpointer data)
         if (scan->socket_path && g_file_test(scan->socket_path, G_FILE_TEST_EXISTS))
                 scan->users = nv_kvm_users_query(scan->socket_path, &scan->error);
         else
-                scan->users = nv_kvm_users_scan(scan->proc_dir, &scan->error);
+                scan->users = nv_kvm_users_scan(scan->proc_dir, &scan->n_unreadable, &scan->error);
         scan->duration = g_get_monotonic_time() - scan->started;
 }
 
@@ -823,6 +825,14 @@ static void users_scan_done(gpointer data)
         c->users_scan_usec = scan->duration;
         if (c->exiting)
                 return; /* the calls waiting are answered by nv_admission_free() */
+        /* Said once: it stays so until the helper's socket is back. */
+        if (scan->n_unreadable > 0 && !c->users_partial_warned) {
+                g_warning("Could not look at the descriptors of %u processes in %s (no CAP_SYS_PTRACE): "
+                          "ModuleUsers names only the holders among the others. Under systemd, "
+                          "nestedvirtd-kvm-users.socket looks at all of them; is it running?",
+                          scan->n_unreadable, scan->proc_dir);
+                c->users_partial_warned = TRUE;
+        }
         nv_host_set_users(c->host, g_steal_pointer(&scan->users), scan->started, scan->error);
         n_waited = nv_admission_end_scan(c->admission);
         g_debug("Scanned %s for the holders of /dev/kvm in %.1f ms: %d found; %u calls waited",

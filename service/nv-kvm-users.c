@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "nv-errno.h"
 #include "nv-kvm-users.h"
 
 /* A comm is at most 16 bytes (TASK_COMM_LEN) and its line end. */
@@ -26,7 +27,9 @@ static gboolean fd_target_is_kvm(const char *target)
                g_str_has_prefix(target, "anon_inode:kvm-vcpu");
 }
 
-static gboolean process_holds_kvm(int proc_fd, const char *pid)
+/* 1: @pid holds /dev/kvm, 0: it does not or it ended, -errno: its
+ * descriptors cannot be looked at. */
+static int process_holds_kvm(int proc_fd, const char *pid)
 {
         g_autofree char *fd_dir = g_build_filename(pid, "fd", NULL);
         gboolean found = FALSE;
@@ -36,11 +39,11 @@ static gboolean process_holds_kvm(int proc_fd, const char *pid)
 
         dfd = openat(proc_fd, fd_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
-                return FALSE;
+                return errno == EACCES || errno == EPERM ? -errno : 0;
         d = fdopendir(dfd);
         if (!d) {
                 close(dfd);
-                return FALSE;
+                return 0;
         }
         while (!found && (de = readdir(d))) {
                 char target[64];
@@ -88,8 +91,9 @@ static gint compare_users(gconstpointer a, gconstpointer b)
         return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-GArray *nv_kvm_users_scan(const char *proc_dir, GError **error)
+GArray *nv_kvm_users_scan(const char *proc_dir, guint *ret_n_unreadable, GError **error)
 {
+        guint n_unreadable = 0;
         g_autoptr(GArray) users = NULL;
         struct dirent *de;
         DIR *d;
@@ -98,18 +102,21 @@ GArray *nv_kvm_users_scan(const char *proc_dir, GError **error)
         if (!d) {
                 int errsv = errno;
 
-                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errsv), "Cannot list %s: %s",
-                            proc_dir, g_strerror(errsv));
+                g_set_error(error, NV_ERRNO_ERROR, errsv, "Cannot list %s: %s", proc_dir, g_strerror(errsv));
                 return NULL;
         }
         users = nv_module_users_new();
         while ((de = readdir(d))) {
                 guint64 pid;
                 NvModuleUser user;
+                int r;
 
                 if (!g_ascii_string_to_unsigned(de->d_name, 10, 1, G_MAXUINT32, &pid, NULL))
                         continue;
-                if (!process_holds_kvm(dirfd(d), de->d_name))
+                r = process_holds_kvm(dirfd(d), de->d_name);
+                if (r < 0)
+                        n_unreadable++;
+                if (r <= 0)
                         continue;
                 user.pid = (guint32)pid;
                 user.command = read_comm(dirfd(d), de->d_name);
@@ -118,6 +125,8 @@ GArray *nv_kvm_users_scan(const char *proc_dir, GError **error)
         closedir(d);
 
         g_array_sort(users, compare_users);
+        if (ret_n_unreadable)
+                *ret_n_unreadable = n_unreadable;
         return g_steal_pointer(&users);
 }
 
@@ -305,7 +314,7 @@ static GByteArray *read_answer(int fd, const char *socket_path, gint64 deadline,
                 if (r < 0) {
                         int errsv = errno;
 
-                        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errsv),
+                        g_set_error(error, NV_ERRNO_ERROR, errsv,
                                     "Cannot wait for the scan helper at %s: %s", socket_path,
                                     g_strerror(errsv));
                         return NULL;
@@ -318,7 +327,7 @@ static GByteArray *read_answer(int fd, const char *socket_path, gint64 deadline,
                 if (n < 0) {
                         int errsv = errno;
 
-                        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errsv),
+                        g_set_error(error, NV_ERRNO_ERROR, errsv,
                                     "Cannot read the answer of the scan helper at %s: %s", socket_path,
                                     g_strerror(errsv));
                         return NULL;
@@ -346,7 +355,7 @@ GArray *nv_kvm_users_query_timeout(const char *socket_path, guint timeout_msec, 
         int fd, errsv;
 
         if (strlen(socket_path) >= sizeof(sa.sun_path)) {
-                g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NAMETOOLONG,
+                g_set_error(error, NV_ERRNO_ERROR, ENAMETOOLONG,
                             "The scan helper's socket path %s is too long", socket_path);
                 return NULL;
         }
@@ -355,8 +364,7 @@ GArray *nv_kvm_users_query_timeout(const char *socket_path, guint timeout_msec, 
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0) {
                 errsv = errno;
-                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errsv),
-                            "Cannot create a socket: %s", g_strerror(errsv));
+                g_set_error(error, NV_ERRNO_ERROR, errsv, "Cannot create a socket: %s", g_strerror(errsv));
                 return NULL;
         }
         /* connect() waits while the listener's backlog is full: bounded
@@ -365,8 +373,8 @@ GArray *nv_kvm_users_query_timeout(const char *socket_path, guint timeout_msec, 
         if (connect(fd, (const struct sockaddr *)&sa, sizeof(sa)) < 0) {
                 errsv = errno;
                 close(fd);
-                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errsv),
-                            "Cannot connect to the scan helper at %s: %s", socket_path, g_strerror(errsv));
+                g_set_error(error, NV_ERRNO_ERROR, errsv, "Cannot connect to the scan helper at %s: %s",
+                            socket_path, g_strerror(errsv));
                 return NULL;
         }
         /* We ask nothing: the helper reads nothing either. */

@@ -26,10 +26,12 @@
 #define NV_KVM_USERS_DUTY 10
 
 /* Scans @proc_dir (the host's /proc, below the daemon's root) and returns
- * the holders (NvModuleUser, sorted by pid), or NULL with @error set when
- * @proc_dir cannot be listed. A process that ends during the scan, or whose
- * descriptors cannot be read, is left out. */
-GArray *nv_kvm_users_scan(const char *proc_dir, GError **error);
+ * the holders (NvModuleUser, sorted by pid), or NULL with @error set
+ * (NV_ERRNO_ERROR, nv-errno.h) when @proc_dir cannot be listed. A process
+ * that ends during the scan is left out, and so is one whose descriptors
+ * the caller may not look at (EACCES, EPERM: another user's, without
+ * CAP_SYS_PTRACE), counted in @ret_n_unreadable (optional). */
+GArray *nv_kvm_users_scan(const char *proc_dir, guint *ret_n_unreadable, GError **error);
 
 /*
  * The holders as the scan helper (nestedvirtd-kvm-users, socket-activated
@@ -70,7 +72,9 @@ GArray *nv_kvm_users_parse(const char *data, gsize len, GError **error);
 /* Asks the helper listening on @socket_path (AF_UNIX, stream): connects,
  * sends nothing, reads the answer to its end, within
  * NV_KVM_USERS_QUERY_TIMEOUT_MSEC in all, and parses it. NULL with @error
- * set when it cannot. Blocks: for a worker thread. */
+ * set when it cannot: NV_ERRNO_ERROR for the socket (ECONNREFUSED: nobody
+ * listens), NV_KVM_USERS_ERROR for the answer. Blocks: for a worker
+ * thread. */
 GArray *nv_kvm_users_query(const char *socket_path, GError **error);
 
 /* Same, within @timeout_msec (for tests). */

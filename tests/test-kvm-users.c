@@ -9,12 +9,15 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <grp.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "nv-errno.h"
 #include "nv-kvm-users.h"
 
 /* A literal answer: its last record ends with the literal's own NUL. */
@@ -157,8 +160,8 @@ static void test_round_trip(void)
 
 static void test_format_error(void)
 {
-        g_autoptr(GError) scan_error = g_error_new_literal(G_FILE_ERROR, G_FILE_ERROR_ACCES,
-                                                           "Cannot list /proc: Permission denied");
+        g_autoptr(GError) scan_error =
+                g_error_new_literal(NV_ERRNO_ERROR, EACCES, "Cannot list /proc: Permission denied");
         g_autoptr(GBytes) wire = nv_kvm_users_format(NULL, scan_error);
         g_autoptr(GError) error = NULL;
         g_autoptr(GArray) back = NULL;
@@ -318,13 +321,13 @@ static void test_query_nobody(void)
         close(fd);
         users = nv_kvm_users_query(path, &error);
         g_assert_null(users);
-        g_assert_error(error, G_FILE_ERROR, (gint)g_file_error_from_errno(ECONNREFUSED));
+        g_assert_error(error, NV_ERRNO_ERROR, ECONNREFUSED);
         g_assert_nonnull(strstr(error->message, path));
         g_clear_error(&error);
         g_unlink(path);
         users = nv_kvm_users_query(path, &error);
         g_assert_null(users);
-        g_assert_error(error, G_FILE_ERROR, (gint)G_FILE_ERROR_NOENT);
+        g_assert_error(error, NV_ERRNO_ERROR, ENOENT);
         g_rmdir(dir);
 }
 
@@ -380,6 +383,121 @@ static void test_query_timeout(gconstpointer data)
         g_rmdir(dir);
 }
 
+/* ---- The scan -------------------------------------------------------- */
+
+#define NOBODY 65534
+
+/* @proc/@pid/fd/3 -> @target, @proc/@pid/comm @comm; the fd directory is
+ * @owner's, 0700 (as /proc's are). */
+static void make_process(const char *proc, guint pid, const char *target, const char *comm, uid_t owner)
+{
+        g_autofree char *dir = g_strdup_printf("%s/%u", proc, pid);
+        g_autofree char *fd_dir = g_build_filename(dir, "fd", NULL);
+        g_autofree char *fd = g_build_filename(fd_dir, "3", NULL);
+        g_autofree char *comm_path = g_build_filename(dir, "comm", NULL);
+        g_autofree char *comm_line = g_strconcat(comm, "\n", NULL);
+
+        g_assert_no_errno(g_mkdir_with_parents(fd_dir, 0700));
+        g_assert_no_errno(symlink(target, fd));
+        g_assert_true(g_file_set_contents(comm_path, comm_line, -1, NULL));
+        g_assert_no_errno(chmod(dir, 0755));
+        g_assert_no_errno(chmod(comm_path, 0644));
+        g_assert_no_errno(lchown(fd, owner, owner));
+        g_assert_no_errno(chown(fd_dir, owner, owner));
+}
+
+static char *make_proc(void)
+{
+        g_autofree char *root = g_dir_make_tmp("nv-kvm-users-XXXXXX", NULL);
+        g_autofree char *proc = g_build_filename(root, "proc", NULL);
+
+        g_assert_no_errno(chmod(root, 0755));
+        g_assert_no_errno(g_mkdir(proc, 0755));
+        make_process(proc, 100, "/dev/kvm", "qemu-mine", NOBODY);
+        make_process(proc, 200, "anon_inode:kvm-vm", "qemu-root", 0);
+        make_process(proc, 300, "/dev/null", "bash", 0);
+        return g_steal_pointer(&proc);
+}
+
+/* A fake /proc made by make_proc(), removed with it. */
+typedef char *ProcPath;
+
+static void remove_proc(ProcPath proc)
+{
+        static const guint pids[] = { 100, 200, 300 };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(pids); i++) {
+                g_autofree char *dir = g_strdup_printf("%s/%u", proc, pids[i]);
+                g_autofree char *fd_dir = g_build_filename(dir, "fd", NULL);
+                g_autofree char *fd = g_build_filename(fd_dir, "3", NULL);
+                g_autofree char *comm = g_build_filename(dir, "comm", NULL);
+
+                g_assert_no_errno(g_unlink(fd));
+                g_assert_no_errno(g_rmdir(fd_dir));
+                g_assert_no_errno(g_unlink(comm));
+                g_assert_no_errno(g_rmdir(dir));
+        }
+        g_assert_no_errno(g_rmdir(proc));
+        *strrchr(proc, '/') = '\0';
+        g_assert_no_errno(g_rmdir(proc));
+        g_free(proc);
+}
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC(ProcPath, remove_proc, NULL)
+
+/* Root, or with CAP_SYS_PTRACE (the helper): every holder, nobody left out. */
+static void test_scan_all(void)
+{
+        g_auto(ProcPath) proc = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GArray) users = NULL;
+        g_autofree char *text = NULL;
+        guint n_unreadable = 99;
+
+        if (geteuid() != 0) {
+                g_test_skip("the fake /proc has a root-owned process; needs root");
+                return;
+        }
+        proc = make_proc();
+        users = nv_kvm_users_scan(proc, &n_unreadable, &error);
+        g_assert_no_error(error);
+        text = users_to_string(users);
+        g_assert_cmpstr(text, ==, "100:qemu-mine,200:qemu-root");
+        g_assert_cmpuint(n_unreadable, ==, 0);
+}
+
+/* Without the capabilities: another user's descriptors cannot be looked
+ * at, and the scan says how many processes it left out rather than
+ * silently finding fewer holders. */
+static void test_scan_partial(void)
+{
+        g_auto(ProcPath) proc = NULL;
+
+        if (g_test_subprocess()) {
+                g_autoptr(GError) error = NULL;
+                g_autoptr(GArray) users = NULL;
+                g_autofree char *text = NULL;
+                guint n_unreadable = 0;
+
+                g_assert_no_errno(setgroups(0, NULL));
+                g_assert_no_errno(setresgid(NOBODY, NOBODY, NOBODY));
+                g_assert_no_errno(setresuid(NOBODY, NOBODY, NOBODY));
+                users = nv_kvm_users_scan(g_getenv("NV_TEST_PROC"), &n_unreadable, &error);
+                g_assert_no_error(error);
+                text = users_to_string(users);
+                g_assert_cmpstr(text, ==, "100:qemu-mine");
+                g_assert_cmpuint(n_unreadable, ==, 2);
+                return;
+        }
+        if (geteuid() != 0) {
+                g_test_skip("needs root, to become another user");
+                return;
+        }
+        proc = make_proc();
+        g_setenv("NV_TEST_PROC", proc, TRUE);
+        g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+        g_test_trap_assert_passed();
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -398,5 +516,7 @@ int main(int argc, char **argv)
         g_test_add_func("/kvm-users/query/nobody", test_query_nobody);
         g_test_add_data_func("/kvm-users/query/timeout/silent", GINT_TO_POINTER(FALSE), test_query_timeout);
         g_test_add_data_func("/kvm-users/query/timeout/drip", GINT_TO_POINTER(TRUE), test_query_timeout);
+        g_test_add_func("/kvm-users/scan/all", test_scan_all);
+        g_test_add_func("/kvm-users/scan/partial", test_scan_partial);
         return g_test_run();
 }

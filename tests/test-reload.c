@@ -29,7 +29,7 @@ static void scan_users(NvHost *host)
         g_autofree char *proc = nv_host_path(host, "/proc");
         g_autoptr(GError) local_error = NULL;
         gint64 started = g_get_monotonic_time();
-        GArray *users = nv_kvm_users_scan(proc, &local_error);
+        GArray *users = nv_kvm_users_scan(proc, NULL, &local_error);
 
         g_assert_no_error(local_error);
         nv_host_set_users(host, users, started, NULL);
