@@ -93,10 +93,14 @@ static GPtrArray *read_kvm_holders(NvHost *host)
 static char *read_kvm_provider(NvHost *host, const NvHostFacts *facts)
 {
         static const char *const known[] = { "kvm_intel", "kvm_amd", "kvm_pvm" };
-        g_autoptr(GPtrArray) holders = read_kvm_holders(host);
+        g_autoptr(GPtrArray) holders = NULL;
         g_autoptr(GArray) candidates = g_array_new(FALSE, TRUE, sizeof(NvKvmCandidate));
         const char *provider;
 
+        /* No /dev/kvm, nobody provides it: nothing to read. */
+        if (!facts->kvm_device)
+                return NULL;
+        holders = read_kvm_holders(host);
         for (gsize i = 0; i < G_N_ELEMENTS(known); i++) {
                 /* The vendor module's state is read already. */
                 gboolean vendor = g_strcmp0(known[i], nv_host_vendor_module(host)) == 0;
