@@ -79,16 +79,16 @@ typedef struct {
         NvKernelNewFunc kernel_new;
         NvKernel *kernel; /* created at the first module change */
         char *libvirt_uri;
-        NvLibvirt *libvirt;      /* created at the first domain call */
-        NvWorker *domain_worker; /* DomainJob */
-        NvWorker *reload_worker; /* ReloadJob */
-        NvWorker *users_worker;  /* UsersScan */
-        gboolean users_scanning; /* a UsersScan is in users_worker */
-        gboolean users_partial_warned;
-        gint64 users_max_age_usec; /* the period, at least */
-        gint64 users_scan_usec;    /* what the last scan took */
-        gint64 users_duty;         /* NV_KVM_USERS_DUTY, or 0 with a period set for tests */
-        NvAdmission *admission;    /* the calls held before their handler */
+        NvLibvirt *libvirt;            /* created at the first domain call */
+        NvWorker *domain_worker;       /* DomainJob */
+        NvWorker *reload_worker;       /* ReloadJob */
+        NvWorker *users_worker;        /* UsersScan */
+        gboolean users_scanning;       /* a UsersScan is in users_worker */
+        gboolean users_partial_warned; /* a scan left processes out, and the log said so */
+        gint64 users_max_age_usec;     /* the period, at least */
+        gint64 users_scan_usec;        /* what the last scan took */
+        gint64 users_duty;             /* NV_KVM_USERS_DUTY, or 0 with a period set for tests */
+        NvAdmission *admission;        /* the calls held before their handler */
         /* The scan helper's socket (nv-kvm-users.h), asked when it exists;
          * NULL: scan in-process. */
         char *users_socket;
