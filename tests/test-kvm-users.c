@@ -19,6 +19,7 @@
 
 #include "nv-errno.h"
 #include "nv-kvm-users.h"
+#include "nv-test-host.h"
 
 /* A literal answer: its last record ends with the literal's own NUL. */
 #define WIRE(s) (s), sizeof(s)
@@ -387,67 +388,43 @@ static void test_query_timeout(gconstpointer data)
 
 #define NOBODY 65534
 
-/* @proc/@pid/fd/3 -> @target, @proc/@pid/comm @comm; the fd directory is
- * @owner's, 0700 (as /proc's are). */
-static void make_process(const char *proc, guint pid, const char *target, const char *comm, uid_t owner)
+/* A /proc with a holder of nobody's, one of root's and root's shell (the
+ * harness's processes); each fd directory is its owner's, 0700, as in
+ * the real /proc. */
+static NvTestHost *make_proc(void)
 {
-        g_autofree char *dir = g_strdup_printf("%s/%u", proc, pid);
-        g_autofree char *fd_dir = g_build_filename(dir, "fd", NULL);
-        g_autofree char *fd = g_build_filename(fd_dir, "3", NULL);
-        g_autofree char *comm_path = g_build_filename(dir, "comm", NULL);
-        g_autofree char *comm_line = g_strconcat(comm, "\n", NULL);
+        static const char *const mine[] = { "/dev/kvm", NULL };
+        static const char *const roots[] = { "anon_inode:kvm-vm", NULL };
+        static const char *const shell[] = { "/dev/null", NULL };
+        static const struct {
+                guint32 pid;
+                const char *comm;
+                const char *const *fds;
+                uid_t owner;
+        } processes[] = {
+                { 100, "qemu-mine", mine, NOBODY },
+                { 200, "qemu-root", roots, 0 },
+                { 300, "bash", shell, 0 },
+        };
+        NvTestHost *host = nv_test_host_new();
 
-        g_assert_no_errno(g_mkdir_with_parents(fd_dir, 0700));
-        g_assert_no_errno(symlink(target, fd));
-        g_assert_true(g_file_set_contents(comm_path, comm_line, -1, NULL));
-        g_assert_no_errno(chmod(dir, 0755));
-        g_assert_no_errno(chmod(comm_path, 0644));
-        g_assert_no_errno(lchown(fd, owner, owner));
-        g_assert_no_errno(chown(fd_dir, owner, owner));
-}
+        g_assert_no_errno(chmod(nv_test_host_get_root(host), 0755));
+        for (gsize i = 0; i < G_N_ELEMENTS(processes); i++) {
+                g_autofree char *fd_host_path = g_strdup_printf("/proc/%u/fd", processes[i].pid);
+                g_autofree char *fd_dir = nv_test_host_path(host, fd_host_path);
 
-static char *make_proc(void)
-{
-        g_autofree char *root = g_dir_make_tmp("nv-kvm-users-XXXXXX", NULL);
-        g_autofree char *proc = g_build_filename(root, "proc", NULL);
-
-        g_assert_no_errno(chmod(root, 0755));
-        g_assert_no_errno(g_mkdir(proc, 0755));
-        make_process(proc, 100, "/dev/kvm", "qemu-mine", NOBODY);
-        make_process(proc, 200, "anon_inode:kvm-vm", "qemu-root", 0);
-        make_process(proc, 300, "/dev/null", "bash", 0);
-        return g_steal_pointer(&proc);
-}
-
-/* A fake /proc made by make_proc(), removed with it. */
-typedef char *ProcPath;
-
-static void remove_proc(ProcPath proc)
-{
-        static const guint pids[] = { 100, 200, 300 };
-
-        for (gsize i = 0; i < G_N_ELEMENTS(pids); i++) {
-                g_autofree char *dir = g_strdup_printf("%s/%u", proc, pids[i]);
-                g_autofree char *fd_dir = g_build_filename(dir, "fd", NULL);
-                g_autofree char *fd = g_build_filename(fd_dir, "3", NULL);
-                g_autofree char *comm = g_build_filename(dir, "comm", NULL);
-
-                g_assert_no_errno(g_unlink(fd));
-                g_assert_no_errno(g_rmdir(fd_dir));
-                g_assert_no_errno(g_unlink(comm));
-                g_assert_no_errno(g_rmdir(dir));
+                nv_test_host_add_process(host, processes[i].pid, processes[i].comm, processes[i].fds);
+                g_assert_no_errno(chown(fd_dir, processes[i].owner, processes[i].owner));
+                g_assert_no_errno(chmod(fd_dir, 0700));
         }
-        g_assert_no_errno(g_rmdir(proc));
-        *strrchr(proc, '/') = '\0';
-        g_assert_no_errno(g_rmdir(proc));
-        g_free(proc);
+        return host;
 }
-G_DEFINE_AUTO_CLEANUP_FREE_FUNC(ProcPath, remove_proc, NULL)
 
 /* Root, or with CAP_SYS_PTRACE (the helper): every holder, nobody left out. */
 static void test_scan_all(void)
 {
-        g_auto(ProcPath) proc = NULL;
+        g_autoptr(NvTestHost) host = NULL;
+        g_autofree char *proc = NULL;
         g_autoptr(GError) error = NULL;
         g_autoptr(GArray) users = NULL;
         g_autofree char *text = NULL;
@@ -457,7 +434,8 @@ static void test_scan_all(void)
                 g_test_skip("the fake /proc has a root-owned process; needs root");
                 return;
         }
-        proc = make_proc();
+        host = make_proc();
+        proc = nv_test_host_path(host, "/proc");
         users = nv_kvm_users_scan(proc, &n_unreadable, &error);
         g_assert_no_error(error);
         text = users_to_string(users);
@@ -470,7 +448,8 @@ static void test_scan_all(void)
  * silently finding fewer holders. */
 static void test_scan_partial(void)
 {
-        g_auto(ProcPath) proc = NULL;
+        g_autoptr(NvTestHost) host = NULL;
+        g_autofree char *proc = NULL;
 
         if (g_test_subprocess()) {
                 g_autoptr(GError) error = NULL;
@@ -492,7 +471,8 @@ static void test_scan_partial(void)
                 g_test_skip("needs root, to become another user");
                 return;
         }
-        proc = make_proc();
+        host = make_proc();
+        proc = nv_test_host_path(host, "/proc");
         g_setenv("NV_TEST_PROC", proc, TRUE);
         g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
         g_test_trap_assert_passed();
