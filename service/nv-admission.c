@@ -9,8 +9,7 @@
 #include "nv-admission.h"
 #include "nv-budget.h"
 #include "nv-dbus.h"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_creds, sd_bus_creds_unref)
+#include "nv-sd-bus.h"
 
 struct NvAdmission {
         sd_bus *bus;

@@ -48,6 +48,7 @@
 #include "nv-dbus.h"
 #include "nv-dlopen.h"
 #include "nv-env.h"
+#include "nv-sd-bus.h"
 
 #define NV_POLKIT_SONAME "libpolkit-gobject-1.so.0"
 
@@ -119,8 +120,6 @@ static void object_unref(gpointer object)
         if (object)
                 api.g_object_unref(object);
 }
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_creds, sd_bus_creds_unref)
 
 /* Every method of the interface, with the action that guards it. Methods
  * that only read are listed with no action, so that leaving a new method

@@ -54,6 +54,7 @@
 #include "nv-loop.h"
 #include "nv-modprobe.h"
 #include "nv-reload.h"
+#include "nv-sd-bus.h"
 #include "nv-status-bus.h"
 #include "nv-watch.h"
 #include "nv-worker.h"
@@ -67,9 +68,6 @@
 
 /* libvirt accepts long names, but nothing sane is longer than this. */
 #define NV_DOMAIN_ARG_MAX 1024
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_message, sd_bus_message_unref)
 
 typedef struct {
         NvHost *host;

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * g_autoptr() for the sd-bus objects the daemon holds, defined once: a
+ * second definition of one in a file that includes both would not build.
+ */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include <glib.h>
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_message, sd_bus_message_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_creds, sd_bus_creds_unref)
