@@ -823,7 +823,8 @@ static void users_scan_done(gpointer data)
         c->users_scan_usec = scan->duration;
         if (c->exiting)
                 return; /* the calls waiting are answered by nv_admission_free() */
-        /* Said once: it stays so until the helper's socket is back. */
+        /* Said once: a daemon without the capabilities keeps lacking them,
+         * and each scan after would say the same. */
         if (scan->n_unreadable > 0 && !c->users_partial_warned) {
                 g_warning("Could not look at the descriptors of %u processes in %s (no CAP_SYS_PTRACE): "
                           "ModuleUsers names only the holders among the others. Under systemd, "
@@ -874,9 +875,11 @@ static int context_wait_for_users(Context *c, sd_bus_message *m)
 {
         int r = nv_admission_wait_for_scan(c->admission, m);
 
+        /* Held, or refused with NV_ADMISSION_MAX_SCAN_WAITING calls
+         * waiting already (for a scan that runs): the scan is due. */
         if (r > 0)
                 context_scan_users(c);
-        return r; /* handled: it comes back when the scan ends */
+        return r;
 }
 
 /* Every call counts as activity, whatever it is for. A call that reads
