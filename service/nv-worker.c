@@ -36,7 +36,7 @@ static gboolean task_done(gpointer data)
 
 static gpointer worker_thread(gpointer data)
 {
-        g_autoptr(GAsyncQueue) queue = data;
+        GAsyncQueue *queue = data; /* outlives the thread: joined before it is freed */
         Task *task;
 
         while ((task = g_async_queue_pop(queue)) != &stop_task) {
@@ -65,7 +65,7 @@ void nv_worker_push(NvWorker *worker, gpointer job, NvWorkerRunFunc run, NvWorke
          * likes, while this one is joined by nv_worker_free(). */
         if (!worker->thread) {
                 worker->queue = g_async_queue_new();
-                worker->thread = g_thread_new(worker->name, worker_thread, g_async_queue_ref(worker->queue));
+                worker->thread = g_thread_new(worker->name, worker_thread, worker->queue);
         }
         task->worker = worker;
         task->job = job;
