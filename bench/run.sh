@@ -252,8 +252,8 @@ phase "nestedvirtd on a host running VMs (100k descriptors)"
 start_daemon --root="$busy"
 busy_out=$(bench_client latency "$calls" "$warmup" ping getstatus)
 flood_out=$(bench_client flood "$flood_clients" "$calls" "$warmup")
-busy_holders=$(busctl --system get-property org.example.NestedVirt /org/example/NestedVirt \
-    org.example.NestedVirt ModuleUsers 2>&1 || true)
+busy_holders=$(busctl --system call org.example.NestedVirt /org/example/NestedVirt \
+    org.example.NestedVirt ListModuleUsers 2>&1 || true)
 stop "$daemon_pid"
 [ -z "$hn_pid" ] || stop "$hn_pid"
 

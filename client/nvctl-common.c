@@ -417,3 +417,27 @@ int nvctl_flush_stdout(int exit_code)
         }
         return exit_code;
 }
+
+char *nvctl_escape(const char *s)
+{
+        g_autoptr(GString) out = g_string_new(NULL);
+        const char *p = s;
+
+        while (*p) {
+                gunichar ch = g_utf8_get_char_validated(p, -1);
+
+                if (ch == (gunichar)-1 || ch == (gunichar)-2) {
+                        g_string_append_printf(out, "\\x%02x", (unsigned)(guchar)*p);
+                        p++;
+                        continue;
+                }
+                if (ch == '\\')
+                        g_string_append(out, "\\\\");
+                else if (g_unichar_iscntrl(ch) || g_unichar_type(ch) == G_UNICODE_FORMAT)
+                        g_string_append_printf(out, ch < 0x100 ? "\\x%02x" : "\\u%04x", (unsigned)ch);
+                else
+                        g_string_append_unichar(out, ch);
+                p = g_utf8_next_char(p);
+        }
+        return g_string_free(g_steal_pointer(&out), FALSE);
+}

@@ -96,3 +96,10 @@ void nvctl_print_json(JsonNode *root);
 /* Makes sure all output reached stdout; returns NVCTL_EXIT_FAILURE with a
  * message if it did not (a full disk, a closed pipe). */
 int nvctl_flush_stdout(int exit_code);
+
+/* @s as a terminal may show it: control characters (C0, DEL, C1: an
+ * escape sequence would reach the terminal) and format characters (bidi
+ * overrides, zero-width ones) written as \xNN or \uNNNN, and bytes that are
+ * not UTF-8 as \xNN. For text that others choose: process, domain and
+ * guest names, arguments echoed back. */
+char *nvctl_escape(const char *s);

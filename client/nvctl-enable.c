@@ -13,6 +13,7 @@
 #include "nvctl-polkit-agent.h"
 #include "nvctl-reload.h"
 #include "nv-verdict.h"
+#include "nvctl-module-users.h"
 #include "nvctl-status.h"
 #include "nvctl-verbs.h"
 
@@ -82,27 +83,23 @@ static void print_json(const char *file, const char *value)
  * before writing anything, so only what it would accept in the file but
  * refuse in the reload is looked at here: virtual machines holding the
  * module. */
-static int check_reload_possible(const NvctlStatus *status, gboolean enable)
+static int check_reload_possible(sd_bus *bus, const NvctlStatus *status, gboolean enable)
 {
-        const GArray *users = status->props.module_users;
-        g_autoptr(GString) names = NULL;
+        g_autoptr(GArray) users = NULL;
+        g_autofree char *names = NULL;
+        guint32 unexamined = 0;
 
-        if (status->props.vendor_module_loaded != 1 || status->props.vendor_module_builtin == 1 || !users ||
-            users->len == 0)
+        if (status->props.vendor_module_loaded != 1 || status->props.vendor_module_builtin == 1 ||
+            status->props.vendor_module_in_use != 1)
                 return NVCTL_EXIT_SUCCESS;
 
-        names = g_string_new(NULL);
-        for (guint i = 0; i < users->len; i++) {
-                const NvModuleUser *user = &g_array_index(users, NvModuleUser, i);
-
-                g_string_append_printf(names, "%s%" G_GUINT32_FORMAT " (%s)", i > 0 ? ", " : "", user->pid,
-                                       user->command && *user->command ? user->command : "?");
-        }
-        return nvctl_fail("Nothing was changed: %s --now must reload %s, which is in use by %s. Shut these "
+        if (nvctl_module_users_fetch(bus, NULL, &users, &unexamined) >= 0 && users->len > 0)
+                names = nvctl_module_users_text(users, unexamined, ", ");
+        return nvctl_fail("Nothing was changed: %s --now must reload %s, which is in use%s%s. Shut these "
                           "virtual machines down and try again, or run 'nestedvirtctl %s' without --now to "
                           "apply it at the next load of the module.",
-                          enable ? "enable" : "disable", nv_verdict_module(&status->props), names->str,
-                          enable ? "enable" : "disable");
+                          enable ? "enable" : "disable", nv_verdict_module(&status->props),
+                          names ? " by " : "", names ? names : "", enable ? "enable" : "disable");
 }
 
 int nvctl_enable(const NvctlOptions *options, int argc, char **argv)
@@ -127,7 +124,7 @@ int nvctl_enable(const NvctlOptions *options, int argc, char **argv)
                 r = nvctl_status_get(options, bus, &status);
                 if (r != NVCTL_EXIT_SUCCESS)
                         return r;
-                r = check_reload_possible(&status, enable);
+                r = check_reload_possible(bus, &status, enable);
                 if (r != NVCTL_EXIT_SUCCESS)
                         return r;
         }

@@ -22,7 +22,9 @@
 #include "nv-dbus.h"
 #include "nv-verdict.h"
 #include "nvctl-common.h"
+#include "nv-util.h"
 #include "nvctl-list-domains.h"
+#include "nvctl-module-users.h"
 #include "nvctl-status.h"
 #include "nvctl-verbs.h"
 
@@ -61,31 +63,6 @@ void nvctl_status_clear(NvctlStatus *status)
         g_clear_pointer(&status->extra, g_ptr_array_unref);
 }
 
-static int read_module_users(sd_bus_message *reply, GArray **ret_users)
-{
-        g_autoptr(GArray) users = nv_module_users_new();
-        guint32 pid;
-        const char *command;
-        int r;
-
-        r = sd_bus_message_enter_container(reply, 'a', "(us)");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_read(reply, "(us)", &pid, &command)) > 0) {
-                NvModuleUser user = { .pid = pid, .command = g_strdup(command) };
-
-                g_array_append_val(users, user);
-        }
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(reply);
-        if (r < 0)
-                return r;
-
-        *ret_users = g_steal_pointer(&users);
-        return 0;
-}
-
 /* Reads the variant the reply is positioned at into @info's slot. The
  * caller checked that the variant holds info->signature. */
 static int read_known_value(sd_bus_message *reply, NvctlStatus *status, const NvPropertyInfo *info)
@@ -116,16 +93,6 @@ static int read_known_value(sd_bus_message *reply, NvctlStatus *status, const Nv
                 if (r < 0)
                         return r;
                 *(int *)slot = !!value;
-                break;
-        }
-        case NV_PROPERTY_USERS: {
-                GArray *users = NULL;
-
-                r = read_module_users(reply, &users);
-                if (r < 0)
-                        return r;
-                g_clear_pointer((GArray **)slot, g_array_unref);
-                *(GArray **)slot = users;
                 break;
         }
         }
@@ -309,31 +276,13 @@ JsonNode *nvctl_status_to_json(const NvctlStatus *status)
                                 continue;
                         json_builder_set_member_name(builder, info->name);
                         json_builder_add_string_value(builder, value);
-                } else if (info->type == NV_PROPERTY_BOOLEAN) {
+                } else {
                         int value = *(const int *)slot;
 
                         if (value < 0)
                                 continue;
                         json_builder_set_member_name(builder, info->name);
                         json_builder_add_boolean_value(builder, value);
-                } else {
-                        GArray *users = *(GArray *const *)slot;
-
-                        if (!users)
-                                continue;
-                        json_builder_set_member_name(builder, info->name);
-                        json_builder_begin_array(builder);
-                        for (guint j = 0; j < users->len; j++) {
-                                const NvModuleUser *user = &g_array_index(users, NvModuleUser, j);
-
-                                json_builder_begin_object(builder);
-                                json_builder_set_member_name(builder, "pid");
-                                json_builder_add_int_value(builder, user->pid);
-                                json_builder_set_member_name(builder, "command");
-                                json_builder_add_string_value(builder, user->command);
-                                json_builder_end_object(builder);
-                        }
-                        json_builder_end_array(builder);
                 }
         }
 
@@ -349,26 +298,17 @@ JsonNode *nvctl_status_to_json(const NvctlStatus *status)
 /* The verdict line and the advice come from nv-verdict.c, which the panel
  * shares; the details below are this client's own. */
 
-static gboolean is_empty(const char *s)
-{
-        return !s || s[0] == '\0';
-}
-
-static const char *yes_no(int b)
-{
-        return b ? "yes" : "no";
-}
-
 /* The CPU and the kernel modules: what the host offers. */
 static void status_add_host_fields(const NvProperties *props, GArray *fields)
 {
-        if (!is_empty(props->architecture))
+        if (!nv_str_empty(props->architecture))
                 nvctl_fields_add(fields, "Architecture", "%s", props->architecture);
-        if (!is_empty(props->cpu_vendor))
+        if (!nv_str_empty(props->cpu_vendor))
                 nvctl_fields_add(fields, "CPU vendor", "%s", props->cpu_vendor);
         if (props->hardware_virtualization >= 0 && nv_host_class(props) != NV_HOST_UNSUPPORTED)
                 nvctl_fields_add(fields, "CPU virtualization", "%s (%s flag %s)",
-                                 yes_no(props->hardware_virtualization), nv_verdict_cpu_flag(props),
+                                 nv_verdict_yes_no(props->hardware_virtualization),
+                                 nv_verdict_cpu_flag(props),
                                  props->hardware_virtualization ? "present" : "missing");
         if (props->in_virtual_machine == 1)
                 nvctl_fields_add(fields, "Virtual machine", "yes, under %s", nv_verdict_hypervisor(props));
@@ -389,12 +329,13 @@ static void status_add_host_fields(const NvProperties *props, GArray *fields)
         }
 }
 
-/* The vendor module and its nested setting, now and persistently. */
-static void status_add_nested_fields(const NvProperties *props, GArray *fields)
+/* The vendor module and its nested setting, now and persistently, and
+ * @holders (NULL: nothing holds the module, or they were not found). */
+static void status_add_nested_fields(const NvProperties *props, const char *holders, GArray *fields)
 {
         gboolean persistent_applies = nv_verdict_persistent_applies(props);
 
-        if (!is_empty(props->vendor_module)) {
+        if (!nv_str_empty(props->vendor_module)) {
                 g_autofree char *state = nv_verdict_module_state_text(props);
 
                 nvctl_fields_add(fields, "Vendor module", "%s (%s)", props->vendor_module, state);
@@ -402,7 +343,7 @@ static void status_add_nested_fields(const NvProperties *props, GArray *fields)
 
         if (props->vendor_module_loaded == 0)
                 nvctl_fields_add(fields, "Nested (running)", "n/a (module not loaded)");
-        else if (props->nested_enabled >= 0 && !is_empty(props->nested_parameter))
+        else if (props->nested_enabled >= 0 && !nv_str_empty(props->nested_parameter))
                 nvctl_fields_add(fields, "Nested (running)", "%s (nested=%s)",
                                  props->nested_enabled ? "enabled" : "disabled", props->nested_parameter);
         else if (props->nested_enabled >= 0)
@@ -415,21 +356,10 @@ static void status_add_nested_fields(const NvProperties *props, GArray *fields)
                 nvctl_fields_add(fields, "Nested (persistent)", "%s", persistent);
         }
         if (props->reload_required >= 0 && persistent_applies)
-                nvctl_fields_add(fields, "Reload required", "%s", yes_no(props->reload_required));
+                nvctl_fields_add(fields, "Reload required", "%s", nv_verdict_yes_no(props->reload_required));
 
-        if (props->module_users && props->module_users->len == 0) {
-                nvctl_fields_add(fields, "Module users", "none");
-        } else if (props->module_users) {
-                g_autoptr(GString) users = g_string_new(NULL);
-
-                for (guint i = 0; i < props->module_users->len; i++) {
-                        const NvModuleUser *user = &g_array_index(props->module_users, NvModuleUser, i);
-
-                        g_string_append_printf(users, "%s%" G_GUINT32_FORMAT " (%s)", i > 0 ? "\n" : "",
-                                               user->pid, user->command);
-                }
-                nvctl_fields_add(fields, "Module users", "%s", users->str);
-        }
+        if (props->vendor_module_in_use == 1)
+                nvctl_fields_add(fields, "Module users", "%s", holders ? holders : "unknown");
 }
 
 /* "2 of 3 can host nested guests": how far the guests are, the step
@@ -447,21 +377,23 @@ static void status_add_domain_fields(const GArray *domains, GArray *fields)
         nvctl_fields_add(fields, "Domains", "%u of %u can host nested guests", capable, domains->len);
 }
 
-static void status_add_fields(const NvProperties *props, const GArray *domains, GArray *fields)
+static void status_add_fields(const NvProperties *props, const char *holders, const GArray *domains,
+                              GArray *fields)
 {
         status_add_host_fields(props, fields);
         /* On a host the service cannot manage, nested details would only
          * be noise ("vmx or svm flag missing", "n/a", ...). */
         if (nv_host_class(props) != NV_HOST_UNSUPPORTED) {
-                status_add_nested_fields(props, fields);
+                status_add_nested_fields(props, holders, fields);
                 if (domains)
                         status_add_domain_fields(domains, fields);
         }
-        if (!is_empty(props->version))
+        if (!nv_str_empty(props->version))
                 nvctl_fields_add(fields, "Service version", "%s", props->version);
 }
 
-void nvctl_status_format_text(const NvctlStatus *status, const GArray *domains, GString *out)
+void nvctl_status_format_text(const NvctlStatus *status, const char *holders, const GArray *domains,
+                              GString *out)
 {
         g_autofree char *verdict = nv_verdict_text(&status->props);
         g_autoptr(GArray) fields = nvctl_fields_new();
@@ -469,7 +401,7 @@ void nvctl_status_format_text(const NvctlStatus *status, const GArray *domains, 
 
         g_string_append_printf(out, "%s\n", verdict);
 
-        status_add_fields(&status->props, domains, fields);
+        status_add_fields(&status->props, holders, domains, fields);
         if (fields->len > 0) {
                 g_string_append_c(out, '\n');
                 nvctl_fields_format(fields, out);
@@ -526,7 +458,10 @@ int nvctl_status(const NvctlOptions *options, int argc, char **argv)
         g_autoptr(sd_bus) bus = NULL;
         g_auto(NvctlStatus) status = NVCTL_STATUS_INIT;
         g_autoptr(GArray) domains = NULL;
+        g_autoptr(GArray) users = NULL;
+        g_autofree char *holders = NULL;
         g_autoptr(GString) text = g_string_new(NULL);
+        guint32 unexamined = 0;
         int r;
 
         r = nvctl_connect(options, &bus);
@@ -549,8 +484,14 @@ int nvctl_status(const NvctlOptions *options, int argc, char **argv)
          * without ListDomains, a slow libvirt) only leaves the line out. */
         if (nv_host_class(&status.props) != NV_HOST_UNSUPPORTED)
                 (void)nvctl_domains_list(bus, NVCTL_STATUS_DOMAINS_TIMEOUT_USEC, NULL, &domains);
+        /* Who holds the module, only when something does: finding out
+         * costs the service a look at every process. A failure says
+         * "unknown", never "none". */
+        if (status.props.vendor_module_in_use == 1 &&
+            nvctl_module_users_fetch(bus, NULL, &users, &unexamined) >= 0)
+                holders = nvctl_module_users_text(users, unexamined, "\n");
 
-        nvctl_status_format_text(&status, domains, text);
+        nvctl_status_format_text(&status, holders, domains, text);
         fputs(text->str, stdout);
         return NVCTL_EXIT_SUCCESS;
 }

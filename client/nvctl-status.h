@@ -12,7 +12,7 @@
 #include "nvctl-common.h"
 
 /* What GetStatus() said, with NvProperties' booleans -1 when unknown
- * (missing, or of an unexpected type) and its strings and arrays NULL:
+ * (missing, or of an unexpected type) and its strings NULL:
  * see NVCTL_STATUS_INIT. */
 typedef struct {
         NvProperties props;
@@ -44,9 +44,11 @@ int nvctl_status_get(const NvctlOptions *options, sd_bus *bus, NvctlStatus *stat
 JsonNode *nvctl_status_to_json(const NvctlStatus *status);
 
 /*
- * The text of status: a verdict line, the details, then advice. @domains
- * (of NvctlDomain, see nvctl-list-domains.h) adds a line saying how many
- * libvirt domains can host nested guests; NULL when libvirt could not be
- * asked.
+ * The text of status: a verdict line, the details, then advice. @holders
+ * is the escaped list of the processes holding the module, shown when it
+ * is in use (NULL: they could not be found out). @domains (of NvctlDomain,
+ * see nvctl-list-domains.h) adds a line saying how many libvirt domains
+ * can host nested guests; NULL when libvirt could not be asked.
  */
-void nvctl_status_format_text(const NvctlStatus *status, const GArray *domains, GString *out);
+void nvctl_status_format_text(const NvctlStatus *status, const char *holders, const GArray *domains,
+                              GString *out);

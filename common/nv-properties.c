@@ -7,7 +7,6 @@
 
 #define NV_PROPERTY_TYPE_STRING        NV_PROPERTY_STRING
 #define NV_PROPERTY_TYPE_BOOLEAN       NV_PROPERTY_BOOLEAN
-#define NV_PROPERTY_TYPE_USERS         NV_PROPERTY_USERS
 #define NV_PROPERTY_EMITS_CONST        FALSE
 #define NV_PROPERTY_EMITS_EMITS_CHANGE TRUE
 
@@ -29,21 +28,6 @@ const NvPropertyInfo *nv_property_info_find(const char *name)
         return NULL;
 }
 
-static void module_user_clear(gpointer data)
-{
-        NvModuleUser *user = data;
-
-        g_clear_pointer(&user->command, g_free);
-}
-
-GArray *nv_module_users_new(void)
-{
-        GArray *users = g_array_new(FALSE, TRUE, sizeof(NvModuleUser));
-
-        g_array_set_clear_func(users, module_user_clear);
-        return users;
-}
-
 void nv_properties_clear(NvProperties *props)
 {
         for (size_t i = 0; i < nv_n_properties; i++) {
@@ -51,8 +35,6 @@ void nv_properties_clear(NvProperties *props)
 
                 if (info->type == NV_PROPERTY_STRING)
                         g_clear_pointer((char **)NV_PROPERTY_SLOT(props, info), g_free);
-                else if (info->type == NV_PROPERTY_USERS)
-                        g_clear_pointer((GArray **)NV_PROPERTY_SLOT(props, info), g_array_unref);
         }
         memset(props, 0, sizeof(*props));
 }
@@ -77,38 +59,6 @@ gboolean nv_property_set_variant(const NvPropertyInfo *info, NvProperties *props
         case NV_PROPERTY_BOOLEAN:
                 *(int *)slot = g_variant_get_boolean(value);
                 break;
-        case NV_PROPERTY_USERS: {
-                GArray *users = nv_module_users_new();
-                GVariantIter iter;
-                guint32 pid;
-                const char *command;
-
-                g_variant_iter_init(&iter, value);
-                while (g_variant_iter_next(&iter, "(u&s)", &pid, &command)) {
-                        NvModuleUser user = { .pid = pid, .command = g_strdup(command) };
-
-                        g_array_append_val(users, user);
-                }
-                g_clear_pointer((GArray **)slot, g_array_unref);
-                *(GArray **)slot = users;
-                break;
-        }
-        }
-        return TRUE;
-}
-
-static gboolean users_equal(const GArray *a, const GArray *b)
-{
-        guint na = a ? a->len : 0, nb = b ? b->len : 0;
-
-        if (na != nb)
-                return FALSE;
-        for (guint i = 0; i < na; i++) {
-                const NvModuleUser *x = &g_array_index(a, NvModuleUser, i);
-                const NvModuleUser *y = &g_array_index(b, NvModuleUser, i);
-
-                if (x->pid != y->pid || g_strcmp0(x->command, y->command) != 0)
-                        return FALSE;
         }
         return TRUE;
 }
@@ -124,8 +74,6 @@ gboolean nv_property_equal(const NvPropertyInfo *info, const NvProperties *a, co
                                  *(char *const *)pb ? *(char *const *)pb : "") == 0;
         case NV_PROPERTY_BOOLEAN:
                 return !*(const int *)pa == !*(const int *)pb;
-        case NV_PROPERTY_USERS:
-                return users_equal(*(GArray *const *)pa, *(GArray *const *)pb);
         default:
                 g_assert_not_reached();
         }

@@ -8,9 +8,10 @@
  * documentation in interfaces/org.example.NestedVirt.xml (a test compares
  * the two).
  *
- * Kinds: STRING ("s", char *), BOOLEAN ("b", int), USERS ("a(us)", a GArray
- * of NvModuleUser). Change: CONST (fixed while the kernel runs) or
- * EMITS_CHANGE (announced with PropertiesChanged).
+ * Kinds: STRING ("s", char *), BOOLEAN ("b", int). Change: CONST (fixed
+ * while the kernel runs) or EMITS_CHANGE (announced with PropertiesChanged).
+ * Every value costs the daemon a few file reads at most: what needs a scan
+ * (the processes holding /dev/kvm) is a method, ListModuleUsers().
  */
 #pragma once
 
@@ -20,7 +21,7 @@
 #define NV_PROPERTIES(X)                                                     \
         X(Version, version, STRING, CONST)                                   \
         X(Architecture, architecture, STRING, CONST)                         \
-        X(Supported, supported, BOOLEAN, CONST)                              \
+        X(Supported, supported, BOOLEAN, EMITS_CHANGE)                       \
         X(CpuVendor, cpu_vendor, STRING, CONST)                              \
         X(VendorModule, vendor_module, STRING, CONST)                        \
         X(HardwareVirtualization, hardware_virtualization, BOOLEAN, CONST)   \
@@ -36,7 +37,8 @@
         X(PersistentNested, persistent_nested, STRING, EMITS_CHANGE)         \
         X(PersistentSource, persistent_source, STRING, EMITS_CHANGE)         \
         X(ReloadRequired, reload_required, BOOLEAN, EMITS_CHANGE)            \
-        X(ModuleUsers, module_users, USERS, EMITS_CHANGE)                    \
+        X(VendorModuleInUse, vendor_module_in_use, BOOLEAN, EMITS_CHANGE)    \
+        X(HostClass, host_class, STRING, EMITS_CHANGE)                       \
         X(KvmDevice, kvm_device, STRING, EMITS_CHANGE)                       \
         X(KvmProvider, kvm_provider, STRING, EMITS_CHANGE)                   \
         X(KvmDeviceAccess, kvm_device_access, STRING, EMITS_CHANGE)          \
@@ -48,25 +50,13 @@
 /* The C type and D-Bus signature of each kind. */
 #define NV_PROPERTY_CTYPE_STRING      char *
 #define NV_PROPERTY_CTYPE_BOOLEAN     int
-#define NV_PROPERTY_CTYPE_USERS       GArray *
 #define NV_PROPERTY_SIGNATURE_STRING  "s"
 #define NV_PROPERTY_SIGNATURE_BOOLEAN "b"
-#define NV_PROPERTY_SIGNATURE_USERS   "a(us)"
 
 typedef enum {
         NV_PROPERTY_STRING,
         NV_PROPERTY_BOOLEAN,
-        NV_PROPERTY_USERS,
 } NvPropertyType;
-
-/* A process holding /dev/kvm or a KVM VM open: one element of USERS. */
-typedef struct {
-        guint32 pid;
-        char *command;
-} NvModuleUser;
-
-/* An empty array of NvModuleUser that frees its elements' strings. */
-GArray *nv_module_users_new(void);
 
 /* Every property's value, one field each, in the order of NV_PROPERTIES(). */
 typedef struct {
@@ -90,14 +80,13 @@ extern const size_t nv_n_properties;
 /* The property called @name, or NULL. */
 const NvPropertyInfo *nv_property_info_find(const char *name);
 
-/* The value of @info in @props: a char **, int * or GArray ** by type. */
+/* The value of @info in @props: a char ** or int * by type. */
 #define NV_PROPERTY_SLOT(props, info) G_STRUCT_MEMBER_P((props), (info)->offset)
 
 /* For a client: every boolean -1 (the service did not say), every string
- * and array NULL. */
+ * NULL. */
 #define NV_PROPERTY_UNKNOWN_STRING(field)
-#define NV_PROPERTY_UNKNOWN_BOOLEAN(field) .field = -1,
-#define NV_PROPERTY_UNKNOWN_USERS(field)
+#define NV_PROPERTY_UNKNOWN_BOOLEAN(field)             .field = -1,
 #define NV_PROPERTY_UNKNOWN(name, field, kind, change) NV_PROPERTY_UNKNOWN_##kind(field)
 #define NV_PROPERTIES_INIT_UNKNOWN                 \
         {                                          \
@@ -110,9 +99,9 @@ void nv_properties_init_unknown(NvProperties *props);
  * a value of the wrong type stays unknown. */
 gboolean nv_property_set_variant(const NvPropertyInfo *info, NvProperties *props, GVariant *value);
 
-/* Frees every string and array of @props and zeroes it. */
+/* Frees every string of @props and zeroes it. */
 void nv_properties_clear(NvProperties *props);
 
 /* TRUE when @info's value is the same in @a and @b (booleans compare as
- * truth values, a NULL string or array as an empty one). */
+ * truth values, a NULL string as an empty one). */
 gboolean nv_property_equal(const NvPropertyInfo *info, const NvProperties *a, const NvProperties *b);

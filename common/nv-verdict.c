@@ -3,51 +3,22 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "nv-util.h"
 #include "nv-verdict.h"
-
-static gboolean is_empty(const char *s)
-{
-        return !s || s[0] == '\0';
-}
-
-static gboolean architecture_is_x86(const char *arch)
-{
-        static const char *const x86[] = { "x86_64", "x86", "i386", "i486", "i586", "i686" };
-
-        for (gsize i = 0; i < G_N_ELEMENTS(x86); i++)
-                if (g_str_equal(arch, x86[i]))
-                        return TRUE;
-        return FALSE;
-}
 
 NvHostClass nv_host_class(const NvProperties *props)
 {
-        /* Supported is false wherever the service can change nothing; an
-         * older service, without VendorModuleState, said false only here. */
-        if ((props->supported == 0 && !props->vendor_module_state) ||
-            (props->vendor_module && !*props->vendor_module) ||
-            (!is_empty(props->architecture) && !architecture_is_x86(props->architecture)))
-                return NV_HOST_UNSUPPORTED;
-        /* A running module is proof enough that the CPU can do it. */
-        if (props->hardware_virtualization == 0 && props->vendor_module_loaded != 1)
-                return g_strcmp0(props->kvm_provider, "kvm_pvm") == 0 ? NV_HOST_PVM
-                                                                      : NV_HOST_NO_HARDWARE_VIRTUALIZATION;
-        if (!is_empty(props->container))
-                return NV_HOST_CONTAINER;
-        if (g_strcmp0(props->vendor_module_state, "absent") == 0)
-                return NV_HOST_MODULE_ABSENT;
-        if (g_strcmp0(props->vendor_module_state, "no-module-loading") == 0)
-                return NV_HOST_NO_MODULE_LOADING;
-        if (props->vendor_module_builtin == 1)
-                return NV_HOST_MODULE_BUILTIN;
-        if (g_strcmp0(props->persistent_source, "/proc/cmdline") == 0)
-                return NV_HOST_COMMAND_LINE;
-        return NV_HOST_MODULE;
+        return nv_host_class_from_string(props->host_class);
+}
+
+const char *nv_verdict_yes_no(int value)
+{
+        return value < 0 ? _("unknown") : value ? _("yes") : _("no");
 }
 
 const char *nv_verdict_module(const NvProperties *props)
 {
-        return is_empty(props->vendor_module) ? _("the KVM vendor module") : props->vendor_module;
+        return nv_str_empty(props->vendor_module) ? _("the KVM vendor module") : props->vendor_module;
 }
 
 const char *nv_verdict_cpu_flag(const NvProperties *props)
@@ -61,7 +32,7 @@ const char *nv_verdict_cpu_flag(const NvProperties *props)
 
 const char *nv_verdict_hypervisor(const NvProperties *props)
 {
-        if (is_empty(props->hypervisor) || g_str_equal(props->hypervisor, "unknown"))
+        if (nv_str_empty(props->hypervisor) || g_str_equal(props->hypervisor, "unknown"))
                 return _("an unknown hypervisor");
         return props->hypervisor;
 }
@@ -76,10 +47,10 @@ char *nv_verdict_persistent_text(const NvProperties *props)
         if (g_str_equal(value, "default"))
                 return g_strdup(_("kernel default"));
         if (g_str_equal(value, "invalid"))
-                return is_empty(source) ? g_strdup(_("invalid value"))
-                                        /* TRANSLATORS: %s is a file name */
-                                        : g_strdup_printf(_("invalid value in %s"), source);
-        if (is_empty(source))
+                return nv_str_empty(source) ? g_strdup(_("invalid value"))
+                                            /* TRANSLATORS: %s is a file name */
+                                            : g_strdup_printf(_("invalid value in %s"), source);
+        if (nv_str_empty(source))
                 return g_strdup(value);
         /* TRANSLATORS: "enabled by /etc/modprobe.d/kvm.conf"; the first %s
          * is "enabled" or "disabled", as the service reports it */
@@ -103,7 +74,7 @@ int nv_verdict_persistent_value(const NvProperties *props)
 static char *module_detail(const NvProperties *props)
 {
         const char *module = nv_verdict_module(props);
-        gboolean has_value = !is_empty(props->nested_parameter);
+        gboolean has_value = !nv_str_empty(props->nested_parameter);
 
         if (props->vendor_module_builtin == 1)
                 return has_value ? g_strdup_printf(_("%s built in, nested=%s"), module,
@@ -120,9 +91,9 @@ char *nv_verdict_running_text(const NvProperties *props)
         if (nv_host_class(props) == NV_HOST_UNSUPPORTED)
                 /* TRANSLATORS: "not supported (aarch64, unknown CPU)" */
                 return g_strdup_printf(_("not supported (%s, %s CPU)"),
-                                       is_empty(props->architecture) ? _("unknown architecture")
-                                                                     : props->architecture,
-                                       is_empty(props->cpu_vendor) ? _("unknown") : props->cpu_vendor);
+                                       nv_str_empty(props->architecture) ? _("unknown architecture")
+                                                                         : props->architecture,
+                                       nv_str_empty(props->cpu_vendor) ? _("unknown") : props->cpu_vendor);
 
         /* A loaded module is what decides; the CPU flag only explains why
          * a module is not there. */
@@ -165,6 +136,7 @@ gboolean nv_verdict_persistent_applies(const NvProperties *props)
         case NV_HOST_COMMAND_LINE:
         case NV_HOST_MODULE:
         case NV_HOST_NO_HARDWARE_VIRTUALIZATION:
+        case NV_HOST_UNKNOWN:
                 return TRUE;
         case NV_HOST_UNSUPPORTED:
         case NV_HOST_PVM:
@@ -211,9 +183,10 @@ char *nv_verdict_kvm_device_text(const NvProperties *props)
         if (!*props->kvm_device)
                 return g_strdup(_("none"));
 
-        provider = is_empty(props->kvm_provider) ? g_strdup(_("provider unknown"))
-                                                 /* TRANSLATORS: %s is a kernel module, "kvm_pvm" */
-                                                 : g_strdup_printf(_("provided by %s"), props->kvm_provider);
+        provider = nv_str_empty(props->kvm_provider)
+                           ? g_strdup(_("provider unknown"))
+                           /* TRANSLATORS: %s is a kernel module, "kvm_pvm" */
+                           : g_strdup_printf(_("provided by %s"), props->kvm_provider);
         if (g_strcmp0(access, "root-only") == 0)
                 who = g_strdup(_("only root"));
         else if (g_strcmp0(access, "owner") == 0)
@@ -232,7 +205,7 @@ char *nv_verdict_kvm_device_text(const NvProperties *props)
 
 char *nv_verdict_container_text(const NvProperties *props)
 {
-        if (is_empty(props->container))
+        if (nv_str_empty(props->container))
                 return NULL;
         /* TRANSLATORS: %s is a container kind, "docker" */
         return g_strdup_printf(_("%s (modprobe.d and module reloads here do not reach the host's kernel)"),
@@ -302,7 +275,7 @@ static char *advice_builtin(const NvProperties *props)
 {
         const char *module = nv_verdict_module(props);
         const char *source =
-                is_empty(props->persistent_source) ? _("the configuration") : props->persistent_source;
+                nv_str_empty(props->persistent_source) ? _("the configuration") : props->persistent_source;
 
         if (props->nested_enabled == 0 && g_strcmp0(props->persistent_nested, "enabled") == 0)
                 return g_strdup_printf(
@@ -323,7 +296,7 @@ static char *advice_module(const NvProperties *props, NvHostClass host)
 {
         const char *module = nv_verdict_module(props);
         const char *source =
-                is_empty(props->persistent_source) ? _("the configuration") : props->persistent_source;
+                nv_str_empty(props->persistent_source) ? _("the configuration") : props->persistent_source;
 
         if (host == NV_HOST_COMMAND_LINE && persistent_off(props) && props->nested_enabled != 1)
                 /* No file the service writes can override the command line. */
@@ -399,6 +372,10 @@ GPtrArray *nv_verdict_advice(const NvProperties *props)
         case NV_HOST_MODULE:
                 line = advice_module(props, host);
                 break;
+        case NV_HOST_UNKNOWN:
+                line = g_strdup(_("the service did not say what kind of host this is: update nestedvirt on "
+                                  "it"));
+                break;
         }
         if (line)
                 g_ptr_array_add(advice, line);
@@ -443,6 +420,7 @@ char *nv_verdict_persistent_blocker(const NvProperties *props)
                                          "reboot."),
                                        module);
         case NV_HOST_MODULE:
+        case NV_HOST_UNKNOWN:
                 return NULL;
         }
         g_assert_not_reached();

@@ -9,46 +9,20 @@
  * service did not say (a missing key, a value of another type), a string
  * NULL. Nothing here does I/O.
  *
- * Every decision starts from nv_host_class(): a new kind of host is a new
- * NvHostClass, found there, and its cases in the switches of nv-verdict.c;
+ * Every decision starts from the host's class, which the service decides
+ * and exports (HostClass): a new kind of host is a new NvHostClass, found
+ * by the service's ladder, and its cases in the switches of nv-verdict.c;
  * the compiler points at every switch that misses it.
  */
 #pragma once
 
 #include <glib.h>
 
+#include "nv-host-class.h"
 #include "nv-properties.h"
 
-typedef enum {
-        /* Not x86, or a CPU vendor KVM has no module for. */
-        NV_HOST_UNSUPPORTED,
-        /* No vmx/svm flag and no vendor module running: firmware-disabled
-         * virtualization, or a guest whose hypervisor hides it. */
-        NV_HOST_NO_HARDWARE_VIRTUALIZATION,
-        /* No vmx/svm flag, and /dev/kvm comes from kvm_pvm (PVM): KVM
-         * runs guests whose kernel is built for PVM, and hardware nesting
-         * does not exist here. */
-        NV_HOST_PVM,
-        /* The service runs in a container: modprobe.d and module loads do
-         * not reach the kernel, which is the container host's. */
-        NV_HOST_CONTAINER,
-        /* The vendor module is neither built in nor a file for the running
-         * kernel. */
-        NV_HOST_MODULE_ABSENT,
-        /* The vendor module is not built in, and the kernel cannot load
-         * modules (CONFIG_MODULES off). */
-        NV_HOST_NO_MODULE_LOADING,
-        /* The vendor module is built into the kernel: modprobe.d does not
-         * apply, only the kernel command line, at the next boot. */
-        NV_HOST_MODULE_BUILTIN,
-        /* A loadable vendor module, but the kernel command line sets its
-         * nested parameter, which no modprobe.d file overrides. */
-        NV_HOST_COMMAND_LINE,
-        /* A loadable vendor module that modprobe.d configures: everything
-         * the service offers works. */
-        NV_HOST_MODULE,
-} NvHostClass;
-
+/* The class the service decided (HostClass, nv-host-class.h);
+ * NV_HOST_UNKNOWN when it did not say. */
 NvHostClass nv_host_class(const NvProperties *props);
 
 /* The vendor module's name, or words for it when the service could not
@@ -98,3 +72,6 @@ GPtrArray *nv_verdict_advice(const NvProperties *props);
 /* NULL when EnablePersistent() decides what the next load of the module
  * does; otherwise why it cannot, and what to do instead. */
 char *nv_verdict_persistent_blocker(const NvProperties *props);
+
+/* "yes", "no", or "unknown" for -1 (the service did not say). */
+const char *nv_verdict_yes_no(int value);

@@ -25,6 +25,7 @@
 #include <glib/gstdio.h>
 
 #include "nv-dbus.h"
+#include "nv-module-users.h"
 #include "nv-properties.h"
 #include "nv-settings-window.h"
 #include "nv-verdict.h"
@@ -73,6 +74,8 @@ struct _NvSettingsWindow {
 
         guint n_calls;           /* method calls in flight, for sensitivity */
         gboolean show_holders;   /* the last ReloadModule() found the module in use */
+        GArray *holders;         /* NvModuleUser, from ListModuleUsers(); NULL: not asked */
+        gboolean holders_asked;  /* a ListModuleUsers() call runs */
         GPtrArray *holder_rows;  /* in holders_group */
         GPtrArray *domain_rows;  /* in domains_group */
         GHashTable *restart_due; /* UUIDs whose change waits for a power-off */
@@ -146,11 +149,6 @@ static void set_subtitle(AdwActionRow *row, const char *text)
         adw_action_row_set_subtitle(row, text ? text : "");
 }
 
-static const char *yes_no(int value)
-{
-        return value ? _("yes") : _("no");
-}
-
 static void clear_rows(AdwPreferencesGroup *group, GPtrArray *rows)
 {
         for (guint i = 0; i < rows->len; i++)
@@ -175,7 +173,7 @@ static void show_host_facts(NvSettingsWindow *self)
         if (p->in_virtual_machine == 1)
                 vm = g_strdup_printf(_("yes, under %s"), nv_verdict_hypervisor(p));
         else if (p->in_virtual_machine == 0)
-                vm = g_strdup(yes_no(FALSE));
+                vm = g_strdup(nv_verdict_yes_no(FALSE));
         set_subtitle(self->vm_row, vm);
 
         if (p->kvm_builtin == 1)
@@ -260,17 +258,22 @@ static void show_reload(NvSettingsWindow *self)
                 self->show_holders = FALSE;
 }
 
-/* After ModuleInUse: who holds the module, from ModuleUsers, which the
- * service refreshes on each call. */
+static void list_module_users(NvSettingsWindow *self);
+
+/* After ModuleInUse: who holds the module, from ListModuleUsers(), asked
+ * again whenever VendorModuleInUse changes. Their names are the
+ * processes' and their users' own: shown as text, never as markup. */
 static void show_holders(NvSettingsWindow *self)
 {
-        const GArray *users = self->props.module_users;
+        const GArray *users = self->holders;
         g_autofree char *description = NULL;
 
         clear_rows(self->holders_group, self->holder_rows);
         gtk_widget_set_visible(GTK_WIDGET(self->holders_group), self->show_holders);
         if (!self->show_holders)
                 return;
+        if (!self->holders_asked)
+                list_module_users(self);
 
         description = g_strdup_printf(_("%s cannot be reloaded while these processes use it. Stop them "
                                         "(shut down the virtual machines), then try again."),
@@ -279,9 +282,13 @@ static void show_holders(NvSettingsWindow *self)
         for (guint i = 0; users && i < users->len; i++) {
                 const NvModuleUser *user = &g_array_index(users, NvModuleUser, i);
                 GtkWidget *row = adw_action_row_new();
-                g_autofree char *pid = g_strdup_printf(_("Process %u"), (guint)user->pid);
+                gboolean vm = user->machine && *user->machine;
+                g_autofree char *title = g_markup_escape_text(vm ? user->machine : user->command, -1);
+                g_autofree char *pid =
+                        vm ? g_strdup_printf(_("Virtual machine, process %u"), (guint)user->pid)
+                           : g_strdup_printf(_("Process %u"), (guint)user->pid);
 
-                adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), user->command);
+                adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
                 adw_action_row_set_subtitle(ADW_ACTION_ROW(row), pid);
                 adw_preferences_group_add(self->holders_group, row);
                 g_ptr_array_add(self->holder_rows, row);
@@ -416,7 +423,13 @@ static void on_name_owner(GObject *object, GParamSpec *pspec, gpointer user_data
 static void on_properties_changed(GDBusProxy *proxy, GVariant *changed, GStrv invalidated,
                                   gpointer user_data)
 {
-        update(user_data);
+        NvSettingsWindow *self = user_data;
+        g_autoptr(GVariant) in_use = g_variant_lookup_value(changed, "VendorModuleInUse", NULL);
+
+        /* The holders are asked for again when the module's use changed. */
+        if (in_use)
+                self->holders_asked = FALSE;
+        update(self);
 }
 
 static void on_proxy_ready(GObject *source, GAsyncResult *res, gpointer user_data)
@@ -524,6 +537,7 @@ static void on_reload_done(GObject *source, GAsyncResult *res, gpointer user_dat
 
         if (g_strcmp0(name, NV_ERROR_MODULE_IN_USE) == 0) {
                 self->show_holders = TRUE;
+                self->holders_asked = FALSE;
                 update(self);
                 return;
         }
@@ -708,6 +722,29 @@ static void list_domains(NvSettingsWindow *self)
                           on_list_domains_done, g_object_ref(self));
 }
 
+static void on_module_users_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        g_autoptr(NvSettingsWindow) self = user_data;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = g_dbus_proxy_call_finish(G_DBUS_PROXY(source), res, &error);
+
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                return;
+        g_clear_pointer(&self->holders, g_array_unref);
+        if (reply)
+                self->holders = nv_module_users_from_variant(reply, NULL);
+        else
+                g_debug("ListModuleUsers failed: %s", error->message);
+        show_holders(self);
+}
+
+static void list_module_users(NvSettingsWindow *self)
+{
+        self->holders_asked = TRUE;
+        g_dbus_proxy_call(self->proxy, "ListModuleUsers", NULL, G_DBUS_CALL_FLAGS_NONE, -1,
+                          self->cancellable, on_module_users_done, g_object_ref(self));
+}
+
 static void on_refresh_clicked(GtkButton *button, gpointer user_data)
 {
         list_domains(user_data);
@@ -788,6 +825,7 @@ static void nv_settings_window_finalize(GObject *object)
         g_clear_object(&self->cancellable);
         g_clear_pointer(&self->unavailable_reason, g_free);
         g_clear_pointer(&self->holder_rows, g_ptr_array_unref);
+        g_clear_pointer(&self->holders, g_array_unref);
         g_clear_pointer(&self->domain_rows, g_ptr_array_unref);
         g_clear_pointer(&self->restart_due, g_hash_table_unref);
         G_OBJECT_CLASS(nv_settings_window_parent_class)->finalize(object);

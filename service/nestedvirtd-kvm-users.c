@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * nestedvirtd-kvm-users: names the processes that hold /dev/kvm, for
- * nestedvirtd's ModuleUsers. Reading another user's /proc/PID/fd takes
+ * nestedvirtd's ListModuleUsers(). Reading another user's /proc/PID/fd takes
  * CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH; this helper has them so that
  * the daemon does not. nestedvirtd-kvm-users.socket starts one per
  * connection (Accept=yes), with the connection as standard input and
@@ -82,7 +82,9 @@ int main(int argc, char *argv[])
         /* A caller that hangs up early costs an EPIPE, not a signal. */
         signal(SIGPIPE, SIG_IGN);
 
-        users = nv_kvm_users_scan(proc, &n_unreadable, &error);
+        /* The real /proc holds the real device; a test's tree has links. */
+        users = nv_kvm_users_scan(proc, g_str_equal(proc, "/proc") ? NV_KVM_USERS_SCAN_CHECK_DEVICE : 0,
+                                  &n_unreadable, &error);
         if (!users)
                 fprintf(stderr, "%s: %s\n", g_get_prgname(), error->message);
         else if (n_unreadable > 0)
@@ -90,7 +92,7 @@ int main(int argc, char *argv[])
                         "%s: the descriptors of %u processes could not be looked at (is "
                         "CAP_SYS_PTRACE missing?); the answer leaves them out\n",
                         g_get_prgname(), n_unreadable);
-        answer = nv_kvm_users_format(users, error);
+        answer = nv_kvm_users_format(users, n_unreadable, error);
         data = g_bytes_get_data(answer, &len);
         if (!write_all(STDOUT_FILENO, data, len, &errsv)) {
                 fprintf(stderr, "%s: cannot write the answer: %s\n", g_get_prgname(), g_strerror(errsv));

@@ -129,6 +129,7 @@ static const struct {
         const char *action;
 } auth_rules[] = {
         { "GetStatus", NULL },
+        { "ListModuleUsers", NULL },
         { "ListDomains", NULL },
         { "ListDomainsDetailed", NULL },
         { "EnablePersistent", "org.example.NestedVirt.enable-persistent" },

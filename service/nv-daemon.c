@@ -9,27 +9,19 @@
  *
  * How the exported status stays true: the host is read by the handler or
  * property getter that returns status, at most once per incoming message
- * (a GetAll reads it once for all its properties). A change found then is
+ * (a GetAll reads it once for all its properties), and that read is a few
+ * small files: what needs a scan of every process (who holds /dev/kvm) is
+ * a method, ListModuleUsers() (nv-holders.h). A change found by a read is
  * announced with PropertiesChanged for exactly the properties that differ.
  * Changes nobody asks about are announced too: the watchers (nv-watch.h)
  * say when a module came or went or modprobe.d changed. What an event
  * source covers is kept between reads until it fires
  * (nv_host_watch_modules(), nv_host_invalidate_config()); on a --root
- * tree, which sends no uevents, the modules are read each time. Who holds
- * /dev/kvm has no event to watch, and finding out reads every process's
- * descriptors (under systemd in the scan helper, which has the
- * capabilities for it: nv-kvm-users.h), which no caller may make the
- * daemon do at will: a call that needs it when the last scan is older
- * than NV_KVM_USERS_MAX_AGE_USEC waits, held by filter_incoming() without
- * being handled (nv-admission.h, which holds it after its user's budget),
- * while a worker scans or asks the helper; every call arriving meanwhile
- * waits for the same scan, and all are dispatched again when it ends.
- * Whatever the number of callers and of descriptors, that is one scan per
- * period, off the main loop, which goes on answering everyone else.
+ * tree, which sends no uevents, the modules are read each time.
  *
- * What may block runs in a worker (nv-worker.h): domain calls (libvirt)
- * and the unload and load of ReloadModule. Their checks and authorization
- * run here first, and their replies are sent from here.
+ * What may block runs in a worker: the holders' scan (nv-holders.h),
+ * libvirt (nv-domain-jobs.h) and the unload and load of ReloadModule
+ * (nv-reload-queue.h). Their checks and authorization run here first.
  */
 #include "config.h"
 
@@ -41,23 +33,22 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
-#include "nv-admission.h"
 #include "nv-auth.h"
 #include "nv-bus-error.h"
 #include "nv-daemon.h"
 #include "nv-dbus.h"
+#include "nv-domain-jobs.h"
 #include "nv-env.h"
 #include "nv-file.h"
+#include "nv-holders.h"
 #include "nv-host.h"
-#include "nv-kvm-users.h"
-#include "nv-libvirt.h"
 #include "nv-loop.h"
 #include "nv-modprobe.h"
-#include "nv-reload.h"
+#include "nv-printable.h"
+#include "nv-reload-queue.h"
 #include "nv-sd-bus.h"
 #include "nv-status-bus.h"
 #include "nv-watch.h"
-#include "nv-worker.h"
 
 /* The one file the daemon writes, in the first modprobe.d directory so that
  * no same-named file hides it. */
@@ -76,23 +67,9 @@ typedef struct {
         guint64 refreshed_at_call; /* n_calls when the status was last read for a call */
         NvKernelNewFunc kernel_new;
         NvKernel *kernel; /* created at the first module change */
-        char *libvirt_uri;
-        NvLibvirt *libvirt;            /* created at the first domain call */
-        NvWorker *domain_worker;       /* DomainJob */
-        NvWorker *reload_worker;       /* ReloadJob */
-        NvWorker *users_worker;        /* UsersScan */
-        gboolean users_scanning;       /* a UsersScan is in users_worker */
-        gboolean users_partial_warned; /* a scan left processes out, and the log said so */
-        gint64 users_max_age_usec;     /* the period, at least */
-        gint64 users_scan_usec;        /* what the last scan took */
-        gint64 users_duty;             /* NV_KVM_USERS_DUTY, or 0 with a period set for tests */
-        NvAdmission *admission;        /* the calls held before their handler */
-        /* The scan helper's socket (nv-kvm-users.h), asked when it exists;
-         * NULL: scan in-process. */
-        char *users_socket;
-        GQueue reload_queue; /* ReloadJob, authorized and waiting for the one running */
-        gboolean reloading;  /* a ReloadJob is in the worker */
-        gboolean exiting;
+        NvHolders *holders;
+        NvReloadQueue *reloads;
+        NvDomainJobs *domains;
 
         sd_event *event;
         sd_bus *bus;
@@ -106,57 +83,13 @@ typedef struct {
         NvWatch *watch;
 } Context;
 
-/*
- * ReloadModule's swap. Reloads are serialized: one waits in reload_queue
- * until the one before it has finished, and only then are its checks made,
- * so that they see the outcome of the one before.
- */
-typedef struct {
-        Context *context;
-        sd_bus_message *message;
-        gboolean nested;
-        NvKernel *kernel;
-        NvReloadPlan plan;
-        gint64 queued_at; /* g_get_monotonic_time() */
-        GError *error;    /* the swap's, written by the worker */
-} ReloadJob;
-
-static void reload_job_free(ReloadJob *job)
-{
-        sd_bus_message_unref(job->message);
-        nv_reload_plan_clear(&job->plan);
-        g_clear_error(&job->error);
-        g_free(job);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(ReloadJob, reload_job_free)
-
-/* At exit: the reloads not started yet are refused rather than left
- * unanswered. */
-static void context_cancel_reloads(Context *c)
-{
-        ReloadJob *job;
-
-        while ((job = g_queue_pop_head(&c->reload_queue))) {
-                int r = sd_bus_reply_method_errorf(job->message, NV_ERROR_FAILED,
-                                                   "nestedvirtd is exiting; the module was not reloaded.");
-
-                if (r < 0)
-                        g_warning("Failed to answer ReloadModule: %s", g_strerror(-r));
-                reload_job_free(job);
-        }
-}
-
 static void context_clear(Context *c)
 {
-        /* The workers first, and what waits for them: their replies go out
-         * on the bus. */
-        c->exiting = TRUE;
-        g_clear_pointer(&c->reload_worker, nv_worker_free);
-        context_cancel_reloads(c);
-        g_clear_pointer(&c->domain_worker, nv_worker_free);
-        g_clear_pointer(&c->users_worker, nv_worker_free);
-        g_clear_pointer(&c->admission, nv_admission_free);
-        g_clear_pointer(&c->users_socket, g_free);
+        /* What waits for a worker first: the replies go out on the bus. The
+         * reload queue forgets what it asked of the holders' scan. */
+        g_clear_pointer(&c->reloads, nv_reload_queue_free);
+        g_clear_pointer(&c->holders, nv_holders_free);
+        g_clear_pointer(&c->domains, nv_domain_jobs_free);
         g_clear_pointer(&c->watch, nv_watch_free);
         c->idle_source = sd_event_source_disable_unref(c->idle_source);
         g_clear_pointer(&c->auth, nv_auth_free);
@@ -165,8 +98,6 @@ static void context_clear(Context *c)
         g_clear_pointer(&c->loop, g_main_loop_unref);
         nv_status_clear(&c->status);
         g_clear_pointer(&c->kernel, nv_kernel_free);
-        g_clear_pointer(&c->libvirt, nv_libvirt_free);
-        g_clear_pointer(&c->libvirt_uri, g_free);
         g_clear_pointer(&c->host, nv_host_free);
 }
 
@@ -181,7 +112,7 @@ static void context_quit(Context *c, int exit_status)
  * handled, if any, as read for: the getters that PropertiesChanged calls,
  * and those of the reply, need no second read. Calls are told apart by
  * their number, not by the message: holding a reference to it would keep
- * what it carries (file descriptors) alive until the next call. */
+ * what it carries alive until the next call. */
 static void context_refresh_facts(Context *c, NvHostFacts *ret_facts)
 {
         sd_bus_message *m = c->bus ? sd_bus_get_current_message(c->bus) : NULL;
@@ -222,24 +153,16 @@ static void context_refresh(Context *c)
 }
 
 /* For a handler or getter that returns status: reads the host unless it
- * was read for this very message already. Outside of a call (the getters
- * of a PropertiesChanged sent after a watcher's or a worker's refresh)
- * the status was just read. */
-static void context_refresh_for_call(Context *c, sd_bus *bus)
+ * was read for this very message already (@ret_facts, optional, then
+ * needs a read). Outside of a call (the getters of a PropertiesChanged
+ * sent after a watcher's or a worker's refresh) the status was just
+ * read. */
+static void context_refresh_for_call(Context *c, NvHostFacts *ret_facts)
 {
-        sd_bus_message *m = sd_bus_get_current_message(bus);
+        sd_bus_message *m = sd_bus_get_current_message(c->bus);
 
-        if (!m || c->refreshed_at_call == c->n_calls)
+        if (!ret_facts && (!m || c->refreshed_at_call == c->n_calls))
                 return;
-        if (!nv_watch_covers_config(c->watch))
-                nv_host_invalidate_config(c->host);
-        context_refresh(c);
-}
-
-/* The same for @m, the message being handled, with the facts read. */
-static void context_refresh_facts_for_call(Context *c, sd_bus_message *m, NvHostFacts *ret_facts)
-{
-        g_assert(m == sd_bus_get_current_message(c->bus));
         if (!nv_watch_covers_config(c->watch))
                 nv_host_invalidate_config(c->host);
         context_refresh_facts(c, ret_facts);
@@ -268,7 +191,7 @@ static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *er
         if (r <= 0)
                 return r;
 
-        context_refresh_for_call(c, sd_bus_message_get_bus(m));
+        context_refresh_for_call(c, NULL);
         r = sd_bus_message_new_method_return(m, &reply);
         if (r < 0)
                 return r;
@@ -279,19 +202,59 @@ static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *er
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* A ListModuleUsers() call waiting for the holders' scan. */
+static void on_module_users(const NvHoldersResult *result, gpointer user_data)
+{
+        g_autoptr(sd_bus_message) m = user_data;
+        g_autoptr(sd_bus_message) reply = NULL;
+        int r;
+
+        if (!result->users)
+                r = sd_bus_reply_method_errorf(m, NV_ERROR_FAILED,
+                                               "Could not find out which processes hold /dev/kvm: %s",
+                                               result->error->message);
+        else if ((r = sd_bus_message_new_method_return(m, &reply)) >= 0 &&
+                 (r = nv_module_users_append(reply, result->users, result->n_unexamined)) >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        if (r < 0)
+                g_warning("Failed to answer ListModuleUsers: %s", g_strerror(-r));
+}
+
+static int method_list_module_users(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Context *c = userdata;
+        g_auto(NvHostFacts) facts = { 0 };
+        g_autoptr(sd_bus_message) reply = NULL;
+        int r;
+
+        r = nv_auth_verify(c->auth, m, error);
+        if (r <= 0)
+                return r;
+
+        /* Nobody to look for (no /dev/kvm, or a loaded vendor module that
+         * nothing references): no scan. */
+        context_refresh_for_call(c, &facts);
+        if (!facts.module_users_possible) {
+                r = sd_bus_message_new_method_return(m, &reply);
+                if (r >= 0)
+                        r = nv_module_users_append(reply, NULL, 0);
+                if (r < 0)
+                        return r;
+                return sd_bus_send(NULL, reply, NULL);
+        }
+        nv_holders_get(c->holders, nv_holders_not_before(c->holders), on_module_users,
+                       sd_bus_message_ref(m));
+        return 1; /* answered by on_module_users() */
+}
+
 /* Refuses what no authorization could make possible on this host, before
- * anything is asked or changed. */
-static int check_supported(Context *c, sd_bus_error *error)
+ * anything is asked or changed: the host class decides (nv-status.h). */
+static int check_supported(Context *c, gboolean enable, sd_bus_error *error)
 {
         g_autofree char *refusal = nv_status_refusal(&c->status);
 
         if (refusal)
                 return sd_bus_error_set(error, NV_ERROR_NOT_SUPPORTED, refusal);
-        return 0;
-}
-
-static int check_not_builtin(Context *c, gboolean enable, sd_bus_error *error)
-{
         if (c->status.vendor_module_builtin)
                 return sd_bus_error_setf(
                         error, NV_ERROR_MODULE_BUILTIN,
@@ -324,9 +287,7 @@ static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_er
          * this call. */
         nv_host_invalidate_config(c->host);
         context_refresh(c);
-        r = check_supported(c, error);
-        if (r >= 0)
-                r = check_not_builtin(c, enable, error);
+        r = check_supported(c, enable, error);
         if (r < 0)
                 return r;
 
@@ -382,96 +343,25 @@ static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_er
         return sd_bus_reply_method_return(m, "s", NV_CONFIG_PATH);
 }
 
-static void context_start_reload(Context *c);
-static void context_scan_users(Context *c);
-static gint64 context_users_period(const Context *c);
-
-/* In the worker thread: only the kernel, and @job, are touched here. */
-static void reload_job_run(gpointer data)
+/* The reload queue's read of the host: fresh, the modules read again,
+ * since their uevents may still be queued behind a change. */
+static void reload_read_facts(NvHostFacts *ret, gpointer user_data)
 {
-        ReloadJob *job = data;
+        Context *c = user_data;
 
-        nv_reload_swap(job->kernel, &job->plan, &job->error);
-}
-
-static void reload_job_reply(ReloadJob *job, const char *value, const GError *gerror)
-{
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        int r;
-
-        if (value) {
-                g_message("Reloaded %s with nested=%d: the kernel now says %s", job->plan.module,
-                          job->nested, value);
-                r = sd_bus_reply_method_return(job->message, "s", value);
-        } else {
-                nv_bus_error_set_gerror(&error, gerror);
-                r = sd_bus_reply_method_error(job->message, &error);
-                sd_bus_error_free(&error);
-        }
-        if (r < 0)
-                g_warning("Failed to answer ReloadModule: %s", g_strerror(-r));
-}
-
-/* In the main loop: the swap is over, whatever came of it. */
-static void reload_job_done(gpointer data)
-{
-        g_autoptr(ReloadJob) job = data;
-        Context *c = job->context;
-        g_auto(NvHostFacts) facts = { 0 };
-        g_autoptr(GError) gerror = NULL;
-        g_autofree char *value = NULL;
-
-        /* The module as the host last read it may be gone, and its
-         * uevents may still be queued. */
         nv_host_invalidate_modules(c->host);
-        context_refresh_facts(c, &facts);
-        if (!job->error)
-                value = nv_reload_finish(&job->plan, &facts, &gerror);
-        reload_job_reply(job, value, job->error ? job->error : gerror);
-
-        c->reloading = FALSE;
-        context_touch_idle(c);
-        context_start_reload(c);
+        context_refresh_facts(c, ret);
 }
 
-/* Starts the first reload of the queue unless one runs: its checks on the
- * host as it is now, then the swap in the worker. */
-static void context_start_reload(Context *c)
+static void reload_done(gpointer user_data)
 {
-        while (!c->reloading && !c->exiting && !g_queue_is_empty(&c->reload_queue)) {
-                const ReloadJob *next = g_queue_peek_head(&c->reload_queue);
-                g_autoptr(ReloadJob) job = NULL;
-                g_auto(NvHostFacts) facts = { 0 };
-                g_autoptr(GError) gerror = NULL;
-
-                /* Fresh: a VM may have started since the last status
-                 * read, and a module event may still be queued. Its
-                 * holders, whom a refusal names, too: after a scan, which
-                 * starts the queue again. */
-                nv_host_invalidate_modules(c->host);
-                context_refresh_facts(c, &facts);
-                if (facts.module_users_possible &&
-                    !nv_host_users_fresh(c->host, next->queued_at - context_users_period(c))) {
-                        context_scan_users(c);
-                        return;
-                }
-                job = g_queue_pop_head(&c->reload_queue);
-                if (!nv_reload_plan(&facts, nv_host_vendor_module(c->host), job->nested, &job->plan,
-                                    &gerror)) {
-                        reload_job_reply(job, NULL, gerror);
-                        continue;
-                }
-                job->kernel = c->kernel;
-                c->reloading = TRUE;
-                nv_worker_push(c->reload_worker, g_steal_pointer(&job), reload_job_run, reload_job_done);
-        }
+        context_touch_idle(user_data);
 }
 
 static int method_reload_module(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *c = userdata;
         g_autoptr(GError) gerror = NULL;
-        ReloadJob *job;
         int nested, r;
 
         r = sd_bus_message_read(m, "b", &nested);
@@ -480,10 +370,8 @@ static int method_reload_module(sd_bus_message *m, void *userdata, sd_bus_error 
 
         /* The refusals rest on the host as it is now: a module file may
          * have gone since the last read. */
-        context_refresh_for_call(c, sd_bus_message_get_bus(m));
-        r = check_supported(c, error);
-        if (r >= 0)
-                r = check_not_builtin(c, nested, error);
+        context_refresh_for_call(c, NULL);
+        r = check_supported(c, nested, error);
         if (r < 0)
                 return r;
 
@@ -501,57 +389,8 @@ static int method_reload_module(sd_bus_message *m, void *userdata, sd_bus_error 
                 }
         }
 
-        job = g_new0(ReloadJob, 1);
-        job->queued_at = g_get_monotonic_time();
-        job->context = c;
-        job->message = sd_bus_message_ref(m);
-        job->nested = nested;
-        g_queue_push_tail(&c->reload_queue, job);
-        context_start_reload(c);
-        return 1; /* answered later, by reload_job_reply() */
-}
-
-/* @arg as an error message may show it: the first @max_chars characters,
- * and "..." if there were more, with control characters (a newline, an
- * escape sequence for the caller's terminal) and format characters (bidi
- * overrides that make a terminal show text reordered, zero-width ones that
- * hide in it: Unicode's Cf) written as \xNN or \uNNNN.
- * Never cut in bytes: a reply that is not UTF-8 cannot be sent at all, and
- * the caller would wait for it until its timeout. (sd-bus has checked that
- * @arg is UTF-8.) */
-static char *printable_arg(const char *arg, glong max_chars)
-{
-        GString *shown = g_string_new(NULL);
-        glong n_chars = 0;
-        const char *p;
-
-        for (p = arg; *p && n_chars < max_chars; p = g_utf8_next_char(p), n_chars++) {
-                gunichar ch = g_utf8_get_char(p);
-
-                if (!g_unichar_iscntrl(ch) && g_unichar_type(ch) != G_UNICODE_FORMAT)
-                        g_string_append_unichar(shown, ch);
-                else if (ch < 0x80)
-                        g_string_append_printf(shown, "\\x%02x", (unsigned)ch);
-                else if (ch <= 0xffff)
-                        g_string_append_printf(shown, "\\u%04x", (unsigned)ch);
-                else
-                        g_string_append_printf(shown, "\\U%08x", (unsigned)ch);
-        }
-        if (*p)
-                g_string_append(shown, "...");
-        return g_string_free(shown, FALSE);
-}
-
-/* These messages quote the caller's domain argument, ours and libvirt's
- * alike: shown as printable_arg() shows an argument, named by the one
- * table (nv-bus-error.h). */
-static int libvirt_error_to_bus(const GError *gerror, sd_bus_error *error)
-{
-        g_autofree char *valid = g_utf8_make_valid(gerror->message, -1);
-        g_autofree char *text = printable_arg(valid, G_MAXLONG);
-        g_autoptr(GError) shown = g_error_new_literal(gerror->domain, gerror->code, text);
-
-        return nv_bus_error_set_gerror(error, shown);
+        nv_reload_queue_push(c->reloads, m, c->kernel, nv_host_vendor_module(c->host), nested);
+        return 1; /* answered by the queue */
 }
 
 /* Counted in characters, as the error message says, and refusing C1
@@ -565,124 +404,6 @@ static gboolean domain_arg_valid(const char *domain)
                 if (g_unichar_iscntrl(g_utf8_get_char(p)) || ++n_chars > NV_DOMAIN_ARG_MAX)
                         return FALSE;
         return n_chars > 0;
-}
-
-/*
- * Domain calls go to libvirt, which may take its time: a busy or hung
- * libvirtd, a remote URI. They run in the domain worker (one at a time;
- * the NvLibvirt is locked anyway). Arguments and authorization are checked
- * before, in the handler.
- */
-typedef struct {
-        sd_bus_message *message;
-        NvLibvirt *libvirt;
-        gboolean configure; /* else list */
-        char *domain;
-        NvCpuMode mode;
-        /* ListDomainsDetailed: this machine as the status saw it when the
-         * call came; host_reason points to nesting_reason. */
-        gboolean detailed;
-        NvNestingHost nesting;
-        char *nesting_reason;
-        /* The outcome, written by the worker. */
-        gboolean restart_required;
-        GPtrArray *domains;
-        GError *error;
-} DomainJob;
-
-static void domain_job_free(DomainJob *job)
-{
-        sd_bus_message_unref(job->message);
-        g_free(job->domain);
-        g_free(job->nesting_reason);
-        g_clear_pointer(&job->domains, g_ptr_array_unref);
-        g_clear_error(&job->error);
-        g_free(job);
-}
-
-/* ListDomains' a(ssss), or with @detailed ListDomainsDetailed's a(ssssss). */
-static int reply_domains(sd_bus_message *m, const GPtrArray *domains, gboolean detailed)
-{
-        g_autoptr(sd_bus_message) reply = NULL;
-        int r;
-
-        r = sd_bus_message_new_method_return(m, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', detailed ? "(ssssss)" : "(ssss)");
-        for (guint i = 0; r >= 0 && i < domains->len; i++) {
-                const NvDomainInfo *d = g_ptr_array_index(domains, i);
-
-                if (detailed)
-                        r = sd_bus_message_append(reply, "(ssssss)", d->name, d->uuid, d->state, d->cpu_mode,
-                                                  d->nested, d->nested_reason ? d->nested_reason : "");
-                else
-                        r = sd_bus_message_append(reply, "(ssss)", d->name, d->uuid, d->state, d->cpu_mode);
-        }
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
-}
-
-/* In the main loop: the worker is done with @data. */
-static void domain_job_done(gpointer data)
-{
-        DomainJob *job = data;
-        int r;
-
-        if (job->error) {
-                sd_bus_error error = SD_BUS_ERROR_NULL;
-
-                libvirt_error_to_bus(job->error, &error);
-                r = sd_bus_reply_method_error(job->message, &error);
-                sd_bus_error_free(&error);
-        } else if (job->configure) {
-                r = sd_bus_reply_method_return(job->message, "b", job->restart_required);
-        } else {
-                r = reply_domains(job->message, job->domains, job->detailed);
-        }
-        if (r < 0)
-                g_warning("Failed to answer %s: %s", sd_bus_message_get_member(job->message),
-                          g_strerror(-r));
-        domain_job_free(job);
-}
-
-/* In the worker thread: only libvirt, and @job, are touched here. */
-static void domain_job_run(gpointer data)
-{
-        DomainJob *job = data;
-
-        if (job->configure)
-                nv_libvirt_configure_domain(job->libvirt, job->domain, job->mode, &job->restart_required,
-                                            &job->error);
-        else if (job->detailed)
-                job->domains = nv_libvirt_list_domains_detailed(job->libvirt, &job->nesting, &job->error);
-        else
-                job->domains = nv_libvirt_list_domains(job->libvirt, &job->error);
-}
-
-/* @nesting: for ListDomainsDetailed, else NULL. */
-static int context_push_domain_job(Context *c, sd_bus_message *m, gboolean configure, const char *domain,
-                                   NvCpuMode mode, const NvNestingHost *nesting)
-{
-        DomainJob *job = g_new0(DomainJob, 1);
-
-        if (!c->libvirt)
-                c->libvirt = nv_libvirt_new(c->libvirt_uri);
-        job->message = sd_bus_message_ref(m);
-        job->libvirt = c->libvirt;
-        job->configure = configure;
-        job->domain = g_strdup(domain);
-        job->mode = mode;
-        if (nesting) {
-                job->detailed = TRUE;
-                job->nesting = *nesting;
-                job->nesting_reason = g_strdup(nesting->host_reason);
-                job->nesting.host_reason = job->nesting_reason;
-        }
-        nv_worker_push(c->domain_worker, job, domain_job_run, domain_job_done);
-        return 1; /* answered later, by domain_job_done() */
 }
 
 static int method_configure_domain(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -702,7 +423,7 @@ static int method_configure_domain(sd_bus_message *m, void *userdata, sd_bus_err
                                          "characters without control characters.",
                                          NV_DOMAIN_ARG_MAX);
         if (!nv_cpu_mode_from_string(mode_string, &mode)) {
-                g_autofree char *shown = printable_arg(mode_string, 64);
+                g_autofree char *shown = nv_printable(mode_string, 64);
 
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "Invalid CPU mode '%s': use host-model or host-passthrough.",
@@ -713,7 +434,7 @@ static int method_configure_domain(sd_bus_message *m, void *userdata, sd_bus_err
         if (r <= 0)
                 return r == 0 ? 1 : r;
 
-        return context_push_domain_job(c, m, TRUE, domain, mode, NULL);
+        return nv_domain_jobs_configure(c->domains, m, domain, mode);
 }
 
 static int method_list_domains(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -725,7 +446,7 @@ static int method_list_domains(sd_bus_message *m, void *userdata, sd_bus_error *
         if (r <= 0)
                 return r;
 
-        return context_push_domain_job(c, m, FALSE, NULL, NV_CPU_MODE_HOST_MODEL, NULL);
+        return nv_domain_jobs_list(c->domains, m, NULL);
 }
 
 static int method_list_domains_detailed(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -741,14 +462,14 @@ static int method_list_domains_detailed(sd_bus_message *m, void *userdata, sd_bu
 
         /* What KVM here can pass on, as of now: the worker must not
          * touch the Context. */
-        context_refresh_for_call(c, sd_bus_message_get_bus(m));
+        context_refresh_for_call(c, NULL);
         nesting.flag = nv_virtualization_flag(c->status.cpu_vendor);
         nesting.host = nv_nesting_host_judge(nesting.flag, c->status.hardware_virtualization,
                                              *c->status.vendor_module ? c->status.vendor_module : NULL,
                                              c->status.vendor_module_loaded, c->status.nested_enabled,
                                              &host_reason);
         nesting.host_reason = host_reason;
-        return context_push_domain_job(c, m, FALSE, NULL, NV_CPU_MODE_HOST_MODEL, &nesting);
+        return nv_domain_jobs_list(c->domains, m, &nesting);
 }
 
 static int property_get(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -758,165 +479,20 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
         const NvPropertyInfo *info = nv_property_info_find(property);
 
         g_assert(info);
-        context_refresh_for_call(c, bus);
+        context_refresh_for_call(c, NULL);
         return nv_status_append_value(reply, info, &c->status);
 }
 
-/*
- * The scan of the holders of /dev/kvm, and the calls that wait for it.
- */
-typedef struct {
-        Context *context;
-        char *proc_dir;
-        char *socket_path;
-        gint64 started;
-        gint64 duration;
-        GArray *users;
-        guint n_unreadable; /* processes left out: their descriptors could not be read */
-        GError *error;
-} UsersScan;
-
-static void users_scan_free(UsersScan *scan)
-{
-        g_free(scan->proc_dir);
-        g_free(scan->socket_path);
-        g_clear_pointer(&scan->users, g_array_unref);
-        g_clear_error(&scan->error);
-        g_free(scan);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(UsersScan, users_scan_free)
-
-static void users_scan_run(gpointer data)
-{
-        UsersScan *scan = data;
-
-        scan->started = g_get_monotonic_time();
-        /* The helper's socket is there under systemd (the unit Wants= it);
-         * once there, its answer or its failure is the truth: an
-         * in-process scan without the helper's capabilities would find
-         * nobody. Without it (a daemon started by hand, by dbus-daemon
-         * without systemd, or on a --root tree), the scan runs here. */
-        if (scan->socket_path && g_file_test(scan->socket_path, G_FILE_TEST_EXISTS))
-                scan->users = nv_kvm_users_query(scan->socket_path, &scan->error);
-        else
-                scan->users = nv_kvm_users_scan(scan->proc_dir, &scan->n_unreadable, &scan->error);
-        scan->duration = g_get_monotonic_time() - scan->started;
-}
-
-/* How old the holders may be: the period, or on a host where a scan takes
- * long (hundreds of thousands of descriptors) NV_KVM_USERS_DUTY times what
- * the last one took, so that scanning keeps a worker busy a tenth of the
- * time at most, whatever the host. */
-static gint64 context_users_period(const Context *c)
-{
-        return MAX(c->users_max_age_usec, c->users_duty * c->users_scan_usec);
-}
-
-static void users_scan_done(gpointer data)
-{
-        g_autoptr(UsersScan) scan = data;
-        Context *c = scan->context;
-        int n_found = scan->users ? (int)scan->users->len : -1;
-        guint n_waited;
-
-        c->users_scanning = FALSE;
-        c->users_scan_usec = scan->duration;
-        if (c->exiting)
-                return; /* the calls waiting are answered by nv_admission_free() */
-        /* Said once: a daemon without the capabilities keeps lacking them,
-         * and each scan after would say the same. */
-        if (scan->n_unreadable > 0 && !c->users_partial_warned) {
-                g_warning("Could not look at the descriptors of %u processes in %s (no CAP_SYS_PTRACE): "
-                          "ModuleUsers names only the holders among the others. Under systemd, "
-                          "nestedvirtd-kvm-users.socket looks at all of them; is it running?",
-                          scan->n_unreadable, scan->proc_dir);
-                c->users_partial_warned = TRUE;
-        }
-        nv_host_set_users(c->host, g_steal_pointer(&scan->users), scan->started, scan->error);
-        n_waited = nv_admission_end_scan(c->admission);
-        g_debug("Scanned %s for the holders of /dev/kvm in %.1f ms: %d found; %u calls waited",
-                scan->proc_dir, scan->duration / 1000.0, n_found, n_waited);
-        /* For everyone watching, not only for those who waited. */
-        context_refresh(c);
-        context_start_reload(c);
-}
-
-/* Starts a scan unless one runs; the calls waiting and the reload queue
- * go on when it ends. */
-static void context_scan_users(Context *c)
-{
-        UsersScan *scan;
-
-        if (c->users_scanning)
-                return;
-        scan = g_new0(UsersScan, 1);
-        scan->context = c;
-        scan->proc_dir = nv_host_path(c->host, "/proc");
-        scan->socket_path = g_strdup(c->users_socket);
-        c->users_scanning = TRUE;
-        nv_worker_push(c->users_worker, scan, users_scan_run, users_scan_done);
-}
-
-/* The calls that read the status: those to our object, but for the
- * standard interfaces that do not. */
-static gboolean call_reads_status(sd_bus_message *m)
-{
-        const char *interface = sd_bus_message_get_interface(m);
-        const char *path = sd_bus_message_get_path(m);
-
-        if (!path || !g_str_equal(path, NV_OBJECT_PATH))
-                return FALSE;
-        return !interface || (!g_str_equal(interface, "org.freedesktop.DBus.Peer") &&
-                              !g_str_equal(interface, "org.freedesktop.DBus.Introspectable"));
-}
-
-/* Holds @m until the holders of /dev/kvm have been looked for. */
-static int context_wait_for_users(Context *c, sd_bus_message *m)
-{
-        int r = nv_admission_wait_for_scan(c->admission, m);
-
-        /* Held, or refused with NV_ADMISSION_MAX_SCAN_WAITING calls
-         * waiting already (for a scan that runs): the scan is due. */
-        if (r > 0)
-                context_scan_users(c);
-        return r;
-}
-
-/* Every call counts as activity, whatever it is for. A call that reads
- * the status first waits for its user's budget, then for the holders of
- * /dev/kvm when they are due; but not when polkit's answer brings it back
- * (it passed both the first time, and the answer is kept for that one
- * dispatch). */
+/* Every call counts as activity, whatever it is for. */
 static int filter_incoming(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *c = userdata;
-        NvAdmissionStage stage;
-        int r;
 
         if (!sd_bus_message_is_method_call(m, NULL, NULL))
                 return 0;
         c->n_calls++;
         context_touch_idle(c);
-        stage = nv_admission_take_stage(c->admission, m);
-        if (!call_reads_status(m) || nv_auth_has_query(c->auth, m))
-                return 0;
-        if (stage < NV_ADMISSION_STAGE_BUDGET) {
-                r = nv_admission_charge(c->admission, m);
-                if (r != 0)
-                        return r;
-        }
-        if (stage < NV_ADMISSION_STAGE_SCAN) {
-                g_auto(NvHostFacts) facts = { 0 };
-
-                /* The read the handler would make (it reads no second time
-                 * for this message), with the facts that say whether
-                 * holders are possible. */
-                context_refresh_facts_for_call(c, m, &facts);
-                if (facts.module_users_possible &&
-                    !nv_host_users_fresh(c->host, g_get_monotonic_time() - context_users_period(c)))
-                        return context_wait_for_users(c, m);
-        }
-        return 0; /* go on to the handler */
+        return 0;
 }
 
 static int on_idle(sd_event_source *s, uint64_t usec, void *userdata)
@@ -926,9 +502,8 @@ static int on_idle(sd_event_source *s, uint64_t usec, void *userdata)
 
         /* Someone may be typing a password right now, libvirt be working
          * on a call, or the kernel be loading a module. */
-        if (nv_auth_get_n_pending(c->auth) > 0 || nv_worker_get_n_pending(c->domain_worker) > 0 ||
-            c->users_scanning || nv_admission_is_holding(c->admission) || c->reloading ||
-            !g_queue_is_empty(&c->reload_queue)) {
+        if (nv_auth_get_n_pending(c->auth) > 0 || nv_domain_jobs_get_n_pending(c->domains) > 0 ||
+            nv_holders_is_busy(c->holders) || nv_reload_queue_is_busy(c->reloads)) {
                 g_debug("Idle, but an authorization or a job is pending: not exiting yet");
                 context_touch_idle(c);
                 return 0;
@@ -988,6 +563,9 @@ static const sd_bus_vtable nestedvirt_vtable[] = {
 
         SD_BUS_METHOD_WITH_ARGS("GetStatus", SD_BUS_NO_ARGS, SD_BUS_RESULT("a{sv}", status),
                                 method_get_status, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListModuleUsers", SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a(uuss)", users, "u", unexamined), method_list_module_users,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("EnablePersistent", SD_BUS_ARGS("b", enable), SD_BUS_RESULT("s", file),
                                 method_enable_persistent, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ReloadModule", SD_BUS_ARGS("b", nested), SD_BUS_RESULT("s", value),
@@ -1029,7 +607,6 @@ static int context_start(Context *c, const NvDaemonOptions *options)
         int r;
 
         c->kernel_new = options->kernel_new;
-        c->libvirt_uri = g_strdup(options->libvirt_uri ? options->libvirt_uri : "qemu:///system");
         c->host = nv_host_new(options->root);
         {
                 /* A crash in the middle of a write leaves its temporary file. */
@@ -1068,21 +645,21 @@ static int context_start(Context *c, const NvDaemonOptions *options)
          * last one unless an event came (where that is enough). */
         if (nv_watch_covers_modules(c->watch))
                 nv_host_watch_modules(c->host);
-        c->domain_worker = nv_worker_new("nv-domains");
-        c->reload_worker = nv_worker_new("nv-reload");
-        c->users_worker = nv_worker_new("nv-kvm-users");
-
+        c->domains = nv_domain_jobs_new(options->libvirt_uri ? options->libvirt_uri : "qemu:///system");
         {
                 /* How old the holders of /dev/kvm may be; the environment
                  * can set exactly that period, for tests. */
                 gboolean fixed;
                 guint64 msec = nv_env_get_number("NESTEDVIRTD_KVM_USERS_MAX_AGE_MSEC", 0, 3600 * 1000,
                                                  "milliseconds", NV_KVM_USERS_MAX_AGE_USEC / 1000, &fixed);
+                g_autofree char *proc = nv_host_path(c->host, "/proc");
+                g_autofree char *socket_path = users_socket_path(c->host);
 
-                c->users_max_age_usec = (gint64)msec * 1000;
-                c->users_duty = fixed ? 0 : NV_KVM_USERS_DUTY;
+                c->holders = nv_holders_new(proc, socket_path,
+                                            nv_host_is_real(c->host) ? NV_KVM_USERS_SCAN_CHECK_DEVICE : 0,
+                                            (gint64)msec * 1000, fixed);
         }
-        c->users_socket = users_socket_path(c->host);
+        c->reloads = nv_reload_queue_new(c->holders, reload_read_facts, reload_done, c);
 
         if (options->idle_timeout > 0) {
                 c->idle_usec = (guint64)options->idle_timeout * G_USEC_PER_SEC;
@@ -1098,7 +675,6 @@ static int context_start(Context *c, const NvDaemonOptions *options)
                 return r;
         }
         c->auth = nv_auth_new(c->bus);
-        c->admission = nv_admission_new(c->bus, c->event);
         r = sd_bus_add_filter(c->bus, NULL, filter_incoming, c);
         if (r < 0)
                 return r;

@@ -46,7 +46,6 @@ void nv_host_facts_clear(NvHostFacts *facts)
         g_clear_pointer(&facts->nested_raw, g_free);
         nv_setting_clear(&facts->modprobe);
         nv_setting_clear(&facts->cmdline);
-        g_clear_pointer(&facts->module_users, g_array_unref);
         g_clear_pointer(&facts->kvm_provider, g_free);
         g_clear_pointer(&facts->kvm_owner, g_free);
         g_clear_pointer(&facts->kvm_group, g_free);

@@ -39,12 +39,11 @@ typedef struct {
         char *hypervisor; /* identified hypervisor; NULL when none was identified */
         NvModuleState kvm_state;
         NvModuleState vendor_state;
-        char *nested_raw;     /* parameters/nested without its newline; NULL when absent */
-        NvSetting modprobe;   /* the last setting in the merged modprobe.d files */
-        NvSetting cmdline;    /* the setting on the kernel command line */
-        GArray *module_users; /* NvModuleUser, sorted by pid; may be NULL */
-        /* Processes can hold /dev/kvm now, so module_users comes from a
-         * scan (nv_host_users_fresh()). */
+        char *nested_raw;   /* parameters/nested without its newline; NULL when absent */
+        NvSetting modprobe; /* the last setting in the merged modprobe.d files */
+        NvSetting cmdline;  /* the setting on the kernel command line */
+        /* Processes can hold /dev/kvm now: ListModuleUsers() has to look
+         * for them. */
         gboolean module_users_possible;
         /* The vendor module's reference count, when it was read: only a
          * loaded module has one, and the reader looks only when someone

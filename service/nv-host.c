@@ -22,7 +22,6 @@
 
 #include "nv-host.h"
 #include "nv-hypervisor.h"
-#include "nv-kvm-users.h"
 #include "nv-modprobe-files.h"
 
 /* Bounds on what is read. cpuinfo only matters up to its first processor
@@ -77,13 +76,6 @@ struct NvHost {
         GHashTable *warned;
 
         NvHostKvmCache kvm_cache;
-
-        /* The last scan of the holders of /dev/kvm (nv-kvm-users.h),
-         * handed in by nv_host_set_users(); NULL before the first. */
-        struct {
-                GArray *list;
-                gint64 scanned_at; /* when it started, g_get_monotonic_time() */
-        } users;
 };
 
 static void G_GNUC_PRINTF(3, 4) warn_once(NvHost *host, const char *key, const char *format, ...)
@@ -322,7 +314,6 @@ void nv_host_free(NvHost *host)
         g_free(host->modules_dep_path);
         g_free(host->modules.nested_raw);
         g_clear_pointer(&host->config, g_array_unref);
-        g_clear_pointer(&host->users.list, g_array_unref);
         g_free(host->kvm_cache.provider);
         g_free(host->kvm_cache.container);
         g_free(host->kvm_cache.owner.name);
@@ -512,15 +503,13 @@ static gboolean kvm_device_registered(NvHost *host)
         return host->modules.kvm_device;
 }
 
-/* Scanning every process's descriptors is the expensive part of a status
- * read. Opening /dev/kvm or creating a VM takes a reference on the vendor
- * module, so a loaded module with refcnt 0 proves there is nobody to find;
- * without a module (built in, or no refcnt file) we have to look. And
- * /dev/kvm exists from the moment a vendor module registers it until that
- * module is unloaded, which its users prevent: without it there is nobody
- * either (kvm built in, no vendor module: a common guest setup). A /dev/kvm
- * without the vendor module comes from another provider (PVM's kvm_pvm,
- * on some cloud guests): its users are looked for all the same, since
+/* Whether ListModuleUsers() has anyone to look for: scanning every
+ * process's descriptors is expensive, and often not needed. Opening /dev/kvm or creating a VM takes a
+ * reference on the vendor module, so a loaded module with refcnt 0 proves there is nobody to find; without a
+ * module (built in, or no refcnt file) we have to look. And /dev/kvm exists from the moment a vendor module
+ * registers it until that module is unloaded, which its users prevent: without it there is nobody either
+ * (kvm built in, no vendor module: a common guest setup). A /dev/kvm without the vendor module comes from
+ * another provider (PVM's kvm_pvm, on some cloud guests): its users are looked for all the same, since
  * whoever provides KVM, they are what a reload or a person asks about. */
 static gboolean module_users_possible(NvHost *host, const NvHostFacts *facts, const char *module)
 {
@@ -604,24 +593,6 @@ NvHostKvmCache *nv_host_get_kvm_cache(NvHost *host)
         return &host->kvm_cache;
 }
 
-gboolean nv_host_users_fresh(const NvHost *host, gint64 not_before)
-{
-        return host->users.list && host->users.scanned_at >= not_before;
-}
-
-void nv_host_set_users(NvHost *host, GArray *users, gint64 started, const GError *error)
-{
-        g_autofree char *proc = nv_host_path(host, "/proc");
-
-        if (!users) {
-                warn_once(host, proc, "%s; ModuleUsers is unknown", error ? error->message : "No scan");
-                users = nv_module_users_new();
-        }
-        g_clear_pointer(&host->users.list, g_array_unref);
-        host->users.list = users;
-        host->users.scanned_at = started;
-}
-
 void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
 {
         const char *module = nv_host_vendor_module(host);
@@ -651,8 +622,6 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
                 read_module_refcnt(host, module, ret);
         ret->kvm_device = kvm_device_registered(host);
         ret->module_users_possible = module_users_possible(host, ret, module);
-        if (ret->module_users_possible && host->users.list)
-                ret->module_users = g_array_ref(host->users.list); /* replaced, never changed */
 
         read_availability(host, module, ret);
 }

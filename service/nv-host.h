@@ -34,20 +34,6 @@ const char *nv_host_vendor_module(const NvHost *host);
  * nv_host_invalidate_config(). */
 void nv_host_read_facts(NvHost *host, NvHostFacts *ret);
 
-/* Who holds /dev/kvm is not looked for by nv_host_read_facts(), which
- * would cost a read of every process's descriptors at each call: it
- * reports the last scan handed to nv_host_set_users() (none: no holders
- * named), and only when the facts it reads say there can be holders
- * (module_users_possible). A scan is due when there can be holders and
- * nv_host_users_fresh() says no: there is no scan, or the last one started
- * before @not_before (g_get_monotonic_time()). */
-gboolean nv_host_users_fresh(const NvHost *host, gint64 not_before);
-
-/* Hands in a scan of nv_host_path(@host, "/proc") (nv-kvm-users.h) that
- * started at @started (g_get_monotonic_time()): @users (transfer full), or
- * NULL and the @error that stopped it, which is logged once. */
-void nv_host_set_users(NvHost *host, GArray *users, gint64 started, const GError *error);
-
 /* Every setting of the vendor module's "nested" in the merged modprobe.d
  * files (NvSetting), in the order kmod applies them, so the last one wins.
  * Owned by @host, valid until nv_host_invalidate_config(). */

@@ -28,17 +28,28 @@ static const char *nested_option(gboolean nested)
         return nested ? "nested=1" : "nested=0";
 }
 
+/* "virtual machine web1 (process 4242), 4300 (qemu-img)". Valid UTF-8,
+ * as a D-Bus message must be, but otherwise as the processes named
+ * themselves: the clients escape what they print. */
 static char *format_users(const GArray *users)
 {
         g_autoptr(GString) text = g_string_new(NULL);
 
         for (guint i = 0; i < users->len; i++) {
                 const NvModuleUser *user = &g_array_index(users, NvModuleUser, i);
+                g_autofree char *command =
+                        g_utf8_make_valid(user->command && *user->command ? user->command : "?", -1);
 
                 if (i > 0)
                         g_string_append(text, ", ");
-                g_string_append_printf(text, "%" G_GUINT32_FORMAT " (%s)", user->pid,
-                                       user->command && *user->command ? user->command : "?");
+                if (user->machine && *user->machine) {
+                        g_autofree char *machine = g_utf8_make_valid(user->machine, -1);
+
+                        g_string_append_printf(text, "virtual machine %s (process %" G_GUINT32_FORMAT ")",
+                                               machine, user->pid);
+                } else {
+                        g_string_append_printf(text, "%" G_GUINT32_FORMAT " (%s)", user->pid, command);
+                }
         }
         return g_string_free(g_steal_pointer(&text), FALSE);
 }
@@ -46,14 +57,23 @@ static char *format_users(const GArray *users)
 /* The kernel would refuse the unload anyway; checking first keeps the
  * module untouched and lets the error name who holds it, which the
  * kernel's EBUSY does not. */
-static gboolean check_not_in_use(const char *module, const NvHostFacts *facts, GError **error)
+static gboolean check_not_in_use(const char *module, const NvHostFacts *facts, const GArray *holders,
+                                 const char *holders_unknown, GError **error)
 {
-        if (facts->module_users && facts->module_users->len > 0) {
-                g_autofree char *users = format_users(facts->module_users);
+        if (holders && holders->len > 0) {
+                g_autofree char *users = format_users(holders);
 
                 g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_IN_USE,
                             "%s is in use by %s: shut these virtual machines down and try again", module,
                             users);
+                return FALSE;
+        }
+        if (facts->has_vendor_refcnt && facts->vendor_refcnt > 0 && !holders) {
+                g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_IN_USE,
+                            "%s is in use: its reference count is %" G_GUINT64_FORMAT
+                            ", and who holds it could not be found out (%s); stop the virtual "
+                            "machines using it and try again",
+                            module, facts->vendor_refcnt, holders_unknown ? holders_unknown : "no scan");
                 return FALSE;
         }
         if (facts->has_vendor_refcnt && facts->vendor_refcnt > 0) {
@@ -87,8 +107,8 @@ void nv_reload_plan_clear(NvReloadPlan *plan)
         memset(plan, 0, sizeof(*plan));
 }
 
-gboolean nv_reload_plan(const NvHostFacts *facts, const char *module, gboolean nested, NvReloadPlan *ret,
-                        GError **error)
+gboolean nv_reload_plan(const NvHostFacts *facts, const char *module, gboolean nested, const GArray *holders,
+                        const char *holders_unknown, NvReloadPlan *ret, GError **error)
 {
         g_autofree char *name = NULL;
         const char *vendor_module;
@@ -137,7 +157,7 @@ gboolean nv_reload_plan(const NvHostFacts *facts, const char *module, gboolean n
         }
 
         if (ret->was_loaded) {
-                if (!check_not_in_use(name, facts, error))
+                if (!check_not_in_use(name, facts, holders, holders_unknown, error))
                         return FALSE;
                 ret->old_option = previous_option(facts);
         }

@@ -18,6 +18,7 @@
 
 #include "nv-host-facts.h"
 #include "nv-kernel.h"
+#include "nv-module-users.h"
 
 #define NV_RELOAD_ERROR (nv_reload_error_quark())
 GQuark nv_reload_error_quark(void);
@@ -51,11 +52,13 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NvReloadPlan, nv_reload_plan_clear)
  * it when it is not loaded, unload and load it when it is. @facts must be
  * fresh (read with the module cache invalidated): a VM may have started
  * since the last status read. Refuses (IN_USE) when its reference count is
- * above 0 or a process holds /dev/kvm or a VM, naming them; BUILTIN for a
- * built-in module. Fills @ret (zeroed) on success.
+ * above 0 or one of @holders (NvModuleUser: the processes holding /dev/kvm
+ * or a VM, from a scan made since the call came) holds it, naming them;
+ * @holders is NULL when they are unknown, and @holders_unknown then says
+ * why. BUILTIN for a built-in module. Fills @ret (zeroed) on success.
  */
-gboolean nv_reload_plan(const NvHostFacts *facts, const char *module, gboolean nested, NvReloadPlan *ret,
-                        GError **error);
+gboolean nv_reload_plan(const NvHostFacts *facts, const char *module, gboolean nested, const GArray *holders,
+                        const char *holders_unknown, NvReloadPlan *ret, GError **error);
 
 /*
  * Carries out @plan. When the load with the new value fails and the module

@@ -1,27 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The status's values in their D-Bus types (nv-status-bus.h).
+ * The status's values, and the holders of /dev/kvm, in their D-Bus types
+ * (nv-status-bus.h).
  */
 #include "config.h"
 
 #include "nv-status-bus.h"
-
-static int append_users(sd_bus_message *m, const GArray *users)
-{
-        int r;
-
-        r = sd_bus_message_open_container(m, 'a', "(us)");
-        if (r < 0)
-                return r;
-        for (guint i = 0; users && i < users->len; i++) {
-                const NvModuleUser *u = &g_array_index(users, NvModuleUser, i);
-
-                r = sd_bus_message_append(m, "(us)", u->pid, u->command ? u->command : "");
-                if (r < 0)
-                        return r;
-        }
-        return sd_bus_message_close_container(m);
-}
 
 int nv_status_append_value(sd_bus_message *m, const NvPropertyInfo *info, const NvStatus *status)
 {
@@ -35,8 +19,6 @@ int nv_status_append_value(sd_bus_message *m, const NvPropertyInfo *info, const 
         }
         case NV_PROPERTY_BOOLEAN:
                 return sd_bus_message_append(m, "b", *(const int *)slot);
-        case NV_PROPERTY_USERS:
-                return append_users(m, *(GArray *const *)slot);
         default:
                 g_assert_not_reached();
         }
@@ -67,4 +49,37 @@ int nv_status_append_all(sd_bus_message *m, const NvStatus *status)
                         return r;
         }
         return sd_bus_message_close_container(m);
+}
+
+/* D-Bus strings must be UTF-8: a process names itself with any bytes. */
+static int append_valid(sd_bus_message *m, const char *s)
+{
+        g_autofree char *valid = g_utf8_make_valid(s ? s : "", -1);
+
+        return sd_bus_message_append(m, "s", valid);
+}
+
+int nv_module_users_append(sd_bus_message *m, const GArray *users, guint n_unexamined)
+{
+        int r;
+
+        r = sd_bus_message_open_container(m, 'a', "(uuss)");
+        for (guint i = 0; r >= 0 && users && i < users->len; i++) {
+                const NvModuleUser *u = &g_array_index(users, NvModuleUser, i);
+
+                r = sd_bus_message_open_container(m, 'r', "uuss");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "uu", u->pid, u->uid);
+                if (r >= 0)
+                        r = append_valid(m, u->command);
+                if (r >= 0)
+                        r = append_valid(m, u->machine);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "u", n_unexamined);
+        return r;
 }

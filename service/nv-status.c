@@ -10,6 +10,7 @@
 
 #include "nv-kvm-device.h"
 #include "nv-status.h"
+#include "nv-util.h"
 
 static const char *persistent_to_string(NvPersistent persistent)
 {
@@ -124,43 +125,88 @@ static void assemble_kvm_device(const NvHostFacts *facts, NvStatus *ret)
                 facts->has_kvm_stat ? g_strdup_printf("%04o", facts->kvm_mode & 07777) : g_strdup("");
 }
 
+/* The ladder: the first class that applies is the host's. What makes
+ * every change impossible comes first (no hardware nesting at all, a
+ * container, no module to load), so that a refusal never hides behind
+ * advice about the CPU; a CPU without vmx/svm next, where a setting
+ * written now still applies once the firmware or the hypervisor below
+ * offers it. */
+NvHostClass nv_status_host_class(const NvStatus *status)
+{
+        const char *state = status->vendor_module_state;
+        gboolean no_hardware = !status->hardware_virtualization && !status->vendor_module_loaded;
+
+        if (!architecture_is_x86(status->architecture) || nv_str_empty(status->vendor_module))
+                return NV_HOST_UNSUPPORTED;
+        if (no_hardware && g_strcmp0(status->kvm_provider, "kvm_pvm") == 0)
+                return NV_HOST_PVM;
+        if (!nv_str_empty(status->container))
+                return NV_HOST_CONTAINER;
+        if (g_strcmp0(state, "absent") == 0)
+                return NV_HOST_MODULE_ABSENT;
+        if (g_strcmp0(state, "no-module-loading") == 0)
+                return NV_HOST_NO_MODULE_LOADING;
+        if (no_hardware)
+                return NV_HOST_NO_HARDWARE_VIRTUALIZATION;
+        if (status->vendor_module_builtin)
+                return NV_HOST_MODULE_BUILTIN;
+        if (g_strcmp0(status->persistent_source, "/proc/cmdline") == 0)
+                return NV_HOST_COMMAND_LINE;
+        return NV_HOST_MODULE;
+}
+
 char *nv_status_refusal(const NvStatus *status)
 {
         const char *module = status->vendor_module;
-        const char *state = status->vendor_module_state;
+        NvHostClass host_class = nv_host_class_from_string(status->host_class);
 
-        if (!architecture_is_x86(status->architecture) || !*module)
+        switch (host_class) {
+        case NV_HOST_UNSUPPORTED:
                 return g_strdup_printf("Nested KVM needs an x86 machine with an Intel or AMD CPU; this one "
                                        "is %s with a CPU from vendor '%s'.",
                                        *status->architecture ? status->architecture
                                                              : "of unknown architecture",
                                        status->cpu_vendor);
-        if (*status->container)
+        case NV_HOST_PVM:
+                return g_strdup_printf("The CPU does not offer hardware virtualization and /dev/kvm comes "
+                                       "from kvm_pvm, which runs only guests built for PVM: there is no "
+                                       "nesting of %s to switch on here. The host that runs this machine "
+                                       "must pass virtualization to it.",
+                                       module);
+        case NV_HOST_CONTAINER:
                 return g_strdup_printf("nestedvirtd runs in a container (%s): its /etc/modprobe.d and "
                                        "module loads do not reach the kernel, which belongs to the "
                                        "container's host. Change nested virtualization on that host "
                                        "(with nestedvirtctl there).",
                                        status->container);
-        if (g_str_equal(state, "no-module-loading"))
+        case NV_HOST_NO_MODULE_LOADING:
                 return g_strdup_printf("%s is not built into the running kernel, which cannot load "
                                        "modules (no /proc/modules: CONFIG_MODULES is off), so "
                                        "modprobe.d and reloading do not apply. Boot a kernel that has "
                                        "%s (built in, with %s.nested=1 on its command line, or as a "
                                        "module).",
                                        module, module, module);
-        if (g_str_equal(state, "absent"))
+        case NV_HOST_MODULE_ABSENT:
                 return g_strdup_printf("%s is not in the running kernel: it is not built in and no module "
                                        "file of it exists for this kernel (modules.dep). Install the "
                                        "kernel's modules package, or boot a kernel that has %s.",
                                        module, module);
+        case NV_HOST_NO_HARDWARE_VIRTUALIZATION:
+        case NV_HOST_MODULE_BUILTIN:
+        case NV_HOST_COMMAND_LINE:
+        case NV_HOST_MODULE:
+        case NV_HOST_UNKNOWN:
+                break;
+        }
+        g_assert(!nv_host_class_refuses_changes(host_class));
         return NULL;
 }
 
 void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret)
 {
-        g_autofree char *refusal = NULL;
         const NvSetting *setting = NULL;
         const char *vendor_module = nv_cpu_vendor_module(facts->cpu.vendor);
+        NvHostClass host_class;
         NvPersistent persistent;
 
         ret->version = g_strdup(PACKAGE_VERSION);
@@ -182,12 +228,6 @@ void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret)
                 g_strdup(vendor_module ? nv_module_availability_to_string(facts->vendor_availability) : "");
         ret->container = utf8_dup(facts->container);
         assemble_kvm_device(facts, ret);
-
-        /* What this service can change: nothing where a method would
-         * refuse, nor where the module is built in (only the kernel
-         * command line is). */
-        refusal = nv_status_refusal(ret);
-        ret->supported = !refusal && !ret->vendor_module_builtin;
 
         if (ret->vendor_module_loaded && facts->nested_raw) {
                 ret->nested_parameter = utf8_dup(facts->nested_raw);
@@ -220,15 +260,17 @@ void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret)
                 ret->reload_required = running >= 0 && (running > 0) != want;
         }
 
-        ret->module_users = nv_module_users_new();
-        if (facts->module_users) {
-                for (guint i = 0; i < facts->module_users->len; i++) {
-                        const NvModuleUser *u = &g_array_index(facts->module_users, NvModuleUser, i);
-                        NvModuleUser copy = { .pid = u->pid, .command = utf8_dup(u->command) };
+        /* The reference count is the kernel's own answer, and costs a read:
+         * who holds the module is ListModuleUsers()'s question. */
+        ret->vendor_module_in_use = facts->vendor_state == NV_MODULE_STATE_LIVE &&
+                                    facts->has_vendor_refcnt && facts->vendor_refcnt > 0;
 
-                        g_array_append_val(ret->module_users, copy);
-                }
-        }
+        /* The ladder, last: it reads the fields above. What this service
+         * can change is nothing where a method would refuse, nor where the
+         * module is built in (only the kernel command line is). */
+        host_class = nv_status_host_class(ret);
+        ret->host_class = g_strdup(nv_host_class_to_string(host_class));
+        ret->supported = !nv_host_class_refuses_changes(host_class) && host_class != NV_HOST_MODULE_BUILTIN;
 }
 
 char **nv_status_diff(const NvStatus *a, const NvStatus *b)

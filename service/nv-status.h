@@ -12,6 +12,7 @@
 
 #include <glib.h>
 
+#include "nv-host-class.h"
 #include "nv-host-facts.h"
 #include "nv-properties.h"
 
@@ -43,10 +44,14 @@ static inline void nv_status_clear(NvStatus *status)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NvStatus, nv_status_clear)
 
+/* Which kind of host @status describes (nv-host-class.h): the one
+ * decision that the refusals below, Supported, and the clients' verdict
+ * and advice (which read HostClass) all follow. */
+NvHostClass nv_status_host_class(const NvStatus *status);
+
 /* Why EnablePersistent() and ReloadModule() cannot change anything on
- * the host @status describes, and what to do instead; NULL when they may
- * try (a built-in module has its own error, ModuleBuiltin). Needs
- * Architecture, CpuVendor, VendorModule, VendorModuleState and Container. */
+ * the host an assembled @status describes, and what to do instead; NULL
+ * when they may try (a built-in module has its own error, ModuleBuiltin). */
 char *nv_status_refusal(const NvStatus *status);
 
 /* Computes @ret (which must be zeroed or cleared) from @facts. */

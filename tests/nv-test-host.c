@@ -401,6 +401,19 @@ void nv_test_host_add_process(NvTestHost *host, guint32 pid, const char *comm, c
         }
 }
 
+void nv_test_host_set_process_cmdline(NvTestHost *host, guint32 pid, const char *const *argv)
+{
+        g_autofree char *host_path = g_strdup_printf("/proc/%u/cmdline", pid);
+        g_autofree char *path = nv_test_host_path(host, host_path);
+        g_autoptr(GByteArray) data = g_byte_array_new();
+        g_autoptr(GError) error = NULL;
+
+        for (guint i = 0; argv[i]; i++)
+                g_byte_array_append(data, (const guint8 *)argv[i], strlen(argv[i]) + 1);
+        g_file_set_contents(path, (const char *)data->data, data->len, &error);
+        g_assert_no_error(error);
+}
+
 /* What every host has, whatever its CPU: the kernel's identity, a command
  * line, the modprobe.d directories a distribution ships, unrelated modules,
  * and processes that do not use KVM. */

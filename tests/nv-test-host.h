@@ -151,3 +151,7 @@ void nv_test_host_write_modprobe(NvTestHost *host, const char *dir, const char *
  * "anon_inode:kvm-vm", "socket:[1234]"). */
 void nv_test_host_add_process(NvTestHost *host, guint32 pid, const char *comm,
                               const char *const *fd_targets);
+
+/* Gives process @pid the command line @argv (NULL-terminated), written to
+ * /proc/PID/cmdline as the kernel shows it: each argument ended by NUL. */
+void nv_test_host_set_process_cmdline(NvTestHost *host, guint32 pid, const char *const *argv);

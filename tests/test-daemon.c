@@ -38,9 +38,9 @@ static const char *const status_keys[] = {
         "KvmBuiltin",        "VendorModuleLoaded", "VendorModuleBuiltin",
         "VendorModuleState", "NestedParameter",    "NestedEnabled",
         "PersistentNested",  "PersistentSource",   "ReloadRequired",
-        "ModuleUsers",       "KvmDevice",          "KvmProvider",
-        "KvmDeviceAccess",   "KvmDeviceOwner",     "KvmDeviceGroup",
-        "KvmDeviceMode",     "Container",
+        "VendorModuleInUse", "HostClass",          "KvmDevice",
+        "KvmProvider",       "KvmDeviceAccess",    "KvmDeviceOwner",
+        "KvmDeviceGroup",    "KvmDeviceMode",      "Container",
 };
 
 typedef NvTestEnv Fixture;
@@ -204,8 +204,6 @@ static GVariant *different_value(GVariant *value)
                 return g_variant_new_boolean(!g_variant_get_boolean(value));
         if (g_variant_is_of_type(value, G_VARIANT_TYPE_STRING))
                 return g_variant_new_string("set-by-test");
-        if (g_variant_is_of_type(value, G_VARIANT_TYPE("a(us)")))
-                return g_variant_new_parsed("[(@u 1, 'init')]");
         g_error("no replacement for a value of type %s", g_variant_get_type_string(value));
 }
 
@@ -475,18 +473,33 @@ static void test_changed_const_facts(Fixture *f, gconstpointer data)
         g_assert_cmpuint(f->changes->len, ==, 0);
 }
 
-static void test_changed_module_users(Fixture *f, gconstpointer data)
+/* ListModuleUsers() as GVariant text. */
+static char *list_module_users(Fixture *f)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = nv_test_env_call(f, NV_INTERFACE, "ListModuleUsers", NULL,
+                                                     G_VARIANT_TYPE("(a(uuss)u)"), &error);
+
+        g_assert_no_error(error);
+        return g_variant_print(reply, TRUE);
+}
+
+static void test_changed_module_in_use(Fixture *f, gconstpointer data)
 {
         static const char *const qemu_fds[] = { "/dev/kvm", "anon_inode:kvm-vm", NULL };
         g_autoptr(GVariant) status = NULL;
+        g_autofree char *users = NULL;
 
         nv_test_env_start_daemon(f);
-        /* A VM starts: it opens /dev/kvm, which pins the module. */
+        /* A VM starts: it opens /dev/kvm, which pins the module. The
+         * status reads the count, and names nobody: that is the method's. */
         nv_test_host_add_process(f->host, 7001, "qemu-system-x86", qemu_fds);
         nv_test_host_write(f->host, "/sys/module/kvm_intel/refcnt", "2\n");
         status = nv_test_env_get_status(f);
-        assert_key(status, "ModuleUsers", "[(@u 7001, 'qemu-system-x86')]");
-        assert_changes(f, "{'ModuleUsers': <[(@u 7001, 'qemu-system-x86')]>}");
+        assert_key(status, "VendorModuleInUse", "true");
+        assert_changes(f, "{'VendorModuleInUse': <true>}");
+        users = list_module_users(f);
+        g_assert_cmpstr(users, ==, "([(uint32 7001, uint32 0, 'qemu-system-x86', '')], uint32 0)");
 }
 
 /* ---- What GetStatus says about each host ------------------------------ */
@@ -534,6 +547,9 @@ typedef struct {
         /* @expected is the whole status, Version aside (it comes from
          * $NV_VERSION): no other key may be there. */
         gboolean whole;
+        /* What ListModuleUsers() answers, as GVariant text; NULL: not
+         * asked. */
+        const char *users;
         /* Bad input: GetStatus is asked twice (the second goes through the
          * refresh path with the same input) and the daemon must still run;
          * the teardown checks it exits cleanly. */
@@ -581,7 +597,11 @@ static void add_module_users(NvTestHost *host)
 
         /* Created in the reverse of pid order, so that a directory listing
          * in creation order would come out unsorted. */
+        static const char *const qemu_argv[] = { "/usr/bin/qemu-system-x86_64", "-name", "guest=web1",
+                                                 NULL };
+
         nv_test_host_add_process(host, 24601, "qemu-system-x86", qemu_fds);
+        nv_test_host_set_process_cmdline(host, 24601, qemu_argv);
         nv_test_host_add_process(host, 977, "firecracker", firecracker_fds);
         nv_test_host_add_process(host, 5000, "backup", lookalike_fds);
         nv_test_host_write(host, "/sys/module/kvm_intel/refcnt", "3\n");
@@ -592,6 +612,14 @@ static void add_qemu(NvTestHost *host)
         static const char *const qemu_fds[] = { "/dev/kvm", "anon_inode:kvm-vm", NULL };
 
         nv_test_host_add_process(host, 4242, "qemu-system-x86", qemu_fds);
+}
+
+/* A process that holds /dev/kvm while the count says nobody does: the
+ * kernel's count is the truth, and no scan is made to find it. */
+static void add_qemu_unreferenced(NvTestHost *host)
+{
+        add_qemu(host);
+        nv_test_host_write(host, "/sys/module/kvm_intel/refcnt", "0\n");
 }
 
 /* A cloud guest like the machines CI runs on: an AMD CPU without svm, kvm
@@ -707,14 +735,18 @@ static void add_binary_comm(NvTestHost *host)
 
 static void check_binary_comm(Fixture *f, GVariant *status)
 {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
         g_autoptr(GVariant) users = NULL;
-        guint32 pid = 0;
-        const char *comm = NULL;
+        guint32 pid = 0, uid = 0;
+        const char *comm = NULL, *machine = NULL;
 
-        users = g_variant_lookup_value(status, "ModuleUsers", G_VARIANT_TYPE("a(us)"));
-        g_assert_nonnull(users);
+        reply = nv_test_env_call(f, NV_INTERFACE, "ListModuleUsers", NULL, G_VARIANT_TYPE("(a(uuss)u)"),
+                                 &error);
+        g_assert_no_error(error);
+        users = g_variant_get_child_value(reply, 0);
         g_assert_cmpuint(g_variant_n_children(users), ==, 1);
-        g_variant_get_child(users, 0, "(u&s)", &pid, &comm);
+        g_variant_get_child(users, 0, "(uu&s&s)", &pid, &uid, &comm, &machine);
         g_assert_cmpuint(pid, ==, 666);
         g_assert_true(g_utf8_validate(comm, -1, NULL));
 }
@@ -788,7 +820,7 @@ static const StatusCase status_cases[] = {
                             " 'VendorModuleBuiltin': <false>, 'NestedParameter': <'N'>,"
                             " 'NestedEnabled': <false>, 'PersistentNested': <'default'>,"
                             " 'PersistentSource': <''>, 'ReloadRequired': <true>,"
-                            " 'ModuleUsers': <@a(us) []>,"
+                            " 'VendorModuleInUse': <false>, 'HostClass': <'module'>,"
                             " 'VendorModuleState': <'loaded'>," KVM_DEVICE_ROOT("kvm_intel") "," NO_CONTAINER
                                                                                              "}",
         },
@@ -804,22 +836,23 @@ static const StatusCase status_cases[] = {
                         " 'VendorModuleBuiltin': <false>, 'NestedParameter': <'1'>,"
                         " 'NestedEnabled': <true>, 'PersistentNested': <'enabled'>,"
                         " 'PersistentSource': <'/etc/modprobe.d/kvm.conf'>,"
-                        " 'ReloadRequired': <false>, 'ModuleUsers': <@a(us) []>,"
+                        " 'ReloadRequired': <false>, 'VendorModuleInUse': <false>, 'HostClass': <'module'>,"
                         " 'VendorModuleState': <'loaded'>," KVM_DEVICE_ROOT("kvm_amd") "," NO_CONTAINER "}",
         },
         {
                 "/daemon/status/vendor-module-not-loaded",
                 NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED,
                 .whole = TRUE,
-                .expected = "{'Architecture': <'x86_64'>, 'Supported': <true>, 'CpuVendor': <'intel'>,"
-                            " 'VendorModule': <'kvm_intel'>, 'HardwareVirtualization': <true>,"
-                            " 'InVirtualMachine': <false>, 'Hypervisor': <''>, 'KvmLoaded': <false>,"
-                            " 'KvmBuiltin': <false>, 'VendorModuleLoaded': <false>,"
-                            " 'VendorModuleBuiltin': <false>, 'NestedParameter': <''>,"
-                            " 'NestedEnabled': <false>, 'PersistentNested': <'disabled'>,"
-                            " 'PersistentSource': <'/etc/modprobe.d/kvm.conf'>,"
-                            " 'ReloadRequired': <false>, 'ModuleUsers': <@a(us) []>,"
-                            " 'VendorModuleState': <'loadable'>," NO_KVM_DEVICE "," NO_CONTAINER "}",
+                .expected =
+                        "{'Architecture': <'x86_64'>, 'Supported': <true>, 'CpuVendor': <'intel'>,"
+                        " 'VendorModule': <'kvm_intel'>, 'HardwareVirtualization': <true>,"
+                        " 'InVirtualMachine': <false>, 'Hypervisor': <''>, 'KvmLoaded': <false>,"
+                        " 'KvmBuiltin': <false>, 'VendorModuleLoaded': <false>,"
+                        " 'VendorModuleBuiltin': <false>, 'NestedParameter': <''>,"
+                        " 'NestedEnabled': <false>, 'PersistentNested': <'disabled'>,"
+                        " 'PersistentSource': <'/etc/modprobe.d/kvm.conf'>,"
+                        " 'ReloadRequired': <false>, 'VendorModuleInUse': <false>, 'HostClass': <'module'>,"
+                        " 'VendorModuleState': <'loadable'>," NO_KVM_DEVICE "," NO_CONTAINER "}",
         },
         {
                 "/daemon/status/kvm-builtin",
@@ -833,7 +866,7 @@ static const StatusCase status_cases[] = {
                             " 'VendorModuleBuiltin': <true>, 'NestedParameter': <'N'>,"
                             " 'NestedEnabled': <false>, 'PersistentNested': <'disabled'>,"
                             " 'PersistentSource': <'/proc/cmdline'>, 'ReloadRequired': <false>,"
-                            " 'ModuleUsers': <@a(us) []>,"
+                            " 'VendorModuleInUse': <false>, 'HostClass': <'module-builtin'>,"
                             " 'VendorModuleState': <'builtin'>," KVM_DEVICE_ROOT(
                                     "kvm_intel") "," NO_CONTAINER "}",
         },
@@ -848,7 +881,7 @@ static const StatusCase status_cases[] = {
                             " 'VendorModuleBuiltin': <false>, 'NestedParameter': <''>,"
                             " 'NestedEnabled': <false>, 'PersistentNested': <'default'>,"
                             " 'PersistentSource': <''>, 'ReloadRequired': <false>,"
-                            " 'ModuleUsers': <@a(us) []>,"
+                            " 'VendorModuleInUse': <false>, 'HostClass': <'no-hardware-virtualization'>,"
                             " 'VendorModuleState': <'loadable'>," NO_KVM_DEVICE "," NO_CONTAINER "}",
         },
         {
@@ -862,7 +895,8 @@ static const StatusCase status_cases[] = {
                             " 'VendorModuleLoaded': <false>, 'VendorModuleBuiltin': <false>,"
                             " 'NestedParameter': <''>, 'NestedEnabled': <false>,"
                             " 'PersistentNested': <'default'>, 'PersistentSource': <''>,"
-                            " 'ReloadRequired': <false>, 'ModuleUsers': <@a(us) []>,"
+                            " 'ReloadRequired': <false>, 'VendorModuleInUse': <false>, 'HostClass': "
+                            "<'unsupported'>,"
                             " 'VendorModuleState': <''>," NO_KVM_DEVICE "," NO_CONTAINER "}",
         },
         {
@@ -876,7 +910,8 @@ static const StatusCase status_cases[] = {
                             " 'VendorModuleLoaded': <false>, 'VendorModuleBuiltin': <false>,"
                             " 'NestedParameter': <''>, 'NestedEnabled': <false>,"
                             " 'PersistentNested': <'default'>, 'PersistentSource': <''>,"
-                            " 'ReloadRequired': <false>, 'ModuleUsers': <@a(us) []>,"
+                            " 'ReloadRequired': <false>, 'VendorModuleInUse': <false>, 'HostClass': "
+                            "<'unsupported'>,"
                             " 'VendorModuleState': <''>," NO_KVM_DEVICE "," NO_CONTAINER "}",
         },
         {
@@ -891,7 +926,7 @@ static const StatusCase status_cases[] = {
                             " 'VendorModuleBuiltin': <false>, 'NestedParameter': <'Y'>,"
                             " 'NestedEnabled': <true>, 'PersistentNested': <'enabled'>,"
                             " 'PersistentSource': <'/proc/cmdline'>, 'ReloadRequired': <false>,"
-                            " 'ModuleUsers': <@a(us) []>,"
+                            " 'VendorModuleInUse': <false>, 'HostClass': <'command-line'>,"
                             " 'VendorModuleState': <'loaded'>," KVM_DEVICE_ROOT("kvm_intel") "," NO_CONTAINER
                                                                                              "}",
         },
@@ -901,14 +936,26 @@ static const StatusCase status_cases[] = {
                 "/daemon/module-users/sorted",
                 NV_TEST_PRESET_INTEL_LOADED,
                 .prepare = add_module_users,
-                .expected = "{'ModuleUsers': <[(@u 977, 'firecracker'), (24601, 'qemu-system-x86')]>}",
+                .expected = "{'VendorModuleInUse': <true>}",
+                .users = "([(uint32 977, uint32 0, 'firecracker', ''), (24601, 0, 'qemu-system-x86', "
+                         "'web1')],"
+                         " uint32 0)",
         },
         /* Built-in kvm_intel has no refcnt: the processes are looked at. */
         {
                 "/daemon/module-users/builtin",
                 NV_TEST_PRESET_KVM_BUILTIN,
                 .prepare = add_qemu,
-                .expected = "{'ModuleUsers': <[(@u 4242, 'qemu-system-x86')]>}",
+                .expected = "{'VendorModuleInUse': <false>}",
+                .users = "([(uint32 4242, uint32 0, 'qemu-system-x86', '')], uint32 0)",
+        },
+        /* A loaded module that nothing references: nobody to look for. */
+        {
+                "/daemon/module-users/unused",
+                NV_TEST_PRESET_INTEL_LOADED,
+                .prepare = add_qemu_unreferenced,
+                .expected = "{'VendorModuleInUse': <false>}",
+                .users = "(@a(uuss) [], uint32 0)",
         },
         /* kvm_amd is not in the kernel, so nobody holds it. */
         {
@@ -916,9 +963,10 @@ static const StatusCase status_cases[] = {
                 NV_TEST_PRESET_L1_GUEST,
                 .prepare = add_other_kvm_provider,
                 /* Named whatever module provides KVM. */
-                .expected = "{'ModuleUsers': <[(@u 977, 'firecracker')]>, 'VendorModule': <'kvm_amd'>,"
+                .expected = "{'VendorModuleInUse': <false>, 'VendorModule': <'kvm_amd'>,"
                             " 'VendorModuleLoaded': <false>, 'KvmBuiltin': <true>,"
                             " 'KvmProvider': <'kvm_pvm'>}",
+                .users = "([(uint32 977, uint32 0, 'firecracker', '')], uint32 0)",
         },
 
         /* ---- Every kind of host: the vendor module, /dev/kvm, containers ---- */
@@ -964,8 +1012,8 @@ static const StatusCase status_cases[] = {
                             " 'VendorModuleBuiltin': <false>, 'VendorModuleState': <'no-module-loading'>,"
                             " 'NestedParameter': <''>, 'NestedEnabled': <false>,"
                             " 'PersistentNested': <'default'>, 'PersistentSource': <''>,"
-                            " 'ReloadRequired': <false>, 'ModuleUsers': <@a(us) []>," KVM_DEVICE_ROOT(
-                                    "kvm_pvm") "," NO_CONTAINER "}",
+                            " 'ReloadRequired': <false>, 'VendorModuleInUse': <false>, 'HostClass': "
+                            "<'pvm'>," KVM_DEVICE_ROOT("kvm_pvm") "," NO_CONTAINER "}",
         },
         {
                 "/daemon/status/container",
@@ -1374,6 +1422,11 @@ static void test_status_case(Fixture *f, gconstpointer data)
                 }
                 assert_status_has(status, expected, c->whole);
         }
+        if (c->users) {
+                g_autofree char *users = list_module_users(f);
+
+                g_assert_cmpstr(users, ==, c->users);
+        }
         if (c->check)
                 c->check(f, status);
 }
@@ -1666,8 +1719,8 @@ int main(int argc, char **argv)
         add_test(skip, "/daemon/changed/modprobe-removed", NV_TEST_PRESET_AMD_LOADED,
                  test_changed_modprobe_removed);
         add_test(skip, "/daemon/changed/const-facts", NV_TEST_PRESET_INTEL_LOADED, test_changed_const_facts);
-        add_test(skip, "/daemon/changed/module-users", NV_TEST_PRESET_INTEL_LOADED,
-                 test_changed_module_users);
+        add_test(skip, "/daemon/changed/module-in-use", NV_TEST_PRESET_INTEL_LOADED,
+                 test_changed_module_in_use);
 
         return nv_test_run_tests(skip);
 }

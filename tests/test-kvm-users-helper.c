@@ -9,9 +9,10 @@
  *
  * A socket that does not answer properly (nobody listening, garbage, an
  * answer cut by the helper's death, the helper's own failure) makes
- * ModuleUsers empty, with one warning in the daemon's log, and the daemon
- * goes on answering: it never falls back to scanning by itself, which
- * under its unit, without the helper's capabilities, would find nobody.
+ * ListModuleUsers() fail, never answer "nobody", with one warning in the
+ * daemon's log, and the daemon goes on answering: it never falls back to
+ * scanning by itself, which under its unit, without the helper's
+ * capabilities, would find nobody.
  */
 #include "config.h"
 
@@ -209,13 +210,26 @@ static void fixture_teardown(Fixture *f, gconstpointer data)
         g_free(f->dir);
 }
 
+/* ListModuleUsers()'s holders as GVariant text, or NULL and @error. */
+static char *module_users_or_error(Fixture *f, GError **error)
+{
+        g_autoptr(GVariant) reply = nv_test_env_call(&f->env, NV_INTERFACE, "ListModuleUsers", NULL,
+                                                     G_VARIANT_TYPE("(a(uuss)u)"), error);
+        g_autoptr(GVariant) users = NULL;
+
+        if (!reply)
+                return NULL;
+        users = g_variant_get_child_value(reply, 0);
+        return g_variant_print(users, TRUE);
+}
+
 static char *module_users(Fixture *f)
 {
-        g_autoptr(GVariant) status = nv_test_env_get_status(&f->env);
-        g_autoptr(GVariant) users = g_variant_lookup_value(status, "ModuleUsers", G_VARIANT_TYPE("a(us)"));
+        g_autoptr(GError) error = NULL;
+        char *users = module_users_or_error(f, &error);
 
-        g_assert_nonnull(users);
-        return g_variant_print(users, TRUE);
+        g_assert_no_error(error);
+        return users;
 }
 
 /* How often @text is in the daemon's log. */
@@ -238,22 +252,29 @@ static void test_names_holders(Fixture *f, gconstpointer data)
         static const char *const lookalike_fds[] = { "/dev/kvm.img", "anon_inode:[eventfd]", NULL };
         g_autofree char *users = NULL;
 
+        static const char *const qemu_argv[] = { "qemu-system-x86_64", "-name",
+                                                 "guest=web1,debug-threads=on", NULL };
+
         nv_test_host_add_process(f->helper_tree, 24601, "qemu-system-x86", qemu_fds);
+        nv_test_host_set_process_cmdline(f->helper_tree, 24601, qemu_argv);
         nv_test_host_add_process(f->helper_tree, 977, "firecracker", firecracker_fds);
         nv_test_host_add_process(f->helper_tree, 5000, "backup", lookalike_fds);
         start_listener(f, NULL);
         start_daemon(f);
 
         users = module_users(f);
-        g_assert_cmpstr(users, ==, "[(uint32 977, 'firecracker'), (24601, 'qemu-system-x86')]");
+        g_assert_cmpstr(
+                users, ==,
+                "[(uint32 977, uint32 0, 'firecracker', ''), (24601, 0, 'qemu-system-x86', 'web1')]");
 
         /* Asked again at the next call: a VM that starts is named. */
         g_clear_pointer(&users, g_free);
         nv_test_host_add_process(f->helper_tree, 31337, "qemu-kvm", qemu_fds);
         users = module_users(f);
         g_assert_cmpstr(users, ==,
-                        "[(uint32 977, 'firecracker'), (24601, 'qemu-system-x86'), (31337, 'qemu-kvm')]");
-        g_assert_cmpuint(count_in_log(f, "ModuleUsers is unknown"), ==, 0);
+                        "[(uint32 977, uint32 0, 'firecracker', ''), (24601, 0, 'qemu-system-x86', 'web1'),"
+                        " (31337, 0, 'qemu-kvm', '')]");
+        g_assert_cmpuint(count_in_log(f, "holders of /dev/kvm are unknown"), ==, 0);
 }
 
 /* Nobody holds /dev/kvm, says the helper: nobody, although the daemon's
@@ -265,8 +286,8 @@ static void test_nobody(Fixture *f, gconstpointer data)
         start_listener(f, NULL);
         start_daemon(f);
         users = module_users(f);
-        g_assert_cmpstr(users, ==, "@a(us) []");
-        g_assert_cmpuint(count_in_log(f, "ModuleUsers is unknown"), ==, 0);
+        g_assert_cmpstr(users, ==, "@a(uuss) []");
+        g_assert_cmpuint(count_in_log(f, "holders of /dev/kvm are unknown"), ==, 0);
 }
 
 /* Without the socket, and without the variable, the daemon on a --root
@@ -277,8 +298,8 @@ static void test_no_socket(Fixture *f, gconstpointer data)
 
         start_daemon(f); /* names a socket that does not exist */
         users = module_users(f);
-        g_assert_cmpstr(users, ==, "[(uint32 4242, 'qemu-in-root')]");
-        g_assert_cmpuint(count_in_log(f, "ModuleUsers is unknown"), ==, 0);
+        g_assert_cmpstr(users, ==, "[(uint32 4242, uint32 0, 'qemu-in-root', '')]");
+        g_assert_cmpuint(count_in_log(f, "holders of /dev/kvm are unknown"), ==, 0);
 }
 
 static void test_failure(Fixture *f, gconstpointer data)
@@ -293,14 +314,18 @@ static void test_failure(Fixture *f, gconstpointer data)
                 make_stale_socket(f);
         start_daemon(f);
 
+        /* Unknown is an error, never "nobody". */
         for (int i = 0; i < 3; i++) {
-                g_autofree char *users = module_users(f);
+                g_autoptr(GError) failed = NULL;
+                g_autofree char *users = module_users_or_error(f, &failed);
 
-                g_assert_cmpstr(users, ==, "@a(us) []");
+                g_assert_null(users);
+                g_assert_true(g_dbus_error_is_remote_error(failed));
+                g_assert_nonnull(strstr(failed->message, c->in_warning));
         }
-        if (count_in_log(f, "ModuleUsers is unknown") != 1 || count_in_log(f, c->in_warning) != 1) {
+        if (count_in_log(f, "holders of /dev/kvm are unknown") != 1 || count_in_log(f, c->in_warning) != 1) {
                 nv_test_daemon_print_log(f->env.daemon);
-                g_error("expected one warning about ModuleUsers, with \"%s\"", c->in_warning);
+                g_error("expected one warning about the holders, with \"%s\"", c->in_warning);
         }
         /* Still answering. */
         version = nv_test_env_call(&f->env, "org.freedesktop.DBus.Properties", "Get",
@@ -315,10 +340,10 @@ static const FailureCase failure_cases[] = {
           { "/bin/sh", "-c", "printf 'hello, world'", NULL },
           "Malformed" },
         { "/kvm-users-helper/failure/dies-mid-stream",
-          { "/bin/sh", "-c", "printf 'u 7 qemu\\0u 8 qe'; kill -KILL $$", NULL },
+          { "/bin/sh", "-c", "printf 'u 7 0 qemu\\0u 8 0 qe'; kill -KILL $$", NULL },
           "stops in the middle of a record" },
         { "/kvm-users-helper/failure/no-end",
-          { "/bin/sh", "-c", "printf 'u 7 qemu\\0'", NULL },
+          { "/bin/sh", "-c", "printf 'u 7 0 qemu\\0'", NULL },
           "without its end record" },
         { "/kvm-users-helper/failure/silent", { "/bin/true", NULL }, "without its end record" },
         { "/kvm-users-helper/failure/scan-fails",

@@ -26,7 +26,8 @@
 /* The same without that NUL: a stream cut before its last byte. */
 #define CUT(s) (s), sizeof(s) - 1
 
-/* "PID:COMM,PID:COMM" for @users, COMM escaped. */
+/* "PID:COMM,PID:COMM" for @users, COMM escaped; "PID@UID:COMM=MACHINE"
+ * for a holder of a uid other than 0, or that names a machine. */
 static char *users_to_string(const GArray *users)
 {
         GString *s = g_string_new(NULL);
@@ -35,7 +36,15 @@ static char *users_to_string(const GArray *users)
                 const NvModuleUser *u = &g_array_index(users, NvModuleUser, i);
                 g_autofree char *comm = g_strescape(u->command, NULL);
 
-                g_string_append_printf(s, "%s%" G_GUINT32_FORMAT ":%s", i ? "," : "", u->pid, comm);
+                g_string_append_printf(s, "%s%" G_GUINT32_FORMAT, i ? "," : "", u->pid);
+                if (u->uid != 0)
+                        g_string_append_printf(s, "@%" G_GUINT32_FORMAT, u->uid);
+                g_string_append_printf(s, ":%s", comm);
+                if (u->machine) {
+                        g_autofree char *machine = g_strescape(u->machine, NULL);
+
+                        g_string_append_printf(s, "=%s", machine);
+                }
         }
         return g_string_free(s, FALSE);
 }
@@ -52,23 +61,43 @@ typedef struct {
 
 static const ParseCase parse_cases[] = {
         { "nobody", WIRE("end"), "", 0, NULL },
-        { "one", WIRE("u 4242 qemu-system-x86\0end"), "4242:qemu-system-x86", 0, NULL },
-        { "sorted", WIRE("u 7001 b\0u 977 a\0u 24601 c\0end"), "977:a,7001:b,24601:c", 0, NULL },
-        { "empty-comm", WIRE("u 5 \0end"), "5:", 0, NULL },
+        { "one", WIRE("u 4242 0 qemu-system-x86\0end"), "4242:qemu-system-x86", 0, NULL },
+        { "sorted", WIRE("u 7001 0 b\0u 977 0 a\0u 24601 0 c\0end"), "977:a,7001:b,24601:c", 0, NULL },
+        { "empty-comm", WIRE("u 5 0 \0end"), "5:", 0, NULL },
         /* A comm is any bytes but NUL, spaces and line ends included. */
-        { "comm-any-bytes", WIRE("u 9 a b\n\x01\xff\0end"), "9:a b\\n\\001\\377", 0, NULL },
-        { "comm-looks-like-records", WIRE("u 9 end e x u 1\0end"), "9:end e x u 1", 0, NULL },
-        { "pid-max", WIRE("u 4294967295 x\0end"), "4294967295:x", 0, NULL },
+        { "comm-any-bytes", WIRE("u 9 0 a b\n\x01\xff\0end"), "9:a b\\n\\001\\377", 0, NULL },
+        { "comm-looks-like-records", WIRE("u 9 0 end e x u 1\0end"), "9:end e x u 1", 0, NULL },
+        { "pid-max", WIRE("u 4294967295 0 x\0end"), "4294967295:x", 0, NULL },
+        { "uid", WIRE("u 7 1000 qemu\0end"), "7@1000:qemu", 0, NULL },
+        { "uid-max", WIRE("u 7 4294967295 qemu\0end"), "7@4294967295:qemu", 0, NULL },
+        { "machine", WIRE("u 7 107 qemu-system-x86\0m web 1\0u 9 0 x\0end"),
+          "7@107:qemu-system-x86=web 1,9:x", 0, NULL },
+        { "unexamined", WIRE("u 7 0 qemu\0n 12\0end"), "7:qemu", 0, NULL },
+        { "unexamined-nobody", WIRE("n 3\0end"), "", 0, NULL },
+        { "uid-leading-zero", WIRE("u 7 01 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
+        { "uid-too-big", WIRE("u 7 4294967296 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
+        { "machine-first", WIRE("m web\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "unexpected record" },
+        { "machine-twice", WIRE("u 7 0 a\0m x\0m y\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED,
+          "unexpected record" },
+        { "machine-empty", WIRE("u 7 0 a\0m \0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED,
+          "unexpected record" },
+        { "unexamined-zero", WIRE("n 0\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "unexpected record" },
+        { "unexamined-twice", WIRE("n 1\0n 2\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED,
+          "unexpected record" },
+        { "holder-after-count", WIRE("n 1\0u 7 0 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED,
+          "unexpected record" },
+        { "error-after-count", WIRE("n 1\0e x\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED,
+          "unexpected record" },
         { "scan-error", WIRE("e Cannot list /proc: Permission denied\0end"), NULL, NV_KVM_USERS_ERROR_SCAN,
           "Cannot list /proc: Permission denied" },
         { "scan-error-empty", WIRE("e \0end"), NULL, NV_KVM_USERS_ERROR_SCAN, "failed" },
         /* Never a partial list: */
         { "empty", "", 0, NULL, NV_KVM_USERS_ERROR_MALFORMED, "without its end" },
-        { "no-end", WIRE("u 1 a"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "without its end" },
-        { "record-cut", CUT("u 1 a\0u 2 b"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "middle of a record" },
-        { "end-cut", CUT("u 1 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "middle of a record" },
-        { "end-short", WIRE("u 1 a\0en"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "unexpected record" },
-        { "after-end", WIRE("end\0u 1 a"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "after the end" },
+        { "no-end", WIRE("u 1 0 a"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "without its end" },
+        { "record-cut", CUT("u 1 0 a\0u 2 0 b"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "middle of a record" },
+        { "end-cut", CUT("u 1 0 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "middle of a record" },
+        { "end-short", WIRE("u 1 0 a\0en"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "unexpected record" },
+        { "after-end", WIRE("end\0u 1 0 a"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "after the end" },
         { "end-twice", WIRE("end\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "after the end" },
         { "trailing-nul", CUT("end\0\0"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "after the end" },
         { "end-space", WIRE("end "), NULL, NV_KVM_USERS_ERROR_MALFORMED, "unexpected record" },
@@ -78,18 +107,18 @@ static const ParseCase parse_cases[] = {
         { "u-alone", WIRE("u\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "unexpected record" },
         { "no-space", WIRE("u1 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "unexpected record" },
         { "no-comm-space", WIRE("u 1\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
-        { "no-pid", WIRE("u  a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
-        { "pid-zero", WIRE("u 0 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
-        { "pid-leading-zero", WIRE("u 01 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
-        { "pid-negative", WIRE("u -1 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
-        { "pid-plus", WIRE("u +1 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
-        { "pid-too-big", WIRE("u 4294967296 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
-        { "pid-long", WIRE("u 000000000001 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
-        { "pid-hex", WIRE("u 0x10 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
-        { "pid-letters", WIRE("u 12a b\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
-        { "pid-twice", WIRE("u 1 a\0u 1 b\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "pid 1 twice" },
-        { "error-then-holder", WIRE("e x\0u 1 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "unexpected" },
-        { "holder-then-error", WIRE("u 1 a\0e x\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "unexpected" },
+        { "no-pid", WIRE("u  0 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
+        { "pid-zero", WIRE("u 0 0 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
+        { "pid-leading-zero", WIRE("u 01 0 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
+        { "pid-negative", WIRE("u -1 0 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
+        { "pid-plus", WIRE("u +1 0 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
+        { "pid-too-big", WIRE("u 4294967296 0 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
+        { "pid-long", WIRE("u 000000000001 0 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
+        { "pid-hex", WIRE("u 0x10 0 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
+        { "pid-letters", WIRE("u 12a 0 b\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "bad holder" },
+        { "pid-twice", WIRE("u 1 0 a\0u 1 0 b\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "pid 1 twice" },
+        { "error-then-holder", WIRE("e x\0u 1 0 a\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "unexpected" },
+        { "holder-then-error", WIRE("u 1 0 a\0e x\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "unexpected" },
         { "error-twice", WIRE("e x\0e y\0end"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "unexpected" },
         /* The helper's failure counts only in a whole answer. */
         { "error-no-end", WIRE("e x"), NULL, NV_KVM_USERS_ERROR_MALFORMED, "without its end" },
@@ -102,7 +131,7 @@ static void test_parse(gconstpointer data)
 {
         const ParseCase *c = data;
         g_autoptr(GError) error = NULL;
-        g_autoptr(GArray) users = nv_kvm_users_parse(c->data, c->len, &error);
+        g_autoptr(GArray) users = nv_kvm_users_parse(c->data, c->len, NULL, &error);
 
         if (c->users) {
                 g_autofree char *text = NULL;
@@ -119,9 +148,11 @@ static void test_parse(gconstpointer data)
         }
 }
 
-static void add_user(GArray *users, guint32 pid, const char *command)
+static void add_user(GArray *users, guint32 pid, guint32 uid, const char *command, const char *machine)
 {
-        NvModuleUser u = { .pid = pid, .command = g_strdup(command) };
+        NvModuleUser u = {
+                .pid = pid, .uid = uid, .command = g_strdup(command), .machine = g_strdup(machine)
+        };
 
         g_array_append_val(users, u);
 }
@@ -137,33 +168,52 @@ static void test_round_trip(void)
         const char *data;
         gsize len;
 
-        wire = nv_kvm_users_format(users, NULL);
+        wire = nv_kvm_users_format(users, 0, NULL);
         data = g_bytes_get_data(wire, &len);
         g_assert_cmpmem(data, len, "end", 4);
 
-        add_user(users, 977, "firecracker");
-        add_user(users, 4242, "qemu system\x01\xff");
-        add_user(users, 4294967295u, "");
+        add_user(users, 977, 0, "firecracker", NULL);
+        add_user(users, 4242, 1000, "qemu system\x01\xff", "web\x01");
+        add_user(users, 4294967295u, 4294967295u, "", "");
         g_clear_pointer(&wire, g_bytes_unref);
-        wire = nv_kvm_users_format(users, NULL);
+        wire = nv_kvm_users_format(users, 0, NULL);
         data = g_bytes_get_data(wire, &len);
         {
-                static const char expected[] =
-                        "u 977 firecracker\0u 4242 qemu system\x01\xff\0u 4294967295 \0end";
+                static const char expected[] = "u 977 0 firecracker\0u 4242 1000 qemu system\x01\xff\0m "
+                                               "web\x01\0u 4294967295 4294967295 \0end";
 
                 g_assert_cmpmem(data, len, expected, sizeof(expected));
         }
-        back = nv_kvm_users_parse(data, len, &error);
+        back = nv_kvm_users_parse(data, len, NULL, &error);
         g_assert_no_error(error);
         text = users_to_string(back);
-        g_assert_cmpstr(text, ==, "977:firecracker,4242:qemu system\\001\\377,4294967295:");
+        g_assert_cmpstr(text, ==,
+                        "977:firecracker,4242@1000:qemu system\\001\\377=web\\001,4294967295@4294967295:");
+
+        /* The processes the scan could not look at come after the holders. */
+        {
+                static const char expected[] = "u 977 0 firecracker\0n 5\0end";
+                g_autoptr(GArray) one = nv_module_users_new();
+                g_autoptr(GBytes) counted = NULL;
+                g_autoptr(GArray) again = NULL;
+                guint n_unexamined = 0;
+
+                add_user(one, 977, 0, "firecracker", NULL);
+                counted = nv_kvm_users_format(one, 5, NULL);
+                data = g_bytes_get_data(counted, &len);
+                g_assert_cmpmem(data, len, expected, sizeof(expected));
+                again = nv_kvm_users_parse(data, len, &n_unexamined, &error);
+                g_assert_no_error(error);
+                g_assert_cmpuint(again->len, ==, 1);
+                g_assert_cmpuint(n_unexamined, ==, 5);
+        }
 }
 
 static void test_format_error(void)
 {
         g_autoptr(GError) scan_error =
                 g_error_new_literal(NV_ERRNO_ERROR, EACCES, "Cannot list /proc: Permission denied");
-        g_autoptr(GBytes) wire = nv_kvm_users_format(NULL, scan_error);
+        g_autoptr(GBytes) wire = nv_kvm_users_format(NULL, 0, scan_error);
         g_autoptr(GError) error = NULL;
         g_autoptr(GArray) back = NULL;
         const char *data;
@@ -175,7 +225,7 @@ static void test_format_error(void)
 
                 g_assert_cmpmem(data, len, expected, sizeof(expected));
         }
-        back = nv_kvm_users_parse(data, len, &error);
+        back = nv_kvm_users_parse(data, len, NULL, &error);
         g_assert_null(back);
         g_assert_error(error, NV_KVM_USERS_ERROR, NV_KVM_USERS_ERROR_SCAN);
         g_assert_nonnull(strstr(error->message, "Cannot list /proc: Permission denied"));
@@ -194,11 +244,11 @@ static void test_format_too_many(void)
         gsize len;
 
         for (guint32 pid = 1; pid <= 70000; pid++)
-                add_user(users, pid, comm);
-        wire = nv_kvm_users_format(users, NULL);
+                add_user(users, pid, 0, comm, NULL);
+        wire = nv_kvm_users_format(users, 0, NULL);
         data = g_bytes_get_data(wire, &len);
         g_assert_cmpuint(len, <=, NV_KVM_USERS_WIRE_MAX);
-        back = nv_kvm_users_parse(data, len, &error);
+        back = nv_kvm_users_parse(data, len, NULL, &error);
         g_assert_null(back);
         g_assert_error(error, NV_KVM_USERS_ERROR, NV_KVM_USERS_ERROR_SCAN);
         g_assert_nonnull(strstr(error->message, "70000 holders"));
@@ -212,11 +262,11 @@ static void test_parse_over_bound(void)
         g_autoptr(GError) error = NULL;
         g_autoptr(GArray) users = NULL;
 
-        /* "u 1 xxxx...x\0end\0": one holder with a long comm. */
+        /* "u 1 0 xxxx...x\0end\0": one holder with a long comm. */
         memset(data, 'x', len);
-        memcpy(data, "u 1 ", 4);
+        memcpy(data, "u 1 0 ", 6);
         memcpy(data + len - 5, "\0end", 5);
-        users = nv_kvm_users_parse(data, len, &error);
+        users = nv_kvm_users_parse(data, len, NULL, &error);
         g_assert_null(users);
         g_assert_error(error, NV_KVM_USERS_ERROR, NV_KVM_USERS_ERROR_MALFORMED);
         g_assert_nonnull(strstr(error->message, "more than"));
@@ -224,10 +274,10 @@ static void test_parse_over_bound(void)
         /* One byte less is the largest answer taken. */
         g_clear_error(&error);
         memcpy(data + len - 6, "\0end", 5);
-        users = nv_kvm_users_parse(data, len - 1, &error);
+        users = nv_kvm_users_parse(data, len - 1, NULL, &error);
         g_assert_no_error(error);
         g_assert_cmpuint(users->len, ==, 1);
-        g_assert_cmpuint(strlen(g_array_index(users, NvModuleUser, 0).command), ==, len - 1 - 4 - 5);
+        g_assert_cmpuint(strlen(g_array_index(users, NvModuleUser, 0).command), ==, len - 1 - 6 - 5);
 }
 
 /* ---- nv_kvm_users_query() against a listener in a thread ------------- */
@@ -274,7 +324,7 @@ static GArray *query_answer(const char *answer, gsize len, GError **error)
         Listener l = { .answer = answer, .answer_len = len };
         g_autofree char *path = bind_socket(dir, &l.listen_fd);
         GThread *thread = g_thread_new("listener", listener_run, &l);
-        GArray *users = nv_kvm_users_query(path, error);
+        GArray *users = nv_kvm_users_query(path, NULL, error);
 
         g_thread_join(thread);
         g_assert_true(l.read_request);
@@ -288,7 +338,7 @@ static void test_query(void)
 {
         g_autoptr(GError) error = NULL;
         g_autoptr(GArray) users =
-                query_answer(WIRE("u 24601 qemu-system-x86\0u 977 firecracker\0end"), &error);
+                query_answer(WIRE("u 24601 0 qemu-system-x86\0u 977 0 firecracker\0end"), &error);
         g_autofree char *text = NULL;
 
         g_assert_no_error(error);
@@ -299,7 +349,7 @@ static void test_query(void)
 static void test_query_garbage(void)
 {
         g_autoptr(GError) error = NULL;
-        g_autoptr(GArray) users = query_answer(CUT("u 24601 qemu-system-x86\0u 97"), &error);
+        g_autoptr(GArray) users = query_answer(CUT("u 24601 0 qemu-system-x86\0u 97"), &error);
 
         g_assert_null(users);
         g_assert_error(error, NV_KVM_USERS_ERROR, NV_KVM_USERS_ERROR_MALFORMED);
@@ -320,13 +370,13 @@ static void test_query_nobody(void)
 
         path = bind_socket(dir, &fd);
         close(fd);
-        users = nv_kvm_users_query(path, &error);
+        users = nv_kvm_users_query(path, NULL, &error);
         g_assert_null(users);
         g_assert_error(error, NV_ERRNO_ERROR, ECONNREFUSED);
         g_assert_nonnull(strstr(error->message, path));
         g_clear_error(&error);
         g_unlink(path);
-        users = nv_kvm_users_query(path, &error);
+        users = nv_kvm_users_query(path, NULL, &error);
         g_assert_null(users);
         g_assert_error(error, NV_ERRNO_ERROR, ENOENT);
         g_rmdir(dir);
@@ -370,7 +420,7 @@ static void test_query_timeout(gconstpointer data)
         s.release_fd = release[0];
         thread = g_thread_new("staller", staller_run, &s);
         started = g_get_monotonic_time();
-        users = nv_kvm_users_query_timeout(path, 300, &error);
+        users = nv_kvm_users_query_timeout(path, 300, NULL, &error);
         g_assert_null(users);
         g_assert_error(error, NV_KVM_USERS_ERROR, NV_KVM_USERS_ERROR_TIMEOUT);
         g_assert_cmpint(g_get_monotonic_time() - started, >=, 300 * 1000);
@@ -406,7 +456,10 @@ static NvTestHost *make_proc(void)
                 { 200, "qemu-root", roots, 0 },
                 { 300, "bash", shell, 0 },
         };
+        static const char *const qemu_argv[] = { "/usr/bin/qemu-system-x86_64", "-name",
+                                                 "guest=web,debug-threads=on", "-S", NULL };
         NvTestHost *host = nv_test_host_new();
+        g_autofree char *mine_dir = NULL;
 
         g_assert_no_errno(chmod(nv_test_host_get_root(host), 0755));
         for (gsize i = 0; i < G_N_ELEMENTS(processes); i++) {
@@ -417,6 +470,10 @@ static NvTestHost *make_proc(void)
                 g_assert_no_errno(chown(fd_dir, processes[i].owner, processes[i].owner));
                 g_assert_no_errno(chmod(fd_dir, 0700));
         }
+        /* The first runs a guest of libvirt's, and /proc/PID is its. */
+        nv_test_host_set_process_cmdline(host, 100, qemu_argv);
+        mine_dir = nv_test_host_path(host, "/proc/100");
+        g_assert_no_errno(chown(mine_dir, NOBODY, NOBODY));
         return host;
 }
 
@@ -436,10 +493,10 @@ static void test_scan_all(void)
         }
         host = make_proc();
         proc = nv_test_host_path(host, "/proc");
-        users = nv_kvm_users_scan(proc, &n_unreadable, &error);
+        users = nv_kvm_users_scan(proc, NV_KVM_USERS_SCAN_DEFAULT, &n_unreadable, &error);
         g_assert_no_error(error);
         text = users_to_string(users);
-        g_assert_cmpstr(text, ==, "100:qemu-mine,200:qemu-root");
+        g_assert_cmpstr(text, ==, "100@65534:qemu-mine=web,200:qemu-root");
         g_assert_cmpuint(n_unreadable, ==, 0);
 }
 
@@ -460,10 +517,11 @@ static void test_scan_partial(void)
                 g_assert_no_errno(setgroups(0, NULL));
                 g_assert_no_errno(setresgid(NOBODY, NOBODY, NOBODY));
                 g_assert_no_errno(setresuid(NOBODY, NOBODY, NOBODY));
-                users = nv_kvm_users_scan(g_getenv("NV_TEST_PROC"), &n_unreadable, &error);
+                users = nv_kvm_users_scan(g_getenv("NV_TEST_PROC"), NV_KVM_USERS_SCAN_DEFAULT, &n_unreadable,
+                                          &error);
                 g_assert_no_error(error);
                 text = users_to_string(users);
-                g_assert_cmpstr(text, ==, "100:qemu-mine");
+                g_assert_cmpstr(text, ==, "100@65534:qemu-mine=web");
                 g_assert_cmpuint(n_unreadable, ==, 2);
                 return;
         }
@@ -476,6 +534,37 @@ static void test_scan_partial(void)
         g_setenv("NV_TEST_PROC", proc, TRUE);
         g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
         g_test_trap_assert_passed();
+}
+
+/* The guest a QEMU process runs, from its command line as /proc has it. */
+static void test_guest_name(void)
+{
+        static const struct {
+                const char *cmdline;
+                gsize len;
+                const char *name; /* NULL: none */
+        } cases[] = {
+                { WIRE("/usr/bin/qemu-system-x86_64\0-name\0guest=web1,debug-threads=on\0-S"), "web1" },
+                { WIRE("qemu-system-x86_64\0-name\0plain"), "plain" },
+                { WIRE("qemu-kvm\0-name\0plain,process=q"), "plain" },
+                { WIRE("qemu-system-x86_64\0-name\0guest=a,,b,debug-threads=on"), "a,b" },
+                { WIRE("qemu-system-x86_64\0--name=guest=eq"), "eq" },
+                { WIRE("qemu-system-x86_64\0-name\0debug-threads=on"), NULL },
+                { WIRE("qemu-system-x86_64\0-name"), NULL },
+                { WIRE("qemu-system-x86_64\0-name\0guest="), NULL },
+                { WIRE("qemu-system-x86_64\0-m\0-name"), NULL },
+                /* Only QEMU's option means the guest. */
+                { WIRE("/usr/bin/firecracker\0-name\0x"), NULL },
+                { WIRE("-name\0x"), NULL },
+                /* A cmdline cut without its last NUL. */
+                { CUT("qemu-system-x86_64\0-name\0cut"), "cut" },
+        };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_autofree char *name = nv_kvm_users_guest_name(cases[i].cmdline, cases[i].len);
+
+                g_assert_cmpstr(name, ==, cases[i].name);
+        }
 }
 
 int main(int argc, char **argv)
@@ -496,6 +585,7 @@ int main(int argc, char **argv)
         g_test_add_func("/kvm-users/query/nobody", test_query_nobody);
         g_test_add_data_func("/kvm-users/query/timeout/silent", GINT_TO_POINTER(FALSE), test_query_timeout);
         g_test_add_data_func("/kvm-users/query/timeout/drip", GINT_TO_POINTER(TRUE), test_query_timeout);
+        g_test_add_func("/kvm-users/guest-name", test_guest_name);
         g_test_add_func("/kvm-users/scan/all", test_scan_all);
         g_test_add_func("/kvm-users/scan/partial", test_scan_partial);
         return g_test_run();

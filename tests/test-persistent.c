@@ -572,10 +572,12 @@ static const RefusedHost refused_hosts[] = {
           "Boot a kernel that has kvm_amd" },
         { "/persistent/refused/container", NV_TEST_PRESET_CONTAINER, "runs in a container (docker)",
           "Change nested virtualization on that host" },
-        { "/persistent/refused/pvm-container", NV_TEST_PRESET_PVM_CONTAINER, "runs in a container (docker)",
-          "Change nested virtualization on that host" },
-        { "/persistent/refused/pvm", NV_TEST_PRESET_PVM, "cannot load modules",
-          "Boot a kernel that has kvm_amd" },
+        /* No hardware nesting at all comes first (the host class ladder):
+         * this very kind of machine. */
+        { "/persistent/refused/pvm-container", NV_TEST_PRESET_PVM_CONTAINER, "/dev/kvm comes from kvm_pvm",
+          "must pass virtualization to it" },
+        { "/persistent/refused/pvm", NV_TEST_PRESET_PVM, "/dev/kvm comes from kvm_pvm",
+          "must pass virtualization to it" },
 };
 
 static void refused_setup(Fixture *f, gconstpointer data)

@@ -24,15 +24,14 @@
  * both fresh: the plan on facts read now, the swap, and the outcome from
  * the facts read after it. */
 /* What the daemon does before a reload's checks: look for the holders. */
-static void scan_users(NvHost *host)
+static GArray *scan_users(NvHost *host)
 {
         g_autofree char *proc = nv_host_path(host, "/proc");
         g_autoptr(GError) local_error = NULL;
-        gint64 started = g_get_monotonic_time();
-        GArray *users = nv_kvm_users_scan(proc, NULL, &local_error);
+        GArray *users = nv_kvm_users_scan(proc, NV_KVM_USERS_SCAN_DEFAULT, NULL, &local_error);
 
         g_assert_no_error(local_error);
-        nv_host_set_users(host, users, started, NULL);
+        return users;
 }
 
 static char *reload(NvTestHost *tree, const char *module, gboolean nested, GError **error)
@@ -43,12 +42,13 @@ static char *reload(NvTestHost *tree, const char *module, gboolean nested, GErro
         g_auto(NvHostFacts) before = { 0 };
         g_auto(NvHostFacts) after = { 0 };
         g_auto(NvReloadPlan) plan = { 0 };
+        g_autoptr(GArray) holders = NULL;
 
         kernel = nv_kernel_sim_new(nv_test_host_get_root(tree), &local_error);
         g_assert_no_error(local_error);
-        scan_users(host);
+        holders = scan_users(host);
         nv_host_read_facts(host, &before);
-        if (!nv_reload_plan(&before, module, nested, &plan, error))
+        if (!nv_reload_plan(&before, module, nested, holders, NULL, &plan, error))
                 return NULL;
         if (!nv_reload_swap(kernel, &plan, error))
                 return NULL;

@@ -56,8 +56,8 @@ static void test_intel_loaded(void)
         /* Nothing configured: the next load takes the kernel's default,
          * nested=1, which differs from the running N. */
         g_assert_true(status.reload_required);
-        g_assert_nonnull(status.module_users);
-        g_assert_cmpuint(status.module_users->len, ==, 0);
+        g_assert_false(status.vendor_module_in_use);
+        g_assert_cmpstr(status.host_class, ==, "module");
 }
 
 static void test_persistent_modprobe(void)
@@ -243,18 +243,22 @@ static void test_supported_and_refusal(void)
                 const char *container;
                 const char *state_string;
                 gboolean supported;
+                const char *host_class;
                 const char *refusal; /* a part of it, or NULL for none */
         } cases[] = {
-                { NV_MODULE_STATE_LIVE, NV_MODULE_AVAILABILITY_LOADED, NULL, "loaded", TRUE, NULL },
-                { NV_MODULE_STATE_ABSENT, NV_MODULE_AVAILABILITY_LOADABLE, NULL, "loadable", TRUE, NULL },
+                { NV_MODULE_STATE_LIVE, NV_MODULE_AVAILABILITY_LOADED, NULL, "loaded", TRUE, "module",
+                  NULL },
+                { NV_MODULE_STATE_ABSENT, NV_MODULE_AVAILABILITY_LOADABLE, NULL, "loadable", TRUE, "module",
+                  NULL },
                 /* Built in: ModuleBuiltin, not NotSupported. */
-                { NV_MODULE_STATE_BUILTIN, NV_MODULE_AVAILABILITY_BUILTIN, NULL, "builtin", FALSE, NULL },
+                { NV_MODULE_STATE_BUILTIN, NV_MODULE_AVAILABILITY_BUILTIN, NULL, "builtin", FALSE,
+                  "module-builtin", NULL },
                 { NV_MODULE_STATE_ABSENT, NV_MODULE_AVAILABILITY_ABSENT, NULL, "absent", FALSE,
-                  "kvm_intel is not in the running kernel" },
+                  "module-absent", "kvm_intel is not in the running kernel" },
                 { NV_MODULE_STATE_ABSENT, NV_MODULE_AVAILABILITY_NO_MODULE_LOADING, NULL,
-                  "no-module-loading", FALSE, "cannot load modules" },
+                  "no-module-loading", FALSE, "no-module-loading", "cannot load modules" },
                 { NV_MODULE_STATE_LIVE, NV_MODULE_AVAILABILITY_LOADED, "docker", "loaded", FALSE,
-                  "runs in a container (docker)" },
+                  "container", "runs in a container (docker)" },
         };
 
         for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -271,11 +275,69 @@ static void test_supported_and_refusal(void)
 
                 g_assert_cmpstr(status.vendor_module_state, ==, cases[i].state_string);
                 g_assert_cmpint(status.supported, ==, cases[i].supported);
+                g_assert_cmpstr(status.host_class, ==, cases[i].host_class);
                 g_assert_cmpstr(status.container, ==, cases[i].container ? cases[i].container : "");
                 if (cases[i].refusal)
                         g_assert_nonnull(strstr(refusal, cases[i].refusal));
                 else
                         g_assert_null(refusal);
+        }
+}
+
+/* The ladder: the first class that applies, whatever else does too. */
+static void test_host_class_ladder(void)
+{
+        static const struct {
+                const char *architecture;
+                const char *vendor_module;
+                gboolean hardware_virtualization;
+                gboolean loaded;
+                gboolean builtin;
+                const char *state;
+                const char *provider;
+                const char *container;
+                const char *source;
+                NvHostClass expected;
+        } cases[] = {
+                { "x86_64", "kvm_intel", TRUE, TRUE, FALSE, "loaded", "kvm_intel", "", "", NV_HOST_MODULE },
+                { "aarch64", "", FALSE, FALSE, FALSE, "", "", "", "", NV_HOST_UNSUPPORTED },
+                { "x86_64", "", TRUE, FALSE, FALSE, "", "", "", "", NV_HOST_UNSUPPORTED },
+                /* This very kind of machine: PVM's kernel in a container,
+                 * no svm, no kvm_amd: PVM comes first. */
+                { "x86_64", "kvm_amd", FALSE, FALSE, FALSE, "no-module-loading", "kvm_pvm", "docker", "",
+                  NV_HOST_PVM },
+                { "x86_64", "kvm_amd", FALSE, FALSE, FALSE, "absent", "", "docker", "", NV_HOST_CONTAINER },
+                { "x86_64", "kvm_amd", TRUE, TRUE, FALSE, "loaded", "kvm_amd", "podman", "",
+                  NV_HOST_CONTAINER },
+                { "x86_64", "kvm_amd", FALSE, FALSE, FALSE, "absent", "", "", "", NV_HOST_MODULE_ABSENT },
+                { "x86_64", "kvm_amd", TRUE, FALSE, FALSE, "no-module-loading", "", "", "",
+                  NV_HOST_NO_MODULE_LOADING },
+                { "x86_64", "kvm_intel", FALSE, FALSE, FALSE, "loadable", "", "", "",
+                  NV_HOST_NO_HARDWARE_VIRTUALIZATION },
+                /* A loaded module proves the CPU can, whatever the flag. */
+                { "x86_64", "kvm_intel", FALSE, TRUE, FALSE, "loaded", "kvm_intel", "", "", NV_HOST_MODULE },
+                { "x86_64", "kvm_intel", TRUE, TRUE, TRUE, "builtin", "kvm_intel", "", "/proc/cmdline",
+                  NV_HOST_MODULE_BUILTIN },
+                { "x86_64", "kvm_intel", TRUE, TRUE, FALSE, "loaded", "kvm_intel", "", "/proc/cmdline",
+                  NV_HOST_COMMAND_LINE },
+        };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+                NvStatus status = {
+                        .architecture = (char *)cases[i].architecture,
+                        .vendor_module = (char *)cases[i].vendor_module,
+                        .hardware_virtualization = cases[i].hardware_virtualization,
+                        .vendor_module_loaded = cases[i].loaded,
+                        .vendor_module_builtin = cases[i].builtin,
+                        .vendor_module_state = (char *)cases[i].state,
+                        .kvm_provider = (char *)cases[i].provider,
+                        .container = (char *)cases[i].container,
+                        .persistent_source = (char *)cases[i].source,
+                };
+
+                g_test_message("case %" G_GSIZE_FORMAT, i);
+                g_assert_cmpstr(nv_host_class_to_string(nv_status_host_class(&status)), ==,
+                                nv_host_class_to_string(cases[i].expected));
         }
 }
 
@@ -314,44 +376,47 @@ static void test_kvm_device(void)
         g_assert_cmpstr(status.kvm_device_mode, ==, "0660");
 }
 
-static void test_module_users(void)
+/* VendorModuleInUse is the kernel's reference count: only a loaded,
+ * loadable module has one. */
+static void test_module_in_use(void)
 {
         g_auto(NvHostFacts) facts = { 0 };
         g_auto(NvStatus) status = { 0 };
-        NvModuleUser user = { .pid = 42, .command = g_strdup("qemu-system-x86") };
 
         facts_init_intel(&facts);
-        facts.module_users = nv_module_users_new();
-        g_array_append_val(facts.module_users, user);
+        facts.has_vendor_refcnt = TRUE;
+        facts.vendor_refcnt = 0;
         nv_status_assemble(&facts, &status);
+        g_assert_false(status.vendor_module_in_use);
 
-        g_assert_cmpuint(status.module_users->len, ==, 1);
-        g_assert_cmpuint(g_array_index(status.module_users, NvModuleUser, 0).pid, ==, 42);
-        g_assert_cmpstr(g_array_index(status.module_users, NvModuleUser, 0).command, ==, "qemu-system-x86");
-        /* A copy, not a borrowed pointer. */
-        g_assert_true(g_array_index(status.module_users, NvModuleUser, 0).command != user.command);
+        facts.vendor_refcnt = 3;
+        nv_status_clear(&status);
+        nv_status_assemble(&facts, &status);
+        g_assert_true(status.vendor_module_in_use);
+
+        /* Without a count (built in): not "in use", which a reload asks. */
+        facts.has_vendor_refcnt = FALSE;
+        facts.vendor_state = NV_MODULE_STATE_BUILTIN;
+        nv_status_clear(&status);
+        nv_status_assemble(&facts, &status);
+        g_assert_false(status.vendor_module_in_use);
 }
 
 static void test_utf8(void)
 {
         g_auto(NvHostFacts) facts = { 0 };
         g_auto(NvStatus) status = { 0 };
-        NvModuleUser user = { .pid = 1, .command = g_strdup("qemu\xff\xfe") };
 
         facts_init_intel(&facts);
         g_free(facts.nested_raw);
         facts.nested_raw = g_strdup("Y\xc3");
         setting_set(&facts.modprobe, "/etc/modprobe.d/\x80.conf", "1");
-        facts.module_users = nv_module_users_new();
-        g_array_append_val(facts.module_users, user);
         nv_status_assemble(&facts, &status);
 
         g_assert_true(g_utf8_validate(status.nested_parameter, -1, NULL));
         g_assert_true(g_str_has_prefix(status.nested_parameter, "Y"));
         g_assert_true(g_utf8_validate(status.persistent_source, -1, NULL));
         g_assert_true(g_str_has_prefix(status.persistent_source, "/etc/modprobe.d/"));
-        g_assert_true(
-                g_utf8_validate(g_array_index(status.module_users, NvModuleUser, 0).command, -1, NULL));
 }
 
 static void test_diff(void)
@@ -360,7 +425,6 @@ static void test_diff(void)
         g_auto(NvStatus) a = { 0 };
         g_auto(NvStatus) b = { 0 };
         g_auto(GStrv) changed = NULL;
-        NvModuleUser user = { .pid = 7, .command = g_strdup("qemu") };
 
         facts_init_intel(&facts);
         nv_status_assemble(&facts, &a);
@@ -369,8 +433,8 @@ static void test_diff(void)
 
         g_free(facts.nested_raw);
         facts.nested_raw = g_strdup("Y");
-        facts.module_users = nv_module_users_new();
-        g_array_append_val(facts.module_users, user);
+        facts.has_vendor_refcnt = TRUE;
+        facts.vendor_refcnt = 1;
         nv_status_clear(&b);
         nv_status_assemble(&facts, &b);
 
@@ -380,7 +444,7 @@ static void test_diff(void)
         g_assert_true(g_strv_contains((const char *const *)changed, "NestedParameter"));
         g_assert_true(g_strv_contains((const char *const *)changed, "NestedEnabled"));
         g_assert_true(g_strv_contains((const char *const *)changed, "ReloadRequired"));
-        g_assert_true(g_strv_contains((const char *const *)changed, "ModuleUsers"));
+        g_assert_true(g_strv_contains((const char *const *)changed, "VendorModuleInUse"));
 
         /* A zeroed status (before the first read) differs in what reads
          * other than "" or false: an unset string is an empty one. */
@@ -439,13 +503,14 @@ static void test_fields_table(void)
 {
         g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 
-        g_assert_cmpuint(nv_n_properties, ==, 26);
+        g_assert_cmpuint(nv_n_properties, ==, 27);
         for (size_t i = 0; i < nv_n_properties; i++) {
                 g_assert_true(g_hash_table_add(seen, (gpointer)nv_property_info[i].name));
                 g_assert_true(nv_property_info_find(nv_property_info[i].name) == &nv_property_info[i]);
                 g_assert_cmpuint(nv_property_info[i].offset, <, sizeof(NvStatus));
         }
-        g_assert_cmpuint(nv_property_info_find("ModuleUsers")->offset, ==, offsetof(NvStatus, module_users));
+        g_assert_cmpuint(nv_property_info_find("HostClass")->offset, ==, offsetof(NvStatus, host_class));
+        g_assert_null(nv_property_info_find("ModuleUsers"));
 }
 
 int main(int argc, char *argv[])
@@ -462,8 +527,9 @@ int main(int argc, char *argv[])
         g_test_add_func("/status/guest", test_guest);
         g_test_add_func("/status/unsupported", test_unsupported);
         g_test_add_func("/status/supported-and-refusal", test_supported_and_refusal);
+        g_test_add_func("/status/host-class-ladder", test_host_class_ladder);
         g_test_add_func("/status/kvm-device", test_kvm_device);
-        g_test_add_func("/status/module-users", test_module_users);
+        g_test_add_func("/status/module-in-use", test_module_in_use);
         g_test_add_func("/status/diff", test_diff);
         g_test_add_func("/status/utf8", test_utf8);
         g_test_add_func("/status/fields", test_fields_table);

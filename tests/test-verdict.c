@@ -29,6 +29,7 @@ static void props_intel(NvProperties *p)
         p->persistent_nested = g_strdup("default");
         p->persistent_source = g_strdup("");
         p->reload_required = TRUE;
+        p->host_class = g_strdup("module");
 }
 
 static void set_string(char **field, const char *value)
@@ -56,7 +57,7 @@ static void test_unknown(void)
         nv_properties_init_unknown(&p);
         g_assert_cmpint(p.supported, ==, -1);
         g_assert_null(p.vendor_module);
-        g_assert_cmpint(nv_host_class(&p), ==, NV_HOST_MODULE);
+        g_assert_cmpint(nv_host_class(&p), ==, NV_HOST_UNKNOWN);
         verdict = nv_verdict_text(&p);
         g_assert_cmpstr(verdict, ==, "Nested virtualization: unknown");
         g_assert_cmpstr(nv_verdict_module(&p), ==, "the KVM vendor module");
@@ -98,8 +99,9 @@ static void test_builtin(void)
         p.vendor_module_builtin = TRUE;
         set_string(&p.persistent_nested, "enabled");
         set_string(&p.persistent_source, "/proc/cmdline");
-        /* Built in wins over the command line: the module ignores
-         * modprobe.d, and no reload happens. */
+        /* Built in wins over the command line (the service's ladder): the
+         * module ignores modprobe.d, and no reload happens. */
+        set_string(&p.host_class, "module-builtin");
         g_assert_cmpint(nv_host_class(&p), ==, NV_HOST_MODULE_BUILTIN);
         blocker = nv_verdict_persistent_blocker(&p);
         g_assert_true(g_str_has_prefix(blocker, "kvm_intel is built into the kernel"));
@@ -120,6 +122,7 @@ static void test_command_line(void)
         set_string(&p.persistent_nested, "disabled");
         set_string(&p.persistent_source, "/proc/cmdline");
         p.reload_required = FALSE;
+        set_string(&p.host_class, "command-line");
         g_assert_cmpint(nv_host_class(&p), ==, NV_HOST_COMMAND_LINE);
         blocker = nv_verdict_persistent_blocker(&p);
         g_assert_true(g_str_has_prefix(blocker, "The kernel command line sets kvm_intel.nested"));
@@ -145,6 +148,7 @@ static void test_no_hardware_virtualization(void)
         p.vendor_module_loaded = FALSE;
         p.in_virtual_machine = TRUE;
         set_string(&p.hypervisor, "unknown");
+        set_string(&p.host_class, "no-hardware-virtualization");
         g_assert_cmpint(nv_host_class(&p), ==, NV_HOST_NO_HARDWARE_VIRTUALIZATION);
         blocker = nv_verdict_persistent_blocker(&p);
         g_assert_nonnull(blocker);
@@ -156,10 +160,6 @@ static void test_no_hardware_virtualization(void)
         line = advice(&p);
         g_assert_true(
                 g_str_has_prefix(line, "this machine is a virtual machine under an unknown hypervisor"));
-
-        /* A loaded module proves the CPU can: whatever the flag says. */
-        p.vendor_module_loaded = TRUE;
-        g_assert_cmpint(nv_host_class(&p), ==, NV_HOST_MODULE);
         nv_properties_clear(&p);
 }
 
@@ -174,6 +174,7 @@ static void test_unsupported(void)
         p.supported = FALSE;
         set_string(&p.architecture, "aarch64");
         set_string(&p.cpu_vendor, "unknown");
+        set_string(&p.host_class, "unsupported");
         g_assert_cmpint(nv_host_class(&p), ==, NV_HOST_UNSUPPORTED);
         /* No persistent part: it means nothing there. */
         verdict = nv_verdict_text(&p);
@@ -189,23 +190,32 @@ static void test_set_variant(void)
 {
         NvProperties p;
         const NvPropertyInfo *enabled = nv_property_info_find("NestedEnabled");
-        const NvPropertyInfo *users = nv_property_info_find("ModuleUsers");
+        const NvPropertyInfo *host_class = nv_property_info_find("HostClass");
         g_autoptr(GVariant) wrong = g_variant_ref_sink(g_variant_new_string("yes"));
-        g_autoptr(GVariant) list = g_variant_ref_sink(g_variant_new_parsed("[(@u 42, 'qemu')]"));
+        g_autoptr(GVariant) word = g_variant_ref_sink(g_variant_new_string("pvm"));
 
         nv_properties_init_unknown(&p);
         /* Of another type: stays unknown. */
         g_assert_false(nv_property_set_variant(enabled, &p, wrong));
         g_assert_cmpint(p.nested_enabled, ==, -1);
-        g_assert_true(nv_property_set_variant(users, &p, list));
-        g_assert_cmpuint(p.module_users->len, ==, 1);
-        g_assert_cmpuint(g_array_index(p.module_users, NvModuleUser, 0).pid, ==, 42);
-        g_assert_cmpstr(g_array_index(p.module_users, NvModuleUser, 0).command, ==, "qemu");
+        g_assert_true(nv_property_set_variant(host_class, &p, word));
+        g_assert_cmpint(nv_host_class(&p), ==, NV_HOST_PVM);
+        /* A class this version does not know is not guessed at. */
+        set_string(&p.host_class, "riscv-h-extension");
+        g_assert_cmpint(nv_host_class(&p), ==, NV_HOST_UNKNOWN);
         nv_properties_clear(&p);
 }
 
-/* The host classes the service tells from VendorModuleState, KvmProvider
- * and Container: each its verdict, advice and blocker, none of them
+/* Every class has a word, and the word its class. */
+static void test_class_names(void)
+{
+        for (int i = NV_HOST_UNSUPPORTED; i <= NV_HOST_UNKNOWN; i++)
+                g_assert_cmpint(nv_host_class_from_string(nv_host_class_to_string(i)), ==, i);
+        g_assert_cmpint(nv_host_class_from_string(NULL), ==, NV_HOST_UNKNOWN);
+}
+
+/* The host classes the service tells (HostClass; its ladder is
+ * test-status's): each its verdict, advice and blocker, none of them
  * pointing at modprobe.d or a reload. */
 static void test_host_classes(void)
 {
@@ -215,19 +225,20 @@ static void test_host_classes(void)
                 const char *container;
                 gboolean hardware_virtualization;
                 NvHostClass host;
+                const char *host_class;
                 const char *verdict;
                 const char *advice;
         } cases[] = {
-                { "absent", NULL, "", TRUE, NV_HOST_MODULE_ABSENT, "not in the running kernel",
-                  "install the modules package" },
-                { "no-module-loading", NULL, "", TRUE, NV_HOST_NO_MODULE_LOADING, "cannot load modules",
-                  "boot a kernel with kvm_intel built in" },
-                { "loaded", "kvm_intel", "docker", TRUE, NV_HOST_CONTAINER, "enabled (kvm_intel nested=Y)",
-                  "run nestedvirtctl on that host" },
-                { "no-module-loading", "kvm_pvm", "docker", FALSE, NV_HOST_PVM,
+                { "absent", NULL, "", TRUE, NV_HOST_MODULE_ABSENT, "module-absent",
+                  "not in the running kernel", "install the modules package" },
+                { "no-module-loading", NULL, "", TRUE, NV_HOST_NO_MODULE_LOADING, "no-module-loading",
+                  "cannot load modules", "boot a kernel with kvm_intel built in" },
+                { "loaded", "kvm_intel", "docker", TRUE, NV_HOST_CONTAINER, "container",
+                  "enabled (kvm_intel nested=Y)", "run nestedvirtctl on that host" },
+                { "no-module-loading", "kvm_pvm", "docker", FALSE, NV_HOST_PVM, "pvm",
                   "hardware nesting not available", "built for PVM" },
-                { "absent", "", "", FALSE, NV_HOST_NO_HARDWARE_VIRTUALIZATION, "does not advertise vmx",
-                  "firmware" },
+                { "loadable", "", "", FALSE, NV_HOST_NO_HARDWARE_VIRTUALIZATION,
+                  "no-hardware-virtualization", "does not advertise vmx", "firmware" },
         };
 
         for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -240,6 +251,7 @@ static void test_host_classes(void)
                 set_string(&p.vendor_module_state, cases[i].state);
                 set_string(&p.kvm_provider, cases[i].provider);
                 set_string(&p.container, cases[i].container);
+                set_string(&p.host_class, cases[i].host_class);
                 p.supported = FALSE;
                 p.hardware_virtualization = cases[i].hardware_virtualization;
                 if (g_str_equal(cases[i].state, "loaded")) {
@@ -262,17 +274,6 @@ static void test_host_classes(void)
                         g_assert_null(strstr(verdict, "persistent:"));
                 nv_properties_clear(&p);
         }
-
-        /* An older service, without VendorModuleState: Supported false
-         * still means what it meant. */
-        {
-                NvProperties p;
-
-                props_intel(&p);
-                p.supported = FALSE;
-                g_assert_cmpint(nv_host_class(&p), ==, NV_HOST_UNSUPPORTED);
-                nv_properties_clear(&p);
-        }
 }
 
 int main(int argc, char **argv)
@@ -286,5 +287,6 @@ int main(int argc, char **argv)
         g_test_add_func("/verdict/unsupported", test_unsupported);
         g_test_add_func("/verdict/host-classes", test_host_classes);
         g_test_add_func("/verdict/set-variant", test_set_variant);
+        g_test_add_func("/verdict/class-names", test_class_names);
         return g_test_run();
 }

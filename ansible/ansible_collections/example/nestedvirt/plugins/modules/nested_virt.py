@@ -153,7 +153,7 @@ ansible_facts:
         the changes (in check mode, as it is). Keys include C(Supported),
         C(CpuVendor), C(VendorModule), C(VendorModuleLoaded), C(NestedParameter),
         C(NestedEnabled), C(PersistentNested), C(PersistentSource),
-        C(ReloadRequired) and C(ModuleUsers).
+        C(ReloadRequired), C(VendorModuleInUse) and C(HostClass).
       type: dict
       returned: always
       sample: {"VendorModule": "kvm_amd", "NestedEnabled": true, "PersistentNested": "enabled"}
