@@ -14,12 +14,12 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nv-file.h"
 #include "nv-host.h"
 #include "nv-hypervisor.h"
 #include "nv-kvm-users.h"
@@ -117,105 +117,11 @@ const char *nv_host_vendor_module(const NvHost *host)
         return nv_cpu_vendor_module(host->cpu.vendor);
 }
 
-/*
- * Reads at most @max bytes of @path (a path below the root). Files in /proc
- * and /sys report size 0, so this reads to EOF rather than trusting
- * fstat(). Returns 0, -errno, or -EFBIG when the file is longer than @max
- * (then @ret holds its first @max bytes, NUL-terminated).
- */
-static int read_file_bounded(const char *path, gsize max, char **ret, gsize *ret_len)
-{
-        g_autofree char *buf = NULL;
-        gsize len = 0, size = 0;
-        int fd, r = 0;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return -errno;
-
-        for (;;) {
-                ssize_t n;
-
-                if (len == size) {
-                        if (size > max) {
-                                r = -EFBIG;
-                                break;
-                        }
-                        size = MIN(MAX(size * 2, 4096), max + 1);
-                        buf = g_realloc(buf, size + 1);
-                }
-                n = read(fd, buf + len, size - len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = -errno;
-                        close(fd);
-                        return r;
-                }
-                if (n == 0)
-                        break;
-                len += (gsize)n;
-        }
-        close(fd);
-
-        if (len > max)
-                len = max;
-        buf[len] = '\0';
-        *ret = g_steal_pointer(&buf);
-        if (ret_len)
-                *ret_len = len;
-        return r;
-}
-
-/*
- * Reads the first line of @path (a path below the root) without its
- * newline, from at most @max bytes: it stops at the first newline, so a
- * sysfs attribute costs one read(). Returns 0, -errno, or -EFBIG when @max
- * bytes hold no newline (then @ret holds them).
- */
-static int read_first_line(const char *path, gsize max, char **ret)
-{
-        g_autofree char *buf = g_malloc(max + 1);
-        gsize len = 0;
-        int fd, r = 0;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return -errno;
-        for (;;) {
-                ssize_t n;
-
-                if (len == max) {
-                        r = -EFBIG;
-                        break;
-                }
-                n = read(fd, buf + len, max - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r = -errno;
-                        close(fd);
-                        return r;
-                }
-                if (n == 0)
-                        break;
-                len += (gsize)n;
-                if (memchr(buf + len - n, '\n', (gsize)n))
-                        break;
-        }
-        close(fd);
-
-        buf[len] = '\0';
-        buf[strcspn(buf, "\n")] = '\0';
-        *ret = g_steal_pointer(&buf);
-        return r;
-}
-
 int nv_host_read_file(NvHost *host, const char *host_path, gsize max, char **ret, gsize *ret_len)
 {
         g_autofree char *path = nv_host_path(host, host_path);
 
-        return read_file_bounded(path, max, ret, ret_len);
+        return nv_file_read_bounded(path, max, ret, ret_len);
 }
 
 /* Reads a one-line file and strips the trailing newline; NULL if missing. */
@@ -225,7 +131,7 @@ static char *read_line(NvHost *host, const char *host_path)
         g_autofree char *s = NULL;
         int r;
 
-        r = read_first_line(path, SMALL_FILE_MAX, &s);
+        r = nv_file_read_first_line(path, SMALL_FILE_MAX, &s);
         if (r == -ENOENT)
                 return NULL;
         if (r < 0 && r != -EFBIG) {
@@ -247,7 +153,7 @@ static void read_constant_facts(NvHost *host)
         gsize len = 0;
         int r;
 
-        r = read_file_bounded(cpuinfo_path, CPUINFO_MAX, &cpuinfo, &len);
+        r = nv_file_read_bounded(cpuinfo_path, CPUINFO_MAX, &cpuinfo, &len);
         if (r < 0 && r != -EFBIG) {
                 g_warning("Cannot read %s: %s; the CPU vendor is unknown", cpuinfo_path, g_strerror(-r));
                 memset(&host->cpu, 0, sizeof(host->cpu));
@@ -265,7 +171,7 @@ static void read_constant_facts(NvHost *host)
                           host->real ? "" : host->root);
         host->hypervisor = nv_hypervisor_detect(host->root, &host->cpu);
 
-        r = read_file_bounded(cmdline_path, SMALL_FILE_MAX, &host->cmdline, NULL);
+        r = nv_file_read_bounded(cmdline_path, SMALL_FILE_MAX, &host->cmdline, NULL);
         if (r < 0 && r != -EFBIG) {
                 if (r != -ENOENT)
                         g_warning("Cannot read %s: %s", cmdline_path, g_strerror(-r));
@@ -281,8 +187,8 @@ static void read_constant_facts(NvHost *host)
 
                 host->modules_dep_path = nv_host_path(host, dep);
 
-                r = read_file_bounded(path, CONFIG_FILE_MAX, &host->modules_builtin,
-                                      &host->modules_builtin_len);
+                r = nv_file_read_bounded(path, CONFIG_FILE_MAX, &host->modules_builtin,
+                                         &host->modules_builtin_len);
                 host->modules_builtin_whole = r >= 0;
                 if (r < 0 && r != -EFBIG) {
                         if (r != -ENOENT)
@@ -426,7 +332,7 @@ static gboolean modules_dep_lists(NvHost *host, const char *module)
         if (host->dep.valid && host->dep.size == st.st_size && host->dep.mtime_nsec == mtime_nsec(&st))
                 return host->dep.listed;
 
-        r = read_file_bounded(host->modules_dep_path, CONFIG_FILE_MAX, &text, &len);
+        r = nv_file_read_bounded(host->modules_dep_path, CONFIG_FILE_MAX, &text, &len);
         if (r < 0 && r != -EFBIG) {
                 warn_once(host, host->modules_dep_path, "Cannot read %s: %s", host->modules_dep_path,
                           g_strerror(-r));
@@ -451,7 +357,7 @@ static GArray *read_config(NvHost *host, const char *module)
                 gsize len = 0;
                 int r;
 
-                r = read_file_bounded(path, CONFIG_FILE_MAX, &text, &len);
+                r = nv_file_read_bounded(path, CONFIG_FILE_MAX, &text, &len);
                 if (r == -ENOENT)
                         continue; /* gone since the listing */
                 if (r == -ENXIO) {
