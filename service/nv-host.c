@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Reads the facts of nv-host-facts.h off the host tree below a root. Parsing is
- * left to the pure modules (nv-cpuinfo, nv-kernel-param, nv-modprobe),
- * hypervisor detection to nv-hypervisor.c and the listing of modprobe.d to
- * nv-modprobe-files.c; this file only opens, bounds and caches.
+ * left to the pure modules (nv-cpuinfo, nv-kernel-param, nv-modprobe,
+ * nv-kvm-device), hypervisor detection to nv-hypervisor.c, the listing of
+ * modprobe.d to nv-modprobe-files.c, /dev/kvm's node and the container to
+ * nv-host-kvm.c and the bounded reads to nv-file.c; this file composes
+ * them, and caches. Nothing it calls calls back into it.
  *
  * libkmod is not used for reading: kmod_module_get_initstate() and its
  * configuration reader look at /sys/module and /proc/cmdline at fixed
@@ -20,8 +22,10 @@
 #include <unistd.h>
 
 #include "nv-file.h"
+#include "nv-host-kvm.h"
 #include "nv-host.h"
 #include "nv-hypervisor.h"
+#include "nv-kvm-device.h"
 #include "nv-kvm-users.h"
 #include "nv-modprobe-files.h"
 
@@ -57,6 +61,10 @@ struct NvHost {
                 NvModuleState vendor_state;
                 char *nested_raw;
                 gboolean kvm_device;
+                /* Which module provides /dev/kvm: read last, after the
+                 * node (read_kvm_provider()), so it has its own flag. */
+                gboolean provider_valid;
+                char *provider; /* may be NULL: nobody provides it */
         } modules;
 
         /* Whether modules.dep lists the vendor module, as of the file's
@@ -76,7 +84,7 @@ struct NvHost {
          * not at every call. */
         GHashTable *warned;
 
-        NvHostKvmCache kvm_cache;
+        NvHostKvmCache kvm;
 
         /* The last scan of the holders of /dev/kvm (nv-kvm-users.h),
          * handed in by nv_host_set_users(); NULL before the first. */
@@ -115,13 +123,6 @@ gboolean nv_host_is_real(const NvHost *host)
 const char *nv_host_vendor_module(const NvHost *host)
 {
         return nv_cpu_vendor_module(host->cpu.vendor);
-}
-
-int nv_host_read_file(NvHost *host, const char *host_path, gsize max, char **ret, gsize *ret_len)
-{
-        g_autofree char *path = nv_host_path(host, host_path);
-
-        return nv_file_read_bounded(path, max, ret, ret_len);
 }
 
 /* Reads a one-line file and strips the trailing newline; NULL if missing. */
@@ -227,12 +228,10 @@ void nv_host_free(NvHost *host)
         g_free(host->modules_builtin);
         g_free(host->modules_dep_path);
         g_free(host->modules.nested_raw);
+        g_free(host->modules.provider);
         g_clear_pointer(&host->config, g_array_unref);
         g_clear_pointer(&host->users.list, g_array_unref);
-        g_free(host->kvm_cache.provider);
-        g_free(host->kvm_cache.container);
-        g_free(host->kvm_cache.owner.name);
-        g_free(host->kvm_cache.group.name);
+        nv_host_kvm_cache_clear(&host->kvm);
         g_hash_table_unref(host->warned);
         g_free(host);
 }
@@ -254,12 +253,13 @@ void nv_host_watch_modules(NvHost *host)
          * from a built-in module (read_module_state()). */
         host->modules_watched = host->modules_builtin_whole;
         host->modules.valid = FALSE;
+        host->modules.provider_valid = FALSE;
 }
 
 void nv_host_invalidate_modules(NvHost *host)
 {
         host->modules.valid = FALSE;
-        host->kvm_cache.provider_valid = FALSE;
+        host->modules.provider_valid = FALSE;
 }
 
 static gboolean module_listed_builtin(const NvHost *host, const char *module)
@@ -303,11 +303,6 @@ static NvModuleState read_module_state(NvHost *host, const char *module)
                 warn_once(host, initstate_host, "Unexpected module state \"%s\" in %s", initstate,
                           initstate_host);
         return state;
-}
-
-NvModuleState nv_host_module_state(NvHost *host, const char *module)
-{
-        return read_module_state(host, module);
 }
 
 static gint64 mtime_nsec(const struct stat *st)
@@ -503,11 +498,73 @@ static void read_availability(NvHost *host, const char *module, NvHostFacts *ret
         ret->vendor_availability = nv_module_availability(&facts);
 }
 
-NvHostKvmCache *nv_host_get_kvm_cache(NvHost *host)
+/* Names of the modules in /sys/module/kvm/holders, which use kvm. */
+static GPtrArray *read_kvm_holders(NvHost *host)
 {
-        if (!modules_cached(host) || !host->modules.valid)
-                host->kvm_cache.provider_valid = FALSE;
-        return &host->kvm_cache;
+        g_autofree char *dir = nv_host_path(host, "/sys/module/kvm/holders");
+        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+        GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+        const char *name;
+
+        while (d && (name = g_dir_read_name(d)))
+                g_ptr_array_add(names, g_strdup(name));
+        return names;
+}
+
+/* The module that provides /dev/kvm, from what the candidates are and
+ * which of them use kvm (the choice is nv-kvm-device.c's). */
+static char *kvm_provider(NvHost *host, const NvHostFacts *facts)
+{
+        static const char *const known[] = { "kvm_intel", "kvm_amd", "kvm_pvm" };
+        g_autoptr(GPtrArray) holders = NULL;
+        g_autoptr(GArray) candidates = g_array_new(FALSE, TRUE, sizeof(NvKvmCandidate));
+        const char *provider;
+
+        /* No /dev/kvm, nobody provides it: nothing to read. */
+        if (!facts->kvm_device)
+                return NULL;
+        holders = read_kvm_holders(host);
+        for (gsize i = 0; i < G_N_ELEMENTS(known); i++) {
+                /* The vendor module's state is read already. */
+                gboolean vendor = g_strcmp0(known[i], nv_host_vendor_module(host)) == 0;
+                NvKvmCandidate c = {
+                        .name = known[i],
+                        .state = vendor ? facts->vendor_state : read_module_state(host, known[i]),
+                };
+
+                for (guint j = 0; j < holders->len; j++)
+                        c.holds_kvm |= nv_module_name_equal(known[i], g_ptr_array_index(holders, j));
+                g_array_append_val(candidates, c);
+        }
+        for (guint j = 0; j < holders->len; j++) {
+                const char *name = g_ptr_array_index(holders, j);
+                NvKvmCandidate c = { .name = name, .holds_kvm = TRUE };
+                gboolean is_known = FALSE;
+
+                for (gsize i = 0; i < G_N_ELEMENTS(known); i++)
+                        is_known |= nv_module_name_equal(name, known[i]);
+                if (is_known)
+                        continue;
+                c.state = read_module_state(host, name);
+                g_array_append_val(candidates, c);
+        }
+
+        provider = nv_kvm_provider(facts->kvm_device, (const NvKvmCandidate *)candidates->data,
+                                   candidates->len, facts->cpu.has_vmx, facts->cpu.has_svm);
+        return g_strdup(provider);
+}
+
+/* Which module provides /dev/kvm, after nv_host_kvm_read() has looked at
+ * the node: it changes only when a module comes or goes, so it is kept
+ * with the modules. */
+static void read_kvm_provider(NvHost *host, NvHostFacts *ret)
+{
+        if (!modules_cached(host) || !host->modules.provider_valid) {
+                g_free(host->modules.provider);
+                host->modules.provider = kvm_provider(host, ret);
+                host->modules.provider_valid = TRUE;
+        }
+        ret->kvm_provider = g_strdup(host->modules.provider);
 }
 
 gboolean nv_host_users_fresh(const NvHost *host, gint64 not_before)
@@ -561,4 +618,7 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
                 ret->module_users = g_array_ref(host->users.list); /* replaced, never changed */
 
         read_availability(host, module, ret);
+
+        nv_host_kvm_read(host->root, &host->kvm, ret);
+        read_kvm_provider(host, ret);
 }
