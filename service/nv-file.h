@@ -31,13 +31,13 @@ int nv_file_read_bounded(const char *path, gsize max, char **ret, gsize *ret_len
 int nv_file_read_first_line(const char *path, gsize max, char **ret);
 
 /*
- * Errors of the functions below are NV_ERRNO_ERROR (nv-errno.h): ELOOP for a symbolic link at the
- * path, ENOTDIR for a directory that is not one (or is a symlink), EMLINK
- * for a file with more than one hard link, EISDIR or EBADFD for something
- * that is not a regular file (the message says what it is), EFBIG beyond
- * the size limit, EILSEQ for a file holding a NUL byte, EIO for a written
- * file that does not read back as written, else the errno of the call that
- * failed.
+ * The configuration file's errors below are NV_ERRNO_ERROR (nv-errno.h):
+ * ELOOP for a symbolic link at the path, ENOTDIR for a directory that is
+ * not one (or is a symlink), EMLINK for a file with more than one hard
+ * link, EISDIR or EBADFD for something that is not a regular file (the
+ * message says what it is), EFBIG beyond the size limit, EILSEQ for a file
+ * holding a NUL byte, EIO for a written file that does not read back as
+ * written, else the errno of the call that failed.
  */
 
 /*
