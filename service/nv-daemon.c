@@ -125,7 +125,6 @@ static void context_refresh_facts(Context *c, NvHostFacts *ret_facts)
         if (m)
                 c->refreshed_at_call = c->n_calls;
         nv_host_read_facts(c->host, &facts);
-        nv_host_read_kvm_facts(c->host, &facts);
         nv_status_assemble(&facts, &fresh);
 
         changed = nv_status_diff(&c->status, &fresh);

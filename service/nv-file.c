@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Safe reads and atomic replacement of the daemon's configuration file (see
- * nv-file.h). Every open of the path uses O_NOFOLLOW relative to a
- * directory descriptor that was itself opened with O_NOFOLLOW, so a
- * symlink planted at the file or at the directory is refused, not written
- * through.
+ * Bounded reads of the host's files, and safe reads and atomic replacement
+ * of the daemon's configuration file (see nv-file.h). Both read through
+ * one bounded loop. Every open of the configuration file's path uses
+ * O_NOFOLLOW relative to a directory descriptor that was itself opened
+ * with O_NOFOLLOW, so a symlink planted at the file or at the directory is
+ * refused, not written through.
  */
 #include "config.h"
 
@@ -135,48 +136,108 @@ static gboolean open_regular(int dfd, const char *name, const char *path, int *r
         return TRUE;
 }
 
-static gboolean read_fd(int fd, const char *path, gsize max, char **ret, gsize *ret_len, GError **error)
+/* Reads @fd to its end (@first_line: to its first newline), but never more
+ * than @max + 1 bytes: 0, -errno, or -EFBIG when what was asked for is
+ * longer than @max (then @ret holds its first @max bytes). The buffer
+ * grows as the file does, so that a small file costs a small buffer
+ * whatever @max is, and a sysfs attribute one read(). */
+static int read_fd_bounded(int fd, gsize max, gboolean first_line, char **ret, gsize *ret_len)
 {
-        g_autoptr(GByteArray) buf = g_byte_array_new();
-        guint8 chunk[16384];
-        const guint8 *nul;
+        g_autofree char *buf = NULL;
+        gsize len = 0, size = 0;
+        const char *newline;
+        int r;
 
+        *ret = NULL;
         for (;;) {
-                ssize_t n = read(fd, chunk, sizeof(chunk));
+                ssize_t n;
 
+                if (len == size) {
+                        if (size > max)
+                                break;
+                        size = MIN(MAX(size * 2, 4096), max + 1);
+                        buf = g_realloc(buf, size + 1);
+                }
+                n = read(fd, buf + len, size - len);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0)
-                        return set_errno_error(error, errno, "Cannot read", path);
+                        return -errno;
                 if (n == 0)
                         break;
-                if (buf->len + (gsize)n > max) {
-                        g_set_error(error, NV_ERRNO_ERROR, EFBIG,
-                                    "%s is larger than %" G_GSIZE_FORMAT " bytes; refusing to edit it", path,
-                                    max);
-                        return FALSE;
-                }
-                g_byte_array_append(buf, chunk, (guint)n);
+                len += (gsize)n;
+                if (first_line && memchr(buf + len - n, '\n', (gsize)n))
+                        break;
         }
+
+        newline = first_line ? memchr(buf, '\n', len) : NULL;
+        if (newline)
+                len = (gsize)(newline - buf);
+        r = len > max ? -EFBIG : 0;
+        len = MIN(len, max);
+        buf[len] = '\0';
+        *ret = g_steal_pointer(&buf);
+        if (ret_len)
+                *ret_len = len;
+        return r;
+}
+
+static int read_path_bounded(const char *path, gsize max, gboolean first_line, char **ret, gsize *ret_len)
+{
+        nv_auto_fd int fd = -1;
+
+        *ret = NULL;
+        /* O_NONBLOCK: a FIFO planted at a host path must not hang the
+         * daemon's main loop. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        return read_fd_bounded(fd, max, first_line, ret, ret_len);
+}
+
+int nv_file_read_bounded(const char *path, gsize max, char **ret, gsize *ret_len)
+{
+        return read_path_bounded(path, max, FALSE, ret, ret_len);
+}
+
+int nv_file_read_first_line(const char *path, gsize max, char **ret)
+{
+        return read_path_bounded(path, max, TRUE, ret, NULL);
+}
+
+static gboolean read_fd(int fd, const char *path, gsize max, char **ret, gsize *ret_len, GError **error)
+{
+        g_autofree char *buf = NULL;
+        const char *nul;
+        gsize len = 0;
+        int r;
+
+        r = read_fd_bounded(fd, max, FALSE, &buf, &len);
+        if (r == -EFBIG) {
+                g_set_error(error, NV_ERRNO_ERROR, EFBIG,
+                            "%s is larger than %" G_GSIZE_FORMAT " bytes; refusing to edit it", path, max);
+                return FALSE;
+        }
+        if (r < 0)
+                return set_errno_error(error, -r, "Cannot read", path);
         /* kmod reads each line as a C string, so a NUL byte makes a file
          * say something else to it than its bytes do, and no edit can be
          * both faithful to the bytes and to what kmod reads. */
-        nul = memchr(buf->data, '\0', buf->len);
+        nul = memchr(buf, '\0', len);
         if (nul) {
-                gsize offset = (gsize)(nul - buf->data);
+                gsize offset = (gsize)(nul - buf);
                 guint line = 1;
 
                 for (gsize i = 0; i < offset; i++)
-                        line += buf->data[i] == '\n';
+                        line += buf[i] == '\n';
                 g_set_error(error, NV_ERRNO_ERROR, EILSEQ,
                             "%s holds a NUL byte (line %u, byte %" G_GSIZE_FORMAT
                             "), so it is not a text file; refusing to edit it: remove that byte first",
                             path, line, offset + 1);
                 return FALSE;
         }
-        *ret_len = buf->len;
-        g_byte_array_append(buf, (const guint8 *)"", 1);
-        *ret = (char *)g_byte_array_free(g_steal_pointer(&buf), FALSE);
+        *ret_len = len;
+        *ret = g_steal_pointer(&buf);
         return TRUE;
 }
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Reading and atomically replacing the one configuration file the daemon
- * owns, without ever following a symbolic link at its path.
+ * The daemon's one layer for reading files: bounded reads of the host's
+ * files (/proc, /sys, /etc, modprobe.d) for the host reader, and reading
+ * and atomically replacing the one configuration file the daemon owns,
+ * without ever following a symbolic link at its path.
  */
 #pragma once
 
@@ -10,13 +12,32 @@
 #include "nv-errno.h"
 
 /*
- * Errors are NV_ERRNO_ERROR (nv-errno.h): ELOOP for a symbolic link at the
- * path, ENOTDIR for a directory that is not one (or is a symlink), EMLINK
- * for a file with more than one hard link, EISDIR or EBADFD for something
- * that is not a regular file (the message says what it is), EFBIG beyond
- * the size limit, EILSEQ for a file holding a NUL byte, EIO for a written
- * file that does not read back as written, else the errno of the call that
- * failed.
+ * Reads at most @max bytes of @path into @ret (NUL-terminated; @ret_len,
+ * when not NULL, gets the length). Files in /proc and /sys report size 0,
+ * so this reads to the end rather than trusting fstat(). Returns 0,
+ * -errno (then @ret is NULL), or -EFBIG when the file is longer than @max
+ * (then @ret holds its first @max bytes). A symbolic link is followed: this
+ * is for the host's files, not for the one the daemon edits.
+ */
+int nv_file_read_bounded(const char *path, gsize max, char **ret, gsize *ret_len);
+
+/*
+ * Reads the first line of @path into @ret without its newline, as
+ * nv_file_read_bounded() reads a file: it stops at the first newline, so a
+ * sysfs attribute costs one read(). Returns 0, -errno (then @ret is NULL),
+ * or -EFBIG when the line is longer than @max bytes (then @ret holds its
+ * first @max bytes).
+ */
+int nv_file_read_first_line(const char *path, gsize max, char **ret);
+
+/*
+ * The configuration file's errors below are NV_ERRNO_ERROR (nv-errno.h):
+ * ELOOP for a symbolic link at the path, ENOTDIR for a directory that is
+ * not one (or is a symlink), EMLINK for a file with more than one hard
+ * link, EISDIR or EBADFD for something that is not a regular file (the
+ * message says what it is), EFBIG beyond the size limit, EILSEQ for a file
+ * holding a NUL byte, EIO for a written file that does not read back as
+ * written, else the errno of the call that failed.
  */
 
 /*

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The host reader's part for what is not the vendor module itself: which
- * module provides /dev/kvm and who may open it, and whether the daemon
- * runs in a container. It reads below the root through nv-host.h, and
- * nv-host.c does not call it: the daemon adds these facts to those of
- * nv_host_read_facts(). What they mean is left to the pure nv-kvm-device.c
- * and nv-container.c.
+ * The host reader's part for what is not a module: what stat() says of
+ * /dev/kvm's node and who owns it, and whether the daemon runs in a
+ * container. It sits below nv-host.c, which alone calls it: it reads the
+ * files below a root through nv-file.h and knows nothing of NvHost. What
+ * the files mean is left to the pure nv-container.c; which module provides
+ * /dev/kvm is read with the modules, in nv-host.c.
  */
 #include "config.h"
 
@@ -18,47 +18,48 @@
 #include <unistd.h>
 
 #include "nv-container.h"
-#include "nv-host.h"
-#include "nv-kvm-device.h"
+#include "nv-file.h"
+#include "nv-host-kvm.h"
 
 /* PID 1's environment is small; a bound keeps a hostile one from costing
  * memory. */
 #define ENVIRON_MAX (64 * 1024)
 
-static gboolean host_exists(NvHost *host, const char *host_path)
+static gboolean host_exists(const char *root, const char *host_path)
 {
-        g_autofree char *path = nv_host_path(host, host_path);
+        g_autofree char *path = g_build_filename(root, host_path, NULL);
 
         return access(path, F_OK) == 0;
 }
 
-/* The first line of a file below the root, or NULL. */
-static char *host_line(NvHost *host, const char *host_path)
+/* The first line of a small file below @root, or NULL. */
+static char *host_line(const char *root, const char *host_path)
 {
-        g_autofree char *text = NULL;
+        g_autofree char *path = g_build_filename(root, host_path, NULL);
+        g_autofree char *line = NULL;
 
-        if (nv_host_read_file(host, host_path, 4096, &text, NULL) < 0)
+        if (nv_file_read_first_line(path, 4096, &line) < 0)
                 return NULL;
-        text[strcspn(text, "\n")] = '\0';
-        return g_steal_pointer(&text);
+        return g_steal_pointer(&line);
 }
 
 /* The container the daemon runs in, or NULL. */
-static char *detect_container(NvHost *host)
+static char *detect_container(const char *root)
 {
-        g_autofree char *osrelease = host_line(host, "/proc/sys/kernel/osrelease");
-        g_autofree char *manager = host_line(host, "/run/host/container-manager");
-        g_autofree char *systemd = host_line(host, "/run/systemd/container");
+        g_autofree char *osrelease = host_line(root, "/proc/sys/kernel/osrelease");
+        g_autofree char *manager = host_line(root, "/run/host/container-manager");
+        g_autofree char *systemd = host_line(root, "/run/systemd/container");
+        g_autofree char *environ_path = NULL;
         g_autofree char *pid1_environ = NULL;
         gsize environ_len = 0;
         NvContainerFacts facts = {
-                .has_proc_vz = host_exists(host, "/proc/vz"),
-                .has_proc_bc = host_exists(host, "/proc/bc"),
+                .has_proc_vz = host_exists(root, "/proc/vz"),
+                .has_proc_bc = host_exists(root, "/proc/bc"),
                 .osrelease = osrelease,
                 .container_manager = manager,
                 .systemd_container = systemd,
-                .has_containerenv = host_exists(host, "/run/.containerenv"),
-                .has_dockerenv = host_exists(host, "/.dockerenv"),
+                .has_containerenv = host_exists(root, "/run/.containerenv"),
+                .has_dockerenv = host_exists(root, "/.dockerenv"),
         };
         const char *kind;
 
@@ -69,7 +70,8 @@ static char *detect_container(NvHost *host)
          * found there to /run/systemd/container. A tracer (proot) and a
          * cgroup namespace are not looked for: neither decides a kind that
          * the files leave open on the hosts this service runs on. */
-        if (nv_host_read_file(host, "/proc/1/environ", ENVIRON_MAX, &pid1_environ, &environ_len) >= 0) {
+        environ_path = g_build_filename(root, "/proc/1/environ", NULL);
+        if (nv_file_read_bounded(environ_path, ENVIRON_MAX, &pid1_environ, &environ_len) >= 0) {
                 facts.pid1_environ = pid1_environ;
                 facts.pid1_environ_len = environ_len;
         }
@@ -77,70 +79,16 @@ static char *detect_container(NvHost *host)
         return *kind ? g_strdup(kind) : NULL;
 }
 
-/* Names of the modules in /sys/module/kvm/holders, which use kvm. */
-static GPtrArray *read_kvm_holders(NvHost *host)
-{
-        g_autofree char *dir = nv_host_path(host, "/sys/module/kvm/holders");
-        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-        GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-        const char *name;
-
-        while (d && (name = g_dir_read_name(d)))
-                g_ptr_array_add(names, g_strdup(name));
-        return names;
-}
-
-static char *read_kvm_provider(NvHost *host, const NvHostFacts *facts)
-{
-        static const char *const known[] = { "kvm_intel", "kvm_amd", "kvm_pvm" };
-        g_autoptr(GPtrArray) holders = NULL;
-        g_autoptr(GArray) candidates = g_array_new(FALSE, TRUE, sizeof(NvKvmCandidate));
-        const char *provider;
-
-        /* No /dev/kvm, nobody provides it: nothing to read. */
-        if (!facts->kvm_device)
-                return NULL;
-        holders = read_kvm_holders(host);
-        for (gsize i = 0; i < G_N_ELEMENTS(known); i++) {
-                /* The vendor module's state is read already. */
-                gboolean vendor = g_strcmp0(known[i], nv_host_vendor_module(host)) == 0;
-                NvKvmCandidate c = {
-                        .name = known[i],
-                        .state = vendor ? facts->vendor_state : nv_host_module_state(host, known[i]),
-                };
-
-                for (guint j = 0; j < holders->len; j++)
-                        c.holds_kvm |= nv_module_name_equal(known[i], g_ptr_array_index(holders, j));
-                g_array_append_val(candidates, c);
-        }
-        for (guint j = 0; j < holders->len; j++) {
-                const char *name = g_ptr_array_index(holders, j);
-                NvKvmCandidate c = { .name = name, .holds_kvm = TRUE };
-                gboolean is_known = FALSE;
-
-                for (gsize i = 0; i < G_N_ELEMENTS(known); i++)
-                        is_known |= nv_module_name_equal(name, known[i]);
-                if (is_known)
-                        continue;
-                c.state = nv_host_module_state(host, name);
-                g_array_append_val(candidates, c);
-        }
-
-        provider = nv_kvm_provider(facts->kvm_device, (const NvKvmCandidate *)candidates->data,
-                                   candidates->len, facts->cpu.has_vmx, facts->cpu.has_svm);
-        return g_strdup(provider);
-}
-
 /* The name of @id in the tree's passwd (@group: group) file: the real
  * one's through NSS, a fake tree's from its /etc files. NULL when it has
  * none. */
-static char *id_name(NvHost *host, gboolean group, guint id)
+static char *id_name(const char *root, gboolean group, guint id)
 {
         g_autofree char *path = NULL;
         FILE *f;
         char *name = NULL;
 
-        if (nv_host_is_real(host)) {
+        if (g_str_equal(root, "/")) {
                 if (group) {
                         struct group *gr = getgrgid((gid_t)id);
 
@@ -152,7 +100,7 @@ static char *id_name(NvHost *host, gboolean group, guint id)
                 }
         }
 
-        path = nv_host_path(host, group ? "/etc/group" : "/etc/passwd");
+        path = g_build_filename(root, group ? "/etc/group" : "/etc/passwd", NULL);
         f = fopen(path, "re");
         if (!f)
                 return NULL;
@@ -184,9 +132,9 @@ static char *name_or_number(char *name, guint id)
 
 /* id_name(), remembered in @cached while the file it reads is unchanged
  * (NSS beyond the files is asked again when the daemon starts again). */
-static char *cached_id_name(NvHost *host, NvHostIdName *cached, gboolean group, guint id)
+static char *cached_id_name(const char *root, NvHostIdName *cached, gboolean group, guint id)
 {
-        g_autofree char *path = nv_host_path(host, group ? "/etc/group" : "/etc/passwd");
+        g_autofree char *path = g_build_filename(root, group ? "/etc/group" : "/etc/passwd", NULL);
         struct stat st = { 0 };
         gint64 mtime_nsec;
 
@@ -196,7 +144,7 @@ static char *cached_id_name(NvHost *host, NvHostIdName *cached, gboolean group, 
         if (!cached->valid || cached->id != id || cached->mtime_nsec != mtime_nsec ||
             cached->size != st.st_size) {
                 g_free(cached->name);
-                cached->name = name_or_number(id_name(host, group, id), id);
+                cached->name = name_or_number(id_name(root, group, id), id);
                 cached->id = id;
                 cached->mtime_nsec = mtime_nsec;
                 cached->size = st.st_size;
@@ -205,10 +153,17 @@ static char *cached_id_name(NvHost *host, NvHostIdName *cached, gboolean group, 
         return g_strdup(cached->name);
 }
 
-void nv_host_read_kvm_facts(NvHost *host, NvHostFacts *ret)
+void nv_host_kvm_cache_clear(NvHostKvmCache *cache)
 {
-        NvHostKvmCache *cache = nv_host_get_kvm_cache(host);
-        g_autofree char *node = nv_host_path(host, "/dev/kvm");
+        g_clear_pointer(&cache->owner.name, g_free);
+        g_clear_pointer(&cache->group.name, g_free);
+        g_clear_pointer(&cache->container, g_free);
+        memset(cache, 0, sizeof(*cache));
+}
+
+void nv_host_kvm_read(const char *root, NvHostKvmCache *cache, NvHostFacts *ret)
+{
+        g_autofree char *node = g_build_filename(root, "/dev/kvm", NULL);
         struct stat st;
 
         /* The node, not the device: its owner and mode are udev's (or
@@ -216,24 +171,17 @@ void nv_host_read_kvm_facts(NvHost *host, NvHostFacts *ret)
         /* A fake tree's node is a plain file: only root may make
          * device nodes. */
         if (stat(node, &st) == 0 &&
-            (S_ISCHR(st.st_mode) || (!nv_host_is_real(host) && S_ISREG(st.st_mode)))) {
+            (S_ISCHR(st.st_mode) || (!g_str_equal(root, "/") && S_ISREG(st.st_mode)))) {
                 ret->kvm_device = TRUE;
                 ret->has_kvm_stat = TRUE;
                 ret->kvm_uid = st.st_uid;
                 ret->kvm_gid = st.st_gid;
                 ret->kvm_mode = st.st_mode;
-                ret->kvm_owner = cached_id_name(host, &cache->owner, FALSE, st.st_uid);
-                ret->kvm_group = cached_id_name(host, &cache->group, TRUE, st.st_gid);
+                ret->kvm_owner = cached_id_name(root, &cache->owner, FALSE, st.st_uid);
+                ret->kvm_group = cached_id_name(root, &cache->group, TRUE, st.st_gid);
         }
-        /* It changes only when a module comes or goes, as does kvm_device. */
-        if (!cache->provider_valid) {
-                g_free(cache->provider);
-                cache->provider = read_kvm_provider(host, ret);
-                cache->provider_valid = TRUE;
-        }
-        ret->kvm_provider = g_strdup(cache->provider);
         if (!cache->container_valid) {
-                cache->container = detect_container(host);
+                cache->container = detect_container(root);
                 cache->container_valid = TRUE;
         }
         ret->container = g_strdup(cache->container);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Reads the facts of nv-host-facts.h off the host tree below a root. Parsing is
- * left to the pure modules (nv-cpuinfo, nv-kernel-param, nv-modprobe),
- * hypervisor detection to nv-hypervisor.c and the listing of modprobe.d to
- * nv-modprobe-files.c; this file only opens, bounds and caches.
+ * left to the pure modules (nv-cpuinfo, nv-kernel-param, nv-modprobe,
+ * nv-kvm-device), hypervisor detection to nv-hypervisor.c, the listing of
+ * modprobe.d to nv-modprobe-files.c, /dev/kvm's node and the container to
+ * nv-host-kvm.c and the bounded reads to nv-file.c; this file composes
+ * them, and caches. Nothing it calls calls back into it.
  *
  * libkmod is not used for reading: kmod_module_get_initstate() and its
  * configuration reader look at /sys/module and /proc/cmdline at fixed
@@ -14,14 +16,16 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nv-file.h"
+#include "nv-host-kvm.h"
 #include "nv-host.h"
 #include "nv-hypervisor.h"
+#include "nv-kvm-device.h"
 #include "nv-modprobe-files.h"
 
 /* Bounds on what is read. cpuinfo only matters up to its first processor
@@ -56,6 +60,10 @@ struct NvHost {
                 NvModuleState vendor_state;
                 char *nested_raw;
                 gboolean kvm_device;
+                /* Which module provides /dev/kvm: read last, after the
+                 * node (read_kvm_provider()), so it has its own flag. */
+                gboolean provider_valid;
+                char *provider; /* may be NULL: nobody provides it */
         } modules;
 
         /* Whether modules.dep lists the vendor module, as of the file's
@@ -75,7 +83,7 @@ struct NvHost {
          * not at every call. */
         GHashTable *warned;
 
-        NvHostKvmCache kvm_cache;
+        NvHostKvmCache kvm;
 };
 
 static void G_GNUC_PRINTF(3, 4) warn_once(NvHost *host, const char *key, const char *format, ...)
@@ -109,107 +117,6 @@ const char *nv_host_vendor_module(const NvHost *host)
         return nv_cpu_vendor_module(host->cpu.vendor);
 }
 
-/*
- * Reads at most @max bytes of @path (a path below the root). Files in /proc
- * and /sys report size 0, so this reads to EOF rather than trusting
- * fstat(). Returns 0, -errno, or -EFBIG when the file is longer than @max
- * (then @ret holds its first @max bytes, NUL-terminated).
- */
-static int read_file_bounded(const char *path, gsize max, char **ret, gsize *ret_len)
-{
-        g_autofree char *buf = NULL;
-        gsize len = 0, size = 0;
-        int fd, r = 0;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return -errno;
-
-        for (;;) {
-                ssize_t n;
-
-                if (len == size) {
-                        if (size > max) {
-                                r = -EFBIG;
-                                break;
-                        }
-                        size = MIN(MAX(size * 2, 4096), max + 1);
-                        buf = g_realloc(buf, size + 1);
-                }
-                n = read(fd, buf + len, size - len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = -errno;
-                        close(fd);
-                        return r;
-                }
-                if (n == 0)
-                        break;
-                len += (gsize)n;
-        }
-        close(fd);
-
-        if (len > max)
-                len = max;
-        buf[len] = '\0';
-        *ret = g_steal_pointer(&buf);
-        if (ret_len)
-                *ret_len = len;
-        return r;
-}
-
-/*
- * Reads the first line of @path (a path below the root) without its
- * newline, from at most @max bytes: it stops at the first newline, so a
- * sysfs attribute costs one read(). Returns 0, -errno, or -EFBIG when @max
- * bytes hold no newline (then @ret holds them).
- */
-static int read_first_line(const char *path, gsize max, char **ret)
-{
-        g_autofree char *buf = g_malloc(max + 1);
-        gsize len = 0;
-        int fd, r = 0;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return -errno;
-        for (;;) {
-                ssize_t n;
-
-                if (len == max) {
-                        r = -EFBIG;
-                        break;
-                }
-                n = read(fd, buf + len, max - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r = -errno;
-                        close(fd);
-                        return r;
-                }
-                if (n == 0)
-                        break;
-                len += (gsize)n;
-                if (memchr(buf + len - n, '\n', (gsize)n))
-                        break;
-        }
-        close(fd);
-
-        buf[len] = '\0';
-        buf[strcspn(buf, "\n")] = '\0';
-        *ret = g_steal_pointer(&buf);
-        return r;
-}
-
-int nv_host_read_file(NvHost *host, const char *host_path, gsize max, char **ret, gsize *ret_len)
-{
-        g_autofree char *path = nv_host_path(host, host_path);
-
-        return read_file_bounded(path, max, ret, ret_len);
-}
-
 /* Reads a one-line file and strips the trailing newline; NULL if missing. */
 static char *read_line(NvHost *host, const char *host_path)
 {
@@ -217,7 +124,7 @@ static char *read_line(NvHost *host, const char *host_path)
         g_autofree char *s = NULL;
         int r;
 
-        r = read_first_line(path, SMALL_FILE_MAX, &s);
+        r = nv_file_read_first_line(path, SMALL_FILE_MAX, &s);
         if (r == -ENOENT)
                 return NULL;
         if (r < 0 && r != -EFBIG) {
@@ -239,7 +146,7 @@ static void read_constant_facts(NvHost *host)
         gsize len = 0;
         int r;
 
-        r = read_file_bounded(cpuinfo_path, CPUINFO_MAX, &cpuinfo, &len);
+        r = nv_file_read_bounded(cpuinfo_path, CPUINFO_MAX, &cpuinfo, &len);
         if (r < 0 && r != -EFBIG) {
                 g_warning("Cannot read %s: %s; the CPU vendor is unknown", cpuinfo_path, g_strerror(-r));
                 memset(&host->cpu, 0, sizeof(host->cpu));
@@ -257,7 +164,7 @@ static void read_constant_facts(NvHost *host)
                           host->real ? "" : host->root);
         host->hypervisor = nv_hypervisor_detect(host->root, &host->cpu);
 
-        r = read_file_bounded(cmdline_path, SMALL_FILE_MAX, &host->cmdline, NULL);
+        r = nv_file_read_bounded(cmdline_path, SMALL_FILE_MAX, &host->cmdline, NULL);
         if (r < 0 && r != -EFBIG) {
                 if (r != -ENOENT)
                         g_warning("Cannot read %s: %s", cmdline_path, g_strerror(-r));
@@ -273,8 +180,8 @@ static void read_constant_facts(NvHost *host)
 
                 host->modules_dep_path = nv_host_path(host, dep);
 
-                r = read_file_bounded(path, CONFIG_FILE_MAX, &host->modules_builtin,
-                                      &host->modules_builtin_len);
+                r = nv_file_read_bounded(path, CONFIG_FILE_MAX, &host->modules_builtin,
+                                         &host->modules_builtin_len);
                 host->modules_builtin_whole = r >= 0;
                 if (r < 0 && r != -EFBIG) {
                         if (r != -ENOENT)
@@ -313,11 +220,9 @@ void nv_host_free(NvHost *host)
         g_free(host->modules_builtin);
         g_free(host->modules_dep_path);
         g_free(host->modules.nested_raw);
+        g_free(host->modules.provider);
         g_clear_pointer(&host->config, g_array_unref);
-        g_free(host->kvm_cache.provider);
-        g_free(host->kvm_cache.container);
-        g_free(host->kvm_cache.owner.name);
-        g_free(host->kvm_cache.group.name);
+        nv_host_kvm_cache_clear(&host->kvm);
         g_hash_table_unref(host->warned);
         g_free(host);
 }
@@ -339,12 +244,13 @@ void nv_host_watch_modules(NvHost *host)
          * from a built-in module (read_module_state()). */
         host->modules_watched = host->modules_builtin_whole;
         host->modules.valid = FALSE;
+        host->modules.provider_valid = FALSE;
 }
 
 void nv_host_invalidate_modules(NvHost *host)
 {
         host->modules.valid = FALSE;
-        host->kvm_cache.provider_valid = FALSE;
+        host->modules.provider_valid = FALSE;
 }
 
 static gboolean module_listed_builtin(const NvHost *host, const char *module)
@@ -390,11 +296,6 @@ static NvModuleState read_module_state(NvHost *host, const char *module)
         return state;
 }
 
-NvModuleState nv_host_module_state(NvHost *host, const char *module)
-{
-        return read_module_state(host, module);
-}
-
 static gint64 mtime_nsec(const struct stat *st)
 {
         return (gint64)st->st_mtim.tv_sec * G_GINT64_CONSTANT(1000000000) + st->st_mtim.tv_nsec;
@@ -417,7 +318,7 @@ static gboolean modules_dep_lists(NvHost *host, const char *module)
         if (host->dep.valid && host->dep.size == st.st_size && host->dep.mtime_nsec == mtime_nsec(&st))
                 return host->dep.listed;
 
-        r = read_file_bounded(host->modules_dep_path, CONFIG_FILE_MAX, &text, &len);
+        r = nv_file_read_bounded(host->modules_dep_path, CONFIG_FILE_MAX, &text, &len);
         if (r < 0 && r != -EFBIG) {
                 warn_once(host, host->modules_dep_path, "Cannot read %s: %s", host->modules_dep_path,
                           g_strerror(-r));
@@ -442,7 +343,7 @@ static GArray *read_config(NvHost *host, const char *module)
                 gsize len = 0;
                 int r;
 
-                r = read_file_bounded(path, CONFIG_FILE_MAX, &text, &len);
+                r = nv_file_read_bounded(path, CONFIG_FILE_MAX, &text, &len);
                 if (r == -ENOENT)
                         continue; /* gone since the listing */
                 if (r == -ENXIO) {
@@ -586,11 +487,73 @@ static void read_availability(NvHost *host, const char *module, NvHostFacts *ret
         ret->vendor_availability = nv_module_availability(&facts);
 }
 
-NvHostKvmCache *nv_host_get_kvm_cache(NvHost *host)
+/* Names of the modules in /sys/module/kvm/holders, which use kvm. */
+static GPtrArray *read_kvm_holders(NvHost *host)
 {
-        if (!modules_cached(host) || !host->modules.valid)
-                host->kvm_cache.provider_valid = FALSE;
-        return &host->kvm_cache;
+        g_autofree char *dir = nv_host_path(host, "/sys/module/kvm/holders");
+        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+        GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+        const char *name;
+
+        while (d && (name = g_dir_read_name(d)))
+                g_ptr_array_add(names, g_strdup(name));
+        return names;
+}
+
+/* The module that provides /dev/kvm, from what the candidates are and
+ * which of them use kvm (the choice is nv-kvm-device.c's). */
+static char *kvm_provider(NvHost *host, const NvHostFacts *facts)
+{
+        static const char *const known[] = { "kvm_intel", "kvm_amd", "kvm_pvm" };
+        g_autoptr(GPtrArray) holders = NULL;
+        g_autoptr(GArray) candidates = g_array_new(FALSE, TRUE, sizeof(NvKvmCandidate));
+        const char *provider;
+
+        /* No /dev/kvm, nobody provides it: nothing to read. */
+        if (!facts->kvm_device)
+                return NULL;
+        holders = read_kvm_holders(host);
+        for (gsize i = 0; i < G_N_ELEMENTS(known); i++) {
+                /* The vendor module's state is read already. */
+                gboolean vendor = g_strcmp0(known[i], nv_host_vendor_module(host)) == 0;
+                NvKvmCandidate c = {
+                        .name = known[i],
+                        .state = vendor ? facts->vendor_state : read_module_state(host, known[i]),
+                };
+
+                for (guint j = 0; j < holders->len; j++)
+                        c.holds_kvm |= nv_module_name_equal(known[i], g_ptr_array_index(holders, j));
+                g_array_append_val(candidates, c);
+        }
+        for (guint j = 0; j < holders->len; j++) {
+                const char *name = g_ptr_array_index(holders, j);
+                NvKvmCandidate c = { .name = name, .holds_kvm = TRUE };
+                gboolean is_known = FALSE;
+
+                for (gsize i = 0; i < G_N_ELEMENTS(known); i++)
+                        is_known |= nv_module_name_equal(name, known[i]);
+                if (is_known)
+                        continue;
+                c.state = read_module_state(host, name);
+                g_array_append_val(candidates, c);
+        }
+
+        provider = nv_kvm_provider(facts->kvm_device, (const NvKvmCandidate *)candidates->data,
+                                   candidates->len, facts->cpu.has_vmx, facts->cpu.has_svm);
+        return g_strdup(provider);
+}
+
+/* Which module provides /dev/kvm, after nv_host_kvm_read() has looked at
+ * the node: it changes only when a module comes or goes, so it is kept
+ * with the modules. */
+static void read_kvm_provider(NvHost *host, NvHostFacts *ret)
+{
+        if (!modules_cached(host) || !host->modules.provider_valid) {
+                g_free(host->modules.provider);
+                host->modules.provider = kvm_provider(host, ret);
+                host->modules.provider_valid = TRUE;
+        }
+        ret->kvm_provider = g_strdup(host->modules.provider);
 }
 
 void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
@@ -624,4 +587,7 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
         ret->module_users_possible = module_users_possible(host, ret, module);
 
         read_availability(host, module, ret);
+
+        nv_host_kvm_read(host->root, &host->kvm, ret);
+        read_kvm_provider(host, ret);
 }

@@ -28,10 +28,9 @@ char *nv_host_path(const NvHost *host, const char *host_path);
 /* The vendor module ("kvm_intel", "kvm_amd"), or NULL for an unknown CPU. */
 const char *nv_host_vendor_module(const NvHost *host);
 
-/* Fills @ret (zeroed or cleared) with the host's current facts but for
- * those of /dev/kvm and the container, which nv_host_read_kvm_facts()
- * adds. The merged modprobe.d setting is cached until
- * nv_host_invalidate_config(). */
+/* Fills @ret (zeroed or cleared) with the host's current facts, /dev/kvm
+ * and the container included. The merged modprobe.d setting is cached
+ * until nv_host_invalidate_config(). */
 void nv_host_read_facts(NvHost *host, NvHostFacts *ret);
 
 /* Every setting of the vendor module's "nested" in the merged modprobe.d
@@ -53,41 +52,3 @@ void nv_host_watch_modules(NvHost *host);
 
 /* A module may have been loaded or unloaded: read /sys again next time. */
 void nv_host_invalidate_modules(NvHost *host);
-
-/* For the host reader's own files (nv-host-kvm.c). */
-
-/* Reads at most @max bytes of @host_path below the root into @ret
- * (NUL-terminated); 0, -errno, or -EFBIG when it is longer (then @ret
- * holds its first @max bytes). */
-int nv_host_read_file(NvHost *host, const char *host_path, gsize max, char **ret, gsize *ret_len);
-
-/* What /sys/module and modules.builtin say of @module now. */
-NvModuleState nv_host_module_state(NvHost *host, const char *module);
-
-/* What nv-host-kvm.c keeps from one read to the next, owned by the host:
- * the provider of /dev/kvm while the modules are kept (not valid after
- * nv_host_invalidate_modules(), nor ever where modules are read each
- * time), the names of the node's owner and group, for as long as the
- * passwd and group files are unchanged, and the container, found once. */
-typedef struct {
-        guint id;
-        char *name;
-        gint64 mtime_nsec; /* of the file the name came from */
-        goffset size;
-        gboolean valid;
-} NvHostIdName;
-
-typedef struct {
-        gboolean provider_valid;
-        char *provider; /* may be NULL: nobody provides it */
-        NvHostIdName owner, group;
-        gboolean container_valid;
-        char *container; /* systemd-detect-virt --container's word, or NULL */
-} NvHostKvmCache;
-
-NvHostKvmCache *nv_host_get_kvm_cache(NvHost *host);
-
-/* Which module provides /dev/kvm, what stat() says of the node, and the
- * container the daemon runs in: fills the kvm_* fields and the container
- * of @ret, which nv_host_read_facts() filled first. */
-void nv_host_read_kvm_facts(NvHost *host, NvHostFacts *ret);

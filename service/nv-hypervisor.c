@@ -5,24 +5,28 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #endif
 
+#include "nv-file.h"
 #include "nv-hypervisor.h"
 
 /* The first line of a small sysfs attribute below @root; NULL when it is
- * missing or unreadable, which for these files only means "no answer". */
+ * missing or unreadable, which for these files only means "no answer".
+ * sysfs cuts an attribute at a page, so the bound cuts nothing real. */
 static char *read_line(const char *root, const char *host_path)
 {
         g_autofree char *path = g_build_filename(root, host_path, NULL);
         g_autofree char *text = NULL;
+        int r;
 
-        if (!g_file_get_contents(path, &text, NULL, NULL))
+        r = nv_file_read_first_line(path, 4096, &text);
+        if (r < 0 && r != -EFBIG)
                 return NULL;
-        text[strcspn(text, "\n")] = '\0';
         return g_steal_pointer(&text);
 }
 

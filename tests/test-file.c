@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Unit tests for nv-file.c: reading and atomically replacing the daemon's
- * configuration file, and refusing every path trick on the way.
+ * Unit tests for nv-file.c: the bounded reads of the host's files, and
+ * reading and atomically replacing the daemon's configuration file,
+ * refusing every path trick on the way.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
@@ -352,6 +354,112 @@ static void test_stale_temporaries(Fixture *f, gconstpointer data)
         }
 }
 
+static char *write_file(Fixture *f, const char *name, const char *contents)
+{
+        char *path = g_build_filename(f->tmp, name, NULL);
+        g_autoptr(GError) error = NULL;
+
+        g_assert_true(g_file_set_contents(path, contents, -1, &error));
+        g_assert_no_error(error);
+        return path;
+}
+
+static void test_read_bounded(Fixture *f, gconstpointer data)
+{
+        g_autofree char *path = write_file(f, "ten", "0123456789");
+        g_autofree char *missing = g_build_filename(f->tmp, "missing", NULL);
+        g_autofree char *text = NULL;
+        gsize len = 0;
+
+        g_assert_cmpint(nv_file_read_bounded(path, 10, &text, &len), ==, 0);
+        g_assert_cmpstr(text, ==, "0123456789");
+        g_assert_cmpuint(len, ==, 10);
+        g_clear_pointer(&text, g_free);
+
+        /* One byte over the bound: cut, and said so. */
+        g_assert_cmpint(nv_file_read_bounded(path, 9, &text, &len), ==, -EFBIG);
+        g_assert_cmpstr(text, ==, "012345678");
+        g_assert_cmpuint(len, ==, 9);
+        g_clear_pointer(&text, g_free);
+
+        g_assert_cmpint(nv_file_read_bounded(missing, 10, &text, NULL), ==, -ENOENT);
+        g_assert_null(text);
+        g_assert_cmpint(nv_file_read_bounded(f->dir, 10, &text, NULL), ==, -EISDIR);
+        g_assert_null(text);
+}
+
+/* /proc reports size 0 for a file that is not empty: only reading to the
+ * end tells its length. */
+static void test_read_bounded_proc(Fixture *f, gconstpointer data)
+{
+        g_autofree char *text = NULL;
+        g_autofree char *line = NULL;
+        gsize len = 0;
+        struct stat st;
+
+        g_assert_cmpint(stat("/proc/self/stat", &st), ==, 0);
+        g_assert_cmpint(st.st_size, ==, 0);
+        g_assert_cmpint(nv_file_read_bounded("/proc/self/stat", 4096, &text, &len), ==, 0);
+        g_assert_cmpuint(len, >, 0);
+        g_assert_cmpuint(strlen(text), ==, len);
+        g_assert_cmpint(nv_file_read_first_line("/proc/self/stat", 4096, &line), ==, 0);
+        g_assert_nonnull(strchr(line, '('));
+        g_assert_null(strchr(line, '\n'));
+}
+
+/* A pipe hands its bytes out in pieces of its own size, not the file's:
+ * the buffer grows across reads, and the cut still falls at the bound. */
+static void test_read_bounded_pipe(Fixture *f, gconstpointer data)
+{
+        static const gsize bounds[] = { 20000, 10000, 5000 };
+        g_autofree char *big = g_strnfill(10000, 'x');
+        int fds[2];
+
+        for (gsize i = 0; i < G_N_ELEMENTS(bounds); i++) {
+                gsize max = bounds[i];
+                g_autofree char *path = NULL;
+                g_autofree char *text = NULL;
+                gsize len = 0;
+
+                g_assert_cmpint(pipe(fds), ==, 0);
+                g_assert_cmpint(write(fds[1], big, 10000), ==, 10000);
+                close(fds[1]);
+                path = g_strdup_printf("/proc/self/fd/%d", fds[0]);
+                g_assert_cmpint(nv_file_read_bounded(path, max, &text, &len), ==, max >= 10000 ? 0 : -EFBIG);
+                g_assert_cmpuint(len, ==, MIN(max, 10000));
+                g_assert_cmpuint(strlen(text), ==, len);
+                close(fds[0]);
+        }
+}
+
+/* nv_file_read_first_line() of @path gives @r and the line @expected
+ * (NULL: none). */
+static void assert_first_line(const char *path, gsize max, int r, const char *expected)
+{
+        g_autofree char *line = NULL;
+
+        g_assert_cmpint(nv_file_read_first_line(path, max, &line), ==, r);
+        g_assert_cmpstr(line, ==, expected);
+}
+
+static void test_read_first_line(Fixture *f, gconstpointer data)
+{
+        g_autofree char *two = write_file(f, "two", "first\nsecond\n");
+        g_autofree char *bare = write_file(f, "bare", "no line end");
+        g_autofree char *empty = write_file(f, "empty", "");
+        g_autofree char *missing = g_build_filename(f->tmp, "missing", NULL);
+
+        assert_first_line(two, 4096, 0, "first");
+        /* The bound is the line's, without its end. */
+        assert_first_line(two, 5, 0, "first");
+        assert_first_line(bare, 4096, 0, "no line end");
+        /* A longer line: its first @max bytes, and -EFBIG. */
+        assert_first_line(bare, 5, -EFBIG, "no li");
+        assert_first_line(two, 4, -EFBIG, "firs");
+        assert_first_line(empty, 4096, 0, "");
+        assert_first_line(missing, 4096, -ENOENT, NULL);
+}
+
 int main(int argc, char *argv[])
 {
         g_test_init(&argc, &argv, NULL);
@@ -370,6 +478,10 @@ int main(int argc, char *argv[])
         ADD("/file/read-non-utf8", test_read_non_utf8);
         ADD("/file/replace-exact-length", test_replace_exact_length);
         ADD("/file/socket-refused", test_socket_refused);
+        ADD("/file/read-bounded", test_read_bounded);
+        ADD("/file/read-bounded-proc", test_read_bounded_proc);
+        ADD("/file/read-bounded-pipe", test_read_bounded_pipe);
+        ADD("/file/read-first-line", test_read_first_line);
 #undef ADD
 
         return g_test_run();

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The host reader (nv-host.h) on fake host trees (nv-test-host.h), without
+ * a bus: one nv_host_read_facts() gives every fact, /dev/kvm's and the
+ * container's included, and what it keeps between reads is read again
+ * exactly when it may have changed.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nv-host.h"
+#include "nv-test-host.h"
+
+/* The facts of one nv_host_read_facts() of @host into @ret (cleared). */
+static void read_facts(NvHost *host, NvHostFacts *ret)
+{
+        nv_host_facts_clear(ret);
+        nv_host_read_facts(host, ret);
+}
+
+static void test_one_read(void)
+{
+        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_PVM_CONTAINER);
+        g_autoptr(NvHost) host = nv_host_new(nv_test_host_get_root(tree));
+        g_auto(NvHostFacts) facts = { 0 };
+
+        read_facts(host, &facts);
+        g_assert_true(facts.kvm_device);
+        g_assert_cmpstr(facts.kvm_provider, ==, "kvm_pvm");
+        g_assert_true(facts.has_kvm_stat);
+        g_assert_cmpuint(facts.kvm_uid, ==, getuid());
+        g_assert_nonnull(facts.kvm_owner);
+        g_assert_nonnull(facts.kvm_group);
+        g_assert_cmpuint(facts.kvm_mode & 07777, ==, 0600);
+        g_assert_cmpstr(facts.container, ==, "docker");
+}
+
+/* While the modules are watched, the provider is kept with them: a module
+ * that comes unannounced is not seen until the kernel's word comes. */
+static void test_provider_kept_while_watched(void)
+{
+        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_INTEL_LOADED);
+        g_autoptr(NvHost) watched = NULL;
+        g_autoptr(NvHost) unwatched = NULL;
+        g_auto(NvHostFacts) facts = { 0 };
+
+        /* /dev/kvm with no provider that the reader knows of yet. */
+        nv_test_host_unload_module(tree, "kvm_intel");
+        watched = nv_host_new(nv_test_host_get_root(tree));
+        unwatched = nv_host_new(nv_test_host_get_root(tree));
+        nv_host_watch_modules(watched);
+        read_facts(watched, &facts);
+        g_assert_true(facts.kvm_device);
+        g_assert_null(facts.kvm_provider);
+
+        nv_test_host_load_module(tree, "kvm_pvm", 0, NULL);
+        read_facts(watched, &facts);
+        g_assert_null(facts.kvm_provider);
+        read_facts(unwatched, &facts);
+        g_assert_cmpstr(facts.kvm_provider, ==, "kvm_pvm");
+
+        nv_host_invalidate_modules(watched);
+        read_facts(watched, &facts);
+        g_assert_cmpstr(facts.kvm_provider, ==, "kvm_pvm");
+}
+
+/* The group's name is looked up again only when /etc/group changes: a
+ * rename that keeps its size and mtime is not seen. */
+static void test_names_kept_while_files_unchanged(void)
+{
+        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_INTEL_LOADED);
+        g_autoptr(NvHost) host = nv_host_new(nv_test_host_get_root(tree));
+        g_autofree char *group = nv_test_host_path(tree, "/etc/group");
+        g_auto(NvHostFacts) facts = { 0 };
+        struct timespec times[2];
+        struct stat st;
+
+        if (!nv_test_host_set_kvm_access(tree, NV_TEST_KVM_GID, 0660))
+                return;
+        read_facts(host, &facts);
+        g_assert_cmpstr(facts.kvm_group, ==, "kvm");
+
+        g_assert_no_errno(stat(group, &st));
+        nv_test_host_write(tree, "/etc/group", "root:x:0:\nkvx:x:993:\n");
+        times[0] = st.st_atim;
+        times[1] = st.st_mtim;
+        g_assert_no_errno(utimensat(AT_FDCWD, group, times, 0));
+        read_facts(host, &facts);
+        g_assert_cmpstr(facts.kvm_group, ==, "kvm");
+
+        times[1].tv_sec++;
+        g_assert_no_errno(utimensat(AT_FDCWD, group, times, 0));
+        read_facts(host, &facts);
+        g_assert_cmpstr(facts.kvm_group, ==, "kvx");
+}
+
+/* The container cannot change under a running daemon: it is found once. */
+static void test_container_found_once(void)
+{
+        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_CONTAINER);
+        g_autoptr(NvHost) host = nv_host_new(nv_test_host_get_root(tree));
+        g_autoptr(NvHost) fresh = NULL;
+        g_auto(NvHostFacts) facts = { 0 };
+
+        read_facts(host, &facts);
+        g_assert_cmpstr(facts.container, ==, "docker");
+
+        nv_test_host_remove(tree, "/.dockerenv");
+        read_facts(host, &facts);
+        g_assert_cmpstr(facts.container, ==, "docker");
+
+        fresh = nv_host_new(nv_test_host_get_root(tree));
+        read_facts(fresh, &facts);
+        g_assert_null(facts.container);
+}
+
+int main(int argc, char *argv[])
+{
+        g_test_init(&argc, &argv, NULL);
+
+        g_test_add_func("/host/one-read", test_one_read);
+        g_test_add_func("/host/provider-kept-while-watched", test_provider_kept_while_watched);
+        g_test_add_func("/host/names-kept-while-files-unchanged", test_names_kept_while_files_unchanged);
+        g_test_add_func("/host/container-found-once", test_container_found_once);
+
+        return g_test_run();
+}
