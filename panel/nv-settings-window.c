@@ -22,7 +22,6 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
-#include <glib/gstdio.h>
 
 #include "nv-dbus.h"
 #include "nv-domain-row.h"
@@ -653,62 +652,6 @@ static void list_domains(NvSettingsWindow *self)
 static void on_refresh_clicked(GtkButton *button, NvSettingsWindow *self)
 {
         list_domains(self);
-}
-
-/* --- Screenshots ------------------------------------------------------------------ */
-
-typedef struct {
-        NvSettingsWindow *self;
-        char *path;
-        gulong handler;
-} Screenshot;
-
-static void screenshot_save(NvSettingsWindow *self, const char *path)
-{
-        GtkWidget *widget = GTK_WIDGET(self);
-        int width = gtk_widget_get_width(widget), height = gtk_widget_get_height(widget);
-        g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new(widget);
-        g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new();
-        g_autoptr(GskRenderNode) node = NULL;
-        g_autoptr(GdkTexture) texture = NULL;
-        g_autofree char *tmp = g_strconcat(path, ".tmp", NULL);
-
-        gdk_paintable_snapshot(paintable, GDK_SNAPSHOT(snapshot), width, height);
-        node = gtk_snapshot_to_node(snapshot);
-        if (!node)
-                return;
-        texture = gsk_renderer_render_texture(gtk_native_get_renderer(GTK_NATIVE(self)), node,
-                                              &GRAPHENE_RECT_INIT(0, 0, width, height));
-        if (!gdk_texture_save_to_png(texture, tmp) || g_rename(tmp, path) < 0)
-                g_warning("Cannot save the screenshot %s", path);
-}
-
-static void on_after_paint(GdkFrameClock *clock, gpointer user_data)
-{
-        Screenshot *shot = user_data;
-
-        g_signal_handler_disconnect(clock, shot->handler);
-        screenshot_save(shot->self, shot->path);
-        g_object_unref(shot->self);
-        g_free(shot->path);
-        g_free(shot);
-}
-
-void nv_settings_window_save_screenshot(NvSettingsWindow *self, const char *path, int width, int height)
-{
-        Screenshot *shot = g_new0(Screenshot, 1);
-        GdkFrameClock *clock = gtk_widget_get_frame_clock(GTK_WIDGET(self));
-
-        g_return_if_fail(clock);
-        if (width > 0 && height > 0)
-                gtk_window_set_default_size(GTK_WINDOW(self), width, height);
-        shot->self = g_object_ref(self);
-        shot->path = g_strdup(path);
-        /* After the next frame's layout and paint, so that what was just
-         * changed is in the picture. */
-        shot->handler = g_signal_connect(clock, "after-paint", G_CALLBACK(on_after_paint), shot);
-        gtk_widget_queue_resize(GTK_WIDGET(self));
-        gdk_frame_clock_request_phase(clock, GDK_FRAME_CLOCK_PHASE_LAYOUT | GDK_FRAME_CLOCK_PHASE_PAINT);
 }
 
 /* --- The object --------------------------------------------------------------------- */

@@ -20,8 +20,8 @@
  * the module in use (simulated kernel); libvirt's test driver; the daemon
  * killed and back; D-Bus activation and the daemon's idle exit; names
  * with markup in them. Each saves a picture of the window (the panel
- * renders itself, see nv-settings-main.c) into $NV_PANEL_SCREENSHOT_DIR,
- * named after the case.
+ * renders itself: $NV_PANEL is its test build, nv-settings-test-main.c)
+ * into $NV_PANEL_SCREENSHOT_DIR, named after the case.
  *
  * Waits poll the accessibility tree every 50 ms, for at most
  * NV_TEST_TIMEOUT_MS. Skips (77) without Xvfb or the accessibility stack,
