@@ -22,9 +22,10 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
-#include <glib/gstdio.h>
 
 #include "nv-dbus.h"
+#include "nv-domain-row.h"
+#include "nv-holder-row.h"
 #include "nv-module-users.h"
 #include "nv-properties.h"
 #include "nv-settings-window.h"
@@ -35,8 +36,6 @@
 /* A service that leaves sooner than this after it came is not activated
  * again by the window: something is wrong with it. */
 #define REACTIVATE_MIN_LIFETIME_USEC (5 * G_USEC_PER_SEC)
-
-static const char *const cpu_modes[] = { "host-model", "host-passthrough" };
 
 struct _NvSettingsWindow {
         AdwApplicationWindow parent_instance;
@@ -79,7 +78,7 @@ struct _NvSettingsWindow {
         GPtrArray *holder_rows;  /* in holders_group */
         GPtrArray *domain_rows;  /* in domains_group */
         GHashTable *restart_due; /* UUIDs whose change waits for a power-off */
-        gulong switch_handler;
+        gboolean showing_switch; /* the switch is set to the service's state */
 };
 
 G_DEFINE_FINAL_TYPE(NvSettingsWindow, nv_settings_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -143,6 +142,7 @@ static void show_page(NvSettingsWindow *self, const char *name)
         gtk_stack_set_visible_child(self->stack, page);
 }
 
+/* A fact: hidden while the service does not know it. */
 static void set_subtitle(AdwActionRow *row, const char *text)
 {
         gtk_widget_set_visible(GTK_WIDGET(row), text != NULL);
@@ -208,8 +208,9 @@ static void show_host_facts(NvSettingsWindow *self)
         set_subtitle(self->persistent_source_row, persistent);
 }
 
-/* The switch shows what the service reports; its handler is blocked so
- * that showing it does not call the service again. */
+/* The switch shows what the service reports; showing it is not the user
+ * flipping it, and calls nothing (gtk_switch_set_active() emits
+ * ::state-set). */
 static void show_switch(NvSettingsWindow *self)
 {
         const NvProperties *p = &self->props;
@@ -217,10 +218,10 @@ static void show_switch(NvSettingsWindow *self)
         g_autofree char *persistent = nv_verdict_persistent_text(p);
         gboolean on = nv_verdict_persistent_value(p) == 1;
 
-        g_signal_handler_block(self->persistent_switch, self->switch_handler);
+        self->showing_switch = TRUE;
         gtk_switch_set_active(self->persistent_switch, on);
         gtk_switch_set_state(self->persistent_switch, on);
-        g_signal_handler_unblock(self->persistent_switch, self->switch_handler);
+        self->showing_switch = FALSE;
 
         /* The switch too: screen readers see its own sensitivity only. */
         gtk_widget_set_sensitive(GTK_WIDGET(self->persistent_row), !blocker && self->n_calls == 0);
@@ -261,8 +262,8 @@ static void show_reload(NvSettingsWindow *self)
 static void list_module_users(NvSettingsWindow *self);
 
 /* After ModuleInUse: who holds the module, from ListModuleUsers(), asked
- * again whenever VendorModuleInUse changes. Their names are the
- * processes' and their users' own: shown as text, never as markup. */
+ * again whenever VendorModuleInUse changes: virtual machines by the name
+ * their user gave them, other processes by their command. */
 static void show_holders(NvSettingsWindow *self)
 {
         const GArray *users = self->holders;
@@ -275,21 +276,15 @@ static void show_holders(NvSettingsWindow *self)
         if (!self->holders_asked)
                 list_module_users(self);
 
-        description = g_strdup_printf(_("%s cannot be reloaded while these processes use it. Stop them "
-                                        "(shut down the virtual machines), then try again."),
-                                      nv_verdict_module(&self->props));
+        /* A group's description is markup in libadwaita 1.2. */
+        description = g_markup_printf_escaped(_("%s cannot be reloaded while these processes use it. Stop "
+                                                "them (shut down the virtual machines), then try again."),
+                                              nv_verdict_module(&self->props));
         adw_preferences_group_set_description(self->holders_group, description);
         for (guint i = 0; users && i < users->len; i++) {
                 const NvModuleUser *user = &g_array_index(users, NvModuleUser, i);
-                GtkWidget *row = adw_action_row_new();
-                gboolean vm = user->machine && *user->machine;
-                g_autofree char *title = g_markup_escape_text(vm ? user->machine : user->command, -1);
-                g_autofree char *pid =
-                        vm ? g_strdup_printf(_("Virtual machine, process %u"), (guint)user->pid)
-                           : g_strdup_printf(_("Process %u"), (guint)user->pid);
+                GtkWidget *row = nv_holder_row_new(user->pid, user->command, user->machine);
 
-                adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
-                adw_action_row_set_subtitle(ADW_ACTION_ROW(row), pid);
                 adw_preferences_group_add(self->holders_group, row);
                 g_ptr_array_add(self->holder_rows, row);
         }
@@ -328,11 +323,13 @@ static void show_unavailable(NvSettingsWindow *self)
 {
         g_autofree char *description = NULL;
 
-        description =
-                g_strdup_printf(_("The nested virtualization service (%s) is not running and could not "
-                                  "be started%s%s. This window updates by itself when it is back."),
-                                NV_BUS_NAME, self->unavailable_reason ? ": " : "",
-                                self->unavailable_reason ? self->unavailable_reason : "");
+        /* A status page's description is markup in libadwaita 1.2; the
+         * reason is the bus's message. */
+        description = g_markup_printf_escaped(
+                _("The nested virtualization service (%s) is not running and could not be started%s%s. "
+                  "This window updates by itself when it is back."),
+                NV_BUS_NAME, self->unavailable_reason ? ": " : "",
+                self->unavailable_reason ? self->unavailable_reason : "");
         adw_status_page_set_description(self->unavailable_page, description);
         show_page(self, "unavailable");
 }
@@ -517,10 +514,11 @@ static void on_enable_done(GObject *source, GAsyncResult *res, gpointer user_dat
         (void)reply;
 }
 
-static gboolean on_switch_state_set(GtkSwitch *sw, gboolean state, gpointer user_data)
+static gboolean on_switch_state_set(GtkSwitch *sw, gboolean state, NvSettingsWindow *self)
 {
-        NvSettingsWindow *self = user_data;
-
+        /* Not handled: GtkSwitch takes @state, which is the service's. */
+        if (self->showing_switch)
+                return FALSE;
         call(self, "EnablePersistent", g_variant_new("(b)", state), on_enable_done);
         /* The state stays what the service says until it says otherwise. */
         return TRUE;
@@ -554,9 +552,8 @@ static void on_reload_done(GObject *source, GAsyncResult *res, gpointer user_dat
         update(self);
 }
 
-static void on_apply_clicked(GtkButton *button, gpointer user_data)
+static void on_apply_clicked(GtkButton *button, NvSettingsWindow *self)
 {
-        NvSettingsWindow *self = user_data;
         int nested = nv_verdict_persistent_value(&self->props);
 
         if (nested < 0)
@@ -565,22 +562,6 @@ static void on_apply_clicked(GtkButton *button, gpointer user_data)
 }
 
 /* --- Domains -------------------------------------------------------------------- */
-
-typedef struct {
-        NvSettingsWindow *self; /* not a reference: the rows die with the window */
-        char *uuid;
-        char *mode;
-        guint first_mode; /* index of cpu_modes[0] in the drop-down */
-} DomainRow;
-
-static void domain_row_free(gpointer data)
-{
-        DomainRow *row = data;
-
-        g_free(row->uuid);
-        g_free(row->mode);
-        g_free(row);
-}
 
 /* A ConfigureDomain() in flight: the row may be gone when it returns. */
 typedef struct {
@@ -609,71 +590,16 @@ static void on_configure_done(GObject *source, GAsyncResult *res, gpointer user_
         list_domains(self);
 }
 
-static void on_mode_selected(GtkDropDown *dropdown, GParamSpec *pspec, gpointer user_data)
+static void on_domain_mode_selected(NvDomainRow *row, const char *mode, NvSettingsWindow *self)
 {
-        DomainRow *row = user_data;
-        NvSettingsWindow *self = row->self;
-        guint selected = gtk_drop_down_get_selected(dropdown);
-        ConfigureCall *c;
+        ConfigureCall *c = g_new0(ConfigureCall, 1);
 
-        if (selected < row->first_mode || selected - row->first_mode >= G_N_ELEMENTS(cpu_modes))
-                return;
-        if (g_strcmp0(cpu_modes[selected - row->first_mode], row->mode) == 0)
-                return;
-        c = g_new0(ConfigureCall, 1);
         c->self = g_object_ref(self);
-        c->uuid = g_strdup(row->uuid);
+        c->uuid = g_strdup(nv_domain_row_get_uuid(row));
         call_started(self);
-        g_dbus_proxy_call(self->proxy, "ConfigureDomain",
-                          g_variant_new("(ss)", row->uuid, cpu_modes[selected - row->first_mode]),
+        g_dbus_proxy_call(self->proxy, "ConfigureDomain", g_variant_new("(ss)", c->uuid, mode),
                           G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, CALL_TIMEOUT_MSEC,
                           self->cancellable, on_configure_done, c);
-}
-
-static GtkWidget *domain_row_new(NvSettingsWindow *self, const char *name, const char *uuid,
-                                 const char *state, const char *mode)
-{
-        GtkWidget *row = adw_action_row_new();
-        g_autoptr(GtkStringList) modes = gtk_string_list_new(NULL);
-        GtkWidget *dropdown;
-        DomainRow *data = g_new0(DomainRow, 1);
-        g_autofree char *label = NULL;
-        g_autofree char *subtitle = NULL;
-        guint selected = 0;
-
-        data->self = self;
-        data->uuid = g_strdup(uuid);
-        data->mode = g_strdup(mode);
-
-        /* A mode the service cannot set is shown as it is, first. */
-        if (!g_strv_contains(cpu_modes, mode)) {
-                gtk_string_list_append(modes, *mode ? mode : _("default"));
-                data->first_mode = 1;
-        }
-        for (guint i = 0; i < G_N_ELEMENTS(cpu_modes); i++) {
-                gtk_string_list_append(modes, cpu_modes[i]);
-                if (g_str_equal(mode, cpu_modes[i]))
-                        selected = data->first_mode + i;
-        }
-
-        dropdown = gtk_drop_down_new(G_LIST_MODEL(g_steal_pointer(&modes)), NULL);
-        gtk_widget_set_valign(dropdown, GTK_ALIGN_CENTER);
-        gtk_drop_down_set_selected(GTK_DROP_DOWN(dropdown), selected);
-        label = g_strdup_printf(_("CPU mode of %s"), name);
-        gtk_accessible_update_property(GTK_ACCESSIBLE(dropdown), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-        gtk_widget_set_tooltip_text(dropdown, label);
-        gtk_widget_set_sensitive(dropdown, self->n_calls == 0);
-        g_signal_connect_data(dropdown, "notify::selected", G_CALLBACK(on_mode_selected), data,
-                              (GClosureNotify)(void (*)(void))domain_row_free, 0);
-
-        if (g_hash_table_contains(self->restart_due, uuid))
-                /* TRANSLATORS: "running · applies after the guest is powered off" */
-                subtitle = g_strdup_printf(_("%s · applies after the guest is powered off"), state);
-        adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), name);
-        adw_action_row_set_subtitle(ADW_ACTION_ROW(row), subtitle ? subtitle : state);
-        adw_action_row_set_subtitle_lines(ADW_ACTION_ROW(row), 0);
-        adw_action_row_add_suffix(ADW_ACTION_ROW(row), dropdown);
-        return row;
 }
 
 static void show_domains_message(NvSettingsWindow *self, const char *title, const char *subtitle)
@@ -703,8 +629,12 @@ static void on_list_domains_done(GObject *source, GAsyncResult *res, gpointer us
 
         g_variant_get(reply, "(a(ssss))", &iter);
         while (g_variant_iter_next(iter, "(&s&s&s&s)", &name, &uuid, &state, &mode)) {
-                GtkWidget *row = domain_row_new(self, name, uuid, state, mode);
+                GtkWidget *row = nv_domain_row_new(name, uuid, state, mode);
 
+                nv_domain_row_set_restart_due(NV_DOMAIN_ROW(row),
+                                              g_hash_table_contains(self->restart_due, uuid));
+                gtk_widget_set_sensitive(row, self->n_calls == 0);
+                g_signal_connect(row, "mode-selected", G_CALLBACK(on_domain_mode_selected), self);
                 adw_preferences_group_add(self->domains_group, row);
                 g_ptr_array_add(self->domain_rows, row);
         }
@@ -745,65 +675,9 @@ static void list_module_users(NvSettingsWindow *self)
                           self->cancellable, on_module_users_done, g_object_ref(self));
 }
 
-static void on_refresh_clicked(GtkButton *button, gpointer user_data)
+static void on_refresh_clicked(GtkButton *button, NvSettingsWindow *self)
 {
-        list_domains(user_data);
-}
-
-/* --- Screenshots ------------------------------------------------------------------ */
-
-typedef struct {
-        NvSettingsWindow *self;
-        char *path;
-        gulong handler;
-} Screenshot;
-
-static void screenshot_save(NvSettingsWindow *self, const char *path)
-{
-        GtkWidget *widget = GTK_WIDGET(self);
-        int width = gtk_widget_get_width(widget), height = gtk_widget_get_height(widget);
-        g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new(widget);
-        g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new();
-        g_autoptr(GskRenderNode) node = NULL;
-        g_autoptr(GdkTexture) texture = NULL;
-        g_autofree char *tmp = g_strconcat(path, ".tmp", NULL);
-
-        gdk_paintable_snapshot(paintable, GDK_SNAPSHOT(snapshot), width, height);
-        node = gtk_snapshot_to_node(snapshot);
-        if (!node)
-                return;
-        texture = gsk_renderer_render_texture(gtk_native_get_renderer(GTK_NATIVE(self)), node,
-                                              &GRAPHENE_RECT_INIT(0, 0, width, height));
-        if (!gdk_texture_save_to_png(texture, tmp) || g_rename(tmp, path) < 0)
-                g_warning("Cannot save the screenshot %s", path);
-}
-
-static void on_after_paint(GdkFrameClock *clock, gpointer user_data)
-{
-        Screenshot *shot = user_data;
-
-        g_signal_handler_disconnect(clock, shot->handler);
-        screenshot_save(shot->self, shot->path);
-        g_object_unref(shot->self);
-        g_free(shot->path);
-        g_free(shot);
-}
-
-void nv_settings_window_save_screenshot(NvSettingsWindow *self, const char *path, int width, int height)
-{
-        Screenshot *shot = g_new0(Screenshot, 1);
-        GdkFrameClock *clock = gtk_widget_get_frame_clock(GTK_WIDGET(self));
-
-        g_return_if_fail(clock);
-        if (width > 0 && height > 0)
-                gtk_window_set_default_size(GTK_WINDOW(self), width, height);
-        shot->self = g_object_ref(self);
-        shot->path = g_strdup(path);
-        /* After the next frame's layout and paint, so that what was just
-         * changed is in the picture. */
-        shot->handler = g_signal_connect(clock, "after-paint", G_CALLBACK(on_after_paint), shot);
-        gtk_widget_queue_resize(GTK_WIDGET(self));
-        gdk_frame_clock_request_phase(clock, GDK_FRAME_CLOCK_PHASE_LAYOUT | GDK_FRAME_CLOCK_PHASE_PAINT);
+        list_domains(self);
 }
 
 /* --- The object --------------------------------------------------------------------- */
@@ -864,6 +738,9 @@ static void nv_settings_window_class_init(NvSettingsWindowClass *klass)
         BIND(refresh_button);
         BIND(domains_status_row);
 #undef BIND
+        gtk_widget_class_bind_template_callback(widget_class, on_switch_state_set);
+        gtk_widget_class_bind_template_callback(widget_class, on_apply_clicked);
+        gtk_widget_class_bind_template_callback(widget_class, on_refresh_clicked);
 }
 
 static void nv_settings_window_init(NvSettingsWindow *self)
@@ -881,11 +758,6 @@ static void nv_settings_window_init(NvSettingsWindow *self)
          * activatable widget's). */
         gtk_accessible_update_property(GTK_ACCESSIBLE(self->refresh_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                        _("Refresh the list of virtual machines"), -1);
-
-        self->switch_handler = g_signal_connect(self->persistent_switch, "state-set",
-                                                G_CALLBACK(on_switch_state_set), self);
-        g_signal_connect(self->apply_button, "clicked", G_CALLBACK(on_apply_clicked), self);
-        g_signal_connect(self->refresh_button, "clicked", G_CALLBACK(on_refresh_clicked), self);
 
         show_page(self, "loading");
         /* Auto-start on: D-Bus activation starts the service if it is not

@@ -15,11 +15,4 @@ G_DECLARE_FINAL_TYPE(NvSettingsWindow, nv_settings_window, NV, SETTINGS_WINDOW, 
 
 NvSettingsWindow *nv_settings_window_new(AdwApplication *app);
 
-/*
- * Saves what the window shows as a PNG at @path once the next frame is
- * drawn, after resizing it to @width x @height when both are > 0; the file
- * appears complete (written under a temporary name, then renamed).
- */
-void nv_settings_window_save_screenshot(NvSettingsWindow *self, const char *path, int width, int height);
-
 G_END_DECLS

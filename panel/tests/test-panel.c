@@ -18,9 +18,10 @@
  * 360 px; the switch; changes made behind the panel's back; an
  * unprivileged user against the real polkitd with no agent; Apply Now with
  * the module in use (simulated kernel); libvirt's test driver; the daemon
- * killed and back; D-Bus activation and the daemon's idle exit. Each saves
- * a picture of the window (the panel renders itself, see
- * nv-settings-main.c) into $NV_PANEL_SCREENSHOT_DIR, named after the case.
+ * killed and back; D-Bus activation and the daemon's idle exit; names
+ * with markup in them. Each saves a picture of the window (the panel
+ * renders itself: $NV_PANEL is its test build, nv-settings-test-main.c)
+ * into $NV_PANEL_SCREENSHOT_DIR, named after the case.
  *
  * Waits poll the accessibility tree every 50 ms, for at most
  * NV_TEST_TIMEOUT_MS. Skips (77) without Xvfb or the accessibility stack,
@@ -1036,25 +1037,37 @@ static void test_external_module_load(Fixture *f, gconstpointer data)
 
 /* ---- e. Apply now, module in use ------------------------------------------------------------ */
 
+/* A command that whoever started the process chose (15 bytes, a comm's
+ * most), with markup in it: shown as it is. */
+#define MARKUP_COMMAND "vm&amp;<i>1</i>"
+
 static void test_apply_in_use(Fixture *f, gconstpointer data)
 {
         static const char *const qemu_fds[] = { "/dev/kvm", "anon_inode:kvm-vm", NULL };
+        static const char *const web_argv[] = { "/usr/bin/qemu-system-x86_64", "-name",
+                                                "guest=web <b>1</b>,debug-threads=on", NULL };
         g_autoptr(AtspiAccessible) apply = NULL;
         g_autofree char *log = NULL;
 
-        /* kvm_intel runs with nested=N, kvm.conf says 1, and a VM holds it. */
+        /* kvm_intel runs with nested=N, kvm.conf says 1, and VMs hold it:
+         * one that libvirt named, one another program started. */
         nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "kvm.conf",
                                     "options kvm_intel nested=1\n");
         nv_test_host_load_module(f->env.host, "kvm_intel", 1, "N");
         nv_test_host_add_process(f->env.host, 4242, "qemu-system-x86", qemu_fds);
+        nv_test_host_set_process_cmdline(f->env.host, 4242, web_argv);
+        nv_test_host_add_process(f->env.host, 4343, MARKUP_COMMAND, qemu_fds);
         nv_test_env_start_daemon(&f->env);
         panel_start(f);
 
         apply = wait_for(f->app, ATSPI_ROLE_PUSH_BUTTON, "Apply Now");
         wait_for_state(apply, ATSPI_STATE_SENSITIVE, TRUE);
         do_action(apply, "Apply Now");
-        see_text(f->app, "qemu-system-x86");
-        see_text(f->app, "Process 4242");
+        /* The virtual machine by its name, as plain text. */
+        see_text(f->app, "web <b>1</b>");
+        see_text(f->app, "Virtual machine, process 4242 (qemu-system-x86)");
+        see_text(f->app, MARKUP_COMMAND);
+        see_text(f->app, "Process 4343");
         /* Nothing was unloaded. */
         log = read_host_file(f, "/sim/log");
         g_assert_true(log == NULL || strstr(log, "unload kvm_intel\n") == NULL);
@@ -1063,18 +1076,26 @@ static void test_apply_in_use(Fixture *f, gconstpointer data)
 
 /* ---- f. Domains -------------------------------------------------------------------------------- */
 
-static void test_domains(Fixture *f, gconstpointer data)
+/* The daemon, with libvirt's test driver at @uri. */
+static void start_daemon_with_libvirt(Fixture *f, const char *uri)
 {
         g_autofree char *root_arg = g_strconcat("--root=", nv_test_host_get_root(f->env.host), NULL);
-        const char *const argv[] = { nv_test_getenv("NV_DAEMON"), root_arg, "--idle-timeout=0",
-                                     "--libvirt-uri=test:///default", NULL };
+        g_autofree char *uri_arg = g_strconcat("--libvirt-uri=", uri, NULL);
+        const char *const argv[] = { nv_test_getenv("NV_DAEMON"), root_arg, "--idle-timeout=0", uri_arg,
+                                     NULL };
         g_autoptr(GError) error = NULL;
+
+        f->env.daemon = nv_test_daemon_start_argv(f->env.bus, argv, NV_BUS_NAME, &error);
+        g_assert_no_error(error);
+}
+
+static void test_domains(Fixture *f, gconstpointer data)
+{
         g_autoptr(AtspiAccessible) mode = NULL;
         g_autoptr(AtspiAccessible) passthrough = NULL;
         g_autoptr(AtspiAccessible) button = NULL;
 
-        f->env.daemon = nv_test_daemon_start_argv(f->env.bus, argv, NV_BUS_NAME, &error);
-        g_assert_no_error(error);
+        start_daemon_with_libvirt(f, "test:///default");
         panel_start(f);
 
         /* test:///default has one domain, "test", running, its CPU mode
@@ -1093,6 +1114,39 @@ static void test_domains(Fixture *f, gconstpointer data)
         press_key(KEY_RETURN);
         see_prefix(f->app, "running · applies after the guest is powered off");
         screenshot(f, "domains-restart-note");
+}
+
+/* A domain name as its owner may choose it (libvirt refuses a '/' in it),
+ * with markup in it: the row and the drop-down's label show it as it is,
+ * neither with the entity resolved and "x" in bold nor empty for the
+ * unclosed tag (libadwaita 1.2's rows take markup). */
+#define MARKUP_DOMAIN "db&amp;1 <b>x"
+
+static void test_domain_markup_name(Fixture *f, gconstpointer data)
+{
+        g_autofree char *node = g_build_filename(world.tmp, "node-markup-name.xml", NULL);
+        g_autofree char *uri = g_strconcat("test://", node, NULL);
+        g_autofree char *xml =
+                g_markup_printf_escaped("<node>\n"
+                                        "  <domain type='test'>\n"
+                                        "    <name>%s</name>\n"
+                                        "    <uuid>5a1d7e6c-0000-4000-8000-0000000000bb</uuid>\n"
+                                        "    <memory unit='KiB'>1048576</memory>\n"
+                                        "    <os><type arch='x86_64'>hvm</type></os>\n"
+                                        "    <cpu mode='host-passthrough'/>\n"
+                                        "  </domain>\n"
+                                        "</node>\n",
+                                        MARKUP_DOMAIN);
+
+        if (!g_file_set_contents(node, xml, -1, NULL))
+                g_error("cannot write %s", node);
+        start_daemon_with_libvirt(f, uri);
+        panel_start(f);
+
+        see_text(f->app, MARKUP_DOMAIN);
+        g_object_unref(wait_for(f->app, ATSPI_ROLE_COMBO_BOX, "CPU mode of " MARKUP_DOMAIN));
+        /* Tall enough to show the domains without scrolling. */
+        screenshot_sized(f, "domains-markup-name", 560, 1000);
 }
 
 /* ---- g. The service going and coming back ------------------------------------------------------ */
@@ -1352,6 +1406,8 @@ int main(int argc, char **argv)
                             test_apply_in_use, fixture_teardown);
                 nv_test_add(reason, "/panel/domains", Fixture, &intel, fixture_setup, test_domains,
                             fixture_teardown);
+                nv_test_add(reason, "/panel/domains/markup-name", Fixture, &intel, fixture_setup,
+                            test_domain_markup_name, fixture_teardown);
                 nv_test_add(reason, "/panel/service-restart", Fixture, &amd, fixture_setup,
                             test_service_restart, fixture_teardown);
                 nv_test_add(reason, "/panel/activation", Fixture, &intel_activation, fixture_setup,

@@ -44,3 +44,12 @@ while read -r kind path; do
     nv_ok "$kind $path"
 done <"$nv_tmp/expected"
 nv_ok "nothing else is installed ($(wc -l <"$nv_tmp/expected") files)"
+
+# The screenshot action belongs to the panel test's build of the app
+# (panel/tests/nv-settings-test-main.c), not to the installed program.
+if [ "$NV_PANEL" = true ]; then
+    if grep -q NV_SETTINGS_SCREENSHOT_DIR "$nv_dest$NV_BINDIR/nestedvirt-settings"; then
+        nv_fail "the installed nestedvirt-settings carries the panel test's screenshot action"
+    fi
+    nv_ok "the installed nestedvirt-settings has no screenshot action"
+fi
