@@ -7,17 +7,10 @@
  * (common/nv-properties.h); their values go on the wire through
  * nv-status-bus.h.
  *
- * How the exported status stays true: the host is read by the handler or
- * property getter that returns status, at most once per incoming message
- * (a GetAll reads it once for all its properties), and that read is a few
- * small files: what needs a scan of every process (who holds /dev/kvm) is
- * a method, ListModuleUsers() (nv-holders.h). A change found by a read is
- * announced with PropertiesChanged for exactly the properties that differ.
- * Changes nobody asks about are announced too: the watchers (nv-watch.h)
- * say when a module came or went or modprobe.d changed. What an event
- * source covers is kept between reads until it fires
- * (nv_host_watch_modules(), nv_host_invalidate_config()); on a --root
- * tree, which sends no uevents, the modules are read each time.
+ * The status costs a few small file reads, read at most once per incoming
+ * message and announced when it changes (nv-host-status.h); what needs a
+ * scan of every process (who holds /dev/kvm) is a method,
+ * ListModuleUsers() (nv-holders.h).
  *
  * What may block runs in a worker: the holders' scan (nv-holders.h),
  * libvirt (nv-domain-jobs.h) and the unload and load of ReloadModule
@@ -39,32 +32,21 @@
 #include "nv-dbus.h"
 #include "nv-domain-jobs.h"
 #include "nv-env.h"
-#include "nv-file.h"
 #include "nv-holders.h"
-#include "nv-host.h"
+#include "nv-host-status.h"
 #include "nv-loop.h"
-#include "nv-modprobe.h"
+#include "nv-persistent.h"
 #include "nv-printable.h"
 #include "nv-reload-queue.h"
 #include "nv-sd-bus.h"
 #include "nv-status-bus.h"
-#include "nv-watch.h"
-
-/* The one file the daemon writes, in the first modprobe.d directory so that
- * no same-named file hides it. */
-#define NV_CONFIG_DIR  "/etc/modprobe.d"
-#define NV_CONFIG_NAME "kvm.conf"
-#define NV_CONFIG_PATH NV_CONFIG_DIR "/" NV_CONFIG_NAME
-#define NV_CONFIG_MAX  (1024 * 1024)
 
 /* libvirt accepts long names, but nothing sane is longer than this. */
 #define NV_DOMAIN_ARG_MAX 1024
 
 typedef struct {
-        NvHost *host;
-        NvStatus status;
-        guint64 n_calls;           /* method calls seen, counted by filter_incoming() */
-        guint64 refreshed_at_call; /* n_calls when the status was last read for a call */
+        NvHostStatus *status;
+        NvHost *host; /* the status's */
         NvKernelNewFunc kernel_new;
         NvKernel *kernel; /* created at the first module change */
         NvHolders *holders;
@@ -79,8 +61,6 @@ typedef struct {
 
         guint64 idle_usec;
         sd_event_source *idle_source;
-
-        NvWatch *watch;
 } Context;
 
 static void context_clear(Context *c)
@@ -90,81 +70,20 @@ static void context_clear(Context *c)
         g_clear_pointer(&c->reloads, nv_reload_queue_free);
         g_clear_pointer(&c->holders, nv_holders_free);
         g_clear_pointer(&c->domains, nv_domain_jobs_free);
-        g_clear_pointer(&c->watch, nv_watch_free);
         c->idle_source = sd_event_source_disable_unref(c->idle_source);
         g_clear_pointer(&c->auth, nv_auth_free);
         c->bus = sd_bus_flush_close_unref(c->bus);
         c->event = sd_event_unref(c->event);
         g_clear_pointer(&c->loop, g_main_loop_unref);
-        nv_status_clear(&c->status);
         g_clear_pointer(&c->kernel, nv_kernel_free);
-        g_clear_pointer(&c->host, nv_host_free);
+        c->host = NULL;
+        g_clear_pointer(&c->status, nv_host_status_free);
 }
 
 static void context_quit(Context *c, int exit_status)
 {
         c->exit_status = exit_status;
         g_main_loop_quit(c->loop);
-}
-
-/* Reads the host again, announces what changed, and hands the facts read
- * to the caller in @ret_facts (optional). Remembers the call being
- * handled, if any, as read for: the getters that PropertiesChanged calls,
- * and those of the reply, need no second read. Calls are told apart by
- * their number, not by the message: holding a reference to it would keep
- * what it carries alive until the next call. */
-static void context_refresh_facts(Context *c, NvHostFacts *ret_facts)
-{
-        sd_bus_message *m = c->bus ? sd_bus_get_current_message(c->bus) : NULL;
-        g_auto(NvHostFacts) facts = { 0 };
-        g_auto(NvStatus) fresh = { 0 };
-        g_auto(GStrv) changed = NULL;
-        NvStatus old;
-        int r;
-
-        if (m)
-                c->refreshed_at_call = c->n_calls;
-        nv_host_read_facts(c->host, &facts);
-        nv_status_assemble(&facts, &fresh);
-
-        changed = nv_status_diff(&c->status, &fresh);
-        if (ret_facts) {
-                *ret_facts = facts;
-                memset(&facts, 0, sizeof(facts));
-        }
-        if (!changed)
-                return;
-
-        old = c->status;
-        c->status = fresh;
-        fresh = old; /* the old status is freed on return */
-
-        if (!c->bus)
-                return;
-        r = sd_bus_emit_properties_changed_strv(c->bus, NV_OBJECT_PATH, NV_INTERFACE, changed);
-        if (r < 0)
-                g_warning("Failed to emit PropertiesChanged: %s", g_strerror(-r));
-}
-
-static void context_refresh(Context *c)
-{
-        context_refresh_facts(c, NULL);
-}
-
-/* For a handler or getter that returns status: reads the host unless it
- * was read for this very message already (@ret_facts, optional, then
- * needs a read). Outside of a call (the getters of a PropertiesChanged
- * sent after a watcher's or a worker's refresh) the status was just
- * read. */
-static void context_refresh_for_call(Context *c, NvHostFacts *ret_facts)
-{
-        sd_bus_message *m = sd_bus_get_current_message(c->bus);
-
-        if (!ret_facts && (!m || c->refreshed_at_call == c->n_calls))
-                return;
-        if (!nv_watch_covers_config(c->watch))
-                nv_host_invalidate_config(c->host);
-        context_refresh_facts(c, ret_facts);
 }
 
 static void context_touch_idle(Context *c)
@@ -190,11 +109,11 @@ static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *er
         if (r <= 0)
                 return r;
 
-        context_refresh_for_call(c, NULL);
+        nv_host_status_refresh_for_call(c->status, NULL);
         r = sd_bus_message_new_method_return(m, &reply);
         if (r < 0)
                 return r;
-        r = nv_status_append_all(reply, &c->status);
+        r = nv_status_append_all(reply, nv_host_status_get(c->status));
         if (r < 0)
                 return r;
 
@@ -232,7 +151,7 @@ static int method_list_module_users(sd_bus_message *m, void *userdata, sd_bus_er
 
         /* Nobody to look for (no /dev/kvm, or a loaded vendor module that
          * nothing references): no scan. */
-        context_refresh_for_call(c, &facts);
+        nv_host_status_refresh_for_call(c->status, &facts);
         if (!facts.module_users_possible) {
                 r = sd_bus_message_new_method_return(m, &reply);
                 if (r >= 0)
@@ -250,31 +169,25 @@ static int method_list_module_users(sd_bus_message *m, void *userdata, sd_bus_er
  * anything is asked or changed: the host class decides (nv-status.h). */
 static int check_supported(Context *c, gboolean enable, sd_bus_error *error)
 {
-        g_autofree char *refusal = nv_status_refusal(&c->status);
+        const NvStatus *status = nv_host_status_get(c->status);
+        g_autofree char *refusal = nv_status_refusal(status);
 
         if (refusal)
                 return sd_bus_error_set(error, NV_ERROR_NOT_SUPPORTED, refusal);
-        if (c->status.vendor_module_builtin)
+        if (status->vendor_module_builtin)
                 return sd_bus_error_setf(
                         error, NV_ERROR_MODULE_BUILTIN,
                         "%s is built into the kernel, so modprobe.d and reloading do not apply "
                         "to it: add %s.nested=%d to the kernel command line and reboot.",
-                        c->status.vendor_module, c->status.vendor_module, enable ? 1 : 0);
+                        status->vendor_module, status->vendor_module, enable ? 1 : 0);
         return 0;
 }
 
 static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *c = userdata;
-        const char *module = nv_host_vendor_module(c->host);
-        g_autofree char *dir = nv_host_path(c->host, NV_CONFIG_DIR);
-        g_autofree char *old = NULL;
-        g_autofree char *new = NULL;
+        g_auto(NvPersistentEdit) edit = { 0 };
         g_autoptr(GError) gerror = NULL;
-        const NvSetting *override;
-        gboolean changed = FALSE;
-        gsize old_len = 0, new_len = 0;
-        guint line = 0;
         int enable, r;
 
         r = sd_bus_message_read(m, "b", &enable);
@@ -285,59 +198,26 @@ static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_er
          * the cache: their inotify events may still be queued behind
          * this call. */
         nv_host_invalidate_config(c->host);
-        context_refresh(c);
+        nv_host_status_refresh(c->status, NULL);
         r = check_supported(c, enable, error);
         if (r < 0)
                 return r;
-
-        if (!nv_file_read(dir, NV_CONFIG_NAME, NV_CONFIG_MAX, &old, &old_len, &gerror))
+        if (!nv_persistent_edit_prepare(c->host, nv_host_status_get(c->status), enable, &edit, &gerror))
                 return nv_bus_error_set_gerror(error, gerror);
-        new = nv_modprobe_set_option(old ? old : "", old_len, module, "nested", enable ? "1" : "0", &new_len,
-                                     &changed, &line);
-        if (!new)
-                return sd_bus_error_setf(
-                        error, NV_ERROR_FAILED,
-                        "%s has an options line for %s with an unterminated quote or a bare "
-                        "\"--\" that would swallow the setting: fix that line first.",
-                        NV_CONFIG_PATH, module);
-
-        /* Writing a setting that something read later overrides would
-         * report success and change nothing: refuse, naming the culprit. */
-        if (c->status.persistent_source && g_str_equal(c->status.persistent_source, "/proc/cmdline"))
-                return sd_bus_error_setf(
-                        error, NV_ERROR_FAILED,
-                        "The kernel command line (/proc/cmdline) sets %s.nested, which overrides "
-                        "%s: remove it from the boot loader configuration first.",
-                        module, NV_CONFIG_PATH);
-        override = nv_settings_find_override(nv_host_get_config_settings(c->host), NV_CONFIG_NAME);
-        if (override && override->unreadable)
-                return sd_bus_error_setf(error, NV_ERROR_FAILED,
-                                         "%s is read after %s and cannot be read (%s), so a setting in it "
-                                         "could override it: fix or remove that file first.",
-                                         override->source, NV_CONFIG_PATH, override->unreadable);
-        if (override)
-                return sd_bus_error_setf(
-                        error, NV_ERROR_FAILED,
-                        "%s line %u sets %s nested=%s and is read after %s, so it would override "
-                        "it: edit or remove that line first.",
-                        override->source, override->line, module,
-                        override->has_value ? override->value : "(no value)", NV_CONFIG_PATH);
 
         /* Already so: nothing to authorize. (This also runs when polkit's
          * answer comes back and someone made the same change meanwhile.) */
-        if (!changed)
+        if (!edit.changed)
                 return sd_bus_reply_method_return(m, "s", NV_CONFIG_PATH);
 
         r = nv_auth_verify(c->auth, m, error);
         if (r <= 0)
                 return r == 0 ? 1 : r;
 
-        if (!nv_file_replace(dir, NV_CONFIG_NAME, new, new_len, &gerror))
+        if (!nv_persistent_edit_write(&edit, &gerror))
                 return nv_bus_error_set_gerror(error, gerror);
-        g_message("%s nested virtualization persistently in %s line %u", enable ? "Enabled" : "Disabled",
-                  NV_CONFIG_PATH, line);
         nv_host_invalidate_config(c->host);
-        context_refresh(c);
+        nv_host_status_refresh(c->status, NULL);
 
         return sd_bus_reply_method_return(m, "s", NV_CONFIG_PATH);
 }
@@ -349,7 +229,7 @@ static void reload_read_facts(NvHostFacts *ret, gpointer user_data)
         Context *c = user_data;
 
         nv_host_invalidate_modules(c->host);
-        context_refresh_facts(c, ret);
+        nv_host_status_refresh(c->status, ret);
 }
 
 static void reload_done(gpointer user_data)
@@ -369,7 +249,7 @@ static int method_reload_module(sd_bus_message *m, void *userdata, sd_bus_error 
 
         /* The refusals rest on the host as it is now: a module file may
          * have gone since the last read. */
-        context_refresh_for_call(c, NULL);
+        nv_host_status_refresh_for_call(c->status, NULL);
         r = check_supported(c, nested, error);
         if (r < 0)
                 return r;
@@ -452,6 +332,7 @@ static int method_list_domains_detailed(sd_bus_message *m, void *userdata, sd_bu
 {
         Context *c = userdata;
         g_autofree char *host_reason = NULL;
+        const NvStatus *status;
         NvNestingHost nesting = { 0 };
         int r;
 
@@ -461,12 +342,13 @@ static int method_list_domains_detailed(sd_bus_message *m, void *userdata, sd_bu
 
         /* What KVM here can pass on, as of now: the worker must not
          * touch the Context. */
-        context_refresh_for_call(c, NULL);
-        nesting.flag = nv_virtualization_flag(c->status.cpu_vendor);
-        nesting.host = nv_nesting_host_judge(nesting.flag, c->status.hardware_virtualization,
-                                             *c->status.vendor_module ? c->status.vendor_module : NULL,
-                                             c->status.vendor_module_loaded, c->status.nested_enabled,
-                                             &host_reason);
+        nv_host_status_refresh_for_call(c->status, NULL);
+        status = nv_host_status_get(c->status);
+        nesting.flag = nv_virtualization_flag(status->cpu_vendor);
+        nesting.host =
+                nv_nesting_host_judge(nesting.flag, status->hardware_virtualization,
+                                      *status->vendor_module ? status->vendor_module : NULL,
+                                      status->vendor_module_loaded, status->nested_enabled, &host_reason);
         nesting.host_reason = host_reason;
         return nv_domain_jobs_list(c->domains, m, &nesting);
 }
@@ -478,8 +360,8 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
         const NvPropertyInfo *info = nv_property_info_find(property);
 
         g_assert(info);
-        context_refresh_for_call(c, NULL);
-        return nv_status_append_value(reply, info, &c->status);
+        nv_host_status_refresh_for_call(c->status, NULL);
+        return nv_status_append_value(reply, info, nv_host_status_get(c->status));
 }
 
 /* Every call counts as activity, whatever it is for. */
@@ -489,7 +371,7 @@ static int filter_incoming(sd_bus_message *m, void *userdata, sd_bus_error *erro
 
         if (!sd_bus_message_is_method_call(m, NULL, NULL))
                 return 0;
-        c->n_calls++;
+        nv_host_status_count_call(c->status);
         context_touch_idle(c);
         return 0;
 }
@@ -539,17 +421,6 @@ static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *erro
         g_warning("Disconnected from the system bus, exiting");
         context_quit(c, 1);
         return 0;
-}
-
-static void on_host_changed(NvWatchChange change, void *userdata)
-{
-        Context *c = userdata;
-
-        if (change == NV_WATCH_MODULES)
-                nv_host_invalidate_modules(c->host);
-        else
-                nv_host_invalidate_config(c->host);
-        context_refresh(c);
 }
 
 #define NV_PROPERTY_FLAGS_CONST        SD_BUS_VTABLE_PROPERTY_CONST
@@ -606,14 +477,10 @@ static int context_start(Context *c, const NvDaemonOptions *options)
         int r;
 
         c->kernel_new = options->kernel_new;
-        c->host = nv_host_new(options->root);
-        {
-                /* A crash in the middle of a write leaves its temporary file. */
-                g_autofree char *dir = nv_host_path(c->host, NV_CONFIG_DIR);
-
-                nv_file_remove_stale_temporaries(dir, NV_CONFIG_NAME);
-        }
-        context_refresh(c); /* the first status; nobody to tell yet */
+        c->status = nv_host_status_new(options->root);
+        c->host = nv_host_status_get_host(c->status);
+        /* A crash in the middle of a write leaves its temporary file. */
+        nv_persistent_remove_stale(c->host);
 
         /* Block the signals before any thread exists, so that all inherit
          * the mask and only the signalfd sees them. */
@@ -639,11 +506,7 @@ static int context_start(Context *c, const NvDaemonOptions *options)
         if (r < 0)
                 return r;
 
-        c->watch = nv_watch_new(c->event, c->host, on_host_changed, c);
-        /* From here on, a status read takes the modules' state from the
-         * last one unless an event came (where that is enough). */
-        if (nv_watch_covers_modules(c->watch))
-                nv_host_watch_modules(c->host);
+        nv_host_status_watch(c->status, c->event);
         c->domains = nv_domain_jobs_new(options->libvirt_uri ? options->libvirt_uri : "qemu:///system");
         {
                 /* How old the holders of /dev/kvm may be; the environment
@@ -674,6 +537,7 @@ static int context_start(Context *c, const NvDaemonOptions *options)
                 return r;
         }
         c->auth = nv_auth_new(c->bus);
+        nv_host_status_set_bus(c->status, c->bus);
         r = sd_bus_add_filter(c->bus, NULL, filter_incoming, c);
         if (r < 0)
                 return r;

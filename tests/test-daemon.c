@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "nv-dbus.h"
+#include "nv-host-class.h"
 #include "nv-test-bus.h"
 #include "nv-test-host.h"
 
@@ -181,6 +182,43 @@ static void test_properties_agree(Fixture *f, gconstpointer data)
                 g_assert_nonnull(from_status);
                 g_assert_cmpvariant(value, from_status);
         }
+}
+
+/* One ladder: on every kind of host, the class the service exports is the
+ * one its refusals follow. EnablePersistent refuses with NotSupported
+ * exactly where HostClass says nothing can be changed, with ModuleBuiltin
+ * on a built-in module, and Supported says the same; the clients word the
+ * same class (test-verdict, test-cli). */
+static void test_one_ladder(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GVariant) status = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *remote = NULL;
+        const char *word = NULL;
+        gboolean supported = FALSE;
+        NvHostClass host_class;
+
+        nv_test_env_start_daemon(f);
+        status = nv_test_env_get_status(f);
+        g_assert_true(g_variant_lookup(status, "HostClass", "&s", &word));
+        g_assert_true(g_variant_lookup(status, "Supported", "b", &supported));
+        host_class = nv_host_class_from_string(word);
+        g_test_message("%s: HostClass %s, Supported %d", nv_test_preset_to_string(GPOINTER_TO_INT(data)),
+                       word, supported);
+        g_assert_cmpint(host_class, !=, NV_HOST_UNKNOWN);
+        g_assert_cmpint(supported, ==,
+                        !nv_host_class_refuses_changes(host_class) && host_class != NV_HOST_MODULE_BUILTIN);
+
+        reply = nv_test_env_call(f, NV_INTERFACE, "EnablePersistent", g_variant_new("(b)", TRUE), NULL,
+                                 &error);
+        remote = error ? g_dbus_error_get_remote_error(error) : NULL;
+        if (nv_host_class_refuses_changes(host_class))
+                g_assert_cmpstr(remote, ==, NV_ERROR_NOT_SUPPORTED);
+        else if (host_class == NV_HOST_MODULE_BUILTIN)
+                g_assert_cmpstr(remote, ==, NV_ERROR_MODULE_BUILTIN);
+        else
+                g_assert_cmpstr(remote, !=, NV_ERROR_NOT_SUPPORTED);
 }
 
 static void test_version(Fixture *f, gconstpointer data)
@@ -1697,7 +1735,11 @@ int main(int argc, char **argv)
                 g_autofree char *agree_path =
                         g_strdup_printf("/daemon/properties/agree/%s", nv_test_preset_to_string(p));
 
+                g_autofree char *ladder_path =
+                        g_strdup_printf("/daemon/one-ladder/%s", nv_test_preset_to_string(p));
+
                 add_test(skip, agree_path, p, test_properties_agree);
+                add_test(skip, ladder_path, p, test_one_ladder);
         }
         add_test(skip, "/daemon/version", NV_TEST_PRESET_INTEL_LOADED, test_version);
         add_test(skip, "/daemon/real-host", NV_TEST_PRESET_INTEL_LOADED, test_real_host);

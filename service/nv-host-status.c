@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The exported status, kept true (nv-host-status.h).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "nv-dbus.h"
+#include "nv-host-status.h"
+#include "nv-watch.h"
+
+struct NvHostStatus {
+        NvHost *host;
+        NvStatus status;
+        NvWatch *watch;
+        sd_bus *bus;               /* borrowed */
+        guint64 n_calls;           /* method calls seen */
+        guint64 refreshed_at_call; /* n_calls when the status was last read for a call */
+};
+
+NvHostStatus *nv_host_status_new(const char *root)
+{
+        NvHostStatus *hs = g_new0(NvHostStatus, 1);
+
+        hs->host = nv_host_new(root);
+        nv_host_status_refresh(hs, NULL);
+        return hs;
+}
+
+void nv_host_status_free(NvHostStatus *hs)
+{
+        if (!hs)
+                return;
+        g_clear_pointer(&hs->watch, nv_watch_free);
+        nv_status_clear(&hs->status);
+        g_clear_pointer(&hs->host, nv_host_free);
+        g_free(hs);
+}
+
+static void on_host_changed(NvWatchChange change, void *userdata)
+{
+        NvHostStatus *hs = userdata;
+
+        if (change == NV_WATCH_MODULES)
+                nv_host_invalidate_modules(hs->host);
+        else
+                nv_host_invalidate_config(hs->host);
+        nv_host_status_refresh(hs, NULL);
+}
+
+void nv_host_status_watch(NvHostStatus *hs, sd_event *event)
+{
+        hs->watch = nv_watch_new(event, hs->host, on_host_changed, hs);
+        /* From here on, a status read takes the modules' state from the
+         * last one unless an event came (where that is enough). */
+        if (nv_watch_covers_modules(hs->watch))
+                nv_host_watch_modules(hs->host);
+}
+
+void nv_host_status_set_bus(NvHostStatus *hs, sd_bus *bus)
+{
+        hs->bus = bus;
+}
+
+NvHost *nv_host_status_get_host(NvHostStatus *hs)
+{
+        return hs->host;
+}
+
+const NvStatus *nv_host_status_get(const NvHostStatus *hs)
+{
+        return &hs->status;
+}
+
+void nv_host_status_count_call(NvHostStatus *hs)
+{
+        hs->n_calls++;
+}
+
+/* Remembers the call being handled, if any, as read for: the getters that
+ * PropertiesChanged calls, and those of the reply, need no second read.
+ * Calls are told apart by their number, not by the message: holding a
+ * reference to it would keep what it carries alive until the next call. */
+void nv_host_status_refresh(NvHostStatus *hs, NvHostFacts *ret_facts)
+{
+        sd_bus_message *m = hs->bus ? sd_bus_get_current_message(hs->bus) : NULL;
+        g_auto(NvHostFacts) facts = { 0 };
+        g_auto(NvStatus) fresh = { 0 };
+        g_auto(GStrv) changed = NULL;
+        NvStatus old;
+        int r;
+
+        if (m)
+                hs->refreshed_at_call = hs->n_calls;
+        nv_host_read_facts(hs->host, &facts);
+        nv_status_assemble(&facts, &fresh);
+
+        changed = nv_status_diff(&hs->status, &fresh);
+        if (ret_facts) {
+                *ret_facts = facts;
+                memset(&facts, 0, sizeof(facts));
+        }
+        if (!changed)
+                return;
+
+        old = hs->status;
+        hs->status = fresh;
+        fresh = old; /* the old status is freed on return */
+
+        if (!hs->bus)
+                return;
+        r = sd_bus_emit_properties_changed_strv(hs->bus, NV_OBJECT_PATH, NV_INTERFACE, changed);
+        if (r < 0)
+                g_warning("Failed to emit PropertiesChanged: %s", g_strerror(-r));
+}
+
+void nv_host_status_refresh_for_call(NvHostStatus *hs, NvHostFacts *ret_facts)
+{
+        sd_bus_message *m = hs->bus ? sd_bus_get_current_message(hs->bus) : NULL;
+
+        if (!ret_facts && (!m || hs->refreshed_at_call == hs->n_calls))
+                return;
+        if (!nv_watch_covers_config(hs->watch))
+                nv_host_invalidate_config(hs->host);
+        nv_host_status_refresh(hs, ret_facts);
+}
