@@ -441,3 +441,22 @@ char *nvctl_escape(const char *s)
         }
         return g_string_free(g_steal_pointer(&out), FALSE);
 }
+
+int nvctl_call_quietly(sd_bus *bus, const char *method, uint64_t timeout_usec, const char *signature,
+                       sd_bus_error *error, sd_bus_message **ret_reply)
+{
+        g_autoptr(sd_bus_message) call = NULL;
+        g_autoptr(sd_bus_message) reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &call, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, method);
+        if (r < 0)
+                return r;
+        r = sd_bus_call(NULL, call, timeout_usec, error, &reply);
+        if (r < 0)
+                return r;
+        if (!sd_bus_message_has_signature(reply, signature))
+                return -EBADMSG;
+        *ret_reply = g_steal_pointer(&reply);
+        return 0;
+}

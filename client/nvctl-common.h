@@ -73,6 +73,14 @@ int nvctl_call(const NvctlOptions *options, sd_bus_message *call, const char *wh
 int nvctl_call_with_fallback(const NvctlOptions *options, sd_bus_message *call, sd_bus_message *fallback,
                              const char *what, sd_bus_message **ret_reply);
 
+/* Calls @method (no arguments) on the service within @timeout_usec (0:
+ * sd-bus's default) and checks that the reply carries @signature. Reports
+ * nothing: a negative errno (-EBADMSG for another signature), with @error
+ * (may be NULL) filled for a D-Bus error; for callers to whom the answer
+ * is a detail. */
+int nvctl_call_quietly(sd_bus *bus, const char *method, uint64_t timeout_usec, const char *signature,
+                       sd_bus_error *error, sd_bus_message **ret_reply);
+
 /* Checks that @reply carries @signature, so a daemon speaking another
  * version of the API gets a clear message instead of a parse error.
  * Returns NVCTL_EXIT_FAILURE with a message if not. */

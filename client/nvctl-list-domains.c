@@ -99,19 +99,12 @@ int nvctl_domains_read(sd_bus_message *reply, GArray **ret_domains)
 
 int nvctl_domains_list(sd_bus *bus, uint64_t timeout_usec, sd_bus_error *error, GArray **ret_domains)
 {
-        g_autoptr(sd_bus_message) call = NULL;
         g_autoptr(sd_bus_message) reply = NULL;
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &call, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE,
-                                           "ListDomains");
+        r = nvctl_call_quietly(bus, "ListDomains", timeout_usec, "a(ssss)", error, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_call(NULL, call, timeout_usec, error, &reply);
-        if (r < 0)
-                return r;
-        if (!sd_bus_message_has_signature(reply, "a(ssss)"))
-                return -EBADMSG;
         return nvctl_domains_read(reply, ret_domains);
 }
 

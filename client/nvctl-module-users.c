@@ -1,30 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include <errno.h>
-
-#include "nv-dbus.h"
 #include "nvctl-module-users.h"
 
 int nvctl_module_users_fetch(sd_bus *bus, sd_bus_error *error, GArray **ret_users, guint32 *ret_unexamined)
 {
-        g_autoptr(sd_bus_message) call = NULL;
         g_autoptr(sd_bus_message) reply = NULL;
         g_autoptr(GArray) users = nv_module_users_new();
         NvModuleUser user = { 0 };
         const char *command, *machine;
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &call, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE,
-                                           "ListModuleUsers");
-        if (r < 0)
-                return r;
-        r = sd_bus_call(NULL, call, 0, error, &reply);
-        if (r < 0)
-                return r;
-        if (!sd_bus_message_has_signature(reply, "a(uuss)u"))
-                return -EBADMSG;
-        r = sd_bus_message_enter_container(reply, 'a', "(uuss)");
+        r = nvctl_call_quietly(bus, "ListModuleUsers", 0, "a(uuss)u", error, &reply);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(reply, 'a', "(uuss)");
         while (r >= 0 &&
                (r = sd_bus_message_read(reply, "(uuss)", &user.pid, &user.uid, &command, &machine)) > 0) {
                 user.command = g_strdup(command);

@@ -415,19 +415,12 @@ void nvctl_status_format_text(const NvctlStatus *status, const char *holders, co
 
 int nvctl_status_fetch(sd_bus *bus, sd_bus_error *error, NvctlStatus *status)
 {
-        g_autoptr(sd_bus_message) call = NULL;
         g_autoptr(sd_bus_message) reply = NULL;
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &call, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE,
-                                           "GetStatus");
+        r = nvctl_call_quietly(bus, "GetStatus", 0, "a{sv}", error, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_call(NULL, call, 0, error, &reply);
-        if (r < 0)
-                return r;
-        if (!sd_bus_message_has_signature(reply, "a{sv}"))
-                return -EBADMSG;
         return nvctl_status_read(reply, status);
 }
 
