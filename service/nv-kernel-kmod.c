@@ -131,12 +131,17 @@ static NvKmodCtx *context_new(GError **error)
         return ctx;
 }
 
-static NvKmodModule *module_new(NvKmodCtx *ctx, const char *module, GError **error)
+/* @module in a libkmod context of its own (@ret_ctx): one per load or
+ * unload, so that modprobe.d is read as it is then. */
+static NvKmodModule *module_new(const char *module, NvKmodCtx **ret_ctx, GError **error)
 {
         g_autofree char *name = nv_module_name_normalize(module);
+        g_autoptr(NvKmodCtx) ctx = context_new(error);
         NvKmodModule *mod = NULL;
         int r;
 
+        if (!ctx)
+                return NULL;
         /* By name, not by lookup: an alias could expand to several modules,
          * and the daemon only ever names a real one. */
         r = api.kmod_module_new_from_name(ctx, name, &mod);
@@ -144,6 +149,7 @@ static NvKmodModule *module_new(NvKmodCtx *ctx, const char *module, GError **err
                 g_set_error(error, NV_ERRNO_ERROR, -r, "Cannot look up module %s: %s", name, g_strerror(-r));
                 return NULL;
         }
+        *ret_ctx = g_steal_pointer(&ctx);
         return mod;
 }
 
@@ -184,10 +190,7 @@ static gboolean kmod_load(NvKernel *kernel, const char *module, const char *opti
         const char *reason, *configured;
         int r;
 
-        ctx = context_new(error);
-        if (!ctx)
-                return FALSE;
-        mod = module_new(ctx, module, error);
+        mod = module_new(module, &ctx, error);
         if (!mod)
                 return FALSE;
 
@@ -235,10 +238,7 @@ static gboolean kmod_unload(NvKernel *kernel, const char *module, GError **error
         g_autoptr(NvKmodModule) mod = NULL;
         int r;
 
-        ctx = context_new(error);
-        if (!ctx)
-                return FALSE;
-        mod = module_new(ctx, module, error);
+        mod = module_new(module, &ctx, error);
         if (!mod)
                 return FALSE;
 
