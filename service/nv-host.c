@@ -66,13 +66,14 @@ struct NvHost {
                 char *provider; /* may be NULL: nobody provides it */
         } modules;
 
-        /* Whether modules.dep lists the vendor module, as of the file's
-         * mtime and size: a package upgrade may rewrite it. */
+        /* The vendor module's file as modules.dep names it, below the
+         * root (NULL when it names none), as of modules.dep's mtime and
+         * size: a package upgrade may rewrite it. */
         struct {
                 gboolean valid;
                 gint64 mtime_nsec;
                 goffset size;
-                gboolean listed;
+                char *file;
         } dep;
 
         /* Every setting of "nested" in modprobe.d, in the order kmod applies
@@ -219,6 +220,7 @@ void nv_host_free(NvHost *host)
         g_free(host->cmdline);
         g_free(host->modules_builtin);
         g_free(host->modules_dep_path);
+        g_free(host->dep.file);
         g_free(host->modules.nested_raw);
         g_free(host->modules.provider);
         g_clear_pointer(&host->config, g_array_unref);
@@ -301,34 +303,44 @@ static gint64 mtime_nsec(const struct stat *st)
         return (gint64)st->st_mtim.tv_sec * G_GINT64_CONSTANT(1000000000) + st->st_mtim.tv_nsec;
 }
 
-/* Whether modules.dep of the running kernel lists @module, that is
- * whether modprobe finds a file for it; read again only when the file
- * changed. */
-static gboolean modules_dep_lists(NvHost *host, const char *module)
+/* The file modules.dep of the running kernel names for @module, below
+ * the root, that is the file modprobe would load; NULL when it names
+ * none. modules.dep is read again only when it changed. */
+static const char *modules_dep_file(NvHost *host, const char *module)
 {
         g_autofree char *text = NULL;
+        g_autofree char *file = NULL;
         struct stat st;
         gsize len = 0;
         int r;
 
         if (!host->modules_dep_path || stat(host->modules_dep_path, &st) < 0) {
                 host->dep.valid = FALSE;
-                return FALSE;
+                return NULL;
         }
         if (host->dep.valid && host->dep.size == st.st_size && host->dep.mtime_nsec == mtime_nsec(&st))
-                return host->dep.listed;
+                return host->dep.file;
 
         r = nv_file_read_bounded(host->modules_dep_path, CONFIG_FILE_MAX, &text, &len);
         if (r < 0 && r != -EFBIG) {
                 warn_once(host, host->modules_dep_path, "Cannot read %s: %s", host->modules_dep_path,
                           g_strerror(-r));
-                return FALSE;
+                return NULL;
         }
         host->dep.valid = TRUE;
         host->dep.size = st.st_size;
         host->dep.mtime_nsec = mtime_nsec(&st);
-        host->dep.listed = nv_modules_dep_contains(text, len, module);
-        return host->dep.listed;
+        g_clear_pointer(&host->dep.file, g_free);
+        file = nv_modules_dep_find(text, len, module);
+        if (file && g_path_is_absolute(file)) {
+                host->dep.file = nv_host_path(host, file);
+        } else if (file) {
+                /* Relative to the directory of modules.dep, as kmod reads it. */
+                g_autofree char *dir = g_path_get_dirname(host->modules_dep_path);
+
+                host->dep.file = g_build_filename(dir, file, NULL);
+        }
+        return host->dep.file;
 }
 
 static GArray *read_config(NvHost *host, const char *module)
@@ -481,9 +493,16 @@ static void read_availability(NvHost *host, const char *module, NvHostFacts *ret
                 .kernel_loads_modules = !host->modules_fixed,
         };
 
-        /* modules.dep only matters for a module the kernel does not have. */
-        if (module && ret->vendor_state == NV_MODULE_STATE_ABSENT && facts.kernel_loads_modules)
-                facts.in_modules_dep = modules_dep_lists(host, module);
+        /* modules.dep only matters for a module the kernel does not have.
+         * The file it names is looked at every time: it can go while
+         * modules.dep, and so the cache above, stays as it was. */
+        if (module && ret->vendor_state == NV_MODULE_STATE_ABSENT && facts.kernel_loads_modules) {
+                const char *file = modules_dep_file(host, module);
+                struct stat st;
+
+                facts.in_modules_dep = file != NULL;
+                facts.module_file_exists = file && stat(file, &st) == 0 && S_ISREG(st.st_mode);
+        }
         ret->vendor_availability = nv_module_availability(&facts);
 }
 

@@ -335,10 +335,12 @@ gboolean nv_cmdline_find_param(const char *cmdline, const char *module, const ch
         return found;
 }
 
-/* Whether a list of module files, one a line, names @module: the text of
- * modules.builtin ("kernel/arch/x86/kvm/kvm-intel.ko") or of modules.dep,
- * whose lines add ": DEPENDENCIES" after the file. */
-static gboolean module_list_contains(const char *text, gsize len, const char *module)
+/* The entry of a list of module files, one a line, that names @module:
+ * the text of modules.builtin ("kernel/arch/x86/kvm/kvm-intel.ko") or of
+ * modules.dep, whose lines add ": DEPENDENCIES" after the file. Sets
+ * *@ret_file and *@ret_file_len to the file's span in @text. */
+static gboolean module_list_find(const char *text, gsize len, const char *module, const char **ret_file,
+                                 gsize *ret_file_len)
 {
         const char *p, *end;
 
@@ -371,8 +373,13 @@ static gboolean module_list_contains(const char *text, gsize len, const char *mo
                 if (dot == NULL)
                         dot = colon;
 
-                if (dot > name && name_span_equal(name, (gsize)(dot - name), module))
+                if (dot > name && name_span_equal(name, (gsize)(dot - name), module)) {
+                        if (ret_file)
+                                *ret_file = p;
+                        if (ret_file_len)
+                                *ret_file_len = (gsize)(colon - p);
                         return TRUE;
+                }
 
                 p = eol + 1;
         }
@@ -382,10 +389,18 @@ static gboolean module_list_contains(const char *text, gsize len, const char *mo
 
 gboolean nv_modules_builtin_contains(const char *text, gsize len, const char *module)
 {
-        return module_list_contains(text, len, module);
+        return module_list_find(text, len, module, NULL, NULL);
 }
 
-gboolean nv_modules_dep_contains(const char *text, gsize len, const char *module)
+char *nv_modules_dep_find(const char *text, gsize len, const char *module)
 {
-        return module_list_contains(text, len, module);
+        const char *file;
+        gsize file_len;
+
+        if (!module_list_find(text, len, module, &file, &file_len))
+                return NULL;
+        /* A NUL byte would cut the path short, to another file's name. */
+        if (memchr(file, '\0', file_len))
+                return NULL;
+        return g_strndup(file, file_len);
 }

@@ -97,10 +97,14 @@ gboolean nv_kernel_arg_param_is(const NvKernelArg *arg, const char *name);
 gboolean nv_modules_builtin_contains(const char *text, gsize len, const char *module);
 
 /*
- * TRUE when the text of modules.dep (@len bytes; one module file a line,
- * then ':' and the files it depends on, like
- * "kernel/arch/x86/kvm/kvm-amd.ko.xz: kernel/arch/x86/kvm/kvm.ko.xz") has
- * an entry for @module (any '-'/'_' form): a file of it exists for that
- * kernel, so modprobe can load it. Dependencies do not count.
+ * The file that the text of modules.dep (@len bytes; one module file a
+ * line, then ':' and the files it depends on, like
+ * "kernel/arch/x86/kvm/kvm-amd.ko.xz: kernel/arch/x86/kvm/kvm.ko.xz")
+ * gives for @module (any '-'/'_' form), as written there: relative to the
+ * kernel's module directory (/lib/modules/RELEASE), or absolute where an
+ * old depmod wrote it so. NULL when no entry names @module; dependencies
+ * do not count. modprobe loads that file, so it only can when the file
+ * exists: modules.dep still names it after it is gone, until depmod runs
+ * again, and whether it exists is the caller's to find out.
  */
-gboolean nv_modules_dep_contains(const char *text, gsize len, const char *module);
+char *nv_modules_dep_find(const char *text, gsize len, const char *module);

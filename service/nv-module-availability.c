@@ -30,7 +30,8 @@ NvModuleAvailability nv_module_availability(const NvModuleAvailabilityFacts *fac
          * this version built another way) cannot help. */
         if (!facts->kernel_loads_modules)
                 return NV_MODULE_AVAILABILITY_NO_MODULE_LOADING;
-        return facts->in_modules_dep ? NV_MODULE_AVAILABILITY_LOADABLE : NV_MODULE_AVAILABILITY_ABSENT;
+        return facts->in_modules_dep && facts->module_file_exists ? NV_MODULE_AVAILABILITY_LOADABLE
+                                                                  : NV_MODULE_AVAILABILITY_ABSENT;
 }
 
 const char *nv_module_availability_to_string(NvModuleAvailability availability)

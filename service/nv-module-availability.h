@@ -5,8 +5,9 @@
  * in, absent from this kernel, or unloadable because this kernel loads no
  * modules at all (CONFIG_MODULES off). A pure function of facts the caller
  * reads: /sys/module/NAME (nv_module_state_from_sysfs()), whether
- * /proc/modules exists, and whether modules.dep of the running kernel has
- * an entry for it (nv_modules_dep_contains()).
+ * /proc/modules exists, whether modules.dep of the running kernel has an
+ * entry for it (nv_modules_dep_find()) and whether the file named there
+ * exists.
  *
  * Coherent with the status booleans built from the same NvModuleState:
  * VendorModuleBuiltin is true exactly for NV_MODULE_AVAILABILITY_BUILTIN,
@@ -36,6 +37,10 @@ typedef struct {
          * has an entry for the module; FALSE also when there is no
          * modules.dep, since then modprobe finds nothing either. */
         gboolean in_modules_dep;
+        /* The file that entry names exists. modules.dep keeps naming a
+         * file that was removed or moved away until depmod runs again,
+         * and modprobe then fails ("not found in directory"). */
+        gboolean module_file_exists;
 } NvModuleAvailabilityFacts;
 
 /*
@@ -43,7 +48,8 @@ typedef struct {
  * live module is loaded; one being loaded or unloaded (coming, going) is
  * loadable, since it is not usable yet or any more and its file exists;
  * otherwise a kernel without /proc/modules cannot load it whatever files
- * exist; else modules.dep tells loadable from absent.
+ * exist; else it is loadable only when modules.dep names a file of it and
+ * that file exists, and absent otherwise.
  */
 NvModuleAvailability nv_module_availability(const NvModuleAvailabilityFacts *facts);
 

@@ -44,14 +44,14 @@ static const char *const modprobe_dirs[] = {
 #define DEFAULT_CMDLINE   "BOOT_IMAGE=/boot/vmlinuz-" NV_TEST_OSRELEASE " root=UUID=0b8b1a5e ro quiet"
 #define KVM_KO            "kernel/arch/x86/kvm/kvm.ko"
 #define KVM_INTEL_KO      "kernel/arch/x86/kvm/kvm-intel.ko"
+#define KVM_AMD_KO        "kernel/arch/x86/kvm/kvm-amd.ko"
 #define KVM_PVM_KO        "kernel/arch/x86/kvm/kvm-pvm.ko"
+#define LOOP_KO           "kernel/fs/loop.ko"
 #define PVM_GUEST_FLAGS   COMMON_FLAGS " hypervisor"
-/* What modprobe finds for the test kernel: both vendor modules. */
-#define MODULES_DEP                                                      \
-        "kernel/fs/loop.ko: \n"                                          \
-        "kernel/arch/x86/kvm/kvm.ko: \n"                                 \
-        "kernel/arch/x86/kvm/kvm-intel.ko: kernel/arch/x86/kvm/kvm.ko\n" \
-        "kernel/arch/x86/kvm/kvm-amd.ko: kernel/arch/x86/kvm/kvm.ko\n"
+/* What modprobe finds for the test kernel: both vendor modules, whose
+ * files add_base() creates (module_files[]). */
+#define MODULES_DEP LOOP_KO ": \n" KVM_KO ": \n" KVM_INTEL_KO ": " KVM_KO "\n" KVM_AMD_KO ": " KVM_KO "\n"
+static const char *const module_files[] = { LOOP_KO, KVM_KO, KVM_INTEL_KO, KVM_AMD_KO };
 
 static const char *const preset_names[NV_TEST_PRESET_COUNT] = {
         [NV_TEST_PRESET_INTEL_LOADED] = "intel-loaded",
@@ -436,8 +436,16 @@ static void add_base(NvTestHost *host, const char *arch)
         nv_test_host_write_modprobe(host, "/etc/modprobe.d", "blacklist.conf",
                                     "blacklist pcspkr\noptions snd_hda_intel power_save=1\n");
         nv_test_host_add_builtin(host, "kernel/fs/ext4/ext4.ko");
-        if (g_str_equal(arch, "x86_64"))
+        if (g_str_equal(arch, "x86_64")) {
                 nv_test_host_write(host, "/lib/modules/" NV_TEST_OSRELEASE "/modules.dep", MODULES_DEP);
+                /* Empty: the daemon only looks whether they exist. */
+                for (gsize i = 0; i < G_N_ELEMENTS(module_files); i++) {
+                        g_autofree char *path =
+                                g_build_filename("/lib/modules", NV_TEST_OSRELEASE, module_files[i], NULL);
+
+                        nv_test_host_write(host, path, "");
+                }
+        }
         /* Who /dev/kvm's owner and group are. */
         nv_test_host_write(host, "/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
         nv_test_host_write(host, "/etc/group", "root:x:0:\nkvm:x:993:\n");
@@ -527,7 +535,8 @@ NvTestHost *nv_test_host_new_preset(NvTestPreset preset)
                 nv_test_host_set_dmi(host, "ASUS", "System Product Name");
                 nv_test_host_load_module(host, "kvm", 0, NULL);
                 nv_test_host_write(host, "/lib/modules/" NV_TEST_OSRELEASE "/modules.dep",
-                                   "kernel/fs/loop.ko: \nkernel/arch/x86/kvm/kvm.ko: \n");
+                                   LOOP_KO ": \n" KVM_KO ": \n");
+                nv_test_host_remove(host, "/lib/modules/" NV_TEST_OSRELEASE "/" KVM_AMD_KO);
                 nv_test_host_write_modprobe(host, "/etc/modprobe.d", "kvm.conf",
                                             "options kvm_amd nested=1\n");
                 break;

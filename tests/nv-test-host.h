@@ -36,7 +36,8 @@ typedef enum {
          * command line (which wins). */
         NV_TEST_PRESET_MODPROBE_SPREAD,
         /* AMD host with kvm loaded whose module tree has no kvm_amd
-         * (modules.dep does not list it): absent from the kernel. */
+         * (modules.dep does not list it, and no file of it exists):
+         * absent from the kernel. */
         NV_TEST_PRESET_MODULE_ABSENT,
         /* AMD host whose kernel has kvm built in, no kvm_amd, and loads no
          * modules (no /proc/modules). */

@@ -624,6 +624,9 @@ typedef struct {
 #define NO_CMDLINE_SETTING WRITE("/proc/cmdline", "BOOT_IMAGE=/boot/vmlinuz root=/dev/sda1 ro\n")
 #define KVM_CONF           "/etc/modprobe.d/kvm.conf"
 #define INTEL_NESTED       "/sys/module/kvm_intel/parameters/nested"
+#define MODULES_DIR        "/lib/modules/" NV_TEST_OSRELEASE
+#define KVM_INTEL_KO       MODULES_DIR "/kernel/arch/x86/kvm/kvm-intel.ko"
+#define KVM_INTEL_KO_ZST   KVM_INTEL_KO ".zst"
 
 static void add_module_users(NvTestHost *host)
 {
@@ -722,6 +725,19 @@ static void write_binary_nested(NvTestHost *host)
         static const char binary[] = "\xff\xfe\x00Y\x80\n";
 
         nv_test_host_write_data(host, INTEL_NESTED, binary, sizeof(binary) - 1);
+}
+
+/* The file goes while the daemon runs, and modules.dep stays as it was
+ * (nobody ran depmod): the next read says absent, not loadable. */
+static void check_module_file_removed(Fixture *f, GVariant *status)
+{
+        g_autoptr(GVariant) again = NULL;
+
+        assert_key(status, "VendorModuleState", "'loadable'");
+        nv_test_host_remove(f->host, KVM_INTEL_KO);
+        again = nv_test_env_get_status(f);
+        assert_key(again, "VendorModuleState", "'absent'");
+        assert_key(again, "Supported", "false");
 }
 
 /* The first line is the value: more lines after it (a sysfs attribute has
@@ -1021,6 +1037,33 @@ static const StatusCase status_cases[] = {
                 "/daemon/status/module-loadable",
                 NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED,
                 .expected = "{'Supported': <true>, 'VendorModuleState': <'loadable'>}",
+        },
+        {
+                /* modules.dep names the compressed file that exists, not
+                 * the plain one that does not. */
+                "/daemon/status/module-loadable-compressed",
+                NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED,
+                .edits = { WRITE(MODULES_DIR "/modules.dep",
+                                 "kernel/arch/x86/kvm/kvm.ko: \n"
+                                 "kernel/arch/x86/kvm/kvm-intel.ko.zst: kernel/arch/x86/kvm/kvm.ko\n"),
+                           WRITE(KVM_INTEL_KO_ZST, ""), REMOVE(KVM_INTEL_KO) },
+                .expected = "{'Supported': <true>, 'VendorModuleState': <'loadable'>}",
+        },
+        {
+                /* modules.dep still names the file, which is gone (moved
+                 * away, or removed without depmod): modprobe would fail
+                 * with "no such module", so it is not loadable. */
+                "/daemon/status/module-file-missing",
+                NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED,
+                .edits = { REMOVE(KVM_INTEL_KO) },
+                .expected = "{'Supported': <false>, 'VendorModule': <'kvm_intel'>,"
+                            " 'VendorModuleState': <'absent'>, 'VendorModuleLoaded': <false>,"
+                            " 'VendorModuleBuiltin': <false>}",
+        },
+        {
+                "/daemon/status/module-file-removed-later",
+                NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED,
+                .check = check_module_file_removed,
         },
         {
                 "/daemon/status/no-module-loading",
@@ -1528,7 +1571,8 @@ static const char *real_config_value(const char *config, const char *name)
         return "n";
 }
 
-/* Whether a file of @ko_base (kvm-amd) is in @release's modules.dep. */
+/* Whether @release's modules.dep names a file of @ko_base (kvm-amd) and
+ * that file exists: whether modprobe can load it. */
 static gboolean real_modules_dep_lists(const char *release, const char *ko_base)
 {
         g_autofree char *path = g_strdup_printf("/lib/modules/%s/modules.dep", release);
@@ -1544,9 +1588,12 @@ static gboolean real_modules_dep_lists(const char *release, const char *ko_base)
 
                 if (colon && (!end || colon < end)) {
                         g_autofree char *file = g_strndup(line, colon - line);
+                        g_autofree char *dir = g_strdup_printf("/lib/modules/%s", release);
+                        g_autofree char *full = g_path_is_absolute(file) ? g_strdup(file)
+                                                                         : g_build_filename(dir, file, NULL);
 
                         if (strstr(file, slash) || strstr(file, underscore))
-                                return TRUE;
+                                return g_file_test(full, G_FILE_TEST_IS_REGULAR);
                 }
                 line = end ? end + 1 : NULL;
         }

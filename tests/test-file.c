@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <grp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -222,20 +223,47 @@ static void test_missing_directory_created(Fixture *f, gconstpointer data)
         g_assert_cmpint(st.st_mode & 07777, ==, 0755);
 }
 
-static void test_read_only_directory(Fixture *f, gconstpointer data)
+/* The uid and gid of "nobody" on Debian; they need not be in passwd. */
+#define NOBODY 65534
+
+/* A directory its writer may not write to: the file is not replaced, the
+ * error says so, and no temporary file is left behind. */
+static void assert_read_only_directory_refused(const char *dir)
 {
         g_autoptr(GError) error = NULL;
 
-        if (geteuid() == 0) {
-                /* root ignores directory permissions; only a read-only
-                 * mount would stop it, which a unit test cannot make. */
-                g_test_skip("root can write to a 0555 directory; needs an unprivileged user");
+        g_assert_cmpint(chmod(dir, 0555), ==, 0);
+        g_assert_false(nv_file_replace(dir, "kvm.conf", "x\n", 2, &error));
+        g_assert_error(error, NV_ERRNO_ERROR, EACCES);
+        g_assert_cmpuint(count_entries(dir), ==, 0);
+}
+
+static void test_read_only_directory(Fixture *f, gconstpointer data)
+{
+        if (g_test_subprocess()) {
+                g_autofree char *etc = g_build_filename(f->tmp, "etc", NULL);
+                const char *const tree[] = { f->tmp, etc, f->dir };
+
+                /* This child's own fixture, made by root: handed to nobody,
+                 * who can then remove it in the teardown. */
+                for (gsize i = 0; i < G_N_ELEMENTS(tree); i++)
+                        g_assert_no_errno(chown(tree[i], NOBODY, NOBODY));
+                g_assert_no_errno(setgroups(0, NULL));
+                g_assert_no_errno(setresgid(NOBODY, NOBODY, NOBODY));
+                g_assert_no_errno(setresuid(NOBODY, NOBODY, NOBODY));
+                assert_read_only_directory_refused(f->dir);
                 return;
         }
-        g_assert_cmpint(chmod(f->dir, 0555), ==, 0);
-        g_assert_false(nv_file_replace(f->dir, "kvm.conf", "x\n", 2, &error));
-        g_assert_error(error, NV_ERRNO_ERROR, EACCES);
-        g_assert_cmpuint(count_entries(f->dir), ==, 0);
+        if (geteuid() == 0) {
+                /* root ignores directory permissions (CAP_DAC_OVERRIDE),
+                 * and only a read-only mount would stop it, which a unit
+                 * test cannot make: the check runs in a child that has
+                 * become nobody, and its failure is this test's. */
+                g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+                g_test_trap_assert_passed();
+                return;
+        }
+        assert_read_only_directory_refused(f->dir);
 }
 
 /* The bytes as they are in @dir/@name, NUL bytes included. */

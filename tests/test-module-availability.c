@@ -18,32 +18,44 @@ typedef struct {
         gboolean listed_builtin;
         gboolean kernel_loads_modules;
         gboolean in_modules_dep;
+        gboolean module_file_exists;
         NvModuleAvailability expected;
 } Case;
 
 static void test_availability(void)
 {
         static const Case cases[] = {
-                { "loaded module", TRUE, "live\n", FALSE, TRUE, TRUE, NV_MODULE_AVAILABILITY_LOADED },
-                { "loaded, its file since removed", TRUE, "live", FALSE, TRUE, FALSE,
+                { "loaded module", TRUE, "live\n", FALSE, TRUE, TRUE, TRUE, NV_MODULE_AVAILABILITY_LOADED },
+                { "loaded, its file since removed", TRUE, "live", FALSE, TRUE, FALSE, FALSE,
                   NV_MODULE_AVAILABILITY_LOADED },
-                { "not loaded, file present", FALSE, NULL, FALSE, TRUE, TRUE,
+                { "loaded, its file gone, modules.dep not yet rewritten", TRUE, "live", FALSE, TRUE, TRUE,
+                  FALSE, NV_MODULE_AVAILABILITY_LOADED },
+                { "not loaded, file present", FALSE, NULL, FALSE, TRUE, TRUE, TRUE,
                   NV_MODULE_AVAILABILITY_LOADABLE },
-                { "being loaded", TRUE, "coming", FALSE, TRUE, TRUE, NV_MODULE_AVAILABILITY_LOADABLE },
-                { "being unloaded", TRUE, "going", FALSE, TRUE, TRUE, NV_MODULE_AVAILABILITY_LOADABLE },
-                { "built in with parameters", TRUE, NULL, FALSE, TRUE, FALSE,
+                /* modprobe would fail: modules.dep names a file that is
+                 * gone (moved away, or removed without depmod). */
+                { "not loaded, modules.dep names a missing file", FALSE, NULL, FALSE, TRUE, TRUE, FALSE,
+                  NV_MODULE_AVAILABILITY_ABSENT },
+                /* modprobe does not look past modules.dep. */
+                { "not loaded, a file that modules.dep does not name", FALSE, NULL, FALSE, TRUE, FALSE, TRUE,
+                  NV_MODULE_AVAILABILITY_ABSENT },
+                { "being loaded", TRUE, "coming", FALSE, TRUE, TRUE, TRUE, NV_MODULE_AVAILABILITY_LOADABLE },
+                { "being unloaded", TRUE, "going", FALSE, TRUE, TRUE, TRUE,
+                  NV_MODULE_AVAILABILITY_LOADABLE },
+                { "built in with parameters", TRUE, NULL, FALSE, TRUE, FALSE, FALSE,
                   NV_MODULE_AVAILABILITY_BUILTIN },
-                { "built in, listed only", FALSE, NULL, TRUE, TRUE, FALSE, NV_MODULE_AVAILABILITY_BUILTIN },
-                { "built in, kernel without modules", TRUE, NULL, TRUE, FALSE, FALSE,
+                { "built in, listed only", FALSE, NULL, TRUE, TRUE, FALSE, FALSE,
                   NV_MODULE_AVAILABILITY_BUILTIN },
-                { "absent from a modular kernel", FALSE, NULL, FALSE, TRUE, FALSE,
+                { "built in, kernel without modules", TRUE, NULL, TRUE, FALSE, FALSE, FALSE,
+                  NV_MODULE_AVAILABILITY_BUILTIN },
+                { "absent from a modular kernel", FALSE, NULL, FALSE, TRUE, FALSE, FALSE,
                   NV_MODULE_AVAILABILITY_ABSENT },
                 /* CONFIG_MODULES off: a stale file in /lib/modules cannot help. */
-                { "kernel without modules", FALSE, NULL, FALSE, FALSE, FALSE,
+                { "kernel without modules", FALSE, NULL, FALSE, FALSE, FALSE, FALSE,
                   NV_MODULE_AVAILABILITY_NO_MODULE_LOADING },
-                { "kernel without modules, stale file", FALSE, NULL, FALSE, FALSE, TRUE,
+                { "kernel without modules, stale file", FALSE, NULL, FALSE, FALSE, TRUE, TRUE,
                   NV_MODULE_AVAILABILITY_NO_MODULE_LOADING },
-                { "initstate not understood", TRUE, "sideways", FALSE, TRUE, TRUE,
+                { "initstate not understood", TRUE, "sideways", FALSE, TRUE, TRUE, TRUE,
                   NV_MODULE_AVAILABILITY_UNKNOWN },
         };
 
@@ -55,6 +67,7 @@ static void test_availability(void)
                         .sysfs_state = state,
                         .kernel_loads_modules = c->kernel_loads_modules,
                         .in_modules_dep = c->in_modules_dep,
+                        .module_file_exists = c->module_file_exists,
                 };
                 NvModuleAvailability got = nv_module_availability(&facts);
 
@@ -110,28 +123,45 @@ static const char modules_dep[] =
         "kernel/arch/x86/kvm/kvm-intel.ko.xz: kernel/arch/x86/kvm/kvm.ko.xz\n"
         "kernel/virt/lib/irqbypass.ko.xz:\n"
         "updates/dkms/vboxdrv.ko\n"
+        "/lib/modules/6.1.0-pvm/extra/kvm_pvm.ko.gz:\n"
         "kernel/drivers/gpu/drm/i915/kvmgt.ko.zst: kernel/arch/x86/kvm/kvm-amd.ko.zst";
+
+/* nv_modules_dep_find(@module) on modules_dep[]: NULL or the file. */
+static void assert_dep_file(const char *module, const char *expected)
+{
+        g_autofree char *file = nv_modules_dep_find(modules_dep, strlen(modules_dep), module);
+
+        g_assert_cmpstr(file, ==, expected);
+}
 
 static void test_modules_dep(void)
 {
-        g_assert_true(nv_modules_dep_contains(modules_dep, strlen(modules_dep), "kvm_intel"));
-        g_assert_true(nv_modules_dep_contains(modules_dep, strlen(modules_dep), "kvm-intel"));
-        g_assert_true(nv_modules_dep_contains(modules_dep, strlen(modules_dep), "kvm"));
-        g_assert_true(nv_modules_dep_contains(modules_dep, strlen(modules_dep), "irqbypass"));
-        g_assert_true(nv_modules_dep_contains(modules_dep, strlen(modules_dep), "vboxdrv"));
+        /* The file as modules.dep writes it, compressed or not, for any
+         * '-'/'_' spelling of the name. */
+        assert_dep_file("kvm_intel", "kernel/arch/x86/kvm/kvm-intel.ko.xz");
+        assert_dep_file("kvm-intel", "kernel/arch/x86/kvm/kvm-intel.ko.xz");
+        assert_dep_file("kvm", "kernel/arch/x86/kvm/kvm.ko.xz");
+        assert_dep_file("irqbypass", "kernel/virt/lib/irqbypass.ko.xz");
+        assert_dep_file("vboxdrv", "updates/dkms/vboxdrv.ko");
+        assert_dep_file("kvm_pvm", "/lib/modules/6.1.0-pvm/extra/kvm_pvm.ko.gz");
         /* The last line, without a newline. */
-        g_assert_true(nv_modules_dep_contains(modules_dep, strlen(modules_dep), "kvmgt"));
+        assert_dep_file("kvmgt", "kernel/drivers/gpu/drm/i915/kvmgt.ko.zst");
         /* A dependency is not an entry. */
-        g_assert_false(nv_modules_dep_contains(modules_dep, strlen(modules_dep), "kvm_amd"));
-        g_assert_false(nv_modules_dep_contains(modules_dep, strlen(modules_dep), "kvm_pvm"));
+        assert_dep_file("kvm_amd", NULL);
         /* Whole names only. */
-        g_assert_false(nv_modules_dep_contains(modules_dep, strlen(modules_dep), "kvm_int"));
-        g_assert_false(nv_modules_dep_contains(modules_dep, strlen(modules_dep), "intel"));
-        g_assert_false(nv_modules_dep_contains(NULL, 0, "kvm"));
-        g_assert_false(nv_modules_dep_contains("", 0, "kvm"));
+        assert_dep_file("kvm_int", NULL);
+        assert_dep_file("intel", NULL);
+        g_assert_null(nv_modules_dep_find(NULL, 0, "kvm"));
+        g_assert_null(nv_modules_dep_find("", 0, "kvm"));
         /* Only @len bytes count. */
-        g_assert_false(
-                nv_modules_dep_contains(modules_dep, strlen("kernel/arch/x86/kvm/kvm.ko.xz:"), "kvm_intel"));
+        g_assert_null(
+                nv_modules_dep_find(modules_dep, strlen("kernel/arch/x86/kvm/kvm.ko.xz:"), "kvm_intel"));
+        /* A NUL byte in the entry would name another file. */
+        {
+                static const char nul[] = "kernel/x\0/kvm-amd.ko:\n";
+
+                g_assert_null(nv_modules_dep_find(nul, sizeof(nul) - 1, "kvm_amd"));
+        }
 }
 
 int main(int argc, char **argv)

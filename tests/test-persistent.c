@@ -556,18 +556,24 @@ static char *snapshot_tree(Fixture *f)
 
 /* Where nothing this service writes reaches the kernel, both methods
  * refuse with NotSupported, saying why and what to do, and leave every
- * file of the host as it was: @data names the preset and the words the
- * message must have. */
+ * file of the host as it was: @data names the preset, a file removed
+ * from it (NULL: none) and the words the message must have. */
 typedef struct {
         const char *path;
         NvTestPreset preset;
         const char *why;
         const char *what_to_do;
+        const char *removed;
 } RefusedHost;
 
 static const RefusedHost refused_hosts[] = {
         { "/persistent/refused/module-absent", NV_TEST_PRESET_MODULE_ABSENT,
           "kvm_amd is not in the running kernel", "boot a kernel that has kvm_amd" },
+        /* modules.dep names kvm_intel's file, which is gone: modprobe
+         * would fail to load it, whatever was written. */
+        { "/persistent/refused/module-file-missing", NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED,
+          "kvm_intel is not in the running kernel", "boot a kernel that has kvm_intel",
+          .removed = "/lib/modules/" NV_TEST_OSRELEASE "/kernel/arch/x86/kvm/kvm-intel.ko" },
         { "/persistent/refused/no-module-loading", NV_TEST_PRESET_NO_MODULE_LOADING, "cannot load modules",
           "Boot a kernel that has kvm_amd" },
         { "/persistent/refused/container", NV_TEST_PRESET_CONTAINER, "runs in a container (docker)",
@@ -586,6 +592,8 @@ static void refused_setup(Fixture *f, gconstpointer data)
 
         setup_preset(f, c->preset);
         nv_test_host_write_modprobe(f->host, "/etc/modprobe.d", "kvm.conf", "# mine\n");
+        if (c->removed)
+                nv_test_host_remove(f->host, c->removed);
 }
 
 static void run_ctl(Fixture *f, NvTestRunResult *ret, const char *const *args);

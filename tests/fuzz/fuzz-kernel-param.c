@@ -12,6 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         g_autofree char *s = fuzz_strndup(data, size);
         g_autofree char *value = NULL;
+        g_autofree char *dep_file = NULL;
         const char *p = s;
         NvKernelArg arg;
         int r;
@@ -36,11 +37,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
 
         /* modules.dep is modules.builtin with ": dependencies" after each
-         * file: without a ':' both read the same. */
-        if (!memchr(data, ':', size))
-                g_assert(nv_modules_dep_contains((const char *)data, size, "kvm-amd") ==
+         * file: without a ':' or a NUL byte both read the same. What it
+         * finds is a line's file, no longer than the input, naming the
+         * module after its last '/'. */
+        dep_file = nv_modules_dep_find((const char *)data, size, "kvm-amd");
+        if (!memchr(data, ':', size) && !memchr(data, '\0', size))
+                g_assert((dep_file != NULL) ==
                          nv_modules_builtin_contains((const char *)data, size, "kvm-amd"));
-        else
-                (void)nv_modules_dep_contains((const char *)data, size, "kvm-amd");
+        if (dep_file) {
+                const char *base = strrchr(dep_file, '/');
+                g_autofree char *name = NULL;
+
+                g_assert(strlen(dep_file) <= size);
+                g_assert(strchr(dep_file, '\n') == NULL && strchr(dep_file, ':') == NULL);
+                base = base ? base + 1 : dep_file;
+                name = g_strndup(base, strcspn(base, "."));
+                g_assert(nv_module_name_equal(name, "kvm_amd"));
+        }
         return 0;
 }

@@ -26,8 +26,13 @@ bus_name=org.example.NestedVirt
 object=/org/example/NestedVirt
 iface=org.example.NestedVirt
 err=org.example.NestedVirt.Error
-# Every command that could hang is bounded; the driver bounds the guest.
-bound=(timeout --kill-after=5 60)
+# Every command that could hang is bounded, and every wait is a poll
+# that ends as soon as what it waits for is there. The bounds only turn
+# a hang into a failed test point: under TCG on a busy machine a
+# depmod, a modprobe or a polkit check may take minutes, and no check may
+# depend on finishing sooner. The driver bounds the guest as a whole.
+patience=600
+bound=(timeout --kill-after=5 "$patience")
 
 n=0
 failed=0
@@ -57,8 +62,25 @@ not_ok() {
 	done
 }
 
-# check, json_key_is.
+# check, json_key_is, wait_until.
 . "${0%/*}/nv-vm-lib.sh"
+
+# fixture DESCRIPTION COMMAND...: a step that sets up what the next checks
+# need, or confirms it was set up. Silent when it holds; otherwise a test
+# point "not ok N - fixture: DESCRIPTION", apart from the product's
+# checks, with the command's output, and it returns 1 so that the checks
+# that depend on it are not run (they would fail for the fixture's
+# sake, and their failures would point at the product).
+fixture() {
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		diag "fixture: $desc"
+		return 0
+	fi
+	not_ok "fixture: $desc" "command: $*" "$out"
+	return 1
+}
 
 # diag TEXT: a TAP comment, one per line of TEXT.
 diag() {
@@ -192,27 +214,29 @@ watch_signals() {
 	dbus-monitor --system "type='signal',path='$object',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged'" \
 		>"$file" 2>&1 &
 	monitor_pid=$!
-	for _ in $(seq 100); do
-		grep -q 'member=NameLost' "$file" && return 0
-		sleep 0.1
-	done
-	echo "dbus-monitor did not start listening:"
-	cat "$file"
-	return 1
+	wait_until "$patience" grep -q 'member=NameLost' "$file" || {
+		echo "dbus-monitor did not start listening:"
+		cat "$file"
+		return 1
+	}
 }
 
-# announced FILE N PROPERTY: within 10 s, FILE holds N PropertiesChanged
+# signals_name FILE N PROPERTY: FILE holds N PropertiesChanged signals
+# that name PROPERTY.
+signals_name() {
+	local file=$1 want=$2 property=$3 got
+	got=$(grep -c "string \"$property\"" "$file")
+	[ "$got" -ge "$want" ] || {
+		echo "$got of $want PropertiesChanged signals name $property:"
+		cat "$file"
+		return 1
+	}
+}
+
+# announced FILE N PROPERTY: FILE comes to hold N PropertiesChanged
 # signals that name PROPERTY.
 announced() {
-	local file=$1 want=$2 property=$3 got=0
-	for _ in $(seq 100); do
-		got=$(grep -c "string \"$property\"" "$file")
-		[ "$got" -ge "$want" ] && return 0
-		sleep 0.1
-	done
-	echo "$got of $want PropertiesChanged signals name $property:"
-	cat "$file"
-	return 1
+	wait_until "$patience" signals_name "$@"
 }
 
 # says FILE PROPERTY VALUE: a signal in FILE gives PROPERTY that value, as
@@ -263,14 +287,18 @@ helper_ran() {
 		echo "nestedvirtd-kvm-users.socket accepted ${accepted:-0} connections, expected $want or more"
 		return 1
 	}
-	for _ in $(seq 50); do
-		left=$(systemctl list-units --all --no-legend --plain 'nestedvirtd-kvm-users@*' 2>&1)
-		[ -z "$left" ] && return 0
-		sleep 0.1
-	done
-	echo "left behind:"
-	echo "$left"
-	return 1
+	wait_until "$patience" no_helper_units
+}
+
+# no_helper_units: no instance of the scan helper's service is loaded.
+no_helper_units() {
+	local left
+	left=$(systemctl list-units --all --no-legend --plain 'nestedvirtd-kvm-users@*' 2>&1)
+	[ -z "$left" ] || {
+		echo "left behind:"
+		echo "$left"
+		return 1
+	}
 }
 
 # own_netns PID: the process is in another network namespace than PID 1.
@@ -302,16 +330,25 @@ module_loaded() {
 emit "NV-VM-TAP-BEGIN"
 diag "kernel $(uname -r), $(grep -m1 '^model name' /proc/cpuinfo)"
 
-# udev loads kvm_amd during coldplug (with nested=1, kvm_amd's default).
-"${bound[@]}" udevadm settle --timeout=50 || diag "udevadm settle timed out"
-for _ in $(seq 100); do
-	[ -e "$param" ] && break
-	sleep 0.5
-done
+# nestedvirtd exits after 30 s without a call. Under TCG on a busy machine
+# two calls here can be further apart than that, and a check that waits
+# for the daemon's signal, or looks at its process, would find it gone:
+# it stays for the whole run (D-Bus still activates it, by its unit).
+dropin=/run/systemd/system/nestedvirtd.service.d/nv-vm.conf
+stay_up() {
+	mkdir -p "${dropin%/*}" &&
+		printf '[Service]\nExecStart=\nExecStart=/usr/libexec/nestedvirtd --idle-timeout=0\n' >"$dropin" &&
+		systemctl daemon-reload
+}
+fixture "nestedvirtd runs without an idle timeout" stay_up
+
+# udev loads kvm_amd during coldplug (with nested=1, kvm_amd's default);
+# once udev has handled the coldplug's events, it has or never will.
+fixture "udev handled the coldplug events (udevadm settle)" udevadm settle --timeout="$patience"
 
 # Who this is: the guest of a software-emulated AMD CPU with SVM.
 check "the CPU has the svm flag" grep -qw svm /proc/cpuinfo
-check "udev loaded $module with nested=1" nested_is 1
+check "udev loaded $module with nested=1" wait_until "$patience" nested_is 1
 status=$(status_json 2>&1) || true
 diag "status: $(printf '%s' "$status" | jq -c . 2>&1)"
 check "status --json: CpuVendor amd" json_is CpuVendor '"amd"' "$status"
@@ -392,51 +429,91 @@ daemon_view() {
 	journalctl --no-pager -n 20 -u nestedvirtd.service -u 'nestedvirtd-kvm-users@*' 2>&1
 }
 
+# with_daemon_view COMMAND...: runs COMMAND, and when it fails, adds
+# daemon_view to what it printed.
+with_daemon_view() {
+	"$@" && return 0
+	daemon_view
+	return 1
+}
+
+# holds_kvm PID USER: PID runs `sleep` as USER with /dev/kvm open as its
+# descriptor 3: the shell has opened it, and the command whose name the
+# daemon reports has replaced the shell.
+holds_kvm() {
+	local pid=$1 who=$2 comm fd owner
+	comm=$(cat "/proc/$pid/comm" 2>&1)
+	fd=$(readlink "/proc/$pid/fd/3" 2>&1)
+	owner=$(stat -c %U "/proc/$pid" 2>&1)
+	if [ "$comm" != sleep ] || [ "$fd" != /dev/kvm ] || [ "$owner" != "$who" ]; then
+		echo "pid $pid: comm '$comm', fd 3 '$fd', user '$owner'; expected sleep, /dev/kvm, $who"
+		return 1
+	fi
+}
+
+# users_named PID...: the status's ModuleUsers names each PID, as sleep.
+users_named() {
+	local users pid
+	users=$(status_json | jq -c '.ModuleUsers' 2>&1)
+	for pid in "$@"; do
+		case $users in
+		*"$pid"*sleep*) ;;
+		*)
+			echo "ModuleUsers is $users, without $pid (sleep)"
+			return 1
+			;;
+		esac
+	done
+}
+
+# reload_names_holder PID: ReloadModule's ModuleInUse names PID and sleep.
+reload_names_holder() {
+	local out
+	out=$(call_as root ReloadModule boolean:false)
+	case $out in
+	*"$1"*sleep* | *sleep*"$1"*) ;;
+	*)
+		echo "$out"
+		return 1
+		;;
+	esac
+}
+
 # A process holding /dev/kvm pins the module: ReloadModule must refuse
 # with ModuleInUse, name the process and unload nothing.
 sleep infinity 3</dev/kvm &
 holder_pid=$!
-sleep 0.5
-check "ReloadModule refuses with ModuleInUse while /dev/kvm is open" \
-	refused_with "$err.ModuleInUse" root ReloadModule boolean:false
-out=$(call_as root ReloadModule boolean:false)
-case $out in
-*"$holder_pid"*sleep* | *sleep*"$holder_pid"*) ok "ModuleInUse names the holder ($holder_pid sleep)" ;;
-*) not_ok "ModuleInUse names the holder ($holder_pid sleep)" "$out" "$(daemon_view)" ;;
-esac
-check "the module stays loaded" module_loaded
-check "nested is unchanged" nested_is 1
-users=$(status_json | jq -c '.ModuleUsers' 2>&1)
-case $users in
-*"$holder_pid"*sleep*) ok "status lists the holder in ModuleUsers: $users" ;;
-*) not_ok "status lists the holder in ModuleUsers" "$users" "$(daemon_view)" ;;
-esac
-check "nestedvirtctl reload fails while in use" \
-	fails "${bound[@]}" nestedvirtctl --no-ask-password reload --nested=no
-# A holder of another user, as a libvirt-qemu QEMU is: /dev/kvm opened by
-# the shell, then the process runs as $user. The daemon may read neither
-# it nor the root holder above; the helper reads both.
-useradd --system --no-create-home --shell /usr/sbin/nologin "$user" 2>/dev/null || true
-setpriv --reuid="$user" --regid="$user" --clear-groups sleep infinity 3</dev/kvm &
-other_pid=$!
-# ModuleUsers is at most a second old (longer where a scan is slow, ten
-# times its duration): asked until it names the new holder, within a bound.
-for _ in $(seq 100); do
-	users=$(status_json | jq -c '.ModuleUsers' 2>&1)
-	case $users in
-	*"$other_pid"*sleep*"$holder_pid"*sleep* | *"$holder_pid"*sleep*"$other_pid"*sleep*) break ;;
-	esac
-	sleep 0.1
-done
-case $users in
-*"$other_pid"*sleep*"$holder_pid"*sleep* | *"$holder_pid"*sleep*"$other_pid"*sleep*)
-	ok "ModuleUsers names the holder of user $user too: $users" ;;
-*) not_ok "ModuleUsers names the holder of user $user too ($other_pid), within 10 s" "$users" "$(daemon_view)" ;;
-esac
-kill "$other_pid"
-wait "$other_pid" 2>/dev/null
-other_pid=
-check "the scan helper ran per connection and left nothing running" helper_ran 2
+if fixture "a process of root holds /dev/kvm (pid $holder_pid)" \
+	wait_until "$patience" holds_kvm "$holder_pid" root; then
+	check "ReloadModule refuses with ModuleInUse while /dev/kvm is open" \
+		refused_with "$err.ModuleInUse" root ReloadModule boolean:false
+	check "ModuleInUse names the holder ($holder_pid sleep)" \
+		with_daemon_view reload_names_holder "$holder_pid"
+	check "the module stays loaded" module_loaded
+	check "nested is unchanged" nested_is 1
+	# ModuleUsers is at most a second old (longer where a scan is slow,
+	# ten times its duration): asked until it names the holder.
+	check "status lists the holder in ModuleUsers" \
+		with_daemon_view wait_until "$patience" users_named "$holder_pid"
+	check "nestedvirtctl reload fails while in use" \
+		fails "${bound[@]}" nestedvirtctl --no-ask-password reload --nested=no
+	# A holder of another user, as a libvirt-qemu QEMU is: /dev/kvm
+	# opened by the shell, then the process runs as $user. The daemon
+	# may read neither it nor the root holder above; the helper reads
+	# both.
+	useradd --system --no-create-home --shell /usr/sbin/nologin "$user" 2>/dev/null || true
+	setpriv --reuid="$user" --regid="$user" --clear-groups sleep infinity 3</dev/kvm &
+	other_pid=$!
+	if fixture "a process of $user holds /dev/kvm (pid $other_pid)" \
+		wait_until "$patience" holds_kvm "$other_pid" "$user"; then
+		check "ModuleUsers names the holder of user $user too ($other_pid)" \
+			with_daemon_view wait_until "$patience" users_named "$holder_pid" "$other_pid"
+	fi
+	kill "$other_pid"
+	wait "$other_pid" 2>/dev/null
+	other_pid=
+	check "the scan helper ran per connection and left nothing running" helper_ran 2
+fi
 kill "$holder_pid"
 wait "$holder_pid" 2>/dev/null
 holder_pid=
@@ -470,17 +547,22 @@ useradd --create-home --shell /bin/bash "$person" 2>/dev/null || true
 useradd --create-home --shell /bin/bash --groups sudo "$admin" 2>/dev/null || true
 printf '%s:%s\n' "$admin" "$admin_password" | chpasswd
 
+# echo_off TTY: the terminal does not echo what is typed.
+echo_off() {
+	stty -F "$1" -a | grep -qw -- -echo
+}
+
 # at_terminal PASSWORD COMMAND: runs COMMAND as $person in a login session
 # on a new pseudo-terminal, answers each password prompt with PASSWORD (at
 # most 3), and prints the terminal's output. Exits as COMMAND did.
 at_terminal() {
-	local password=$1 command=$2 buf="" out="" tty="" ch prompts=0 i rc r=0 gave_up=false
+	local password=$1 command=$2 buf="" out="" tty="" ch prompts=0 rc r=0 gave_up=false
 	coproc TERMINAL { exec script --quiet --flush --return \
 		--command "tty; exec su --login $person --session-command '$command'" /dev/null 2>&1; }
 	local in=${TERMINAL[1]} outfd=${TERMINAL[0]} pid=$TERMINAL_PID
 	while :; do
-		IFS= read -r -N 1 -t 60 -u "$outfd" ch || {
-			r=$? # 1: the end of the output; > 128: nothing for 60 s
+		IFS= read -r -N 1 -t "$patience" -u "$outfd" ch || {
+			r=$? # 1: the end of the output; > 128: nothing for $patience s
 			break
 		}
 		out+=$ch
@@ -497,10 +579,7 @@ at_terminal() {
 				gave_up=true
 				break
 			fi
-			for i in $(seq 100); do
-				stty -F "$tty" -a 2>/dev/null | grep -qw -- -echo && break
-				sleep 0.1
-			done
+			wait_until "$patience" echo_off "$tty" >/dev/null
 			printf '%s\n' "$password" >&"$in"
 			;;
 		esac
@@ -549,38 +628,88 @@ check "root: ConfigureDomain passes polkit (LibvirtUnavailable)" \
 
 # --- The vendor module absent from the kernel: its file moved out of the
 # module tree and depmod run, as on a kernel packaged without it. The
-# service must say so and refuse both changes before touching anything.
-absent_ko=$(modinfo -n "$module" 2>/dev/null)
-absent_kver=$(uname -r)
-if [ -n "$absent_ko" ] && [ -f "$absent_ko" ] && "${bound[@]}" modprobe -r "$module"; then
-	mv "$absent_ko" /root/ && "${bound[@]}" depmod "$absent_kver"
+# service must say so and refuse both changes before touching anything;
+# and already before depmod, while modules.dep still names the file that
+# is gone and modprobe could not load it. Each step of the setting up,
+# and of the way back, is a fixture that checks its own work: depmod
+# takes minutes under TCG on a busy machine, and a step that did not do
+# its work must not pass for the product's failure.
+moddir=/lib/modules/$(uname -r)
+saved=/root/nv-vm-module-absent
+absent_ko=$(modinfo -n "$module" 2>&1)
+# kvm_amd's file in a line of modules.dep: kernel/.../kvm-amd.ko.xz: ...
+dep_entry="(^|/)${module//[-_]/[-_]}\.ko[^/:]*:"
+
+# modules_dep_lists yes|no: whether modules.dep has an entry for $module.
+modules_dep_lists() {
+	if grep -Eq "$dep_entry" "$moddir/modules.dep"; then
+		[ "$1" = yes ] && return 0
+		echo "$moddir/modules.dep still lists $module:"
+		grep -E "$dep_entry" "$moddir/modules.dep"
+	else
+		[ "$1" = no ] && return 0
+		echo "$moddir/modules.dep does not list $module"
+	fi
+	return 1
+}
+
+module_unloaded() {
+	[ ! -e "/sys/module/$module" ] || {
+		echo "/sys/module/$module is still there"
+		return 1
+	}
+}
+
+# save_module: the module tree's indexes copied, then the module's file
+# moved, into $saved; restore_module puts both back as they were, which
+# spares a second depmod.
+save_module() {
+	mkdir -p "$saved" && cp -a "$moddir"/modules.* "$saved/" && mv "$absent_ko" "$saved/"
+}
+restore_module() {
+	[ -d "$saved" ] || return 0 # nothing was moved
+	[ ! -e "$saved/${absent_ko##*/}" ] || mv "$saved/${absent_ko##*/}" "$absent_ko" || return 1
+	cp -a "$saved"/modules.* "$moddir/"
+}
+
+if fixture "modinfo finds $module's file" test -f "$absent_ko" &&
+	fixture "modprobe -r $module" "${bound[@]}" modprobe -r "$module" &&
+	fixture "$module is unloaded" module_unloaded &&
+	fixture "$module's file and the module tree's indexes are moved to $saved" save_module; then
 	absent_before=$(cat "$conf" 2>&1; ls /sys/module)
-	check "module absent: modprobe finds no $module" fails "${bound[@]}" modprobe -n "$module"
-	check "module absent: VendorModuleState is absent" json_is VendorModuleState '"absent"'
-	check "module absent: Supported is false" json_is Supported false
-	check "module absent: EnablePersistent refused with NotSupported" \
-		refused_with "$err.NotSupported" root EnablePersistent boolean:true
-	check "module absent: ReloadModule refused with NotSupported" \
-		refused_with "$err.NotSupported" root ReloadModule boolean:true
-	out=$("${bound[@]}" nestedvirtctl enable --now 2>&1)
-	rc=$?
-	case $rc:$out in
-	1:*"$module is not in the running kernel"*) ok "module absent: enable --now exits 1 saying why" ;;
-	*) not_ok "module absent: enable --now exits 1 saying why" "exit $rc" "$out" ;;
-	esac
+	if fixture "modules.dep still lists $module, whose file is gone" modules_dep_lists yes; then
+		check "module file gone, still in modules.dep: VendorModuleState is absent" \
+			json_is VendorModuleState '"absent"'
+		check "module file gone, still in modules.dep: ReloadModule refused with NotSupported" \
+			refused_with "$err.NotSupported" root ReloadModule boolean:true
+	fi
+	if fixture "depmod (minutes under TCG on a busy machine)" "${bound[@]}" depmod "$(uname -r)" &&
+		fixture "depmod removed $module from modules.dep" modules_dep_lists no &&
+		fixture "modprobe finds no $module" fails "${bound[@]}" modprobe -n "$module"; then
+		check "module absent: VendorModuleState is absent" json_is VendorModuleState '"absent"'
+		check "module absent: Supported is false" json_is Supported false
+		check "module absent: EnablePersistent refused with NotSupported" \
+			refused_with "$err.NotSupported" root EnablePersistent boolean:true
+		check "module absent: ReloadModule refused with NotSupported" \
+			refused_with "$err.NotSupported" root ReloadModule boolean:true
+		out=$("${bound[@]}" nestedvirtctl enable --now 2>&1)
+		rc=$?
+		case $rc:$out in
+		1:*"$module is not in the running kernel"*) ok "module absent: enable --now exits 1 saying why" ;;
+		*) not_ok "module absent: enable --now exits 1 saying why" "exit $rc" "$out" ;;
+		esac
+	fi
 	absent_after=$(cat "$conf" 2>&1; ls /sys/module)
 	if [ "$absent_before" = "$absent_after" ]; then
 		ok "module absent: nothing changed"
 	else
 		not_ok "module absent: nothing changed" "$absent_before" "---" "$absent_after"
 	fi
-	# Back as it was, for whatever runs after.
-	mv "/root/$(basename "$absent_ko")" "$absent_ko" && "${bound[@]}" depmod "$absent_kver"
-	"${bound[@]}" modprobe "$module" || diag "could not load $module again"
-else
-	not_ok "module absent: $module could be unloaded and its file found" "module file: ${absent_ko:-none}"
 fi
-
+# Back as it was, for the tests over ssh: they need the module loaded.
+fixture "$module's file and the module tree's indexes are back" restore_module &&
+	fixture "modules.dep lists $module again" modules_dep_lists yes &&
+	fixture "$module loads again" "${bound[@]}" modprobe "$module"
 
 diag "$failed of $n failed in the guest"
 
@@ -603,21 +732,20 @@ printf '%s %s\n' 'command="env PATH=/nonexistent /bin/sh -c \"$SSH_ORIGINAL_COMM
 	"$(cat /root/.ssh/authorized_keys)" >"/home/$nobridge/.ssh/authorized_keys"
 chown "$nobridge:" "/home/$nobridge/.ssh/authorized_keys"
 chmod 0600 "/home/$nobridge/.ssh/authorized_keys"
-mkdir -p /run/systemd/system/nestedvirtd.service.d
+mkdir -p "${dropin%/*}"
 printf '[Service]\nExecStart=\nExecStart=/usr/libexec/nestedvirtd --idle-timeout=0 --libvirt-uri=test:///default\n' \
-	>/run/systemd/system/nestedvirtd.service.d/nv-vm-libvirt-test.conf
+	>"$dropin"
 systemctl daemon-reload
 systemctl stop nestedvirtd.service
 diag "ssh.service: $(systemctl is-active ssh.service), systemd-networkd: $(networkctl list --no-legend 2>&1 | tr -s ' \n' '  ')"
 # The driver numbers these test points and the test machine's together.
 emit "NV-VM-GUEST-READY"
 # The driver bounds the tests over ssh to less than this.
-until_done=$(($(date +%s) + 1500))
-while [ ! -e /run/nv-vm-host-done ] && [ "$(date +%s)" -lt "$until_done" ]; do
-	sleep 1
-done
-[ -e /run/nv-vm-host-done ] || diag "the test machine did not say it was done within 1500 s"
+wait_until 1500 test -e /run/nv-vm-host-done >/dev/null ||
+	diag "the test machine did not say it was done within 1500 s"
 emit "NV-VM-TAP-END"
-# Give the UART time to send the last lines before the unit powers off.
-sleep 1
+# The unit powers the guest off as soon as this ends: first wait until
+# the serial port has sent the last lines (tcdrain()), rather than for a
+# guessed while. Not a terminal (a run by hand into a file): nothing to wait for.
+python3 -c 'import termios; termios.tcdrain(7)' 2>/dev/null || true
 [ "$failed" -eq 0 ]

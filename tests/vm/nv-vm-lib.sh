@@ -27,3 +27,24 @@ json_key_is() {
 		return 1
 	}
 }
+
+# wait_until SECONDS COMMAND...: runs COMMAND until it succeeds, for at
+# most SECONDS, and succeeds with it. Nothing here sleeps for as long as
+# something is guessed to take: a wait is this poll, which ends as soon
+# as what it waits for holds, and whose bound only turns a hang into a
+# failure. When the bound is reached, prints COMMAND's last output. Its
+# locals have names of their own: COMMAND sees them (bash's locals are
+# dynamically scoped), and must not find its own globals (bound) hidden.
+wait_until() {
+	local wait_seconds=$1 wait_deadline wait_out
+	wait_deadline=$((SECONDS + wait_seconds))
+	shift
+	until wait_out=$("$@" 2>&1); do
+		if [ "$SECONDS" -ge "$wait_deadline" ]; then
+			printf '%s\n' "$wait_out"
+			echo "(not so within $wait_seconds s)"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
