@@ -451,15 +451,26 @@ holds_kvm() {
 	fi
 }
 
-# users_named PID...: the status's ModuleUsers names each PID, as sleep.
+# users_named PID...: ListModuleUsers names each PID, as sleep, and so
+# does nestedvirtctl status (which asks it only while the module is in
+# use).
 users_named() {
-	local users pid
-	users=$(status_json | jq -c '.ModuleUsers' 2>&1)
+	local users text pid
+	users=$(call_as root ListModuleUsers)
+	text=$("${bound[@]}" nestedvirtctl status 2>&1)
 	for pid in "$@"; do
 		case $users in
-		*"$pid"*sleep*) ;;
+		*"uint32 $pid"*'"sleep"'*) ;;
 		*)
-			echo "ModuleUsers is $users, without $pid (sleep)"
+			echo "ListModuleUsers says $users, without $pid (sleep)"
+			return 1
+			;;
+		esac
+		case $text in
+		*"$pid (sleep)"*) ;;
+		*)
+			echo "nestedvirtctl status does not name $pid (sleep):"
+			echo "$text"
 			return 1
 			;;
 		esac
@@ -491,9 +502,10 @@ if fixture "a process of root holds /dev/kvm (pid $holder_pid)" \
 		with_daemon_view reload_names_holder "$holder_pid"
 	check "the module stays loaded" module_loaded
 	check "nested is unchanged" nested_is 1
-	# ModuleUsers is at most a second old (longer where a scan is slow,
-	# ten times its duration): asked until it names the holder.
-	check "status lists the holder in ModuleUsers" \
+	check "the status says the module is in use (VendorModuleInUse)" json_is VendorModuleInUse true
+	# A scan is at most a second old (longer where a scan is slow, ten
+	# times its duration): asked until it names the holder.
+	check "ListModuleUsers and status name the holder" \
 		with_daemon_view wait_until "$patience" users_named "$holder_pid"
 	check "nestedvirtctl reload fails while in use" \
 		fails "${bound[@]}" nestedvirtctl --no-ask-password reload --nested=no
@@ -506,7 +518,7 @@ if fixture "a process of root holds /dev/kvm (pid $holder_pid)" \
 	other_pid=$!
 	if fixture "a process of $user holds /dev/kvm (pid $other_pid)" \
 		wait_until "$patience" holds_kvm "$other_pid" "$user"; then
-		check "ModuleUsers names the holder of user $user too ($other_pid)" \
+		check "ListModuleUsers names the holder of user $user too ($other_pid)" \
 			with_daemon_view wait_until "$patience" users_named "$holder_pid" "$other_pid"
 	fi
 	kill "$other_pid"
