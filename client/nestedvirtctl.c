@@ -12,6 +12,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nvctl-common.h"
 #include "nvctl-verbs.h"
@@ -85,7 +86,9 @@ static int help(void)
         printf("\nOptions:\n"
                "  -h --help                Show this help\n"
                "     --version             Show the version\n"
-               "     --json                Print the result as JSON\n"
+               "     --json[=pretty|short|off]\n"
+               "                           Print the result, or the error, as JSON; without\n"
+               "                           a value pretty on a terminal, short otherwise\n"
                "     --no-ask-password     Do not ask for a password to authorize a change\n"
                "  -H --host=[USER@]HOST[:PORT]\n"
                "                           Operate on a remote host, over ssh\n"
@@ -116,6 +119,24 @@ static int parse_boolean(const char *value)
                         return 0;
         }
         return -1;
+}
+
+/* --json's value, as systemd's parse_json_argument() takes it. Without a
+ * value, like hostnamectl's -j: indented for a person at a terminal, one
+ * line for a pipe, where a line per document is what tools expect. */
+static int parse_json_format(const char *value, NvctlJsonFormat *ret)
+{
+        if (!value)
+                *ret = isatty(STDOUT_FILENO) ? NVCTL_JSON_PRETTY : NVCTL_JSON_SHORT;
+        else if (g_str_equal(value, "pretty"))
+                *ret = NVCTL_JSON_PRETTY;
+        else if (g_str_equal(value, "short"))
+                *ret = NVCTL_JSON_SHORT;
+        else if (g_str_equal(value, "off"))
+                *ret = NVCTL_JSON_OFF;
+        else
+                return -1;
+        return 0;
 }
 
 /* getopt_long() is told to stay quiet (opterr = 0) so that a bad option
@@ -156,7 +177,7 @@ static int parse_argv(int argc, char **argv, NvctlOptions *options)
         static const struct option long_options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
-                { "json", no_argument, NULL, ARG_JSON },
+                { "json", optional_argument, NULL, ARG_JSON },
                 { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
                 { "host", required_argument, NULL, 'H' },
                 { "now", no_argument, NULL, ARG_NOW },
@@ -175,7 +196,16 @@ static int parse_argv(int argc, char **argv, NvctlOptions *options)
                         version();
                         return 0;
                 case ARG_JSON:
-                        options->json = TRUE;
+                        if (parse_json_format(optarg, &options->json) < 0) {
+                                g_autofree char *value = nvctl_escape(optarg);
+
+                                nvctl_usage_error(
+                                        "Invalid value '%s' for '--json': use pretty, short or off.", value);
+                                return -1;
+                        }
+                        /* A usage error found later (a wrong verb) is
+                         * reported as JSON too. */
+                        nvctl_set_error_format(options->json);
                         break;
                 case ARG_NO_ASK_PASSWORD:
                         options->ask_password = FALSE;

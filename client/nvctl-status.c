@@ -476,7 +476,7 @@ int nvctl_status(const NvctlOptions *options, int argc, char **argv)
         if (options->json) {
                 g_autoptr(JsonNode) root = nvctl_status_to_json(&status);
 
-                nvctl_print_json(root);
+                nvctl_print_json(options, root);
                 return NVCTL_EXIT_SUCCESS;
         }
 
