@@ -79,6 +79,8 @@ appstream                # the panel suite: appstreamcli validate
 ansible-core             # the ansible suite and the vm suite's playbook: the real engine
 openssh-client           # the vm suite: nestedvirtctl -H and Ansible reach the guest over ssh
 jq                       # the vm suite: reads nestedvirtctl --json
+zsh                      # the install suite: the zsh completion, loaded and run
+fish                     # the install suite: the fish completion; fish.pc names its directory
 EOF
 }
 
