@@ -22,6 +22,7 @@
 typedef enum {
         NVCTL_VERB_OPTION_NOW = 1 << 0,
         NVCTL_VERB_OPTION_NESTED = 1 << 1,
+        NVCTL_VERB_OPTION_EXPORT = 1 << 2,
 } NvctlVerbOptions;
 
 typedef struct {
@@ -48,6 +49,8 @@ static const NvctlVerb verbs[] = {
         { "configure-domain", "DOMAIN MODE", 2, 2, 0, nvctl_configure_domain,
           "Let a libvirt guest host nested guests" },
         { "list-domains", "", 0, 0, 0, nvctl_list_domains, "List libvirt guests and their CPU mode" },
+        { "export", "[--prometheus=FILE] [--nfd=FILE]", 0, 0, NVCTL_VERB_OPTION_EXPORT, nvctl_export,
+          "Write the status for Prometheus and node-feature-discovery" },
 };
 
 static const NvctlVerb *verb_find(const char *name)
@@ -95,6 +98,8 @@ static int help(void)
                "     --now                 enable, disable: also reload the module now\n"
                "     --nested=yes|no       reload: load the module with this value instead\n"
                "                           of the persistent setting\n"
+               "     --prometheus=FILE     export: write node_exporter's textfile FILE\n"
+               "     --nfd=FILE            export: write node-feature-discovery's feature FILE\n"
                "\nMODE is host-model or host-passthrough. Changes need an administrator's\n"
                "authorization through polkit, which asks for the password on a terminal.\n");
         return NVCTL_EXIT_SUCCESS;
@@ -173,6 +178,8 @@ static int parse_argv(int argc, char **argv, NvctlOptions *options)
                 ARG_NO_ASK_PASSWORD,
                 ARG_NOW,
                 ARG_NESTED,
+                ARG_PROMETHEUS,
+                ARG_NFD,
         };
         static const struct option long_options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -182,6 +189,8 @@ static int parse_argv(int argc, char **argv, NvctlOptions *options)
                 { "host", required_argument, NULL, 'H' },
                 { "now", no_argument, NULL, ARG_NOW },
                 { "nested", required_argument, NULL, ARG_NESTED },
+                { "prometheus", required_argument, NULL, ARG_PROMETHEUS },
+                { "nfd", required_argument, NULL, ARG_NFD },
                 { NULL, 0, NULL, 0 },
         };
         int c;
@@ -228,6 +237,15 @@ static int parse_argv(int argc, char **argv, NvctlOptions *options)
                                 return -1;
                         }
                         break;
+                case ARG_PROMETHEUS:
+                case ARG_NFD:
+                        if (*optarg == '\0') {
+                                nvctl_usage_error("Option '--%s' needs a file name.",
+                                                  c == ARG_NFD ? "nfd" : "prometheus");
+                                return -1;
+                        }
+                        *(c == ARG_NFD ? &options->nfd_file : &options->prometheus_file) = optarg;
+                        break;
                 case ':':
                 case '?':
                         bad_option(argv, c);
@@ -259,6 +277,9 @@ static int dispatch(const NvctlOptions *options, int argc, char **argv)
                                          verb->name);
         if (options->nested >= 0 && !(verb->options & NVCTL_VERB_OPTION_NESTED))
                 return nvctl_usage_error("Option '--nested' is for 'reload', not '%s'.", verb->name);
+        if ((options->prometheus_file || options->nfd_file) && !(verb->options & NVCTL_VERB_OPTION_EXPORT))
+                return nvctl_usage_error("Options '--prometheus' and '--nfd' are for 'export', not '%s'.",
+                                         verb->name);
 
         n_args = argc - 1;
         if (n_args < verb->min_args)

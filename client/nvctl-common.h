@@ -40,6 +40,9 @@ typedef struct {
         gboolean now;
         /* reload --nested=yes|no: 1 or 0, -1 when not given. */
         int nested;
+        /* export --prometheus=FILE, --nfd=FILE, or NULL. */
+        const char *prometheus_file;
+        const char *nfd_file;
 } NvctlOptions;
 
 /* One verb: argv[0] is the verb name, as for main(). */

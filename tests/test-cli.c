@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -617,6 +618,137 @@ static void test_json_escapes(Fixture *f, gconstpointer data)
         g_assert_nonnull(strstr(message, name));
 }
 
+/* ---- export ----------------------------------------------------------- */
+
+/* Fails unless Prometheus' own checker accepts @path as exposition text. */
+static void assert_promtool_accepts(const char *path)
+{
+        g_autofree char *promtool = g_find_program_in_path("promtool");
+        g_autofree char *command = NULL;
+        g_autofree char *output = NULL;
+        g_autoptr(GError) error = NULL;
+        int status;
+
+        if (!promtool) {
+                if (g_strcmp0(g_getenv("CI"), "true") == 0)
+                        g_error("promtool is not installed (package prometheus), and CI must run this");
+                g_test_skip("promtool is not installed (package prometheus; tools/install-deps.sh)");
+                return;
+        }
+        command = g_strdup_printf("sh -c '%s check metrics < \"$0\" 2>&1' %s", promtool, path);
+        g_assert_true(g_spawn_command_line_sync(command, &output, NULL, &status, &error));
+        g_assert_no_error(error);
+        if (!g_spawn_check_wait_status(status, NULL))
+                g_error("promtool check metrics refuses %s:\n%s", path, output);
+}
+
+static char *read_file(const char *path)
+{
+        g_autoptr(GError) error = NULL;
+        char *text = NULL;
+
+        g_file_get_contents(path, &text, NULL, &error);
+        g_assert_no_error(error);
+        return text;
+}
+
+/*
+ * export writes the node_exporter textfile and the NFD feature file from
+ * the status, skips a file whose directory is absent (that reader is not on
+ * this host), leaves an unchanged file alone (same inode, no temporary file
+ * left), and replaces a changed one.
+ */
+static void test_export(Fixture *f, gconstpointer data)
+{
+        g_autofree char *dir = g_dir_make_tmp("nv-export-XXXXXX", NULL);
+        g_autofree char *prom = g_build_filename(dir, "nestedvirt.prom", NULL);
+        g_autofree char *nfd_dir = g_build_filename(dir, "features.d", NULL);
+        g_autofree char *nfd = g_build_filename(nfd_dir, "nestedvirt", NULL);
+        g_autofree char *prom_arg = g_strconcat("--prometheus=", prom, NULL);
+        g_autofree char *nfd_arg = g_strconcat("--nfd=", nfd, NULL);
+        g_auto(NvTestRunResult) first = { 0 };
+        g_auto(NvTestRunResult) second = { 0 };
+        g_auto(NvTestRunResult) json = { 0 };
+        g_autoptr(JsonParser) parser = json_parser_new();
+        g_autofree char *prom_text = NULL;
+        g_autofree char *nfd_text = NULL;
+        g_autofree char *expected_json = NULL;
+        GStatBuf before, after;
+        GDir *listing;
+        const char *name;
+
+        nv_test_env_start_daemon(&f->env);
+
+        /* No features.d: the NFD file is skipped, the textfile written. */
+        run_ctl(f, &first, "export", prom_arg, nfd_arg);
+        assert_exit(&first, 0);
+        g_assert_nonnull(strstr(first.stdout_text, "Skipped"));
+        g_assert_false(g_file_test(nfd_dir, G_FILE_TEST_EXISTS));
+        prom_text = read_file(prom);
+        assert_promtool_accepts(prom);
+        g_assert_nonnull(strstr(prom_text, "\nnestedvirt_nested_enabled{module=\"kvm_intel\"} 0\n"));
+        g_assert_nonnull(strstr(prom_text, "\nnestedvirt_supported 1\n"));
+        g_assert_nonnull(strstr(prom_text,
+                                "\nnestedvirt_info{host_class=\"module\",vendor_module=\"kvm_intel\","
+                                "cpu_vendor=\"intel\"} 1\n"));
+        g_assert_nonnull(strstr(prom_text, "# TYPE nestedvirt_reload_required gauge\n"));
+        g_assert_nonnull(strstr(prom_text, "\nnestedvirt_persistent_enabled{module=\"kvm_intel\"} "));
+        g_assert_nonnull(strstr(prom_text, "\nnestedvirt_vendor_module_in_use{module=\"kvm_intel\"} 0\n"));
+        g_assert_cmpint(g_stat(prom, &before), ==, 0);
+        g_assert_cmpint(before.st_mode & 0777, ==, 0644);
+
+        /* Now NFD is there; the textfile is unchanged, so not rewritten. */
+        g_assert_cmpint(g_mkdir(nfd_dir, 0755), ==, 0);
+        run_ctl(f, &second, "--json=short", "export", prom_arg, nfd_arg);
+        assert_exit(&second, 0);
+        g_assert_nonnull(strstr(second.stdout_text, "\"Outcome\":\"unchanged\""));
+        g_assert_nonnull(strstr(second.stdout_text, "\"Outcome\":\"written\""));
+        parse_json(parser, second.stdout_text);
+        g_assert_cmpint(g_stat(prom, &after), ==, 0);
+        g_assert_cmpuint(after.st_ino, ==, before.st_ino);
+        nfd_text = read_file(nfd);
+        g_assert_nonnull(
+                strstr(nfd_text, "\nfeature.node.kubernetes.io/nestedvirt-nested-virtualization=false\n"));
+        g_assert_nonnull(strstr(nfd_text, "\nfeature.node.kubernetes.io/nestedvirt-kvm-vendor=intel\n"));
+        g_assert_nonnull(strstr(nfd_text, "\nfeature.node.kubernetes.io/nestedvirt-host-class=module\n"));
+
+        /* A changed status replaces the file. */
+        g_assert_true(g_file_set_contents(prom, "stale\n", -1, NULL));
+        run_ctl(f, &json, "--json=short", "export", prom_arg);
+        assert_exit(&json, 0);
+        expected_json = g_strdup_printf("{\"Files\":[{\"File\":\"%s\",\"Outcome\":\"written\"}]}\n", prom);
+        g_assert_cmpstr(json.stdout_text, ==, expected_json);
+        g_free(prom_text);
+        prom_text = read_file(prom);
+        g_assert_null(strstr(prom_text, "stale"));
+
+        /* No temporary file is left behind. */
+        listing = g_dir_open(dir, 0, NULL);
+        while ((name = g_dir_read_name(listing)))
+                if (name[0] == '.')
+                        g_error("a temporary file is left in %s: %s", dir, name);
+        g_dir_close(listing);
+
+        (void)g_remove(nfd);
+        (void)g_rmdir(nfd_dir);
+        (void)g_remove(prom);
+        (void)g_rmdir(dir);
+}
+
+/* Nothing to export is bad usage, and so are export's options on
+ * another verb. */
+static void test_export_usage(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) nothing = { 0 };
+        g_auto(NvTestRunResult) other_verb = { 0 };
+
+        nv_test_env_start_daemon(&f->env);
+        run_ctl(f, &nothing, "export");
+        assert_exit(&nothing, 2);
+        run_ctl(f, &other_verb, "status", "--nfd=/tmp/x");
+        assert_exit(&other_verb, 2);
+}
+
 /* ---- Options and usage ----------------------------------------------- */
 
 /* --version and --help need no daemon: they work with no bus at all. */
@@ -738,6 +870,8 @@ int main(int argc, char **argv)
         add_test(skip, "/cli/json/errors", NV_TEST_PRESET_NON_X86, test_json_errors);
         add_test(skip, "/cli/json/error-no-daemon", NV_TEST_PRESET_INTEL_LOADED, test_json_error_no_daemon);
         add_test(skip, "/cli/json/escapes", NV_TEST_PRESET_INTEL_LOADED, test_json_escapes);
+        add_test(skip, "/cli/export", NV_TEST_PRESET_INTEL_LOADED, test_export);
+        add_test(skip, "/cli/export/usage", NV_TEST_PRESET_INTEL_LOADED, test_export_usage);
         add_test(skip, "/cli/version", NV_TEST_PRESET_INTEL_LOADED, test_version);
         add_test(skip, "/cli/help", NV_TEST_PRESET_INTEL_LOADED, test_help);
         add_test(skip, "/cli/usage-errors", NV_TEST_PRESET_INTEL_LOADED, test_usage_errors);

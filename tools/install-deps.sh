@@ -81,6 +81,7 @@ openssh-client           # the vm suite: nestedvirtctl -H and Ansible reach the 
 jq                       # the vm suite: reads nestedvirtctl --json
 zsh                      # the install suite: the zsh completion, loaded and run
 fish                     # the install suite: the fish completion; fish.pc names its directory
+prometheus               # promtool: test-export and test-cli check nestedvirtctl export's textfile
 EOF
 }
 
