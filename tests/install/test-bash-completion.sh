@@ -63,12 +63,13 @@ check()
     nv_ok "'$1<TAB>' offers: $2"
 }
 
-check "nestedvirtctl " "configure-domain disable enable list-domains reload status "
+check "nestedvirtctl " "configure-domain disable enable export list-domains reload status "
 check "nestedvirtctl re" "reload "
 check "nestedvirtctl --" "--help --host --json --no-ask-password --version "
 check "nestedvirtctl enable --" "--help --host --json --no-ask-password --now --version "
 check "nestedvirtctl reload --ne" "--nested= "
 check "nestedvirtctl --json=" "off pretty short "
+check "nestedvirtctl export --" "--help --host --json --nfd= --no-ask-password --prometheus= --version "
 check "nestedvirtctl reload --nested=" "no yes "
 check "nestedvirtctl reload --nested " "no yes "
 check "nestedvirtctl reload --nested yes " ""

@@ -77,7 +77,7 @@ check()
 }
 
 for shell in zsh fish; do
-    check "$shell" "nestedvirtctl " "configure-domain disable enable list-domains reload status "
+    check "$shell" "nestedvirtctl " "configure-domain disable enable export list-domains reload status "
     check "$shell" "nestedvirtctl re" "reload "
     check "$shell" "nestedvirtctl --" "--help --host --json --no-ask-password --version "
     check "$shell" "nestedvirtctl reload --nested=" "$([ "$shell" = zsh ] && echo "no yes " || echo "--nested=no --nested=yes ")"
@@ -89,4 +89,6 @@ check zsh "nestedvirtctl configure-domain " 'fed\ ora fedora web:\$\(x\) '
 # shellcheck disable=SC2016 # a guest's name, not an expansion
 check fish "nestedvirtctl configure-domain " 'fed ora fedora web:$(x) '
 check zsh "nestedvirtctl enable --" "--now "
+check zsh "nestedvirtctl export --" "--nfd --prometheus "
+check fish "nestedvirtctl export --p" "--prometheus "
 check fish "nestedvirtctl enable --n" "--no-ask-password --now "
