@@ -152,6 +152,23 @@ grep -o "\"msg\": \"[^\"]*\"" "$tmp/playbook.log" | grep -v "All assertions pass
 sed 's/^/# /' "$tmp/playbook.log" | tail -n 4
 nv_ok "ansible-playbook local.yml (ansible_connection=local) passed its asserts"
 
+# --- the collection's integration target, on the same fake host.
+target=$collection/tests/integration/targets/nested_virt/tasks/main.yml
+cat >"$tmp/target.yml" <<EOF
+- name: The integration target nested_virt
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Its tasks
+      ansible.builtin.include_tasks: $target
+EOF
+if ! ansible-playbook -i "$srcdir/tests/ansible/inventory" "$tmp/target.yml" >"$tmp/target.log" 2>&1 ||
+	! grep -q 'failed=0' "$tmp/target.log"; then
+	cat "$tmp/target.log"
+	nv_fail "the integration target nested_virt failed"
+fi
+nv_ok "the integration target nested_virt passed on the fake host"
+
 # --- the local fact: `ansible -m setup` shows ansible_local.nested_virt,
 # the status, with no module run. The fact as built, running this
 # build's nestedvirtctl instead of the installed path.

@@ -90,7 +90,7 @@ notes:
 requirements:
   - nestedvirtd and nestedvirtctl on the managed host
 author:
-  - nestedvirt developers
+  - The nestedvirt developers (@example)
 """
 
 EXAMPLES = r"""
@@ -115,7 +115,8 @@ EXAMPLES = r"""
 - name: Read the status only
   example.nestedvirt.nested_virt:
 
-- ansible.builtin.assert:
+- name: Check that it is on, now and persistently
+  ansible.builtin.assert:
     that:
       - ansible_facts.nested_virt.NestedEnabled
       - ansible_facts.nested_virt.PersistentNested == 'enabled'
