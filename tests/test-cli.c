@@ -529,6 +529,36 @@ static void test_json_verbs(Fixture *f, gconstpointer data)
         }
 }
 
+/* --json without a value on a terminal: pretty, as hostnamectl's -j.
+ * script(1) (bsdutils, essential in Debian) gives the CLI a pseudo-terminal
+ * for its stdout. */
+static void test_json_terminal(Fixture *f, gconstpointer data)
+{
+        g_autofree char *script = g_find_program_in_path("script");
+        g_autofree char *ctl = g_shell_quote(nv_test_getenv("NV_CTL"));
+        g_autofree char *command = g_strdup_printf("%s --json status", ctl);
+        g_autofree char *bus_env =
+                g_strconcat("DBUS_SYSTEM_BUS_ADDRESS=", nv_test_bus_get_address(f->env.bus), NULL);
+        const char *const env[] = { bus_env, "LC_ALL=C.UTF-8", NULL };
+        g_auto(NvTestRunResult) result = { 0 };
+        g_autoptr(JsonParser) parser = json_parser_new();
+        g_auto(GStrv) lines = NULL;
+        g_autofree char *text = NULL;
+
+        g_assert_nonnull(script);
+        nv_test_env_start_daemon(&f->env);
+        nv_test_run((const char *const[]){ script, "-q", "-e", "-c", command, "/dev/null", NULL }, env,
+                    &result);
+        g_test_message("$ script -c '%s'\n%s", command, result.stdout_text);
+        assert_exit(&result, 0);
+        /* The terminal writes CR LF. */
+        lines = g_strsplit(result.stdout_text, "\r\n", -1);
+        text = g_strjoinv("\n", lines);
+        parse_json(parser, text);
+        g_assert_cmpuint(count_lines(text), >, 5);
+        g_assert_nonnull(strstr(text, "\n  \"NestedEnabled\" : false"));
+}
+
 /* --json=off is the text, as hostnamectl's. */
 static void test_json_off(Fixture *f, gconstpointer data)
 {
@@ -867,6 +897,7 @@ int main(int argc, char **argv)
         nv_test_add(skip, "/cli/json/verbs", Fixture, GINT_TO_POINTER(NV_TEST_PRESET_INTEL_LOADED),
                     json_setup, test_json_verbs, fixture_teardown);
         add_test(skip, "/cli/json/off", NV_TEST_PRESET_INTEL_LOADED, test_json_off);
+        add_test(skip, "/cli/json/terminal", NV_TEST_PRESET_INTEL_LOADED, test_json_terminal);
         add_test(skip, "/cli/json/errors", NV_TEST_PRESET_NON_X86, test_json_errors);
         add_test(skip, "/cli/json/error-no-daemon", NV_TEST_PRESET_INTEL_LOADED, test_json_error_no_daemon);
         add_test(skip, "/cli/json/escapes", NV_TEST_PRESET_INTEL_LOADED, test_json_escapes);
