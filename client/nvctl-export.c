@@ -130,8 +130,7 @@ char *nvctl_export_nfd(const NvProperties *props)
         else if (g_strcmp0(props->vendor_module, "kvm_amd") == 0)
                 vendor = "amd";
 
-        /* Not "# +", which NFD reads as a directive. */
-        g_string_append(out, "# Written by nestedvirtctl export; see nestedvirtctl(1).\n");
+        /* No comment line: older NFD workers read every line as a label. */
         /* What a scheduler needs: can a guest here run guests now. */
         nfd_append(out, "nested-virtualization", props->nested_enabled == 1 ? "true" : "false");
         nfd_append(out, "kvm-vendor", vendor);

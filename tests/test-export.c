@@ -136,7 +136,6 @@ static void test_nfd(void)
         /* Not a Kubernetes label value: left out, not mangled. */
         text = nvctl_export_nfd(set_string(&props, &props.host_class, "bad value!"));
         g_assert_cmpstr(text, ==,
-                        "# Written by nestedvirtctl export; see nestedvirtctl(1).\n"
                         "feature.node.kubernetes.io/nestedvirt-nested-virtualization=true\n"
                         "feature.node.kubernetes.io/nestedvirt-kvm-vendor=intel\n"
                         "feature.node.kubernetes.io/nestedvirt-persistent=disabled\n"
