@@ -12,6 +12,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nvctl-common.h"
 #include "nvctl-verbs.h"
@@ -21,6 +22,7 @@
 typedef enum {
         NVCTL_VERB_OPTION_NOW = 1 << 0,
         NVCTL_VERB_OPTION_NESTED = 1 << 1,
+        NVCTL_VERB_OPTION_EXPORT = 1 << 2,
 } NvctlVerbOptions;
 
 typedef struct {
@@ -47,6 +49,8 @@ static const NvctlVerb verbs[] = {
         { "configure-domain", "DOMAIN MODE", 2, 2, 0, nvctl_configure_domain,
           "Let a libvirt guest host nested guests" },
         { "list-domains", "", 0, 0, 0, nvctl_list_domains, "List libvirt guests and their CPU mode" },
+        { "export", "[--prometheus=FILE] [--nfd=FILE]", 0, 0, NVCTL_VERB_OPTION_EXPORT, nvctl_export,
+          "Write the status for Prometheus and node-feature-discovery" },
 };
 
 static const NvctlVerb *verb_find(const char *name)
@@ -85,13 +89,17 @@ static int help(void)
         printf("\nOptions:\n"
                "  -h --help                Show this help\n"
                "     --version             Show the version\n"
-               "     --json                Print the result as JSON\n"
+               "     --json[=pretty|short|off]\n"
+               "                           Print the result, or the error, as JSON; without\n"
+               "                           a value pretty on a terminal, short otherwise\n"
                "     --no-ask-password     Do not ask for a password to authorize a change\n"
                "  -H --host=[USER@]HOST[:PORT]\n"
                "                           Operate on a remote host, over ssh\n"
                "     --now                 enable, disable: also reload the module now\n"
                "     --nested=yes|no       reload: load the module with this value instead\n"
                "                           of the persistent setting\n"
+               "     --prometheus=FILE     export: write node_exporter's textfile FILE\n"
+               "     --nfd=FILE            export: write node-feature-discovery's feature FILE\n"
                "\nMODE is host-model or host-passthrough. Changes need an administrator's\n"
                "authorization through polkit, which asks for the password on a terminal.\n");
         return NVCTL_EXIT_SUCCESS;
@@ -116,6 +124,24 @@ static int parse_boolean(const char *value)
                         return 0;
         }
         return -1;
+}
+
+/* --json's value, as systemd's parse_json_argument() takes it. Without a
+ * value, like hostnamectl's -j: indented for a person at a terminal, one
+ * line for a pipe, where a line per document is what tools expect. */
+static int parse_json_format(const char *value, NvctlJsonFormat *ret)
+{
+        if (!value)
+                *ret = isatty(STDOUT_FILENO) ? NVCTL_JSON_PRETTY : NVCTL_JSON_SHORT;
+        else if (g_str_equal(value, "pretty"))
+                *ret = NVCTL_JSON_PRETTY;
+        else if (g_str_equal(value, "short"))
+                *ret = NVCTL_JSON_SHORT;
+        else if (g_str_equal(value, "off"))
+                *ret = NVCTL_JSON_OFF;
+        else
+                return -1;
+        return 0;
 }
 
 /* getopt_long() is told to stay quiet (opterr = 0) so that a bad option
@@ -152,15 +178,19 @@ static int parse_argv(int argc, char **argv, NvctlOptions *options)
                 ARG_NO_ASK_PASSWORD,
                 ARG_NOW,
                 ARG_NESTED,
+                ARG_PROMETHEUS,
+                ARG_NFD,
         };
         static const struct option long_options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
-                { "json", no_argument, NULL, ARG_JSON },
+                { "json", optional_argument, NULL, ARG_JSON },
                 { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
                 { "host", required_argument, NULL, 'H' },
                 { "now", no_argument, NULL, ARG_NOW },
                 { "nested", required_argument, NULL, ARG_NESTED },
+                { "prometheus", required_argument, NULL, ARG_PROMETHEUS },
+                { "nfd", required_argument, NULL, ARG_NFD },
                 { NULL, 0, NULL, 0 },
         };
         int c;
@@ -175,7 +205,16 @@ static int parse_argv(int argc, char **argv, NvctlOptions *options)
                         version();
                         return 0;
                 case ARG_JSON:
-                        options->json = TRUE;
+                        if (parse_json_format(optarg, &options->json) < 0) {
+                                g_autofree char *value = nvctl_escape(optarg);
+
+                                nvctl_usage_error(
+                                        "Invalid value '%s' for '--json': use pretty, short or off.", value);
+                                return -1;
+                        }
+                        /* A usage error found later (a wrong verb) is
+                         * reported as JSON too. */
+                        nvctl_set_error_format(options->json);
                         break;
                 case ARG_NO_ASK_PASSWORD:
                         options->ask_password = FALSE;
@@ -197,6 +236,15 @@ static int parse_argv(int argc, char **argv, NvctlOptions *options)
                                                   optarg);
                                 return -1;
                         }
+                        break;
+                case ARG_PROMETHEUS:
+                case ARG_NFD:
+                        if (*optarg == '\0') {
+                                nvctl_usage_error("Option '--%s' needs a file name.",
+                                                  c == ARG_NFD ? "nfd" : "prometheus");
+                                return -1;
+                        }
+                        *(c == ARG_NFD ? &options->nfd_file : &options->prometheus_file) = optarg;
                         break;
                 case ':':
                 case '?':
@@ -229,6 +277,9 @@ static int dispatch(const NvctlOptions *options, int argc, char **argv)
                                          verb->name);
         if (options->nested >= 0 && !(verb->options & NVCTL_VERB_OPTION_NESTED))
                 return nvctl_usage_error("Option '--nested' is for 'reload', not '%s'.", verb->name);
+        if ((options->prometheus_file || options->nfd_file) && !(verb->options & NVCTL_VERB_OPTION_EXPORT))
+                return nvctl_usage_error("Options '--prometheus' and '--nfd' are for 'export', not '%s'.",
+                                         verb->name);
 
         n_args = argc - 1;
         if (n_args < verb->min_args)

@@ -17,29 +17,86 @@
 #include "nv-dbus.h"
 #include "nvctl-common.h"
 
+/* Set once by main(), from --json; read by every failure path. */
+static NvctlJsonFormat error_format = NVCTL_JSON_OFF;
+
+void nvctl_set_error_format(NvctlJsonFormat format)
+{
+        error_format = format;
+}
+
+/* The one line a failure writes on stderr: @message as it is, or under
+ * --json an object whose "Error" is the D-Bus error name (one of the
+ * service's, the bus's, or a generic one for failures of the client
+ * itself), so that a script can tell "not supported" from "denied" without
+ * matching words that may change. */
+static void print_failure(const char *error_name, const char *message)
+{
+        g_autoptr(JsonBuilder) builder = NULL;
+        g_autoptr(JsonNode) root = NULL;
+        g_autofree char *text = NULL;
+
+        if (error_format == NVCTL_JSON_OFF) {
+                fprintf(stderr, "%s\n", message);
+                return;
+        }
+
+        builder = json_builder_new();
+        json_builder_begin_object(builder);
+        json_builder_set_member_name(builder, "Error");
+        json_builder_add_string_value(builder, error_name);
+        json_builder_set_member_name(builder, "Message");
+        json_builder_add_string_value(builder, message);
+        json_builder_end_object(builder);
+        root = json_builder_get_root(builder);
+        /* One line, whatever the format: the contract is one line per
+         * failure on stderr. */
+        text = nvctl_json_to_string(root, NVCTL_JSON_SHORT);
+        fprintf(stderr, "%s\n", text);
+}
+
 int nvctl_usage_error(const char *format, ...)
 {
         g_autofree char *message = NULL;
+        g_autofree char *line = NULL;
         va_list args;
 
         va_start(args, format);
         message = g_strdup_vprintf(format, args);
         va_end(args);
 
-        fprintf(stderr, "%s See '%s --help'.\n", message, program_invocation_short_name);
+        line = g_strdup_printf("%s See '%s --help'.", message, program_invocation_short_name);
+        print_failure(SD_BUS_ERROR_INVALID_ARGS, line);
         return NVCTL_EXIT_USAGE;
+}
+
+static void print_failure_va(const char *error_name, const char *format, va_list args)
+{
+        g_autofree char *message = g_strdup_vprintf(format, args);
+
+        print_failure(error_name, message);
+}
+
+/* nvctl_fail() with a D-Bus error name for --json. */
+static int fail_named(const char *error_name, const char *format, ...) G_GNUC_PRINTF(2, 3);
+
+static int fail_named(const char *error_name, const char *format, ...)
+{
+        va_list args;
+
+        va_start(args, format);
+        print_failure_va(error_name, format, args);
+        va_end(args);
+        return NVCTL_EXIT_FAILURE;
 }
 
 int nvctl_fail(const char *format, ...)
 {
-        g_autofree char *message = NULL;
         va_list args;
 
         va_start(args, format);
-        message = g_strdup_vprintf(format, args);
+        print_failure_va(SD_BUS_ERROR_FAILED, format, args);
         va_end(args);
-
-        fprintf(stderr, "%s\n", message);
         return NVCTL_EXIT_FAILURE;
 }
 
@@ -260,10 +317,21 @@ static char *to_one_line(const char *text)
  * (as sd_bus_call() filled it) or @r. */
 static int call_failed(const NvctlOptions *options, const char *what, const sd_bus_error *error, int r)
 {
+        g_auto(sd_bus_error) from_errno = SD_BUS_ERROR_NULL;
         g_autofree char *ssh_line = NULL;
         g_autofree char *message = NULL;
         g_autofree char *hint = NULL;
+        const char *name;
         gboolean replaces;
+
+        /* A failure without a D-Bus error (a lost connection) gets the
+         * name sd-bus gives its errno: Timeout, NoReply, System.Error.E… */
+        if (sd_bus_error_is_set(error)) {
+                name = error->name;
+        } else {
+                sd_bus_error_set_errno(&from_errno, r);
+                name = from_errno.name ? from_errno.name : SD_BUS_ERROR_FAILED;
+        }
 
         /* Over ssh, a lost connection is ssh's doing; it said why. */
         if (options->host && error_is_connection_lost(error, r))
@@ -275,10 +343,11 @@ static int call_failed(const NvctlOptions *options, const char *what, const sd_b
                                                                                    : g_strerror(-r));
         hint = call_error_hint(options, error, r, &replaces);
         if (hint && replaces)
-                return nvctl_fail("Failed to %s. %s", what, hint);
+                return fail_named(name, "Failed to %s. %s", what, hint);
         if (hint)
-                return nvctl_fail("Failed to %s: %s%s%s", what, message, sentence_separator(message), hint);
-        return nvctl_fail("Failed to %s: %s", what, message);
+                return fail_named(name, "Failed to %s: %s%s%s", what, message, sentence_separator(message),
+                                  hint);
+        return fail_named(name, "Failed to %s: %s", what, message);
 }
 
 /* A call that may wait for someone to type a password: longer than
@@ -390,16 +459,52 @@ void nvctl_fields_format(GArray *fields, GString *out)
         }
 }
 
-void nvctl_print_json(JsonNode *root)
+/* What JSON must not carry raw: json-glib escapes C0 and nothing else. */
+static gboolean json_needs_escape(gunichar ch)
+{
+        return ch == 0x7f || (ch >= 0x80 && ch <= 0x9f) || ch == 0x2028 || ch == 0x2029 ||
+               g_unichar_type(ch) == G_UNICODE_FORMAT;
+}
+
+char *nvctl_json_to_string(JsonNode *root, NvctlJsonFormat format)
 {
         g_autoptr(JsonGenerator) generator = json_generator_new();
+        g_autoptr(GString) out = g_string_new(NULL);
         g_autofree char *data = NULL;
 
+        g_return_val_if_fail(format != NVCTL_JSON_OFF, NULL);
+
         json_generator_set_root(generator, root);
-        json_generator_set_pretty(generator, TRUE);
+        json_generator_set_pretty(generator, format == NVCTL_JSON_PRETTY);
         json_generator_set_indent(generator, 2);
         data = json_generator_to_data(generator, NULL);
-        fputs(data, stdout);
+
+        /* Such characters can only be inside strings (keys or values), where
+         * \uXXXX means the same character, so the whole text is rewritten
+         * without parsing it again. Strings came from D-Bus: valid UTF-8. */
+        for (const char *p = data; *p; p = g_utf8_next_char(p)) {
+                gunichar ch = g_utf8_get_char(p);
+
+                if (!json_needs_escape(ch)) {
+                        g_string_append_len(out, p, g_utf8_next_char(p) - p);
+                } else if (ch < 0x10000) {
+                        g_string_append_printf(out, "\\u%04x", (unsigned)ch);
+                } else {
+                        /* Outside the BMP (tag characters): a UTF-16
+                         * surrogate pair, as JSON spells them. */
+                        ch -= 0x10000;
+                        g_string_append_printf(out, "\\u%04x\\u%04x", 0xd800 + (unsigned)(ch >> 10),
+                                               0xdc00 + (unsigned)(ch & 0x3ff));
+                }
+        }
+        return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+void nvctl_print_json(const NvctlOptions *options, JsonNode *root)
+{
+        g_autofree char *text = nvctl_json_to_string(root, options->json);
+
+        fputs(text, stdout);
         fputc('\n', stdout);
 }
 

@@ -20,9 +20,17 @@ typedef enum {
         NVCTL_EXIT_USAGE = 2,
 } NvctlExit;
 
+/* --json=off|short|pretty, as systemd's tools take it. OFF is 0, so that
+ * "if (options->json)" reads as "JSON was asked for". */
+typedef enum {
+        NVCTL_JSON_OFF = 0,
+        NVCTL_JSON_SHORT,
+        NVCTL_JSON_PRETTY,
+} NvctlJsonFormat;
+
 /* Global options; every verb gets them, each uses what applies to it. */
 typedef struct {
-        gboolean json;
+        NvctlJsonFormat json;
         /* Let the service ask polkit for a password (interactive
          * authorization); --no-ask-password turns it off. */
         gboolean ask_password;
@@ -32,6 +40,9 @@ typedef struct {
         gboolean now;
         /* reload --nested=yes|no: 1 or 0, -1 when not given. */
         int nested;
+        /* export --prometheus=FILE, --nfd=FILE, or NULL. */
+        const char *prometheus_file;
+        const char *nfd_file;
 } NvctlOptions;
 
 /* One verb: argv[0] is the verb name, as for main(). */
@@ -52,6 +63,11 @@ int nvctl_usage_error(const char *format, ...) G_GNUC_PRINTF(1, 2);
 
 /* Prints one line on stderr and returns NVCTL_EXIT_FAILURE. */
 int nvctl_fail(const char *format, ...) G_GNUC_PRINTF(1, 2);
+
+/* From here on, nvctl_fail() and nvctl_usage_error() write their line as a
+ * JSON object ({"Error": NAME, "Message": TEXT}) in @format, for scripts
+ * that asked for --json and would otherwise have to parse prose. */
+void nvctl_set_error_format(NvctlJsonFormat format);
 
 /* Connects to the system bus named by @options; on failure, says so on
  * stderr and returns NVCTL_EXIT_FAILURE. */
@@ -98,8 +114,15 @@ GArray *nvctl_fields_new(void);
 void nvctl_fields_add(GArray *fields, const char *label, const char *format, ...) G_GNUC_PRINTF(3, 4);
 void nvctl_fields_format(GArray *fields, GString *out);
 
-/* Prints @root as a JSON document on stdout. */
-void nvctl_print_json(JsonNode *root);
+/* @root as JSON text in @format (not OFF), without a final newline. Every
+ * control character (C0, DEL, C1) and format character (bidi overrides,
+ * zero-width ones), and U+2028/U+2029, is written as \uXXXX, so that a
+ * guest's or a process's name can neither steer the terminal that shows
+ * the document nor break a JavaScript consumer. */
+char *nvctl_json_to_string(JsonNode *root, NvctlJsonFormat format);
+
+/* Prints @root as a JSON document on stdout, in @options' format. */
+void nvctl_print_json(const NvctlOptions *options, JsonNode *root);
 
 /* Makes sure all output reached stdout; returns NVCTL_EXIT_FAILURE with a
  * message if it did not (a full disk, a closed pipe). */

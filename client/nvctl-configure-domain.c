@@ -89,11 +89,11 @@ int nvctl_configure_domain(const NvctlOptions *options, int argc, char **argv)
                 g_autoptr(JsonNode) root = NULL;
 
                 json_builder_begin_object(builder);
-                json_builder_set_member_name(builder, "restart_required");
+                json_builder_set_member_name(builder, "RestartRequired");
                 json_builder_add_boolean_value(builder, restart_required);
                 json_builder_end_object(builder);
                 root = json_builder_get_root(builder);
-                nvctl_print_json(root);
+                nvctl_print_json(options, root);
         } else {
                 g_autofree char *done = nvctl_configure_domain_format_done(domain, mode, restart_required);
 

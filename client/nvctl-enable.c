@@ -60,21 +60,21 @@ static char *format_pending(const NvctlStatus *status)
                                nv_verdict_module(&status->props), status->props.nested_parameter);
 }
 
-static void print_json(const char *file, const char *value)
+static void print_json(const NvctlOptions *options, const char *file, const char *value)
 {
         g_autoptr(JsonBuilder) builder = json_builder_new();
         g_autoptr(JsonNode) root = NULL;
 
         json_builder_begin_object(builder);
-        json_builder_set_member_name(builder, "file");
+        json_builder_set_member_name(builder, "File");
         json_builder_add_string_value(builder, file);
         if (value) {
-                json_builder_set_member_name(builder, "nested");
+                json_builder_set_member_name(builder, "NestedParameter");
                 json_builder_add_string_value(builder, value);
         }
         json_builder_end_object(builder);
         root = json_builder_get_root(builder);
-        nvctl_print_json(root);
+        nvctl_print_json(options, root);
 }
 
 /* --now: what the reload will need, checked before anything is written,
@@ -138,7 +138,7 @@ int nvctl_enable(const NvctlOptions *options, int argc, char **argv)
                 g_autofree char *pending = NULL;
 
                 if (options->json) {
-                        print_json(file, NULL);
+                        print_json(options, file, NULL);
                         return NVCTL_EXIT_SUCCESS;
                 }
                 printf("Nested virtualization %s persistently in %s.\n", enable ? "enabled" : "disabled",
@@ -163,7 +163,7 @@ int nvctl_enable(const NvctlOptions *options, int argc, char **argv)
                 return r;
 
         if (options->json) {
-                print_json(file, value);
+                print_json(options, file, value);
         } else {
                 g_autofree char *done = nvctl_reload_format_done(&status, value);
 

@@ -194,20 +194,20 @@ JsonNode *nvctl_domains_to_json(const GArray *domains)
                 const NvctlDomain *domain = &g_array_index(domains, NvctlDomain, i);
 
                 json_builder_begin_object(builder);
-                json_builder_set_member_name(builder, "name");
+                json_builder_set_member_name(builder, "Name");
                 json_builder_add_string_value(builder, domain->name);
-                json_builder_set_member_name(builder, "uuid");
+                json_builder_set_member_name(builder, "Uuid");
                 json_builder_add_string_value(builder, domain->uuid);
-                json_builder_set_member_name(builder, "state");
+                json_builder_set_member_name(builder, "State");
                 json_builder_add_string_value(builder, domain->state);
-                json_builder_set_member_name(builder, "cpu_mode");
+                json_builder_set_member_name(builder, "CpuMode");
                 json_builder_add_string_value(builder, domain->cpu_mode);
-                json_builder_set_member_name(builder, "nested_capable");
+                json_builder_set_member_name(builder, "NestedCapable");
                 json_builder_add_boolean_value(builder, nvctl_domain_is_nested_capable(domain));
                 if (domain->nested) {
-                        json_builder_set_member_name(builder, "nested");
+                        json_builder_set_member_name(builder, "Nested");
                         json_builder_add_string_value(builder, domain->nested);
-                        json_builder_set_member_name(builder, "nested_reason");
+                        json_builder_set_member_name(builder, "NestedReason");
                         json_builder_add_string_value(builder, domain->nested_reason);
                 }
                 json_builder_end_object(builder);
@@ -248,7 +248,7 @@ int nvctl_list_domains(const NvctlOptions *options, int argc, char **argv)
         if (options->json) {
                 g_autoptr(JsonNode) root = nvctl_domains_to_json(domains);
 
-                nvctl_print_json(root);
+                nvctl_print_json(options, root);
         } else {
                 g_autoptr(GString) text = g_string_new(NULL);
 

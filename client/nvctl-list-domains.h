@@ -45,7 +45,7 @@ int nvctl_domains_list(sd_bus *bus, uint64_t timeout_usec, sd_bus_error *error, 
  * daemon, "yes"/"no" by the CPU mode alone). */
 void nvctl_domains_format_table(const GArray *domains, GString *out);
 
-/* The JSON of list-domains --json: an array of {name, uuid, state,
- * cpu_mode, nested_capable, and when the daemon tells, nested and
- * nested_reason}. */
+/* The JSON of list-domains --json: an array of {Name, Uuid, State,
+ * CpuMode, NestedCapable, and when the daemon tells, Nested and
+ * NestedReason}, in the CamelCase of the D-Bus API like every verb's. */
 JsonNode *nvctl_domains_to_json(const GArray *domains);

@@ -119,11 +119,11 @@ int nvctl_reload(const NvctlOptions *options, int argc, char **argv)
                 g_autoptr(JsonNode) root = NULL;
 
                 json_builder_begin_object(builder);
-                json_builder_set_member_name(builder, "nested");
+                json_builder_set_member_name(builder, "NestedParameter");
                 json_builder_add_string_value(builder, value);
                 json_builder_end_object(builder);
                 root = json_builder_get_root(builder);
-                nvctl_print_json(root);
+                nvctl_print_json(options, root);
         } else {
                 g_autofree char *done = nvctl_reload_format_done(&before, value);
 

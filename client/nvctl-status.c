@@ -446,6 +446,16 @@ int nvctl_status_get(const NvctlOptions *options, sd_bus *bus, NvctlStatus *stat
         return NVCTL_EXIT_SUCCESS;
 }
 
+int nvctl_status_connect_and_get(const NvctlOptions *options, sd_bus **ret_bus, NvctlStatus *status)
+{
+        int r;
+
+        r = nvctl_connect(options, ret_bus);
+        if (r != NVCTL_EXIT_SUCCESS)
+                return r;
+        return nvctl_status_get(options, *ret_bus, status);
+}
+
 int nvctl_status(const NvctlOptions *options, int argc, char **argv)
 {
         g_autoptr(sd_bus) bus = NULL;
@@ -457,10 +467,7 @@ int nvctl_status(const NvctlOptions *options, int argc, char **argv)
         guint32 unexamined = 0;
         int r;
 
-        r = nvctl_connect(options, &bus);
-        if (r != NVCTL_EXIT_SUCCESS)
-                return r;
-        r = nvctl_status_get(options, bus, &status);
+        r = nvctl_status_connect_and_get(options, &bus, &status);
         if (r != NVCTL_EXIT_SUCCESS)
                 return r;
 
@@ -469,7 +476,7 @@ int nvctl_status(const NvctlOptions *options, int argc, char **argv)
         if (options->json) {
                 g_autoptr(JsonNode) root = nvctl_status_to_json(&status);
 
-                nvctl_print_json(root);
+                nvctl_print_json(options, root);
                 return NVCTL_EXIT_SUCCESS;
         }
 

@@ -40,6 +40,10 @@ int nvctl_status_fetch(sd_bus *bus, sd_bus_error *error, NvctlStatus *status);
  * and returns NVCTL_EXIT_FAILURE. */
 int nvctl_status_get(const NvctlOptions *options, sd_bus *bus, NvctlStatus *status);
 
+/* nvctl_connect() and nvctl_status_get(): the start of every verb that
+ * shows the status. */
+int nvctl_status_connect_and_get(const NvctlOptions *options, sd_bus **ret_bus, NvctlStatus *status);
+
 /* The JSON object of status --json: the D-Bus keys and types. */
 JsonNode *nvctl_status_to_json(const NvctlStatus *status);
 

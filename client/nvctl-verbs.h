@@ -27,3 +27,6 @@ char *nvctl_configure_domain_format_done(const char *domain, const char *mode, g
 
 /* nvctl-list-domains.c: nestedvirtctl list-domains */
 int nvctl_list_domains(const NvctlOptions *options, int argc, char **argv);
+
+/* nvctl-export.c: nestedvirtctl export [--prometheus=FILE] [--nfd=FILE] */
+int nvctl_export(const NvctlOptions *options, int argc, char **argv);

@@ -4,11 +4,13 @@
  * bus. The CLI's wording is its own; these tests hold it to its substance
  * (nestedvirtctl(1)): the verdict comes first and names the vendor module and
  * its nested value, advice is given where the user must act, --json
- * carries exactly what GetStatus says, and exit codes and stderr follow
- * the contract (0 success, 1 failure with one line on stderr, 2 usage).
+ * carries exactly what GetStatus says, every verb's --json has the D-Bus
+ * API's keys and errors as JSON, and exit codes and stderr follow the
+ * contract (0 success, 1 failure with one line on stderr, 2 usage).
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -426,6 +428,357 @@ static void test_status_json(Fixture *f, gconstpointer data)
         /* Same size, and every key found: the same set of keys. */
 }
 
+/* ---- --json on every verb -------------------------------------------- */
+
+/* The one key style of every verb's --json: the D-Bus API's CamelCase
+ * (NestedEnabled, CpuMode, File), at any depth. */
+static void assert_json_keys_camel_case(JsonNode *node, const char *json)
+{
+        if (JSON_NODE_HOLDS_ARRAY(node)) {
+                JsonArray *array = json_node_get_array(node);
+
+                for (guint i = 0; i < json_array_get_length(array); i++)
+                        assert_json_keys_camel_case(json_array_get_element(array, i), json);
+        } else if (JSON_NODE_HOLDS_OBJECT(node)) {
+                JsonObjectIter iter;
+                const char *key;
+                JsonNode *member;
+
+                json_object_iter_init(&iter, json_node_get_object(node));
+                while (json_object_iter_next(&iter, &key, &member)) {
+                        if (!g_regex_match_simple("^[A-Z][A-Za-z0-9]*$", key, 0, 0))
+                                g_error("key \"%s\" is not in the D-Bus API's CamelCase:\n%s", key, json);
+                        assert_json_keys_camel_case(member, json);
+                }
+        }
+}
+
+/* Parses @text as one JSON document whose keys are CamelCase; returns its
+ * root, owned by @parser. */
+static JsonNode *parse_json(JsonParser *parser, const char *text)
+{
+        g_autoptr(GError) error = NULL;
+
+        if (!json_parser_load_from_data(parser, text, -1, &error))
+                g_error("not JSON (%s):\n%s", error->message, text);
+        assert_json_keys_camel_case(json_parser_get_root(parser), text);
+        return json_parser_get_root(parser);
+}
+
+/* The member @key of the object @root, of type @type, or a failure. */
+static JsonNode *json_member_of(JsonNode *root, const char *key, GType type, const char *text)
+{
+        JsonNode *member = JSON_NODE_HOLDS_OBJECT(root)
+                                   ? json_object_get_member(json_node_get_object(root), key)
+                                   : NULL;
+
+        if (!member || !JSON_NODE_HOLDS_VALUE(member) || json_node_get_value_type(member) != type)
+                g_error("no %s member \"%s\" in:\n%s", g_type_name(type), key, text);
+        return member;
+}
+
+static void json_setup(Fixture *f, gconstpointer data)
+{
+        const NvTestEnvOptions options = { .daemon_program = nv_test_getenv("NV_DAEMON_SIM") };
+
+        nv_test_env_setup_full(&f->env, GPOINTER_TO_INT(data), &options);
+}
+
+/*
+ * Every verb that changes or shows the host (the domains' verbs are
+ * test-domains' job, with libvirt), in each format: it parses, its keys
+ * are CamelCase, short is one line and pretty is indented. The daemon runs
+ * on the simulated kernel, so reload really reloads.
+ */
+static void test_json_verbs(Fixture *f, gconstpointer data)
+{
+        static const struct {
+                const char *args[4];
+                const char *key; /* a member it must have, a string */
+        } verbs[] = {
+                { { "status" }, "VendorModule" },
+                { { "--no-ask-password", "enable" }, "File" },
+                { { "--no-ask-password", "disable" }, "File" },
+                { { "--no-ask-password", "reload", "--nested=yes" }, "NestedParameter" },
+                { { "--no-ask-password", "enable", "--now" }, "NestedParameter" },
+        };
+        static const char *const formats[] = { "--json=short", "--json=pretty", "--json" };
+
+        nv_test_env_start_daemon(&f->env);
+        for (gsize i = 0; i < G_N_ELEMENTS(verbs); i++) {
+                for (gsize j = 0; j < G_N_ELEMENTS(formats); j++) {
+                        g_auto(NvTestRunResult) result = { 0 };
+                        g_autoptr(JsonParser) parser = json_parser_new();
+                        const char *args[G_N_ELEMENTS(verbs[i].args) + 2] = { formats[j] };
+                        JsonNode *root;
+
+                        for (gsize k = 0; verbs[i].args[k]; k++)
+                                args[k + 1] = verbs[i].args[k];
+                        run_ctl_at(nv_test_bus_get_address(f->env.bus), &result, args);
+                        assert_exit(&result, 0);
+                        g_assert_cmpstr(result.stderr_text, ==, "");
+                        root = parse_json(parser, result.stdout_text);
+                        json_member_of(root, verbs[i].key, G_TYPE_STRING, result.stdout_text);
+                        /* Without a value: pretty on a terminal, and the
+                         * test's stdout is a pipe. */
+                        if (j != 1)
+                                g_assert_cmpuint(count_lines(result.stdout_text), ==, 1);
+                        else
+                                g_assert_cmpuint(count_lines(result.stdout_text), >, 2);
+                }
+        }
+}
+
+/* --json without a value on a terminal: pretty, as hostnamectl's -j.
+ * script(1) (bsdutils, essential in Debian) gives the CLI a pseudo-terminal
+ * for its stdout. */
+static void test_json_terminal(Fixture *f, gconstpointer data)
+{
+        g_autofree char *script = g_find_program_in_path("script");
+        g_autofree char *ctl = g_shell_quote(nv_test_getenv("NV_CTL"));
+        g_autofree char *command = g_strdup_printf("%s --json status", ctl);
+        g_autofree char *bus_env =
+                g_strconcat("DBUS_SYSTEM_BUS_ADDRESS=", nv_test_bus_get_address(f->env.bus), NULL);
+        const char *const env[] = { bus_env, "LC_ALL=C.UTF-8", NULL };
+        g_auto(NvTestRunResult) result = { 0 };
+        g_autoptr(JsonParser) parser = json_parser_new();
+        g_auto(GStrv) lines = NULL;
+        g_autofree char *text = NULL;
+
+        g_assert_nonnull(script);
+        nv_test_env_start_daemon(&f->env);
+        nv_test_run((const char *const[]){ script, "-q", "-e", "-c", command, "/dev/null", NULL }, env,
+                    &result);
+        g_test_message("$ script -c '%s'\n%s", command, result.stdout_text);
+        assert_exit(&result, 0);
+        /* The terminal writes CR LF. */
+        lines = g_strsplit(result.stdout_text, "\r\n", -1);
+        text = g_strjoinv("\n", lines);
+        parse_json(parser, text);
+        g_assert_cmpuint(count_lines(text), >, 5);
+        g_assert_nonnull(strstr(text, "\n  \"NestedEnabled\" : false"));
+}
+
+/* --json=off is the text, as hostnamectl's. */
+static void test_json_off(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) text = { 0 };
+        g_auto(NvTestRunResult) off = { 0 };
+
+        nv_test_env_start_daemon(&f->env);
+        run_ctl(f, &text, "status");
+        run_ctl(f, &off, "--json=off", "status");
+        assert_exit(&off, 0);
+        g_assert_cmpstr(off.stdout_text, ==, text.stdout_text);
+}
+
+/* Under --json a failure is one line on stderr, a JSON object with the
+ * D-Bus error name and the message; the exit code is unchanged and stdout
+ * stays empty. */
+static void assert_json_error(const NvTestRunResult *result, int status, const char *error_name)
+{
+        g_autoptr(JsonParser) parser = json_parser_new();
+        JsonNode *root;
+
+        assert_exit(result, status);
+        g_assert_cmpstr(result->stdout_text, ==, "");
+        assert_one_line(result->stderr_text);
+        root = parse_json(parser, result->stderr_text);
+        g_assert_cmpuint(json_object_get_size(json_node_get_object(root)), ==, 2);
+        if (error_name)
+                g_assert_cmpstr(json_node_get_string(
+                                        json_member_of(root, "Error", G_TYPE_STRING, result->stderr_text)),
+                                ==, error_name);
+        g_assert_cmpstr(
+                json_node_get_string(json_member_of(root, "Message", G_TYPE_STRING, result->stderr_text)),
+                !=, "");
+}
+
+/* A refusal of the service's (a non-x86 host) and a usage error. */
+static void test_json_errors(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) refused = { 0 };
+        g_auto(NvTestRunResult) refused_short = { 0 };
+        g_auto(NvTestRunResult) usage = { 0 };
+
+        nv_test_env_start_daemon(&f->env);
+        run_ctl(f, &refused, "--json", "--no-ask-password", "enable");
+        assert_json_error(&refused, 1, NV_ERROR_NOT_SUPPORTED);
+        /* Pretty or not, an error is one line. */
+        run_ctl(f, &refused_short, "--json=pretty", "--no-ask-password", "disable");
+        assert_json_error(&refused_short, 1, NV_ERROR_NOT_SUPPORTED);
+        run_ctl(f, &usage, "--json", "frobnicate");
+        assert_json_error(&usage, 2, "org.freedesktop.DBus.Error.InvalidArgs");
+}
+
+/* No service on the bus: the bus's own error name. */
+static void test_json_error_no_daemon(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) result = { 0 };
+
+        run_ctl(f, &result, "--json", "status");
+        assert_json_error(&result, 1, NULL);
+}
+
+/*
+ * A name that others choose, echoed in JSON: C1 controls (U+009B is CSI,
+ * an escape sequence for a terminal) and format characters (U+202E turns
+ * the text around) are written as \u escapes, never raw, and the document
+ * still says exactly that name.
+ */
+static void test_json_escapes(Fixture *f, gconstpointer data)
+{
+        const char *name = "evil\xc2\x9b"
+                           "31m\xe2\x80\xae"
+                           "eman\x7f\x01";
+        g_auto(NvTestRunResult) result = { 0 };
+        g_autoptr(JsonParser) parser = json_parser_new();
+        const char *message;
+
+        nv_test_env_start_daemon(&f->env);
+        run_ctl(f, &result, "--json", "--no-ask-password", "configure-domain", "--", name, "host-model");
+        assert_json_error(&result, 1, NULL);
+        g_assert_null(strstr(result.stderr_text, "\xc2\x9b"));
+        g_assert_null(strstr(result.stderr_text, "\xe2\x80\xae"));
+        g_assert_null(strstr(result.stderr_text, "\x7f"));
+        g_assert_nonnull(strstr(result.stderr_text, "\\u009b"));
+        g_assert_nonnull(strstr(result.stderr_text, "\\u202e"));
+        message = json_node_get_string(
+                json_member_of(parse_json(parser, result.stderr_text), "Message", G_TYPE_STRING, ""));
+        g_assert_nonnull(strstr(message, name));
+}
+
+/* ---- export ----------------------------------------------------------- */
+
+/* Fails unless Prometheus' own checker accepts @path as exposition text. */
+static void assert_promtool_accepts(const char *path)
+{
+        g_autofree char *promtool = g_find_program_in_path("promtool");
+        g_autofree char *command = NULL;
+        g_autofree char *output = NULL;
+        g_autoptr(GError) error = NULL;
+        int status;
+
+        if (!promtool) {
+                if (g_strcmp0(g_getenv("CI"), "true") == 0)
+                        g_error("promtool is not installed (package prometheus), and CI must run this");
+                g_test_skip("promtool is not installed (package prometheus; tools/install-deps.sh)");
+                return;
+        }
+        command = g_strdup_printf("sh -c '%s check metrics < \"$0\" 2>&1' %s", promtool, path);
+        g_assert_true(g_spawn_command_line_sync(command, &output, NULL, &status, &error));
+        g_assert_no_error(error);
+        if (!g_spawn_check_wait_status(status, NULL))
+                g_error("promtool check metrics refuses %s:\n%s", path, output);
+}
+
+static char *read_file(const char *path)
+{
+        g_autoptr(GError) error = NULL;
+        char *text = NULL;
+
+        g_file_get_contents(path, &text, NULL, &error);
+        g_assert_no_error(error);
+        return text;
+}
+
+/*
+ * export writes the node_exporter textfile and the NFD feature file from
+ * the status, skips a file whose directory is absent (that reader is not on
+ * this host), leaves an unchanged file alone (same inode, no temporary file
+ * left), and replaces a changed one.
+ */
+static void test_export(Fixture *f, gconstpointer data)
+{
+        g_autofree char *dir = g_dir_make_tmp("nv-export-XXXXXX", NULL);
+        g_autofree char *prom = g_build_filename(dir, "nestedvirt.prom", NULL);
+        g_autofree char *nfd_dir = g_build_filename(dir, "features.d", NULL);
+        g_autofree char *nfd = g_build_filename(nfd_dir, "nestedvirt", NULL);
+        g_autofree char *prom_arg = g_strconcat("--prometheus=", prom, NULL);
+        g_autofree char *nfd_arg = g_strconcat("--nfd=", nfd, NULL);
+        g_auto(NvTestRunResult) first = { 0 };
+        g_auto(NvTestRunResult) second = { 0 };
+        g_auto(NvTestRunResult) json = { 0 };
+        g_autoptr(JsonParser) parser = json_parser_new();
+        g_autofree char *prom_text = NULL;
+        g_autofree char *nfd_text = NULL;
+        g_autofree char *expected_json = NULL;
+        GStatBuf before, after;
+        GDir *listing;
+        const char *name;
+
+        nv_test_env_start_daemon(&f->env);
+
+        /* No features.d: the NFD file is skipped, the textfile written. */
+        run_ctl(f, &first, "export", prom_arg, nfd_arg);
+        assert_exit(&first, 0);
+        g_assert_nonnull(strstr(first.stdout_text, "Skipped"));
+        g_assert_false(g_file_test(nfd_dir, G_FILE_TEST_EXISTS));
+        prom_text = read_file(prom);
+        assert_promtool_accepts(prom);
+        g_assert_nonnull(strstr(prom_text, "\nnestedvirt_nested_enabled{module=\"kvm_intel\"} 0\n"));
+        g_assert_nonnull(strstr(prom_text, "\nnestedvirt_supported 1\n"));
+        g_assert_nonnull(strstr(prom_text,
+                                "\nnestedvirt_info{host_class=\"module\",vendor_module=\"kvm_intel\","
+                                "cpu_vendor=\"intel\"} 1\n"));
+        g_assert_nonnull(strstr(prom_text, "# TYPE nestedvirt_reload_required gauge\n"));
+        g_assert_nonnull(strstr(prom_text, "\nnestedvirt_persistent_enabled{module=\"kvm_intel\"} "));
+        g_assert_nonnull(strstr(prom_text, "\nnestedvirt_vendor_module_in_use{module=\"kvm_intel\"} 0\n"));
+        g_assert_cmpint(g_stat(prom, &before), ==, 0);
+        g_assert_cmpint(before.st_mode & 0777, ==, 0644);
+
+        /* Now NFD is there; the textfile is unchanged, so not rewritten. */
+        g_assert_cmpint(g_mkdir(nfd_dir, 0755), ==, 0);
+        run_ctl(f, &second, "--json=short", "export", prom_arg, nfd_arg);
+        assert_exit(&second, 0);
+        g_assert_nonnull(strstr(second.stdout_text, "\"Outcome\":\"unchanged\""));
+        g_assert_nonnull(strstr(second.stdout_text, "\"Outcome\":\"written\""));
+        parse_json(parser, second.stdout_text);
+        g_assert_cmpint(g_stat(prom, &after), ==, 0);
+        g_assert_cmpuint(after.st_ino, ==, before.st_ino);
+        nfd_text = read_file(nfd);
+        g_assert_true(g_str_has_prefix(
+                nfd_text, "feature.node.kubernetes.io/nestedvirt-nested-virtualization=false\n"));
+        g_assert_nonnull(strstr(nfd_text, "\nfeature.node.kubernetes.io/nestedvirt-kvm-vendor=intel\n"));
+        g_assert_nonnull(strstr(nfd_text, "\nfeature.node.kubernetes.io/nestedvirt-host-class=module\n"));
+
+        /* A changed status replaces the file. */
+        g_assert_true(g_file_set_contents(prom, "stale\n", -1, NULL));
+        run_ctl(f, &json, "--json=short", "export", prom_arg);
+        assert_exit(&json, 0);
+        expected_json = g_strdup_printf("{\"Files\":[{\"File\":\"%s\",\"Outcome\":\"written\"}]}\n", prom);
+        g_assert_cmpstr(json.stdout_text, ==, expected_json);
+        g_free(prom_text);
+        prom_text = read_file(prom);
+        g_assert_null(strstr(prom_text, "stale"));
+
+        /* No temporary file is left behind. */
+        listing = g_dir_open(dir, 0, NULL);
+        while ((name = g_dir_read_name(listing)))
+                if (name[0] == '.')
+                        g_error("a temporary file is left in %s: %s", dir, name);
+        g_dir_close(listing);
+
+        (void)g_remove(nfd);
+        (void)g_rmdir(nfd_dir);
+        (void)g_remove(prom);
+        (void)g_rmdir(dir);
+}
+
+/* Nothing to export is bad usage, and so are export's options on
+ * another verb. */
+static void test_export_usage(Fixture *f, gconstpointer data)
+{
+        g_auto(NvTestRunResult) nothing = { 0 };
+        g_auto(NvTestRunResult) other_verb = { 0 };
+
+        nv_test_env_start_daemon(&f->env);
+        run_ctl(f, &nothing, "export");
+        assert_exit(&nothing, 2);
+        run_ctl(f, &other_verb, "status", "--nfd=/tmp/x");
+        assert_exit(&other_verb, 2);
+}
+
 /* ---- Options and usage ----------------------------------------------- */
 
 /* --version and --help need no daemon: they work with no bus at all. */
@@ -524,7 +877,8 @@ static void add_test(const char *skip_reason, const char *path, NvTestPreset pre
 
 int main(int argc, char **argv)
 {
-        static const char *const env_vars[] = { "NV_DAEMON", "NV_CTL", "NV_BUS_POLICY", NULL };
+        static const char *const env_vars[] = { "NV_DAEMON", "NV_DAEMON_SIM", "NV_CTL", "NV_BUS_POLICY",
+                                                NULL };
         g_autofree char *skip = NULL;
 
         nv_test_init(&argc, &argv);
@@ -540,6 +894,15 @@ int main(int argc, char **argv)
         for (gsize i = 0; i < G_N_ELEMENTS(host_class_cases); i++)
                 nv_test_add(skip, host_class_cases[i].path, Fixture, &host_class_cases[i], host_class_setup,
                             test_status_host_class, fixture_teardown);
+        nv_test_add(skip, "/cli/json/verbs", Fixture, GINT_TO_POINTER(NV_TEST_PRESET_INTEL_LOADED),
+                    json_setup, test_json_verbs, fixture_teardown);
+        add_test(skip, "/cli/json/off", NV_TEST_PRESET_INTEL_LOADED, test_json_off);
+        add_test(skip, "/cli/json/terminal", NV_TEST_PRESET_INTEL_LOADED, test_json_terminal);
+        add_test(skip, "/cli/json/errors", NV_TEST_PRESET_NON_X86, test_json_errors);
+        add_test(skip, "/cli/json/error-no-daemon", NV_TEST_PRESET_INTEL_LOADED, test_json_error_no_daemon);
+        add_test(skip, "/cli/json/escapes", NV_TEST_PRESET_INTEL_LOADED, test_json_escapes);
+        add_test(skip, "/cli/export", NV_TEST_PRESET_INTEL_LOADED, test_export);
+        add_test(skip, "/cli/export/usage", NV_TEST_PRESET_INTEL_LOADED, test_export_usage);
         add_test(skip, "/cli/version", NV_TEST_PRESET_INTEL_LOADED, test_version);
         add_test(skip, "/cli/help", NV_TEST_PRESET_INTEL_LOADED, test_help);
         add_test(skip, "/cli/usage-errors", NV_TEST_PRESET_INTEL_LOADED, test_usage_errors);

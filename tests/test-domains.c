@@ -1332,14 +1332,15 @@ static void assert_json_string(JsonNode *node, const char *key, const char *expe
                         json);
 }
 
-/* --json carries exactly what ListDomains says: a list (or {"domains":
- * [...]}) of objects with name, uuid, state and the CPU mode. */
+/* --json carries exactly what ListDomains says: a list of objects with
+ * Name, Uuid, State and CpuMode, the D-Bus API's CamelCase that every
+ * verb's --json uses. */
 static void test_cli_list_json(Fixture *f, gconstpointer data)
 {
-        static const char *const name_keys[] = { "name", NULL };
-        static const char *const uuid_keys[] = { "uuid", NULL };
-        static const char *const state_keys[] = { "state", NULL };
-        static const char *const mode_keys[] = { "cpu_mode", "cpu-mode", "cpuMode", "cpumode", NULL };
+        static const char *const name_keys[] = { "Name", NULL };
+        static const char *const uuid_keys[] = { "Uuid", NULL };
+        static const char *const state_keys[] = { "State", NULL };
+        static const char *const mode_keys[] = { "CpuMode", NULL };
         g_auto(NvTestRunResult) result = { 0 };
         g_autoptr(JsonParser) parser = json_parser_new();
         g_autoptr(GVariant) domains = NULL;
@@ -1359,9 +1360,6 @@ static void test_cli_list_json(Fixture *f, gconstpointer data)
         root = json_parser_get_root(parser);
         if (JSON_NODE_HOLDS_ARRAY(root))
                 array = json_node_get_array(root);
-        else if (JSON_NODE_HOLDS_OBJECT(root) &&
-                 json_object_has_member(json_node_get_object(root), "domains"))
-                array = json_object_get_array_member(json_node_get_object(root), "domains");
         if (!array)
                 g_error("list-domains --json holds no list of domains:\n%s", result.stdout_text);
 
@@ -1394,6 +1392,7 @@ static void test_cli_configure(Fixture *f, gconstpointer data)
         g_auto(NvTestRunResult) running = { 0 };
         g_auto(NvTestRunResult) shut_off = { 0 };
         g_auto(NvTestRunResult) by_uuid = { 0 };
+        g_auto(NvTestRunResult) json = { 0 };
         Domain expected[N_NODE_DOMAINS];
 
         expected_node_domains(expected);
@@ -1414,6 +1413,12 @@ static void test_cli_configure(Fixture *f, gconstpointer data)
 
         run_ctl(f, &by_uuid, "--no-ask-password", "configure-domain", UUID_CUSTOM_OFF, "host-model");
         assert_exit(&by_uuid, 0);
+
+        /* --json: the reply's one value, under its CamelCase name. */
+        run_ctl(f, &json, "--json=short", "--no-ask-password", "configure-domain", "running",
+                "host-passthrough");
+        assert_exit(&json, 0);
+        g_assert_cmpstr(json.stdout_text, ==, "{\"RestartRequired\":true}\n");
 
         expect_mode(expected, N_NODE_DOMAINS, "running", "host-passthrough");
         expect_mode(expected, N_NODE_DOMAINS, "web server", "host-model");
@@ -1650,11 +1655,11 @@ static void test_cli_list_nesting(Fixture *f, gconstpointer data)
         if (!header || !disabled || !unknown || !yes)
                 g_error("list-domains does not show each domain's nesting:\n%s", text.stdout_text);
 
-        run_ctl(f, &json, "--json", "list-domains");
+        run_ctl(f, &json, "--json=short", "list-domains");
         assert_exit(&json, 0);
-        g_assert_nonnull(strstr(json.stdout_text, "\"nested\" : \"no\""));
-        g_assert_nonnull(strstr(json.stdout_text,
-                                "\"nested_reason\" : \"svm disabled by <feature policy='disable'>\""));
+        g_assert_nonnull(strstr(json.stdout_text, "\"Nested\":\"no\""));
+        g_assert_nonnull(
+                strstr(json.stdout_text, "\"NestedReason\":\"svm disabled by <feature policy='disable'>\""));
 }
 
 /* Against a daemon that has only ListDomains, list-domains still lists,

@@ -76,9 +76,15 @@ at-spi2-core             # the panel suite: the accessibility bus that drives it
 libatspi2.0-dev          # the panel suite: its test program (libatspi)
 desktop-file-utils       # the panel suite: desktop-file-validate
 appstream                # the panel suite: appstreamcli validate
-ansible-core             # the ansible suite and the vm suite's playbook: the real engine
+ansible-core             # the ansible suite and the vm suite's playbook: the real engine; validate-modules
+ansible-lint             # the ansible suite: ansible-lint --profile production, offline
+python3-voluptuous       # the ansible suite: validate-modules' schemas
+python3-pytest           # the ansible suite: the collection's unit tests
 openssh-client           # the vm suite: nestedvirtctl -H and Ansible reach the guest over ssh
 jq                       # the vm suite: reads nestedvirtctl --json
+zsh                      # the install suite: the zsh completion, loaded and run
+fish                     # the install suite: the fish completion; fish.pc names its directory
+prometheus               # promtool: test-export and test-cli check nestedvirtctl export's textfile
 EOF
 }
 

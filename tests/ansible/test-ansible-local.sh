@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The Ansible collection (ansible/) on Debian's ansible-core, without a VM:
 #
-#   test-ansible-local.sh SRCDIR NESTEDVIRTCTL NESTEDVIRTD-SIM
+#   test-ansible-local.sh SRCDIR NESTEDVIRTCTL NESTEDVIRTD-SIM NESTED_VIRT.FACT
 #
 # builds the collection with `ansible-galaxy collection build`, installs
 # the tarball with `ansible-galaxy collection install` into a temporary
@@ -10,14 +10,16 @@
 # runs local.yml with ansible_connection=local against the real daemon
 # (built with the simulated kernel, so that ReloadModule works on a fake
 # tree) on a private system-like bus with the project's bus policy and a
-# fake AMD host tree; then an ad-hoc call on a host the service cannot
-# manage. Exit 0 when everything held, 1 on a failure, 77 (with a reason)
+# fake AMD host tree; then `ansible -m setup` with the built local fact
+# (data/nested_virt.fact.in), and an ad-hoc call on a host the service
+# cannot manage. Exit 0 when everything held, 1 on a failure, 77 (with a reason)
 # when it cannot run here, except with CI=true.
 set -eu
 
 srcdir=$(cd "$1" && pwd)
 ctl=$2
 daemon=$3
+fact=$4
 
 # nv_tmp (removed on exit), nv_pids (stopped and reaped on exit), nv_ok,
 # nv_fail, nv_start_bus, nv_make_fake_host.
@@ -149,6 +151,42 @@ grep -q 'failed=0' "$tmp/playbook.log" || { cat "$tmp/playbook.log"; nv_fail "th
 grep -o "\"msg\": \"[^\"]*\"" "$tmp/playbook.log" | grep -v "All assertions passed" | sed "s/^/# /"
 sed 's/^/# /' "$tmp/playbook.log" | tail -n 4
 nv_ok "ansible-playbook local.yml (ansible_connection=local) passed its asserts"
+
+# --- the collection's integration target, on the same fake host.
+target=$collection/tests/integration/targets/nested_virt/tasks/main.yml
+cat >"$tmp/target.yml" <<EOF
+- name: The integration target nested_virt
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Its tasks
+      ansible.builtin.include_tasks: $target
+EOF
+if ! ansible-playbook -i "$srcdir/tests/ansible/inventory" "$tmp/target.yml" >"$tmp/target.log" 2>&1 ||
+	! grep -q 'failed=0' "$tmp/target.log"; then
+	cat "$tmp/target.log"
+	nv_fail "the integration target nested_virt failed"
+fi
+nv_ok "the integration target nested_virt passed on the fake host"
+
+# --- the local fact: `ansible -m setup` shows ansible_local.nested_virt,
+# the status, with no module run. The fact as built, running this
+# build's nestedvirtctl instead of the installed path.
+mkdir "$tmp/facts.d"
+sed "s|^exec [^ ]*/nestedvirtctl |exec $ctl |" "$fact" >"$tmp/facts.d/nested_virt.fact"
+chmod 0755 "$tmp/facts.d/nested_virt.fact"
+ansible fakehost -i "$srcdir/tests/ansible/inventory" -m ansible.builtin.setup \
+	-a "fact_path=$tmp/facts.d filter=ansible_local" -o >"$tmp/setup.log" 2>&1 ||
+	{ cat "$tmp/setup.log"; nv_fail "ansible -m setup failed"; }
+/usr/bin/python3 - "$tmp/setup.log" <<'PY' || { cat "$tmp/setup.log"; nv_fail "ansible_local.nested_virt is not the status"; }
+import json, sys
+text = open(sys.argv[1]).read()
+facts = json.loads(text[text.index("{"):])["ansible_facts"]["ansible_local"]["nested_virt"]
+assert facts["VendorModule"] == "kvm_amd", facts
+assert facts["NestedEnabled"] is False and facts["PersistentNested"] == "disabled", facts
+assert facts["HostClass"] == "module", facts
+PY
+nv_ok "ansible -m setup shows ansible_local.nested_virt: $(grep -o '"NestedEnabled": [a-z]*' "$tmp/setup.log")"
 
 # --- a host the service cannot manage: the module fails with the
 # service's NotSupported message, as JSON, without a traceback.

@@ -3,7 +3,7 @@
 # The installed bash completion, loaded the way bash-completion loads it,
 # completes verbs, options, their values and libvirt guest names. The
 # guests come from a stand-in nestedvirtctl on PATH that prints what
-# `nestedvirtctl --json list-domains` prints, with a name that needs
+# `nestedvirtctl --json=short list-domains` prints, with a name that needs
 # quoting; the plain table (NAME first) is the fallback when --json fails.
 # shellcheck source=tests/install/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -20,33 +20,11 @@ mkdir "$nv_tmp/bin"
 cat >"$nv_tmp/bin/nestedvirtctl" <<'STUB'
 #!/bin/sh
 case " $* " in
-*" --json list-domains "*)
+*" --json=short list-domains "*)
     [ -z "${NV_STUB_NO_JSON:-}" ] || exit 1
-    # As json-glib pretty-prints it (nvctl_print_json()).
+    # As nestedvirtctl prints it: one line, the D-Bus API's keys.
     cat <<'JSON'
-[
-  {
-    "name" : "fedora",
-    "uuid" : "8f0ad8a4-6b1e-4a53-a4a8-5d8a3c1e2a01",
-    "state" : "running",
-    "cpu_mode" : "host-model",
-    "nested_capable" : true
-  },
-  {
-    "name" : "fed ora",
-    "uuid" : "8f0ad8a4-6b1e-4a53-a4a8-5d8a3c1e2a02",
-    "state" : "shut off",
-    "cpu_mode" : "",
-    "nested_capable" : false
-  },
-  {
-    "name" : "debian",
-    "uuid" : "8f0ad8a4-6b1e-4a53-a4a8-5d8a3c1e2a03",
-    "state" : "shut off",
-    "cpu_mode" : "custom",
-    "nested_capable" : false
-  }
-]
+[{"Name":"fedora","Uuid":"8f0ad8a4-6b1e-4a53-a4a8-5d8a3c1e2a01","State":"running","CpuMode":"host-model","NestedCapable":true},{"Name":"fed ora","Uuid":"8f0ad8a4-6b1e-4a53-a4a8-5d8a3c1e2a02","State":"shut off","CpuMode":"","NestedCapable":false},{"Name":"debian","Uuid":"8f0ad8a4-6b1e-4a53-a4a8-5d8a3c1e2a03","State":"shut off","CpuMode":"custom","NestedCapable":false}]
 JSON
     ;;
 *" list-domains "*)
@@ -85,11 +63,13 @@ check()
     nv_ok "'$1<TAB>' offers: $2"
 }
 
-check "nestedvirtctl " "configure-domain disable enable list-domains reload status "
+check "nestedvirtctl " "configure-domain disable enable export list-domains reload status "
 check "nestedvirtctl re" "reload "
 check "nestedvirtctl --" "--help --host --json --no-ask-password --version "
 check "nestedvirtctl enable --" "--help --host --json --no-ask-password --now --version "
 check "nestedvirtctl reload --ne" "--nested= "
+check "nestedvirtctl --json=" "off pretty short "
+check "nestedvirtctl export --" "--help --host --json --nfd= --no-ask-password --prometheus= --version "
 check "nestedvirtctl reload --nested=" "no yes "
 check "nestedvirtctl reload --nested " "no yes "
 check "nestedvirtctl reload --nested yes " ""

@@ -12,7 +12,8 @@ nv_install
 # "|", the sed delimiter.
 sed_script=$nv_tmp/dirs.sed
 for dir in bindir libexecdir mandir dbus_interfaces_dir dbus_system_policy_dir \
-    dbus_system_services_dir polkit_policy_dir systemd_system_unit_dir bash_completion_dir datadir localedir; do
+    dbus_system_services_dir polkit_policy_dir systemd_system_unit_dir bash_completion_dir zsh_completion_dir fish_completion_dir datadir \
+    localedir sysconfdir; do
     var=NV_$(echo "$dir" | tr '[:lower:]' '[:upper:]')
     value=$(printenv "$var") || nv_fail "$var is not set"
     echo "s|@$dir@|$value|g" >>"$sed_script"

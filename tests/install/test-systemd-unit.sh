@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The installed units, nestedvirtd.service and the scan helper's
-# nestedvirtd-kvm-users.socket and nestedvirtd-kvm-users@.service, pass
+# The installed units, nestedvirtd.service, the scan helper's
+# nestedvirtd-kvm-users.socket and nestedvirtd-kvm-users@.service, and
+# nestedvirt-export.service and .timer, pass
 # `systemd-analyze verify`, and their sandboxes keep
 # `systemd-analyze security --offline=yes` at the exposures README.md
 # states. Neither needs systemd as PID 1.
@@ -18,6 +19,8 @@ nv_install
 # when the units improve.
 max_exposure=15
 max_helper_exposure=9
+# The export: root with CAP_DAC_OVERRIDE alone, no network.
+max_export_exposure=9
 # The reference: Debian 12's systemd-hostnamed.service is at 1.5.
 hostnamed=/lib/systemd/system/systemd-hostnamed.service
 
@@ -25,7 +28,9 @@ unit_dir=$(nv_installed "$NV_SYSTEMD_SYSTEM_UNIT_DIR")
 unit=$unit_dir/nestedvirtd.service
 socket=$unit_dir/nestedvirtd-kvm-users.socket
 helper=$unit_dir/nestedvirtd-kvm-users@.service
-for f in "$unit" "$socket" "$helper"; do
+export_unit=$unit_dir/nestedvirt-export.service
+export_timer=$unit_dir/nestedvirt-export.timer
+for f in "$unit" "$socket" "$helper" "$export_unit" "$export_timer"; do
     [ -f "$f" ] || nv_fail "no unit at $NV_SYSTEMD_SYSTEM_UNIT_DIR/${f##*/}"
 done
 
@@ -54,6 +59,18 @@ for line in "ExecStart=$NV_LIBEXECDIR/nestedvirtd-kvm-users" 'StandardInput=sock
 done
 nv_ok "nestedvirtd-kvm-users@.service: the connection as stdin and stdout, CAP_SYS_PTRACE CAP_DAC_READ_SEARCH"
 
+# The export: a oneshot that the timer runs; installed, enabled by no one
+# but an administrator (the service has no [Install], the timer does).
+for line in 'Type=oneshot' 'CapabilityBoundingSet=CAP_DAC_OVERRIDE' 'ProtectSystem=strict' 'PrivateNetwork=yes'; do
+    grep -qx "$line" "$export_unit" || nv_fail "nestedvirt-export.service has no $line"
+done
+grep -q "^ExecStart=$NV_BINDIR/nestedvirtctl --no-ask-password export --prometheus=/var/lib/prometheus/node-exporter/nestedvirt.prom --nfd=/etc/kubernetes/node-feature-discovery/features.d/nestedvirt\$" "$export_unit" ||
+    nv_fail "nestedvirt-export.service does not run nestedvirtctl export into node_exporter's and NFD's directories"
+grep -q '^\[Install\]' "$export_unit" && nv_fail "nestedvirt-export.service has an [Install] section; the timer starts it"
+grep -qx 'WantedBy=timers.target' "$export_timer" || nv_fail "nestedvirt-export.timer is not WantedBy=timers.target"
+[ ! -e "$(nv_installed "$NV_SYSTEMD_SYSTEM_UNIT_DIR")/timers.target.wants" ] || nv_fail "meson install enabled a timer"
+nv_ok "nestedvirt-export.service: oneshot, CAP_DAC_OVERRIDE alone, no [Install]; the timer is installed, not enabled"
+
 # verify checks that ExecStart= is executable and that every man: page in
 # Documentation= exists, on this host. Copies differing only in ExecStart=
 # point at the installed programs below DESTDIR; MANPATH at the installed
@@ -61,7 +78,7 @@ nv_ok "nestedvirtd-kvm-users@.service: the connection as stdin and stdout, CAP_S
 # socket is verified with its service template beside it, and the
 # template as an instance.
 mkdir "$nv_tmp/verify"
-for f in "$unit" "$socket" "$helper"; do
+for f in "$unit" "$socket" "$helper" "$export_unit" "$export_timer"; do
     sed "s|^ExecStart=|ExecStart=$nv_dest|" "$f" >"$nv_tmp/verify/${f##*/}"
 done
 if [ "$NV_MAN" = true ]; then
@@ -69,7 +86,8 @@ if [ "$NV_MAN" = true ]; then
 else
     man_check=--man=no
 fi
-for f in nestedvirtd.service nestedvirtd-kvm-users.socket nestedvirtd-kvm-users@.service; do
+for f in nestedvirtd.service nestedvirtd-kvm-users.socket nestedvirtd-kvm-users@.service \
+    nestedvirt-export.service nestedvirt-export.timer; do
     if ! MANPATH=$(nv_installed "$NV_MANDIR") systemd-analyze verify $man_check \
         "$nv_tmp/verify/$f" >"$nv_tmp/verify.log" 2>&1 ||
         [ -s "$nv_tmp/verify.log" ]; then
@@ -106,3 +124,4 @@ fi
 echo "systemd-analyze security --offline=yes: $figures"
 check_exposure "$unit" $max_exposure
 check_exposure "$helper" $max_helper_exposure
+check_exposure "$export_unit" $max_export_exposure

@@ -149,7 +149,7 @@ case $rc:$out in
 0:*test*running*) ok "-H list-domains lists the guest's libvirt domain 'test'" ;;
 *) not_ok "-H list-domains lists the guest's libvirt domain 'test'" "exit $rc" "$out" ;;
 esac
-out=$(ctl_remote list-domains --json 2>&1 | jq -c '[.[] | .name]' 2>&1)
+out=$(ctl_remote list-domains --json 2>&1 | jq -c '[.[] | .Name]' 2>&1)
 [ "$out" = '["test"]' ] && ok "-H list-domains --json: [\"test\"]" ||
 	not_ok "-H list-domains --json: [\"test\"]" "$out"
 

@@ -5,8 +5,8 @@
 # The Ansible module of nestedvirt: brings the managed host's KVM nested
 # virtualization (the persistent setting, the running module, libvirt
 # guests' CPU modes) to what the task asks, through the nestedvirtd
-# service. It runs `nestedvirtctl --json --no-ask-password` on the managed
-# host, the client installed with the service, so that it needs nothing
+# service. It runs `nestedvirtctl --json=short --no-ask-password` on the
+# managed host, the client installed with the service, so that it needs nothing
 # but Python's standard library there and its --json keys and exit status
 # are its whole contract. It reads the status first and calls only what
 # differs, which makes a second run report no change; in check mode it
@@ -90,7 +90,7 @@ notes:
 requirements:
   - nestedvirtd and nestedvirtctl on the managed host
 author:
-  - nestedvirt developers
+  - The nestedvirt developers (@example)
 """
 
 EXAMPLES = r"""
@@ -115,7 +115,8 @@ EXAMPLES = r"""
 - name: Read the status only
   example.nestedvirt.nested_virt:
 
-- ansible.builtin.assert:
+- name: Check that it is on, now and persistently
+  ansible.builtin.assert:
     that:
       - ansible_facts.nested_virt.NestedEnabled
       - ansible_facts.nested_virt.PersistentNested == 'enabled'
@@ -174,19 +175,20 @@ class NestedVirtCtl(object):
         self.path = module.get_bin_path("nestedvirtctl", required=True)
         self.changed = False
 
-    def run(self, *args):
-        cmd = [self.path, "--json", "--no-ask-password"] + list(args)
+    def run(self, verb, args=(), options=()):
+        # "--" before the arguments: a guest may be named "-dash", which
+        # must not be taken for an option.
+        cmd = [self.path, "--json=short", "--no-ask-password"] + list(options) + [verb, "--"] + list(args)
         rc, out, err = self.module.run_command(cmd, environ_update={"LC_ALL": "C.UTF-8"})
         if rc != 0:
-            # nestedvirtctl's promise: one line on stderr saying what
-            # failed, with the service's own message in it.
-            lines = [line for line in err.splitlines() if line.strip()]
-            msg = lines[-1] if lines else "nestedvirtctl %s exited with status %d" % (args[0], rc)
-            self.module.fail_json(msg=msg, rc=rc, cmd=cmd, stderr=err, changed=self.changed)
+            error, msg = parse_error(err)
+            if not msg:
+                msg = "nestedvirtctl %s exited with status %d" % (verb, rc)
+            self.module.fail_json(msg=msg, error=error, rc=rc, cmd=cmd, stderr=err, changed=self.changed)
         try:
             return json.loads(out)
         except ValueError as e:
-            self.module.fail_json(msg="nestedvirtctl %s printed no JSON (%s): %s" % (args[0], e, out),
+            self.module.fail_json(msg="nestedvirtctl %s printed no JSON (%s): %s" % (verb, e, out),
                                   cmd=cmd, changed=self.changed)
 
     def status(self):
@@ -194,6 +196,22 @@ class NestedVirtCtl(object):
         if not isinstance(status, dict):
             self.module.fail_json(msg="nestedvirtctl status --json printed no object: %r" % (status,))
         return status
+
+
+def parse_error(stderr):
+    """(D-Bus error name, message) from what nestedvirtctl --json says on
+    failure: one line, {"Error": NAME, "Message": TEXT}. An older client
+    writes the message as plain text: then the name is empty."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    if not lines:
+        return "", ""
+    try:
+        error = json.loads(lines[-1])
+    except ValueError:
+        return "", lines[-1]
+    if not isinstance(error, dict) or "Message" not in error:
+        return "", lines[-1]
+    return str(error.get("Error", "")), str(error["Message"])
 
 
 def running_value(status):
@@ -228,14 +246,22 @@ def plan_domains(module, ctl):
     if not wanted:
         return []
     listed = ctl.run("list-domains")
+    return match_domains(wanted, listed)
+
+
+def match_domains(wanted, listed):
+    """[(name, before, wanted)] for the task's @wanted guests, found by name
+    or UUID in list-domains --json's @listed; before is None for a guest
+    not listed."""
     by_key = {}
     for domain in listed if isinstance(listed, list) else []:
-        by_key[domain.get("name")] = domain
-        by_key[domain.get("uuid")] = domain
+        if isinstance(domain, dict):
+            by_key[domain.get("Name")] = domain
+            by_key[domain.get("Uuid")] = domain
     plan = []
     for entry in wanted:
         found = by_key.get(entry["name"])
-        plan.append((entry["name"], found.get("cpu_mode", "") if found else None, entry["cpu_mode"]))
+        plan.append((entry["name"], found.get("CpuMode", "") if found else None, entry["cpu_mode"]))
     return plan
 
 
@@ -291,20 +317,20 @@ def main():
         entry = dict(name=name, before=current or "", after=mode, changed=current != mode,
                      restart_required=False)
         if current != mode and not module.check_mode:
-            reply = ctl.run("configure-domain", name, mode)
-            entry["restart_required"] = bool(reply.get("restart_required"))
+            reply = ctl.run("configure-domain", [name, mode])
+            entry["restart_required"] = bool(reply.get("RestartRequired"))
             ctl.changed = True
         result["domains"].append(entry)
 
     if change_persistent and not module.check_mode:
         reply = ctl.run("enable" if state == "enabled" else "disable")
-        result["persistent"]["file"] = reply.get("file", "")
+        result["persistent"]["file"] = reply.get("File", "")
         ctl.changed = True
     if reload_needed and not module.check_mode:
-        args = ["reload"]
+        options = []
         if want_nested is not None:
-            args.append("--nested=%s" % ("yes" if want_nested else "no"))
-        ctl.run(*args)
+            options.append("--nested=%s" % ("yes" if want_nested else "no"))
+        ctl.run("reload", options=options)
         ctl.changed = True
     elif reload_needed:
         # What the reload would give: the task's value, or the persistent
