@@ -3,6 +3,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "nv-hypervisor-product.h"
 #include "nv-util.h"
 #include "nv-verdict.h"
 
@@ -32,6 +33,11 @@ const char *nv_verdict_cpu_flag(const NvProperties *props)
 
 const char *nv_verdict_hypervisor(const NvProperties *props)
 {
+        const char *product = nv_hypervisor_product_display_name(
+                nv_hypervisor_product_from_string(props->hypervisor_product));
+
+        if (product)
+                return product;
         if (nv_str_empty(props->hypervisor) || g_str_equal(props->hypervisor, "unknown"))
                 return _("an unknown hypervisor");
         return props->hypervisor;
@@ -212,6 +218,52 @@ char *nv_verdict_container_text(const NvProperties *props)
                                props->container);
 }
 
+/* The reasons that name a module parameter ("kvm_intel.ept") or, in a
+ * guest, a feature it lacks ("ept"), joined for a person: "ept, vpid". */
+static char *acceleration_reasons_text(const NvProperties *props)
+{
+        g_auto(GStrv) reasons = g_strsplit(
+                props->nested_acceleration_reasons ? props->nested_acceleration_reasons : "", " ", -1);
+
+        return g_strjoinv(", ", reasons);
+}
+
+char *nv_verdict_acceleration_text(const NvProperties *props)
+{
+        const char *grade = props->nested_acceleration;
+        gboolean amd = g_strcmp0(props->cpu_vendor, "amd") == 0;
+        const char *paging = amd ? "NPT" : "EPT";
+        const char *feature = amd ? "npt" : "ept";
+        const char *module = nv_verdict_module(props);
+        gboolean guest = props->in_virtual_machine == 1;
+        g_autofree char *reasons = NULL;
+
+        if (nv_str_empty(grade))
+                return NULL;
+        reasons = acceleration_reasons_text(props);
+        if (g_str_equal(grade, "full"))
+                /* TRANSLATORS: %s is EPT (Intel) or NPT (AMD) */
+                return g_strdup_printf(_("nested guests get %s: near native speed"), paging);
+        if (g_str_equal(grade, "slow") && guest)
+                /* TRANSLATORS: %s are EPT/NPT, and ept/npt as /proc/cpuinfo shows it */
+                return g_strdup_printf(_("no %s passed to this guest: L2 guests use shadow paging and will "
+                                         "be much slower; pass %s to it (for libvirt: CPU mode "
+                                         "host-passthrough)"),
+                                       paging, feature);
+        if (g_str_equal(grade, "slow"))
+                return g_strdup_printf(_("%s runs with %s off: nested guests use shadow paging and will be "
+                                         "much slower; load %s with %s=1, if the CPU has it"),
+                                       module, feature, module, feature);
+        if (g_str_equal(grade, "partial") && guest)
+                return g_strdup_printf(_("nested guests get %s, but this guest lacks %s: somewhat slower; "
+                                         "pass them to it (for libvirt: CPU mode host-passthrough)"),
+                                       paging, reasons);
+        if (g_str_equal(grade, "partial"))
+                return g_strdup_printf(_("nested guests get %s, but %s are off: somewhat slower"), paging,
+                                       reasons);
+        return g_strdup(_("unknown"));
+}
+
 char *nv_verdict_text(const NvProperties *props)
 {
         g_autofree char *running = nv_verdict_running_text(props);
@@ -236,12 +288,16 @@ static char *advice_no_hardware_virtualization(const NvProperties *props)
 {
         const char *flag = nv_verdict_cpu_flag(props);
 
-        if (props->in_virtual_machine == 1)
+        if (props->in_virtual_machine == 1) {
+                g_autofree char *how = nv_hypervisor_product_switch(
+                        nv_hypervisor_product_from_string(props->hypervisor_product), flag);
+
+                /* TRANSLATORS: the last %s is the hypervisor's own switch,
+                 * "turn the VM off, then ... Set-VMProcessor ..." */
                 return g_strdup_printf(_("this machine is a virtual machine under %s and its CPU does not "
-                                         "advertise %s: enable nested virtualization on the host that runs "
-                                         "it, and pass %s to this guest (for libvirt: CPU mode "
-                                         "host-passthrough)"),
-                                       nv_verdict_hypervisor(props), flag, flag);
+                                         "advertise %s: %s"),
+                                       nv_verdict_hypervisor(props), flag, how);
+        }
         return g_strdup_printf(_("the CPU does not advertise %s; virtualization may be disabled in the "
                                  "firmware (BIOS/UEFI) settings"),
                                flag);

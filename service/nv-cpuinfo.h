@@ -8,6 +8,8 @@
 
 #include <glib.h>
 
+#include "nv-hypervisor-product.h"
+
 typedef enum {
         NV_CPU_VENDOR_UNKNOWN,
         NV_CPU_VENDOR_INTEL,
@@ -21,13 +23,27 @@ typedef struct {
         gboolean has_vmx;       /* Intel VT-x */
         gboolean has_svm;       /* AMD-V */
         gboolean has_hypervisor;
+        /* What the CPU's virtualization offers a guest, which decides how
+         * fast nested guests run (nv-acceleration.h). Intel's are on the
+         * "vmx flags" line since Linux 5.8, ept and vpid on "flags"
+         * before; AMD's are on "flags". */
+        gboolean has_vmx_flags; /* a "vmx flags" line was found */
+        gboolean has_ept;
+        gboolean has_vpid;
+        gboolean has_unrestricted_guest;
+        gboolean has_shadow_vmcs;
+        gboolean has_npt;
+        gboolean has_nrip_save;
+        gboolean has_vgif;
+        gboolean has_v_vmsave_vmload;
 } NvCpuInfo;
 
 /*
  * Parses the text of /proc/cpuinfo (@len bytes, not necessarily
- * NUL-terminated). Only the first "vendor_id" and the first "flags" line
- * count: every processor of an x86 machine reports the same, and on a
- * many-core host reading further is wasted work. "GenuineIntel" is Intel;
+ * NUL-terminated). Only the first "vendor_id", "flags" and "vmx flags"
+ * lines count, and only in the first processor's block: every processor
+ * of an x86 machine reports the same, and on a many-core host reading
+ * further is wasted work. "GenuineIntel" is Intel;
  * "AuthenticAMD" and "HygonGenuine" (Hygon Dhyana, which uses kvm_amd) are
  * AMD; anything else, or no vendor_id line, is unknown. Flags are matched
  * as whole words. Never fails: garbage gives an all-unknown result.
@@ -64,3 +80,27 @@ const char *nv_hypervisor_from_cpuid_signature(const char signature[12]);
  */
 const char *nv_hypervisor_from_dmi(const char *sys_vendor, const char *product_name,
                                    const char *board_vendor, const char *bios_vendor);
+
+/* What tells the product below a guest apart: the hypervisor's name as
+ * the two functions above give it (or "xen" from /sys/hypervisor/type),
+ * the DMI strings (/sys/class/dmi/id/...), and the kernel's release
+ * (/proc/sys/kernel/osrelease). Any may be NULL. */
+typedef struct {
+        const char *hypervisor;
+        const char *sys_vendor;
+        const char *product_name;
+        const char *board_vendor;
+        const char *chassis_asset_tag;
+        const char *bios_vendor;
+        const char *osrelease;
+} NvHypervisorProductFacts;
+
+/*
+ * The product a guest runs under, most specific first: a WSL2 kernel
+ * ("...-microsoft-standard-WSL2") before the Hyper-V it runs on, Azure's
+ * chassis asset tag before Hyper-V, the clouds' DMI names (Amazon EC2,
+ * Google Compute Engine, OpenStack) before the KVM they run on, a
+ * Proxmox firmware before plain KVM. Callers ask only for a guest: cloud
+ * vendors write their names into bare-metal DMI too.
+ */
+NvHypervisorProduct nv_hypervisor_product(const NvHypervisorProductFacts *facts);

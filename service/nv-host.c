@@ -42,6 +42,7 @@ struct NvHost {
         NvCpuInfo cpu;
         char *architecture;
         char *hypervisor;
+        NvHypervisorProduct hypervisor_product;
         char *cmdline;
         char *modules_builtin;
         gsize modules_builtin_len;
@@ -59,6 +60,7 @@ struct NvHost {
                 NvModuleState kvm_state;
                 NvModuleState vendor_state;
                 char *nested_raw;
+                char *acceleration_parameters[NV_ACCELERATION_N_PARAMETERS];
                 gboolean kvm_device;
                 /* Which module provides /dev/kvm: read last, after the
                  * node (read_kvm_provider()), so it has its own flag. */
@@ -162,7 +164,7 @@ static void read_constant_facts(NvHost *host)
         if (!host->architecture)
                 g_warning("Cannot read the architecture from %s/proc/sys/kernel/arch",
                           host->real ? "" : host->root);
-        host->hypervisor = nv_hypervisor_detect(host->root, &host->cpu);
+        host->hypervisor = nv_hypervisor_detect(host->root, &host->cpu, &host->hypervisor_product);
 
         r = nv_file_read_bounded(cmdline_path, SMALL_FILE_MAX, &host->cmdline, NULL);
         if (r < 0 && r != -EFBIG) {
@@ -220,6 +222,8 @@ void nv_host_free(NvHost *host)
         g_free(host->modules_builtin);
         g_free(host->modules_dep_path);
         g_free(host->modules.nested_raw);
+        for (gsize i = 0; i < NV_ACCELERATION_N_PARAMETERS; i++)
+                g_free(host->modules.acceleration_parameters[i]);
         g_free(host->modules.provider);
         g_clear_pointer(&host->config, g_array_unref);
         nv_host_kvm_cache_clear(&host->kvm);
@@ -434,13 +438,31 @@ static void read_module_refcnt(NvHost *host, const char *module, NvHostFacts *re
                 refcnt && g_ascii_string_to_unsigned(refcnt, 10, 0, G_MAXUINT64, &ret->vendor_refcnt, NULL);
 }
 
-/* The state of kvm and of the vendor @module, and its nested value. */
+/* The parameters of the running vendor @module that decide how fast
+ * nested guests are: read-only, like nested, so they change only with a
+ * load, and are kept with the module's state. */
+static void read_acceleration_parameters(NvHost *host, const char *module, NvHostFacts *ret)
+{
+        const char *const *names = nv_acceleration_parameters(host->cpu.vendor);
+
+        for (gsize i = 0; names && i < NV_ACCELERATION_N_PARAMETERS && names[i]; i++) {
+                g_autofree char *path =
+                        g_build_filename("/sys/module", module, "parameters", names[i], NULL);
+
+                ret->acceleration_parameters[i] = read_line(host, path);
+        }
+}
+
+/* The state of kvm and of the vendor @module, its nested value and the
+ * parameters that decide how fast nested guests are. */
 static void read_module_facts(NvHost *host, const char *module, NvHostFacts *ret)
 {
         if (modules_cached(host) && host->modules.valid) {
                 ret->kvm_state = host->modules.kvm_state;
                 ret->vendor_state = host->modules.vendor_state;
                 ret->nested_raw = g_strdup(host->modules.nested_raw);
+                for (gsize i = 0; i < NV_ACCELERATION_N_PARAMETERS; i++)
+                        ret->acceleration_parameters[i] = g_strdup(host->modules.acceleration_parameters[i]);
                 return;
         }
 
@@ -462,6 +484,7 @@ static void read_module_facts(NvHost *host, const char *module, NvHostFacts *ret
                 if (ret->nested_raw && nv_nested_value_parse(host->cpu.vendor, ret->nested_raw) < 0)
                         warn_once(host, nested_host, "Unexpected value \"%s\" in %s", ret->nested_raw,
                                   nested_host);
+                read_acceleration_parameters(host, module, ret);
         }
 
         if (modules_cached(host)) {
@@ -469,6 +492,10 @@ static void read_module_facts(NvHost *host, const char *module, NvHostFacts *ret
                 host->modules.vendor_state = ret->vendor_state;
                 g_free(host->modules.nested_raw);
                 host->modules.nested_raw = g_strdup(ret->nested_raw);
+                for (gsize i = 0; i < NV_ACCELERATION_N_PARAMETERS; i++) {
+                        g_free(host->modules.acceleration_parameters[i]);
+                        host->modules.acceleration_parameters[i] = g_strdup(ret->acceleration_parameters[i]);
+                }
                 kvm_device_registered(host);
                 host->modules.valid = TRUE;
         }
@@ -563,6 +590,7 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
         ret->architecture = g_strdup(host->architecture);
         ret->cpu = host->cpu;
         ret->hypervisor = g_strdup(host->hypervisor);
+        ret->hypervisor_product = host->hypervisor_product;
         read_module_facts(host, module, ret);
 
         if (module) {

@@ -219,6 +219,8 @@ void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret)
                 ret->hypervisor = utf8_dup(facts->hypervisor);
         else
                 ret->hypervisor = g_strdup(ret->in_virtual_machine ? "unknown" : "");
+        ret->hypervisor_product = g_strdup(
+                ret->in_virtual_machine ? nv_hypervisor_product_to_string(facts->hypervisor_product) : "");
 
         ret->kvm_loaded = module_state_loaded(facts->kvm_state);
         ret->kvm_builtin = facts->kvm_state == NV_MODULE_STATE_BUILTIN;
@@ -258,6 +260,17 @@ void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret)
                 gboolean want = persistent != NV_PERSISTENT_DISABLED;
 
                 ret->reload_required = running >= 0 && (running > 0) != want;
+        }
+
+        {
+                const NvAccelerationFacts acceleration = {
+                        .cpu = &facts->cpu,
+                        .module_loaded = ret->vendor_module_loaded,
+                        .parameters = (const char *const *)facts->acceleration_parameters,
+                };
+
+                nv_acceleration_assess(&acceleration, &ret->nested_acceleration,
+                                       &ret->nested_acceleration_reasons);
         }
 
         /* The reference count is the kernel's own answer, and costs a read:

@@ -307,6 +307,35 @@ static void release_kvm(NvKernelSim *sim, const char *module)
                 g_warning("Cannot remove %s: %s", link, g_strerror(errno));
 }
 
+/* The parameters that decide how fast nested guests are, as a vendor
+ * module on a modern CPU shows them after a plain load. */
+static gboolean write_acceleration_defaults(NvKernelSim *sim, const char *module, GError **error)
+{
+        static const char *const intel[][2] = {
+                { "ept", "Y\n" },
+                { "enable_shadow_vmcs", "Y\n" },
+                { "enable_apicv", "Y\n" },
+                { "unrestricted_guest", "Y\n" },
+        };
+        static const char *const amd[][2] = {
+                { "npt", "Y\n" }, { "vgif", "1\n" }, { "vls", "1\n" }, { "avic", "N\n" }
+        };
+        NvCpuVendor vendor = vendor_of_module(module);
+        const char *const(*params)[2] = vendor == NV_CPU_VENDOR_INTEL ? intel : amd;
+        gsize n = vendor == NV_CPU_VENDOR_INTEL ? G_N_ELEMENTS(intel) : G_N_ELEMENTS(amd);
+
+        if (vendor == NV_CPU_VENDOR_UNKNOWN)
+                return TRUE;
+        for (gsize i = 0; i < n; i++) {
+                g_autofree char *rel = g_build_filename("parameters", params[i][0], NULL);
+                g_autofree char *path = module_path(sim, module, rel);
+
+                if (!write_file(path, params[i][1], error))
+                        return FALSE;
+        }
+        return TRUE;
+}
+
 /* Returns 0, or the errno init_module() or modprobe would fail with. */
 static int sim_do_load(NvKernelSim *sim, const char *module, const char *options, GError **error)
 {
@@ -348,6 +377,8 @@ static int sim_do_load(NvKernelSim *sim, const char *module, const char *options
                 if (!write_file(nested_path, text, error))
                         return EIO;
         }
+        if (!write_acceleration_defaults(sim, module, error))
+                return EIO;
         /* Last, as the kernel makes a module live only once it is set up. */
         if (!write_file(initstate, "live\n", error))
                 return EIO;

@@ -68,6 +68,7 @@ static const char *const preset_names[NV_TEST_PRESET_COUNT] = {
         [NV_TEST_PRESET_PVM] = "pvm",
         [NV_TEST_PRESET_CONTAINER] = "container",
         [NV_TEST_PRESET_PVM_CONTAINER] = "pvm-container",
+        [NV_TEST_PRESET_HYPERV_GUEST] = "hyperv-guest",
 };
 
 const char *nv_test_preset_to_string(NvTestPreset preset)
@@ -270,6 +271,34 @@ static void write_nested(NvTestHost *host, const char *module, const char *neste
                 return;
         line = g_strconcat(nested, "\n", NULL);
         nv_test_host_write(host, nested_path, line);
+        nv_test_host_set_acceleration(host, module, NULL);
+}
+
+void nv_test_host_set_acceleration(NvTestHost *host, const char *module, const char *const *values)
+{
+        static const char *const intel[] = { "ept", "enable_shadow_vmcs", "enable_apicv",
+                                             "unrestricted_guest", NULL };
+        static const char *const intel_defaults[] = { "Y", "Y", "Y", "Y" };
+        static const char *const amd[] = { "npt", "vgif", "vls", "avic", NULL };
+        static const char *const amd_defaults[] = { "Y", "1", "1", "N" };
+        const char *const *names;
+
+        if (g_str_equal(module, "kvm_intel")) {
+                names = intel;
+                values = values ? values : intel_defaults;
+        } else if (g_str_equal(module, "kvm_amd")) {
+                names = amd;
+                values = values ? values : amd_defaults;
+        } else {
+                return;
+        }
+        for (gsize i = 0; names[i]; i++) {
+                g_autofree char *path =
+                        g_build_filename("/sys/module", module, "parameters", names[i], NULL);
+                g_autofree char *line = g_strconcat(values[i], "\n", NULL);
+
+                nv_test_host_write(host, path, line);
+        }
 }
 
 void nv_test_host_load_module(NvTestHost *host, const char *module, guint refcnt, const char *nested)
@@ -503,6 +532,11 @@ NvTestHost *nv_test_host_new_preset(NvTestPreset preset)
                 add_base(host, "x86_64");
                 nv_test_host_set_cpuinfo(host, "GenuineIntel", INTEL_GUEST_FLAGS, 2);
                 nv_test_host_set_dmi(host, "QEMU", "Standard PC (Q35 + ICH9, 2009)");
+                break;
+        case NV_TEST_PRESET_HYPERV_GUEST:
+                add_base(host, "x86_64");
+                nv_test_host_set_cpuinfo(host, "GenuineIntel", INTEL_GUEST_FLAGS, 2);
+                nv_test_host_set_dmi(host, "Microsoft Corporation", "Virtual Machine");
                 break;
         case NV_TEST_PRESET_UNKNOWN_VENDOR:
                 add_base(host, "x86_64");

@@ -52,9 +52,12 @@ typedef enum {
         NV_TEST_PRESET_CONTAINER,
         /* PVM in a Docker container: the machine this was written on. */
         NV_TEST_PRESET_PVM_CONTAINER,
+        /* An L1 guest under Hyper-V: Intel, "hypervisor" flag, no vmx
+         * (ExposeVirtualizationExtensions off), no KVM loaded. */
+        NV_TEST_PRESET_HYPERV_GUEST,
 } NvTestPreset;
 
-#define NV_TEST_PRESET_COUNT (NV_TEST_PRESET_PVM_CONTAINER + 1)
+#define NV_TEST_PRESET_COUNT (NV_TEST_PRESET_HYPERV_GUEST + 1)
 
 /* The gid of group "kvm" in the trees' /etc/group. */
 #define NV_TEST_KVM_GID 993
@@ -116,6 +119,13 @@ void nv_test_host_set_cmdline(NvTestHost *host, const char *cmdline);
 /* A loaded ("live") module with @refcnt references; @nested (NULL: none) is
  * the content of parameters/nested, without its newline. */
 void nv_test_host_load_module(NvTestHost *host, const char *module, guint refcnt, const char *nested);
+
+/* The parameters of vendor @module (kvm_intel, kvm_amd) that decide how
+ * fast nested guests are, in their order (kvm_intel: ept,
+ * enable_shadow_vmcs, enable_apicv, unrestricted_guest; kvm_amd: npt,
+ * vgif, vls, avic); @values NULL: the defaults of a modern CPU. A module
+ * given a nested value above gets the defaults. */
+void nv_test_host_set_acceleration(NvTestHost *host, const char *module, const char *const *values);
 
 /* A built-in module: /sys/module/@module without initstate nor refcnt, and
  * @ko_path ("kernel/arch/x86/kvm/kvm.ko") listed in modules.builtin. */

@@ -163,6 +163,88 @@ static void test_no_hardware_virtualization(void)
         nv_properties_clear(&p);
 }
 
+/* Each product's own switch; an unknown product, the general words. */
+static void test_hypervisor_products(void)
+{
+        static const char *const cases[][3] = {
+                { "hyper-v", "Hyper-V",
+                  "Set-VMProcessor -VMName <VM> -ExposeVirtualizationExtensions $true" },
+                { "wsl2", "WSL2", "nestedVirtualization=true under [wsl2]" },
+                { "azure", "Microsoft Azure", "learn.microsoft.com/azure/virtual-machines/sizes" },
+                { "vmware", "VMware", "vhv.enable = \"TRUE\"" },
+                { "virtualbox", "VirtualBox", "VBoxManage modifyvm <VM> --nested-hw-virt on" },
+                { "xen", "Xen", "nestedhvm=1" },
+                { "kvm", "KVM/QEMU", "CPU mode host-passthrough" },
+                { "proxmox", "Proxmox VE", "qm set <VMID> --cpu host" },
+                { "openstack", "OpenStack", "cpu_mode = host-passthrough" },
+                { "gce", "Google Compute Engine", "--enable-nested-virtualization" },
+                { "aws", "Amazon EC2", "*.metal" },
+                { "parallels", "Parallels", "Enable nested virtualization" },
+                { "a-future-one", "kvm", "pass vmx to this guest" },
+        };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+                NvProperties p;
+                g_autofree char *line = NULL;
+                g_autofree char *prefix =
+                        g_strdup_printf("this machine is a virtual machine under %s and its "
+                                        "CPU does not advertise vmx: ",
+                                        cases[i][1]);
+
+                props_intel(&p);
+                p.hardware_virtualization = FALSE;
+                p.vendor_module_loaded = FALSE;
+                p.in_virtual_machine = TRUE;
+                set_string(&p.hypervisor, "kvm");
+                set_string(&p.hypervisor_product, cases[i][0]);
+                set_string(&p.host_class, "no-hardware-virtualization");
+                line = advice(&p);
+                g_assert_true(g_str_has_prefix(line, prefix));
+                if (!strstr(line, cases[i][2]))
+                        g_error("%s: no \"%s\" in: %s", cases[i][0], cases[i][2], line);
+                nv_properties_clear(&p);
+        }
+}
+
+static void test_acceleration(void)
+{
+        static const char *const cases[][5] = {
+                /* vendor, in a VM, grade, reasons, expected */
+                { "intel", "0", "full", "", "nested guests get EPT: near native speed" },
+                { "amd", "1", "full", "", "nested guests get NPT: near native speed" },
+                { "intel", "1", "slow", "ept vpid",
+                  "no EPT passed to this guest: L2 guests use shadow paging and will be much slower; pass "
+                  "ept "
+                  "to it (for libvirt: CPU mode host-passthrough)" },
+                { "intel", "0", "slow", "kvm_intel.ept",
+                  "kvm_intel runs with ept off: nested guests use shadow paging and will be much slower; "
+                  "load "
+                  "kvm_intel with ept=1, if the CPU has it" },
+                { "amd", "1", "partial", "vgif v_vmsave_vmload",
+                  "nested guests get NPT, but this guest lacks vgif, v_vmsave_vmload: somewhat slower; pass "
+                  "them to it (for libvirt: CPU mode host-passthrough)" },
+                { "intel", "0", "partial", "kvm_intel.enable_apicv",
+                  "nested guests get EPT, but kvm_intel.enable_apicv are off: somewhat slower" },
+                { "intel", "0", "unknown", "", "unknown" },
+                { "intel", "0", "", "", NULL },
+        };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+                NvProperties p;
+                g_autofree char *text = NULL;
+
+                props_intel(&p);
+                set_string(&p.cpu_vendor, cases[i][0]);
+                set_string(&p.vendor_module, g_str_equal(cases[i][0], "amd") ? "kvm_amd" : "kvm_intel");
+                p.in_virtual_machine = g_str_equal(cases[i][1], "1");
+                set_string(&p.nested_acceleration, cases[i][2]);
+                set_string(&p.nested_acceleration_reasons, cases[i][3]);
+                text = nv_verdict_acceleration_text(&p);
+                g_assert_cmpstr(text, ==, cases[i][4]);
+                nv_properties_clear(&p);
+        }
+}
+
 static void test_unsupported(void)
 {
         NvProperties p;
@@ -285,6 +367,8 @@ int main(int argc, char **argv)
         g_test_add_func("/verdict/command-line", test_command_line);
         g_test_add_func("/verdict/no-hardware-virtualization", test_no_hardware_virtualization);
         g_test_add_func("/verdict/unsupported", test_unsupported);
+        g_test_add_func("/verdict/hypervisor-products", test_hypervisor_products);
+        g_test_add_func("/verdict/acceleration", test_acceleration);
         g_test_add_func("/verdict/host-classes", test_host_classes);
         g_test_add_func("/verdict/set-variant", test_set_variant);
         g_test_add_func("/verdict/class-names", test_class_names);
