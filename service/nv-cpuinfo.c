@@ -40,6 +40,20 @@ static void trim_span(const char **s, gsize *len)
                 (*len)--;
 }
 
+/* "POWER9 (raw), altivec supported" -> 9, "POWER10" -> 10, "POWER8E" -> 8;
+ * 0 for anything else. */
+static guint power_generation(const char *value, gsize len)
+{
+        guint generation = 0;
+        gsize i = strlen("POWER");
+
+        if (len <= i || memcmp(value, "POWER", i) != 0)
+                return 0;
+        for (; i < len && g_ascii_isdigit(value[i]) && generation < 1000; i++)
+                generation = generation * 10 + (guint)(value[i] - '0');
+        return generation;
+}
+
 static NvCpuVendor vendor_from_id(const char *id, gsize len)
 {
         if (span_is(id, len, "GenuineIntel"))
@@ -70,6 +84,8 @@ static void parse_flags(const char *s, gsize len, gboolean vmx_line, NvCpuInfo *
                 { "nrip_save", G_STRUCT_OFFSET(NvCpuInfo, has_nrip_save), FALSE, FALSE },
                 { "vgif", G_STRUCT_OFFSET(NvCpuInfo, has_vgif), FALSE, FALSE },
                 { "v_vmsave_vmload", G_STRUCT_OFFSET(NvCpuInfo, has_v_vmsave_vmload), FALSE, FALSE },
+                /* s390's "features" line is read as a "flags" line. */
+                { "sie", G_STRUCT_OFFSET(NvCpuInfo, has_sie), FALSE, FALSE },
         };
         const char *end = s + len;
 
@@ -138,6 +154,12 @@ void nv_cpuinfo_parse(const char *text, gsize len, NvCpuInfo *ret)
                         } else if (!ret->has_vmx_flags && span_is(key, key_len, "vmx flags")) {
                                 ret->has_vmx_flags = TRUE;
                                 parse_flags(value, value_len, TRUE, ret);
+                        } else if (!ret->has_flags && span_is(key, key_len, "features")) {
+                                /* s390; arm64's is "Features", and says
+                                 * nothing about nesting. */
+                                parse_flags(value, value_len, FALSE, ret);
+                        } else if (ret->power_generation == 0 && span_is(key, key_len, "cpu")) {
+                                ret->power_generation = power_generation(value, value_len);
                         }
                 }
 
@@ -182,7 +204,43 @@ gboolean nv_cpuinfo_has_hardware_virtualization(const NvCpuInfo *info)
                 return info->has_svm;
         case NV_CPU_VENDOR_UNKNOWN:
         default:
-                return info->has_vmx || info->has_svm;
+                /* "Enable nested virtualization (only on POWER9)"
+                 * (book3s_hv.c); POWER10 and later nest too. */
+                return info->has_vmx || info->has_svm || info->has_sie || info->power_generation >= 9;
+        }
+}
+
+NvArch nv_arch_from_string(const char *architecture)
+{
+        static const char *const x86[] = { "x86_64", "x86", "i386", "i486", "i586", "i686" };
+
+        if (!architecture)
+                return NV_ARCH_OTHER;
+        for (gsize i = 0; i < G_N_ELEMENTS(x86); i++)
+                if (g_str_equal(architecture, x86[i]))
+                        return NV_ARCH_X86;
+        if (g_str_equal(architecture, "s390x"))
+                return NV_ARCH_S390X;
+        if (g_str_equal(architecture, "ppc64le") || g_str_equal(architecture, "ppc64"))
+                return NV_ARCH_PPC64;
+        if (g_str_equal(architecture, "aarch64"))
+                return NV_ARCH_ARM64;
+        return NV_ARCH_OTHER;
+}
+
+const char *nv_nesting_module(NvArch arch, NvCpuVendor vendor)
+{
+        switch (arch) {
+        case NV_ARCH_X86:
+                return nv_cpu_vendor_module(vendor);
+        case NV_ARCH_S390X:
+                return "kvm";
+        case NV_ARCH_PPC64:
+                return "kvm_hv";
+        case NV_ARCH_ARM64:
+        case NV_ARCH_OTHER:
+        default:
+                return NULL;
         }
 }
 

@@ -36,7 +36,36 @@ typedef struct {
         gboolean has_nrip_save;
         gboolean has_vgif;
         gboolean has_v_vmsave_vmload;
+        /* s390: the SIE facility, on the "features" line, without which
+         * KVM does not load (arch/s390/kvm/kvm-s390.c, kvm_s390_init()). */
+        gboolean has_sie;
+        /* POWER: the generation of the "cpu" line ("POWER9 (raw)": 9; 0
+         * when none). */
+        guint power_generation;
 } NvCpuInfo;
+
+/* The architectures Linux nests KVM on, by /proc/sys/kernel/arch. */
+typedef enum {
+        NV_ARCH_OTHER,
+        NV_ARCH_X86,
+        NV_ARCH_S390X,
+        NV_ARCH_PPC64,
+        NV_ARCH_ARM64,
+} NvArch;
+
+/* "x86_64", "i686", ... -> X86; "s390x" -> S390X; "ppc64le", "ppc64" ->
+ * PPC64; "aarch64" -> ARM64; anything else or NULL -> OTHER. */
+NvArch nv_arch_from_string(const char *architecture);
+
+/*
+ * The module whose "nested" parameter decides nesting: kvm_intel or
+ * kvm_amd on x86 by @vendor; kvm on s390x (arch/s390/kvm/kvm-s390.c:
+ * "nested", an int, default 0); kvm_hv on ppc64 (arch/powerpc/kvm/
+ * book3s_hv.c: "nested", a bool, default true, writable at run time).
+ * NULL where no module parameter decides (arm64, where only
+ * kvm-arm.mode=nested on the command line does) or nothing nests.
+ */
+const char *nv_nesting_module(NvArch arch, NvCpuVendor vendor);
 
 /*
  * Parses the text of /proc/cpuinfo (@len bytes, not necessarily
@@ -57,7 +86,10 @@ const char *nv_cpu_vendor_to_string(NvCpuVendor vendor);
 const char *nv_cpu_vendor_module(NvCpuVendor vendor);
 
 /* TRUE when @info has the virtualization flag of its vendor (vmx for Intel,
- * svm for AMD; either one for an unknown vendor). */
+ * svm for AMD; for an unknown vendor either one, s390's sie, or POWER9
+ * or later, which nested KVM needs on POWER: whether the kernel may run
+ * KVM-HV there, in HV mode or as a guest given nested-hv, only kvm_hv's
+ * loading tells). */
 gboolean nv_cpuinfo_has_hardware_virtualization(const NvCpuInfo *info);
 
 /*

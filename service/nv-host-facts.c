@@ -52,5 +52,7 @@ void nv_host_facts_clear(NvHostFacts *facts)
         g_clear_pointer(&facts->kvm_owner, g_free);
         g_clear_pointer(&facts->kvm_group, g_free);
         g_clear_pointer(&facts->container, g_free);
+        g_clear_pointer(&facts->kernel_release, g_free);
+        g_clear_pointer(&facts->kvm_arm_mode, g_free);
         memset(facts, 0, sizeof(*facts));
 }

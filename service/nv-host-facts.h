@@ -74,6 +74,11 @@ typedef struct {
         /* The container the daemon runs in, in systemd-detect-virt's
          * words; NULL for none. */
         char *container;
+        /* arm64, where the command line alone decides: the running
+         * kernel's release, and the value of kvm-arm.mode on its command
+         * line (NULL: not there). */
+        char *kernel_release;
+        char *kvm_arm_mode;
 } NvHostFacts;
 
 void nv_host_facts_clear(NvHostFacts *facts);

@@ -44,6 +44,7 @@ struct NvHost {
         char *hypervisor;
         NvHypervisorProduct hypervisor_product;
         char *cmdline;
+        char *osrelease;
         char *modules_builtin;
         gsize modules_builtin_len;
         gboolean modules_builtin_whole; /* read to the end: it lists every built-in module */
@@ -116,7 +117,7 @@ gboolean nv_host_is_real(const NvHost *host)
 
 const char *nv_host_vendor_module(const NvHost *host)
 {
-        return nv_cpu_vendor_module(host->cpu.vendor);
+        return nv_nesting_module(nv_arch_from_string(host->architecture), host->cpu.vendor);
 }
 
 /* Reads a one-line file and strips the trailing newline; NULL if missing. */
@@ -148,22 +149,26 @@ static void read_constant_facts(NvHost *host)
         gsize len = 0;
         int r;
 
+        host->architecture = read_line(host, "/proc/sys/kernel/arch");
+        if (!host->architecture)
+                g_warning("Cannot read the architecture from %s/proc/sys/kernel/arch",
+                          host->real ? "" : host->root);
+
         r = nv_file_read_bounded(cpuinfo_path, CPUINFO_MAX, &cpuinfo, &len);
         if (r < 0 && r != -EFBIG) {
                 g_warning("Cannot read %s: %s; the CPU vendor is unknown", cpuinfo_path, g_strerror(-r));
                 memset(&host->cpu, 0, sizeof(host->cpu));
         } else {
+                gboolean x86 = nv_arch_from_string(host->architecture) == NV_ARCH_X86;
+
                 nv_cpuinfo_parse(cpuinfo, len, &host->cpu);
-                if (!host->cpu.has_vendor_id)
+                /* Only x86 names its vendor and flags in these words. */
+                if (x86 && !host->cpu.has_vendor_id)
                         g_warning("%s has no vendor_id line; the CPU vendor is unknown", cpuinfo_path);
-                if (!host->cpu.has_flags)
+                if (x86 && !host->cpu.has_flags)
                         g_warning("%s has no flags line; CPU features are unknown", cpuinfo_path);
         }
 
-        host->architecture = read_line(host, "/proc/sys/kernel/arch");
-        if (!host->architecture)
-                g_warning("Cannot read the architecture from %s/proc/sys/kernel/arch",
-                          host->real ? "" : host->root);
         host->hypervisor = nv_hypervisor_detect(host->root, &host->cpu, &host->hypervisor_product);
 
         r = nv_file_read_bounded(cmdline_path, SMALL_FILE_MAX, &host->cmdline, NULL);
@@ -174,6 +179,7 @@ static void read_constant_facts(NvHost *host)
         }
 
         osrelease = read_line(host, "/proc/sys/kernel/osrelease");
+        host->osrelease = g_strdup(osrelease);
         if (osrelease && *osrelease && !strchr(osrelease, '/') && !g_str_equal(osrelease, "..") &&
             !g_str_equal(osrelease, ".")) {
                 g_autofree char *rel = g_build_filename("/lib/modules", osrelease, "modules.builtin", NULL);
@@ -219,6 +225,7 @@ void nv_host_free(NvHost *host)
         g_free(host->architecture);
         g_free(host->hypervisor);
         g_free(host->cmdline);
+        g_free(host->osrelease);
         g_free(host->modules_builtin);
         g_free(host->modules_dep_path);
         g_free(host->modules.nested_raw);
@@ -618,4 +625,10 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
 
         nv_host_kvm_read(host->root, &host->kvm, ret);
         read_kvm_provider(host, ret);
+
+        if (nv_arch_from_string(host->architecture) == NV_ARCH_ARM64) {
+                ret->kernel_release = g_strdup(host->osrelease);
+                if (host->cmdline)
+                        nv_cmdline_find_param(host->cmdline, "kvm-arm", "mode", &ret->kvm_arm_mode);
+        }
 }

@@ -389,3 +389,18 @@ gboolean nv_modules_dep_contains(const char *text, gsize len, const char *module
 {
         return module_list_contains(text, len, module);
 }
+
+gboolean nv_kernel_release_at_least(const char *release, guint major, guint minor)
+{
+        guint64 got_major, got_minor;
+        const char *p = release;
+        char *end = NULL;
+
+        if (!release || !g_ascii_isdigit(*p))
+                return FALSE;
+        got_major = g_ascii_strtoull(p, &end, 10);
+        if (*end != '.' || !g_ascii_isdigit(end[1]))
+                return FALSE;
+        got_minor = g_ascii_strtoull(end + 1, NULL, 10);
+        return got_major > major || (got_major == major && got_minor >= minor);
+}

@@ -104,3 +104,8 @@ gboolean nv_modules_builtin_contains(const char *text, gsize len, const char *mo
  * kernel, so modprobe can load it. Dependencies do not count.
  */
 gboolean nv_modules_dep_contains(const char *text, gsize len, const char *module);
+
+/* TRUE when the kernel release @release ("6.16.0-1-arm64", "6.1.0-test")
+ * is @major.@minor or later; FALSE for one that does not start with
+ * "MAJOR.MINOR". */
+gboolean nv_kernel_release_at_least(const char *release, guint major, guint minor);

@@ -118,7 +118,7 @@ gboolean nv_reload_plan(const NvHostFacts *facts, const char *module, gboolean n
         g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
         name = nv_module_name_normalize(module);
-        vendor_module = nv_cpu_vendor_module(facts->cpu.vendor);
+        vendor_module = nv_nesting_module(nv_arch_from_string(facts->architecture), facts->cpu.vendor);
         /* The host's facts, in particular who holds the module, are only
          * gathered for the vendor module. */
         if (!vendor_module || !g_str_equal(name, vendor_module)) {

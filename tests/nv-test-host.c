@@ -69,6 +69,9 @@ static const char *const preset_names[NV_TEST_PRESET_COUNT] = {
         [NV_TEST_PRESET_CONTAINER] = "container",
         [NV_TEST_PRESET_PVM_CONTAINER] = "pvm-container",
         [NV_TEST_PRESET_HYPERV_GUEST] = "hyperv-guest",
+        [NV_TEST_PRESET_S390X] = "s390x",
+        [NV_TEST_PRESET_PPC64LE_POWER9] = "ppc64le-power9",
+        [NV_TEST_PRESET_ARM64_NESTED] = "arm64-nested",
 };
 
 const char *nv_test_preset_to_string(NvTestPreset preset)
@@ -554,6 +557,49 @@ NvTestHost *nv_test_host_new_preset(NvTestPreset preset)
                                    "Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics cpuid\n"
                                    "CPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x3\n"
                                    "CPU part\t: 0xd0c\nCPU revision\t: 1\n\n");
+                break;
+        case NV_TEST_PRESET_S390X:
+                add_base(host, "s390x");
+                nv_test_host_write(
+                        host, "/proc/cpuinfo",
+                        "vendor_id       : IBM/S390\n# processors    : 2\n"
+                        "bogomips per cpu: 3241.00\nmax thread id   : 0\n"
+                        "features\t: esan3 zarch stfle msa ldisp eimm dfp edat etf3eh highgprs te "
+                        "vx vxd vxe gs vxe2 vxp sort dflt sie\n"
+                        "facilities      : 0 1 2 3 4 6 7 8 9 10 12 14 15 16 17 18 19 20\n\n"
+                        "processor 0: version = FF,  identification = 0133E8,  machine = 8561\n");
+                nv_test_host_write(host, "/lib/modules/" NV_TEST_OSRELEASE "/modules.dep",
+                                   "kernel/arch/s390/kvm/kvm.ko: \n");
+                nv_test_host_load_module(host, "kvm", 0, "0");
+                nv_test_host_add_kvm_device(host);
+                break;
+        case NV_TEST_PRESET_PPC64LE_POWER9:
+                add_base(host, "ppc64le");
+                nv_test_host_write(host, "/proc/cpuinfo",
+                                   "processor\t: 0\ncpu\t\t: POWER9 (raw), altivec supported\n"
+                                   "clock\t\t: 2166.000000MHz\nrevision\t: 2.2 (pvr 004e 1202)\n\n"
+                                   "processor\t: 1\ncpu\t\t: POWER9 (raw), altivec supported\n"
+                                   "clock\t\t: 2166.000000MHz\nrevision\t: 2.2 (pvr 004e 1202)\n\n"
+                                   "timebase\t: 512000000\nplatform\t: PowerNV\nmodel\t\t: 9006-22P\n"
+                                   "machine\t\t: PowerNV 9006-22P\nfirmware\t: OPAL\nMMU\t\t: Radix\n");
+                nv_test_host_write(host, "/lib/modules/" NV_TEST_OSRELEASE "/modules.dep",
+                                   "kernel/arch/powerpc/kvm/kvm.ko: \n"
+                                   "kernel/arch/powerpc/kvm/kvm-hv.ko: kernel/arch/powerpc/kvm/kvm.ko\n");
+                nv_test_host_load_module(host, "kvm", 1, NULL);
+                nv_test_host_load_module(host, "kvm_hv", 0, "Y");
+                nv_test_host_add_kvm_device(host);
+                break;
+        case NV_TEST_PRESET_ARM64_NESTED:
+                add_base(host, "aarch64");
+                nv_test_host_set_osrelease(host, "6.16.0-1-arm64");
+                nv_test_host_set_cmdline(host, DEFAULT_CMDLINE " kvm-arm.mode=nested");
+                nv_test_host_write(host, "/proc/cpuinfo",
+                                   "processor\t: 0\nBogoMIPS\t: 2000.00\n"
+                                   "Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics cpuid\n"
+                                   "CPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x0\n"
+                                   "CPU part\t: 0xd4f\nCPU revision\t: 1\n\n");
+                nv_test_host_builtin_module(host, "kvm", "kernel/arch/arm64/kvm/kvm.ko", NULL);
+                nv_test_host_add_kvm_device(host);
                 break;
         case NV_TEST_PRESET_MODULE_ABSENT:
                 add_base(host, "x86_64");

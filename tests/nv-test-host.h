@@ -55,9 +55,18 @@ typedef enum {
         /* An L1 guest under Hyper-V: Intel, "hypervisor" flag, no vmx
          * (ExposeVirtualizationExtensions off), no KVM loaded. */
         NV_TEST_PRESET_HYPERV_GUEST,
+        /* s390x with the sie facility, kvm loaded with nested "0" (its
+         * default), nothing configured. */
+        NV_TEST_PRESET_S390X,
+        /* ppc64le POWER9 in HV mode (PowerNV), kvm_hv loaded with nested
+         * "Y" (its default). */
+        NV_TEST_PRESET_PPC64LE_POWER9,
+        /* arm64 on Linux 6.16 booted with kvm-arm.mode=nested, KVM built
+         * in. (The non-x86 preset is arm64 on 6.1 without it.) */
+        NV_TEST_PRESET_ARM64_NESTED,
 } NvTestPreset;
 
-#define NV_TEST_PRESET_COUNT (NV_TEST_PRESET_HYPERV_GUEST + 1)
+#define NV_TEST_PRESET_COUNT (NV_TEST_PRESET_ARM64_NESTED + 1)
 
 /* The gid of group "kvm" in the trees' /etc/group. */
 #define NV_TEST_KVM_GID 993

@@ -485,6 +485,47 @@ static void test_hypervisor_product(void)
         }
 }
 
+/* s390's "features" (sie), POWER's "cpu" generation, and which module
+ * decides nesting on each architecture. */
+static void test_other_architectures(void)
+{
+        NvCpuInfo info;
+
+        PARSE("vendor_id       : IBM/S390\nfeatures\t: esan3 zarch stfle msa sie\n", &info);
+        g_assert_true(info.has_sie);
+        g_assert_true(nv_cpuinfo_has_hardware_virtualization(&info));
+        PARSE("vendor_id       : IBM/S390\nfeatures\t: esan3 zarch siex\n", &info);
+        g_assert_false(info.has_sie);
+        g_assert_false(nv_cpuinfo_has_hardware_virtualization(&info));
+
+        PARSE("processor\t: 0\ncpu\t\t: POWER9 (raw), altivec supported\n\nplatform\t: PowerNV\n", &info);
+        g_assert_cmpuint(info.power_generation, ==, 9);
+        g_assert_true(nv_cpuinfo_has_hardware_virtualization(&info));
+        PARSE("processor\t: 0\ncpu\t\t: POWER10 (architected), altivec supported\n", &info);
+        g_assert_cmpuint(info.power_generation, ==, 10);
+        PARSE("processor\t: 0\ncpu\t\t: POWER8E (raw), altivec supported\n", &info);
+        g_assert_cmpuint(info.power_generation, ==, 8);
+        g_assert_false(nv_cpuinfo_has_hardware_virtualization(&info));
+        PARSE("cpu\t\t: POWERFUL\n", &info);
+        g_assert_cmpuint(info.power_generation, ==, 0);
+        /* arm64's "Features" says nothing about nesting. */
+        PARSE("processor\t: 0\nFeatures\t: fp asimd sie\n", &info);
+        g_assert_false(info.has_sie);
+
+        g_assert_cmpint(nv_arch_from_string("x86_64"), ==, NV_ARCH_X86);
+        g_assert_cmpint(nv_arch_from_string("i686"), ==, NV_ARCH_X86);
+        g_assert_cmpint(nv_arch_from_string("s390x"), ==, NV_ARCH_S390X);
+        g_assert_cmpint(nv_arch_from_string("ppc64le"), ==, NV_ARCH_PPC64);
+        g_assert_cmpint(nv_arch_from_string("aarch64"), ==, NV_ARCH_ARM64);
+        g_assert_cmpint(nv_arch_from_string("riscv64"), ==, NV_ARCH_OTHER);
+        g_assert_cmpint(nv_arch_from_string(NULL), ==, NV_ARCH_OTHER);
+        g_assert_cmpstr(nv_nesting_module(NV_ARCH_X86, NV_CPU_VENDOR_AMD), ==, "kvm_amd");
+        g_assert_null(nv_nesting_module(NV_ARCH_X86, NV_CPU_VENDOR_UNKNOWN));
+        g_assert_cmpstr(nv_nesting_module(NV_ARCH_S390X, NV_CPU_VENDOR_UNKNOWN), ==, "kvm");
+        g_assert_cmpstr(nv_nesting_module(NV_ARCH_PPC64, NV_CPU_VENDOR_UNKNOWN), ==, "kvm_hv");
+        g_assert_null(nv_nesting_module(NV_ARCH_ARM64, NV_CPU_VENDOR_UNKNOWN));
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -509,6 +550,7 @@ int main(int argc, char **argv)
         g_test_add_func("/cpuinfo/hypervisor/dmi", test_hypervisor_dmi);
         g_test_add_func("/cpuinfo/hypervisor/product", test_hypervisor_product);
         g_test_add_func("/cpuinfo/virtualization-features", test_virtualization_features);
+        g_test_add_func("/cpuinfo/other-architectures", test_other_architectures);
 
         return g_test_run();
 }

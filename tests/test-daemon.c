@@ -986,7 +986,7 @@ static const StatusCase status_cases[] = {
                             "<''>, 'NestedAccelerationReasons': <''>,"
                             " 'PersistentNested': <'default'>, 'PersistentSource': <''>,"
                             " 'ReloadRequired': <false>, 'VendorModuleInUse': <false>, 'HostClass': "
-                            "<'unsupported'>,"
+                            "<'arm64-command-line'>,"
                             " 'VendorModuleState': <''>," NO_KVM_DEVICE "," NO_CONTAINER "}",
         },
         {
@@ -1312,6 +1312,71 @@ static const StatusCase status_cases[] = {
                 { WRITE("/sys/class/dmi/id/sys_vendor", "Amazon EC2\n"),
                   WRITE("/sys/class/dmi/id/product_name", "i3.metal\n") },
                 .expected = "{'InVirtualMachine': <false>, 'HypervisorProduct': <''>}",
+        },
+
+        /* ---- s390x, ppc64le, arm64 ---- */
+        {
+                "/daemon/arch/s390x",
+                NV_TEST_PRESET_S390X,
+                .expected = "{'Architecture': <'s390x'>, 'Supported': <true>, 'VendorModule': <'kvm'>,"
+                            " 'HardwareVirtualization': <true>, 'VendorModuleState': <'loaded'>,"
+                            " 'NestedParameter': <'0'>, 'NestedEnabled': <false>,"
+                            " 'PersistentNested': <'default'>, 'ReloadRequired': <false>,"
+                            " 'HostClass': <'module'>, 'NestedAcceleration': <''>}",
+        },
+        /* Without SIE, kvm does not load (kvm_s390_init()). */
+        {
+                "/daemon/arch/s390x-without-sie",
+                NV_TEST_PRESET_S390X,
+                { WRITE("/proc/cpuinfo", "vendor_id       : IBM/S390\nfeatures\t: esan3 zarch stfle msa\n"),
+                  REMOVE("/sys/module/kvm"), REMOVE("/sys/class/misc/kvm"), REMOVE("/dev/kvm") },
+                .expected =
+                        "{'Supported': <true>, 'VendorModule': <'kvm'>, 'HardwareVirtualization': <false>,"
+                        " 'VendorModuleState': <'loadable'>, 'HostClass': <'no-hardware-virtualization'>}",
+        },
+        {
+                "/daemon/arch/ppc64le-power9",
+                NV_TEST_PRESET_PPC64LE_POWER9,
+                .expected = "{'Architecture': <'ppc64le'>, 'Supported': <true>, 'VendorModule': <'kvm_hv'>,"
+                            " 'HardwareVirtualization': <true>, 'NestedParameter': <'Y'>,"
+                            " 'NestedEnabled': <true>, 'ReloadRequired': <false>, 'HostClass': <'module'>}",
+        },
+        {
+                "/daemon/arch/ppc64le-power9-nested-off",
+                NV_TEST_PRESET_PPC64LE_POWER9,
+                { WRITE("/sys/module/kvm_hv/parameters/nested", "N\n") },
+                .expected = "{'NestedParameter': <'N'>, 'NestedEnabled': <false>, 'ReloadRequired': <true>,"
+                            " 'HostClass': <'module'>}",
+        },
+        /* POWER8 runs kvm_hv, but nests from POWER9 only. */
+        {
+                "/daemon/arch/ppc64le-power8",
+                NV_TEST_PRESET_PPC64LE_POWER9,
+                { WRITE("/proc/cpuinfo", "processor\t: 0\ncpu\t\t: POWER8E (raw), altivec supported\n\n"
+                                         "platform\t: PowerNV\n") },
+                .expected = "{'HardwareVirtualization': <false>, 'VendorModuleLoaded': <true>,"
+                            " 'NestedEnabled': <false>, 'HostClass': <'no-hardware-virtualization'>}",
+        },
+        {
+                "/daemon/arch/arm64-6.16-nested",
+                NV_TEST_PRESET_ARM64_NESTED,
+                .expected = "{'Architecture': <'aarch64'>, 'Supported': <false>, 'VendorModule': <''>,"
+                            " 'NestedParameter': <'nested'>, 'NestedEnabled': <true>,"
+                            " 'HostClass': <'arm64-command-line'>}",
+        },
+        {
+                "/daemon/arch/arm64-6.16-without",
+                NV_TEST_PRESET_ARM64_NESTED,
+                { WRITE("/proc/cmdline", "BOOT_IMAGE=/boot/vmlinuz root=UUID=0b8b1a5e ro quiet\n") },
+                .expected = "{'NestedParameter': <''>, 'NestedEnabled': <false>,"
+                            " 'HostClass': <'arm64-command-line'>}",
+        },
+        {
+                "/daemon/arch/arm64-6.15-nested",
+                NV_TEST_PRESET_ARM64_NESTED,
+                { WRITE("/proc/sys/kernel/osrelease", "6.15.9-arm64\n") },
+                .expected = "{'NestedParameter': <'nested'>, 'NestedEnabled': <false>,"
+                            " 'HostClass': <'arm64-command-line'>}",
         },
 
         /* ---- How fast nested guests will be ---- */

@@ -226,6 +226,29 @@ static void test_missing_directory(Fixture *f, gconstpointer data)
                 " 'ReloadRequired': <false>}");
 }
 
+/* s390x: kvm itself has the nested parameter (default 0), and ppc64's
+ * kvm_hv has it (default Y): the same file, their own module. */
+static void test_enable_other_architecture(Fixture *f, gconstpointer data)
+{
+        NvTestPreset preset = GPOINTER_TO_INT(data);
+        const char *module = preset == NV_TEST_PRESET_S390X ? "kvm" : "kvm_hv";
+        g_autofree char *expected = g_strdup_printf("options %s nested=1\n", module);
+        g_autofree char *changed = NULL;
+
+        nv_test_env_start_daemon(f);
+        call_ok(f, "EnablePersistent", TRUE, KVM_CONF);
+        assert_text(f, KVM_CONF, expected);
+        nv_test_env_sync(f);
+        changed = changed_properties(f);
+        /* kvm runs with nested 0 on s390x; kvm_hv already with Y. */
+        g_assert_cmpstr(changed, ==,
+                        preset == NV_TEST_PRESET_S390X
+                                ? "{'PersistentNested': <'enabled'>, 'PersistentSource': "
+                                  "<'/etc/modprobe.d/kvm.conf'>, 'ReloadRequired': <true>}"
+                                : "{'PersistentNested': <'enabled'>, 'PersistentSource': "
+                                  "<'/etc/modprobe.d/kvm.conf'>}");
+}
+
 /* The same call again leaves the very same file (bytes, inode, mtime) and
  * announces nothing. */
 static void test_idempotent(Fixture *f, gconstpointer data)
@@ -578,6 +601,11 @@ static const RefusedHost refused_hosts[] = {
           "must pass virtualization to it" },
         { "/persistent/refused/pvm", NV_TEST_PRESET_PVM, "/dev/kvm comes from kvm_pvm",
           "must pass virtualization to it" },
+        /* arm64 nests by the command line alone, before 6.16 and since. */
+        { "/persistent/refused/arm64-6.16", NV_TEST_PRESET_ARM64_NESTED, "kvm-arm.mode=nested",
+          "Add kvm-arm.mode=nested in the boot loader configuration" },
+        { "/persistent/refused/arm64-6.1", NV_TEST_PRESET_NON_X86, "kvm-arm.mode=nested",
+          "Linux 6.16 or later" },
 };
 
 static void refused_setup(Fixture *f, gconstpointer data)
@@ -906,6 +934,9 @@ int main(int argc, char *argv[])
                  test_disable_amd);
         add_test(skip, "/persistent/missing-directory", NV_TEST_PRESET_INTEL_LOADED, test_missing_directory);
         add_test(skip, "/persistent/idempotent", NV_TEST_PRESET_INTEL_LOADED, test_idempotent);
+        add_test(skip, "/persistent/enable/s390x", NV_TEST_PRESET_S390X, test_enable_other_architecture);
+        add_test(skip, "/persistent/enable/ppc64le", NV_TEST_PRESET_PPC64LE_POWER9,
+                 test_enable_other_architecture);
         add_test(skip, "/persistent/refused/symlink", NV_TEST_PRESET_INTEL_LOADED, test_refuses_symlink);
         add_test(skip, "/persistent/refused/later-file", NV_TEST_PRESET_INTEL_LOADED,
                  test_refuses_later_file);

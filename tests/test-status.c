@@ -300,7 +300,15 @@ static void test_host_class_ladder(void)
                 NvHostClass expected;
         } cases[] = {
                 { "x86_64", "kvm_intel", TRUE, TRUE, FALSE, "loaded", "kvm_intel", "", "", NV_HOST_MODULE },
-                { "aarch64", "", FALSE, FALSE, FALSE, "", "", "", "", NV_HOST_UNSUPPORTED },
+                /* arm64: only the command line decides. */
+                { "aarch64", "", FALSE, FALSE, FALSE, "", "", "", "", NV_HOST_ARM64_COMMAND_LINE },
+                { "riscv64", "", FALSE, FALSE, FALSE, "", "", "", "", NV_HOST_UNSUPPORTED },
+                /* s390x's kvm and ppc64's kvm_hv go through the same
+                 * ladder as x86's vendor modules. */
+                { "s390x", "kvm", TRUE, TRUE, FALSE, "loaded", "", "", "", NV_HOST_MODULE },
+                { "s390x", "kvm", FALSE, FALSE, FALSE, "loadable", "", "", "",
+                  NV_HOST_NO_HARDWARE_VIRTUALIZATION },
+                { "ppc64le", "kvm_hv", TRUE, TRUE, FALSE, "loaded", "", "", "", NV_HOST_MODULE },
                 { "x86_64", "", TRUE, FALSE, FALSE, "", "", "", "", NV_HOST_UNSUPPORTED },
                 /* This very kind of machine: PVM's kernel in a container,
                  * no svm, no kvm_amd: PVM comes first. */
