@@ -167,11 +167,14 @@ char *nv_status_refusal(const NvStatus *status)
                                 "and reboot into such a kernel; no modprobe.d file or module reload can "
                                 "change it.");
         case NV_HOST_UNSUPPORTED:
+                if (nv_arch_from_string(status->architecture) == NV_ARCH_X86)
+                        return g_strdup_printf("Nested KVM needs an x86 machine with an Intel or AMD CPU; "
+                                               "this one is %s with a CPU from vendor '%s'.",
+                                               status->architecture, status->cpu_vendor);
                 return g_strdup_printf("Nested KVM needs x86 (Intel or AMD), s390x, ppc64le (POWER9 or "
-                                       "later) or arm64; this machine is %s with a CPU from vendor '%s'.",
+                                       "later) or arm64; this machine is %s.",
                                        *status->architecture ? status->architecture
-                                                             : "of unknown architecture",
-                                       status->cpu_vendor);
+                                                             : "of unknown architecture");
         case NV_HOST_PVM:
                 return g_strdup_printf("The CPU does not offer hardware virtualization and /dev/kvm comes "
                                        "from kvm_pvm, which runs only guests built for PVM: there is no "
