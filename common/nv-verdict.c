@@ -269,12 +269,18 @@ char *nv_verdict_acceleration_text(const NvProperties *props)
                                          "much slower; load %s with %s=1, if the CPU has it"),
                                        module, feature, module, feature);
         if (g_str_equal(grade, "partial") && guest)
-                return g_strdup_printf(_("nested guests get %s, but this guest lacks %s: somewhat slower; "
-                                         "pass them to it (for libvirt: CPU mode host-passthrough)"),
+                /* TRANSLATORS: "nested guests get NPT but run somewhat
+                 * slower: this guest was not given vgif, v_vmsave_vmload; ..." */
+                return g_strdup_printf(_("nested guests get %s but run somewhat slower: this guest was not "
+                                         "given %s; pass them to it (for libvirt: CPU mode "
+                                         "host-passthrough)"),
                                        paging, reasons);
         if (g_str_equal(grade, "partial"))
-                return g_strdup_printf(_("nested guests get %s, but %s are off: somewhat slower"), paging,
-                                       reasons);
+                /* TRANSLATORS: "nested guests get EPT but run somewhat
+                 * slower, with kvm_intel.enable_apicv off; ..." */
+                return g_strdup_printf(_("nested guests get %s but run somewhat slower, with %s off; load "
+                                         "the module with them on, if the CPU has them"),
+                                       paging, reasons);
         return g_strdup(_("unknown"));
 }
 

@@ -221,10 +221,12 @@ static void test_acceleration(void)
                   "load "
                   "kvm_intel with ept=1, if the CPU has it" },
                 { "amd", "1", "partial", "vgif v_vmsave_vmload",
-                  "nested guests get NPT, but this guest lacks vgif, v_vmsave_vmload: somewhat slower; pass "
+                  "nested guests get NPT but run somewhat slower: this guest was not given vgif, "
+                  "v_vmsave_vmload; pass "
                   "them to it (for libvirt: CPU mode host-passthrough)" },
                 { "intel", "0", "partial", "kvm_intel.enable_apicv",
-                  "nested guests get EPT, but kvm_intel.enable_apicv are off: somewhat slower" },
+                  "nested guests get EPT but run somewhat slower, with kvm_intel.enable_apicv off; load the "
+                  "module with them on, if the CPU has them" },
                 { "intel", "0", "unknown", "", "unknown" },
                 { "intel", "0", "", "", NULL },
         };
