@@ -470,6 +470,33 @@ static gboolean sim_unload(NvKernel *kernel, const char *module, GError **error)
         return FALSE;
 }
 
+/* As sysfs does for a writable bool parameter (kvm_hv's nested): the
+ * kernel's kstrtobool() words, shown back as Y or N. */
+static gboolean sim_set_parameter(NvKernel *kernel, const char *module, const char *param, const char *value,
+                                  GError **error)
+{
+        NvKernelSim *sim = (NvKernelSim *)kernel;
+        g_autofree char *name = nv_module_name_normalize(module);
+        g_autofree char *rel = g_build_filename("parameters", param, NULL);
+        g_autofree char *path = module_path(sim, name, rel);
+        g_autofree char *option = g_strdup_printf("%s=%s", param, value);
+        g_autoptr(GError) local_error = NULL;
+        int errnum = 0;
+
+        if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+                errnum = fail_errno(&local_error, ENOENT, "%s has no parameter %s", name, param);
+        else if (strchr("yY1", value[0]) == NULL && strchr("nN0", value[0]) == NULL)
+                errnum = fail_errno(&local_error, EINVAL, "invalid value %s", value);
+        else if (!write_file(path, strchr("yY1", value[0]) ? "Y\n" : "N\n", &local_error))
+                errnum = EIO;
+        append_log(sim, "set", name, option, errnum);
+        if (errnum == 0)
+                return TRUE;
+        g_set_error(error, local_error->domain, local_error->code, "Cannot set %s of %s: %s", param, name,
+                    local_error->message);
+        return FALSE;
+}
+
 static void sim_free(NvKernel *kernel)
 {
         NvKernelSim *sim = (NvKernelSim *)kernel;
@@ -481,6 +508,7 @@ static void sim_free(NvKernel *kernel)
 static const NvKernelOps sim_ops = {
         .load = sim_load,
         .unload = sim_unload,
+        .set_parameter = sim_set_parameter,
         .free = sim_free,
 };
 
