@@ -314,6 +314,12 @@ static void status_add_host_fields(const NvProperties *props, GArray *fields)
                 nvctl_fields_add(fields, "Virtual machine", "yes, under %s", nv_verdict_hypervisor(props));
         else if (props->in_virtual_machine == 0)
                 nvctl_fields_add(fields, "Virtual machine", "no");
+        {
+                g_autofree char *acceleration = nv_verdict_acceleration_text(props);
+
+                if (acceleration)
+                        nvctl_fields_add(fields, "Nested guests", "%s", acceleration);
+        }
         if (props->kvm_builtin == 1)
                 nvctl_fields_add(fields, "KVM module", "built into the kernel");
         else if (props->kvm_loaded >= 0)

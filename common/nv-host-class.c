@@ -4,6 +4,7 @@
 #include "nv-host-class.h"
 
 static const char *const host_class_names[] = {
+        [NV_HOST_ARM64_COMMAND_LINE] = "arm64-command-line",
         [NV_HOST_UNSUPPORTED] = "unsupported",
         [NV_HOST_PVM] = "pvm",
         [NV_HOST_CONTAINER] = "container",
@@ -33,6 +34,7 @@ NvHostClass nv_host_class_from_string(const char *s)
 gboolean nv_host_class_refuses_changes(NvHostClass host_class)
 {
         switch (host_class) {
+        case NV_HOST_ARM64_COMMAND_LINE:
         case NV_HOST_UNSUPPORTED:
         case NV_HOST_PVM:
         case NV_HOST_CONTAINER:

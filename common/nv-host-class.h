@@ -12,7 +12,12 @@
 #include <glib.h>
 
 typedef enum {
-        /* Not x86, or a CPU vendor KVM has no module for. */
+        /* arm64: KVM is built in, and nests only with kvm-arm.mode=nested
+         * on the kernel command line (Linux 6.16 or later, a CPU with
+         * FEAT_NV2): nothing the service writes changes that. */
+        NV_HOST_ARM64_COMMAND_LINE,
+        /* An architecture KVM does not nest on, or an x86 CPU vendor KVM
+         * has no module for. */
         NV_HOST_UNSUPPORTED,
         /* No vmx/svm flag, and /dev/kvm comes from kvm_pvm (PVM): KVM
          * runs guests whose kernel is built for PVM, and hardware nesting

@@ -18,33 +18,36 @@
 #include <glib.h>
 #include <stddef.h>
 
-#define NV_PROPERTIES(X)                                                     \
-        X(Version, version, STRING, CONST)                                   \
-        X(Architecture, architecture, STRING, CONST)                         \
-        X(Supported, supported, BOOLEAN, EMITS_CHANGE)                       \
-        X(CpuVendor, cpu_vendor, STRING, CONST)                              \
-        X(VendorModule, vendor_module, STRING, CONST)                        \
-        X(HardwareVirtualization, hardware_virtualization, BOOLEAN, CONST)   \
-        X(InVirtualMachine, in_virtual_machine, BOOLEAN, CONST)              \
-        X(Hypervisor, hypervisor, STRING, CONST)                             \
-        X(KvmLoaded, kvm_loaded, BOOLEAN, EMITS_CHANGE)                      \
-        X(KvmBuiltin, kvm_builtin, BOOLEAN, EMITS_CHANGE)                    \
-        X(VendorModuleLoaded, vendor_module_loaded, BOOLEAN, EMITS_CHANGE)   \
-        X(VendorModuleBuiltin, vendor_module_builtin, BOOLEAN, EMITS_CHANGE) \
-        X(VendorModuleState, vendor_module_state, STRING, EMITS_CHANGE)      \
-        X(NestedParameter, nested_parameter, STRING, EMITS_CHANGE)           \
-        X(NestedEnabled, nested_enabled, BOOLEAN, EMITS_CHANGE)              \
-        X(PersistentNested, persistent_nested, STRING, EMITS_CHANGE)         \
-        X(PersistentSource, persistent_source, STRING, EMITS_CHANGE)         \
-        X(ReloadRequired, reload_required, BOOLEAN, EMITS_CHANGE)            \
-        X(VendorModuleInUse, vendor_module_in_use, BOOLEAN, EMITS_CHANGE)    \
-        X(HostClass, host_class, STRING, EMITS_CHANGE)                       \
-        X(KvmDevice, kvm_device, STRING, EMITS_CHANGE)                       \
-        X(KvmProvider, kvm_provider, STRING, EMITS_CHANGE)                   \
-        X(KvmDeviceAccess, kvm_device_access, STRING, EMITS_CHANGE)          \
-        X(KvmDeviceOwner, kvm_device_owner, STRING, EMITS_CHANGE)            \
-        X(KvmDeviceGroup, kvm_device_group, STRING, EMITS_CHANGE)            \
-        X(KvmDeviceMode, kvm_device_mode, STRING, EMITS_CHANGE)              \
+#define NV_PROPERTIES(X)                                                                \
+        X(Version, version, STRING, CONST)                                              \
+        X(Architecture, architecture, STRING, CONST)                                    \
+        X(Supported, supported, BOOLEAN, EMITS_CHANGE)                                  \
+        X(CpuVendor, cpu_vendor, STRING, CONST)                                         \
+        X(VendorModule, vendor_module, STRING, CONST)                                   \
+        X(HardwareVirtualization, hardware_virtualization, BOOLEAN, CONST)              \
+        X(InVirtualMachine, in_virtual_machine, BOOLEAN, CONST)                         \
+        X(Hypervisor, hypervisor, STRING, CONST)                                        \
+        X(HypervisorProduct, hypervisor_product, STRING, CONST)                         \
+        X(KvmLoaded, kvm_loaded, BOOLEAN, EMITS_CHANGE)                                 \
+        X(KvmBuiltin, kvm_builtin, BOOLEAN, EMITS_CHANGE)                               \
+        X(VendorModuleLoaded, vendor_module_loaded, BOOLEAN, EMITS_CHANGE)              \
+        X(VendorModuleBuiltin, vendor_module_builtin, BOOLEAN, EMITS_CHANGE)            \
+        X(VendorModuleState, vendor_module_state, STRING, EMITS_CHANGE)                 \
+        X(NestedParameter, nested_parameter, STRING, EMITS_CHANGE)                      \
+        X(NestedEnabled, nested_enabled, BOOLEAN, EMITS_CHANGE)                         \
+        X(NestedAcceleration, nested_acceleration, STRING, EMITS_CHANGE)                \
+        X(NestedAccelerationReasons, nested_acceleration_reasons, STRING, EMITS_CHANGE) \
+        X(PersistentNested, persistent_nested, STRING, EMITS_CHANGE)                    \
+        X(PersistentSource, persistent_source, STRING, EMITS_CHANGE)                    \
+        X(ReloadRequired, reload_required, BOOLEAN, EMITS_CHANGE)                       \
+        X(VendorModuleInUse, vendor_module_in_use, BOOLEAN, EMITS_CHANGE)               \
+        X(HostClass, host_class, STRING, EMITS_CHANGE)                                  \
+        X(KvmDevice, kvm_device, STRING, EMITS_CHANGE)                                  \
+        X(KvmProvider, kvm_provider, STRING, EMITS_CHANGE)                              \
+        X(KvmDeviceAccess, kvm_device_access, STRING, EMITS_CHANGE)                     \
+        X(KvmDeviceOwner, kvm_device_owner, STRING, EMITS_CHANGE)                       \
+        X(KvmDeviceGroup, kvm_device_group, STRING, EMITS_CHANGE)                       \
+        X(KvmDeviceMode, kvm_device_mode, STRING, EMITS_CHANGE)                         \
         X(Container, container, STRING, CONST)
 
 /* The C type and D-Bus signature of each kind. */

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "nv-hypervisor-product.h"
 #include "nv-util.h"
 #include "nv-verdict.h"
 
@@ -23,6 +24,10 @@ const char *nv_verdict_module(const NvProperties *props)
 
 const char *nv_verdict_cpu_flag(const NvProperties *props)
 {
+        if (g_strcmp0(props->architecture, "s390x") == 0)
+                return "sie";
+        if (g_str_has_prefix(props->architecture ? props->architecture : "", "ppc64"))
+                return _("POWER9 or later in HV mode");
         if (g_strcmp0(props->cpu_vendor, "intel") == 0)
                 return "vmx";
         if (g_strcmp0(props->cpu_vendor, "amd") == 0)
@@ -32,6 +37,11 @@ const char *nv_verdict_cpu_flag(const NvProperties *props)
 
 const char *nv_verdict_hypervisor(const NvProperties *props)
 {
+        const char *product = nv_hypervisor_product_display_name(
+                nv_hypervisor_product_from_string(props->hypervisor_product));
+
+        if (product)
+                return product;
         if (nv_str_empty(props->hypervisor) || g_str_equal(props->hypervisor, "unknown"))
                 return _("an unknown hypervisor");
         return props->hypervisor;
@@ -62,8 +72,10 @@ int nv_verdict_persistent_value(const NvProperties *props)
         /* "default": nothing configured, and the kernel's default has been
          * on since Linux 4.20; saying so explicitly also survives an older
          * kernel. */
-        if (g_strcmp0(props->persistent_nested, "enabled") == 0 ||
-            g_strcmp0(props->persistent_nested, "default") == 0)
+        if (g_strcmp0(props->persistent_nested, "default") == 0)
+                /* s390's kvm is the exception: nested=0 by default. */
+                return g_strcmp0(props->architecture, "s390x") == 0 ? 0 : 1;
+        if (g_strcmp0(props->persistent_nested, "enabled") == 0)
                 return 1;
         if (g_strcmp0(props->persistent_nested, "disabled") == 0)
                 return 0;
@@ -88,8 +100,15 @@ char *nv_verdict_running_text(const NvProperties *props)
 {
         g_autofree char *detail = NULL;
 
+        if (nv_host_class(props) == NV_HOST_ARM64_COMMAND_LINE) {
+                if (props->nested_enabled == 1)
+                        return g_strdup(_("enabled (kvm-arm.mode=nested)"));
+                if (g_strcmp0(props->nested_parameter, "nested") == 0)
+                        return g_strdup(_("not available (kvm-arm.mode=nested needs Linux 6.16 or later)"));
+                return g_strdup(_("disabled (no kvm-arm.mode=nested on the kernel command line)"));
+        }
         if (nv_host_class(props) == NV_HOST_UNSUPPORTED)
-                /* TRANSLATORS: "not supported (aarch64, unknown CPU)" */
+                /* TRANSLATORS: "not supported (riscv64, unknown CPU)" */
                 return g_strdup_printf(_("not supported (%s, %s CPU)"),
                                        nv_str_empty(props->architecture) ? _("unknown architecture")
                                                                          : props->architecture,
@@ -138,6 +157,7 @@ gboolean nv_verdict_persistent_applies(const NvProperties *props)
         case NV_HOST_NO_HARDWARE_VIRTUALIZATION:
         case NV_HOST_UNKNOWN:
                 return TRUE;
+        case NV_HOST_ARM64_COMMAND_LINE:
         case NV_HOST_UNSUPPORTED:
         case NV_HOST_PVM:
         case NV_HOST_CONTAINER:
@@ -212,6 +232,58 @@ char *nv_verdict_container_text(const NvProperties *props)
                                props->container);
 }
 
+/* The reasons that name a module parameter ("kvm_intel.ept") or, in a
+ * guest, a feature it lacks ("ept"), joined for a person: "ept, vpid". */
+static char *acceleration_reasons_text(const NvProperties *props)
+{
+        g_auto(GStrv) reasons = g_strsplit(
+                props->nested_acceleration_reasons ? props->nested_acceleration_reasons : "", " ", -1);
+
+        return g_strjoinv(", ", reasons);
+}
+
+char *nv_verdict_acceleration_text(const NvProperties *props)
+{
+        const char *grade = props->nested_acceleration;
+        gboolean amd = g_strcmp0(props->cpu_vendor, "amd") == 0;
+        const char *paging = amd ? "NPT" : "EPT";
+        const char *feature = amd ? "npt" : "ept";
+        const char *module = nv_verdict_module(props);
+        gboolean guest = props->in_virtual_machine == 1;
+        g_autofree char *reasons = NULL;
+
+        if (nv_str_empty(grade))
+                return NULL;
+        reasons = acceleration_reasons_text(props);
+        if (g_str_equal(grade, "full"))
+                /* TRANSLATORS: %s is EPT (Intel) or NPT (AMD) */
+                return g_strdup_printf(_("nested guests get %s: near native speed"), paging);
+        if (g_str_equal(grade, "slow") && guest)
+                /* TRANSLATORS: %s are EPT/NPT, and ept/npt as /proc/cpuinfo shows it */
+                return g_strdup_printf(_("no %s passed to this guest: L2 guests use shadow paging and will "
+                                         "be much slower; pass %s to it (for libvirt: CPU mode "
+                                         "host-passthrough)"),
+                                       paging, feature);
+        if (g_str_equal(grade, "slow"))
+                return g_strdup_printf(_("%s runs with %s off: nested guests use shadow paging and will be "
+                                         "much slower; load %s with %s=1, if the CPU has it"),
+                                       module, feature, module, feature);
+        if (g_str_equal(grade, "partial") && guest)
+                /* TRANSLATORS: "nested guests get NPT but run somewhat
+                 * slower: this guest was not given vgif, v_vmsave_vmload; ..." */
+                return g_strdup_printf(_("nested guests get %s but run somewhat slower: this guest was not "
+                                         "given %s; pass them to it (for libvirt: CPU mode "
+                                         "host-passthrough)"),
+                                       paging, reasons);
+        if (g_str_equal(grade, "partial"))
+                /* TRANSLATORS: "nested guests get EPT but run somewhat
+                 * slower, with kvm_intel.enable_apicv off; ..." */
+                return g_strdup_printf(_("nested guests get %s but run somewhat slower, with %s off; load "
+                                         "the module with them on, if the CPU has them"),
+                                       paging, reasons);
+        return g_strdup(_("unknown"));
+}
+
 char *nv_verdict_text(const NvProperties *props)
 {
         g_autofree char *running = nv_verdict_running_text(props);
@@ -236,12 +308,27 @@ static char *advice_no_hardware_virtualization(const NvProperties *props)
 {
         const char *flag = nv_verdict_cpu_flag(props);
 
-        if (props->in_virtual_machine == 1)
+        /* kvm_s390_init() refuses to load without SIE. */
+        if (g_strcmp0(props->architecture, "s390x") == 0)
+                return g_strdup(_("the CPU does not offer the SIE facility (sie): KVM cannot run here; a "
+                                  "z/VM or KVM guest needs its hypervisor to pass SIE in"));
+        /* book3s_hv.c: nesting only from POWER9, and KVM-HV in HV mode or
+         * as the guest of a KVM that gives it cap-nested-hv. */
+        if (g_str_has_prefix(props->architecture ? props->architecture : "", "ppc64"))
+                return g_strdup(_("nested KVM on POWER needs POWER9 or later with the kernel in HV mode "
+                                  "(PowerNV, bare metal), or a KVM guest started by QEMU with "
+                                  "cap-nested-hv=on and kvm_hv loaded"));
+
+        if (props->in_virtual_machine == 1) {
+                g_autofree char *how = nv_hypervisor_product_switch(
+                        nv_hypervisor_product_from_string(props->hypervisor_product), flag);
+
+                /* TRANSLATORS: the last %s is the hypervisor's own switch,
+                 * "turn the VM off, then ... Set-VMProcessor ..." */
                 return g_strdup_printf(_("this machine is a virtual machine under %s and its CPU does not "
-                                         "advertise %s: enable nested virtualization on the host that runs "
-                                         "it, and pass %s to this guest (for libvirt: CPU mode "
-                                         "host-passthrough)"),
-                                       nv_verdict_hypervisor(props), flag, flag);
+                                         "advertise %s: %s"),
+                                       nv_verdict_hypervisor(props), flag, how);
+        }
         return g_strdup_printf(_("the CPU does not advertise %s; virtualization may be disabled in the "
                                  "firmware (BIOS/UEFI) settings"),
                                flag);
@@ -341,8 +428,14 @@ GPtrArray *nv_verdict_advice(const NvProperties *props)
         /* One line: advice that cannot help before an earlier problem is
          * fixed is left out. */
         switch (host) {
+        case NV_HOST_ARM64_COMMAND_LINE:
+                if (props->nested_enabled != 1)
+                        line = g_strdup(_("on arm64, add kvm-arm.mode=nested to the kernel command line and "
+                                          "reboot into Linux 6.16 or later; the CPU needs FEAT_NV2"));
+                break;
         case NV_HOST_UNSUPPORTED:
-                line = g_strdup(_("nested KVM needs an x86 Intel or AMD CPU"));
+                line = g_strdup(_("nested KVM needs x86 (Intel or AMD), s390x, ppc64le (POWER9 or later) or "
+                                  "arm64"));
                 break;
         case NV_HOST_NO_HARDWARE_VIRTUALIZATION:
                 line = advice_no_hardware_virtualization(props);
@@ -387,8 +480,13 @@ char *nv_verdict_persistent_blocker(const NvProperties *props)
         const char *module = nv_verdict_module(props);
 
         switch (nv_host_class(props)) {
+        case NV_HOST_ARM64_COMMAND_LINE:
+                return g_strdup(_("On arm64 only kvm-arm.mode=nested on the kernel command line decides "
+                                  "(Linux 6.16 or later): change it in the boot loader configuration and "
+                                  "reboot."));
         case NV_HOST_UNSUPPORTED:
-                return g_strdup(_("Nested KVM needs an x86 Intel or AMD CPU."));
+                return g_strdup(_("Nested KVM needs x86 (Intel or AMD), s390x, ppc64le (POWER9 or later) or "
+                                  "arm64."));
         case NV_HOST_NO_HARDWARE_VIRTUALIZATION:
                 return g_strdup_printf(
                         _("The CPU does not advertise %s: nothing can be switched on until it "

@@ -62,6 +62,11 @@ char *nv_verdict_kvm_device_text(const NvProperties *props);
  * kernel)"; NULL outside a container. */
 char *nv_verdict_container_text(const NvProperties *props);
 
+/* How fast nested guests will be, and what to change when they will be
+ * slow ("nested guests get EPT: near native speed"); NULL where it does
+ * not apply or the service did not say. */
+char *nv_verdict_acceleration_text(const NvProperties *props);
+
 /* "Nested virtualization: <running>[, persistent: <persistent>]". */
 char *nv_verdict_text(const NvProperties *props);
 

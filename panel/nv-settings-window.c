@@ -55,6 +55,7 @@ struct _NvSettingsWindow {
         AdwActionRow *vendor_row;
         AdwActionRow *cpu_row;
         AdwActionRow *vm_row;
+        AdwActionRow *acceleration_row;
         AdwActionRow *kvm_row;
         AdwActionRow *module_row;
         AdwActionRow *persistent_source_row;
@@ -161,6 +162,7 @@ static void show_host_facts(NvSettingsWindow *self)
         const NvProperties *p = &self->props;
         g_autofree char *cpu = NULL;
         g_autofree char *vm = NULL;
+        g_autofree char *acceleration = nv_verdict_acceleration_text(p);
         g_autofree char *module = NULL;
         g_autofree char *persistent = NULL;
 
@@ -175,6 +177,7 @@ static void show_host_facts(NvSettingsWindow *self)
         else if (p->in_virtual_machine == 0)
                 vm = g_strdup(nv_verdict_yes_no(FALSE));
         set_subtitle(self->vm_row, vm);
+        set_subtitle(self->acceleration_row, acceleration);
 
         if (p->kvm_builtin == 1)
                 set_subtitle(self->kvm_row, _("built into the kernel"));
@@ -731,6 +734,7 @@ static void nv_settings_window_class_init(NvSettingsWindowClass *klass)
         BIND(vendor_row);
         BIND(cpu_row);
         BIND(vm_row);
+        BIND(acceleration_row);
         BIND(kvm_row);
         BIND(module_row);
         BIND(persistent_source_row);

@@ -18,6 +18,7 @@ static const struct {
         { nv_reload_error_quark, NV_RELOAD_ERROR_BUILTIN, NV_ERROR_MODULE_BUILTIN },
         { nv_libvirt_error_quark, NV_LIBVIRT_ERROR_UNAVAILABLE, NV_ERROR_LIBVIRT_UNAVAILABLE },
         { nv_libvirt_error_quark, NV_LIBVIRT_ERROR_NOT_FOUND, NV_ERROR_DOMAIN_NOT_FOUND },
+        { nv_libvirt_error_quark, NV_LIBVIRT_ERROR_NOT_SUPPORTED, NV_ERROR_NOT_SUPPORTED },
 };
 
 int nv_bus_error_set_gerror_named(sd_bus_error *error, const char *name, const GError *gerror)

@@ -22,6 +22,14 @@ static gboolean span_is(const char *s, gsize len, const char *word)
         return len == strlen(word) && memcmp(s, word, len) == 0;
 }
 
+static gboolean is_blank_line(const char *s, gsize len)
+{
+        for (gsize i = 0; i < len; i++)
+                if (!is_blank(s[i]))
+                        return FALSE;
+        return TRUE;
+}
+
 static void trim_span(const char **s, gsize *len)
 {
         while (*len > 0 && is_blank((*s)[0])) {
@@ -30,6 +38,20 @@ static void trim_span(const char **s, gsize *len)
         }
         while (*len > 0 && is_blank((*s)[*len - 1]))
                 (*len)--;
+}
+
+/* "POWER9 (raw), altivec supported" -> 9, "POWER10" -> 10, "POWER8E" -> 8;
+ * 0 for anything else. */
+static guint power_generation(const char *value, gsize len)
+{
+        guint generation = 0;
+        gsize i = strlen("POWER");
+
+        if (len <= i || memcmp(value, "POWER", i) != 0)
+                return 0;
+        for (; i < len && g_ascii_isdigit(value[i]) && generation < 1000; i++)
+                generation = generation * 10 + (guint)(value[i] - '0');
+        return generation;
 }
 
 static NvCpuVendor vendor_from_id(const char *id, gsize len)
@@ -42,8 +64,29 @@ static NvCpuVendor vendor_from_id(const char *id, gsize len)
         return NV_CPU_VENDOR_UNKNOWN;
 }
 
-static void parse_flags(const char *s, gsize len, NvCpuInfo *ret)
+/* The features a "flags" (@vmx_line FALSE) or "vmx flags" line names. */
+static void parse_flags(const char *s, gsize len, gboolean vmx_line, NvCpuInfo *ret)
 {
+        static const struct {
+                const char *word;
+                gsize offset;
+                gboolean vmx_line; /* on "vmx flags" (else "flags") */
+                gboolean both;     /* on either: ept and vpid moved in Linux 5.8 */
+        } words[] = {
+                { "vmx", G_STRUCT_OFFSET(NvCpuInfo, has_vmx), FALSE, FALSE },
+                { "svm", G_STRUCT_OFFSET(NvCpuInfo, has_svm), FALSE, FALSE },
+                { "hypervisor", G_STRUCT_OFFSET(NvCpuInfo, has_hypervisor), FALSE, FALSE },
+                { "ept", G_STRUCT_OFFSET(NvCpuInfo, has_ept), TRUE, TRUE },
+                { "vpid", G_STRUCT_OFFSET(NvCpuInfo, has_vpid), TRUE, TRUE },
+                { "unrestricted_guest", G_STRUCT_OFFSET(NvCpuInfo, has_unrestricted_guest), TRUE, FALSE },
+                { "shadow_vmcs", G_STRUCT_OFFSET(NvCpuInfo, has_shadow_vmcs), TRUE, FALSE },
+                { "npt", G_STRUCT_OFFSET(NvCpuInfo, has_npt), FALSE, FALSE },
+                { "nrip_save", G_STRUCT_OFFSET(NvCpuInfo, has_nrip_save), FALSE, FALSE },
+                { "vgif", G_STRUCT_OFFSET(NvCpuInfo, has_vgif), FALSE, FALSE },
+                { "v_vmsave_vmload", G_STRUCT_OFFSET(NvCpuInfo, has_v_vmsave_vmload), FALSE, FALSE },
+                /* s390's "features" line is read as a "flags" line. */
+                { "sie", G_STRUCT_OFFSET(NvCpuInfo, has_sie), FALSE, FALSE },
+        };
         const char *end = s + len;
 
         while (s < end) {
@@ -55,12 +98,10 @@ static void parse_flags(const char *s, gsize len, NvCpuInfo *ret)
                 while (s < end && !is_blank(*s))
                         s++;
 
-                if (span_is(word, (gsize)(s - word), "vmx"))
-                        ret->has_vmx = TRUE;
-                else if (span_is(word, (gsize)(s - word), "svm"))
-                        ret->has_svm = TRUE;
-                else if (span_is(word, (gsize)(s - word), "hypervisor"))
-                        ret->has_hypervisor = TRUE;
+                for (gsize i = 0; i < G_N_ELEMENTS(words); i++)
+                        if ((words[i].both || words[i].vmx_line == vmx_line) &&
+                            span_is(word, (gsize)(s - word), words[i].word))
+                                G_STRUCT_MEMBER(gboolean, ret, words[i].offset) = TRUE;
         }
 }
 
@@ -81,13 +122,18 @@ void nv_cpuinfo_parse(const char *text, gsize len, NvCpuInfo *ret)
         p = text;
         end = text + len;
 
-        while (p < end && !(ret->has_vendor_id && ret->has_flags)) {
+        while (p < end && !(ret->has_vendor_id && ret->has_flags && ret->has_vmx_flags)) {
                 const char *eol = memchr(p, '\n', (size_t)(end - p));
                 const char *colon, *key, *value;
                 gsize key_len, value_len;
 
                 if (eol == NULL)
                         eol = end;
+
+                /* A blank line ends the first processor's block: AMD and
+                 * older kernels have no "vmx flags" to wait for. */
+                if (ret->has_flags && is_blank_line(p, (gsize)(eol - p)))
+                        break;
 
                 colon = memchr(p, ':', (size_t)(eol - p));
                 if (colon != NULL) {
@@ -104,7 +150,16 @@ void nv_cpuinfo_parse(const char *text, gsize len, NvCpuInfo *ret)
                                 ret->vendor = vendor_from_id(value, value_len);
                         } else if (!ret->has_flags && span_is(key, key_len, "flags")) {
                                 ret->has_flags = TRUE;
-                                parse_flags(value, value_len, ret);
+                                parse_flags(value, value_len, FALSE, ret);
+                        } else if (!ret->has_vmx_flags && span_is(key, key_len, "vmx flags")) {
+                                ret->has_vmx_flags = TRUE;
+                                parse_flags(value, value_len, TRUE, ret);
+                        } else if (!ret->has_flags && span_is(key, key_len, "features")) {
+                                /* s390; arm64's is "Features", and says
+                                 * nothing about nesting. */
+                                parse_flags(value, value_len, FALSE, ret);
+                        } else if (ret->power_generation == 0 && span_is(key, key_len, "cpu")) {
+                                ret->power_generation = power_generation(value, value_len);
                         }
                 }
 
@@ -149,7 +204,43 @@ gboolean nv_cpuinfo_has_hardware_virtualization(const NvCpuInfo *info)
                 return info->has_svm;
         case NV_CPU_VENDOR_UNKNOWN:
         default:
-                return info->has_vmx || info->has_svm;
+                /* "Enable nested virtualization (only on POWER9)"
+                 * (book3s_hv.c); POWER10 and later nest too. */
+                return info->has_vmx || info->has_svm || info->has_sie || info->power_generation >= 9;
+        }
+}
+
+NvArch nv_arch_from_string(const char *architecture)
+{
+        static const char *const x86[] = { "x86_64", "x86", "i386", "i486", "i586", "i686" };
+
+        if (!architecture)
+                return NV_ARCH_OTHER;
+        for (gsize i = 0; i < G_N_ELEMENTS(x86); i++)
+                if (g_str_equal(architecture, x86[i]))
+                        return NV_ARCH_X86;
+        if (g_str_equal(architecture, "s390x"))
+                return NV_ARCH_S390X;
+        if (g_str_equal(architecture, "ppc64le") || g_str_equal(architecture, "ppc64"))
+                return NV_ARCH_PPC64;
+        if (g_str_equal(architecture, "aarch64"))
+                return NV_ARCH_ARM64;
+        return NV_ARCH_OTHER;
+}
+
+const char *nv_nesting_module(NvArch arch, NvCpuVendor vendor)
+{
+        switch (arch) {
+        case NV_ARCH_X86:
+                return nv_cpu_vendor_module(vendor);
+        case NV_ARCH_S390X:
+                return "kvm";
+        case NV_ARCH_PPC64:
+                return "kvm_hv";
+        case NV_ARCH_ARM64:
+        case NV_ARCH_OTHER:
+        default:
+                return NULL;
         }
 }
 
@@ -236,4 +327,62 @@ const char *nv_hypervisor_from_dmi(const char *sys_vendor, const char *product_n
         }
 
         return NULL;
+}
+
+/* Azure writes this chassis asset tag into every VM's DMI; plain Hyper-V
+ * does not. The same test as systemd-detect-virt's and cloud-init's. */
+#define AZURE_CHASSIS_ASSET_TAG "7783-7084-3265-9085-8269-3286-77"
+
+static gboolean dmi_contains(const char *value, const char *word)
+{
+        return value != NULL && strstr(value, word) != NULL;
+}
+
+NvHypervisorProduct nv_hypervisor_product(const NvHypervisorProductFacts *facts)
+{
+        const char *name;
+
+        g_return_val_if_fail(facts != NULL, NV_PRODUCT_UNKNOWN);
+
+        name = facts->hypervisor;
+
+        /* WSL2's kernels are released as "5.15.167.4-microsoft-standard-WSL2";
+         * WSL1 ("4.4.0-19041-Microsoft") has no Linux kernel to run KVM in. */
+        if (dmi_contains(facts->osrelease, "microsoft-standard"))
+                return NV_PRODUCT_WSL2;
+        if (dmi_is(facts->chassis_asset_tag, AZURE_CHASSIS_ASSET_TAG))
+                return NV_PRODUCT_AZURE;
+        /* Nitro instances say KVM in CPUID and Amazon in DMI; the older
+         * Xen ones say Amazon in the BIOS strings. */
+        if (dmi_has_prefix(facts->sys_vendor, "Amazon EC2") ||
+            dmi_has_prefix(facts->board_vendor, "Amazon EC2") ||
+            dmi_has_prefix(facts->bios_vendor, "Amazon EC2") || g_strcmp0(name, "amazon") == 0)
+                return NV_PRODUCT_AWS;
+        if (dmi_has_prefix(facts->product_name, "Google Compute Engine") || g_strcmp0(name, "google") == 0)
+                return NV_PRODUCT_GCE;
+        /* Nova's default SMBIOS: "OpenStack Foundation" / "OpenStack Nova";
+         * distributions change the vendor, not the product. */
+        if (dmi_has_prefix(facts->product_name, "OpenStack") ||
+            dmi_has_prefix(facts->sys_vendor, "OpenStack"))
+                return NV_PRODUCT_OPENSTACK;
+        /* Proxmox's OVMF says "Proxmox distribution of EDK II"; its SeaBIOS
+         * VMs carry nothing of Proxmox, and are plain KVM here. */
+        if (dmi_contains(facts->bios_vendor, "Proxmox"))
+                return NV_PRODUCT_PROXMOX;
+
+        if (name == NULL)
+                return NV_PRODUCT_UNKNOWN;
+        if (g_str_equal(name, "microsoft"))
+                return NV_PRODUCT_HYPER_V;
+        if (g_str_equal(name, "vmware"))
+                return NV_PRODUCT_VMWARE;
+        if (g_str_equal(name, "oracle"))
+                return NV_PRODUCT_VIRTUALBOX;
+        if (g_str_equal(name, "xen"))
+                return NV_PRODUCT_XEN;
+        if (g_str_equal(name, "parallels"))
+                return NV_PRODUCT_PARALLELS;
+        if (g_str_equal(name, "kvm") || g_str_equal(name, "qemu"))
+                return NV_PRODUCT_KVM;
+        return NV_PRODUCT_UNKNOWN;
 }

@@ -8,6 +8,8 @@
 
 #include <glib.h>
 
+#include "nv-hypervisor-product.h"
+
 typedef enum {
         NV_CPU_VENDOR_UNKNOWN,
         NV_CPU_VENDOR_INTEL,
@@ -21,13 +23,56 @@ typedef struct {
         gboolean has_vmx;       /* Intel VT-x */
         gboolean has_svm;       /* AMD-V */
         gboolean has_hypervisor;
+        /* What the CPU's virtualization offers a guest, which decides how
+         * fast nested guests run (nv-acceleration.h). Intel's are on the
+         * "vmx flags" line since Linux 5.8, ept and vpid on "flags"
+         * before; AMD's are on "flags". */
+        gboolean has_vmx_flags; /* a "vmx flags" line was found */
+        gboolean has_ept;
+        gboolean has_vpid;
+        gboolean has_unrestricted_guest;
+        gboolean has_shadow_vmcs;
+        gboolean has_npt;
+        gboolean has_nrip_save;
+        gboolean has_vgif;
+        gboolean has_v_vmsave_vmload;
+        /* s390: the SIE facility, on the "features" line, without which
+         * KVM does not load (arch/s390/kvm/kvm-s390.c, kvm_s390_init()). */
+        gboolean has_sie;
+        /* POWER: the generation of the "cpu" line ("POWER9 (raw)": 9; 0
+         * when none). */
+        guint power_generation;
 } NvCpuInfo;
+
+/* The architectures Linux nests KVM on, by /proc/sys/kernel/arch. */
+typedef enum {
+        NV_ARCH_OTHER,
+        NV_ARCH_X86,
+        NV_ARCH_S390X,
+        NV_ARCH_PPC64,
+        NV_ARCH_ARM64,
+} NvArch;
+
+/* "x86_64", "i686", ... -> X86; "s390x" -> S390X; "ppc64le", "ppc64" ->
+ * PPC64; "aarch64" -> ARM64; anything else or NULL -> OTHER. */
+NvArch nv_arch_from_string(const char *architecture);
+
+/*
+ * The module whose "nested" parameter decides nesting: kvm_intel or
+ * kvm_amd on x86 by @vendor; kvm on s390x (arch/s390/kvm/kvm-s390.c:
+ * "nested", an int, default 0); kvm_hv on ppc64 (arch/powerpc/kvm/
+ * book3s_hv.c: "nested", a bool, default true, writable at run time).
+ * NULL where no module parameter decides (arm64, where only
+ * kvm-arm.mode=nested on the command line does) or nothing nests.
+ */
+const char *nv_nesting_module(NvArch arch, NvCpuVendor vendor);
 
 /*
  * Parses the text of /proc/cpuinfo (@len bytes, not necessarily
- * NUL-terminated). Only the first "vendor_id" and the first "flags" line
- * count: every processor of an x86 machine reports the same, and on a
- * many-core host reading further is wasted work. "GenuineIntel" is Intel;
+ * NUL-terminated). Only the first "vendor_id", "flags" and "vmx flags"
+ * lines count, and only in the first processor's block: every processor
+ * of an x86 machine reports the same, and on a many-core host reading
+ * further is wasted work. "GenuineIntel" is Intel;
  * "AuthenticAMD" and "HygonGenuine" (Hygon Dhyana, which uses kvm_amd) are
  * AMD; anything else, or no vendor_id line, is unknown. Flags are matched
  * as whole words. Never fails: garbage gives an all-unknown result.
@@ -41,7 +86,10 @@ const char *nv_cpu_vendor_to_string(NvCpuVendor vendor);
 const char *nv_cpu_vendor_module(NvCpuVendor vendor);
 
 /* TRUE when @info has the virtualization flag of its vendor (vmx for Intel,
- * svm for AMD; either one for an unknown vendor). */
+ * svm for AMD; for an unknown vendor either one, s390's sie, or POWER9
+ * or later, which nested KVM needs on POWER: whether the kernel may run
+ * KVM-HV there, in HV mode or as a guest given nested-hv, only kvm_hv's
+ * loading tells). */
 gboolean nv_cpuinfo_has_hardware_virtualization(const NvCpuInfo *info);
 
 /*
@@ -64,3 +112,27 @@ const char *nv_hypervisor_from_cpuid_signature(const char signature[12]);
  */
 const char *nv_hypervisor_from_dmi(const char *sys_vendor, const char *product_name,
                                    const char *board_vendor, const char *bios_vendor);
+
+/* What tells the product below a guest apart: the hypervisor's name as
+ * the two functions above give it (or "xen" from /sys/hypervisor/type),
+ * the DMI strings (/sys/class/dmi/id/...), and the kernel's release
+ * (/proc/sys/kernel/osrelease). Any may be NULL. */
+typedef struct {
+        const char *hypervisor;
+        const char *sys_vendor;
+        const char *product_name;
+        const char *board_vendor;
+        const char *chassis_asset_tag;
+        const char *bios_vendor;
+        const char *osrelease;
+} NvHypervisorProductFacts;
+
+/*
+ * The product a guest runs under, most specific first: a WSL2 kernel
+ * ("...-microsoft-standard-WSL2") before the Hyper-V it runs on, Azure's
+ * chassis asset tag before Hyper-V, the clouds' DMI names (Amazon EC2,
+ * Google Compute Engine, OpenStack) before the KVM they run on, a
+ * Proxmox firmware before plain KVM. Callers ask only for a guest: cloud
+ * vendors write their names into bare-metal DMI too.
+ */
+NvHypervisorProduct nv_hypervisor_product(const NvHypervisorProductFacts *facts);

@@ -578,6 +578,7 @@ void nv_domain_guest_clear(NvDomainGuest *guest)
         g_clear_pointer(&guest->arch, g_free);
         g_clear_pointer(&guest->machine, g_free);
         g_clear_pointer(&guest->emulator, g_free);
+        guest->launch_security = NV_LAUNCH_SECURITY_NONE;
 }
 
 /* The text of @node without surrounding blanks; NULL when it is empty. */
@@ -644,6 +645,68 @@ static xmlDoc *read_document(const char *xml, const char *root_name, const char 
         return parse_document(xml, root_name, what, ret_root, error);
 }
 
+const char *nv_launch_security_to_string(NvLaunchSecurity kind)
+{
+        switch (kind) {
+        case NV_LAUNCH_SECURITY_SEV:
+                return "SEV";
+        case NV_LAUNCH_SECURITY_SEV_ES:
+                return "SEV-ES";
+        case NV_LAUNCH_SECURITY_SEV_SNP:
+                return "SEV-SNP";
+        case NV_LAUNCH_SECURITY_TDX:
+                return "TDX";
+        case NV_LAUNCH_SECURITY_S390_PV:
+                return "s390 Secure Execution";
+        case NV_LAUNCH_SECURITY_OTHER:
+                return "confidential";
+        case NV_LAUNCH_SECURITY_NONE:
+        default:
+                return NULL;
+        }
+}
+
+char *nv_launch_security_reason(NvLaunchSecurity kind)
+{
+        g_return_val_if_fail(kind != NV_LAUNCH_SECURITY_NONE, NULL);
+        return g_strdup_printf("%s guest: confidential guests cannot run KVM inside",
+                               nv_launch_security_to_string(kind));
+}
+
+/* libvirt writes the SEV policy in hexadecimal ("0x0007"); bit 2 asks for
+ * SEV-ES (AMD's SEV API, "Guest Policy"; libvirt's formatdomain,
+ * "Launch Security"). An unreadable policy is plain SEV: it is confidential
+ * either way. */
+#define SEV_POLICY_ES 0x4
+
+static NvLaunchSecurity read_launch_security(xmlNode *domain)
+{
+        xmlNode *node = find_child(domain, "launchSecurity");
+        g_autofree char *type = NULL;
+        g_autofree char *policy = NULL;
+        guint64 bits = 0;
+
+        if (!node)
+                return NV_LAUNCH_SECURITY_NONE;
+        type = get_attribute(node, "type");
+        if (g_strcmp0(type, "sev") == 0) {
+                policy = get_child_text(node, "policy");
+                if (policy &&
+                    g_ascii_string_to_unsigned(g_str_has_prefix(policy, "0x") ? policy + 2 : policy, 16, 0,
+                                               G_MAXUINT64, &bits, NULL) &&
+                    (bits & SEV_POLICY_ES))
+                        return NV_LAUNCH_SECURITY_SEV_ES;
+                return NV_LAUNCH_SECURITY_SEV;
+        }
+        if (g_strcmp0(type, "sev-snp") == 0)
+                return NV_LAUNCH_SECURITY_SEV_SNP;
+        if (g_strcmp0(type, "tdx") == 0)
+                return NV_LAUNCH_SECURITY_TDX;
+        if (g_strcmp0(type, "s390-pv") == 0)
+                return NV_LAUNCH_SECURITY_S390_PV;
+        return NV_LAUNCH_SECURITY_OTHER;
+}
+
 gboolean nv_domain_xml_get_cpu(const char *xml, NvCpuDef *ret_cpu, NvDomainGuest *ret_guest, GError **error)
 {
         g_autoptr(xmlDoc) doc = NULL;
@@ -668,6 +731,7 @@ gboolean nv_domain_xml_get_cpu(const char *xml, NvCpuDef *ret_cpu, NvDomainGuest
                 }
                 devices = find_child(domain, "devices");
                 ret_guest->emulator = get_child_text(devices, "emulator");
+                ret_guest->launch_security = read_launch_security(domain);
         }
         return TRUE;
 }

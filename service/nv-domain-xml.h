@@ -74,14 +74,42 @@ typedef struct {
 void nv_cpu_def_clear(NvCpuDef *cpu);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NvCpuDef, nv_cpu_def_clear)
 
+/* A confidential guest's kind, from <launchSecurity type=...>: its memory
+ * and state are hidden from the host, and KVM does not offer
+ * virtualization to such a guest (KVM's SEV, SEV-ES, SEV-SNP and TDX
+ * guests get no VMX/SVM; s390's protected guests no SIE), whatever its
+ * <cpu> says. */
+typedef enum {
+        NV_LAUNCH_SECURITY_NONE,
+        NV_LAUNCH_SECURITY_SEV,
+        /* type='sev' with bit 2 (ES) of <policy> set: libvirt's
+         * formatdomain, "Launch Security", and AMD's SEV API (policy). */
+        NV_LAUNCH_SECURITY_SEV_ES,
+        NV_LAUNCH_SECURITY_SEV_SNP,
+        NV_LAUNCH_SECURITY_TDX,
+        NV_LAUNCH_SECURITY_S390_PV,
+        /* A type this version does not know: confidential all the same. */
+        NV_LAUNCH_SECURITY_OTHER,
+} NvLaunchSecurity;
+
+/* "SEV", "SEV-ES", "SEV-SNP", "TDX", "s390 Secure Execution",
+ * "confidential"; NULL for NV_LAUNCH_SECURITY_NONE. */
+const char *nv_launch_security_to_string(NvLaunchSecurity kind);
+
 /* What virConnectGetDomainCapabilities() wants to know to describe the
- * CPUs a domain can have; each NULL when the definition does not say. */
+ * CPUs a domain can have; each NULL when the definition does not say. And
+ * whether the guest is a confidential one. */
 typedef struct {
         char *virt_type; /* <domain type=...>: "kvm", "qemu", ... */
         char *arch;      /* <os><type arch=...> */
         char *machine;   /* <os><type machine=...> */
         char *emulator;  /* <devices><emulator> */
+        NvLaunchSecurity launch_security;
 } NvDomainGuest;
+
+/* Why a confidential guest of @kind can never nest, for people:
+ * "SEV-SNP guest: confidential guests cannot run KVM inside". */
+char *nv_launch_security_reason(NvLaunchSecurity kind);
 
 void nv_domain_guest_clear(NvDomainGuest *guest);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NvDomainGuest, nv_domain_guest_clear)

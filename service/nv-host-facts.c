@@ -44,11 +44,15 @@ void nv_host_facts_clear(NvHostFacts *facts)
         g_clear_pointer(&facts->architecture, g_free);
         g_clear_pointer(&facts->hypervisor, g_free);
         g_clear_pointer(&facts->nested_raw, g_free);
+        for (gsize i = 0; i < NV_ACCELERATION_N_PARAMETERS; i++)
+                g_clear_pointer(&facts->acceleration_parameters[i], g_free);
         nv_setting_clear(&facts->modprobe);
         nv_setting_clear(&facts->cmdline);
         g_clear_pointer(&facts->kvm_provider, g_free);
         g_clear_pointer(&facts->kvm_owner, g_free);
         g_clear_pointer(&facts->kvm_group, g_free);
         g_clear_pointer(&facts->container, g_free);
+        g_clear_pointer(&facts->kernel_release, g_free);
+        g_clear_pointer(&facts->kvm_arm_mode, g_free);
         memset(facts, 0, sizeof(*facts));
 }

@@ -9,6 +9,7 @@
 
 #include <glib.h>
 
+#include "nv-acceleration.h"
 #include "nv-cpuinfo.h"
 #include "nv-kernel-param.h"
 #include "nv-module-availability.h"
@@ -36,10 +37,15 @@ GArray *nv_settings_new(void);
 typedef struct {
         char *architecture; /* /proc/sys/kernel/arch; NULL when unreadable */
         NvCpuInfo cpu;
-        char *hypervisor; /* identified hypervisor; NULL when none was identified */
+        char *hypervisor;                       /* identified hypervisor; NULL when none was identified */
+        NvHypervisorProduct hypervisor_product; /* the product below a guest */
         NvModuleState kvm_state;
         NvModuleState vendor_state;
-        char *nested_raw;   /* parameters/nested without its newline; NULL when absent */
+        char *nested_raw; /* parameters/nested without its newline; NULL when absent */
+        /* The running vendor module's parameters that decide how fast
+         * nested guests are (nv_acceleration_parameters()), raw; NULL
+         * where absent. */
+        char *acceleration_parameters[NV_ACCELERATION_N_PARAMETERS];
         NvSetting modprobe; /* the last setting in the merged modprobe.d files */
         NvSetting cmdline;  /* the setting on the kernel command line */
         /* Processes can hold /dev/kvm now: ListModuleUsers() has to look
@@ -68,6 +74,11 @@ typedef struct {
         /* The container the daemon runs in, in systemd-detect-virt's
          * words; NULL for none. */
         char *container;
+        /* arm64, where the command line alone decides: the running
+         * kernel's release, and the value of kvm-arm.mode on its command
+         * line (NULL: not there). */
+        char *kernel_release;
+        char *kvm_arm_mode;
 } NvHostFacts;
 
 void nv_host_facts_clear(NvHostFacts *facts);

@@ -42,7 +42,9 @@ struct NvHost {
         NvCpuInfo cpu;
         char *architecture;
         char *hypervisor;
+        NvHypervisorProduct hypervisor_product;
         char *cmdline;
+        char *osrelease;
         char *modules_builtin;
         gsize modules_builtin_len;
         gboolean modules_builtin_whole; /* read to the end: it lists every built-in module */
@@ -59,6 +61,7 @@ struct NvHost {
                 NvModuleState kvm_state;
                 NvModuleState vendor_state;
                 char *nested_raw;
+                char *acceleration_parameters[NV_ACCELERATION_N_PARAMETERS];
                 gboolean kvm_device;
                 /* Which module provides /dev/kvm: read last, after the
                  * node (read_kvm_provider()), so it has its own flag. */
@@ -115,7 +118,7 @@ gboolean nv_host_is_real(const NvHost *host)
 
 const char *nv_host_vendor_module(const NvHost *host)
 {
-        return nv_cpu_vendor_module(host->cpu.vendor);
+        return nv_nesting_module(nv_arch_from_string(host->architecture), host->cpu.vendor);
 }
 
 /* Reads a one-line file and strips the trailing newline; NULL if missing. */
@@ -147,23 +150,27 @@ static void read_constant_facts(NvHost *host)
         gsize len = 0;
         int r;
 
+        host->architecture = read_line(host, "/proc/sys/kernel/arch");
+        if (!host->architecture)
+                g_warning("Cannot read the architecture from %s/proc/sys/kernel/arch",
+                          host->real ? "" : host->root);
+
         r = nv_file_read_bounded(cpuinfo_path, CPUINFO_MAX, &cpuinfo, &len);
         if (r < 0 && r != -EFBIG) {
                 g_warning("Cannot read %s: %s; the CPU vendor is unknown", cpuinfo_path, g_strerror(-r));
                 memset(&host->cpu, 0, sizeof(host->cpu));
         } else {
+                gboolean x86 = nv_arch_from_string(host->architecture) == NV_ARCH_X86;
+
                 nv_cpuinfo_parse(cpuinfo, len, &host->cpu);
-                if (!host->cpu.has_vendor_id)
+                /* Only x86 names its vendor and flags in these words. */
+                if (x86 && !host->cpu.has_vendor_id)
                         g_warning("%s has no vendor_id line; the CPU vendor is unknown", cpuinfo_path);
-                if (!host->cpu.has_flags)
+                if (x86 && !host->cpu.has_flags)
                         g_warning("%s has no flags line; CPU features are unknown", cpuinfo_path);
         }
 
-        host->architecture = read_line(host, "/proc/sys/kernel/arch");
-        if (!host->architecture)
-                g_warning("Cannot read the architecture from %s/proc/sys/kernel/arch",
-                          host->real ? "" : host->root);
-        host->hypervisor = nv_hypervisor_detect(host->root, &host->cpu);
+        host->hypervisor = nv_hypervisor_detect(host->root, &host->cpu, &host->hypervisor_product);
 
         r = nv_file_read_bounded(cmdline_path, SMALL_FILE_MAX, &host->cmdline, NULL);
         if (r < 0 && r != -EFBIG) {
@@ -173,6 +180,7 @@ static void read_constant_facts(NvHost *host)
         }
 
         osrelease = read_line(host, "/proc/sys/kernel/osrelease");
+        host->osrelease = g_strdup(osrelease);
         if (osrelease && *osrelease && !strchr(osrelease, '/') && !g_str_equal(osrelease, "..") &&
             !g_str_equal(osrelease, ".")) {
                 g_autofree char *rel = g_build_filename("/lib/modules", osrelease, "modules.builtin", NULL);
@@ -218,10 +226,13 @@ void nv_host_free(NvHost *host)
         g_free(host->architecture);
         g_free(host->hypervisor);
         g_free(host->cmdline);
+        g_free(host->osrelease);
         g_free(host->modules_builtin);
         g_free(host->modules_dep_path);
         g_free(host->dep.file);
         g_free(host->modules.nested_raw);
+        for (gsize i = 0; i < NV_ACCELERATION_N_PARAMETERS; i++)
+                g_free(host->modules.acceleration_parameters[i]);
         g_free(host->modules.provider);
         g_clear_pointer(&host->config, g_array_unref);
         nv_host_kvm_cache_clear(&host->kvm);
@@ -446,13 +457,31 @@ static void read_module_refcnt(NvHost *host, const char *module, NvHostFacts *re
                 refcnt && g_ascii_string_to_unsigned(refcnt, 10, 0, G_MAXUINT64, &ret->vendor_refcnt, NULL);
 }
 
-/* The state of kvm and of the vendor @module, and its nested value. */
+/* The parameters of the running vendor @module that decide how fast
+ * nested guests are: read-only, like nested, so they change only with a
+ * load, and are kept with the module's state. */
+static void read_acceleration_parameters(NvHost *host, const char *module, NvHostFacts *ret)
+{
+        const char *const *names = nv_acceleration_parameters(host->cpu.vendor);
+
+        for (gsize i = 0; names && i < NV_ACCELERATION_N_PARAMETERS && names[i]; i++) {
+                g_autofree char *path =
+                        g_build_filename("/sys/module", module, "parameters", names[i], NULL);
+
+                ret->acceleration_parameters[i] = read_line(host, path);
+        }
+}
+
+/* The state of kvm and of the vendor @module, its nested value and the
+ * parameters that decide how fast nested guests are. */
 static void read_module_facts(NvHost *host, const char *module, NvHostFacts *ret)
 {
         if (modules_cached(host) && host->modules.valid) {
                 ret->kvm_state = host->modules.kvm_state;
                 ret->vendor_state = host->modules.vendor_state;
                 ret->nested_raw = g_strdup(host->modules.nested_raw);
+                for (gsize i = 0; i < NV_ACCELERATION_N_PARAMETERS; i++)
+                        ret->acceleration_parameters[i] = g_strdup(host->modules.acceleration_parameters[i]);
                 return;
         }
 
@@ -474,6 +503,7 @@ static void read_module_facts(NvHost *host, const char *module, NvHostFacts *ret
                 if (ret->nested_raw && nv_nested_value_parse(host->cpu.vendor, ret->nested_raw) < 0)
                         warn_once(host, nested_host, "Unexpected value \"%s\" in %s", ret->nested_raw,
                                   nested_host);
+                read_acceleration_parameters(host, module, ret);
         }
 
         if (modules_cached(host)) {
@@ -481,6 +511,10 @@ static void read_module_facts(NvHost *host, const char *module, NvHostFacts *ret
                 host->modules.vendor_state = ret->vendor_state;
                 g_free(host->modules.nested_raw);
                 host->modules.nested_raw = g_strdup(ret->nested_raw);
+                for (gsize i = 0; i < NV_ACCELERATION_N_PARAMETERS; i++) {
+                        g_free(host->modules.acceleration_parameters[i]);
+                        host->modules.acceleration_parameters[i] = g_strdup(ret->acceleration_parameters[i]);
+                }
                 kvm_device_registered(host);
                 host->modules.valid = TRUE;
         }
@@ -582,6 +616,7 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
         ret->architecture = g_strdup(host->architecture);
         ret->cpu = host->cpu;
         ret->hypervisor = g_strdup(host->hypervisor);
+        ret->hypervisor_product = host->hypervisor_product;
         read_module_facts(host, module, ret);
 
         if (module) {
@@ -609,4 +644,10 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
 
         nv_host_kvm_read(host->root, &host->kvm, ret);
         read_kvm_provider(host, ret);
+
+        if (nv_arch_from_string(host->architecture) == NV_ARCH_ARM64) {
+                ret->kernel_release = g_strdup(host->osrelease);
+                if (host->cmdline)
+                        nv_cmdline_find_param(host->cmdline, "kvm-arm", "mode", &ret->kvm_arm_mode);
+        }
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Hypervisor detection (nv-hypervisor.h): CPUID leaf 0x40000000 on the real
- * host, then the DMI strings and Xen's type in sysfs below the root.
+ * host, then the DMI strings and Xen's type in sysfs below the root; the
+ * product from those and the kernel's release.
  */
 #include "config.h"
 
@@ -66,31 +67,52 @@ static gboolean dmi_names_only_virtual(const char *hypervisor)
         return FALSE;
 }
 
-char *nv_hypervisor_detect(const char *root, const NvCpuInfo *cpu)
+char *nv_hypervisor_detect(const char *root, const NvCpuInfo *cpu, NvHypervisorProduct *ret_product)
 {
         g_autofree char *sys_vendor = NULL, *product_name = NULL, *board_vendor = NULL, *bios_vendor = NULL;
+        g_autofree char *chassis_asset_tag = NULL, *osrelease = NULL;
         g_autofree char *xen = NULL;
         char *name;
         const char *dmi;
-
-        /* CPUID answers for the CPU we run on, so it only describes the
-         * host when the root is the real one. */
-        name = detect_cpuid(root, cpu);
-        if (name)
-                return name;
 
         sys_vendor = read_line(root, "/sys/class/dmi/id/sys_vendor");
         product_name = read_line(root, "/sys/class/dmi/id/product_name");
         board_vendor = read_line(root, "/sys/class/dmi/id/board_vendor");
         bios_vendor = read_line(root, "/sys/class/dmi/id/bios_vendor");
-        dmi = nv_hypervisor_from_dmi(sys_vendor, product_name, board_vendor, bios_vendor);
-        if (dmi && (cpu->has_hypervisor || dmi_names_only_virtual(dmi)))
-                return g_strdup(dmi);
+        chassis_asset_tag = read_line(root, "/sys/class/dmi/id/chassis_asset_tag");
+        osrelease = read_line(root, "/proc/sys/kernel/osrelease");
 
-        /* Xen PV guests have no DMI but announce themselves here. */
-        xen = read_line(root, "/sys/hypervisor/type");
-        if (xen && g_str_equal(g_strstrip(xen), "xen"))
-                return g_strdup("xen");
+        /* CPUID answers for the CPU we run on, so it only describes the
+         * host when the root is the real one. */
+        name = detect_cpuid(root, cpu);
+        if (!name) {
+                dmi = nv_hypervisor_from_dmi(sys_vendor, product_name, board_vendor, bios_vendor);
+                if (dmi && (cpu->has_hypervisor || dmi_names_only_virtual(dmi)))
+                        name = g_strdup(dmi);
+        }
+        if (!name) {
+                /* Xen PV guests have no DMI but announce themselves here. */
+                xen = read_line(root, "/sys/hypervisor/type");
+                if (xen && g_str_equal(g_strstrip(xen), "xen"))
+                        name = g_strdup("xen");
+        }
 
-        return NULL;
+        /* Only a guest has a product below it: bare-metal clouds name
+         * themselves in DMI too. */
+        if (name || cpu->has_hypervisor) {
+                const NvHypervisorProductFacts facts = {
+                        .hypervisor = name,
+                        .sys_vendor = sys_vendor,
+                        .product_name = product_name,
+                        .board_vendor = board_vendor,
+                        .chassis_asset_tag = chassis_asset_tag,
+                        .bios_vendor = bios_vendor,
+                        .osrelease = osrelease,
+                };
+
+                *ret_product = nv_hypervisor_product(&facts);
+        } else {
+                *ret_product = NV_PRODUCT_UNKNOWN;
+        }
+        return name;
 }

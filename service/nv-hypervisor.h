@@ -3,7 +3,8 @@
  * Which hypervisor the host runs under, found the way systemd-detect-virt
  * does: the CPUID signature first (only for the CPU we run on, so only when
  * the root is the real "/"), then the DMI strings, then Xen's sysfs type.
- * The mapping of signatures and strings to names is pure (nv-cpuinfo.h);
+ * The mapping of signatures and strings to names and products is pure
+ * (nv-cpuinfo.h);
  * this file does the reading, once, when the host reader starts.
  */
 #pragma once
@@ -13,5 +14,7 @@
 #include "nv-cpuinfo.h"
 
 /* The hypervisor's name ("kvm", "qemu", "microsoft", ...) for the tree at
- * @root, whose CPU is @cpu; NULL when none was identified. */
-char *nv_hypervisor_detect(const char *root, const NvCpuInfo *cpu);
+ * @root, whose CPU is @cpu; NULL when none was identified. @ret_product
+ * gets the product (nv_hypervisor_product()) for a guest, unknown for a
+ * machine that is none. */
+char *nv_hypervisor_detect(const char *root, const NvCpuInfo *cpu, NvHypervisorProduct *ret_product);

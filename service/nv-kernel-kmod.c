@@ -19,9 +19,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libkmod.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "nv-dlopen.h"
 #include "nv-errno.h"
@@ -276,6 +278,33 @@ static gboolean kmod_unload(NvKernel *kernel, const char *module, GError **error
         }
 }
 
+/* Not libkmod's: a parameter is a sysfs file, and only an existing one
+ * may be written (O_NOFOLLOW, no O_CREAT). */
+static gboolean kmod_set_parameter(NvKernel *kernel, const char *module, const char *param,
+                                   const char *value, GError **error)
+{
+        g_autofree char *path = g_build_filename("/sys/module", module, "parameters", param, NULL);
+        gsize len = strlen(value);
+        ssize_t n;
+        int fd, errnum;
+
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+                errnum = errno;
+                g_set_error(error, NV_ERRNO_ERROR, errnum, "Cannot open %s: %s", path, g_strerror(errnum));
+                return FALSE;
+        }
+        n = write(fd, value, len);
+        errnum = n < 0 ? errno : EIO;
+        close(fd);
+        if (n != (ssize_t)len) {
+                g_set_error(error, NV_ERRNO_ERROR, errnum, "Cannot write %s to %s: %s", value, path,
+                            g_strerror(errnum));
+                return FALSE;
+        }
+        return TRUE;
+}
+
 static void kmod_free(NvKernel *kernel)
 {
         g_free(kernel);
@@ -284,6 +313,7 @@ static void kmod_free(NvKernel *kernel)
 static const NvKernelOps kmod_ops = {
         .load = kmod_load,
         .unload = kmod_unload,
+        .set_parameter = kmod_set_parameter,
         .free = kmod_free,
 };
 

@@ -404,3 +404,18 @@ char *nv_modules_dep_find(const char *text, gsize len, const char *module)
                 return NULL;
         return g_strndup(file, file_len);
 }
+
+gboolean nv_kernel_release_at_least(const char *release, guint major, guint minor)
+{
+        guint64 got_major, got_minor;
+        const char *p = release;
+        char *end = NULL;
+
+        if (!release || !g_ascii_isdigit(*p))
+                return FALSE;
+        got_major = g_ascii_strtoull(p, &end, 10);
+        if (*end != '.' || !g_ascii_isdigit(end[1]))
+                return FALSE;
+        got_minor = g_ascii_strtoull(end + 1, NULL, 10);
+        return got_major > major || (got_major == major && got_minor >= minor);
+}

@@ -108,3 +108,8 @@ gboolean nv_modules_builtin_contains(const char *text, gsize len, const char *mo
  * again, and whether it exists is the caller's to find out.
  */
 char *nv_modules_dep_find(const char *text, gsize len, const char *module);
+
+/* TRUE when the kernel release @release ("6.16.0-1-arm64", "6.1.0-test")
+ * is @major.@minor or later; FALSE for one that does not start with
+ * "MAJOR.MINOR". */
+gboolean nv_kernel_release_at_least(const char *release, guint major, guint minor);

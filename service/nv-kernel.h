@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The narrow interface through which the daemon changes the running
- * kernel: load and unload a module. nestedvirtd uses libkmod
+ * kernel: load and unload a module, and set a parameter that a loaded
+ * module lets root change at run time. nestedvirtd uses libkmod
  * (nv-kernel-kmod.c); the integration tests link the same daemon with a
  * simulated kernel (tests/nv-kernel-sim.c) that updates a fake host tree
  * the way the kernel would, so that the production binary contains no
@@ -21,6 +22,11 @@ typedef struct {
         /* Unloads @module (only it, not what it depends on). Fails when the
          * module is in use. */
         gboolean (*unload)(NvKernel *kernel, const char *module, GError **error);
+        /* Writes @value to /sys/module/@module/parameters/@param of the
+         * loaded @module, as `echo @value >` would; only for a parameter
+         * the module declares writable (ppc64's kvm_hv nested). */
+        gboolean (*set_parameter)(NvKernel *kernel, const char *module, const char *param, const char *value,
+                                  GError **error);
         void (*free)(NvKernel *kernel);
 } NvKernelOps;
 

@@ -300,6 +300,24 @@ static gboolean configure_once(NvLibvirt *self, const char *domain, NvCpuMode mo
                 return FALSE;
         }
 
+        /* A CPU mode cannot give a confidential guest what KVM never offers
+         * it: say so, rather than change a definition for nothing. */
+        {
+                g_auto(NvCpuDef) cpu = { 0 };
+                g_auto(NvDomainGuest) guest = { 0 };
+
+                if (nv_domain_xml_get_cpu(xml, &cpu, &guest, NULL) &&
+                    guest.launch_security != NV_LAUNCH_SECURITY_NONE) {
+                        g_set_error(error, NV_LIBVIRT_ERROR, NV_LIBVIRT_ERROR_NOT_SUPPORTED,
+                                    "Domain '%s' is a %s guest (<launchSecurity>): confidential guests "
+                                    "cannot run KVM inside, whatever their CPU mode, so its definition "
+                                    "was left as it is. Nested virtualization needs a guest without "
+                                    "<launchSecurity>.",
+                                    name, nv_launch_security_to_string(guest.launch_security));
+                        return FALSE;
+                }
+        }
+
         new_xml = nv_domain_xml_set_cpu_mode(xml, mode, &changed, &local_error);
         if (!new_xml) {
                 g_set_error(error, NV_LIBVIRT_ERROR, NV_LIBVIRT_ERROR_FAILED,
@@ -607,6 +625,11 @@ static NvNested judge_definition(NestingContext *ctx, const char *xml, char **re
         if (!nv_domain_xml_get_cpu(xml, &cpu, &guest, &local_error)) {
                 *ret_reason = g_strdup(local_error->message);
                 return NV_NESTED_UNKNOWN;
+        }
+        /* Whatever the CPU mode, a confidential guest gets no VMX/SVM. */
+        if (guest.launch_security != NV_LAUNCH_SECURITY_NONE) {
+                *ret_reason = nv_launch_security_reason(guest.launch_security);
+                return NV_NESTED_NO;
         }
 
         /* Only host-model needs the domain capabilities, or a host whose

@@ -15,10 +15,11 @@
 GQuark nv_libvirt_error_quark(void);
 
 typedef enum {
-        NV_LIBVIRT_ERROR_UNAVAILABLE, /* library missing or connection failed; message names URI and reason
-                                       */
-        NV_LIBVIRT_ERROR_NOT_FOUND,   /* no such domain */
-        NV_LIBVIRT_ERROR_FAILED,      /* anything else, with libvirt's message */
+        NV_LIBVIRT_ERROR_UNAVAILABLE,   /* library missing or connection failed; message names URI and reason
+                                         */
+        NV_LIBVIRT_ERROR_NOT_FOUND,     /* no such domain */
+        NV_LIBVIRT_ERROR_NOT_SUPPORTED, /* a change that cannot help this domain (a confidential guest) */
+        NV_LIBVIRT_ERROR_FAILED,        /* anything else, with libvirt's message */
 } NvLibvirtError;
 
 typedef struct {

@@ -118,7 +118,7 @@ gboolean nv_reload_plan(const NvHostFacts *facts, const char *module, gboolean n
         g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
         name = nv_module_name_normalize(module);
-        vendor_module = nv_cpu_vendor_module(facts->cpu.vendor);
+        vendor_module = nv_nesting_module(nv_arch_from_string(facts->architecture), facts->cpu.vendor);
         /* The host's facts, in particular who holds the module, are only
          * gathered for the vendor module. */
         if (!vendor_module || !g_str_equal(name, vendor_module)) {
@@ -156,7 +156,8 @@ gboolean nv_reload_plan(const NvHostFacts *facts, const char *module, gboolean n
                 return FALSE;
         }
 
-        if (ret->was_loaded) {
+        ret->at_run_time = ret->was_loaded && nv_arch_from_string(facts->architecture) == NV_ARCH_PPC64;
+        if (ret->was_loaded && !ret->at_run_time) {
                 if (!check_not_in_use(name, facts, holders, holders_unknown, error))
                         return FALSE;
                 ret->old_option = previous_option(facts);
@@ -178,6 +179,16 @@ gboolean nv_reload_swap(NvKernel *kernel, const NvReloadPlan *plan, GError **err
 
         g_return_val_if_fail(kernel != NULL, FALSE);
         g_return_val_if_fail(plan->module != NULL, FALSE);
+
+        if (plan->at_run_time) {
+                g_autoptr(GError) set_error = NULL;
+
+                if (kernel->ops->set_parameter(kernel, name, "nested", plan->nested ? "1" : "0", &set_error))
+                        return TRUE;
+                g_set_error(error, NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED, "%s; %s runs on as it was",
+                            set_error->message, name);
+                return FALSE;
+        }
 
         if (plan->was_loaded) {
                 if (!kernel->ops->unload(kernel, name, &unload_error)) {

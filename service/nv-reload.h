@@ -36,10 +36,14 @@ typedef enum {
 
 /* What nv_reload_swap() is to do, decided by nv_reload_plan(). */
 typedef struct {
-        char *module;           /* the vendor module, '_' form */
-        NvCpuVendor vendor;     /* how its "nested" value reads */
-        gboolean nested;        /* the value asked for */
-        gboolean was_loaded;    /* unload first, and load back on failure */
+        char *module;        /* the vendor module, '_' form */
+        NvCpuVendor vendor;  /* how its "nested" value reads */
+        gboolean nested;     /* the value asked for */
+        gboolean was_loaded; /* unload first, and load back on failure */
+        /* Set "nested" in the loaded module instead (ppc64's kvm_hv
+         * declares it writable: book3s_hv.c, S_IRUGO | S_IWUSR); running
+         * VMs keep what they have, new ones get the new value. */
+        gboolean at_run_time;
         const char *old_option; /* what loads it back as it was; NULL: its configured options */
 } NvReloadPlan;
 
@@ -49,7 +53,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NvReloadPlan, nv_reload_plan_clear)
 /*
  * Decides how to make the running kernel's @module (the host's vendor
  * module, any '-'/'_' form) run with nested=1 (@nested) or nested=0: load
- * it when it is not loaded, unload and load it when it is. @facts must be
+ * it when it is not loaded, unload and load it when it is (on ppc64, set
+ * kvm_hv's writable parameter instead, which VMs do not prevent). @facts must be
  * fresh (read with the module cache invalidated): a VM may have started
  * since the last status read. Refuses (IN_USE) when its reference count is
  * above 0 or one of @holders (NvModuleUser: the processes holding /dev/kvm

@@ -56,18 +56,6 @@ static char *utf8_dup(const char *s)
         return g_utf8_make_valid(s, -1);
 }
 
-static gboolean architecture_is_x86(const char *arch)
-{
-        static const char *const x86[] = { "x86_64", "x86", "i386", "i486", "i586", "i686" };
-
-        if (!arch)
-                return FALSE;
-        for (size_t i = 0; i < G_N_ELEMENTS(x86); i++)
-                if (g_str_equal(arch, x86[i]))
-                        return TRUE;
-        return FALSE;
-}
-
 /* "Loaded" is what a person means by it: the code is in the running kernel,
  * whether modprobe put it there or it was compiled in. A module that is
  * still coming up or going away is neither. */
@@ -134,9 +122,17 @@ static void assemble_kvm_device(const NvHostFacts *facts, NvStatus *ret)
 NvHostClass nv_status_host_class(const NvStatus *status)
 {
         const char *state = status->vendor_module_state;
-        gboolean no_hardware = !status->hardware_virtualization && !status->vendor_module_loaded;
+        NvArch arch = nv_arch_from_string(status->architecture);
+        /* A running vendor module proves the CPU can; POWER8 runs kvm_hv
+         * but never nests (book3s_hv.c: nesting from POWER9). */
+        gboolean no_hardware =
+                !status->hardware_virtualization && (!status->vendor_module_loaded || arch == NV_ARCH_PPC64);
 
-        if (!architecture_is_x86(status->architecture) || nv_str_empty(status->vendor_module))
+        if (arch == NV_ARCH_ARM64)
+                return NV_HOST_ARM64_COMMAND_LINE;
+        /* The module that decides nesting is the architecture's (kvm on
+         * s390x, kvm_hv on ppc64) or the x86 vendor's. */
+        if (nv_str_empty(status->vendor_module))
                 return NV_HOST_UNSUPPORTED;
         if (no_hardware && g_strcmp0(status->kvm_provider, "kvm_pvm") == 0)
                 return NV_HOST_PVM;
@@ -161,12 +157,24 @@ char *nv_status_refusal(const NvStatus *status)
         NvHostClass host_class = nv_host_class_from_string(status->host_class);
 
         switch (host_class) {
+        case NV_HOST_ARM64_COMMAND_LINE:
+                /* arch/arm64/kvm/arm.c, early_kvm_mode_cfg(): "nested" is
+                 * a boot-time mode of the built-in KVM, not a parameter
+                 * that modprobe.d or a reload could set. */
+                return g_strdup("On arm64, KVM is built into the kernel and nests only when the kernel "
+                                "command line has kvm-arm.mode=nested, on Linux 6.16 or later and a CPU "
+                                "with FEAT_NV2. Add kvm-arm.mode=nested in the boot loader configuration "
+                                "and reboot into such a kernel; no modprobe.d file or module reload can "
+                                "change it.");
         case NV_HOST_UNSUPPORTED:
-                return g_strdup_printf("Nested KVM needs an x86 machine with an Intel or AMD CPU; this one "
-                                       "is %s with a CPU from vendor '%s'.",
+                if (nv_arch_from_string(status->architecture) == NV_ARCH_X86)
+                        return g_strdup_printf("Nested KVM needs an x86 machine with an Intel or AMD CPU; "
+                                               "this one is %s with a CPU from vendor '%s'.",
+                                               status->architecture, status->cpu_vendor);
+                return g_strdup_printf("Nested KVM needs x86 (Intel or AMD), s390x, ppc64le (POWER9 or "
+                                       "later) or arm64; this machine is %s.",
                                        *status->architecture ? status->architecture
-                                                             : "of unknown architecture",
-                                       status->cpu_vendor);
+                                                             : "of unknown architecture");
         case NV_HOST_PVM:
                 return g_strdup_printf("The CPU does not offer hardware virtualization and /dev/kvm comes "
                                        "from kvm_pvm, which runs only guests built for PVM: there is no "
@@ -205,7 +213,8 @@ char *nv_status_refusal(const NvStatus *status)
 void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret)
 {
         const NvSetting *setting = NULL;
-        const char *vendor_module = nv_cpu_vendor_module(facts->cpu.vendor);
+        NvArch arch = nv_arch_from_string(facts->architecture);
+        const char *vendor_module = nv_nesting_module(arch, facts->cpu.vendor);
         NvHostClass host_class;
         NvPersistent persistent;
 
@@ -219,6 +228,8 @@ void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret)
                 ret->hypervisor = utf8_dup(facts->hypervisor);
         else
                 ret->hypervisor = g_strdup(ret->in_virtual_machine ? "unknown" : "");
+        ret->hypervisor_product = g_strdup(
+                ret->in_virtual_machine ? nv_hypervisor_product_to_string(facts->hypervisor_product) : "");
 
         ret->kvm_loaded = module_state_loaded(facts->kvm_state);
         ret->kvm_builtin = facts->kvm_state == NV_MODULE_STATE_BUILTIN;
@@ -231,7 +242,14 @@ void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret)
 
         if (ret->vendor_module_loaded && facts->nested_raw) {
                 ret->nested_parameter = utf8_dup(facts->nested_raw);
-                ret->nested_enabled = nv_nested_value_parse(facts->cpu.vendor, facts->nested_raw) > 0;
+                ret->nested_enabled = nv_nested_value_parse(facts->cpu.vendor, facts->nested_raw) > 0 &&
+                                      (arch != NV_ARCH_PPC64 || ret->hardware_virtualization);
+        } else if (arch == NV_ARCH_ARM64) {
+                /* The boot's kvm-arm.mode; nesting needs 6.16 as well
+                 * (FEAT_NV2 cannot be told from here). */
+                ret->nested_parameter = utf8_dup(facts->kvm_arm_mode);
+                ret->nested_enabled = g_strcmp0(facts->kvm_arm_mode, "nested") == 0 &&
+                                      nv_kernel_release_at_least(facts->kernel_release, 6, 16);
         } else {
                 ret->nested_parameter = g_strdup("");
                 ret->nested_enabled = FALSE;
@@ -248,16 +266,30 @@ void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret)
 
         /* Only a loaded, loadable module can be reloaded; with nothing
          * configured the next load takes the kernel's default, which has
-         * been nested=1 for both vendors since Linux 4.20. An invalid value
+         * been nested=1 for both x86 vendors since Linux 4.20 (and is so
+         * for ppc64's kvm_hv), nested=0 for s390's kvm. An invalid value
          * makes the next load fail, which no reload fixes; an unknown one
          * may or may not differ. */
         ret->reload_required = FALSE;
         if (facts->vendor_state == NV_MODULE_STATE_LIVE && facts->nested_raw && vendor_module &&
             persistent != NV_PERSISTENT_INVALID && persistent != NV_PERSISTENT_UNKNOWN) {
                 int running = nv_nested_value_parse(facts->cpu.vendor, facts->nested_raw);
-                gboolean want = persistent != NV_PERSISTENT_DISABLED;
+                /* s390's kvm defaults to nested=0 (kvm-s390.c). */
+                gboolean want = persistent == NV_PERSISTENT_DEFAULT ? arch != NV_ARCH_S390X
+                                                                    : persistent != NV_PERSISTENT_DISABLED;
 
                 ret->reload_required = running >= 0 && (running > 0) != want;
+        }
+
+        {
+                const NvAccelerationFacts acceleration = {
+                        .cpu = &facts->cpu,
+                        .module_loaded = ret->vendor_module_loaded,
+                        .parameters = (const char *const *)facts->acceleration_parameters,
+                };
+
+                nv_acceleration_assess(&acceleration, &ret->nested_acceleration,
+                                       &ret->nested_acceleration_reasons);
         }
 
         /* The reference count is the kernel's own answer, and costs a read:

@@ -307,6 +307,35 @@ static void release_kvm(NvKernelSim *sim, const char *module)
                 g_warning("Cannot remove %s: %s", link, g_strerror(errno));
 }
 
+/* The parameters that decide how fast nested guests are, as a vendor
+ * module on a modern CPU shows them after a plain load. */
+static gboolean write_acceleration_defaults(NvKernelSim *sim, const char *module, GError **error)
+{
+        static const char *const intel[][2] = {
+                { "ept", "Y\n" },
+                { "enable_shadow_vmcs", "Y\n" },
+                { "enable_apicv", "Y\n" },
+                { "unrestricted_guest", "Y\n" },
+        };
+        static const char *const amd[][2] = {
+                { "npt", "Y\n" }, { "vgif", "1\n" }, { "vls", "1\n" }, { "avic", "N\n" }
+        };
+        NvCpuVendor vendor = vendor_of_module(module);
+        const char *const(*params)[2] = vendor == NV_CPU_VENDOR_INTEL ? intel : amd;
+        gsize n = vendor == NV_CPU_VENDOR_INTEL ? G_N_ELEMENTS(intel) : G_N_ELEMENTS(amd);
+
+        if (vendor == NV_CPU_VENDOR_UNKNOWN)
+                return TRUE;
+        for (gsize i = 0; i < n; i++) {
+                g_autofree char *rel = g_build_filename("parameters", params[i][0], NULL);
+                g_autofree char *path = module_path(sim, module, rel);
+
+                if (!write_file(path, params[i][1], error))
+                        return FALSE;
+        }
+        return TRUE;
+}
+
 /* Returns 0, or the errno init_module() or modprobe would fail with. */
 static int sim_do_load(NvKernelSim *sim, const char *module, const char *options, GError **error)
 {
@@ -348,6 +377,8 @@ static int sim_do_load(NvKernelSim *sim, const char *module, const char *options
                 if (!write_file(nested_path, text, error))
                         return EIO;
         }
+        if (!write_acceleration_defaults(sim, module, error))
+                return EIO;
         /* Last, as the kernel makes a module live only once it is set up. */
         if (!write_file(initstate, "live\n", error))
                 return EIO;
@@ -439,6 +470,33 @@ static gboolean sim_unload(NvKernel *kernel, const char *module, GError **error)
         return FALSE;
 }
 
+/* As sysfs does for a writable bool parameter (kvm_hv's nested): the
+ * kernel's kstrtobool() words, shown back as Y or N. */
+static gboolean sim_set_parameter(NvKernel *kernel, const char *module, const char *param, const char *value,
+                                  GError **error)
+{
+        NvKernelSim *sim = (NvKernelSim *)kernel;
+        g_autofree char *name = nv_module_name_normalize(module);
+        g_autofree char *rel = g_build_filename("parameters", param, NULL);
+        g_autofree char *path = module_path(sim, name, rel);
+        g_autofree char *option = g_strdup_printf("%s=%s", param, value);
+        g_autoptr(GError) local_error = NULL;
+        int errnum = 0;
+
+        if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+                errnum = fail_errno(&local_error, ENOENT, "%s has no parameter %s", name, param);
+        else if (strchr("yY1", value[0]) == NULL && strchr("nN0", value[0]) == NULL)
+                errnum = fail_errno(&local_error, EINVAL, "invalid value %s", value);
+        else if (!write_file(path, strchr("yY1", value[0]) ? "Y\n" : "N\n", &local_error))
+                errnum = EIO;
+        append_log(sim, "set", name, option, errnum);
+        if (errnum == 0)
+                return TRUE;
+        g_set_error(error, local_error->domain, local_error->code, "Cannot set %s of %s: %s", param, name,
+                    local_error->message);
+        return FALSE;
+}
+
 static void sim_free(NvKernel *kernel)
 {
         NvKernelSim *sim = (NvKernelSim *)kernel;
@@ -450,6 +508,7 @@ static void sim_free(NvKernel *kernel)
 static const NvKernelOps sim_ops = {
         .load = sim_load,
         .unload = sim_unload,
+        .set_parameter = sim_set_parameter,
         .free = sim_free,
 };
 

@@ -68,6 +68,10 @@ static const char *const preset_names[NV_TEST_PRESET_COUNT] = {
         [NV_TEST_PRESET_PVM] = "pvm",
         [NV_TEST_PRESET_CONTAINER] = "container",
         [NV_TEST_PRESET_PVM_CONTAINER] = "pvm-container",
+        [NV_TEST_PRESET_HYPERV_GUEST] = "hyperv-guest",
+        [NV_TEST_PRESET_S390X] = "s390x",
+        [NV_TEST_PRESET_PPC64LE_POWER9] = "ppc64le-power9",
+        [NV_TEST_PRESET_ARM64_NESTED] = "arm64-nested",
 };
 
 const char *nv_test_preset_to_string(NvTestPreset preset)
@@ -270,6 +274,34 @@ static void write_nested(NvTestHost *host, const char *module, const char *neste
                 return;
         line = g_strconcat(nested, "\n", NULL);
         nv_test_host_write(host, nested_path, line);
+        nv_test_host_set_acceleration(host, module, NULL);
+}
+
+void nv_test_host_set_acceleration(NvTestHost *host, const char *module, const char *const *values)
+{
+        static const char *const intel[] = { "ept", "enable_shadow_vmcs", "enable_apicv",
+                                             "unrestricted_guest", NULL };
+        static const char *const intel_defaults[] = { "Y", "Y", "Y", "Y" };
+        static const char *const amd[] = { "npt", "vgif", "vls", "avic", NULL };
+        static const char *const amd_defaults[] = { "Y", "1", "1", "N" };
+        const char *const *names;
+
+        if (g_str_equal(module, "kvm_intel")) {
+                names = intel;
+                values = values ? values : intel_defaults;
+        } else if (g_str_equal(module, "kvm_amd")) {
+                names = amd;
+                values = values ? values : amd_defaults;
+        } else {
+                return;
+        }
+        for (gsize i = 0; names[i]; i++) {
+                g_autofree char *path =
+                        g_build_filename("/sys/module", module, "parameters", names[i], NULL);
+                g_autofree char *line = g_strconcat(values[i], "\n", NULL);
+
+                nv_test_host_write(host, path, line);
+        }
 }
 
 void nv_test_host_load_module(NvTestHost *host, const char *module, guint refcnt, const char *nested)
@@ -512,6 +544,11 @@ NvTestHost *nv_test_host_new_preset(NvTestPreset preset)
                 nv_test_host_set_cpuinfo(host, "GenuineIntel", INTEL_GUEST_FLAGS, 2);
                 nv_test_host_set_dmi(host, "QEMU", "Standard PC (Q35 + ICH9, 2009)");
                 break;
+        case NV_TEST_PRESET_HYPERV_GUEST:
+                add_base(host, "x86_64");
+                nv_test_host_set_cpuinfo(host, "GenuineIntel", INTEL_GUEST_FLAGS, 2);
+                nv_test_host_set_dmi(host, "Microsoft Corporation", "Virtual Machine");
+                break;
         case NV_TEST_PRESET_UNKNOWN_VENDOR:
                 add_base(host, "x86_64");
                 nv_test_host_set_cpuinfo(host, "CyrixInstead", COMMON_FLAGS, 1);
@@ -528,6 +565,56 @@ NvTestHost *nv_test_host_new_preset(NvTestPreset preset)
                                    "Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics cpuid\n"
                                    "CPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x3\n"
                                    "CPU part\t: 0xd0c\nCPU revision\t: 1\n\n");
+                break;
+        case NV_TEST_PRESET_S390X:
+                add_base(host, "s390x");
+                nv_test_host_write(
+                        host, "/proc/cpuinfo",
+                        "vendor_id       : IBM/S390\n# processors    : 2\n"
+                        "bogomips per cpu: 3241.00\nmax thread id   : 0\n"
+                        "features\t: esan3 zarch stfle msa ldisp eimm dfp edat etf3eh highgprs te "
+                        "vx vxd vxe gs vxe2 vxp sort dflt sie\n"
+                        "facilities      : 0 1 2 3 4 6 7 8 9 10 12 14 15 16 17 18 19 20\n\n"
+                        "processor 0: version = FF,  identification = 0133E8,  machine = 8561\n");
+                nv_test_host_write(host, "/lib/modules/" NV_TEST_OSRELEASE "/modules.dep",
+                                   "kernel/arch/s390/kvm/kvm.ko: \n");
+                /* modules.dep names it, and the file is there: loadable. */
+                nv_test_host_write(host, "/lib/modules/" NV_TEST_OSRELEASE "/kernel/arch/s390/kvm/kvm.ko",
+                                   "");
+                nv_test_host_load_module(host, "kvm", 0, "0");
+                nv_test_host_add_kvm_device(host);
+                break;
+        case NV_TEST_PRESET_PPC64LE_POWER9:
+                add_base(host, "ppc64le");
+                nv_test_host_write(host, "/proc/cpuinfo",
+                                   "processor\t: 0\ncpu\t\t: POWER9 (raw), altivec supported\n"
+                                   "clock\t\t: 2166.000000MHz\nrevision\t: 2.2 (pvr 004e 1202)\n\n"
+                                   "processor\t: 1\ncpu\t\t: POWER9 (raw), altivec supported\n"
+                                   "clock\t\t: 2166.000000MHz\nrevision\t: 2.2 (pvr 004e 1202)\n\n"
+                                   "timebase\t: 512000000\nplatform\t: PowerNV\nmodel\t\t: 9006-22P\n"
+                                   "machine\t\t: PowerNV 9006-22P\nfirmware\t: OPAL\nMMU\t\t: Radix\n");
+                nv_test_host_write(host, "/lib/modules/" NV_TEST_OSRELEASE "/modules.dep",
+                                   "kernel/arch/powerpc/kvm/kvm.ko: \n"
+                                   "kernel/arch/powerpc/kvm/kvm-hv.ko: kernel/arch/powerpc/kvm/kvm.ko\n");
+                nv_test_host_write(host, "/lib/modules/" NV_TEST_OSRELEASE "/kernel/arch/powerpc/kvm/kvm.ko",
+                                   "");
+                nv_test_host_write(
+                        host, "/lib/modules/" NV_TEST_OSRELEASE "/kernel/arch/powerpc/kvm/kvm-hv.ko", "");
+                nv_test_host_load_module(host, "kvm", 1, NULL);
+                nv_test_host_load_module(host, "kvm_hv", 0, "Y");
+                nv_test_host_add_kvm_device(host);
+                break;
+        case NV_TEST_PRESET_ARM64_NESTED:
+                add_base(host, "aarch64");
+                nv_test_host_set_osrelease(host, "6.16.0-1-arm64");
+                nv_test_host_set_cmdline(host, DEFAULT_CMDLINE " kvm-arm.mode=nested");
+                nv_test_host_write(host, "/proc/cpuinfo",
+                                   "processor\t: 0\nBogoMIPS\t: 2000.00\n"
+                                   "Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics cpuid\n"
+                                   "CPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x0\n"
+                                   "CPU part\t: 0xd4f\nCPU revision\t: 1\n\n");
+                nv_test_host_builtin_module(host, "kvm", "kernel/arch/arm64/kvm/kvm.ko", NULL);
+                nv_test_host_add_kvm_device(host);
                 break;
         case NV_TEST_PRESET_MODULE_ABSENT:
                 add_base(host, "x86_64");

@@ -53,9 +53,21 @@ typedef enum {
         NV_TEST_PRESET_CONTAINER,
         /* PVM in a Docker container: the machine this was written on. */
         NV_TEST_PRESET_PVM_CONTAINER,
+        /* An L1 guest under Hyper-V: Intel, "hypervisor" flag, no vmx
+         * (ExposeVirtualizationExtensions off), no KVM loaded. */
+        NV_TEST_PRESET_HYPERV_GUEST,
+        /* s390x with the sie facility, kvm loaded with nested "0" (its
+         * default), nothing configured. */
+        NV_TEST_PRESET_S390X,
+        /* ppc64le POWER9 in HV mode (PowerNV), kvm_hv loaded with nested
+         * "Y" (its default). */
+        NV_TEST_PRESET_PPC64LE_POWER9,
+        /* arm64 on Linux 6.16 booted with kvm-arm.mode=nested, KVM built
+         * in. (The non-x86 preset is arm64 on 6.1 without it.) */
+        NV_TEST_PRESET_ARM64_NESTED,
 } NvTestPreset;
 
-#define NV_TEST_PRESET_COUNT (NV_TEST_PRESET_PVM_CONTAINER + 1)
+#define NV_TEST_PRESET_COUNT (NV_TEST_PRESET_ARM64_NESTED + 1)
 
 /* The gid of group "kvm" in the trees' /etc/group. */
 #define NV_TEST_KVM_GID 993
@@ -117,6 +129,13 @@ void nv_test_host_set_cmdline(NvTestHost *host, const char *cmdline);
 /* A loaded ("live") module with @refcnt references; @nested (NULL: none) is
  * the content of parameters/nested, without its newline. */
 void nv_test_host_load_module(NvTestHost *host, const char *module, guint refcnt, const char *nested);
+
+/* The parameters of vendor @module (kvm_intel, kvm_amd) that decide how
+ * fast nested guests are, in their order (kvm_intel: ept,
+ * enable_shadow_vmcs, enable_apicv, unrestricted_guest; kvm_amd: npt,
+ * vgif, vls, avic); @values NULL: the defaults of a modern CPU. A module
+ * given a nested value above gets the defaults. */
+void nv_test_host_set_acceleration(NvTestHost *host, const char *module, const char *const *values);
 
 /* A built-in module: /sys/module/@module without initstate nor refcnt, and
  * @ko_path ("kernel/arch/x86/kvm/kvm.ko") listed in modules.builtin. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Unit tests for nv-cpuinfo: /proc/cpuinfo parsing, vendor mapping and
- * hypervisor naming from CPUID signatures and DMI strings.
+ * Unit tests for nv-cpuinfo: /proc/cpuinfo parsing, vendor mapping,
+ * hypervisor naming from CPUID signatures and DMI strings, and the product
+ * below a guest.
  */
 
 #include "config.h"
@@ -388,6 +389,143 @@ static void test_hypervisor_dmi(void)
                                 ==, cases[i][4]);
 }
 
+/* The virtualization features: Intel's "vmx flags" line (Linux 5.8+), ept
+ * and vpid on "flags" before it, AMD's on "flags"; and the scan stops at
+ * the end of the first processor's block. */
+static void test_virtualization_features(void)
+{
+        NvCpuInfo info;
+
+        PARSE("vendor_id\t: GenuineIntel\nflags\t\t: fpu vmx hypervisor\n"
+              "vmx flags\t: vnmi invvpid ept_x_only ept_ad flexpriority ept vpid unrestricted_guest "
+              "shadow_vmcs pml\nbugs\t\t: spectre_v1\n\nprocessor\t: 1\n",
+              &info);
+        g_assert_true(info.has_vmx_flags);
+        g_assert_true(info.has_ept && info.has_vpid && info.has_unrestricted_guest && info.has_shadow_vmcs);
+        g_assert_false(info.has_npt);
+
+        /* An L1 that got vmx and nothing else; "ept_ad" is not "ept". */
+        PARSE("vendor_id\t: GenuineIntel\nflags\t\t: fpu vmx hypervisor\nvmx flags\t: vnmi ept_ad\n", &info);
+        g_assert_true(info.has_vmx_flags);
+        g_assert_false(info.has_ept || info.has_vpid || info.has_unrestricted_guest || info.has_shadow_vmcs);
+
+        /* Before Linux 5.8: ept and vpid among the CPU flags. */
+        PARSE("vendor_id\t: GenuineIntel\nflags\t\t: fpu vmx ept vpid\n", &info);
+        g_assert_false(info.has_vmx_flags);
+        g_assert_true(info.has_ept && info.has_vpid);
+        g_assert_false(info.has_unrestricted_guest);
+
+        /* Only "vmx flags" says unrestricted_guest; a later block's line
+         * is not read. */
+        PARSE("vendor_id\t: GenuineIntel\nflags\t\t: fpu vmx unrestricted_guest\n\n"
+              "vmx flags\t: ept\n",
+              &info);
+        g_assert_false(info.has_unrestricted_guest || info.has_ept || info.has_vmx_flags);
+
+        PARSE("vendor_id\t: AuthenticAMD\nflags\t\t: fpu svm npt nrip_save vgif v_vmsave_vmload\n", &info);
+        g_assert_true(info.has_npt && info.has_nrip_save && info.has_vgif && info.has_v_vmsave_vmload);
+        PARSE("vendor_id\t: AuthenticAMD\nflags\t\t: fpu svm nptx xnrip_save\n", &info);
+        g_assert_false(info.has_npt || info.has_nrip_save);
+}
+
+static void test_hypervisor_product(void)
+{
+        static const struct {
+                NvHypervisorProductFacts facts;
+                NvHypervisorProduct expected;
+        } cases[] = {
+                { { .hypervisor = "microsoft",
+                    .sys_vendor = "Microsoft Corporation",
+                    .product_name = "Virtual Machine" },
+                  NV_PRODUCT_HYPER_V },
+                /* Azure is Hyper-V with its chassis asset tag. */
+                { { .hypervisor = "microsoft",
+                    .sys_vendor = "Microsoft Corporation",
+                    .product_name = "Virtual Machine",
+                    .chassis_asset_tag = "7783-7084-3265-9085-8269-3286-77" },
+                  NV_PRODUCT_AZURE },
+                { { .hypervisor = "microsoft", .chassis_asset_tag = "7783-7084-3265-9085-8269-3286-7" },
+                  NV_PRODUCT_HYPER_V },
+                /* WSL2 has no DMI; its kernel says what it is. */
+                { { .hypervisor = "microsoft", .osrelease = "5.15.167.4-microsoft-standard-WSL2" },
+                  NV_PRODUCT_WSL2 },
+                { { .osrelease = "6.6.36.3-microsoft-standard-WSL2+" }, NV_PRODUCT_WSL2 },
+                { { .hypervisor = "vmware", .sys_vendor = "VMware, Inc." }, NV_PRODUCT_VMWARE },
+                { { .hypervisor = "oracle", .product_name = "VirtualBox" }, NV_PRODUCT_VIRTUALBOX },
+                { { .hypervisor = "xen", .product_name = "HVM domU" }, NV_PRODUCT_XEN },
+                { { .hypervisor = "parallels" }, NV_PRODUCT_PARALLELS },
+                { { .hypervisor = "kvm", .sys_vendor = "QEMU" }, NV_PRODUCT_KVM },
+                { { .hypervisor = "qemu" }, NV_PRODUCT_KVM },
+                /* Nitro says KVM in CPUID, Amazon in DMI. */
+                { { .hypervisor = "kvm", .sys_vendor = "Amazon EC2", .product_name = "m5.large" },
+                  NV_PRODUCT_AWS },
+                { { .hypervisor = "xen", .bios_vendor = "Amazon EC2" }, NV_PRODUCT_AWS },
+                { { .hypervisor = "kvm", .sys_vendor = "Google", .product_name = "Google Compute Engine" },
+                  NV_PRODUCT_GCE },
+                { { .hypervisor = "kvm",
+                    .sys_vendor = "OpenStack Foundation",
+                    .product_name = "OpenStack Nova" },
+                  NV_PRODUCT_OPENSTACK },
+                { { .hypervisor = "kvm", .sys_vendor = "RDO", .product_name = "OpenStack Compute" },
+                  NV_PRODUCT_OPENSTACK },
+                { { .hypervisor = "kvm",
+                    .sys_vendor = "QEMU",
+                    .bios_vendor = "Proxmox distribution of EDK II" },
+                  NV_PRODUCT_PROXMOX },
+                { { .hypervisor = "bhyve" }, NV_PRODUCT_UNKNOWN },
+                { { .hypervisor = NULL }, NV_PRODUCT_UNKNOWN },
+                /* WSL1's kernel release is no WSL2. */
+                { { .hypervisor = "microsoft", .osrelease = "4.4.0-19041-Microsoft" }, NV_PRODUCT_HYPER_V },
+        };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_test_message("case %" G_GSIZE_FORMAT, i);
+                g_assert_cmpstr(nv_hypervisor_product_to_string(nv_hypervisor_product(&cases[i].facts)), ==,
+                                nv_hypervisor_product_to_string(cases[i].expected));
+        }
+}
+
+/* s390's "features" (sie), POWER's "cpu" generation, and which module
+ * decides nesting on each architecture. */
+static void test_other_architectures(void)
+{
+        NvCpuInfo info;
+
+        PARSE("vendor_id       : IBM/S390\nfeatures\t: esan3 zarch stfle msa sie\n", &info);
+        g_assert_true(info.has_sie);
+        g_assert_true(nv_cpuinfo_has_hardware_virtualization(&info));
+        PARSE("vendor_id       : IBM/S390\nfeatures\t: esan3 zarch siex\n", &info);
+        g_assert_false(info.has_sie);
+        g_assert_false(nv_cpuinfo_has_hardware_virtualization(&info));
+
+        PARSE("processor\t: 0\ncpu\t\t: POWER9 (raw), altivec supported\n\nplatform\t: PowerNV\n", &info);
+        g_assert_cmpuint(info.power_generation, ==, 9);
+        g_assert_true(nv_cpuinfo_has_hardware_virtualization(&info));
+        PARSE("processor\t: 0\ncpu\t\t: POWER10 (architected), altivec supported\n", &info);
+        g_assert_cmpuint(info.power_generation, ==, 10);
+        PARSE("processor\t: 0\ncpu\t\t: POWER8E (raw), altivec supported\n", &info);
+        g_assert_cmpuint(info.power_generation, ==, 8);
+        g_assert_false(nv_cpuinfo_has_hardware_virtualization(&info));
+        PARSE("cpu\t\t: POWERFUL\n", &info);
+        g_assert_cmpuint(info.power_generation, ==, 0);
+        /* arm64's "Features" says nothing about nesting. */
+        PARSE("processor\t: 0\nFeatures\t: fp asimd sie\n", &info);
+        g_assert_false(info.has_sie);
+
+        g_assert_cmpint(nv_arch_from_string("x86_64"), ==, NV_ARCH_X86);
+        g_assert_cmpint(nv_arch_from_string("i686"), ==, NV_ARCH_X86);
+        g_assert_cmpint(nv_arch_from_string("s390x"), ==, NV_ARCH_S390X);
+        g_assert_cmpint(nv_arch_from_string("ppc64le"), ==, NV_ARCH_PPC64);
+        g_assert_cmpint(nv_arch_from_string("aarch64"), ==, NV_ARCH_ARM64);
+        g_assert_cmpint(nv_arch_from_string("riscv64"), ==, NV_ARCH_OTHER);
+        g_assert_cmpint(nv_arch_from_string(NULL), ==, NV_ARCH_OTHER);
+        g_assert_cmpstr(nv_nesting_module(NV_ARCH_X86, NV_CPU_VENDOR_AMD), ==, "kvm_amd");
+        g_assert_null(nv_nesting_module(NV_ARCH_X86, NV_CPU_VENDOR_UNKNOWN));
+        g_assert_cmpstr(nv_nesting_module(NV_ARCH_S390X, NV_CPU_VENDOR_UNKNOWN), ==, "kvm");
+        g_assert_cmpstr(nv_nesting_module(NV_ARCH_PPC64, NV_CPU_VENDOR_UNKNOWN), ==, "kvm_hv");
+        g_assert_null(nv_nesting_module(NV_ARCH_ARM64, NV_CPU_VENDOR_UNKNOWN));
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -410,6 +548,9 @@ int main(int argc, char **argv)
         g_test_add_func("/cpuinfo/hardware-virtualization", test_hardware_virtualization);
         g_test_add_func("/cpuinfo/hypervisor/cpuid", test_hypervisor_cpuid);
         g_test_add_func("/cpuinfo/hypervisor/dmi", test_hypervisor_dmi);
+        g_test_add_func("/cpuinfo/hypervisor/product", test_hypervisor_product);
+        g_test_add_func("/cpuinfo/virtualization-features", test_virtualization_features);
+        g_test_add_func("/cpuinfo/other-architectures", test_other_architectures);
 
         return g_test_run();
 }

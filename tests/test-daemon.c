@@ -33,15 +33,36 @@
 
 /* Every status key, in the order of the XML. */
 static const char *const status_keys[] = {
-        "Version",           "Architecture",       "Supported",
-        "CpuVendor",         "VendorModule",       "HardwareVirtualization",
-        "InVirtualMachine",  "Hypervisor",         "KvmLoaded",
-        "KvmBuiltin",        "VendorModuleLoaded", "VendorModuleBuiltin",
-        "VendorModuleState", "NestedParameter",    "NestedEnabled",
-        "PersistentNested",  "PersistentSource",   "ReloadRequired",
-        "VendorModuleInUse", "HostClass",          "KvmDevice",
-        "KvmProvider",       "KvmDeviceAccess",    "KvmDeviceOwner",
-        "KvmDeviceGroup",    "KvmDeviceMode",      "Container",
+        "Version",
+        "Architecture",
+        "Supported",
+        "CpuVendor",
+        "VendorModule",
+        "HardwareVirtualization",
+        "InVirtualMachine",
+        "Hypervisor",
+        "HypervisorProduct",
+        "KvmLoaded",
+        "KvmBuiltin",
+        "VendorModuleLoaded",
+        "VendorModuleBuiltin",
+        "VendorModuleState",
+        "NestedParameter",
+        "NestedEnabled",
+        "NestedAcceleration",
+        "NestedAccelerationReasons",
+        "PersistentNested",
+        "PersistentSource",
+        "ReloadRequired",
+        "VendorModuleInUse",
+        "HostClass",
+        "KvmDevice",
+        "KvmProvider",
+        "KvmDeviceAccess",
+        "KvmDeviceOwner",
+        "KvmDeviceGroup",
+        "KvmDeviceMode",
+        "Container",
 };
 
 typedef NvTestEnv Fixture;
@@ -420,7 +441,8 @@ static void test_changed_module_unloaded_get(Fixture *f, gconstpointer data)
         /* NestedEnabled was false and stays false: not announced. */
         assert_changes(f,
                        "{'VendorModuleLoaded': <false>, 'NestedParameter': <''>, 'ReloadRequired': <false>,"
-                       " 'VendorModuleState': <'loadable'>, 'KvmProvider': <''>}");
+                       " 'VendorModuleState': <'loadable'>, 'KvmProvider': <''>,"
+                       " 'NestedAcceleration': <'unknown'>}");
 }
 
 static void test_changed_module_loaded_get_all(Fixture *f, gconstpointer data)
@@ -435,7 +457,7 @@ static void test_changed_module_loaded_get_all(Fixture *f, gconstpointer data)
         assert_key(all, "VendorModuleLoaded", "true");
         /* Loaded as configured (nested=0): no reload needed, before or after. */
         assert_changes(f, "{'KvmLoaded': <true>, 'VendorModuleLoaded': <true>, 'NestedParameter': <'N'>,"
-                          " 'VendorModuleState': <'loaded'>}");
+                          " 'VendorModuleState': <'loaded'>, 'NestedAcceleration': <'full'>}");
 }
 
 /* An edit in a watched modprobe.d directory is announced without any call:
@@ -598,10 +620,11 @@ typedef struct {
 
 /* What a host whose CPU cannot be identified looks like, wherever the kvm
  * modules stand: nothing vendor-specific can be reported. */
-#define CPU_UNKNOWN                                                                            \
-        "'CpuVendor': <'unknown'>, 'VendorModule': <''>, 'Supported': <false>,"                \
-        " 'HardwareVirtualization': <false>, 'InVirtualMachine': <false>, 'Hypervisor': <''>," \
-        " 'VendorModuleLoaded': <false>, 'NestedParameter': <''>, 'NestedEnabled': <false>,"   \
+#define CPU_UNKNOWN                                                                             \
+        "'CpuVendor': <'unknown'>, 'VendorModule': <''>, 'Supported': <false>,"                 \
+        " 'HardwareVirtualization': <false>, 'InVirtualMachine': <false>, 'Hypervisor': <''>, " \
+        "'HypervisorProduct': <''>,"                                                            \
+        " 'VendorModuleLoaded': <false>, 'NestedParameter': <''>, 'NestedEnabled': <false>,"    \
         " 'ReloadRequired': <false>, 'Architecture': <'x86_64'>"
 
 /* kvm loaded, kvm_intel neither loaded nor built in. */
@@ -869,10 +892,12 @@ static const StatusCase status_cases[] = {
                 .whole = TRUE,
                 .expected = "{'Architecture': <'x86_64'>, 'Supported': <true>, 'CpuVendor': <'intel'>,"
                             " 'VendorModule': <'kvm_intel'>, 'HardwareVirtualization': <true>,"
-                            " 'InVirtualMachine': <false>, 'Hypervisor': <''>, 'KvmLoaded': <true>,"
+                            " 'InVirtualMachine': <false>, 'Hypervisor': <''>, 'HypervisorProduct': <''>, "
+                            "'KvmLoaded': <true>,"
                             " 'KvmBuiltin': <false>, 'VendorModuleLoaded': <true>,"
                             " 'VendorModuleBuiltin': <false>, 'NestedParameter': <'N'>,"
-                            " 'NestedEnabled': <false>, 'PersistentNested': <'default'>,"
+                            " 'NestedEnabled': <false>, 'NestedAcceleration': <'full'>, "
+                            "'NestedAccelerationReasons': <''>, 'PersistentNested': <'default'>,"
                             " 'PersistentSource': <''>, 'ReloadRequired': <true>,"
                             " 'VendorModuleInUse': <false>, 'HostClass': <'module'>,"
                             " 'VendorModuleState': <'loaded'>," KVM_DEVICE_ROOT("kvm_intel") "," NO_CONTAINER
@@ -885,10 +910,12 @@ static const StatusCase status_cases[] = {
                 .expected =
                         "{'Architecture': <'x86_64'>, 'Supported': <true>, 'CpuVendor': <'amd'>,"
                         " 'VendorModule': <'kvm_amd'>, 'HardwareVirtualization': <true>,"
-                        " 'InVirtualMachine': <false>, 'Hypervisor': <''>, 'KvmLoaded': <true>,"
+                        " 'InVirtualMachine': <false>, 'Hypervisor': <''>, 'HypervisorProduct': <''>, "
+                        "'KvmLoaded': <true>,"
                         " 'KvmBuiltin': <false>, 'VendorModuleLoaded': <true>,"
                         " 'VendorModuleBuiltin': <false>, 'NestedParameter': <'1'>,"
-                        " 'NestedEnabled': <true>, 'PersistentNested': <'enabled'>,"
+                        " 'NestedEnabled': <true>, 'NestedAcceleration': <'full'>, "
+                        "'NestedAccelerationReasons': <''>, 'PersistentNested': <'enabled'>,"
                         " 'PersistentSource': <'/etc/modprobe.d/kvm.conf'>,"
                         " 'ReloadRequired': <false>, 'VendorModuleInUse': <false>, 'HostClass': <'module'>,"
                         " 'VendorModuleState': <'loaded'>," KVM_DEVICE_ROOT("kvm_amd") "," NO_CONTAINER "}",
@@ -900,10 +927,12 @@ static const StatusCase status_cases[] = {
                 .expected =
                         "{'Architecture': <'x86_64'>, 'Supported': <true>, 'CpuVendor': <'intel'>,"
                         " 'VendorModule': <'kvm_intel'>, 'HardwareVirtualization': <true>,"
-                        " 'InVirtualMachine': <false>, 'Hypervisor': <''>, 'KvmLoaded': <false>,"
+                        " 'InVirtualMachine': <false>, 'Hypervisor': <''>, 'HypervisorProduct': <''>, "
+                        "'KvmLoaded': <false>,"
                         " 'KvmBuiltin': <false>, 'VendorModuleLoaded': <false>,"
                         " 'VendorModuleBuiltin': <false>, 'NestedParameter': <''>,"
-                        " 'NestedEnabled': <false>, 'PersistentNested': <'disabled'>,"
+                        " 'NestedEnabled': <false>, 'NestedAcceleration': <'unknown'>, "
+                        "'NestedAccelerationReasons': <''>, 'PersistentNested': <'disabled'>,"
                         " 'PersistentSource': <'/etc/modprobe.d/kvm.conf'>,"
                         " 'ReloadRequired': <false>, 'VendorModuleInUse': <false>, 'HostClass': <'module'>,"
                         " 'VendorModuleState': <'loadable'>," NO_KVM_DEVICE "," NO_CONTAINER "}",
@@ -915,10 +944,12 @@ static const StatusCase status_cases[] = {
                 .whole = TRUE,
                 .expected = "{'Architecture': <'x86_64'>, 'Supported': <false>, 'CpuVendor': <'intel'>,"
                             " 'VendorModule': <'kvm_intel'>, 'HardwareVirtualization': <true>,"
-                            " 'InVirtualMachine': <false>, 'Hypervisor': <''>, 'KvmLoaded': <true>,"
+                            " 'InVirtualMachine': <false>, 'Hypervisor': <''>, 'HypervisorProduct': <''>, "
+                            "'KvmLoaded': <true>,"
                             " 'KvmBuiltin': <true>, 'VendorModuleLoaded': <true>,"
                             " 'VendorModuleBuiltin': <true>, 'NestedParameter': <'N'>,"
-                            " 'NestedEnabled': <false>, 'PersistentNested': <'disabled'>,"
+                            " 'NestedEnabled': <false>, 'NestedAcceleration': <'full'>, "
+                            "'NestedAccelerationReasons': <''>, 'PersistentNested': <'disabled'>,"
                             " 'PersistentSource': <'/proc/cmdline'>, 'ReloadRequired': <false>,"
                             " 'VendorModuleInUse': <false>, 'HostClass': <'module-builtin'>,"
                             " 'VendorModuleState': <'builtin'>," KVM_DEVICE_ROOT(
@@ -930,10 +961,12 @@ static const StatusCase status_cases[] = {
                 .whole = TRUE,
                 .expected = "{'Architecture': <'x86_64'>, 'Supported': <true>, 'CpuVendor': <'intel'>,"
                             " 'VendorModule': <'kvm_intel'>, 'HardwareVirtualization': <false>,"
-                            " 'InVirtualMachine': <true>, 'Hypervisor': <'qemu'>, 'KvmLoaded': <false>,"
+                            " 'InVirtualMachine': <true>, 'Hypervisor': <'qemu'>, 'HypervisorProduct': "
+                            "<'kvm'>, 'KvmLoaded': <false>,"
                             " 'KvmBuiltin': <false>, 'VendorModuleLoaded': <false>,"
                             " 'VendorModuleBuiltin': <false>, 'NestedParameter': <''>,"
-                            " 'NestedEnabled': <false>, 'PersistentNested': <'default'>,"
+                            " 'NestedEnabled': <false>, 'NestedAcceleration': <''>, "
+                            "'NestedAccelerationReasons': <''>, 'PersistentNested': <'default'>,"
                             " 'PersistentSource': <''>, 'ReloadRequired': <false>,"
                             " 'VendorModuleInUse': <false>, 'HostClass': <'no-hardware-virtualization'>,"
                             " 'VendorModuleState': <'loadable'>," NO_KVM_DEVICE "," NO_CONTAINER "}",
@@ -945,9 +978,11 @@ static const StatusCase status_cases[] = {
                 .expected = "{'Architecture': <'x86_64'>, 'Supported': <false>,"
                             " 'CpuVendor': <'unknown'>, 'VendorModule': <''>,"
                             " 'HardwareVirtualization': <false>, 'InVirtualMachine': <false>,"
-                            " 'Hypervisor': <''>, 'KvmLoaded': <false>, 'KvmBuiltin': <false>,"
+                            " 'Hypervisor': <''>, 'HypervisorProduct': <''>, 'KvmLoaded': <false>, "
+                            "'KvmBuiltin': <false>,"
                             " 'VendorModuleLoaded': <false>, 'VendorModuleBuiltin': <false>,"
-                            " 'NestedParameter': <''>, 'NestedEnabled': <false>,"
+                            " 'NestedParameter': <''>, 'NestedEnabled': <false>, 'NestedAcceleration': "
+                            "<''>, 'NestedAccelerationReasons': <''>,"
                             " 'PersistentNested': <'default'>, 'PersistentSource': <''>,"
                             " 'ReloadRequired': <false>, 'VendorModuleInUse': <false>, 'HostClass': "
                             "<'unsupported'>,"
@@ -960,12 +995,14 @@ static const StatusCase status_cases[] = {
                 .expected = "{'Architecture': <'aarch64'>, 'Supported': <false>,"
                             " 'CpuVendor': <'unknown'>, 'VendorModule': <''>,"
                             " 'HardwareVirtualization': <false>, 'InVirtualMachine': <false>,"
-                            " 'Hypervisor': <''>, 'KvmLoaded': <false>, 'KvmBuiltin': <false>,"
+                            " 'Hypervisor': <''>, 'HypervisorProduct': <''>, 'KvmLoaded': <false>, "
+                            "'KvmBuiltin': <false>,"
                             " 'VendorModuleLoaded': <false>, 'VendorModuleBuiltin': <false>,"
-                            " 'NestedParameter': <''>, 'NestedEnabled': <false>,"
+                            " 'NestedParameter': <''>, 'NestedEnabled': <false>, 'NestedAcceleration': "
+                            "<''>, 'NestedAccelerationReasons': <''>,"
                             " 'PersistentNested': <'default'>, 'PersistentSource': <''>,"
                             " 'ReloadRequired': <false>, 'VendorModuleInUse': <false>, 'HostClass': "
-                            "<'unsupported'>,"
+                            "<'arm64-command-line'>,"
                             " 'VendorModuleState': <''>," NO_KVM_DEVICE "," NO_CONTAINER "}",
         },
         {
@@ -975,10 +1012,12 @@ static const StatusCase status_cases[] = {
                 .whole = TRUE,
                 .expected = "{'Architecture': <'x86_64'>, 'Supported': <true>, 'CpuVendor': <'intel'>,"
                             " 'VendorModule': <'kvm_intel'>, 'HardwareVirtualization': <true>,"
-                            " 'InVirtualMachine': <false>, 'Hypervisor': <''>, 'KvmLoaded': <true>,"
+                            " 'InVirtualMachine': <false>, 'Hypervisor': <''>, 'HypervisorProduct': <''>, "
+                            "'KvmLoaded': <true>,"
                             " 'KvmBuiltin': <false>, 'VendorModuleLoaded': <true>,"
                             " 'VendorModuleBuiltin': <false>, 'NestedParameter': <'Y'>,"
-                            " 'NestedEnabled': <true>, 'PersistentNested': <'enabled'>,"
+                            " 'NestedEnabled': <true>, 'NestedAcceleration': <'full'>, "
+                            "'NestedAccelerationReasons': <''>, 'PersistentNested': <'enabled'>,"
                             " 'PersistentSource': <'/proc/cmdline'>, 'ReloadRequired': <false>,"
                             " 'VendorModuleInUse': <false>, 'HostClass': <'command-line'>,"
                             " 'VendorModuleState': <'loaded'>," KVM_DEVICE_ROOT("kvm_intel") "," NO_CONTAINER
@@ -1075,7 +1114,8 @@ static const StatusCase status_cases[] = {
         {
                 "/daemon/status/l1-guest-nested",
                 NV_TEST_PRESET_L1_GUEST_NESTED,
-                .expected = "{'Supported': <true>, 'InVirtualMachine': <true>, 'Hypervisor': <'qemu'>,"
+                .expected = "{'Supported': <true>, 'InVirtualMachine': <true>, 'Hypervisor': <'qemu'>, "
+                            "'HypervisorProduct': <'kvm'>,"
                             " 'HardwareVirtualization': <true>, 'VendorModuleState': <'loaded'>,"
                             " 'NestedEnabled': <true>, 'KvmDevice': <'/dev/kvm'>,"
                             " 'KvmProvider': <'kvm_intel'>, 'KvmDeviceAccess': <'group'>,"
@@ -1088,10 +1128,12 @@ static const StatusCase status_cases[] = {
                 .whole = TRUE,
                 .expected = "{'Architecture': <'x86_64'>, 'Supported': <false>, 'CpuVendor': <'amd'>,"
                             " 'VendorModule': <'kvm_amd'>, 'HardwareVirtualization': <false>,"
-                            " 'InVirtualMachine': <true>, 'Hypervisor': <'qemu'>, 'KvmLoaded': <true>,"
+                            " 'InVirtualMachine': <true>, 'Hypervisor': <'qemu'>, 'HypervisorProduct': "
+                            "<'kvm'>, 'KvmLoaded': <true>,"
                             " 'KvmBuiltin': <true>, 'VendorModuleLoaded': <false>,"
                             " 'VendorModuleBuiltin': <false>, 'VendorModuleState': <'no-module-loading'>,"
-                            " 'NestedParameter': <''>, 'NestedEnabled': <false>,"
+                            " 'NestedParameter': <''>, 'NestedEnabled': <false>, 'NestedAcceleration': "
+                            "<''>, 'NestedAccelerationReasons': <''>,"
                             " 'PersistentNested': <'default'>, 'PersistentSource': <''>,"
                             " 'ReloadRequired': <false>, 'VendorModuleInUse': <false>, 'HostClass': "
                             "<'pvm'>," KVM_DEVICE_ROOT("kvm_pvm") "," NO_CONTAINER "}",
@@ -1243,6 +1285,191 @@ static const StatusCase status_cases[] = {
                   WRITE("/sys/class/dmi/id/product_name", "i3.metal\n") },
                 .expected = "{'InVirtualMachine': <false>, 'Hypervisor': <''>}",
         },
+        /* The product below a guest, whose switch the advice names. */
+        {
+                "/daemon/hypervisor/product/hyper-v",
+                NV_TEST_PRESET_HYPERV_GUEST,
+                .expected = "{'Hypervisor': <'microsoft'>, 'HypervisorProduct': <'hyper-v'>,"
+                            " 'HardwareVirtualization': <false>, 'NestedAcceleration': <''>}",
+        },
+        {
+                "/daemon/hypervisor/product/azure",
+                NV_TEST_PRESET_HYPERV_GUEST,
+                { WRITE("/sys/class/dmi/id/chassis_asset_tag", "7783-7084-3265-9085-8269-3286-77\n") },
+                .expected = "{'Hypervisor': <'microsoft'>, 'HypervisorProduct': <'azure'>}",
+        },
+        {
+                "/daemon/hypervisor/product/wsl2",
+                NV_TEST_PRESET_HYPERV_GUEST,
+                { REMOVE("/sys/class/dmi/id/sys_vendor"), REMOVE("/sys/class/dmi/id/product_name"),
+                  WRITE("/proc/sys/kernel/osrelease", "5.15.167.4-microsoft-standard-WSL2\n") },
+                .expected = "{'InVirtualMachine': <true>, 'HypervisorProduct': <'wsl2'>}",
+        },
+        {
+                "/daemon/hypervisor/product/virtualbox",
+                NV_TEST_PRESET_L1_GUEST,
+                { WRITE("/sys/class/dmi/id/sys_vendor", "innotek GmbH\n"),
+                  WRITE("/sys/class/dmi/id/product_name", "VirtualBox\n") },
+                .expected = "{'Hypervisor': <'oracle'>, 'HypervisorProduct': <'virtualbox'>}",
+        },
+        {
+                "/daemon/hypervisor/product/gce",
+                NV_TEST_PRESET_L1_GUEST,
+                { WRITE("/sys/class/dmi/id/sys_vendor", "Google\n"),
+                  WRITE("/sys/class/dmi/id/product_name", "Google Compute Engine\n") },
+                .expected = "{'HypervisorProduct': <'gce'>}",
+        },
+        {
+                "/daemon/hypervisor/product/aws",
+                NV_TEST_PRESET_L1_GUEST,
+                { WRITE("/sys/class/dmi/id/sys_vendor", "Amazon EC2\n"),
+                  WRITE("/sys/class/dmi/id/product_name", "m5.large\n") },
+                .expected = "{'HypervisorProduct': <'aws'>}",
+        },
+        {
+                "/daemon/hypervisor/product/proxmox",
+                NV_TEST_PRESET_L1_GUEST,
+                { WRITE("/sys/class/dmi/id/bios_vendor", "Proxmox distribution of EDK II\n") },
+                .expected = "{'Hypervisor': <'qemu'>, 'HypervisorProduct': <'proxmox'>}",
+        },
+        {
+                "/daemon/hypervisor/product/openstack",
+                NV_TEST_PRESET_L1_GUEST,
+                { WRITE("/sys/class/dmi/id/sys_vendor", "OpenStack Foundation\n"),
+                  WRITE("/sys/class/dmi/id/product_name", "OpenStack Nova\n") },
+                .expected = "{'HypervisorProduct': <'openstack'>}",
+        },
+        /* Nesting passed in: the product is still named. */
+        {
+                "/daemon/hypervisor/product/hyper-v-nested",
+                NV_TEST_PRESET_L1_GUEST_NESTED,
+                { WRITE("/sys/class/dmi/id/sys_vendor", "Microsoft Corporation\n"),
+                  WRITE("/sys/class/dmi/id/product_name", "Virtual Machine\n") },
+                .expected = "{'HypervisorProduct': <'hyper-v'>, 'HardwareVirtualization': <true>,"
+                            " 'NestedEnabled': <true>, 'NestedAcceleration': <'full'>}",
+        },
+        /* Bare metal has no product, whatever its DMI says. */
+        {
+                "/daemon/hypervisor/product/bare-metal",
+                NV_TEST_PRESET_INTEL_LOADED,
+                { WRITE("/sys/class/dmi/id/sys_vendor", "Amazon EC2\n"),
+                  WRITE("/sys/class/dmi/id/product_name", "i3.metal\n") },
+                .expected = "{'InVirtualMachine': <false>, 'HypervisorProduct': <''>}",
+        },
+
+        /* ---- s390x, ppc64le, arm64 ---- */
+        {
+                "/daemon/arch/s390x",
+                NV_TEST_PRESET_S390X,
+                .expected = "{'Architecture': <'s390x'>, 'Supported': <true>, 'VendorModule': <'kvm'>,"
+                            " 'HardwareVirtualization': <true>, 'VendorModuleState': <'loaded'>,"
+                            " 'NestedParameter': <'0'>, 'NestedEnabled': <false>,"
+                            " 'PersistentNested': <'default'>, 'ReloadRequired': <false>,"
+                            " 'HostClass': <'module'>, 'NestedAcceleration': <''>}",
+        },
+        /* Without SIE, kvm does not load (kvm_s390_init()). */
+        {
+                "/daemon/arch/s390x-without-sie",
+                NV_TEST_PRESET_S390X,
+                { WRITE("/proc/cpuinfo", "vendor_id       : IBM/S390\nfeatures\t: esan3 zarch stfle msa\n"),
+                  REMOVE("/sys/module/kvm"), REMOVE("/sys/class/misc/kvm"), REMOVE("/dev/kvm") },
+                .expected =
+                        "{'Supported': <true>, 'VendorModule': <'kvm'>, 'HardwareVirtualization': <false>,"
+                        " 'VendorModuleState': <'loadable'>, 'HostClass': <'no-hardware-virtualization'>}",
+        },
+        {
+                "/daemon/arch/ppc64le-power9",
+                NV_TEST_PRESET_PPC64LE_POWER9,
+                .expected = "{'Architecture': <'ppc64le'>, 'Supported': <true>, 'VendorModule': <'kvm_hv'>,"
+                            " 'HardwareVirtualization': <true>, 'NestedParameter': <'Y'>,"
+                            " 'NestedEnabled': <true>, 'ReloadRequired': <false>, 'HostClass': <'module'>}",
+        },
+        {
+                "/daemon/arch/ppc64le-power9-nested-off",
+                NV_TEST_PRESET_PPC64LE_POWER9,
+                { WRITE("/sys/module/kvm_hv/parameters/nested", "N\n") },
+                .expected = "{'NestedParameter': <'N'>, 'NestedEnabled': <false>, 'ReloadRequired': <true>,"
+                            " 'HostClass': <'module'>}",
+        },
+        /* POWER8 runs kvm_hv, but nests from POWER9 only. */
+        {
+                "/daemon/arch/ppc64le-power8",
+                NV_TEST_PRESET_PPC64LE_POWER9,
+                { WRITE("/proc/cpuinfo", "processor\t: 0\ncpu\t\t: POWER8E (raw), altivec supported\n\n"
+                                         "platform\t: PowerNV\n") },
+                .expected = "{'HardwareVirtualization': <false>, 'VendorModuleLoaded': <true>,"
+                            " 'NestedEnabled': <false>, 'HostClass': <'no-hardware-virtualization'>}",
+        },
+        {
+                "/daemon/arch/arm64-6.16-nested",
+                NV_TEST_PRESET_ARM64_NESTED,
+                .expected = "{'Architecture': <'aarch64'>, 'Supported': <false>, 'VendorModule': <''>,"
+                            " 'NestedParameter': <'nested'>, 'NestedEnabled': <true>,"
+                            " 'HostClass': <'arm64-command-line'>}",
+        },
+        {
+                "/daemon/arch/arm64-6.16-without",
+                NV_TEST_PRESET_ARM64_NESTED,
+                { WRITE("/proc/cmdline", "BOOT_IMAGE=/boot/vmlinuz root=UUID=0b8b1a5e ro quiet\n") },
+                .expected = "{'NestedParameter': <''>, 'NestedEnabled': <false>,"
+                            " 'HostClass': <'arm64-command-line'>}",
+        },
+        {
+                "/daemon/arch/arm64-6.15-nested",
+                NV_TEST_PRESET_ARM64_NESTED,
+                { WRITE("/proc/sys/kernel/osrelease", "6.15.9-arm64\n") },
+                .expected = "{'NestedParameter': <'nested'>, 'NestedEnabled': <false>,"
+                            " 'HostClass': <'arm64-command-line'>}",
+        },
+
+        /* ---- How fast nested guests will be ---- */
+        {
+                "/daemon/acceleration/intel-no-ept",
+                NV_TEST_PRESET_INTEL_LOADED,
+                { WRITE("/sys/module/kvm_intel/parameters/ept", "N\n"),
+                  WRITE("/sys/module/kvm_intel/parameters/enable_shadow_vmcs", "N\n") },
+                .expected = "{'NestedAcceleration': <'slow'>,"
+                            " 'NestedAccelerationReasons': <'kvm_intel.ept kvm_intel.enable_shadow_vmcs'>}",
+        },
+        {
+                "/daemon/acceleration/intel-no-apicv",
+                NV_TEST_PRESET_INTEL_LOADED,
+                { WRITE("/sys/module/kvm_intel/parameters/enable_apicv", "N\n") },
+                .expected = "{'NestedAcceleration': <'partial'>,"
+                            " 'NestedAccelerationReasons': <'kvm_intel.enable_apicv'>}",
+        },
+        {
+                "/daemon/acceleration/amd-no-npt",
+                NV_TEST_PRESET_AMD_LOADED,
+                { WRITE("/sys/module/kvm_amd/parameters/npt", "N\n") },
+                .expected = "{'NestedAcceleration': <'slow'>, 'NestedAccelerationReasons': <'kvm_amd.npt'>}",
+        },
+        {
+                "/daemon/acceleration/amd-no-vgif",
+                NV_TEST_PRESET_AMD_LOADED,
+                { WRITE("/sys/module/kvm_amd/parameters/vgif", "0\n") },
+                .expected =
+                        "{'NestedAcceleration': <'partial'>, 'NestedAccelerationReasons': <'kvm_amd.vgif'>}",
+        },
+        /* An L1 given vmx but no EPT: its module's own ept=Y does not help. */
+        {
+                "/daemon/acceleration/l1-no-ept",
+                NV_TEST_PRESET_L1_GUEST_NESTED,
+                { WRITE("/proc/cpuinfo",
+                        "processor\t: 0\nvendor_id\t: GenuineIntel\n"
+                        "flags\t\t: fpu vmx hypervisor\nvmx flags\t: vnmi tsc_offset\n\n") },
+                .expected = "{'HardwareVirtualization': <true>, 'NestedAcceleration': <'slow'>,"
+                            " 'NestedAccelerationReasons': <'ept vpid unrestricted_guest'>}",
+        },
+        {
+                "/daemon/acceleration/l1-amd-partial",
+                NV_TEST_PRESET_L1_GUEST_NESTED,
+                { WRITE("/proc/cpuinfo", "processor\t: 0\nvendor_id\t: AuthenticAMD\n"
+                                         "flags\t\t: fpu svm hypervisor npt nrip_save\n\n") },
+                .expected = "{'CpuVendor': <'amd'>, 'NestedAcceleration': <'partial'>,"
+                            " 'NestedAccelerationReasons': <'vgif v_vmsave_vmload'>}",
+        },
+
         /* 32-bit x86 kernels are x86 too. */
         {
                 "/daemon/supported/i686",

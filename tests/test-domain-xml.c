@@ -968,6 +968,55 @@ static void test_nesting_guest(void)
         g_assert_null(bare_guest.emulator);
 }
 
+/* <launchSecurity>: the kinds of confidential guest, SEV-ES by its
+ * policy bit, and a type this version does not know. */
+static void test_launch_security(void)
+{
+        static const struct {
+                const char *element;
+                NvLaunchSecurity expected;
+                const char *reason;
+        } cases[] = {
+                { "", NV_LAUNCH_SECURITY_NONE, NULL },
+                { "<launchSecurity type='sev'><cbitpos>47</cbitpos><reducedPhysBits>1</reducedPhysBits>"
+                  "<policy>0x0003</policy></launchSecurity>",
+                  NV_LAUNCH_SECURITY_SEV, "SEV guest: confidential guests cannot run KVM inside" },
+                { "<launchSecurity type='sev'><policy>0x0007</policy></launchSecurity>",
+                  NV_LAUNCH_SECURITY_SEV_ES, "SEV-ES guest: confidential guests cannot run KVM inside" },
+                { "<launchSecurity type='sev'><policy> 0x4 </policy></launchSecurity>",
+                  NV_LAUNCH_SECURITY_SEV_ES, NULL },
+                { "<launchSecurity type='sev'><policy>0x0003</policy></launchSecurity>",
+                  NV_LAUNCH_SECURITY_SEV, NULL },
+                { "<launchSecurity type='sev'><policy>garbage</policy></launchSecurity>",
+                  NV_LAUNCH_SECURITY_SEV, NULL },
+                { "<launchSecurity type='sev'/>", NV_LAUNCH_SECURITY_SEV, NULL },
+                { "<launchSecurity type='sev-snp'><policy>0x00030000</policy></launchSecurity>",
+                  NV_LAUNCH_SECURITY_SEV_SNP, "SEV-SNP guest: confidential guests cannot run KVM inside" },
+                { "<launchSecurity type='tdx'><policy>0x10000001</policy></launchSecurity>",
+                  NV_LAUNCH_SECURITY_TDX, "TDX guest: confidential guests cannot run KVM inside" },
+                { "<launchSecurity type='s390-pv'/>", NV_LAUNCH_SECURITY_S390_PV,
+                  "s390 Secure Execution guest: confidential guests cannot run KVM inside" },
+                { "<launchSecurity type='cca'/>", NV_LAUNCH_SECURITY_OTHER, "confidential guest" },
+        };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_autofree char *cpu = g_strconcat("<cpu mode='host-passthrough'/>", cases[i].element, NULL);
+                g_autofree char *xml = domain_with_cpu(cpu);
+                g_auto(NvCpuDef) def = { 0 };
+                g_auto(NvDomainGuest) guest = { 0 };
+
+                g_test_message("case %" G_GSIZE_FORMAT, i);
+                g_assert_true(nv_domain_xml_get_cpu(xml, &def, &guest, NULL));
+                g_assert_cmpint(guest.launch_security, ==, cases[i].expected);
+                g_assert_cmpstr(def.mode, ==, "host-passthrough");
+                if (cases[i].reason) {
+                        g_autofree char *reason = nv_launch_security_reason(guest.launch_security);
+
+                        g_assert_nonnull(strstr(reason, cases[i].reason));
+                }
+        }
+}
+
 static void test_nesting_refused(void)
 {
         g_auto(NvCpuDef) cpu = { 0 };
@@ -1038,6 +1087,7 @@ int main(int argc, char **argv)
         g_test_add_func("/domain-xml/nesting/vendor", test_nesting_vendor);
         g_test_add_func("/domain-xml/nesting/host", test_nesting_host_judge);
         g_test_add_func("/domain-xml/nesting/guest", test_nesting_guest);
+        g_test_add_func("/domain-xml/nesting/launch-security", test_launch_security);
         g_test_add_func("/domain-xml/nesting/refused", test_nesting_refused);
         g_test_add_func("/domain-xml/nesting/baseline", test_nesting_baseline);
 

@@ -137,6 +137,16 @@ static const NodeDomain nesting_domains[] = {
         { { "running", "7e57ed00-0000-4000-8000-000000000009", "running", "custom" },
           NULL,
           "<cpu mode='custom' match='exact'><model fallback='forbid'>Opteron_G1</model></cpu>" },
+        /* Confidential guests: host-passthrough, and still no. Policy
+         * bit 2 makes SEV-ES. */
+        { { "sev-es-passthrough", "7e57ed00-0000-4000-8000-00000000000a", "shut off", "host-passthrough" },
+          "5",
+          "<cpu mode='host-passthrough' check='none'/><launchSecurity type='sev'><cbitpos>47</cbitpos>"
+          "<reducedPhysBits>1</reducedPhysBits><policy>0x0007</policy></launchSecurity>" },
+        { { "sev-passthrough", "7e57ed00-0000-4000-8000-00000000000b", "shut off", "host-passthrough" },
+          "5",
+          "<cpu mode='host-passthrough' check='none'/><launchSecurity type='sev'><cbitpos>47</cbitpos>"
+          "<reducedPhysBits>1</reducedPhysBits><policy>0x0003</policy></launchSecurity>" },
 };
 
 #define N_NESTING_DOMAINS G_N_ELEMENTS(nesting_domains)
@@ -1582,6 +1592,8 @@ static void test_nesting_amd(Fixture *f, gconstpointer data)
                 { "no-cpu", "unknown", "no <cpu>" },
                 { "passthrough", "yes", "host-passthrough passes on the host's svm" },
                 { "running", "no", "CPU model Opteron_G1 has no svm" },
+                { "sev-es-passthrough", "no", "SEV-ES guest: confidential guests cannot run KVM inside" },
+                { "sev-passthrough", "no", "SEV guest: confidential guests cannot run KVM inside" },
         };
 
         G_STATIC_ASSERT(G_N_ELEMENTS(expected) == N_NESTING_DOMAINS);
@@ -1616,9 +1628,35 @@ static void test_nesting_intel_off(Fixture *f, gconstpointer data)
                 { "no-cpu", "unknown", "no <cpu>" },
                 { "passthrough", "no", "kvm_intel has nested disabled" },
                 { "running", "no", "Opteron_G1 has no vmx" },
+                { "sev-es-passthrough", "no", "SEV-ES guest" },
+                { "sev-passthrough", "no", "SEV guest" },
         };
 
         assert_nesting(f, expected, G_N_ELEMENTS(expected));
+}
+
+/* ConfigureDomain on a confidential guest: NotSupported, naming why, and
+ * the definition stays as it was. */
+static void test_configure_confidential(Fixture *f, gconstpointer data)
+{
+        g_autofree char *message =
+                configure_error(f, "sev-es-passthrough", "host-model", NV_ERROR_NOT_SUPPORTED);
+        g_autoptr(GVariant) domains = list_domains(f);
+        GVariantIter iter;
+        const char *name, *uuid, *state, *cpu_mode;
+        gboolean seen = FALSE;
+
+        if (!strstr(message, "'sev-es-passthrough' is a SEV-ES guest") ||
+            !strstr(message, "confidential guests cannot run KVM inside"))
+                g_error("NotSupported does not say why: %s", message);
+        g_variant_iter_init(&iter, domains);
+        while (g_variant_iter_next(&iter, "(&s&s&s&s)", &name, &uuid, &state, &cpu_mode)) {
+                if (!g_str_equal(name, "sev-es-passthrough"))
+                        continue;
+                g_assert_cmpstr(cpu_mode, ==, "host-passthrough");
+                seen = TRUE;
+        }
+        g_assert_true(seen);
 }
 
 /* Read-only, like ListDomains: anyone may ask. */
@@ -1743,6 +1781,8 @@ int main(int argc, char **argv)
         add_test(skip, "/domains/nesting/intel-nested-off", &config_nesting_intel_off,
                  test_nesting_intel_off);
         add_test(skip, "/domains/nesting/unprivileged", &config_nesting_amd, test_nesting_unprivileged);
+        add_test(skip, "/domains/nesting/configure-confidential", &config_nesting_amd,
+                 test_configure_confidential);
         add_test(skip, "/domains/cli/list-domains/nesting", &config_nesting_amd, test_cli_list_nesting);
         add_test(skip, "/domains/cli/list-domains/old-daemon", &config_old_daemon, test_cli_list_old_daemon);
 

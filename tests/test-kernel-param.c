@@ -392,6 +392,22 @@ static void test_modules_builtin(void)
         g_assert_true(builtin_exact("\0\nkernel/kvm-intel.ko\r\n", 23, "kvm_intel"));
 }
 
+/* arm64 nests from Linux 6.16. */
+static void test_kernel_release(void)
+{
+        g_assert_true(nv_kernel_release_at_least("6.16.0-1-arm64", 6, 16));
+        g_assert_true(nv_kernel_release_at_least("6.16", 6, 16));
+        g_assert_true(nv_kernel_release_at_least("6.17.2", 6, 16));
+        g_assert_true(nv_kernel_release_at_least("7.0.0-rc1", 6, 16));
+        g_assert_false(nv_kernel_release_at_least("6.15.9-arm64", 6, 16));
+        g_assert_false(nv_kernel_release_at_least("6.1.0-test", 6, 16));
+        g_assert_false(nv_kernel_release_at_least("5.99", 6, 16));
+        g_assert_false(nv_kernel_release_at_least("6", 6, 16));
+        g_assert_false(nv_kernel_release_at_least("6.x", 6, 16));
+        g_assert_false(nv_kernel_release_at_least("", 6, 16));
+        g_assert_false(nv_kernel_release_at_least(NULL, 6, 16));
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -407,6 +423,7 @@ int main(int argc, char **argv)
         g_test_add_func("/kernel-param/cmdline/param-dashes", test_cmdline_param_dashes);
         g_test_add_func("/kernel-param/cmdline/huge", test_cmdline_huge);
         g_test_add_func("/kernel-param/modules-builtin", test_modules_builtin);
+        g_test_add_func("/kernel-param/kernel-release", test_kernel_release);
 
         return g_test_run();
 }

@@ -226,6 +226,29 @@ static void test_missing_directory(Fixture *f, gconstpointer data)
                 " 'ReloadRequired': <false>}");
 }
 
+/* s390x: kvm itself has the nested parameter (default 0), and ppc64's
+ * kvm_hv has it (default Y): the same file, their own module. */
+static void test_enable_other_architecture(Fixture *f, gconstpointer data)
+{
+        NvTestPreset preset = GPOINTER_TO_INT(data);
+        const char *module = preset == NV_TEST_PRESET_S390X ? "kvm" : "kvm_hv";
+        g_autofree char *expected = g_strdup_printf("options %s nested=1\n", module);
+        g_autofree char *changed = NULL;
+
+        nv_test_env_start_daemon(f);
+        call_ok(f, "EnablePersistent", TRUE, KVM_CONF);
+        assert_text(f, KVM_CONF, expected);
+        nv_test_env_sync(f);
+        changed = changed_properties(f);
+        /* kvm runs with nested 0 on s390x; kvm_hv already with Y. */
+        g_assert_cmpstr(changed, ==,
+                        preset == NV_TEST_PRESET_S390X
+                                ? "{'PersistentNested': <'enabled'>, 'PersistentSource': "
+                                  "<'/etc/modprobe.d/kvm.conf'>, 'ReloadRequired': <true>}"
+                                : "{'PersistentNested': <'enabled'>, 'PersistentSource': "
+                                  "<'/etc/modprobe.d/kvm.conf'>}");
+}
+
 /* The same call again leaves the very same file (bytes, inode, mtime) and
  * announces nothing. */
 static void test_idempotent(Fixture *f, gconstpointer data)
@@ -584,6 +607,11 @@ static const RefusedHost refused_hosts[] = {
           "must pass virtualization to it" },
         { "/persistent/refused/pvm", NV_TEST_PRESET_PVM, "/dev/kvm comes from kvm_pvm",
           "must pass virtualization to it" },
+        /* arm64 nests by the command line alone, before 6.16 and since. */
+        { "/persistent/refused/arm64-6.16", NV_TEST_PRESET_ARM64_NESTED, "kvm-arm.mode=nested",
+          "Add kvm-arm.mode=nested in the boot loader configuration" },
+        { "/persistent/refused/arm64-6.1", NV_TEST_PRESET_NON_X86, "kvm-arm.mode=nested",
+          "Linux 6.16 or later" },
 };
 
 static void refused_setup(Fixture *f, gconstpointer data)
@@ -656,6 +684,22 @@ static void test_reload_not_loaded(Fixture *f, gconstpointer data)
         assert_contains(changed, "'VendorModuleLoaded': <true>");
         assert_contains(changed, "'NestedParameter': <'Y'>");
         assert_contains(changed, "'NestedEnabled': <true>");
+}
+
+/* ppc64le: kvm_hv's nested is writable, so a reload is a write, and a
+ * running VM (the reference below) does not stand in its way. */
+static void test_reload_ppc64le(Fixture *f, gconstpointer data)
+{
+        g_autofree char *log = NULL;
+
+        nv_test_host_write(f->host, "/sys/module/kvm_hv/refcnt", "1\n");
+        nv_test_env_start_daemon(f);
+        call_ok(f, "ReloadModule", FALSE, "N");
+        /* Never unloaded: the sim log would say so, and it stays live. */
+        assert_text(f, "/sys/module/kvm_hv/initstate", "live\n");
+        call_ok(f, "ReloadModule", TRUE, "Y");
+        log = sim_log(f);
+        g_assert_cmpstr(log, ==, "set kvm_hv nested=0\nset kvm_hv nested=1\n");
 }
 
 static void test_reload_loaded(Fixture *f, gconstpointer data)
@@ -914,6 +958,9 @@ int main(int argc, char *argv[])
                  test_disable_amd);
         add_test(skip, "/persistent/missing-directory", NV_TEST_PRESET_INTEL_LOADED, test_missing_directory);
         add_test(skip, "/persistent/idempotent", NV_TEST_PRESET_INTEL_LOADED, test_idempotent);
+        add_test(skip, "/persistent/enable/s390x", NV_TEST_PRESET_S390X, test_enable_other_architecture);
+        add_test(skip, "/persistent/enable/ppc64le", NV_TEST_PRESET_PPC64LE_POWER9,
+                 test_enable_other_architecture);
         add_test(skip, "/persistent/refused/symlink", NV_TEST_PRESET_INTEL_LOADED, test_refuses_symlink);
         add_test(skip, "/persistent/refused/later-file", NV_TEST_PRESET_INTEL_LOADED,
                  test_refuses_later_file);
@@ -935,6 +982,7 @@ int main(int argc, char *argv[])
         add_test(skip, "/reload/not-loaded", NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED,
                  test_reload_not_loaded);
         add_test(skip, "/reload/loaded", NV_TEST_PRESET_INTEL_LOADED, test_reload_loaded);
+        add_test(skip, "/reload/ppc64le-at-run-time", NV_TEST_PRESET_PPC64LE_POWER9, test_reload_ppc64le);
         add_test(skip, "/reload/in-use", NV_TEST_PRESET_INTEL_LOADED, test_reload_in_use);
         add_test(skip, "/reload/rollback", NV_TEST_PRESET_INTEL_LOADED, test_reload_rollback);
         add_test(skip, "/cli/enable-disable", NV_TEST_PRESET_INTEL_LOADED, test_ctl_enable_disable);

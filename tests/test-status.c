@@ -300,7 +300,15 @@ static void test_host_class_ladder(void)
                 NvHostClass expected;
         } cases[] = {
                 { "x86_64", "kvm_intel", TRUE, TRUE, FALSE, "loaded", "kvm_intel", "", "", NV_HOST_MODULE },
-                { "aarch64", "", FALSE, FALSE, FALSE, "", "", "", "", NV_HOST_UNSUPPORTED },
+                /* arm64: only the command line decides. */
+                { "aarch64", "", FALSE, FALSE, FALSE, "", "", "", "", NV_HOST_ARM64_COMMAND_LINE },
+                { "riscv64", "", FALSE, FALSE, FALSE, "", "", "", "", NV_HOST_UNSUPPORTED },
+                /* s390x's kvm and ppc64's kvm_hv go through the same
+                 * ladder as x86's vendor modules. */
+                { "s390x", "kvm", TRUE, TRUE, FALSE, "loaded", "", "", "", NV_HOST_MODULE },
+                { "s390x", "kvm", FALSE, FALSE, FALSE, "loadable", "", "", "",
+                  NV_HOST_NO_HARDWARE_VIRTUALIZATION },
+                { "ppc64le", "kvm_hv", TRUE, TRUE, FALSE, "loaded", "", "", "", NV_HOST_MODULE },
                 { "x86_64", "", TRUE, FALSE, FALSE, "", "", "", "", NV_HOST_UNSUPPORTED },
                 /* This very kind of machine: PVM's kernel in a container,
                  * no svm, no kvm_amd: PVM comes first. */
@@ -503,7 +511,7 @@ static void test_fields_table(void)
 {
         g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 
-        g_assert_cmpuint(nv_n_properties, ==, 27);
+        g_assert_cmpuint(nv_n_properties, ==, 30);
         for (size_t i = 0; i < nv_n_properties; i++) {
                 g_assert_true(g_hash_table_add(seen, (gpointer)nv_property_info[i].name));
                 g_assert_true(nv_property_info_find(nv_property_info[i].name) == &nv_property_info[i]);

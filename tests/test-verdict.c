@@ -163,6 +163,156 @@ static void test_no_hardware_virtualization(void)
         nv_properties_clear(&p);
 }
 
+/* Each product's own switch; an unknown product, the general words. */
+static void test_hypervisor_products(void)
+{
+        static const char *const cases[][3] = {
+                { "hyper-v", "Hyper-V",
+                  "Set-VMProcessor -VMName <VM> -ExposeVirtualizationExtensions $true" },
+                { "wsl2", "WSL2", "nestedVirtualization=true under [wsl2]" },
+                { "azure", "Microsoft Azure", "learn.microsoft.com/azure/virtual-machines/sizes" },
+                { "vmware", "VMware", "vhv.enable = \"TRUE\"" },
+                { "virtualbox", "VirtualBox", "VBoxManage modifyvm <VM> --nested-hw-virt on" },
+                { "xen", "Xen", "nestedhvm=1" },
+                { "kvm", "KVM/QEMU", "CPU mode host-passthrough" },
+                { "proxmox", "Proxmox VE", "qm set <VMID> --cpu host" },
+                { "openstack", "OpenStack", "cpu_mode = host-passthrough" },
+                { "gce", "Google Compute Engine", "--enable-nested-virtualization" },
+                { "aws", "Amazon EC2", "*.metal" },
+                { "parallels", "Parallels", "Enable nested virtualization" },
+                { "a-future-one", "kvm", "pass vmx to this guest" },
+        };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+                NvProperties p;
+                g_autofree char *line = NULL;
+                g_autofree char *prefix =
+                        g_strdup_printf("this machine is a virtual machine under %s and its "
+                                        "CPU does not advertise vmx: ",
+                                        cases[i][1]);
+
+                props_intel(&p);
+                p.hardware_virtualization = FALSE;
+                p.vendor_module_loaded = FALSE;
+                p.in_virtual_machine = TRUE;
+                set_string(&p.hypervisor, "kvm");
+                set_string(&p.hypervisor_product, cases[i][0]);
+                set_string(&p.host_class, "no-hardware-virtualization");
+                line = advice(&p);
+                g_assert_true(g_str_has_prefix(line, prefix));
+                if (!strstr(line, cases[i][2]))
+                        g_error("%s: no \"%s\" in: %s", cases[i][0], cases[i][2], line);
+                nv_properties_clear(&p);
+        }
+}
+
+static void test_acceleration(void)
+{
+        static const char *const cases[][5] = {
+                /* vendor, in a VM, grade, reasons, expected */
+                { "intel", "0", "full", "", "nested guests get EPT: near native speed" },
+                { "amd", "1", "full", "", "nested guests get NPT: near native speed" },
+                { "intel", "1", "slow", "ept vpid",
+                  "no EPT passed to this guest: L2 guests use shadow paging and will be much slower; pass "
+                  "ept "
+                  "to it (for libvirt: CPU mode host-passthrough)" },
+                { "intel", "0", "slow", "kvm_intel.ept",
+                  "kvm_intel runs with ept off: nested guests use shadow paging and will be much slower; "
+                  "load "
+                  "kvm_intel with ept=1, if the CPU has it" },
+                { "amd", "1", "partial", "vgif v_vmsave_vmload",
+                  "nested guests get NPT but run somewhat slower: this guest was not given vgif, "
+                  "v_vmsave_vmload; pass "
+                  "them to it (for libvirt: CPU mode host-passthrough)" },
+                { "intel", "0", "partial", "kvm_intel.enable_apicv",
+                  "nested guests get EPT but run somewhat slower, with kvm_intel.enable_apicv off; load the "
+                  "module with them on, if the CPU has them" },
+                { "intel", "0", "unknown", "", "unknown" },
+                { "intel", "0", "", "", NULL },
+        };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+                NvProperties p;
+                g_autofree char *text = NULL;
+
+                props_intel(&p);
+                set_string(&p.cpu_vendor, cases[i][0]);
+                set_string(&p.vendor_module, g_str_equal(cases[i][0], "amd") ? "kvm_amd" : "kvm_intel");
+                p.in_virtual_machine = g_str_equal(cases[i][1], "1");
+                set_string(&p.nested_acceleration, cases[i][2]);
+                set_string(&p.nested_acceleration_reasons, cases[i][3]);
+                text = nv_verdict_acceleration_text(&p);
+                g_assert_cmpstr(text, ==, cases[i][4]);
+                nv_properties_clear(&p);
+        }
+}
+
+/* arm64: the command line alone, on 6.16 or later. */
+static void test_arm64(void)
+{
+        static const char *const cases[][4] = {
+                /* NestedParameter, NestedEnabled, verdict, advice */
+                { "nested", "1", "Nested virtualization: enabled (kvm-arm.mode=nested)", "" },
+                { "nested", "0",
+                  "Nested virtualization: not available (kvm-arm.mode=nested needs Linux 6.16 or later)",
+                  "on arm64, add kvm-arm.mode=nested to the kernel command line and reboot into Linux 6.16 "
+                  "or "
+                  "later; the CPU needs FEAT_NV2" },
+                { "", "0",
+                  "Nested virtualization: disabled (no kvm-arm.mode=nested on the kernel command line)",
+                  "on arm64, add kvm-arm.mode=nested" },
+        };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+                NvProperties p;
+                g_autofree char *verdict = NULL;
+                g_autofree char *line = NULL;
+                g_autofree char *blocker = NULL;
+
+                props_intel(&p);
+                set_string(&p.architecture, "aarch64");
+                set_string(&p.cpu_vendor, "unknown");
+                set_string(&p.vendor_module, "");
+                set_string(&p.host_class, "arm64-command-line");
+                set_string(&p.nested_parameter, cases[i][0]);
+                p.nested_enabled = g_str_equal(cases[i][1], "1");
+                verdict = nv_verdict_text(&p);
+                g_assert_cmpstr(verdict, ==, cases[i][2]);
+                line = advice(&p);
+                g_assert_true(g_str_has_prefix(line, cases[i][3]));
+                blocker = nv_verdict_persistent_blocker(&p);
+                g_assert_nonnull(strstr(blocker, "kvm-arm.mode=nested"));
+                nv_properties_clear(&p);
+        }
+}
+
+/* s390x and POWER: the CPU facility each needs, in their words. */
+static void test_other_architectures(void)
+{
+        NvProperties p;
+        g_autofree char *s390 = NULL;
+        g_autofree char *power = NULL;
+        g_autofree char *verdict = NULL;
+
+        props_intel(&p);
+        p.hardware_virtualization = FALSE;
+        p.vendor_module_loaded = FALSE;
+        set_string(&p.cpu_vendor, "unknown");
+        set_string(&p.host_class, "no-hardware-virtualization");
+        set_string(&p.architecture, "s390x");
+        set_string(&p.vendor_module, "kvm");
+        s390 = advice(&p);
+        g_assert_true(g_str_has_prefix(s390, "the CPU does not offer the SIE facility (sie)"));
+        verdict = nv_verdict_text(&p);
+        g_assert_true(g_str_has_prefix(
+                verdict, "Nested virtualization: not available (the CPU does not advertise sie)"));
+        set_string(&p.architecture, "ppc64le");
+        set_string(&p.vendor_module, "kvm_hv");
+        power = advice(&p);
+        g_assert_true(g_str_has_prefix(power, "nested KVM on POWER needs POWER9 or later"));
+        nv_properties_clear(&p);
+}
+
 static void test_unsupported(void)
 {
         NvProperties p;
@@ -172,15 +322,16 @@ static void test_unsupported(void)
 
         props_intel(&p);
         p.supported = FALSE;
-        set_string(&p.architecture, "aarch64");
+        set_string(&p.architecture, "riscv64");
         set_string(&p.cpu_vendor, "unknown");
         set_string(&p.host_class, "unsupported");
         g_assert_cmpint(nv_host_class(&p), ==, NV_HOST_UNSUPPORTED);
         /* No persistent part: it means nothing there. */
         verdict = nv_verdict_text(&p);
-        g_assert_cmpstr(verdict, ==, "Nested virtualization: not supported (aarch64, unknown CPU)");
+        g_assert_cmpstr(verdict, ==, "Nested virtualization: not supported (riscv64, unknown CPU)");
         line = advice(&p);
-        g_assert_cmpstr(line, ==, "nested KVM needs an x86 Intel or AMD CPU");
+        g_assert_cmpstr(line, ==,
+                        "nested KVM needs x86 (Intel or AMD), s390x, ppc64le (POWER9 or later) or arm64");
         blocker = nv_verdict_persistent_blocker(&p);
         g_assert_nonnull(blocker);
         nv_properties_clear(&p);
@@ -285,6 +436,10 @@ int main(int argc, char **argv)
         g_test_add_func("/verdict/command-line", test_command_line);
         g_test_add_func("/verdict/no-hardware-virtualization", test_no_hardware_virtualization);
         g_test_add_func("/verdict/unsupported", test_unsupported);
+        g_test_add_func("/verdict/hypervisor-products", test_hypervisor_products);
+        g_test_add_func("/verdict/arm64", test_arm64);
+        g_test_add_func("/verdict/other-architectures", test_other_architectures);
+        g_test_add_func("/verdict/acceleration", test_acceleration);
         g_test_add_func("/verdict/host-classes", test_host_classes);
         g_test_add_func("/verdict/set-variant", test_set_variant);
         g_test_add_func("/verdict/class-names", test_class_names);

@@ -911,6 +911,7 @@ typedef struct {
         gboolean switch_sensitive;
         const char *vendor;         /* the CPU vendor row's value */
         const char *blocker_prefix; /* the line saying why the switch cannot act */
+        const char *acceleration;   /* the nested guests row's value; NULL: not shown */
 } InitialCase;
 
 static void test_initial(Fixture *f, gconstpointer data)
@@ -925,12 +926,24 @@ static void test_initial(Fixture *f, gconstpointer data)
         see_text(f->app, ic->vendor);
         if (ic->blocker_prefix)
                 see_prefix(f->app, ic->blocker_prefix);
+        if (ic->acceleration)
+                see_text(f->app, ic->acceleration);
         screenshot(f, name);
 }
 
 static const InitialCase initial_cases[] = {
-        { { NV_TEST_PRESET_INTEL_LOADED, FALSE, "intel-off" }, TRUE, TRUE, "intel", NULL },
-        { { NV_TEST_PRESET_AMD_LOADED, FALSE, "amd-on" }, TRUE, TRUE, "amd", NULL },
+        { { NV_TEST_PRESET_INTEL_LOADED, FALSE, "intel-off" },
+          TRUE,
+          TRUE,
+          "intel",
+          NULL,
+          "nested guests get EPT: near native speed" },
+        { { NV_TEST_PRESET_AMD_LOADED, FALSE, "amd-on" },
+          TRUE,
+          TRUE,
+          "amd",
+          NULL,
+          "nested guests get NPT: near native speed" },
         { { NV_TEST_PRESET_KVM_BUILTIN, FALSE, "builtin" },
           FALSE,
           FALSE,
@@ -938,6 +951,13 @@ static const InitialCase initial_cases[] = {
           "kvm_intel is built into the kernel" },
         /* Nothing configured: the kernel default, on, but nothing to switch. */
         { { NV_TEST_PRESET_L1_GUEST, FALSE, "l1-guest-no-vmx" },
+          TRUE,
+          FALSE,
+          "intel",
+          "The CPU does not advertise" },
+        /* The product's own switch, in the same words as the CLI's
+         * (assert_same_words_as_cli()). */
+        { { NV_TEST_PRESET_HYPERV_GUEST, FALSE, "hyperv-guest" },
           TRUE,
           FALSE,
           "intel",
