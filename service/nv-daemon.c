@@ -44,6 +44,9 @@
 /* libvirt accepts long names, but nothing sane is longer than this. */
 #define NV_DOMAIN_ARG_MAX 1024
 
+/* What sd_bus_open_system() connects to without $DBUS_SYSTEM_BUS_ADDRESS. */
+#define NV_SYSTEM_BUS_DEFAULT_ADDRESS "unix:path=/run/dbus/system_bus_socket"
+
 typedef struct {
         NvHostStatus *status;
         NvHost *host; /* the status's */
@@ -471,6 +474,36 @@ static char *users_socket_path(const NvHost *host)
         return nv_host_is_real(host) ? g_strdup(NV_KVM_USERS_SOCKET) : NULL;
 }
 
+/* sd_bus_open_system(), but without descriptor passing: no method takes
+ * a descriptor, and a connection that negotiated none is one to which
+ * the bus refuses to route a message carrying some (the caller gets
+ * NotSupported). Otherwise any user could fill the daemon's descriptor
+ * table with calls it would still have to read (issue 26). */
+static int bus_open_system_without_fds(sd_bus **ret)
+{
+        g_autoptr(sd_bus) bus = NULL;
+        const char *address = g_getenv("DBUS_SYSTEM_BUS_ADDRESS");
+        int r;
+
+        r = sd_bus_new(&bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_set_address(bus, address && *address ? address : NV_SYSTEM_BUS_DEFAULT_ADDRESS);
+        if (r >= 0)
+                r = sd_bus_set_bus_client(bus, TRUE);
+        /* Per-method access control by sd-bus, as on any system bus. */
+        if (r >= 0)
+                r = sd_bus_set_trusted(bus, FALSE);
+        if (r >= 0)
+                r = sd_bus_negotiate_fds(bus, FALSE);
+        if (r >= 0)
+                r = sd_bus_start(bus);
+        if (r < 0)
+                return r;
+        *ret = g_steal_pointer(&bus);
+        return 0;
+}
+
 static int context_start(Context *c, const NvDaemonOptions *options)
 {
         sigset_t mask;
@@ -531,7 +564,7 @@ static int context_start(Context *c, const NvDaemonOptions *options)
                         return r;
         }
 
-        r = sd_bus_open_system(&c->bus);
+        r = bus_open_system_without_fds(&c->bus);
         if (r < 0) {
                 g_warning("Failed to connect to the system bus: %s", g_strerror(-r));
                 return r;

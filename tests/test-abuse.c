@@ -10,7 +10,8 @@
  *
  * Each case asserts the D-Bus error it gets (by name), that its message is
  * not empty and, where the message can name it, that it names what was
- * wrong, and that it holds no raw control or format character. After each case the daemon still answers
+ * wrong, and that it holds no raw control or format character. Calls that
+ * carry file descriptors, which no method takes, never reach it. After each case the daemon still answers
  * GetStatus, it exits cleanly on SIGTERM (the fixture's teardown), and the whole fake host tree, the
  * modprobe.d directories and /sys/module included, hashes as it did before.
  *
@@ -581,6 +582,66 @@ static void test_repeated_quickly(Fixture *f, gconstpointer data)
         }
 }
 
+/* ---- Descriptors with calls -------------------------------------------- */
+
+/* How many descriptors process @pid has open. */
+static guint count_open_fds(guint32 pid)
+{
+        g_autofree char *path = g_strdup_printf("/proc/%u/fd", pid);
+        g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+        guint n = 0;
+
+        g_assert_nonnull(dir);
+        while (g_dir_read_name(dir))
+                n++;
+        return n;
+}
+
+static guint32 daemon_pid(Fixture *f)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
+                f->env.connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                "GetConnectionUnixProcessID", g_variant_new("(s)", NV_BUS_NAME), G_VARIANT_TYPE("(u)"),
+                G_DBUS_CALL_FLAGS_NONE, NV_TEST_TIMEOUT_MS, NULL, &error);
+        guint32 pid = 0;
+
+        g_assert_no_error(error);
+        g_variant_get(reply, "(u)", &pid);
+        return pid;
+}
+
+#define FD_CALLS    120
+#define FD_PER_CALL 16
+
+/* No method takes a descriptor, so the daemon's connection does not
+ * negotiate descriptor passing and the bus refuses, on the daemon's
+ * behalf, every call that carries some: whatever another user sends, the
+ * daemon's table never fills with descriptors it has no use for (issue
+ * 26: 120 such calls of 16 each used to take it off the bus). */
+static void test_descriptors_refused(Fixture *f, gconstpointer data)
+{
+        g_autofree char *bus_env =
+                g_strconcat("DBUS_SYSTEM_BUS_ADDRESS=", nv_test_bus_get_address(f->env.bus), NULL);
+        g_autofree char *burst = g_strdup_printf("--burst=%u", FD_CALLS);
+        g_autofree char *fds = g_strdup_printf("--fds=%u", FD_PER_CALL);
+        const char *const argv[] = { nv_test_getenv("NV_TEST_CALL"), burst, fds, "GetStatus", NULL };
+        const char *const env[] = { bus_env, NULL };
+        g_auto(NvTestRunResult) result = { 0 };
+        g_autofree char *expected = NULL;
+        guint32 pid = daemon_pid(f);
+        guint before = count_open_fds(pid);
+
+        nv_test_run_as(argv, env, NV_TEST_UID_NOBODY, &result);
+        g_assert_true(result.exited);
+        g_assert_cmpint(result.exit_status, ==, 0);
+        expected = g_strdup_printf("ok 0\norg.freedesktop.DBus.Error.NotSupported %u ", FD_CALLS);
+        g_assert_true(g_str_has_prefix(result.stdout_text, expected));
+        /* Still up, answering root, and holding what it held. */
+        assert_unharmed(f);
+        g_assert_cmpuint(count_open_fds(pid), ==, before);
+}
+
 /* A valid domain call repeated quickly on a domain that does not exist: each
  * one goes to libvirt and fails alone. */
 static void test_repeated_not_found(Fixture *f, gconstpointer data)
@@ -591,7 +652,7 @@ static void test_repeated_not_found(Fixture *f, gconstpointer data)
 
 int main(int argc, char *argv[])
 {
-        static const char *const env_vars[] = { "NV_DAEMON_SIM", "NV_BUS_POLICY", NULL };
+        static const char *const env_vars[] = { "NV_DAEMON_SIM", "NV_BUS_POLICY", "NV_TEST_CALL", NULL };
         g_autofree char *skip = NULL;
 
         nv_test_init(&argc, &argv);
@@ -604,6 +665,8 @@ int main(int argc, char *argv[])
                     fixture_teardown);
         nv_test_add(skip, "/abuse/repeated/not-found", Fixture, NULL, fixture_setup, test_repeated_not_found,
                     fixture_teardown);
+        nv_test_add(skip, "/abuse/descriptors/refused-by-the-bus", Fixture, NULL, fixture_setup,
+                    test_descriptors_refused, fixture_teardown);
 
         return nv_test_run_tests(skip);
 }
