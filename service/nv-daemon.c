@@ -44,6 +44,9 @@
 /* libvirt accepts long names, but nothing sane is longer than this. */
 #define NV_DOMAIN_ARG_MAX 1024
 
+/* How long a domain call waits for libvirt. */
+#define NV_LIBVIRT_TIMEOUT_MSEC 20000
+
 /* What sd_bus_open_system() connects to without $DBUS_SYSTEM_BUS_ADDRESS. */
 #define NV_SYSTEM_BUS_DEFAULT_ADDRESS "unix:path=/run/dbus/system_bus_socket"
 
@@ -316,7 +319,7 @@ static int method_configure_domain(sd_bus_message *m, void *userdata, sd_bus_err
         if (r <= 0)
                 return r == 0 ? 1 : r;
 
-        return nv_domain_jobs_configure(c->domains, m, domain, mode);
+        return nv_domain_jobs_configure(c->domains, m, domain, mode, error);
 }
 
 static int method_list_domains(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -328,7 +331,7 @@ static int method_list_domains(sd_bus_message *m, void *userdata, sd_bus_error *
         if (r <= 0)
                 return r;
 
-        return nv_domain_jobs_list(c->domains, m, NULL);
+        return nv_domain_jobs_list(c->domains, m, NULL, error);
 }
 
 static int method_list_domains_detailed(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -353,7 +356,7 @@ static int method_list_domains_detailed(sd_bus_message *m, void *userdata, sd_bu
                                       *status->vendor_module ? status->vendor_module : NULL,
                                       status->vendor_module_loaded, status->nested_enabled, &host_reason);
         nesting.host_reason = host_reason;
-        return nv_domain_jobs_list(c->domains, m, &nesting);
+        return nv_domain_jobs_list(c->domains, m, &nesting, error);
 }
 
 static int property_get(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -540,7 +543,11 @@ static int context_start(Context *c, const NvDaemonOptions *options)
                 return r;
 
         nv_host_status_watch(c->status, c->event);
-        c->domains = nv_domain_jobs_new(options->libvirt_uri ? options->libvirt_uri : "qemu:///system");
+        /* Below the 25 s a D-Bus client waits by default, so that the
+         * caller hears why; the environment may set it, for tests. */
+        c->domains = nv_domain_jobs_new(options->libvirt_uri ? options->libvirt_uri : "qemu:///system",
+                                        nv_env_get_number("NESTEDVIRTD_LIBVIRT_TIMEOUT_MSEC", 1, 3600 * 1000,
+                                                          "milliseconds", NV_LIBVIRT_TIMEOUT_MSEC, NULL));
         {
                 /* How old the holders of /dev/kvm may be; the environment
                  * can set exactly that period, for tests. */
