@@ -28,6 +28,7 @@
 
 #include "nv-auth.h"
 #include "nv-bus-error.h"
+#include "nv-call-queue.h"
 #include "nv-daemon.h"
 #include "nv-dbus.h"
 #include "nv-domain-jobs.h"
@@ -61,6 +62,7 @@ typedef struct {
 
         sd_event *event;
         sd_bus *bus;
+        NvCallQueue *calls;
         NvAuth *auth;
         GMainLoop *loop;
         int exit_status;
@@ -78,6 +80,7 @@ static void context_clear(Context *c)
         g_clear_pointer(&c->domains, nv_domain_jobs_free);
         c->idle_source = sd_event_source_disable_unref(c->idle_source);
         g_clear_pointer(&c->auth, nv_auth_free);
+        g_clear_pointer(&c->calls, nv_call_queue_free);
         c->bus = sd_bus_flush_close_unref(c->bus);
         c->event = sd_event_unref(c->event);
         g_clear_pointer(&c->loop, g_main_loop_unref);
@@ -377,8 +380,11 @@ static int filter_incoming(sd_bus_message *m, void *userdata, sd_bus_error *erro
 
         if (!sd_bus_message_is_method_call(m, NULL, NULL))
                 return 0;
-        nv_host_status_count_call(c->status);
         context_touch_idle(c);
+        /* Its connection's turn comes later: taken for now. */
+        if (nv_call_queue_take(c->calls, m))
+                return 1;
+        nv_host_status_count_call(c->status);
         return 0;
 }
 
@@ -389,8 +395,9 @@ static int on_idle(sd_event_source *s, uint64_t usec, void *userdata)
 
         /* Someone may be typing a password right now, libvirt be working
          * on a call, or the kernel be loading a module. */
-        if (nv_auth_get_n_pending(c->auth) > 0 || nv_domain_jobs_get_n_pending(c->domains) > 0 ||
-            nv_holders_is_busy(c->holders) || nv_reload_queue_is_busy(c->reloads)) {
+        if (nv_call_queue_get_n_waiting(c->calls) > 0 || nv_auth_get_n_pending(c->auth) > 0 ||
+            nv_domain_jobs_get_n_pending(c->domains) > 0 || nv_holders_is_busy(c->holders) ||
+            nv_reload_queue_is_busy(c->reloads)) {
                 g_debug("Idle, but an authorization or a job is pending: not exiting yet");
                 context_touch_idle(c);
                 return 0;
@@ -577,6 +584,7 @@ static int context_start(Context *c, const NvDaemonOptions *options)
                 return r;
         }
         c->auth = nv_auth_new(c->bus);
+        c->calls = nv_call_queue_new(c->bus, c->event);
         nv_host_status_set_bus(c->status, c->bus);
         r = sd_bus_add_filter(c->bus, NULL, filter_incoming, c);
         if (r < 0)
