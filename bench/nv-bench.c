@@ -22,6 +22,14 @@
  *                                        idle-ping, idle-getstatus,
  *                                        flood-ping, flood-getstatus and
  *                                        flood (the flood's call rate)
+ *   flood-pipelined N_CLIENTS N WARMUP   the same, each flooding process
+ *                                        sending FLOOD_PIPELINE calls at once
+ *                                        on its connection, then reading the
+ *                                        replies, and again
+ *   flood-hit-and-run N_CLIENTS N WARMUP the same, each flooding process
+ *                                        opening a connection, sending
+ *                                        FLOOD_HIT_AND_RUN calls without
+ *                                        waiting, closing it, and again
  *   polkit-mock                          owns org.freedesktop.PolicyKit1 and
  *                                        never answers CheckAuthorization
  *   floor-service NAME                   owns NAME and does nothing else (sd-bus
@@ -450,6 +458,19 @@ static int mode_pending(int argc, char **argv)
         return 0;
 }
 
+typedef enum {
+        FLOOD_WAITING,     /* one call at a time, the next when its reply came */
+        FLOOD_PIPELINED,   /* FLOOD_PIPELINE at once, then their replies */
+        FLOOD_HIT_AND_RUN, /* FLOOD_HIT_AND_RUN at once, then the connection closed */
+} FloodKind;
+
+/* Below the 128 replies a connection may wait for on the system bus
+ * (max_replies_per_connection): more would be refused by the bus, not
+ * queued at the daemon. */
+#define FLOOD_PIPELINE 100
+/* Issue 26's attack: 50 calls on a connection closed right away. */
+#define FLOOD_HIT_AND_RUN 50
+
 static volatile sig_atomic_t flood_stop;
 
 static void on_flood_stop(int sig)
@@ -457,23 +478,83 @@ static void on_flood_stop(int sig)
         flood_stop = 1;
 }
 
-/* A child process, as user @uid: GetStatus after GetStatus until SIGTERM,
- * then writes how many it made to @count_fd. */
-static _Noreturn void flooding_caller(uid_t uid, int count_fd)
+static int on_flood_reply(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        (*(unsigned *)userdata)--;
+        return 0;
+}
+
+/* FLOOD_PIPELINE GetStatus sent at once, then their replies read. */
+static unsigned long flood_pipelined_round(sd_bus *bus)
+{
+        unsigned in_flight = 0;
+
+        for (unsigned i = 0; i < FLOOD_PIPELINE; i++) {
+                int r = sd_bus_call_method_async(bus, NULL, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE,
+                                                 "GetStatus", on_flood_reply, &in_flight, "");
+
+                if (r < 0)
+                        die("cannot send GetStatus in the flood", r);
+                in_flight++;
+        }
+        while (in_flight > 0 && !flood_stop) {
+                int r = sd_bus_process(bus, NULL);
+
+                if (r == 0)
+                        r = sd_bus_wait(bus, UINT64_MAX);
+                if (r < 0 && r != -EINTR)
+                        die("cannot read the flood's replies", r);
+        }
+        return FLOOD_PIPELINE;
+}
+
+/* A connection of its own, FLOOD_HIT_AND_RUN GetStatus sent on it, and
+ * closed before any reply: the daemon answers callers that are gone. */
+static unsigned long flood_hit_and_run_round(void)
+{
+        sd_bus *bus = open_bus();
+
+        for (unsigned i = 0; i < FLOOD_HIT_AND_RUN; i++) {
+                sd_bus_message *m = NULL;
+                int r = new_call(bus, NV_BUS_NAME, NV_OBJECT_PATH, "getstatus", &m);
+
+                if (r >= 0)
+                        r = sd_bus_send(bus, m, NULL);
+                sd_bus_message_unref(m);
+                if (r < 0)
+                        die("cannot send GetStatus in the flood", r);
+        }
+        sd_bus_flush_close_unref(bus);
+        return FLOOD_HIT_AND_RUN;
+}
+
+/* A child process, as user @uid: GetStatus calls as @kind says until
+ * SIGTERM, then writes how many it made to @count_fd. */
+static _Noreturn void flooding_caller(uid_t uid, FloodKind kind, int count_fd)
 {
         struct sigaction sa = { .sa_handler = on_flood_stop };
         unsigned long n = 0;
-        sd_bus *bus;
+        sd_bus *bus = NULL;
 
         sigaction(SIGTERM, &sa, NULL);
         if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
                 die("cannot become the flooding user", -errno);
-        bus = open_bus();
+        if (kind != FLOOD_HIT_AND_RUN)
+                bus = open_bus();
         while (!flood_stop) {
                 sd_bus_message *reply = NULL;
-                int r = sd_bus_call_method(bus, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, "GetStatus", NULL,
-                                           &reply, "");
+                int r;
 
+                if (kind == FLOOD_PIPELINED) {
+                        n += flood_pipelined_round(bus);
+                        continue;
+                }
+                if (kind == FLOOD_HIT_AND_RUN) {
+                        n += flood_hit_and_run_round();
+                        continue;
+                }
+                r = sd_bus_call_method(bus, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, "GetStatus", NULL,
+                                       &reply, "");
                 if (r < 0 && r != -EINTR)
                         die("GetStatus failed in the flood", r);
                 sd_bus_message_unref(reply);
@@ -498,7 +579,13 @@ static void ping_and_status(sd_bus *bus, size_t n, size_t warmup, double *sample
         }
 }
 
-static int mode_flood(int argc, char **argv)
+static const char *const flood_kind_names[] = {
+        [FLOOD_WAITING] = "waiting",
+        [FLOOD_PIPELINED] = "pipelined",
+        [FLOOD_HIT_AND_RUN] = "hit-and-run",
+};
+
+static int mode_flood(int argc, char **argv, FloodKind kind)
 {
         size_t n_clients, n, warmup;
         int r;
@@ -526,6 +613,9 @@ static int mode_flood(int argc, char **argv)
         if (pipe2(count_pipe, O_CLOEXEC) < 0)
                 die("pipe", -errno);
         clients = calloc(n_clients, sizeof(pid_t));
+        /* What is printed stays printed once: a child that dies flushes
+         * the buffer it inherited. */
+        fflush(stdout);
         started = now_usec();
         for (size_t i = 0; i < n_clients; i++) {
                 clients[i] = fork();
@@ -533,7 +623,7 @@ static int mode_flood(int argc, char **argv)
                         die("fork", -errno);
                 if (clients[i] == 0) {
                         close(count_pipe[0]);
-                        flooding_caller(uid, count_pipe[1]);
+                        flooding_caller(uid, kind, count_pipe[1]);
                 }
         }
         close(count_pipe[1]);
@@ -557,8 +647,8 @@ static int mode_flood(int argc, char **argv)
         elapsed = (now_usec() - started) / 1e6;
         print_latencies("flood-ping ", samples, n);
         print_latencies("flood-getstatus ", samples + n, n);
-        printf("flood clients=%zu uid=%u calls=%lu seconds=%.1f calls_per_s=%.0f\n", n_clients,
-               (unsigned)uid, total, elapsed, total / elapsed);
+        printf("flood kind=%s clients=%zu uid=%u calls=%lu seconds=%.1f calls_per_s=%.0f\n",
+               flood_kind_names[kind], n_clients, (unsigned)uid, total, elapsed, total / elapsed);
         close(count_pipe[0]);
         free(clients);
         free(samples);
@@ -668,7 +758,11 @@ int main(int argc, char **argv)
         else if (argc >= 2 && strcmp(argv[1], "pending") == 0)
                 r = mode_pending(argc - 2, argv + 2);
         else if (argc >= 2 && strcmp(argv[1], "flood") == 0)
-                r = mode_flood(argc - 2, argv + 2);
+                r = mode_flood(argc - 2, argv + 2, FLOOD_WAITING);
+        else if (argc >= 2 && strcmp(argv[1], "flood-pipelined") == 0)
+                r = mode_flood(argc - 2, argv + 2, FLOOD_PIPELINED);
+        else if (argc >= 2 && strcmp(argv[1], "flood-hit-and-run") == 0)
+                r = mode_flood(argc - 2, argv + 2, FLOOD_HIT_AND_RUN);
         else if (argc >= 2 && strcmp(argv[1], "polkit-mock") == 0)
                 r = mode_polkit_mock(argc - 2, argv + 2);
         else if (argc >= 2 && strcmp(argv[1], "floor-service") == 0)
@@ -678,7 +772,7 @@ int main(int argc, char **argv)
                         "Usage: nv-bench latency N WARMUP ping|getstatus|getall|hostnamed-getall...\n"
                         "       nv-bench activate DEST PATH KIND COUNT\n"
                         "       nv-bench pending N_PENDING N WARMUP\n"
-                        "       nv-bench flood N_CLIENTS N WARMUP\n"
+                        "       nv-bench flood|flood-pipelined|flood-hit-and-run N_CLIENTS N WARMUP\n"
                         "       nv-bench polkit-mock\n"
                         "       nv-bench floor-service NAME\n");
         return r;

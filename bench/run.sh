@@ -252,6 +252,11 @@ phase "nestedvirtd on a host running VMs (100k descriptors)"
 start_daemon --root="$busy"
 busy_out=$(bench_client latency "$calls" "$warmup" ping getstatus)
 flood_out=$(bench_client flood "$flood_clients" "$calls" "$warmup")
+# The same user pipelining (100 calls at once per connection), then hitting
+# and running (50 calls on a connection closed at once). A daemon that lets
+# either hold root up makes its client time out: the rows then stay empty.
+pipelined_out=$(bench_client flood-pipelined "$flood_clients" "$calls" "$warmup" || true)
+hitrun_out=$(bench_client flood-hit-and-run "$flood_clients" "$calls" "$warmup" || true)
 busy_holders=$(busctl --system call org.example.NestedVirt /org/example/NestedVirt \
     org.example.NestedVirt ListModuleUsers 2>&1 || true)
 stop "$daemon_pid"
@@ -370,6 +375,10 @@ row "root's GetStatus, same host, idle" "$(p50 "$flood_out" idle-getstatus)" \
     "$(p99 "$flood_out" idle-getstatus)"
 row "root's GetStatus, during that flood" "$(p50 "$flood_out" flood-getstatus)" \
     "$(p99 "$flood_out" flood-getstatus)"
+row "root's GetStatus, during a pipelined flood" "$(p50 "$pipelined_out" flood-getstatus)" \
+    "$(p99 "$pipelined_out" flood-getstatus)"
+row "root's GetStatus, during a hit-and-run flood" "$(p50 "$hitrun_out" flood-getstatus)" \
+    "$(p99 "$hitrun_out" flood-getstatus)"
 echo
 printf '| %-44s | %10s | %10s |\n' "other" "nestedvirtd" "hostnamed"
 printf '|%s|%s|%s|\n' "----------------------------------------------" "------------" "------------"

@@ -93,8 +93,9 @@ static int help(void)
                "                           Print the result, or the error, as JSON; without\n"
                "                           a value pretty on a terminal, short otherwise\n"
                "     --no-ask-password     Do not ask for a password to authorize a change\n"
-               "  -H --host=[USER@]HOST[:PORT]\n"
-               "                           Operate on a remote host, over ssh\n"
+               "  -H --host=[USER@]HOST[:PORT][/MACHINE]\n"
+               "                           Operate on a remote host, over ssh, or on the\n"
+               "                           container MACHINE on it\n"
                "     --now                 enable, disable: also reload the module now\n"
                "     --nested=yes|no       reload: load the module with this value instead\n"
                "                           of the persistent setting\n"
@@ -151,7 +152,8 @@ static int bad_option(char **argv, int c)
         const char *arg = argv[optind - 1];
 
         if (g_str_has_prefix(arg, "--")) {
-                g_autofree char *name = g_strndup(arg, strcspn(arg, "="));
+                g_autofree char *given = g_strndup(arg, strcspn(arg, "="));
+                g_autofree char *name = nvctl_escape(given);
 
                 if (c == ':')
                         return nvctl_usage_error("Option '%s' needs a value.", name);
@@ -162,6 +164,12 @@ static int bad_option(char **argv, int c)
                 return nvctl_usage_error("Unknown option '%s'.", name);
         }
 
+        /* A byte of the argument: shown as is only when it is printable. */
+        if (!g_ascii_isgraph(optopt)) {
+                g_autofree char *shown = nvctl_escape(arg);
+
+                return nvctl_usage_error("Unknown option in '%s'.", shown);
+        }
         if (c == ':')
                 return nvctl_usage_error("Option '-%c' needs a value.", optopt);
         return nvctl_usage_error("Unknown option '-%c'.", optopt);
@@ -224,6 +232,17 @@ static int parse_argv(int argc, char **argv, NvctlOptions *options)
                                 nvctl_usage_error("Option '--host' needs a host name.");
                                 return -1;
                         }
+                        /* sd-bus puts "--" before the host, so ssh would
+                         * take it as a host name anyway; but no host name
+                         * starts with '-', and a command shown back with
+                         * it could be pasted as an ssh option. */
+                        if (*optarg == '-') {
+                                g_autofree char *shown = nvctl_escape(optarg);
+
+                                nvctl_usage_error("Invalid host '%s': a host name does not start with '-'.",
+                                                  shown);
+                                return -1;
+                        }
                         options->host = optarg;
                         break;
                 case ARG_NOW:
@@ -232,8 +251,10 @@ static int parse_argv(int argc, char **argv, NvctlOptions *options)
                 case ARG_NESTED:
                         options->nested = parse_boolean(optarg);
                         if (options->nested < 0) {
+                                g_autofree char *shown = nvctl_escape(optarg);
+
                                 nvctl_usage_error("Invalid value '%s' for '--nested': use yes or no.",
-                                                  optarg);
+                                                  shown);
                                 return -1;
                         }
                         break;
@@ -270,8 +291,11 @@ static int dispatch(const NvctlOptions *options, int argc, char **argv)
         }
 
         verb = verb_find(argv[0]);
-        if (!verb)
-                return nvctl_usage_error("Unknown command '%s'.", argv[0]);
+        if (!verb) {
+                g_autofree char *shown = nvctl_escape(argv[0]);
+
+                return nvctl_usage_error("Unknown command '%s'.", shown);
+        }
         if (options->now && !(verb->options & NVCTL_VERB_OPTION_NOW))
                 return nvctl_usage_error("Option '--now' is for 'enable' and 'disable', not '%s'.",
                                          verb->name);

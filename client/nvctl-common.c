@@ -166,15 +166,41 @@ static char *ssh_last_line(void)
         return NULL;
 }
 
-/* "ssh -p PORT USER@HOST" for the [USER@]HOST[:PORT] that -H takes. */
-static char *ssh_command(const char *host)
+/* @text for a shell command line shown to be pasted: as it is when it
+ * is a plain word, quoted otherwise, escaped for the terminal either way. */
+static char *shell_word(const char *text)
 {
-        const char *colon = strrchr(host, ':');
+        g_autofree char *shown = nvctl_escape(text);
 
-        if (colon && colon[1] && colon[1 + strspn(colon + 1, "0123456789")] == '\0' &&
-            (!strchr(host, '[') || colon[-1] == ']'))
-                return g_strdup_printf("ssh -p %s %.*s", colon + 1, (int)(colon - host), host);
-        return g_strdup_printf("ssh %s", host);
+        if (*shown && shown[strspn(shown, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                          "0123456789@%+=:,./_-[]")] == '\0')
+                return g_steal_pointer(&shown);
+        return g_shell_quote(shown);
+}
+
+/* What to try by hand when the connection -H asked for failed: the ssh
+ * that sd-bus runs for [USER@]HOST[:PORT][/MACHINE], as sd-bus splits it
+ * (bus_set_address_system_remote()), with "--" before the host so that
+ * the line can never pass ssh an option, whatever -H said; and the
+ * container MACHINE, which the remote systemd-stdio-bridge is asked for
+ * (--machine=). */
+static char *ssh_hint(const char *host)
+{
+        const char *bracket = strchr(host, ']');
+        const char *after = bracket ? bracket + 1 : host;
+        size_t host_len = (size_t)(after - host) + strcspn(after, ":/");
+        const char *port = after[host_len - (size_t)(after - host)] == ':' ? host + host_len + 1 : NULL;
+        const char *machine = strchr(after, '/');
+        g_autofree char *name = g_strndup(host, host_len);
+        g_autofree char *port_word = port ? g_strndup(port, strcspn(port, "/")) : NULL;
+        g_autofree char *name_word = shell_word(name);
+        g_autofree char *port_shown = port_word ? shell_word(port_word) : NULL;
+        g_autofree char *machine_shown = machine ? nvctl_escape(machine + 1) : NULL;
+
+        return g_strdup_printf(
+                "Check that 'ssh%s%s -- %s' works and that the host has systemd-stdio-bridge%s%s%s.",
+                port ? " -p " : "", port ? port_shown : "", name_word,
+                machine ? " and a container named '" : "", machine ? machine_shown : "", machine ? "'" : "");
 }
 
 int nvctl_connect(const NvctlOptions *options, sd_bus **ret_bus)
@@ -186,13 +212,14 @@ int nvctl_connect(const NvctlOptions *options, sd_bus **ret_bus)
                 /* Runs "ssh HOST systemd-stdio-bridge", as hostnamectl -H
                  * does. ssh itself only fails later, on the first call,
                  * which is why nvctl_call() explains connection errors. */
+                g_autofree char *shown = nvctl_escape(options->host);
+
                 r = open_system_remote(options->host, &bus);
                 if (r == -EINVAL)
-                        return nvctl_fail("Invalid host '%s': give it as [USER@]HOST[:PORT].",
-                                          options->host);
+                        return nvctl_fail("Invalid host '%s': give it as [USER@]HOST[:PORT][/MACHINE].",
+                                          shown);
                 if (r < 0)
-                        return nvctl_fail("Failed to connect to %s over ssh: %s.", options->host,
-                                          g_strerror(-r));
+                        return nvctl_fail("Failed to connect to %s over ssh: %s.", shown, g_strerror(-r));
         } else {
                 /* Honours DBUS_SYSTEM_BUS_ADDRESS, which the tests use to
                  * point us at a private bus. */
@@ -239,10 +266,13 @@ static char *call_error_hint(const NvctlOptions *options, const sd_bus_error *er
         *ret_replaces = FALSE;
 
         if (sd_bus_error_has_name(error, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
-            sd_bus_error_has_name(error, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+            sd_bus_error_has_name(error, SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
+                g_autofree char *shown = options->host ? nvctl_escape(options->host) : NULL;
+
                 return g_strdup_printf("The service " NV_BUS_NAME " is not running and cannot be started "
                                        "on %s: is nestedvirtd installed, with its D-Bus activation file?",
-                                       options->host ? options->host : "this machine");
+                                       shown ? shown : "this machine");
+        }
 
         if (sd_bus_error_has_name(error, SD_BUS_ERROR_UNKNOWN_METHOD) ||
             sd_bus_error_has_name(error, SD_BUS_ERROR_UNKNOWN_OBJECT) ||
@@ -259,10 +289,13 @@ static char *call_error_hint(const NvctlOptions *options, const sd_bus_error *er
                 if (!options->ask_password)
                         return g_strdup("Authentication required: run without --no-ask-password on a "
                                         "terminal, or as root.");
-                if (options->host)
+                if (options->host) {
+                        g_autofree char *shown = nvctl_escape(options->host);
+
                         return g_strdup_printf("Authentication required: run nestedvirtctl on %s itself, "
                                                "on a terminal or as root.",
-                                               options->host);
+                                               shown);
+                }
                 return g_strdup("Authentication required: run nestedvirtctl on a terminal, or as root.");
         }
 
@@ -280,17 +313,44 @@ static char *call_error_hint(const NvctlOptions *options, const sd_bus_error *er
                                 "'journalctl -u nestedvirtd'.");
 
         if (error_is_connection_lost(error, r)) {
-                if (options->host) {
-                        g_autofree char *ssh = ssh_command(options->host);
-
-                        return g_strdup_printf("Check that '%s' works and that the host has "
-                                               "systemd-stdio-bridge.",
-                                               ssh);
-                }
+                if (options->host)
+                        return ssh_hint(options->host);
                 return g_strdup("Lost the connection to the system bus: is D-Bus running?");
         }
 
         return NULL;
+}
+
+/* nvctl_escape(), with or without doubling backslashes: without, for a
+ * message that is read, not parsed, and may hold the service's own \xNN
+ * already. */
+static char *escape_text(const char *s, gboolean double_backslashes)
+{
+        g_autoptr(GString) out = g_string_new(NULL);
+        const char *p = s;
+
+        while (*p) {
+                gunichar ch = g_utf8_get_char_validated(p, -1);
+
+                if (ch == (gunichar)-1 || ch == (gunichar)-2) {
+                        g_string_append_printf(out, "\\x%02x", (unsigned)(guchar)*p);
+                        p++;
+                        continue;
+                }
+                if (ch == '\\' && double_backslashes)
+                        g_string_append(out, "\\\\");
+                else if (g_unichar_iscntrl(ch) || g_unichar_type(ch) == G_UNICODE_FORMAT)
+                        g_string_append_printf(out, ch < 0x100 ? "\\x%02x" : "\\u%04x", (unsigned)ch);
+                else
+                        g_string_append_unichar(out, ch);
+                p = g_utf8_next_char(p);
+        }
+        return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+char *nvctl_escape(const char *s)
+{
+        return escape_text(s, TRUE);
 }
 
 /* The CLI promises one line on stderr per failure; an error message from
@@ -314,11 +374,14 @@ static char *to_one_line(const char *text)
 }
 
 /* "Failed to WHAT: MESSAGE. HINT" for a call that failed with @error
- * (as sd_bus_call() filled it) or @r. */
+ * (as sd_bus_call() filled it) or @r. MESSAGE is the service's, or ssh's,
+ * and may quote what others chose (the processes that hold the module, a
+ * domain name): one line, escaped for the terminal, as any such text. */
 static int call_failed(const NvctlOptions *options, const char *what, const sd_bus_error *error, int r)
 {
         g_auto(sd_bus_error) from_errno = SD_BUS_ERROR_NULL;
         g_autofree char *ssh_line = NULL;
+        g_autofree char *line = NULL;
         g_autofree char *message = NULL;
         g_autofree char *hint = NULL;
         const char *name;
@@ -337,10 +400,11 @@ static int call_failed(const NvctlOptions *options, const char *what, const sd_b
         if (options->host && error_is_connection_lost(error, r))
                 ssh_line = ssh_last_line();
         if (ssh_line)
-                message = to_one_line(ssh_line);
+                line = to_one_line(ssh_line);
         else
-                message = to_one_line(sd_bus_error_is_set(error) && error->message ? error->message
-                                                                                   : g_strerror(-r));
+                line = to_one_line(sd_bus_error_is_set(error) && error->message ? error->message
+                                                                                : g_strerror(-r));
+        message = escape_text(line, FALSE);
         hint = call_error_hint(options, error, r, &replaces);
         if (hint && replaces)
                 return fail_named(name, "Failed to %s. %s", what, hint);
@@ -353,10 +417,20 @@ static int call_failed(const NvctlOptions *options, const char *what, const sd_b
 /* A call that may wait for someone to type a password: longer than
  * nestedvirtd gives polkit (300 s, nestedvirtd(8)), so that the daemon's
  * answer, not sd-bus's default 25 s, ends the wait. Without interaction
- * polkit answers at once, and the default serves. */
-static uint64_t call_timeout(const NvctlOptions *options)
+ * polkit answers at once, and the default serves; so does it for the
+ * methods that need no authorization at all (the daemon answers a domain
+ * call within 20 s, libvirt or not). */
+static uint64_t call_timeout(const NvctlOptions *options, sd_bus_message *call)
 {
-        return options->ask_password ? 330 * G_USEC_PER_SEC : 0;
+        static const char *const authorized[] = { "EnablePersistent", "ReloadModule", "ConfigureDomain" };
+        const char *member = sd_bus_message_get_member(call);
+
+        if (!options->ask_password)
+                return 0;
+        for (size_t i = 0; i < G_N_ELEMENTS(authorized); i++)
+                if (g_strcmp0(member, authorized[i]) == 0)
+                        return 330 * G_USEC_PER_SEC;
+        return 0;
 }
 
 int nvctl_call(const NvctlOptions *options, sd_bus_message *call, const char *what,
@@ -365,7 +439,7 @@ int nvctl_call(const NvctlOptions *options, sd_bus_message *call, const char *wh
         g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_call(NULL, call, call_timeout(options), &error, ret_reply);
+        r = sd_bus_call(NULL, call, call_timeout(options, call), &error, ret_reply);
         if (r < 0)
                 return call_failed(options, what, &error, r);
         return NVCTL_EXIT_SUCCESS;
@@ -377,7 +451,7 @@ int nvctl_call_with_fallback(const NvctlOptions *options, sd_bus_message *call, 
         g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_call(NULL, call, call_timeout(options), &error, ret_reply);
+        r = sd_bus_call(NULL, call, call_timeout(options, call), &error, ret_reply);
         if (r < 0 && sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_METHOD))
                 return nvctl_call(options, fallback, what, ret_reply);
         if (r < 0)
@@ -521,30 +595,6 @@ int nvctl_flush_stdout(int exit_code)
                                   g_strerror(saved_errno ? saved_errno : EIO));
         }
         return exit_code;
-}
-
-char *nvctl_escape(const char *s)
-{
-        g_autoptr(GString) out = g_string_new(NULL);
-        const char *p = s;
-
-        while (*p) {
-                gunichar ch = g_utf8_get_char_validated(p, -1);
-
-                if (ch == (gunichar)-1 || ch == (gunichar)-2) {
-                        g_string_append_printf(out, "\\x%02x", (unsigned)(guchar)*p);
-                        p++;
-                        continue;
-                }
-                if (ch == '\\')
-                        g_string_append(out, "\\\\");
-                else if (g_unichar_iscntrl(ch) || g_unichar_type(ch) == G_UNICODE_FORMAT)
-                        g_string_append_printf(out, ch < 0x100 ? "\\x%02x" : "\\u%04x", (unsigned)ch);
-                else
-                        g_string_append_unichar(out, ch);
-                p = g_utf8_next_char(p);
-        }
-        return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
 int nvctl_call_quietly(sd_bus *bus, const char *method, uint64_t timeout_usec, const char *signature,

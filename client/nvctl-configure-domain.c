@@ -28,12 +28,15 @@ static gboolean cpu_mode_is_valid(const char *mode)
 char *nvctl_configure_domain_format_done(const char *domain, const char *mode, gboolean restart_required)
 {
         g_autoptr(GString) text = g_string_new(NULL);
+        g_autofree char *shown = nvctl_escape(domain);
 
-        g_string_append_printf(text, "Domain %s now uses CPU mode %s.\n", domain, mode);
+        g_string_append_printf(text, "Domain %s now uses CPU mode %s.\n", shown, mode);
         /* libvirt changed the persistent definition only; the running
          * QEMU keeps its CPU until the domain is started afresh, and a
-         * reboot from inside the guest keeps the same QEMU process. */
-        if (restart_required) {
+         * reboot from inside the guest keeps the same QEMU process. The
+         * virsh lines are to be pasted: given only for a name that shows
+         * as it is. */
+        if (restart_required && g_str_equal(shown, domain)) {
                 g_autofree char *quoted = g_shell_quote(domain);
 
                 g_string_append_printf(text,
@@ -41,6 +44,9 @@ char *nvctl_configure_domain_format_done(const char *domain, const char *mode, g
                                        "start (virsh shutdown %s; virsh start %s), not after a reboot from "
                                        "inside the guest.\n",
                                        quoted, quoted);
+        } else if (restart_required) {
+                g_string_append(text, "It is not shut off: the change applies after a full power-off and "
+                                      "start, not after a reboot from inside the guest.\n");
         }
         return g_string_free(g_steal_pointer(&text), FALSE);
 }
@@ -59,8 +65,12 @@ int nvctl_configure_domain(const NvctlOptions *options, int argc, char **argv)
 
         if (domain[0] == '\0')
                 return nvctl_usage_error("The domain name or UUID must not be empty.");
-        if (!cpu_mode_is_valid(mode))
-                return nvctl_usage_error("Invalid CPU mode '%s': use host-model or host-passthrough.", mode);
+        if (!cpu_mode_is_valid(mode)) {
+                g_autofree char *shown = nvctl_escape(mode);
+
+                return nvctl_usage_error("Invalid CPU mode '%s': use host-model or host-passthrough.",
+                                         shown);
+        }
 
         r = nvctl_connect(options, &bus);
         if (r != NVCTL_EXIT_SUCCESS)
@@ -73,7 +83,12 @@ int nvctl_configure_domain(const NvctlOptions *options, int argc, char **argv)
                 return nvctl_fail("Failed to create the ConfigureDomain call: %s.", g_strerror(-r));
 
         agent = nvctl_polkit_agent_open_if_enabled(options);
-        what = g_strdup_printf("configure domain %s", domain);
+        {
+                /* The argument, echoed in the one line of a failure. */
+                g_autofree char *shown = nvctl_escape(domain);
+
+                what = g_strdup_printf("configure domain %s", shown);
+        }
         r = nvctl_call(options, call, what, &reply);
         if (r != NVCTL_EXIT_SUCCESS)
                 return r;

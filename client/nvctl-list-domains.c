@@ -108,16 +108,13 @@ int nvctl_domains_list(sd_bus *bus, uint64_t timeout_usec, sd_bus_error *error, 
         return nvctl_domains_read(reply, ret_domains);
 }
 
-/* A table cell: a control character in a name (libvirt does not refuse
- * them all) would break the table's lines apart. */
+/* A table cell: a name is the guest's owner's choice (libvirt does not
+ * refuse control characters), and a control or format character in it
+ * would break the table's lines apart, reach the terminal as an escape
+ * sequence (ESC, or CSI U+009B) or reorder what it shows (U+202E). */
 static char *table_cell(const char *text)
 {
-        char *cell = g_strdup(text);
-
-        for (char *p = cell; *p; p++)
-                if (g_ascii_iscntrl(*p))
-                        *p = '?';
-        return cell;
+        return nvctl_escape(text);
 }
 
 /* "yes", "no: REASON", "unknown: REASON". */

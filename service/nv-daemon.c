@@ -28,6 +28,7 @@
 
 #include "nv-auth.h"
 #include "nv-bus-error.h"
+#include "nv-call-queue.h"
 #include "nv-daemon.h"
 #include "nv-dbus.h"
 #include "nv-domain-jobs.h"
@@ -44,6 +45,12 @@
 /* libvirt accepts long names, but nothing sane is longer than this. */
 #define NV_DOMAIN_ARG_MAX 1024
 
+/* How long a domain call waits for libvirt. */
+#define NV_LIBVIRT_TIMEOUT_MSEC 20000
+
+/* What sd_bus_open_system() connects to without $DBUS_SYSTEM_BUS_ADDRESS. */
+#define NV_SYSTEM_BUS_DEFAULT_ADDRESS "unix:path=/run/dbus/system_bus_socket"
+
 typedef struct {
         NvHostStatus *status;
         NvHost *host; /* the status's */
@@ -55,6 +62,7 @@ typedef struct {
 
         sd_event *event;
         sd_bus *bus;
+        NvCallQueue *calls;
         NvAuth *auth;
         GMainLoop *loop;
         int exit_status;
@@ -72,6 +80,7 @@ static void context_clear(Context *c)
         g_clear_pointer(&c->domains, nv_domain_jobs_free);
         c->idle_source = sd_event_source_disable_unref(c->idle_source);
         g_clear_pointer(&c->auth, nv_auth_free);
+        g_clear_pointer(&c->calls, nv_call_queue_free);
         c->bus = sd_bus_flush_close_unref(c->bus);
         c->event = sd_event_unref(c->event);
         g_clear_pointer(&c->loop, g_main_loop_unref);
@@ -313,7 +322,7 @@ static int method_configure_domain(sd_bus_message *m, void *userdata, sd_bus_err
         if (r <= 0)
                 return r == 0 ? 1 : r;
 
-        return nv_domain_jobs_configure(c->domains, m, domain, mode);
+        return nv_domain_jobs_configure(c->domains, m, domain, mode, error);
 }
 
 static int method_list_domains(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -325,7 +334,7 @@ static int method_list_domains(sd_bus_message *m, void *userdata, sd_bus_error *
         if (r <= 0)
                 return r;
 
-        return nv_domain_jobs_list(c->domains, m, NULL);
+        return nv_domain_jobs_list(c->domains, m, NULL, error);
 }
 
 static int method_list_domains_detailed(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -350,7 +359,7 @@ static int method_list_domains_detailed(sd_bus_message *m, void *userdata, sd_bu
                                       *status->vendor_module ? status->vendor_module : NULL,
                                       status->vendor_module_loaded, status->nested_enabled, &host_reason);
         nesting.host_reason = host_reason;
-        return nv_domain_jobs_list(c->domains, m, &nesting);
+        return nv_domain_jobs_list(c->domains, m, &nesting, error);
 }
 
 static int property_get(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -371,8 +380,11 @@ static int filter_incoming(sd_bus_message *m, void *userdata, sd_bus_error *erro
 
         if (!sd_bus_message_is_method_call(m, NULL, NULL))
                 return 0;
-        nv_host_status_count_call(c->status);
         context_touch_idle(c);
+        /* Its connection's turn comes later: taken for now. */
+        if (nv_call_queue_take(c->calls, m))
+                return 1;
+        nv_host_status_count_call(c->status);
         return 0;
 }
 
@@ -383,8 +395,9 @@ static int on_idle(sd_event_source *s, uint64_t usec, void *userdata)
 
         /* Someone may be typing a password right now, libvirt be working
          * on a call, or the kernel be loading a module. */
-        if (nv_auth_get_n_pending(c->auth) > 0 || nv_domain_jobs_get_n_pending(c->domains) > 0 ||
-            nv_holders_is_busy(c->holders) || nv_reload_queue_is_busy(c->reloads)) {
+        if (nv_call_queue_get_n_waiting(c->calls) > 0 || nv_auth_get_n_pending(c->auth) > 0 ||
+            nv_domain_jobs_get_n_pending(c->domains) > 0 || nv_holders_is_busy(c->holders) ||
+            nv_reload_queue_is_busy(c->reloads)) {
                 g_debug("Idle, but an authorization or a job is pending: not exiting yet");
                 context_touch_idle(c);
                 return 0;
@@ -471,6 +484,36 @@ static char *users_socket_path(const NvHost *host)
         return nv_host_is_real(host) ? g_strdup(NV_KVM_USERS_SOCKET) : NULL;
 }
 
+/* sd_bus_open_system(), but without descriptor passing: no method takes
+ * a descriptor, and a connection that negotiated none is one to which
+ * the bus refuses to route a message carrying some (the caller gets
+ * NotSupported). Otherwise any user could fill the daemon's descriptor
+ * table with calls it would still have to read (issue 26). */
+static int bus_open_system_without_fds(sd_bus **ret)
+{
+        g_autoptr(sd_bus) bus = NULL;
+        const char *address = g_getenv("DBUS_SYSTEM_BUS_ADDRESS");
+        int r;
+
+        r = sd_bus_new(&bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_set_address(bus, address && *address ? address : NV_SYSTEM_BUS_DEFAULT_ADDRESS);
+        if (r >= 0)
+                r = sd_bus_set_bus_client(bus, TRUE);
+        /* Per-method access control by sd-bus, as on any system bus. */
+        if (r >= 0)
+                r = sd_bus_set_trusted(bus, FALSE);
+        if (r >= 0)
+                r = sd_bus_negotiate_fds(bus, FALSE);
+        if (r >= 0)
+                r = sd_bus_start(bus);
+        if (r < 0)
+                return r;
+        *ret = g_steal_pointer(&bus);
+        return 0;
+}
+
 static int context_start(Context *c, const NvDaemonOptions *options)
 {
         sigset_t mask;
@@ -507,7 +550,11 @@ static int context_start(Context *c, const NvDaemonOptions *options)
                 return r;
 
         nv_host_status_watch(c->status, c->event);
-        c->domains = nv_domain_jobs_new(options->libvirt_uri ? options->libvirt_uri : "qemu:///system");
+        /* Below the 25 s a D-Bus client waits by default, so that the
+         * caller hears why; the environment may set it, for tests. */
+        c->domains = nv_domain_jobs_new(options->libvirt_uri ? options->libvirt_uri : "qemu:///system",
+                                        nv_env_get_number("NESTEDVIRTD_LIBVIRT_TIMEOUT_MSEC", 1, 3600 * 1000,
+                                                          "milliseconds", NV_LIBVIRT_TIMEOUT_MSEC, NULL));
         {
                 /* How old the holders of /dev/kvm may be; the environment
                  * can set exactly that period, for tests. */
@@ -531,12 +578,13 @@ static int context_start(Context *c, const NvDaemonOptions *options)
                         return r;
         }
 
-        r = sd_bus_open_system(&c->bus);
+        r = bus_open_system_without_fds(&c->bus);
         if (r < 0) {
                 g_warning("Failed to connect to the system bus: %s", g_strerror(-r));
                 return r;
         }
         c->auth = nv_auth_new(c->bus);
+        c->calls = nv_call_queue_new(c->bus, c->event);
         nv_host_status_set_bus(c->status, c->bus);
         r = sd_bus_add_filter(c->bus, NULL, filter_incoming, c);
         if (r < 0)

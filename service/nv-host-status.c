@@ -14,6 +14,9 @@ struct NvHostStatus {
         NvHost *host;
         NvStatus status;
         NvWatch *watch;
+        /* A modprobe.d change is read and announced once the events that
+         * came with it are all in. */
+        sd_event_source *config_refresh_source;
         sd_bus *bus;               /* borrowed */
         guint64 n_calls;           /* method calls seen */
         guint64 refreshed_at_call; /* n_calls when the status was last read for a call */
@@ -33,24 +36,51 @@ void nv_host_status_free(NvHostStatus *hs)
         if (!hs)
                 return;
         g_clear_pointer(&hs->watch, nv_watch_free);
+        hs->config_refresh_source = sd_event_source_disable_unref(hs->config_refresh_source);
         nv_status_clear(&hs->status);
         g_clear_pointer(&hs->host, nv_host_free);
         g_free(hs);
 }
 
+static int on_config_refresh(sd_event_source *s, void *userdata)
+{
+        nv_host_status_refresh(userdata, NULL);
+        return 0;
+}
+
+/* A module event is one read of /sys/module, now. modprobe.d events come
+ * in bursts (a package unpacking, an editor's temporary files), and each
+ * read of modprobe.d reads every file there: the change is noted at once,
+ * so that a call that comes before the read reads it, and read once, when
+ * nothing else is pending. */
 static void on_host_changed(NvWatchChange change, void *userdata)
 {
         NvHostStatus *hs = userdata;
 
-        if (change == NV_WATCH_MODULES)
+        if (change == NV_WATCH_MODULES) {
                 nv_host_invalidate_modules(hs->host);
-        else
-                nv_host_invalidate_config(hs->host);
-        nv_host_status_refresh(hs, NULL);
+                nv_host_status_refresh(hs, NULL);
+                return;
+        }
+        nv_host_invalidate_config(hs->host);
+        if (!hs->config_refresh_source ||
+            sd_event_source_set_enabled(hs->config_refresh_source, SD_EVENT_ONESHOT) < 0)
+                nv_host_status_refresh(hs, NULL);
 }
 
 void nv_host_status_watch(NvHostStatus *hs, sd_event *event)
 {
+        int r;
+
+        r = sd_event_add_defer(event, &hs->config_refresh_source, on_config_refresh, hs);
+        if (r >= 0)
+                r = sd_event_source_set_priority(hs->config_refresh_source, SD_EVENT_PRIORITY_IDLE);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(hs->config_refresh_source, SD_EVENT_OFF);
+        if (r < 0) {
+                g_warning("Cannot defer modprobe.d reads: %s; reading at every event", g_strerror(-r));
+                hs->config_refresh_source = sd_event_source_disable_unref(hs->config_refresh_source);
+        }
         hs->watch = nv_watch_new(event, hs->host, on_host_changed, hs);
         /* From here on, a status read takes the modules' state from the
          * last one unless an event came (where that is enough). */

@@ -7,7 +7,9 @@
  * for exactly the properties that differ. Changes nobody asks about are
  * announced too: the watchers (nv-watch.h) say when a module came or went
  * or modprobe.d changed, and what an event source covers is kept between
- * reads until it fires. Every read is a few small files. Main loop only.
+ * reads until it fires. A burst of modprobe.d events is one read, when
+ * nothing else is pending (a call before it reads the change itself).
+ * Every read is a few small files. Main loop only.
  */
 #pragma once
 

@@ -115,6 +115,21 @@ static int on_config_changed(sd_event_source *s, const struct inotify_event *eve
         ConfigWatch *watch = userdata;
         NvWatch *w = watch->watch;
 
+        /* The kernel dropped events (more than max_queued_events while the
+         * daemon did not read: stopped, or a busy machine), and sd-event
+         * passes the overflow to every source: any directory may have
+         * come or gone meanwhile. Watch everything anew, then read it. */
+        if (event->mask & IN_Q_OVERFLOW) {
+                int enabled = SD_EVENT_OFF;
+
+                /* Each source gets it: said once. */
+                (void)sd_event_source_get_enabled(w->rewatch_source, &enabled);
+                if (enabled == SD_EVENT_OFF)
+                        g_message("Missed changes of modprobe.d (inotify queue overflow): watching and "
+                                  "reading it anew");
+                sd_event_source_set_enabled(w->rewatch_source, SD_EVENT_ONESHOT);
+                return 0;
+        }
         if (watch->parent) {
                 /* Only the birth of the missing directory matters here. */
                 if (event->len == 0 || !g_str_equal(event->name, "modprobe.d"))

@@ -6,7 +6,8 @@
  * inotify on the modprobe.d directories (and on the parent of one that does
  * not exist yet, to see it appear). The watcher only says what changed;
  * the daemon re-reads and announces. Its sources run ahead of the bus, so
- * that a call arriving together with a change sees it.
+ * that a call arriving together with a change sees it. When the kernel's
+ * queue overflowed, every directory is watched anew and read.
  */
 #pragma once
 

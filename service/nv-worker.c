@@ -11,6 +11,13 @@ struct NvWorker {
         GAsyncQueue *queue; /* of Task; both created at the first push */
         GThread *thread;
         guint n_pending;
+        /* The thread sets @finished when it returns, for a bounded wait. */
+        GMutex lock;
+        GCond cond;
+        gboolean finished;
+        /* nv_worker_free_within() gave up on the thread: @worker stays
+         * allocated for it, and its tasks' @done no longer run. */
+        gboolean abandoned;
 };
 
 typedef struct {
@@ -29,20 +36,25 @@ static gboolean task_done(gpointer data)
 
         g_assert(task->worker->n_pending > 0);
         task->worker->n_pending--;
-        task->done(task->job);
+        if (!task->worker->abandoned)
+                task->done(task->job);
         g_free(task);
         return G_SOURCE_REMOVE;
 }
 
 static gpointer worker_thread(gpointer data)
 {
-        GAsyncQueue *queue = data; /* outlives the thread: joined before it is freed */
+        NvWorker *worker = data; /* outlives the thread: joined before it is freed, or never freed */
         Task *task;
 
-        while ((task = g_async_queue_pop(queue)) != &stop_task) {
+        while ((task = g_async_queue_pop(worker->queue)) != &stop_task) {
                 task->run(task->job);
                 g_idle_add(task_done, task);
         }
+        g_mutex_lock(&worker->lock);
+        worker->finished = TRUE;
+        g_cond_signal(&worker->cond);
+        g_mutex_unlock(&worker->lock);
         return NULL;
 }
 
@@ -51,6 +63,8 @@ NvWorker *nv_worker_new(const char *name)
         NvWorker *worker = g_new0(NvWorker, 1);
 
         worker->name = g_strdup(name);
+        g_mutex_init(&worker->lock);
+        g_cond_init(&worker->cond);
         return worker;
 }
 
@@ -65,7 +79,7 @@ void nv_worker_push(NvWorker *worker, gpointer job, NvWorkerRunFunc run, NvWorke
          * likes, while this one is joined by nv_worker_free(). */
         if (!worker->thread) {
                 worker->queue = g_async_queue_new();
-                worker->thread = g_thread_new(worker->name, worker_thread, worker->queue);
+                worker->thread = g_thread_new(worker->name, worker_thread, worker);
         }
         task->worker = worker;
         task->job = job;
@@ -80,17 +94,51 @@ guint nv_worker_get_n_pending(const NvWorker *worker)
         return worker ? worker->n_pending : 0;
 }
 
-void nv_worker_free(NvWorker *worker)
+/* Whether the thread returned within @timeout_usec (negative: waits for
+ * it however long it takes). */
+static gboolean wait_finished(NvWorker *worker, gint64 timeout_usec)
+{
+        gint64 deadline = g_get_monotonic_time() + timeout_usec;
+        gboolean finished;
+
+        g_mutex_lock(&worker->lock);
+        while (!worker->finished)
+                if (timeout_usec < 0)
+                        g_cond_wait(&worker->cond, &worker->lock);
+                else if (!g_cond_wait_until(&worker->cond, &worker->lock, deadline))
+                        break;
+        finished = worker->finished;
+        g_mutex_unlock(&worker->lock);
+        return finished;
+}
+
+gboolean nv_worker_free_within(NvWorker *worker, gint64 timeout_usec)
 {
         if (!worker)
-                return;
+                return TRUE;
         if (worker->thread) {
                 g_async_queue_push(worker->queue, &stop_task);
+                if (!wait_finished(worker, timeout_usec)) {
+                        g_message("Thread %s did not finish within %" G_GINT64_FORMAT
+                                  " ms: leaving it behind",
+                                  worker->name, timeout_usec / 1000);
+                        worker->abandoned = TRUE;
+                        g_thread_unref(g_steal_pointer(&worker->thread));
+                        return FALSE;
+                }
                 g_thread_join(g_steal_pointer(&worker->thread));
                 g_clear_pointer(&worker->queue, g_async_queue_unref);
         }
         while (worker->n_pending > 0)
                 g_main_context_iteration(NULL, TRUE);
+        g_mutex_clear(&worker->lock);
+        g_cond_clear(&worker->cond);
         g_free(worker->name);
         g_free(worker);
+        return TRUE;
+}
+
+void nv_worker_free(NvWorker *worker)
+{
+        nv_worker_free_within(worker, -1);
 }

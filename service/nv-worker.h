@@ -32,4 +32,13 @@ guint nv_worker_get_n_pending(const NvWorker *worker);
  * libvirt, is freed before the process exits), runs every @done (so that
  * no caller waits for a reply that never comes), then frees @worker. */
 void nv_worker_free(NvWorker *worker);
+
+/* nv_worker_free(), but waits at most @timeout_usec for the thread to
+ * finish. Returns FALSE when it did not: the thread is then left to itself
+ * (detached), no @done of @worker runs any more, and what its jobs use
+ * must stay allocated (the caller answers their calls itself). For work
+ * that may hang for good, as a libvirtd that never answers: the process
+ * exits with that thread's per-thread state unfreed, a leak at exit of
+ * one thread, rather than never exiting. */
+gboolean nv_worker_free_within(NvWorker *worker, gint64 timeout_usec);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvWorker, nv_worker_free)

@@ -787,6 +787,12 @@ gboolean nv_test_daemon_is_running(NvTestDaemon *daemon)
         return g_subprocess_get_identifier(daemon->process) != NULL;
 }
 
+void nv_test_daemon_send_signal(NvTestDaemon *daemon, int signo)
+{
+        g_assert_nonnull(g_subprocess_get_identifier(daemon->process));
+        g_subprocess_send_signal(daemon->process, signo);
+}
+
 const char *nv_test_daemon_get_unique_name(const NvTestDaemon *daemon)
 {
         return daemon->unique_name;

@@ -103,6 +103,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvTestDaemon, nv_test_daemon_free)
 /* TRUE while the daemon process has not exited. */
 gboolean nv_test_daemon_is_running(NvTestDaemon *daemon);
 
+/* Sends @signo to the running daemon (SIGSTOP, SIGCONT: a busy machine). */
+void nv_test_daemon_send_signal(NvTestDaemon *daemon, int signo);
+
 /* The daemon's unique name on the bus while it runs. */
 const char *nv_test_daemon_get_unique_name(const NvTestDaemon *daemon);
 

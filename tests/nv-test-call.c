@@ -18,13 +18,18 @@
  * (default 1), without waiting for a reply in between,
  * then waits for all N replies and prints how many there were of each
  * kind, one line each, "ok COUNT" or "ERROR-NAME COUNT FIRST-MESSAGE", and
- * exits 0.
+ * exits 0. With --fds=M each of those calls carries M file descriptors
+ * (of /dev/null), which no method of the interface takes.
  */
 #include "config.h"
 
 #include <gio/gio.h>
+#include <gio/gunixfdlist.h>
 #include <locale.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "nv-dbus.h"
 
@@ -75,18 +80,48 @@ static void on_burst_reply(GObject *source, GAsyncResult *result, gpointer user_
         }
 }
 
+/* @n_fds descriptors of /dev/null, one list shared by every call: the
+ * list is sent, not consumed, so the caller holds @n_fds however many
+ * calls carry them. */
+static GUnixFDList *fd_list_new(guint n_fds, GError **error)
+{
+        g_autoptr(GUnixFDList) list = g_unix_fd_list_new();
+        int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0) {
+                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "/dev/null: %s",
+                            g_strerror(errno));
+                return NULL;
+        }
+        for (guint i = 0; i < n_fds; i++)
+                if (g_unix_fd_list_append(list, fd, error) < 0) {
+                        close(fd);
+                        return NULL;
+                }
+        close(fd);
+        return g_steal_pointer(&list);
+}
+
 /* @n_connections connections of their own to the system bus, each
- * sending @n calls. */
-static int run_burst(const char *method, GVariant *parameters, guint n, guint n_connections)
+ * sending @n calls, with @n_fds descriptors each. */
+static int run_burst(const char *method, GVariant *parameters, guint n, guint n_connections, guint n_fds)
 {
         Burst burst = { .n_left = n * n_connections,
                         .errors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, outcome_free) };
         g_autoptr(GPtrArray) connections = g_ptr_array_new_with_free_func(g_object_unref);
+        g_autoptr(GUnixFDList) fds = NULL;
         g_autofree char *address = NULL;
         g_autoptr(GError) error = NULL;
         GHashTableIter iter;
         gpointer key, value;
 
+        if (n_fds > 0) {
+                fds = fd_list_new(n_fds, &error);
+                if (!fds) {
+                        fprintf(stderr, "%s: %s\n", g_get_prgname(), error->message);
+                        return 2;
+                }
+        }
         address = g_dbus_address_get_for_bus_sync(G_BUS_TYPE_SYSTEM, NULL, &error);
         for (guint c = 0; address && c < n_connections; c++) {
                 GDBusConnection *connection = g_dbus_connection_new_for_address_sync(
@@ -106,9 +141,10 @@ static int run_burst(const char *method, GVariant *parameters, guint n, guint n_
         }
         for (guint c = 0; c < n_connections; c++)
                 for (guint i = 0; i < n; i++)
-                        g_dbus_connection_call(connections->pdata[c], NV_BUS_NAME, NV_OBJECT_PATH,
-                                               NV_INTERFACE, method, parameters, NULL,
-                                               G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_burst_reply, &burst);
+                        g_dbus_connection_call_with_unix_fd_list(connections->pdata[c], NV_BUS_NAME,
+                                                                 NV_OBJECT_PATH, NV_INTERFACE, method,
+                                                                 parameters, NULL, G_DBUS_CALL_FLAGS_NONE,
+                                                                 -1, fds, NULL, on_burst_reply, &burst);
         while (burst.n_left > 0)
                 g_main_context_iteration(NULL, TRUE);
         printf("ok %u\n", burst.n_ok);
@@ -133,12 +169,15 @@ int main(int argc, char *argv[])
         gboolean interactive = FALSE;
         gint burst = 0;
         gint n_connections = 1;
+        gint n_fds = 0;
         const GOptionEntry entries[] = {
                 { "interactive", 0, 0, G_OPTION_ARG_NONE, &interactive,
                   "Allow interactive authorization (the message flag)", NULL },
                 { "burst", 0, 0, G_OPTION_ARG_INT, &burst, "Make the call N times at once", "N" },
                 { "connections", 0, 0, G_OPTION_ARG_INT, &n_connections,
                   "With --burst: on K connections, N times on each", "K" },
+                { "fds", 0, 0, G_OPTION_ARG_INT, &n_fds, "With --burst: M file descriptors with each call",
+                  "M" },
                 { NULL },
         };
 
@@ -160,7 +199,8 @@ int main(int argc, char *argv[])
         }
 
         if (burst > 0)
-                return run_burst(argv[1], parameters, (guint)burst, (guint)MAX(n_connections, 1));
+                return run_burst(argv[1], parameters, (guint)burst, (guint)MAX(n_connections, 1),
+                                 (guint)MAX(n_fds, 0));
         connection = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, &error);
         if (!connection) {
                 fprintf(stderr, "%s: cannot connect to the system bus: %s\n", g_get_prgname(),

@@ -858,9 +858,8 @@ static void call_with_fd_finished(GObject *source, GAsyncResult *result, gpointe
         call->done = TRUE;
 }
 
-/* call_start(), with @fd attached to the message (whatever the method's
- * signature, the bus passes it along and the daemon holds it as long as it
- * holds the message). */
+/* call_start(), with @fd attached to the message, whatever the method's
+ * signature. */
 static void call_start_with_fd(GDBusConnection *connection, const char *method, GVariant *parameters,
                                GDBusCallFlags flags, int fd, Call *call)
 {
@@ -875,34 +874,6 @@ static void call_start_with_fd(GDBusConnection *connection, const char *method, 
                                                  fds, NULL, call_with_fd_finished, call);
 }
 
-typedef struct {
-        guint32 pid;
-        char *link; /* what /proc/PID/fd/N says for the file in question */
-        gboolean exited;
-} FdWatch;
-
-/* The process @pid no longer has the file open, or has exited. */
-static gboolean fd_let_go(gpointer user_data)
-{
-        FdWatch *w = user_data;
-        g_autofree char *dir_path = g_strdup_printf("/proc/%u/fd", w->pid);
-        g_autoptr(GDir) dir = g_dir_open(dir_path, 0, NULL);
-        const char *name;
-
-        if (!dir) {
-                w->exited = TRUE;
-                return TRUE;
-        }
-        while ((name = g_dir_read_name(dir))) {
-                g_autofree char *path = g_build_filename(dir_path, name, NULL);
-                g_autofree char *link = g_file_read_link(path, NULL);
-
-                if (g_strcmp0(link, w->link) == 0)
-                        return FALSE;
-        }
-        return TRUE;
-}
-
 static const char *const idle_exit_args[] = { "--idle-timeout=1", NULL };
 static const DaemonSetup idle_exit_daemon = {
         .preset = NV_TEST_PRESET_INTEL_LOADED,
@@ -912,27 +883,31 @@ static const DaemonSetup idle_exit_daemon = {
 /*
  * polkit says yes, but when the message comes back the handler refuses
  * after all (a file added meanwhile overrides kvm.conf) and returns
- * before it asks again. Nothing of that message stays in the daemon: a
- * file descriptor that came with it is closed while the daemon runs on,
- * and the daemon then exits when idle.
+ * before it asks again. Nothing of that message stays in the daemon: it
+ * answers on, and then exits when idle. A message that carries a file
+ * descriptor (no method takes one) never gets that far: the bus refuses
+ * it, since the daemon does not accept descriptors, and polkit is not
+ * asked.
  */
 static void test_second_pass_fails(Fixture *f, gconstpointer data)
 {
         g_autoptr(GVariant) status = NULL;
         g_autoptr(GError) error = NULL;
+        g_auto(Call) with_fd = { 0 };
         g_auto(Call) call = { 0 };
         GDBusMethodInvocation *check;
-        FdWatch watch = { 0 };
-        struct stat st;
         int pipe_fds[2];
 
         g_assert_cmpint(pipe2(pipe_fds, O_CLOEXEC), ==, 0);
-        g_assert_cmpint(fstat(pipe_fds[1], &st), ==, 0);
-        watch.pid = pid_of(f, nv_test_daemon_get_unique_name(f->env.daemon));
-        watch.link = g_strdup_printf("pipe:[%lu]", (unsigned long)st.st_ino);
         call_start_with_fd(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE),
-                           G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, pipe_fds[1], &call);
+                           G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, pipe_fds[1], &with_fd);
+        call_wait(&with_fd);
+        call_assert_error(&with_fd, "org.freedesktop.DBus.Error.NotSupported");
+        g_assert_cmpint(close(pipe_fds[0]), ==, 0);
         g_assert_cmpint(close(pipe_fds[1]), ==, 0);
+
+        call_start(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE),
+                   G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, &call);
         check = mock_expect_check(f, ACTION_ENABLE, caller_name(f), NV_TEST_POLKIT_INTERACTIVE, NULL);
 
         nv_test_host_write_modprobe(f->env.host, "/etc/modprobe.d", "zz-local.conf",
@@ -943,17 +918,10 @@ static void test_second_pass_fails(Fixture *f, gconstpointer data)
         g_assert_nonnull(strstr(call.error->message, "zz-local.conf line 1"));
         assert_kvm_conf(f, kvm_conf);
 
-        if (!nv_test_poll_until(fd_let_go, &watch, 10, NV_TEST_TIMEOUT_MS))
-                g_error("the daemon still holds the refused message %d ms after its reply",
-                        NV_TEST_TIMEOUT_MS);
         /* Not on its way out: an idle exit gives up the name first. */
         status = nv_test_env_call(&f->env, NV_INTERFACE, "GetStatus", NULL, G_VARIANT_TYPE("(a{sv})"),
                                   &error);
-        if (watch.exited || !status)
-                g_error("the daemon held the refused message until it exited (%s)",
-                        error ? error->message : "gone");
-        g_free(watch.link);
-        g_assert_cmpint(close(pipe_fds[0]), ==, 0);
+        g_assert_no_error(error);
         if (!nv_test_daemon_wait_exit(f->env.daemon, NV_TEST_TIMEOUT_MS, &error))
                 g_error("no idle exit: %s", error->message);
         g_clear_pointer(&f->env.daemon, nv_test_daemon_free);

@@ -15,10 +15,13 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "nv-dbus.h"
 #include "nv-host-class.h"
@@ -513,6 +516,99 @@ static void test_changed_modprobe_removed(Fixture *f, gconstpointer data)
                         SIGNAL_TIMEOUT_MS, f->changes->len);
         /* The default is enabled, as kvm_amd runs now: no reload needed. */
         assert_changes(f, changes);
+}
+
+/* How many times the daemon's log says @needle so far. */
+static guint count_in_log(Fixture *f, const char *needle)
+{
+        g_autofree char *log = NULL;
+        guint n = 0;
+
+        g_file_get_contents(nv_test_daemon_get_log_path(f->daemon), &log, NULL, NULL);
+        for (const char *p = log; p && (p = strstr(p, needle)); p += strlen(needle))
+                n++;
+        return n;
+}
+
+#define READING_MODPROBE_D "Reading modprobe.d:"
+
+/* Creates and removes @n files in @dir of the host, as fast as it can:
+ * three inotify events each (create, close after writing, delete). */
+static void churn_modprobe_d(Fixture *f, const char *dir, guint n)
+{
+        g_autofree char *path = nv_test_host_path(f->host, dir);
+
+        for (guint i = 0; i < n; i++) {
+                g_autofree char *file = g_strdup_printf("%s/churn-%u.conf", path, i);
+                int fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+                g_assert_no_errno(fd);
+                close(fd);
+                g_assert_no_errno(unlink(file));
+        }
+}
+
+/*
+ * A burst of modprobe.d events (issue 26, finding 7) is read once, not
+ * once per event: 600 events while the daemon is stopped, then an edit,
+ * and the daemon reads modprobe.d a few times at most, and announces the
+ * edit.
+ */
+static void test_changed_modprobe_burst(Fixture *f, gconstpointer data)
+{
+        static const char *const changes =
+                "{'PersistentNested': <'disabled'>, 'PersistentSource': <'/etc/modprobe.d/kvm.conf'>,"
+                " 'ReloadRequired': <false>}";
+        guint n_reads;
+
+        nv_test_env_start_daemon(f);
+        nv_test_env_sync(f);
+        n_reads = count_in_log(f, READING_MODPROBE_D);
+        nv_test_daemon_send_signal(f->daemon, SIGSTOP);
+        churn_modprobe_d(f, "/etc/modprobe.d", 200);
+        nv_test_host_write_modprobe(f->host, "/etc/modprobe.d", "kvm.conf", "options kvm_intel nested=0\n");
+        nv_test_daemon_send_signal(f->daemon, SIGCONT);
+        assert_changes(f, changes);
+        n_reads = count_in_log(f, READING_MODPROBE_D) - n_reads;
+        g_test_message("600 events, %u reads of modprobe.d", n_reads);
+        g_assert_cmpuint(n_reads, >=, 1);
+        g_assert_cmpuint(n_reads, <=, 3);
+}
+
+/*
+ * More events than the kernel queues (max_queued_events) while the daemon
+ * is stopped, among them the creation of /run/modprobe.d: the overflow
+ * makes the daemon watch every directory anew, so that a file written
+ * there afterwards is announced (issue 26, finding 7).
+ */
+static void test_changed_modprobe_overflow(Fixture *f, gconstpointer data)
+{
+        static const char *const changes =
+                "{'PersistentNested': <'enabled'>, 'PersistentSource': <'/run/modprobe.d/zz-local.conf'>}";
+        g_autoptr(GVariant) expected = parse_vardict(changes);
+        g_autofree char *max_text = NULL;
+        guint64 max_events = 16384;
+
+        if (g_file_get_contents("/proc/sys/fs/inotify/max_queued_events", &max_text, NULL, NULL))
+                max_events = g_ascii_strtoull(max_text, NULL, 10);
+        nv_test_host_remove(f->host, "/run/modprobe.d");
+        nv_test_env_start_daemon(f);
+        nv_test_env_sync(f);
+
+        nv_test_daemon_send_signal(f->daemon, SIGSTOP);
+        churn_modprobe_d(f, "/etc/modprobe.d", (guint)(max_events / 3 + 100));
+        nv_test_host_mkdir(f->host, "/run/modprobe.d");
+        nv_test_daemon_send_signal(f->daemon, SIGCONT);
+        nv_test_env_sync(f);
+        g_assert_cmpuint(count_in_log(f, "inotify queue overflow"), ==, 1);
+
+        nv_test_host_write_modprobe(f->host, "/run/modprobe.d", "zz-local.conf",
+                                    "options kvm_intel nested=1\n");
+        if (!wait_for_changes(f, expected))
+                g_error("no PropertiesChanged within %d ms of writing /run/modprobe.d/zz-local.conf after "
+                        "an "
+                        "overflow (%u signals)",
+                        SIGNAL_TIMEOUT_MS, f->changes->len);
 }
 
 /* CPU, architecture and hypervisor are read once: they cannot change under
@@ -2035,6 +2131,10 @@ int main(int argc, char **argv)
         add_test(skip, "/daemon/changed/modprobe-removed", NV_TEST_PRESET_AMD_LOADED,
                  test_changed_modprobe_removed);
         add_test(skip, "/daemon/changed/const-facts", NV_TEST_PRESET_INTEL_LOADED, test_changed_const_facts);
+        add_test(skip, "/daemon/changed/modprobe-burst", NV_TEST_PRESET_INTEL_LOADED,
+                 test_changed_modprobe_burst);
+        add_test(skip, "/daemon/changed/modprobe-overflow", NV_TEST_PRESET_INTEL_LOADED,
+                 test_changed_modprobe_overflow);
         add_test(skip, "/daemon/changed/module-in-use", NV_TEST_PRESET_INTEL_LOADED,
                  test_changed_module_in_use);
 

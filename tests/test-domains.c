@@ -223,6 +223,8 @@ typedef struct {
         /* Instead of nestedvirtd, the test serves a daemon of before
          * ListDomainsDetailed. */
         gboolean old_daemon;
+        /* NESTEDVIRTD_LIBVIRT_TIMEOUT_MSEC for the daemon; 0: its default. */
+        guint libvirt_timeout_msec;
 } TestConfig;
 
 static const TestConfig config_node = { LIBVIRT_NODE_FILE, FALSE };
@@ -231,6 +233,10 @@ static const TestConfig config_unreachable = { LIBVIRT_UNREACHABLE, FALSE };
 static const TestConfig config_missing = { LIBVIRT_MISSING, FALSE };
 static const TestConfig config_node_mock_polkit = { LIBVIRT_NODE_FILE, TRUE };
 static const TestConfig config_hung = { LIBVIRT_HUNG, FALSE };
+/* A deadline well within NV_TEST_TIMEOUT_MS. */
+#define SHORT_LIBVIRT_TIMEOUT_MSEC 1000
+static const TestConfig config_hung_deadline = { LIBVIRT_HUNG,
+                                                 .libvirt_timeout_msec = SHORT_LIBVIRT_TIMEOUT_MSEC };
 static const TestConfig config_nesting_amd = { LIBVIRT_NESTING_FILE, FALSE, NV_TEST_PRESET_AMD_LOADED };
 static const TestConfig config_nesting_intel_off = { LIBVIRT_NESTING_FILE, FALSE,
                                                      NV_TEST_PRESET_INTEL_LOADED };
@@ -451,10 +457,17 @@ static void fixture_setup(Fixture *f, gconstpointer data)
 
         if (config->mock_polkit)
                 mock_polkit_start(f);
-        if (config->old_daemon)
+        if (config->old_daemon) {
                 old_daemon_start(f);
-        else
+        } else if (config->libvirt_timeout_msec) {
+                g_autofree char *value = g_strdup_printf("%u", config->libvirt_timeout_msec);
+
+                g_setenv("NESTEDVIRTD_LIBVIRT_TIMEOUT_MSEC", value, TRUE);
                 start_daemon(f);
+                g_unsetenv("NESTEDVIRTD_LIBVIRT_TIMEOUT_MSEC");
+        } else {
+                start_daemon(f);
+        }
 }
 
 static void fixture_teardown(Fixture *f, gconstpointer data)
@@ -844,6 +857,154 @@ static void test_libvirt_hangs(Fixture *f, gconstpointer data)
         message = assert_dbus_error(list.error, NV_ERROR_LIBVIRT_UNAVAILABLE, "ListDomains");
         g_clear_error(&list.error);
         g_assert_true(nv_test_daemon_is_running(f->env.daemon));
+}
+
+/* libvirt's remote driver under AddressSanitizer: see test_libvirt_hangs(). */
+static gboolean skip_remote_driver_under_asan(void)
+{
+#ifdef __SANITIZE_ADDRESS__
+        g_test_skip("AddressSanitizer cannot run libvirt's remote driver in a daemon that dlopen()s libvirt "
+                    "(its XDR interceptors have no real function to call)");
+        return TRUE;
+#else
+        return FALSE;
+#endif
+}
+
+/* Sends ListDomains on @connection (the fixture's when NULL), answered
+ * into @call. */
+static void list_domains_async(Fixture *f, GDBusConnection *connection, Call *call)
+{
+        g_dbus_connection_call(connection ? connection : f->env.connection, NV_BUS_NAME, NV_OBJECT_PATH,
+                               NV_INTERFACE, "ListDomains", NULL, NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START,
+                               4 * NV_TEST_TIMEOUT_MS, NULL, call_finished, call);
+}
+
+/* libvirt connected to the hung socket: returns the accepted end. */
+static int wait_libvirt_connects(Fixture *f)
+{
+        int accepted = -1;
+
+        g_unix_fd_add(f->hung_fd, G_IO_IN, accept_connection, &accepted);
+        if (!nv_test_wait_until(fd_is_valid, &accepted, NV_TEST_TIMEOUT_MS))
+                g_error("libvirt did not connect to %s within %d ms", f->uri, NV_TEST_TIMEOUT_MS);
+        return accepted;
+}
+
+typedef struct {
+        Call *calls;
+        guint n;
+} Calls;
+
+static gboolean all_done(gpointer user_data)
+{
+        const Calls *calls = user_data;
+
+        for (guint i = 0; i < calls->n; i++)
+                if (!calls->calls[i].done)
+                        return FALSE;
+        return TRUE;
+}
+
+/* What one connection may have waiting for libvirt (nv-domain-jobs.c). */
+#define DOMAIN_CALLS_PER_CONNECTION 16
+#define DOMAIN_CALLS_BEYOND         5
+
+/*
+ * libvirt that never answers, and a deadline (issue 26, finding 6): the
+ * call is answered LibvirtUnavailable at its deadline, naming it, while
+ * libvirt still has it. The calls that come meanwhile wait behind it, as
+ * many as a connection may have waiting (the stuck one counts: libvirt
+ * still has it); the ones beyond are refused at once with LimitsExceeded
+ * naming the limit; the waiting ones are answered at their own deadline,
+ * and never reach libvirt. The daemon answers everyone else throughout.
+ */
+static void test_libvirt_deadline(Fixture *f, gconstpointer data)
+{
+        Call first = { 0 };
+        Call more[DOMAIN_CALLS_PER_CONNECTION - 1 + DOMAIN_CALLS_BEYOND] = { 0 };
+        Calls all = { more, G_N_ELEMENTS(more) };
+        g_autofree char *message = NULL;
+        g_autofree char *within = g_strdup_printf("within %u ms", SHORT_LIBVIRT_TIMEOUT_MSEC);
+        g_autofree char *limit = g_strdup_printf("%u", DOMAIN_CALLS_PER_CONNECTION);
+        guint n_limited = 0, n_deadline = 0;
+        gint64 start;
+        int accepted;
+
+        if (skip_remote_driver_under_asan())
+                return;
+
+        start = g_get_monotonic_time();
+        list_domains_async(f, NULL, &first);
+        accepted = wait_libvirt_connects(f);
+        if (!nv_test_wait_until(call_is_done, &first, NV_TEST_TIMEOUT_MS))
+                g_error("ListDomains was not answered within %d ms while libvirt hung", NV_TEST_TIMEOUT_MS);
+        g_assert_cmpint(g_get_monotonic_time() - start, >=, SHORT_LIBVIRT_TIMEOUT_MSEC * 1000 * 9 / 10);
+        message = assert_dbus_error(first.error, NV_ERROR_LIBVIRT_UNAVAILABLE, "ListDomains");
+        g_clear_error(&first.error);
+        g_assert_nonnull(strstr(message, within));
+        g_assert_nonnull(strstr(message, f->uri));
+
+        for (guint i = 0; i < all.n; i++)
+                list_domains_async(f, NULL, &more[i]);
+        for (guint i = 0; i < 3; i++) {
+                g_autoptr(GVariant) status = nv_test_env_get_status(&f->env);
+
+                g_assert_true(g_variant_is_of_type(status, G_VARIANT_TYPE_VARDICT));
+        }
+        if (!nv_test_wait_until(all_done, &all, NV_TEST_TIMEOUT_MS))
+                g_error("%u ListDomains were not all answered within %d ms", all.n, NV_TEST_TIMEOUT_MS);
+        for (guint i = 0; i < all.n; i++) {
+                g_autofree char *remote = g_dbus_error_get_remote_error(more[i].error);
+
+                g_assert_nonnull(more[i].error);
+                g_dbus_error_strip_remote_error(more[i].error);
+                if (g_strcmp0(remote, "org.freedesktop.DBus.Error.LimitsExceeded") == 0) {
+                        g_assert_nonnull(strstr(more[i].error->message, limit));
+                        n_limited++;
+                } else {
+                        g_assert_cmpstr(remote, ==, NV_ERROR_LIBVIRT_UNAVAILABLE);
+                        g_assert_nonnull(strstr(more[i].error->message, within));
+                        n_deadline++;
+                }
+                g_clear_error(&more[i].error);
+        }
+        g_assert_cmpuint(n_limited, ==, DOMAIN_CALLS_BEYOND);
+        g_assert_cmpuint(n_deadline, ==, DOMAIN_CALLS_PER_CONNECTION - 1);
+        g_assert_true(nv_test_daemon_is_running(f->env.daemon));
+        close(accepted);
+}
+
+/*
+ * SIGTERM while libvirt has a call and never answers: the daemon answers
+ * the call with an error and exits, with status 0, within a bound (it
+ * does not wait for libvirt's thread for more than a few seconds).
+ */
+static void test_libvirt_hangs_at_stop(Fixture *f, gconstpointer data)
+{
+        g_autofree char *message = NULL;
+        Call list = { 0 };
+        gint64 start;
+        int accepted;
+
+        if (skip_remote_driver_under_asan())
+                return;
+
+        list_domains_async(f, NULL, &list);
+        accepted = wait_libvirt_connects(f);
+        g_assert_false(list.done);
+
+        start = g_get_monotonic_time();
+        /* Fails the test unless it exits with 0 within NV_TEST_TIMEOUT_MS. */
+        nv_test_env_stop_daemon(&f->env);
+        g_test_message("stopped in %" G_GINT64_FORMAT " ms with libvirt hung",
+                       (g_get_monotonic_time() - start) / 1000);
+        if (!nv_test_wait_until(call_is_done, &list, NV_TEST_TIMEOUT_MS))
+                g_error("ListDomains was not answered when the daemon stopped");
+        message = assert_dbus_error(list.error, NV_ERROR_LIBVIRT_UNAVAILABLE, "ListDomains");
+        g_clear_error(&list.error);
+        g_assert_nonnull(strstr(message, "stopped"));
+        close(accepted);
 }
 
 static void test_unavailable(Fixture *f, gconstpointer data)
@@ -1759,6 +1920,8 @@ int main(int argc, char **argv)
         add_test(skip, "/domains/failure/not-found", &config_node, test_not_found);
         add_test(skip, "/domains/failure/unreachable", &config_unreachable, test_unavailable);
         add_test(skip, "/domains/failure/libvirt-hangs", &config_hung, test_libvirt_hangs);
+        add_test(skip, "/domains/failure/libvirt-deadline", &config_hung_deadline, test_libvirt_deadline);
+        add_test(skip, "/domains/failure/libvirt-hangs-at-stop", &config_hung, test_libvirt_hangs_at_stop);
         add_test(skip, "/domains/failure/missing-node-file", &config_missing, test_unavailable);
         add_test(skip, "/domains/invalid/mode", &config_node, test_invalid_mode);
         add_test(skip, "/domains/invalid/domain", &config_node, test_invalid_domain);

@@ -11,7 +11,10 @@
 #include <glib/gstdio.h>
 #include <grp.h>
 #include <poll.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -536,6 +539,66 @@ static void test_scan_partial(void)
         g_test_trap_assert_passed();
 }
 
+/* Whether the real /proc's scan, with @flags, names this process. */
+static gboolean scan_names_self(NvKvmUsersScanFlags flags)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GArray) users = nv_kvm_users_scan("/proc", flags, NULL, &error);
+
+        g_assert_no_error(error);
+        for (guint i = 0; i < users->len; i++)
+                if (g_array_index(users, NvModuleUser, i).pid == (guint32)getpid())
+                        return TRUE;
+        return FALSE;
+}
+
+/*
+ * A forged holder (issue 26): in a mount namespace of its own, with a
+ * tmpfs on /dev, a process opens a regular file named /dev/kvm. Its
+ * descriptor's link reads "/dev/kvm", so a scan by name lists it; the
+ * scan the daemon and the helper make on the real /proc checks the device
+ * number (10:232) behind the descriptor, and does not.
+ */
+static void test_scan_forged_device(void)
+{
+        if (g_test_subprocess()) {
+                int fd;
+
+                /* Private first, so that the tmpfs stays in here. */
+                g_assert_no_errno(unshare(CLONE_NEWNS));
+                g_assert_no_errno(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+                g_assert_no_errno(mount("nv-test", "/dev", "tmpfs", 0, "mode=0755"));
+                fd = open("/dev/kvm", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+                g_assert_no_errno(fd);
+
+                g_assert_true(scan_names_self(NV_KVM_USERS_SCAN_DEFAULT));
+                g_assert_false(scan_names_self(NV_KVM_USERS_SCAN_CHECK_DEVICE));
+                close(fd);
+                return;
+        }
+        if (geteuid() != 0) {
+                g_test_skip("needs root, for a mount namespace with a tmpfs on /dev");
+                return;
+        }
+        g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+        g_test_trap_assert_passed();
+}
+
+/* The device itself, with the check: named. */
+static void test_scan_real_device(void)
+{
+        int fd = open("/dev/kvm", O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0) {
+                g_autofree char *reason = g_strdup_printf("cannot open /dev/kvm: %s", g_strerror(errno));
+
+                g_test_skip(reason);
+                return;
+        }
+        g_assert_true(scan_names_self(NV_KVM_USERS_SCAN_CHECK_DEVICE));
+        close(fd);
+}
+
 /* The guest a QEMU process runs, from its command line as /proc has it. */
 static void test_guest_name(void)
 {
@@ -588,5 +651,7 @@ int main(int argc, char **argv)
         g_test_add_func("/kvm-users/guest-name", test_guest_name);
         g_test_add_func("/kvm-users/scan/all", test_scan_all);
         g_test_add_func("/kvm-users/scan/partial", test_scan_partial);
+        g_test_add_func("/kvm-users/scan/forged-device", test_scan_forged_device);
+        g_test_add_func("/kvm-users/scan/real-device", test_scan_real_device);
         return g_test_run();
 }

@@ -899,6 +899,8 @@ static void test_ctl_reload_in_use(Fixture *f, gconstpointer data)
 
         nv_test_host_load_module(f->host, "kvm_intel", 1, "N");
         nv_test_host_add_process(f->host, 4242, "qemu-system-x86", qemu_fds);
+        /* A holder that names itself with terminal escapes (issue 26). */
+        nv_test_host_add_process(f->host, 4343, "\x1b[8m\r\xc2\x9b\xe2\x80\xae", qemu_fds);
         nv_test_env_start_daemon(f);
         if (!ctl_knows(f, "reload"))
                 return;
@@ -907,6 +909,16 @@ static void test_ctl_reload_in_use(Fixture *f, gconstpointer data)
         g_assert_cmpint(result.exit_status, ==, 1);
         assert_contains(result.stderr_text, "4242");
         assert_contains(result.stderr_text, "qemu-system-x86");
+        /* One line, the other holder's name escaped. */
+        g_assert_cmpint(strchr(result.stderr_text, '\n') - result.stderr_text, ==,
+                        (int)strlen(result.stderr_text) - 1);
+        for (const char *p = result.stderr_text; *p; p = g_utf8_next_char(p)) {
+                gunichar ch = g_utf8_get_char(p);
+
+                if (ch != '\n' && (g_unichar_iscntrl(ch) || g_unichar_type(ch) == G_UNICODE_FORMAT))
+                        g_error("U+%04X reached the terminal raw: %s", ch, result.stderr_text);
+        }
+        assert_contains(result.stderr_text, "4343");
         log = sim_log(f);
         g_assert_cmpstr(log, ==, "");
 }

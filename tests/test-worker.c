@@ -2,7 +2,8 @@
 /*
  * Unit tests for nv-worker.c: jobs run in order in another thread, their
  * @done in the main loop, and nv_worker_free() returns only once the
- * thread is gone, its per-thread state freed.
+ * thread is gone, its per-thread state freed; nv_worker_free_within()
+ * gives up on a job that does not finish, and its @done never runs.
  */
 #include "config.h"
 
@@ -78,7 +79,9 @@ static void job_run_keeps_state(gpointer data)
         job_run(data);
 }
 
-static void test_free_joins(void)
+/* @data: through nv_worker_free_within() with a bound the job finishes
+ * well within, which joins as nv_worker_free() does. */
+static void test_free_joins(gconstpointer data)
 {
         g_autoptr(GPtrArray) order = g_ptr_array_new_with_free_func(g_free);
         NvWorker *worker = nv_worker_new("nv-test");
@@ -88,9 +91,55 @@ static void test_free_joins(void)
         job->order = order;
         nv_worker_push(worker, job, job_run_keeps_state, job_done);
         /* Freed at once: the job still runs, its @done too. */
-        nv_worker_free(worker);
+        if (data)
+                g_assert_true(nv_worker_free_within(worker, 5 * G_USEC_PER_SEC));
+        else
+                nv_worker_free(worker);
         g_assert_cmpuint(order->len, ==, 1);
         g_assert_cmpint(g_atomic_int_get(&n_thread_states), ==, 0);
+}
+
+/* A job that waits until the test lets it go: libvirt that hangs. */
+static gint stuck_released;
+static gint stuck_finished;
+
+static void job_run_stuck(gpointer data)
+{
+        while (!g_atomic_int_get(&stuck_released))
+                g_usleep(1000);
+        g_atomic_int_set(&stuck_finished, 1);
+}
+
+static void job_done_never(gpointer data)
+{
+        g_error("the @done of an abandoned worker's job ran");
+}
+
+static gboolean stuck_is_finished(void)
+{
+        return g_atomic_int_get(&stuck_finished);
+}
+
+static void test_free_within_gives_up(void)
+{
+        NvWorker *worker = nv_worker_new("nv-test");
+        gint64 start = g_get_monotonic_time();
+        gint64 elapsed;
+
+        nv_worker_push(worker, NULL, job_run_stuck, job_done_never);
+        g_assert_false(nv_worker_free_within(worker, 200 * 1000));
+        elapsed = g_get_monotonic_time() - start;
+        g_assert_cmpint(elapsed, >=, 200 * 1000);
+        g_assert_cmpint(elapsed, <, 5 * G_USEC_PER_SEC);
+
+        /* The thread finishes later, alone; its @done is not called even
+         * when the main loop runs. */
+        g_atomic_int_set(&stuck_released, 1);
+        for (guint i = 0; i < 5000 && !stuck_is_finished(); i++)
+                g_usleep(1000);
+        g_assert_true(stuck_is_finished());
+        while (g_main_context_iteration(NULL, FALSE))
+                ;
 }
 
 static void test_free_unused(void)
@@ -104,7 +153,9 @@ int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/worker/order", test_order);
-        g_test_add_func("/worker/free-joins", test_free_joins);
+        g_test_add_data_func("/worker/free-joins", NULL, test_free_joins);
         g_test_add_func("/worker/free-unused", test_free_unused);
+        g_test_add_func("/worker/free-within/gives-up", test_free_within_gives_up);
+        g_test_add_data_func("/worker/free-within/joins", GINT_TO_POINTER(1), test_free_joins);
         return g_test_run();
 }
