@@ -167,30 +167,28 @@ void nv_cpuinfo_parse(const char *text, gsize len, NvCpuInfo *ret)
         }
 }
 
+/* Each vendor's word and KVM module, by NvCpuVendor. */
+static const struct {
+        const char *name;
+        const char *module;
+} cpu_vendors[] = {
+        [NV_CPU_VENDOR_UNKNOWN] = { "unknown", NULL },
+        [NV_CPU_VENDOR_INTEL] = { "intel", "kvm_intel" },
+        [NV_CPU_VENDOR_AMD] = { "amd", "kvm_amd" },
+};
+
 const char *nv_cpu_vendor_to_string(NvCpuVendor vendor)
 {
-        switch (vendor) {
-        case NV_CPU_VENDOR_INTEL:
-                return "intel";
-        case NV_CPU_VENDOR_AMD:
-                return "amd";
-        case NV_CPU_VENDOR_UNKNOWN:
-        default:
-                return "unknown";
-        }
+        if ((gsize)vendor >= G_N_ELEMENTS(cpu_vendors))
+                vendor = NV_CPU_VENDOR_UNKNOWN;
+        return cpu_vendors[vendor].name;
 }
 
 const char *nv_cpu_vendor_module(NvCpuVendor vendor)
 {
-        switch (vendor) {
-        case NV_CPU_VENDOR_INTEL:
-                return "kvm_intel";
-        case NV_CPU_VENDOR_AMD:
-                return "kvm_amd";
-        case NV_CPU_VENDOR_UNKNOWN:
-        default:
-                return NULL;
-        }
+        if ((gsize)vendor >= G_N_ELEMENTS(cpu_vendors))
+                vendor = NV_CPU_VENDOR_UNKNOWN;
+        return cpu_vendors[vendor].module;
 }
 
 gboolean nv_cpuinfo_has_hardware_virtualization(const NvCpuInfo *info)

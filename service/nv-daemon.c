@@ -48,9 +48,6 @@
 /* How long a domain call waits for libvirt. */
 #define NV_LIBVIRT_TIMEOUT_MSEC 20000
 
-/* What sd_bus_open_system() connects to without $DBUS_SYSTEM_BUS_ADDRESS. */
-#define NV_SYSTEM_BUS_DEFAULT_ADDRESS "unix:path=/run/dbus/system_bus_socket"
-
 typedef struct {
         NvHostStatus *status;
         NvHost *host; /* the status's */
@@ -472,48 +469,6 @@ static const sd_bus_vtable nestedvirt_vtable[] = {
 };
 #undef NV_VTABLE_PROPERTY
 
-/* The scan helper's socket, or NULL for none: a --root tree is not this
- * host, which the helper describes, unless the environment names one (for
- * tests). */
-static char *users_socket_path(const NvHost *host)
-{
-        const char *value = g_getenv("NESTEDVIRTD_KVM_USERS_SOCKET");
-
-        if (value && *value)
-                return g_strdup(value);
-        return nv_host_is_real(host) ? g_strdup(NV_KVM_USERS_SOCKET) : NULL;
-}
-
-/* sd_bus_open_system(), but without descriptor passing: no method takes
- * a descriptor, and a connection that negotiated none is one to which
- * the bus refuses to route a message carrying some (the caller gets
- * NotSupported). Otherwise any user could fill the daemon's descriptor
- * table with calls it would still have to read (issue 26). */
-static int bus_open_system_without_fds(sd_bus **ret)
-{
-        g_autoptr(sd_bus) bus = NULL;
-        const char *address = g_getenv("DBUS_SYSTEM_BUS_ADDRESS");
-        int r;
-
-        r = sd_bus_new(&bus);
-        if (r < 0)
-                return r;
-        r = sd_bus_set_address(bus, address && *address ? address : NV_SYSTEM_BUS_DEFAULT_ADDRESS);
-        if (r >= 0)
-                r = sd_bus_set_bus_client(bus, TRUE);
-        /* Per-method access control by sd-bus, as on any system bus. */
-        if (r >= 0)
-                r = sd_bus_set_trusted(bus, FALSE);
-        if (r >= 0)
-                r = sd_bus_negotiate_fds(bus, FALSE);
-        if (r >= 0)
-                r = sd_bus_start(bus);
-        if (r < 0)
-                return r;
-        *ret = g_steal_pointer(&bus);
-        return 0;
-}
-
 static int context_start(Context *c, const NvDaemonOptions *options)
 {
         sigset_t mask;
@@ -562,7 +517,7 @@ static int context_start(Context *c, const NvDaemonOptions *options)
                 guint64 msec = nv_env_get_number("NESTEDVIRTD_KVM_USERS_MAX_AGE_MSEC", 0, 3600 * 1000,
                                                  "milliseconds", NV_KVM_USERS_MAX_AGE_USEC / 1000, &fixed);
                 g_autofree char *proc = nv_host_path(c->host, "/proc");
-                g_autofree char *socket_path = users_socket_path(c->host);
+                g_autofree char *socket_path = nv_holders_socket_path(nv_host_is_real(c->host));
 
                 c->holders = nv_holders_new(proc, socket_path,
                                             nv_host_is_real(c->host) ? NV_KVM_USERS_SCAN_CHECK_DEVICE : 0,
@@ -578,7 +533,7 @@ static int context_start(Context *c, const NvDaemonOptions *options)
                         return r;
         }
 
-        r = bus_open_system_without_fds(&c->bus);
+        r = nv_sd_bus_open_system_without_fds(&c->bus);
         if (r < 0) {
                 g_warning("Failed to connect to the system bus: %s", g_strerror(-r));
                 return r;

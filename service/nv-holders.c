@@ -168,6 +168,15 @@ static void start_scan(NvHolders *holders)
         nv_worker_push(holders->worker, scan, scan_run, scan_done);
 }
 
+char *nv_holders_socket_path(gboolean real_host)
+{
+        const char *value = g_getenv("NESTEDVIRTD_KVM_USERS_SOCKET");
+
+        if (value && *value)
+                return g_strdup(value);
+        return real_host ? g_strdup(NV_KVM_USERS_SOCKET) : NULL;
+}
+
 NvHolders *nv_holders_new(const char *proc_dir, const char *socket_path, NvKvmUsersScanFlags flags,
                           gint64 period_usec, gboolean fixed_period)
 {

@@ -34,6 +34,11 @@ typedef struct {
 
 typedef void (*NvHoldersFunc)(const NvHoldersResult *result, gpointer user_data);
 
+/* The scan helper's socket on the real host (@real_host), NULL for none: a
+ * --root tree is not the host the helper describes. The environment's
+ * NESTEDVIRTD_KVM_USERS_SOCKET names another, for tests. */
+char *nv_holders_socket_path(gboolean real_host);
+
 /* Scans @proc_dir, or asks the helper at @socket_path when that exists
  * (NULL: never). @period_usec: the shortest period; with @fixed_period
  * it is the period, whatever a scan takes (for tests). */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * g_autoptr() for the sd-bus objects the daemon holds, defined once: a
- * second definition of one in a file that includes both would not build.
+ * g_autoptr() for the sd-bus objects the daemon holds, defined once (a
+ * second definition of one in a file that includes both would not build),
+ * and the daemon's connection to the system bus.
  */
 #pragma once
 
@@ -12,3 +13,7 @@
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_message, sd_bus_message_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_creds, sd_bus_creds_unref)
+
+/* sd_bus_open_system(), without descriptor passing: the bus refuses to
+ * route a message carrying descriptors to the daemon. */
+int nv_sd_bus_open_system_without_fds(sd_bus **ret);
