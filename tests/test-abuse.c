@@ -24,6 +24,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -742,7 +743,19 @@ static void test_gone_dropped(Fixture *f, gconstpointer data)
         /* Answered, and so done with what came before. */
         (void)nv_test_env_get_status(&f->env);
         g_assert_true(g_file_get_contents(nv_test_daemon_get_log_path(f->env.daemon), &log, NULL, NULL));
-        g_assert_nonnull(strstr(log, "Dropping 50 calls of"));
+        /* How many were answered before the bus said the connection had
+         * gone depends on when the bus's signal comes in between them (one
+         * call is answered per turn): on a busy machine a few are. The rest
+         * are dropped at once. */
+        {
+                const char *line = strstr(log, "Dropping ");
+                guint64 n_dropped = 0;
+
+                g_assert_nonnull(line);
+                g_assert_cmpint(sscanf(line, "Dropping %" G_GUINT64_FORMAT " calls of", &n_dropped), ==, 1);
+                g_test_message("%" G_GUINT64_FORMAT " of 50 calls dropped", n_dropped);
+                g_assert_cmpuint(n_dropped, >=, 25);
+        }
 }
 
 /* What one connection may have waiting for libvirt (nv-domain-jobs.c);
