@@ -857,12 +857,13 @@ fi
 listed=$(mktemp)
 dpkg -L nestedvirt nestedvirt-settings >"$listed" 2>&1
 conf_before=$(cat "$conf" 2>&1)
-# nothing_left FILE: no path of FILE exists but directories.
+# nothing_left FILE: no path of FILE exists but directories (or links to
+# them: dpkg lists /lib, a link to usr/lib on a merged /usr).
 nothing_left() {
 	local f left=""
 	while IFS= read -r f; do
 		[ -e "$f" ] || [ -L "$f" ] || continue
-		[ -d "$f" ] && [ ! -L "$f" ] && continue
+		[ -d "$f" ] && continue
 		left="$left $f"
 	done <"$1"
 	[ -z "$left" ] || {
