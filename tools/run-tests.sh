@@ -47,10 +47,10 @@ fi
 if [ "${NV_SKIP_DEB:-}" != "1" ]; then
     debdir=${NV_DEB_BUILDDIR:-$builddir-deb}
     mkdir -p "$debdir"
-    echo "run-tests: dpkg-buildpackage -us -uc in $debdir (log: $debdir.log)"
-    if ! "$srcdir/tools/deb-build.sh" "$debdir" -us -uc >"$debdir.log" 2>&1; then
-        tail -n 60 "$debdir.log" >&2
-        echo "run-tests: dpkg-buildpackage failed; its whole log is $debdir.log" >&2
+    echo "run-tests: dpkg-buildpackage -us -uc in $debdir (log: $debdir/dpkg-buildpackage.log)"
+    if ! "$srcdir/tools/deb-build.sh" "$debdir" -us -uc >"$debdir/dpkg-buildpackage.log" 2>&1; then
+        tail -n 60 "$debdir/dpkg-buildpackage.log" >&2
+        echo "run-tests: dpkg-buildpackage failed; its whole log is $debdir/dpkg-buildpackage.log" >&2
         exit 1
     fi
     echo "run-tests: lintian"
