@@ -5,6 +5,8 @@
 #   install-deps.sh run     build nestedvirt and run it (tools/dev-status.sh)
 #   install-deps.sh host    that, plus what `meson install` on a real host
 #                           wants (man pages, install directories)
+#   install-deps.sh deb     that, plus what building the Debian packages
+#                           wants (tools/deb-build.sh)
 #   install-deps.sh test    all of it, plus the whole test suite
 #                           (tools/run-tests.sh, CI); the default
 #
@@ -53,7 +55,18 @@ libadwaita-1-dev         # -Dpanel: libadwaita 1.2
 EOF
 }
 
-# The test suites, the fuzzers and the bench.
+# Building the Debian packages (debian/, tools/deb-build.sh): the host's
+# build dependencies above are debian/control's Build-Depends.
+deb_packages()
+{
+    cat <<'EOF'
+dpkg-dev                 # dpkg-buildpackage, dpkg-source
+debhelper                # dh over meson, debhelper-compat 13
+fakeroot                 # dpkg-buildpackage's default root command (unused with Rules-Requires-Root: no)
+EOF
+}
+
+# The test suites, the fuzzers, the bench and lintian.
 test_packages()
 {
     cat <<'EOF'
@@ -85,6 +98,7 @@ jq                       # the vm suite: reads nestedvirtctl --json
 zsh                      # the install suite: the zsh completion, loaded and run
 fish                     # the install suite: the fish completion; fish.pc names its directory
 prometheus               # promtool: test-export and test-cli check nestedvirtctl export's textfile
+lintian                  # the Debian packages: run-tests.sh fails on its errors and warnings
 EOF
 }
 
@@ -92,9 +106,10 @@ EOF
 case "${1:-test}" in
 run) groups="run" ;;
 host) groups="run host" ;;
-test) groups="run host test" ;;
+deb) groups="run host deb" ;;
+test) groups="run host deb test" ;;
 *)
-    echo "usage: $0 [run|host|test]" >&2
+    echo "usage: $0 [run|host|deb|test]" >&2
     exit 2
     ;;
 esac

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the dependencies, builds nestedvirt and runs its whole test suite,
-# the vm suite included (`--setup=full`; a plain `meson test` leaves it out).
+# the vm suite included (`--setup=full`; a plain `meson test` leaves it out),
+# after building its Debian packages and checking them with lintian.
 # Arguments go to `meson test` (e.g. `--suite unit`, `--no-suite vm`).
 # With CI=true the build treats warnings as errors, and a test that skips
 # as a whole fails the run. Everything optional is built (-Dman=enabled -Dpanel=enabled):
@@ -35,6 +36,27 @@ nv_meson_test()
 werror=false
 if [ "${CI:-}" = "true" ]; then
     werror=true
+fi
+
+# The Debian packages (debian/), source and binary, built out of tree by
+# tools/deb-build.sh in $builddir-deb (dpkg-buildpackage -us -uc, with the
+# suites dh_auto_test runs), then lintian on the .changes: an error or a
+# warning fails the run, informational tags are printed (each one left is
+# overridden in debian/ with its reason). The vm suite installs, upgrades
+# and purges these packages (NV_VM_DEBS). NV_SKIP_DEB=1 skips all three.
+if [ "${NV_SKIP_DEB:-}" != "1" ]; then
+    debdir=${NV_DEB_BUILDDIR:-$builddir-deb}
+    mkdir -p "$debdir"
+    echo "run-tests: dpkg-buildpackage -us -uc in $debdir (log: $debdir/dpkg-buildpackage.log)"
+    if ! "$srcdir/tools/deb-build.sh" "$debdir" -us -uc >"$debdir/dpkg-buildpackage.log" 2>&1; then
+        tail -n 60 "$debdir/dpkg-buildpackage.log" >&2
+        echo "run-tests: dpkg-buildpackage failed; its whole log is $debdir/dpkg-buildpackage.log" >&2
+        exit 1
+    fi
+    echo "run-tests: lintian"
+    lintian --fail-on error,warning --display-info "$debdir"/nestedvirt_*_"$(dpkg --print-architecture)".changes
+    NV_VM_DEBS=$debdir
+    export NV_VM_DEBS
 fi
 
 if [ -f "$builddir/build.ninja" ]; then

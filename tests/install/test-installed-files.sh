@@ -21,10 +21,12 @@ done
 
 grep -v -e '^#' -e '^$' "$NV_SOURCE_DIR/installed-files.txt" | sed -f "$sed_script" |
     while read -r kind path option; do
-        case $option in
-        man) [ "$NV_MAN" = true ] || continue ;;
-        panel) [ "$NV_PANEL" = true ] || continue ;;
-        esac
+        for opt in $(echo "$option" | tr ',' ' '); do
+            case $opt in
+            man) [ "$NV_MAN" = true ] || continue 2 ;;
+            panel) [ "$NV_PANEL" = true ] || continue 2 ;;
+            esac
+        done
         echo "$kind $path"
     done | sort -k2 >"$nv_tmp/expected"
 

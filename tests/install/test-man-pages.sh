@@ -12,7 +12,9 @@ nv_require_program xmllint
 nv_install
 
 mandir=$(nv_installed "$NV_MANDIR")
-for page in man1/nestedvirtctl.1 man5/org.example.NestedVirt.5 man8/nestedvirtd.8; do
+pages="man1/nestedvirtctl.1 man5/org.example.NestedVirt.5 man8/nestedvirtd.8 man8/nestedvirtd-kvm-users.8"
+[ "$NV_PANEL" != true ] || pages="$pages man1/nestedvirt-settings.1"
+for page in $pages; do
     warnings=$(groff -man -Tutf8 -ww -z "$mandir/$page" 2>&1)
     [ -z "$warnings" ] || nv_fail "$page: $warnings"
     nv_ok "$page renders without warnings"

@@ -2,7 +2,9 @@
 # The vm suite's tests, run inside the qemu guest by nv-vm-test.service as
 # root, on Debian's kernel with the real kvm_amd (qemu's TCG emulates AMD
 # SVM), the real system bus, D-Bus activation of the installed
-# nestedvirtd.service and the real polkitd.
+# nestedvirtd.service and the real polkitd. The project comes as its
+# Debian packages: installed with apt-get first, upgraded while the daemon
+# runs and purged last, after the tests over ssh.
 #
 # Results are TAP test points, written between the markers
 # NV-VM-TAP-BEGIN and NV-VM-TAP-END to the serial port given as $1 (the
@@ -330,15 +332,79 @@ module_loaded() {
 emit "NV-VM-TAP-BEGIN"
 diag "kernel $(uname -r), $(grep -m1 '^model name' /proc/cpuinfo)"
 
+# --- The packages: installed with apt-get from the .deb files alone (the
+# guest has no network; every dependency is in its root already), and
+# what installing does to the host as debian/README.Debian says: nothing
+# started or enabled, systemd told about the units.
+debs=/var/lib/nv-vm/debs
+export DEBIAN_FRONTEND=noninteractive
+apt_install() {
+	"${bound[@]}" apt-get install -y -q -o Dpkg::Use-Pty=0 "$@"
+}
+installed_version() {
+	local pkg=$1 want=$2 got
+	got=$(dpkg-query -W -f='${Status} ${Version}' "$pkg" 2>&1)
+	[ "$got" = "install ok installed $want" ] || {
+		echo "$pkg: '$got', expected 'install ok installed $want'"
+		return 1
+	}
+}
+# unit_state UNIT ACTIVE ENABLED: systemctl says so of UNIT.
+unit_state() {
+	local got
+	got="$(systemctl is-active "$1" 2>&1) $(systemctl is-enabled "$1" 2>&1)"
+	[ "$got" = "$2 $3" ] || {
+		echo "$1 is '$got', expected '$2 $3'"
+		return 1
+	}
+}
+# files_present PKG: each file dpkg lists for PKG is there.
+files_present() {
+	local f missing=""
+	while IFS= read -r f; do
+		[ -e "$f" ] || [ -L "$f" ] || missing="$missing $f"
+	done < <(dpkg -L "$1")
+	[ -z "$missing" ] || {
+		echo "missing:$missing"
+		return 1
+	}
+}
+install_version=$(dpkg-deb -f "$(echo $debs/install/nestedvirt_*.deb)" Version 2>&1)
+fixture "the packages' .deb files are in $debs (version $install_version)" \
+	test -f "$(echo $debs/install/nestedvirt-settings_*.deb)"
+check "apt-get install ./nestedvirt_*.deb ./nestedvirt-settings_*.deb (offline)" \
+	apt_install "$(echo $debs/install/nestedvirt_*.deb)" "$(echo $debs/install/nestedvirt-settings_*.deb)"
+check "nestedvirt $install_version is installed" installed_version nestedvirt "$install_version"
+check "nestedvirt-settings $install_version is installed" installed_version nestedvirt-settings "$install_version"
+check "installing started nothing: nestedvirtd.service inactive, static" \
+	unit_state nestedvirtd.service inactive static
+check "installing started nothing: nestedvirtd-kvm-users.socket inactive, static" \
+	unit_state nestedvirtd-kvm-users.socket inactive static
+check "systemd knows the packaged unit (/lib/systemd/system/nestedvirtd.service)" \
+	test "$(systemctl show -p FragmentPath --value nestedvirtd.service)" = /lib/systemd/system/nestedvirtd.service
+check "every file of nestedvirt is there" files_present nestedvirt
+check "every file of nestedvirt-settings is there" files_present nestedvirt-settings
+for f in /usr/bin/nestedvirt-settings /usr/share/applications/org.example.NestedVirt.Settings.desktop \
+	/usr/share/metainfo/org.example.NestedVirt.Settings.metainfo.xml \
+	/usr/share/icons/hicolor/scalable/apps/org.example.NestedVirt.Settings.svg; do
+	check "nestedvirt-settings ships $f" sh -c "dpkg -S '$f' | grep -q '^nestedvirt-settings: '"
+done
+# The package's own autopkgtest (debian/tests/service): D-Bus activation,
+# GetStatus, the status for nobody, polkit's refusal.
+check "debian/tests/service (autopkgtest) passes on the installed package" \
+	"${bound[@]}" /usr/libexec/nv-vm/autopkgtest-service
+
 # nestedvirtd exits after 30 s without a call. Under TCG on a busy machine
 # two calls here can be further apart than that, and a check that waits
 # for the daemon's signal, or looks at its process, would find it gone:
-# it stays for the whole run (D-Bus still activates it, by its unit).
+# it stays for the whole run (D-Bus still activates it, by its unit; the
+# one that the autopkgtest above activated is stopped).
 dropin=/run/systemd/system/nestedvirtd.service.d/nv-vm.conf
 stay_up() {
 	mkdir -p "${dropin%/*}" &&
 		printf '[Service]\nExecStart=\nExecStart=/usr/libexec/nestedvirtd --idle-timeout=0\n' >"$dropin" &&
-		systemctl daemon-reload
+		systemctl daemon-reload &&
+		systemctl stop nestedvirtd.service
 }
 fixture "nestedvirtd runs without an idle timeout" stay_up
 
@@ -755,6 +821,92 @@ emit "NV-VM-GUEST-READY"
 # The driver bounds the tests over ssh to less than this.
 wait_until 1500 test -e /run/nv-vm-host-done >/dev/null ||
 	diag "the test machine did not say it was done within 1500 s"
+
+# --- Upgrade while the daemon runs: the packages with a higher version
+# (the same files repacked by the driver). debian/README.Debian: a
+# running daemon is restarted.
+upgrade_version=$(dpkg-deb -f "$(echo $debs/upgrade/nestedvirt_*.deb)" Version 2>&1)
+# restarted OLDPID: nestedvirtd runs under a new pid, from the file on disk.
+restarted() {
+	local pid exe
+	pid=$(daemon_pid)
+	exe=$(readlink "/proc/$pid/exe" 2>&1)
+	if [ "$pid" = 0 ] || [ "$pid" = "$1" ] || [ "$exe" != /usr/libexec/nestedvirtd ]; then
+		echo "nestedvirtd: pid '$pid' (was $1), exe '$exe'"
+		return 1
+	fi
+}
+if fixture "nestedvirtd runs before the upgrade (a call activates it)" "${bound[@]}" nestedvirtctl status &&
+	fixture "nestedvirtd.service is active" systemctl is-active --quiet nestedvirtd.service; then
+	old_pid=$(daemon_pid)
+	check "apt-get install of the $upgrade_version packages (upgrade)" \
+		apt_install "$(echo $debs/upgrade/nestedvirt_*.deb)" "$(echo $debs/upgrade/nestedvirt-settings_*.deb)"
+	check "nestedvirt $upgrade_version is installed" installed_version nestedvirt "$upgrade_version"
+	check "nestedvirt-settings $upgrade_version is installed" installed_version nestedvirt-settings "$upgrade_version"
+	check "the upgrade restarted the running nestedvirtd (pid $old_pid before)" \
+		wait_until "$patience" restarted "$old_pid"
+	check "after the upgrade: status answers" json_is CpuVendor '"amd"'
+	check "after the upgrade: nestedvirtd-kvm-users.socket listens" \
+		systemctl is-active --quiet nestedvirtd-kvm-users.socket
+fi
+
+# --- Purge: no file or link of either package is left (a directory may
+# stay, when another package has it or something else is in it: an icon
+# cache, this test's own /usr/libexec/nv-vm), the units are stopped, and
+# /etc/modprobe.d/kvm.conf, the administrator's setting, stays as it is.
+listed=$(mktemp)
+dpkg -L nestedvirt nestedvirt-settings >"$listed" 2>&1
+conf_before=$(cat "$conf" 2>&1)
+# nothing_left FILE: no path of FILE exists but directories (or links to
+# them: dpkg lists /lib, a link to usr/lib on a merged /usr).
+nothing_left() {
+	local f left=""
+	while IFS= read -r f; do
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		[ -d "$f" ] && continue
+		left="$left $f"
+	done <"$1"
+	[ -z "$left" ] || {
+		echo "left:$left"
+		return 1
+	}
+}
+# not_running: no process runs a file of /usr/libexec/nestedvirtd*
+# (deleted or not).
+not_running() {
+	local exe pids=""
+	for exe in /proc/[0-9]*/exe; do
+		case $(readlink "$exe" 2>/dev/null) in
+		/usr/libexec/nestedvirtd*) pids="$pids ${exe%/exe}" ;;
+		esac
+	done
+	[ -z "$pids" ] || {
+		echo "still running:$pids"
+		return 1
+	}
+}
+# purged: dpkg has neither package in any state but not-installed.
+purged() {
+	local states
+	states=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' nestedvirt nestedvirt-settings 2>/dev/null)
+	! printf '%s\n' "$states" | grep -v ' not-installed$' | grep -q . || {
+		echo "$states"
+		return 1
+	}
+}
+if fixture "dpkg -L lists the packages' files ($(wc -l <"$listed") paths)" grep -qx /usr/libexec/nestedvirtd "$listed" &&
+	fixture "dpkg -L lists the settings app's files" grep -qx /usr/bin/nestedvirt-settings "$listed" &&
+	fixture "$conf exists before the purge" test -s "$conf"; then
+	check "apt-get purge nestedvirt nestedvirt-settings" \
+		"${bound[@]}" apt-get purge -y -q -o Dpkg::Use-Pty=0 nestedvirt nestedvirt-settings
+	check "purged: dpkg knows neither package" purged
+	check "purged: no file of either package is left" nothing_left "$listed"
+	check "purged: nestedvirtd.service is stopped" fails systemctl is-active --quiet nestedvirtd.service
+	check "purged: nestedvirtd-kvm-users.socket is stopped" \
+		fails systemctl is-active --quiet nestedvirtd-kvm-users.socket
+	check "purged: no nestedvirtd process runs" not_running
+	check "purged: $conf is kept as it was (debian/README.Debian)" test "$(cat "$conf" 2>&1)" = "$conf_before"
+fi
 emit "NV-VM-TAP-END"
 # The unit powers the guest off as soon as this ends: first wait until
 # the serial port has sent the last lines (tcdrain()), rather than for a

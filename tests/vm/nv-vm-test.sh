@@ -7,11 +7,10 @@
 # emulates AMD SVM, so the real kvm_amd loads and its nested parameter can
 # be switched; kvm_intel cannot be tested this way (TCG has no VMX). The
 # guest is a Debian bookworm root (debootstrap, cached in WORKDIR/cache)
-# shared read-only over 9p under a tmpfs overlay, with the project
-# installed into it as `meson install --destdir` stages it (prefix /usr,
-# so that dbus-daemon and polkitd find the unit, activation file, bus
-# policy and polkit actions). systemd, dbus-daemon, polkitd and the
-# D-Bus-activated nestedvirtd are the real ones. The in-guest test
+# shared read-only over 9p under a tmpfs overlay. The project comes as its
+# Debian packages (debian/), which the guest installs with apt-get, uses,
+# upgrades while the daemon runs and purges. systemd, dbus-daemon, polkitd
+# and the D-Bus-activated nestedvirtd are the real ones. The in-guest test
 # (nv-vm-guest-test.sh) writes TAP between markers to the second serial
 # port; this script checks the markers and passes the TAP on to meson.
 # On any failure it prints the guest's serial console.
@@ -28,7 +27,8 @@
 # own mounts inside its target are undone by debootstrap), no packages
 # (tools/install-deps.sh installs qemu-system-x86, debootstrap,
 # busybox-static, cpio, kmod, and openssh-client, ansible-core and jq for
-# the tests over ssh). It exits 77 (skip) only where qemu or the
+# the tests over ssh, and dpkg-dev and debhelper to build the packages
+# when NV_VM_DEBS does not name them). It exits 77 (skip) only where qemu or the
 # kernel package cannot be had, or when not root; with CI=true those are
 # failures, because CI must run this suite.
 set -eu
@@ -51,12 +51,14 @@ host_timeout=1200
 
 # The guest's packages: systemd as init, udev (it loads kvm_amd at boot),
 # the system bus, polkitd (with libpam-systemd, which it needs named), kmod
-# for the real modprobe, the project's runtime libraries (libvirt is
-# dlopen()ed and optional; libvirt0 brings its test driver for the domain
-# verbs), jq, dbus-send, setpriv and useradd for the test itself, and
-# openssh-server and python3 (what Ansible's modules run with) for the
-# tests over ssh.
-guest_packages=systemd,systemd-sysv,libpam-systemd,udev,dbus,dbus-bin,polkitd,kmod,jq,libglib2.0-0,libpolkit-gobject-1-0,libpolkit-agent-1-0,libkmod2,libjson-glib-1.0-0,libxml2,libsystemd0,libvirt0,openssh-server,python3
+# for the real modprobe, every dependency of the project's packages, which
+# the guest installs offline (libvirt is dlopen()ed and recommended;
+# libvirt0 brings its test driver for the domain verbs; GTK 4 and
+# libadwaita for nestedvirt-settings, and a session bus for their dconf,
+# which debootstrap does not choose by itself), jq, dbus-send, setpriv and
+# useradd for the test itself, and openssh-server and python3 (what
+# Ansible's modules run with) for the tests over ssh.
+guest_packages=systemd,systemd-sysv,libpam-systemd,udev,dbus,dbus-bin,polkitd,kmod,jq,libglib2.0-0,libpolkit-gobject-1-0,libpolkit-agent-1-0,libkmod2,libjson-glib-1.0-0,libxml2,libsystemd0,libvirt0,libgtk-4-1,libadwaita-1-0,dbus-user-session,openssh-server,python3
 suite=bookworm
 
 log() {
@@ -209,28 +211,63 @@ if [ ! -e "$root/.nv-vm-done" ] || [ "$(cat "$root/.nv-vm-done")" != "$root_key"
 	mv "$root.new" "$root"
 fi
 
-# --- the project, staged as a package would install it.
-log "meson install --destdir (prefix /usr)"
-ibuild=$workdir/build-install
-stage=$run/payload/root
-if [ ! -f "$ibuild/build.ninja" ]; then
-	run_bounded "$run/setup.log" meson setup "$ibuild" "$srcdir" --prefix=/usr -Dman=disabled ||
-		bail "meson setup of the install build failed"
+# --- the project, as Debian packages: those of NV_VM_DEBS (a directory
+# where tools/run-tests.sh built them), or built here by tools/deb-build.sh
+# from a copy of the source tree (dpkg-buildpackage -b, without the tests
+# that dh_auto_test runs: the other suites run them). The guest installs them with apt-get,
+# then upgrades to the same packages repacked with a higher version (the
+# same files and maintainer scripts: what is tested is the upgrade path,
+# dpkg's and the scripts', not a second build).
+log "the Debian packages"
+debs=${NV_VM_DEBS:-}
+if [ -z "$debs" ]; then
+	debs=$workdir/deb
+	DEB_BUILD_OPTIONS=nocheck timeout --kill-after=10 2400 \
+		"$srcdir/tools/deb-build.sh" "$debs" -us -uc -b >"$workdir/deb-build.log" 2>&1 || {
+		tail -n 40 "$workdir/deb-build.log" | sed 's/^/#   /'
+		bail "tools/deb-build.sh failed (log: $workdir/deb-build.log)"
+	}
 fi
-rm -rf "$run/payload"
-mkdir -p "$stage"
-run_bounded "$run/install.log" meson install -C "$ibuild" --destdir "$stage" ||
-	bail "meson install failed"
+set -- "$debs"/nestedvirt_*.deb
+[ $# -eq 1 ] && [ -f "$1" ] || bail "no single nestedvirt_*.deb in $debs"
+deb_service=$1
+set -- "$debs"/nestedvirt-settings_*.deb
+[ $# -eq 1 ] && [ -f "$1" ] || bail "no single nestedvirt-settings_*.deb in $debs"
+deb_settings=$1
+version=$(dpkg-deb -f "$deb_service" Version)
+upgrade_version=${version%-*}-$((${version##*-} + 1))
 for f in usr/libexec/nestedvirtd usr/libexec/nestedvirtd-kvm-users usr/bin/nestedvirtctl \
-	usr/lib/systemd/system/nestedvirtd-kvm-users.socket usr/lib/systemd/system/nestedvirtd-kvm-users@.service \
+	lib/systemd/system/nestedvirtd.service lib/systemd/system/nestedvirtd-kvm-users.socket \
+	lib/systemd/system/nestedvirtd-kvm-users@.service \
 	usr/share/dbus-1/system.d/org.example.NestedVirt.conf \
 	usr/share/dbus-1/system-services/org.example.NestedVirt.service \
 	usr/share/polkit-1/actions/org.example.NestedVirt.policy; do
-	[ -e "$stage/$f" ] || bail "meson install did not stage /$f"
+	dpkg-deb -c "$deb_service" | awk '{ print $6 }' | grep -qx "./$f" || bail "${deb_service##*/} has no /$f"
 done
-unit=$(find "$stage" -name nestedvirtd.service -path '*/systemd/system/*' | head -n 1)
-[ "$unit" = "$stage/usr/lib/systemd/system/nestedvirtd.service" ] ||
-	bail "nestedvirtd.service staged as '${unit#"$stage"}', not /usr/lib/systemd/system"
+stage=$run/payload/root
+rm -rf "$run/payload" "$run/deb-root"
+mkdir -p "$stage/var/lib/nv-vm/debs/install" "$stage/var/lib/nv-vm/debs/upgrade"
+cp "$deb_service" "$deb_settings" "$stage/var/lib/nv-vm/debs/install/"
+# The upgrade: each package with Version and the settings app's exact
+# dependency on the service raised to $upgrade_version.
+for deb in "$deb_service" "$deb_settings"; do
+	tree=$run/repack
+	rm -rf "$tree"
+	dpkg-deb -R "$deb" "$tree"
+	sed -i -e "s/^Version: $version\$/Version: $upgrade_version/" \
+		-e "/^Depends:/s/(= $version)/(= $upgrade_version)/" "$tree/DEBIAN/control"
+	grep -qx "Version: $upgrade_version" "$tree/DEBIAN/control" || bail "repacking ${deb##*/}: no Version $upgrade_version"
+	name=$(dpkg-deb -f "$deb" Package)_${upgrade_version}_$(dpkg-deb -f "$deb" Architecture).deb
+	dpkg-deb --root-owner-group -b "$tree" "$stage/var/lib/nv-vm/debs/upgrade/$name" \
+		>/dev/null || bail "repacking ${deb##*/} failed"
+	rm -rf "$tree"
+done
+# The client for the tests over ssh, from the package, run here.
+dpkg-deb -x "$deb_service" "$run/deb-root"
+ctl=$run/deb-root/usr/bin/nestedvirtctl
+[ -x "$ctl" ] || bail "no usr/bin/nestedvirtctl in ${deb_service##*/}"
+# debian/tests/service (autopkgtest), run in the guest on the installed package.
+install -D -m 0755 "$srcdir/debian/tests/service" "$stage/usr/libexec/nv-vm/autopkgtest-service"
 
 # The test and its unit; no getty on the consoles (the test owns them).
 install -D -m 0755 "$srcdir/tests/vm/nv-vm-guest-test.sh" "$stage/usr/libexec/nv-vm/nv-vm-guest-test.sh"
@@ -363,7 +400,7 @@ while kill -0 "$child" 2>/dev/null; do
 	if [ -z "$host_ran" ] && grep -q 'NV-VM-GUEST-READY' "$run/results.log" 2>/dev/null; then
 		log "the guest's own tests are done: the tests over ssh (127.0.0.1:$port)"
 		timeout --kill-after=10 "$host_timeout" "$srcdir/tests/vm/nv-vm-host-test.sh" "$srcdir" "$sshdir" \
-			"$port" "$closed_port" "$ibuild/client/nestedvirtctl" >"$run/host.tap" 2>&1 &
+			"$port" "$closed_port" "$ctl" >"$run/host.tap" 2>&1 &
 		host_child=$!
 		host_status=0
 		wait "$host_child" || host_status=$?
