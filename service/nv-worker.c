@@ -30,6 +30,13 @@ typedef struct {
 /* Queued last by nv_worker_free(): the thread returns when it pops it. */
 static Task stop_task;
 
+/* The workers nv_worker_free_within() left behind: their threads still
+ * use them, so they stay allocated until the process exits, and stay
+ * reachable from here meanwhile (LeakSanitizer reports only what nothing
+ * points to). */
+static GPtrArray *abandoned_workers;
+G_LOCK_DEFINE_STATIC(abandoned_workers);
+
 static gboolean task_done(gpointer data)
 {
         Task *task = data;
@@ -124,6 +131,11 @@ gboolean nv_worker_free_within(NvWorker *worker, gint64 timeout_usec)
                                   worker->name, timeout_usec / 1000);
                         worker->abandoned = TRUE;
                         g_thread_unref(g_steal_pointer(&worker->thread));
+                        G_LOCK(abandoned_workers);
+                        if (!abandoned_workers)
+                                abandoned_workers = g_ptr_array_new();
+                        g_ptr_array_add(abandoned_workers, worker);
+                        G_UNLOCK(abandoned_workers);
                         return FALSE;
                 }
                 g_thread_join(g_steal_pointer(&worker->thread));
