@@ -155,8 +155,11 @@ void nv_cpuinfo_parse(const char *text, gsize len, NvCpuInfo *ret)
                                 ret->has_vmx_flags = TRUE;
                                 parse_flags(value, value_len, TRUE, ret);
                         } else if (!ret->has_flags && span_is(key, key_len, "features")) {
-                                /* s390; arm64's is "Features", and says
-                                 * nothing about nesting. */
+                                /* s390's flags line; arm64's is "Features",
+                                 * and says nothing about nesting. A CPU
+                                 * feature is only ever read from the one
+                                 * flags line there is. */
+                                ret->has_flags = TRUE;
                                 parse_flags(value, value_len, FALSE, ret);
                         } else if (ret->power_generation == 0 && span_is(key, key_len, "cpu")) {
                                 ret->power_generation = power_generation(value, value_len);

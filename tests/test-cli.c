@@ -1023,7 +1023,9 @@ static void test_host_argument(Fixture *f, gconstpointer data)
         g_unsetenv("NV_TEST_SSH_ARGS");
         assert_exit(&remote, 1);
         assert_one_line(remote.stderr_text);
-        g_assert_nonnull(strstr(remote.stderr_text, "Could not resolve hostname"));
+        /* ssh's own words are quoted when they came before the bus saw
+         * the connection fail, which a busy machine does not promise: the
+         * hint is what this test is about. */
         g_assert_nonnull(strstr(remote.stderr_text, "'ssh -p 2222 -- admin@server'"));
         g_assert_nonnull(strstr(remote.stderr_text, "container named 'box'"));
         g_assert_true(g_file_get_contents(args_path, &args, NULL, NULL));
