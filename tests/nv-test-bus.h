@@ -16,6 +16,20 @@
 
 #include "nv-test-host.h"
 
+/* 1 in a build with AddressSanitizer (GCC says so with a macro, clang
+ * with __has_feature), where everything is slower and some things cannot
+ * run; else 0. */
+#if defined(__SANITIZE_ADDRESS__)
+#define NV_TEST_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NV_TEST_UNDER_ASAN 1
+#endif
+#endif
+#ifndef NV_TEST_UNDER_ASAN
+#define NV_TEST_UNDER_ASAN 0
+#endif
+
 /* Every wait for the bus, the daemon, a program or a widget gives up after
  * this long. Generous: it only costs time when what is awaited never comes,
  * and a busy machine running the AddressSanitizer build (CI, or a developer

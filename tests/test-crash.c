@@ -43,16 +43,7 @@
 #define CALLS_PER_ROUND 100
 /* Under AddressSanitizer the daemon is slower: wait longer, so that as many
  * toggles get through before each kill and the run stays short. */
-#if defined(__SANITIZE_ADDRESS__)
-#define MAX_WAIT_US 90000
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MAX_WAIT_US 90000
-#endif
-#endif
-#ifndef MAX_WAIT_US
-#define MAX_WAIT_US 30000
-#endif
+#define MAX_WAIT_US (NV_TEST_UNDER_ASAN ? 90000 : 30000)
 
 typedef struct {
         NvTestEnv env;

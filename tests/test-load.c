@@ -33,17 +33,6 @@
 #include "nv-test-bus.h"
 #include "nv-test-host.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
-
 #define KVM_CONF  "/etc/modprobe.d/kvm.conf"
 #define CONF_HEAD "# edited by hand\noptions kvm ignore_msrs=1\n"
 #define CONF_TAIL "\noptions kvm_intel ept=1\n"
@@ -57,7 +46,7 @@
 /* Under AddressSanitizer every call costs several times as much: fewer
  * calls per client there (memory errors show with fewer), the full 1000
  * otherwise. */
-#if UNDER_ASAN
+#if NV_TEST_UNDER_ASAN
 #define N_CALLS 200
 #else
 #define N_CALLS 1000
@@ -277,7 +266,7 @@ static void test_load(Fixture *f, gconstpointer data)
         else
                 g_error("kvm.conf is neither version: %s", (const char *)g_bytes_get_data(conf, NULL));
 
-        if (UNDER_ASAN)
+        if (NV_TEST_UNDER_ASAN)
                 g_test_message("built with AddressSanitizer: RSS bound not checked");
         else
                 g_assert_cmpfloat((double)rss_after, <=, (double)rss_before * RSS_SLACK);
