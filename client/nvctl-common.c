@@ -70,6 +70,8 @@ int nvctl_usage_error(const char *format, ...)
         return NVCTL_EXIT_USAGE;
 }
 
+static void print_failure_va(const char *error_name, const char *format, va_list args) G_GNUC_PRINTF(2, 0);
+
 static void print_failure_va(const char *error_name, const char *format, va_list args)
 {
         g_autofree char *message = g_strdup_vprintf(format, args);

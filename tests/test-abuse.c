@@ -653,8 +653,11 @@ typedef struct {
 static void on_flood_reply(GObject *source, GAsyncResult *result, gpointer user_data)
 {
         Turns *turns = user_data;
-        g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, NULL);
+        GVariant *reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, NULL);
 
+        /* An error ends the call's turn as a reply does: both count. */
+        if (reply != NULL)
+                g_variant_unref(reply);
         turns->n_replies++;
 }
 
@@ -665,6 +668,7 @@ static void on_root_reply(GObject *source, GAsyncResult *result, gpointer user_d
         g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
 
         g_assert_no_error(error);
+        g_assert_nonnull(reply);
         turns->replies_before_root = (gint)turns->n_replies;
 }
 
