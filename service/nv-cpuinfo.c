@@ -105,35 +105,47 @@ static void parse_flags(const char *s, gsize len, gboolean vmx_line, NvCpuInfo *
         }
 }
 
-void nv_cpuinfo_parse(const char *text, gsize len, NvCpuInfo *ret)
+gboolean nv_cpuinfo_parse_prefix(const char *text, gsize len, NvCpuInfo *ret)
 {
         const char *p, *end;
+        gboolean in_block = FALSE;
 
-        g_return_if_fail(ret != NULL);
+        g_return_val_if_fail(ret != NULL, FALSE);
 
         *ret = (NvCpuInfo){ .vendor = NV_CPU_VENDOR_UNKNOWN };
 
-        g_return_if_fail(text != NULL || len == 0);
+        g_return_val_if_fail(text != NULL || len == 0, FALSE);
 
         /* Empty input may come as (NULL, 0), and NULL + 0 is undefined. */
         if (len == 0)
-                return;
+                return FALSE;
 
         p = text;
         end = text + len;
 
-        while (p < end && !(ret->has_vendor_id && ret->has_flags && ret->has_vmx_flags)) {
-                const char *eol = memchr(p, '\n', (size_t)(end - p));
+        for (;;) {
+                const char *eol;
                 const char *colon, *key, *value;
                 gsize key_len, value_len;
 
+                /* Every line that could count has been seen. */
+                if (ret->has_vendor_id && ret->has_flags && ret->has_vmx_flags)
+                        return TRUE;
+                if (p >= end)
+                        return FALSE;
+                eol = memchr(p, '\n', (size_t)(end - p));
                 if (eol == NULL)
                         eol = end;
 
                 /* A blank line ends the first processor's block: AMD and
-                 * older kernels have no "vmx flags" to wait for. */
-                if (ret->has_flags && is_blank_line(p, (gsize)(eol - p)))
-                        break;
+                 * older kernels have no "vmx flags" to wait for, POWER and
+                 * arm64 no "flags" at all. */
+                if (is_blank_line(p, (gsize)(eol - p))) {
+                        if (in_block)
+                                return TRUE;
+                } else {
+                        in_block = TRUE;
+                }
 
                 colon = memchr(p, ':', (size_t)(eol - p));
                 if (colon != NULL) {
@@ -166,8 +178,15 @@ void nv_cpuinfo_parse(const char *text, gsize len, NvCpuInfo *ret)
                         }
                 }
 
+                if (eol == end)
+                        return FALSE;
                 p = eol + 1;
         }
+}
+
+void nv_cpuinfo_parse(const char *text, gsize len, NvCpuInfo *ret)
+{
+        (void)nv_cpuinfo_parse_prefix(text, len, ret);
 }
 
 /* Each vendor's word and KVM module, by NvCpuVendor. */

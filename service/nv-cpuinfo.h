@@ -70,14 +70,23 @@ const char *nv_nesting_module(NvArch arch, NvCpuVendor vendor);
 /*
  * Parses the text of /proc/cpuinfo (@len bytes, not necessarily
  * NUL-terminated). Only the first "vendor_id", "flags" and "vmx flags"
- * lines count, and only in the first processor's block: every processor
- * of an x86 machine reports the same, and on a many-core host reading
- * further is wasted work. "GenuineIntel" is Intel;
+ * lines count, and only in the first processor's block (up to the first
+ * blank line after a line with text): every processor of an x86 machine
+ * reports the same, and on a many-core host reading further is wasted
+ * work. "GenuineIntel" is Intel;
  * "AuthenticAMD" and "HygonGenuine" (Hygon Dhyana, which uses kvm_amd) are
  * AMD; anything else, or no vendor_id line, is unknown. Flags are matched
  * as whole words. Never fails: garbage gives an all-unknown result.
  */
 void nv_cpuinfo_parse(const char *text, gsize len, NvCpuInfo *ret);
+
+/*
+ * The same, on the start of the file (complete lines): TRUE when nothing
+ * after @text can change @ret (the first processor's block ended, or every
+ * line that counts was seen), so that the reader can stop reading
+ * (a 512-CPU host's /proc/cpuinfo is about 1 MB, its first block 2 to 3 kB).
+ */
+gboolean nv_cpuinfo_parse_prefix(const char *text, gsize len, NvCpuInfo *ret);
 
 /* "intel", "amd" or "unknown". */
 const char *nv_cpu_vendor_to_string(NvCpuVendor vendor);

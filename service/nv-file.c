@@ -136,21 +136,31 @@ static gboolean open_regular(int dfd, const char *name, const char *path, int *r
         return TRUE;
 }
 
-/* Reads @fd to its end (@first_line: to its first newline), but never more
- * than @max + 1 bytes: 0, -errno, or -EFBIG when what was asked for is
- * longer than @max (then @ret holds its first @max bytes). The buffer
- * grows as the file does, so that a small file costs a small buffer
- * whatever @max is, and a sysfs attribute one read(). */
-static int read_fd_bounded(int fd, gsize max, gboolean first_line, char **ret, gsize *ret_len)
+/* Whether the complete lines read so far (@len bytes, the last one ending
+ * in a newline) hold a first line: any complete line does. */
+static gboolean has_first_line(const char *text, gsize len, gpointer user_data)
+{
+        return len > 0;
+}
+
+/* Reads @fd to its end, or until @enough (when not NULL) says that the
+ * complete lines read so far are all its caller needs, but never more than
+ * @max + 1 bytes: 0, -errno, or -EFBIG when what was asked for is longer
+ * than @max (then @ret holds its first @max bytes). The buffer grows as
+ * the file does, so that a small file costs a small buffer whatever @max
+ * is, and a sysfs attribute one read(). */
+static int read_fd_bounded(int fd, gsize max, NvFileEnoughFunc enough, gpointer user_data, char **ret,
+                           gsize *ret_len)
 {
         g_autofree char *buf = NULL;
         gsize len = 0, size = 0;
-        const char *newline;
+        gboolean stopped = FALSE;
         int r;
 
         *ret = NULL;
         for (;;) {
                 ssize_t n;
+                const char *newline;
 
                 if (len == size) {
                         if (size > max)
@@ -166,14 +176,16 @@ static int read_fd_bounded(int fd, gsize max, gboolean first_line, char **ret, g
                 if (n == 0)
                         break;
                 len += (gsize)n;
-                if (first_line && memchr(buf + len - n, '\n', (gsize)n))
+                if (!enough || !memrchr(buf + len - n, '\n', (gsize)n))
+                        continue;
+                newline = memrchr(buf, '\n', len);
+                if (enough(buf, (gsize)(newline - buf) + 1, user_data)) {
+                        stopped = TRUE;
                         break;
+                }
         }
 
-        newline = first_line ? memchr(buf, '\n', len) : NULL;
-        if (newline)
-                len = (gsize)(newline - buf);
-        r = len > max ? -EFBIG : 0;
+        r = len > max && !stopped ? -EFBIG : 0;
         len = MIN(len, max);
         buf[len] = '\0';
         *ret = g_steal_pointer(&buf);
@@ -182,7 +194,8 @@ static int read_fd_bounded(int fd, gsize max, gboolean first_line, char **ret, g
         return r;
 }
 
-static int read_path_bounded(const char *path, gsize max, gboolean first_line, char **ret, gsize *ret_len)
+static int read_path_bounded(const char *path, gsize max, NvFileEnoughFunc enough, gpointer user_data,
+                             char **ret, gsize *ret_len)
 {
         nv_auto_fd int fd = -1;
 
@@ -192,17 +205,33 @@ static int read_path_bounded(const char *path, gsize max, gboolean first_line, c
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return -errno;
-        return read_fd_bounded(fd, max, first_line, ret, ret_len);
+        return read_fd_bounded(fd, max, enough, user_data, ret, ret_len);
 }
 
 int nv_file_read_bounded(const char *path, gsize max, char **ret, gsize *ret_len)
 {
-        return read_path_bounded(path, max, FALSE, ret, ret_len);
+        return read_path_bounded(path, max, NULL, NULL, ret, ret_len);
+}
+
+int nv_file_read_until(const char *path, gsize max, NvFileEnoughFunc enough, gpointer user_data, char **ret,
+                       gsize *ret_len)
+{
+        return read_path_bounded(path, max, enough, user_data, ret, ret_len);
 }
 
 int nv_file_read_first_line(const char *path, gsize max, char **ret)
 {
-        return read_path_bounded(path, max, TRUE, ret, NULL);
+        gsize len = 0;
+        const char *newline;
+        int r;
+
+        r = read_path_bounded(path, max, has_first_line, NULL, ret, &len);
+        if (r == -EFBIG || r < 0)
+                return r;
+        newline = memchr(*ret, '\n', len);
+        if (newline)
+                (*ret)[newline - *ret] = '\0';
+        return 0;
 }
 
 static gboolean read_fd(int fd, const char *path, gsize max, char **ret, gsize *ret_len, GError **error)
@@ -212,7 +241,7 @@ static gboolean read_fd(int fd, const char *path, gsize max, char **ret, gsize *
         gsize len = 0;
         int r;
 
-        r = read_fd_bounded(fd, max, FALSE, &buf, &len);
+        r = read_fd_bounded(fd, max, NULL, NULL, &buf, &len);
         if (r == -EFBIG) {
                 g_set_error(error, NV_ERRNO_ERROR, EFBIG,
                             "%s is larger than %" G_GSIZE_FORMAT " bytes; refusing to edit it", path, max);

@@ -21,6 +21,21 @@
  */
 int nv_file_read_bounded(const char *path, gsize max, char **ret, gsize *ret_len);
 
+/* Whether the first @len bytes of a file, complete lines only (the last
+ * one ends in a newline), are all that its reader needs. */
+typedef gboolean (*NvFileEnoughFunc)(const char *text, gsize len, gpointer user_data);
+
+/*
+ * Reads @path as nv_file_read_bounded() does, but stops as soon as @enough
+ * says that the complete lines read so far suffice: the file is read in
+ * growing chunks (4 kB first), and @enough is asked after each chunk that
+ * ends a line. @ret may hold more than those lines (the rest of the last
+ * chunk). Returns 0 (read to the end, or enough), -errno, or -EFBIG when
+ * @max bytes were not enough.
+ */
+int nv_file_read_until(const char *path, gsize max, NvFileEnoughFunc enough, gpointer user_data, char **ret,
+                       gsize *ret_len);
+
 /*
  * Reads the first line of @path into @ret without its newline, as
  * nv_file_read_bounded() reads a file: it stops at the first newline, so a

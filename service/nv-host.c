@@ -28,8 +28,9 @@
 #include "nv-kvm-device.h"
 #include "nv-modprobe-files.h"
 
-/* Bounds on what is read. cpuinfo only matters up to its first processor
- * block, which is far smaller; the others are small in any sane system. */
+/* Bounds on what is read. cpuinfo is read only up to the end of its first
+ * processor's block (cpuinfo_enough()), a few kB whatever the number of
+ * CPUs; the others are small in any sane system. */
 #define CPUINFO_MAX     (256 * 1024)
 #define CONFIG_FILE_MAX (4 * 1024 * 1024)
 #define SMALL_FILE_MAX  4096
@@ -141,6 +142,16 @@ static char *read_line(NvHost *host, const char *host_path)
         return g_steal_pointer(&s);
 }
 
+/* The start of /proc/cpuinfo is enough once the parser has all it counts:
+ * the kernel writes the file one processor at a time as it is read, so
+ * the rest, hundreds of kB on a large host, is never even made. */
+static gboolean cpuinfo_enough(const char *text, gsize len, gpointer user_data)
+{
+        NvCpuInfo cpu;
+
+        return nv_cpuinfo_parse_prefix(text, len, &cpu);
+}
+
 static void read_constant_facts(NvHost *host)
 {
         g_autofree char *cpuinfo_path = nv_host_path(host, "/proc/cpuinfo");
@@ -155,7 +166,7 @@ static void read_constant_facts(NvHost *host)
                 g_warning("Cannot read the architecture from %s/proc/sys/kernel/arch",
                           host->real ? "" : host->root);
 
-        r = nv_file_read_bounded(cpuinfo_path, CPUINFO_MAX, &cpuinfo, &len);
+        r = nv_file_read_until(cpuinfo_path, CPUINFO_MAX, cpuinfo_enough, NULL, &cpuinfo, &len);
         if (r < 0 && r != -EFBIG) {
                 g_warning("Cannot read %s: %s; the CPU vendor is unknown", cpuinfo_path, g_strerror(-r));
                 memset(&host->cpu, 0, sizeof(host->cpu));

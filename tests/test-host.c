@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -117,6 +118,34 @@ static void test_container_found_once(void)
         g_assert_null(facts.container);
 }
 
+/* /proc/cpuinfo is read up to the end of its first processor's block,
+ * not to its end: here it is a FIFO that holds that block, and its
+ * writer stays open, so a read past the block finds nothing yet
+ * (EAGAIN, the reader does not wait) and fails the whole read. */
+static void test_cpuinfo_first_block_only(void)
+{
+        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_INTEL_LOADED);
+        g_autofree char *path = nv_test_host_path(tree, "/proc/cpuinfo");
+        const char *block = "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu vmx\n"
+                            "vmx flags\t: ept vpid\nbugs\t\t:\n\n";
+        g_autoptr(NvHost) host = NULL;
+        g_auto(NvHostFacts) facts = { 0 };
+        int writer;
+
+        g_assert_no_errno(unlink(path));
+        g_assert_no_errno(mkfifo(path, 0644));
+        writer = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+        g_assert_cmpint(writer, >=, 0);
+        g_assert_cmpint(write(writer, block, strlen(block)), ==, (gssize)strlen(block));
+
+        host = nv_host_new(nv_test_host_get_root(tree));
+        read_facts(host, &facts);
+        g_assert_cmpint(facts.cpu.vendor, ==, NV_CPU_VENDOR_INTEL);
+        g_assert_true(facts.cpu.has_vmx);
+        g_assert_true(facts.cpu.has_ept);
+        g_assert_no_errno(close(writer));
+}
+
 int main(int argc, char *argv[])
 {
         g_test_init(&argc, &argv, NULL);
@@ -125,6 +154,7 @@ int main(int argc, char *argv[])
         g_test_add_func("/host/provider-kept-while-watched", test_provider_kept_while_watched);
         g_test_add_func("/host/names-kept-while-files-unchanged", test_names_kept_while_files_unchanged);
         g_test_add_func("/host/container-found-once", test_container_found_once);
+        g_test_add_func("/host/cpuinfo-first-block-only", test_cpuinfo_first_block_only);
 
         return g_test_run();
 }
