@@ -22,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
          * up to there (here, those of the first half) must then give
          * what the whole text gives. */
         newline = size > 1 ? memrchr(data, '\n', size / 2) : NULL;
-        if (newline && nv_cpuinfo_parse_prefix((const char *)data, (gsize)(newline - data) + 1, &prefix_info))
+        if (newline &&
+            nv_cpuinfo_parse_prefix((const char *)data, (gsize)(newline - data) + 1, &prefix_info))
                 g_assert(memcmp(&prefix_info, &info, sizeof(info)) == 0);
         (void)nv_cpuinfo_has_hardware_virtualization(&info);
 
