@@ -234,6 +234,54 @@ int nv_file_read_first_line(const char *path, gsize max, char **ret)
         return 0;
 }
 
+int nv_file_scan_lines(const char *path, gsize max, NvFileLineFunc func, gpointer user_data)
+{
+        nv_auto_fd int fd = -1;
+        g_autofree char *buf = g_malloc(NV_FILE_LINE_MAX);
+        gsize len = 0, total = 0;
+        gboolean skipping = FALSE; /* the rest of a line longer than the buffer */
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        for (;;) {
+                const char *p = buf, *end, *newline;
+                ssize_t n = read(fd, buf + len, NV_FILE_LINE_MAX - len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0) {
+                        /* A last line without a newline is a line too. */
+                        if (len > 0 && !skipping && !func(buf, len, user_data))
+                                return 1;
+                        return 0;
+                }
+                total += (gsize)n;
+                len += (gsize)n;
+                end = buf + len;
+                while ((newline = memchr(p, '\n', (size_t)(end - p)))) {
+                        if (!skipping && !func(p, (gsize)(newline - p), user_data))
+                                return 1;
+                        skipping = FALSE;
+                        p = newline + 1;
+                }
+                if (p == buf && len == NV_FILE_LINE_MAX) {
+                        /* One line fills the buffer: its start is all that
+                         * is passed on. */
+                        if (!skipping && !func(buf, len, user_data))
+                                return 1;
+                        skipping = TRUE;
+                        p = end;
+                }
+                len = (gsize)(end - p);
+                memmove(buf, p, len);
+                if (total > max)
+                        return -EFBIG;
+        }
+}
+
 static gboolean read_fd(int fd, const char *path, gsize max, char **ret, gsize *ret_len, GError **error)
 {
         g_autofree char *buf = NULL;

@@ -36,6 +36,21 @@ typedef gboolean (*NvFileEnoughFunc)(const char *text, gsize len, gpointer user_
 int nv_file_read_until(const char *path, gsize max, NvFileEnoughFunc enough, gpointer user_data, char **ret,
                        gsize *ret_len);
 
+/* The longest line nv_file_scan_lines() passes on whole. */
+#define NV_FILE_LINE_MAX (16 * 1024)
+
+/* One line (@len bytes, without its newline); FALSE stops the scan. */
+typedef gboolean (*NvFileLineFunc)(const char *line, gsize len, gpointer user_data);
+
+/*
+ * Passes the lines of @path, in order, to @func through one buffer of
+ * NV_FILE_LINE_MAX bytes, so that a long file costs no memory (a longer
+ * line is passed on cut to that length). Returns 0 when the file was read
+ * to its end, 1 when @func stopped the scan, -errno, or -EFBIG after @max
+ * bytes (the lines before were passed on).
+ */
+int nv_file_scan_lines(const char *path, gsize max, NvFileLineFunc func, gpointer user_data);
+
 /*
  * Reads the first line of @path into @ret without its newline, as
  * nv_file_read_bounded() reads a file: it stops at the first newline, so a

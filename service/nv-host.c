@@ -46,10 +46,15 @@ struct NvHost {
         NvHypervisorProduct hypervisor_product;
         char *cmdline;
         char *osrelease;
-        char *modules_builtin;
-        gsize modules_builtin_len;
-        gboolean modules_builtin_whole; /* read to the end: it lists every built-in module */
-        char *modules_dep_path;         /* modules.dep of the running kernel, below the root */
+        /* modules.builtin is gone through once, at start, for the modules
+         * of builtin_known[], and not kept: a distribution kernel's lists
+         * thousands. Any other module is looked up when first asked about. */
+        char *modules_builtin_path;
+        gboolean modules_builtin_read;     /* it could be read (else no module is listed) */
+        gboolean modules_builtin_whole;    /* read to the end: it lists every built-in module */
+        guint modules_builtin_known;       /* bit i: builtin_known[i] is listed */
+        GHashTable *modules_builtin_other; /* other module -> listed (GINT_TO_POINTER(1 or 2)) */
+        char *modules_dep_path;            /* modules.dep of the running kernel, below the root */
         /* What /sys says of kvm, the vendor module and /dev/kvm, kept from
          * one read to the next when nothing can change it unannounced: on
          * a kernel without loadable modules (no /proc/modules), which can
@@ -142,6 +147,46 @@ static char *read_line(NvHost *host, const char *host_path)
         return g_steal_pointer(&s);
 }
 
+/* The modules whose place in modules.builtin is found at start: those a
+ * status read asks about. */
+static const char *const builtin_known[] = { "kvm", "kvm_intel", "kvm_amd", "kvm_pvm", "kvm_hv", NULL };
+
+static gboolean note_known_builtin(const char *line, gsize len, gpointer user_data)
+{
+        NvHost *host = user_data;
+        int i = nv_modules_builtin_line_find(line, len, builtin_known);
+
+        if (i >= 0)
+                host->modules_builtin_known |= 1u << i;
+        return TRUE;
+}
+
+/* Goes through modules.builtin once, a line at a time, for the modules of
+ * builtin_known[]. */
+static void read_modules_builtin(NvHost *host)
+{
+        int r = nv_file_scan_lines(host->modules_builtin_path, CONFIG_FILE_MAX, note_known_builtin, host);
+
+        host->modules_builtin_whole = r == 0;
+        host->modules_builtin_read = r == 0 || r == -EFBIG;
+        if (r < 0 && r != -EFBIG && r != -ENOENT)
+                g_warning("Cannot read %s: %s", host->modules_builtin_path, g_strerror(-r));
+}
+
+typedef struct {
+        const char *module;
+        gboolean listed;
+} BuiltinLookup;
+
+static gboolean find_builtin(const char *line, gsize len, gpointer user_data)
+{
+        BuiltinLookup *lookup = user_data;
+        const char *const modules[] = { lookup->module, NULL };
+
+        lookup->listed = nv_modules_builtin_line_find(line, len, modules) == 0;
+        return !lookup->listed;
+}
+
 /* The start of /proc/cpuinfo is enough once the parser has all it counts:
  * the kernel writes the file one processor at a time as it is read, so
  * the rest, hundreds of kB on a large host, is never even made. */
@@ -200,15 +245,8 @@ static void read_constant_facts(NvHost *host)
 
                 host->modules_dep_path = nv_host_path(host, dep);
 
-                r = nv_file_read_bounded(path, CONFIG_FILE_MAX, &host->modules_builtin,
-                                         &host->modules_builtin_len);
-                host->modules_builtin_whole = r >= 0;
-                if (r < 0 && r != -EFBIG) {
-                        if (r != -ENOENT)
-                                g_warning("Cannot read %s: %s", path, g_strerror(-r));
-                        g_clear_pointer(&host->modules_builtin, g_free);
-                        host->modules_builtin_len = 0;
-                }
+                host->modules_builtin_path = g_steal_pointer(&path);
+                read_modules_builtin(host);
         }
 }
 
@@ -238,7 +276,8 @@ void nv_host_free(NvHost *host)
         g_free(host->hypervisor);
         g_free(host->cmdline);
         g_free(host->osrelease);
-        g_free(host->modules_builtin);
+        g_free(host->modules_builtin_path);
+        g_clear_pointer(&host->modules_builtin_other, g_hash_table_unref);
         g_free(host->modules_dep_path);
         g_free(host->dep.file);
         g_free(host->modules.nested_raw);
@@ -277,10 +316,28 @@ void nv_host_invalidate_modules(NvHost *host)
         host->modules.provider_valid = FALSE;
 }
 
-static gboolean module_listed_builtin(const NvHost *host, const char *module)
+static gboolean module_listed_builtin(NvHost *host, const char *module)
 {
-        return host->modules_builtin &&
-               nv_modules_builtin_contains(host->modules_builtin, host->modules_builtin_len, module);
+        BuiltinLookup lookup = { .module = module };
+        gpointer listed;
+
+        if (!host->modules_builtin_read)
+                return FALSE;
+        for (gsize i = 0; builtin_known[i]; i++)
+                if (nv_module_name_equal(module, builtin_known[i]))
+                        return (host->modules_builtin_known & (1u << i)) != 0;
+
+        /* A module that holds kvm and that we do not know of (the kvm
+         * provider's candidates): rare, looked up once, to its line. */
+        if (!host->modules_builtin_other)
+                host->modules_builtin_other = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        listed = g_hash_table_lookup(host->modules_builtin_other, module);
+        if (listed)
+                return GPOINTER_TO_INT(listed) == 2;
+        (void)nv_file_scan_lines(host->modules_builtin_path, CONFIG_FILE_MAX, find_builtin, &lookup);
+        g_hash_table_insert(host->modules_builtin_other, g_strdup(module),
+                            GINT_TO_POINTER(lookup.listed ? 2 : 1));
+        return lookup.listed;
 }
 
 /* What the kernel says of @module, with as little I/O as it takes: a

@@ -335,10 +335,40 @@ gboolean nv_cmdline_find_param(const char *cmdline, const char *module, const ch
         return found;
 }
 
-/* The entry of a list of module files, one a line, that names @module:
- * the text of modules.builtin ("kernel/arch/x86/kvm/kvm-intel.ko") or of
- * modules.dep, whose lines add ": DEPENDENCIES" after the file. Sets
- * *@ret_file and *@ret_file_len to the file's span in @text. */
+/* The module that one line (@len bytes, without its newline) of a list of
+ * module files names: the text of modules.builtin
+ * ("kernel/arch/x86/kvm/kvm-intel.ko") or of modules.dep, whose lines add
+ * ": DEPENDENCIES" after the file. Sets *@ret_name and *@ret_name_len to
+ * the name's span, and *@ret_file_len to the length of the file's. */
+static gboolean module_list_line_name(const char *line, gsize len, const char **ret_name,
+                                      gsize *ret_name_len, gsize *ret_file_len)
+{
+        const char *eol = line + len;
+        const char *name, *dot, *slash, *colon;
+
+        colon = memchr(line, ':', len);
+        if (colon == NULL)
+                colon = eol;
+
+        /* depmod names a module after its file: the last path component
+         * up to its first '.'. */
+        name = line;
+        while ((slash = memchr(name, '/', (size_t)(colon - name))) != NULL)
+                name = slash + 1;
+        dot = memchr(name, '.', (size_t)(colon - name));
+        if (dot == NULL)
+                dot = colon;
+        if (dot == name)
+                return FALSE;
+        *ret_name = name;
+        *ret_name_len = (gsize)(dot - name);
+        *ret_file_len = (gsize)(colon - line);
+        return TRUE;
+}
+
+/* The entry of a list of module files, one a line, that names @module
+ * (see module_list_line_name()). Sets *@ret_file and *@ret_file_len to
+ * the file's span in @text. */
 static gboolean module_list_find(const char *text, gsize len, const char *module, const char **ret_file,
                                  gsize *ret_file_len)
 {
@@ -356,28 +386,17 @@ static gboolean module_list_find(const char *text, gsize len, const char *module
 
         while (p < end) {
                 const char *eol = memchr(p, '\n', (size_t)(end - p));
-                const char *name, *dot, *slash, *colon;
+                const char *name;
+                gsize name_len, file_len;
 
                 if (eol == NULL)
                         eol = end;
-                colon = memchr(p, ':', (size_t)(eol - p));
-                if (colon == NULL)
-                        colon = eol;
-
-                /* depmod names a module after its file: the last path
-                 * component up to its first '.'. */
-                name = p;
-                while ((slash = memchr(name, '/', (size_t)(colon - name))) != NULL)
-                        name = slash + 1;
-                dot = memchr(name, '.', (size_t)(colon - name));
-                if (dot == NULL)
-                        dot = colon;
-
-                if (dot > name && name_span_equal(name, (gsize)(dot - name), module)) {
+                if (module_list_line_name(p, (gsize)(eol - p), &name, &name_len, &file_len) &&
+                    name_span_equal(name, name_len, module)) {
                         if (ret_file)
                                 *ret_file = p;
                         if (ret_file_len)
-                                *ret_file_len = (gsize)(colon - p);
+                                *ret_file_len = file_len;
                         return TRUE;
                 }
 
@@ -385,6 +404,23 @@ static gboolean module_list_find(const char *text, gsize len, const char *module
         }
 
         return FALSE;
+}
+
+int nv_modules_builtin_line_find(const char *line, gsize len, const char *const *modules)
+{
+        const char *name;
+        gsize name_len, file_len;
+
+        g_return_val_if_fail(line != NULL || len == 0, -1);
+        g_return_val_if_fail(modules != NULL, -1);
+
+        if (len == 0 || memchr(line, '\n', len) ||
+            !module_list_line_name(line, len, &name, &name_len, &file_len))
+                return -1;
+        for (int i = 0; modules[i]; i++)
+                if (name_span_equal(name, name_len, modules[i]))
+                        return i;
+        return -1;
 }
 
 gboolean nv_modules_builtin_contains(const char *text, gsize len, const char *module)

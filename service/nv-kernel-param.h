@@ -97,6 +97,14 @@ gboolean nv_kernel_arg_param_is(const NvKernelArg *arg, const char *name);
 gboolean nv_modules_builtin_contains(const char *text, gsize len, const char *module);
 
 /*
+ * The same for one line of modules.builtin (@len bytes, without a
+ * newline) and a NULL-terminated list of @modules: the index of the one
+ * the line names, or -1. For a reader that goes through the file once,
+ * a line at a time, for several modules.
+ */
+int nv_modules_builtin_line_find(const char *line, gsize len, const char *const *modules);
+
+/*
  * The file that the text of modules.dep (@len bytes; one module file a
  * line, then ':' and the files it depends on, like
  * "kernel/arch/x86/kvm/kvm-amd.ko.xz: kernel/arch/x86/kvm/kvm.ko.xz")

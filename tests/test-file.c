@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <grp.h>
 #include <string.h>
@@ -488,6 +489,84 @@ static void test_read_first_line(Fixture *f, gconstpointer data)
         assert_first_line(missing, 4096, -ENOENT, NULL);
 }
 
+/* Collects what nv_file_scan_lines() passes on, up to a line "stop". */
+static gboolean collect_line(const char *line, gsize len, gpointer user_data)
+{
+        GPtrArray *lines = user_data;
+
+        g_ptr_array_add(lines, g_strndup(line, len));
+        return !(len == 4 && memcmp(line, "stop", 4) == 0);
+}
+
+static void test_scan_lines(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GString) text = g_string_new(NULL);
+        g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+        g_autofree char *long_line = g_strnfill(NV_FILE_LINE_MAX + 10, 'y');
+        g_autofree char *path = NULL;
+        g_autofree char *bare = write_file(f, "bare", "one\ntwo");
+        g_autofree char *stop = write_file(f, "stop", "a\nstop\nb\n");
+        g_autofree char *missing = g_build_filename(f->tmp, "missing", NULL);
+
+        /* Lines across the buffer's ends, one longer than the buffer. */
+        for (guint i = 0; i < 5000; i++)
+                g_string_append_printf(text, "kernel/drivers/x/line-%u.ko\n", i);
+        g_string_append_printf(text, "%s\nafter\n", long_line);
+        path = write_file(f, "many", text->str);
+        g_assert_cmpint(nv_file_scan_lines(path, 4 * 1024 * 1024, collect_line, lines), ==, 0);
+        g_assert_cmpuint(lines->len, ==, 5002);
+        g_assert_cmpstr(g_ptr_array_index(lines, 0), ==, "kernel/drivers/x/line-0.ko");
+        g_assert_cmpstr(g_ptr_array_index(lines, 4999), ==, "kernel/drivers/x/line-4999.ko");
+        g_assert_cmpuint(strlen(g_ptr_array_index(lines, 5000)), ==, NV_FILE_LINE_MAX);
+        g_assert_cmpstr(g_ptr_array_index(lines, 5001), ==, "after");
+
+        /* Past the bound: the lines before it, and -EFBIG. */
+        g_ptr_array_set_size(lines, 0);
+        g_assert_cmpint(nv_file_scan_lines(path, 1000, collect_line, lines), ==, -EFBIG);
+        g_assert_cmpuint(lines->len, >, 0);
+        g_assert_cmpuint(lines->len, <, 5000);
+
+        g_ptr_array_set_size(lines, 0);
+        g_assert_cmpint(nv_file_scan_lines(bare, 4096, collect_line, lines), ==, 0);
+        g_assert_cmpuint(lines->len, ==, 2);
+        g_assert_cmpstr(g_ptr_array_index(lines, 1), ==, "two");
+
+        g_ptr_array_set_size(lines, 0);
+        g_assert_cmpint(nv_file_scan_lines(stop, 4096, collect_line, lines), ==, 1);
+        g_assert_cmpuint(lines->len, ==, 2);
+
+        g_assert_cmpint(nv_file_scan_lines(missing, 4096, collect_line, lines), ==, -ENOENT);
+}
+
+/* Reading stops where the caller has enough, even on a file that would
+ * make it wait: here a FIFO whose writer stays open. */
+static gboolean has_two_lines(const char *text, gsize len, gpointer user_data)
+{
+        const char *first = memchr(text, '\n', len);
+
+        return first && memchr(first + 1, '\n', len - (gsize)(first + 1 - text));
+}
+
+static void test_read_until(Fixture *f, gconstpointer data)
+{
+        g_autofree char *path = g_build_filename(f->tmp, "fifo", NULL);
+        g_autofree char *text = NULL;
+        gsize len = 0;
+        int writer;
+
+        g_assert_no_errno(mkfifo(path, 0600));
+        writer = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+        g_assert_cmpint(writer, >=, 0);
+        g_assert_cmpint(write(writer, "one\n", 4), ==, 4);
+        g_assert_cmpint(nv_file_read_until(path, 4096, has_two_lines, NULL, &text, &len), ==, -EAGAIN);
+        g_assert_null(text);
+        g_assert_cmpint(write(writer, "one\ntwo\nthr", 12), ==, 12);
+        g_assert_cmpint(nv_file_read_until(path, 4096, has_two_lines, NULL, &text, &len), ==, 0);
+        g_assert_cmpstr(text, ==, "one\ntwo\nthr");
+        g_assert_cmpuint(len, ==, 12);
+        g_assert_no_errno(close(writer));
+}
+
 int main(int argc, char *argv[])
 {
         g_test_init(&argc, &argv, NULL);
@@ -510,6 +589,8 @@ int main(int argc, char *argv[])
         ADD("/file/read-bounded-proc", test_read_bounded_proc);
         ADD("/file/read-bounded-pipe", test_read_bounded_pipe);
         ADD("/file/read-first-line", test_read_first_line);
+        ADD("/file/read-until", test_read_until);
+        ADD("/file/scan-lines", test_scan_lines);
 #undef ADD
 
         return g_test_run();

@@ -146,6 +146,37 @@ static void test_cpuinfo_first_block_only(void)
         g_assert_no_errno(close(writer));
 }
 
+/* modules.builtin is gone through once, a line at a time: a distribution
+ * kernel's lists thousands of modules, and kvm may be the last. What it
+ * says is kept, not the file: a later change is not seen. */
+static void test_modules_builtin_long(void)
+{
+        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_INTEL_LOADED);
+        const char *list = "/lib/modules/" NV_TEST_OSRELEASE "/modules.builtin";
+        g_autoptr(GString) text = g_string_new(NULL);
+        g_autoptr(NvHost) host = NULL;
+        g_auto(NvHostFacts) facts = { 0 };
+
+        for (guint i = 0; i < 20000; i++)
+                g_string_append_printf(text, "kernel/drivers/net/vendor%u/driver-%u.ko\n", i % 13, i);
+        g_string_append(text, "kernel/arch/x86/kvm/kvm.ko\n");
+        nv_test_host_write(tree, list, text->str);
+        nv_test_host_unload_module(tree, "kvm_intel");
+        nv_test_host_unload_module(tree, "kvm");
+
+        host = nv_host_new(nv_test_host_get_root(tree));
+        read_facts(host, &facts);
+        g_assert_cmpint(facts.kvm_state, ==, NV_MODULE_STATE_BUILTIN);
+        /* Not listed, and the list is whole: not loaded, without a look
+         * at its directory. */
+        g_assert_cmpint(facts.vendor_state, ==, NV_MODULE_STATE_ABSENT);
+
+        nv_test_host_write(tree, list, "kernel/arch/x86/kvm/kvm-intel.ko\n");
+        read_facts(host, &facts);
+        g_assert_cmpint(facts.kvm_state, ==, NV_MODULE_STATE_BUILTIN);
+        g_assert_cmpint(facts.vendor_state, ==, NV_MODULE_STATE_ABSENT);
+}
+
 int main(int argc, char *argv[])
 {
         g_test_init(&argc, &argv, NULL);
@@ -155,6 +186,7 @@ int main(int argc, char *argv[])
         g_test_add_func("/host/names-kept-while-files-unchanged", test_names_kept_while_files_unchanged);
         g_test_add_func("/host/container-found-once", test_container_found_once);
         g_test_add_func("/host/cpuinfo-first-block-only", test_cpuinfo_first_block_only);
+        g_test_add_func("/host/modules-builtin-long", test_modules_builtin_long);
 
         return g_test_run();
 }

@@ -408,6 +408,24 @@ static void test_kernel_release(void)
         g_assert_false(nv_kernel_release_at_least(NULL, 6, 16));
 }
 
+/* One line at a time, for several modules at once: the index of the one
+ * the line names. */
+static void test_modules_builtin_line(void)
+{
+        const char *const modules[] = { "kvm", "kvm_intel", "kvm_amd", NULL };
+
+#define LINE_FIND(line) nv_modules_builtin_line_find(line, strlen(line), modules)
+        g_assert_cmpint(LINE_FIND("kernel/arch/x86/kvm/kvm.ko"), ==, 0);
+        g_assert_cmpint(LINE_FIND("kernel/arch/x86/kvm/kvm-intel.ko"), ==, 1);
+        g_assert_cmpint(LINE_FIND("kvm_amd.ko.xz"), ==, 2);
+        g_assert_cmpint(LINE_FIND("kernel/arch/x86/kvm/kvm-intelx.ko"), ==, -1);
+        g_assert_cmpint(LINE_FIND("kernel/arch/x86/kvm/.ko"), ==, -1);
+        g_assert_cmpint(LINE_FIND(""), ==, -1);
+        /* One line only. */
+        g_assert_cmpint(LINE_FIND("kernel/loop.ko\nkernel/kvm.ko"), ==, -1);
+#undef LINE_FIND
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -423,6 +441,7 @@ int main(int argc, char **argv)
         g_test_add_func("/kernel-param/cmdline/param-dashes", test_cmdline_param_dashes);
         g_test_add_func("/kernel-param/cmdline/huge", test_cmdline_huge);
         g_test_add_func("/kernel-param/modules-builtin", test_modules_builtin);
+        g_test_add_func("/kernel-param/modules-builtin-line", test_modules_builtin_line);
         g_test_add_func("/kernel-param/kernel-release", test_kernel_release);
 
         return g_test_run();

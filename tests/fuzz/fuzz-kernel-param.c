@@ -44,6 +44,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!memchr(data, ':', size) && !memchr(data, '\0', size))
                 g_assert((dep_file != NULL) ==
                          nv_modules_builtin_contains((const char *)data, size, "kvm-amd"));
+        /* A line at a time, modules.builtin reads as it does whole: its
+         * first line names kvm-amd for one as for the other. */
+        {
+                const char *const modules[] = { "kvm", "kvm_amd", NULL };
+                const uint8_t *newline = memchr(data, '\n', size);
+                gsize first_len = newline ? (gsize)(newline - data) : size;
+                int i = nv_modules_builtin_line_find((const char *)data, first_len, modules);
+
+                g_assert(i >= -1 && i <= 1);
+                if (first_len > 0 && !memchr(data, ':', first_len))
+                        g_assert((i == 1) ==
+                                 nv_modules_builtin_contains((const char *)data, first_len, "kvm-amd"));
+        }
         if (dep_file) {
                 const char *base = strrchr(dep_file, '/');
                 g_autofree char *name = NULL;
