@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "nv-host.h"
+#include "nv-modprobe-files.h"
 #include "nv-test-host.h"
 
 /* The facts of one nv_host_read_facts() of @host into @ret (cleared). */
@@ -177,6 +178,29 @@ static void test_modules_builtin_long(void)
         g_assert_cmpint(facts.vendor_state, ==, NV_MODULE_STATE_ABSENT);
 }
 
+/* What modprobe.d holds besides files: a directory, or a link to one, is
+ * skipped as kmod skips it, whether its type comes with the listing or
+ * takes a stat(); a link to a file counts, a dangling one does not. */
+static void test_modprobe_files_listed(void)
+{
+        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_INTEL_LOADED);
+        g_auto(GStrv) files = NULL;
+        g_autofree char *joined = NULL;
+
+        nv_test_host_write(tree, "/etc/modprobe.d/a.conf", "\n");
+        nv_test_host_mkdir(tree, "/etc/modprobe.d/b.conf");
+        nv_test_host_symlink(tree, "/etc/modprobe.d/c.conf", "b.conf");
+        nv_test_host_symlink(tree, "/etc/modprobe.d/d.conf", "a.conf");
+        nv_test_host_symlink(tree, "/etc/modprobe.d/e.conf", "missing.conf");
+        files = nv_modprobe_list_files(nv_test_host_get_root(tree));
+        joined = g_strjoinv(" ", files);
+        g_assert_nonnull(strstr(joined, "/etc/modprobe.d/a.conf"));
+        g_assert_null(strstr(joined, "/etc/modprobe.d/b.conf"));
+        g_assert_null(strstr(joined, "/etc/modprobe.d/c.conf"));
+        g_assert_nonnull(strstr(joined, "/etc/modprobe.d/d.conf"));
+        g_assert_null(strstr(joined, "/etc/modprobe.d/e.conf"));
+}
+
 int main(int argc, char *argv[])
 {
         g_test_init(&argc, &argv, NULL);
@@ -187,6 +211,7 @@ int main(int argc, char *argv[])
         g_test_add_func("/host/container-found-once", test_container_found_once);
         g_test_add_func("/host/cpuinfo-first-block-only", test_cpuinfo_first_block_only);
         g_test_add_func("/host/modules-builtin-long", test_modules_builtin_long);
+        g_test_add_func("/host/modprobe-files-listed", test_modprobe_files_listed);
 
         return g_test_run();
 }
