@@ -477,6 +477,8 @@ static int context_start(Context *c, const NvDaemonOptions *options)
         c->kernel_new = options->kernel_new;
         c->status = nv_host_status_new(options->root);
         c->host = nv_host_status_get_host(c->status);
+        /* A crash in the middle of a write leaves its temporary file. */
+        nv_persistent_remove_stale(c->host);
 
         /* Block the signals before any thread exists, so that all inherit
          * the mask and only the signalfd sees them. */

@@ -77,13 +77,16 @@ gboolean nv_persistent_edit_prepare(NvHost *host, const NvStatus *status, gboole
 
 gboolean nv_persistent_edit_write(const NvPersistentEdit *edit, GError **error)
 {
-        /* What a crash in the middle of a write left: looked for here, at
-         * a write, not at every start, where it cost a listing of all
-         * modprobe.d (kmod skips these names, so nothing else minds them). */
-        nv_file_remove_stale_temporaries(edit->dir, NV_CONFIG_NAME);
         if (!nv_file_replace(edit->dir, NV_CONFIG_NAME, edit->contents, edit->len, error))
                 return FALSE;
         g_message("%s nested virtualization persistently in %s line %u",
                   edit->enable ? "Enabled" : "Disabled", NV_CONFIG_PATH, edit->line);
         return TRUE;
+}
+
+void nv_persistent_remove_stale(const NvHost *host)
+{
+        g_autofree char *dir = nv_host_path(host, NV_CONFIG_DIR);
+
+        nv_file_remove_stale_temporaries(dir, NV_CONFIG_NAME);
 }

@@ -48,6 +48,9 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NvPersistentEdit, nv_persistent_edit_clear)
 gboolean nv_persistent_edit_prepare(NvHost *host, const NvStatus *status, gboolean enable,
                                     NvPersistentEdit *ret, GError **error);
 
-/* Writes @edit atomically, and logs it; first removes the temporary files
- * that a crash during an earlier write left. */
+/* Writes @edit atomically, and logs it. */
 gboolean nv_persistent_edit_write(const NvPersistentEdit *edit, GError **error);
+
+/* Removes the temporary files a crash during a write left in @host's
+ * NV_CONFIG_DIR. */
+void nv_persistent_remove_stale(const NvHost *host);

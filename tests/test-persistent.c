@@ -186,22 +186,6 @@ static void test_enable_keeps_the_rest(Fixture *f, gconstpointer data)
         g_assert_cmpstr(changed, ==, "{'PersistentNested': <'enabled'>, 'ReloadRequired': <true>}");
 }
 
-/* A temporary file that a crash left is removed at the next write, not
- * at start (which would list all modprobe.d at every activation). */
-static void test_stale_temporary_removed_at_write(Fixture *f, gconstpointer data)
-{
-        const char *stale = "/etc/modprobe.d/.kvm.conf.0badc0de";
-        g_autofree char *path = nv_test_host_path(f->host, stale);
-
-        nv_test_host_write(f->host, stale, "options kvm_intel ne");
-        nv_test_env_start_daemon(f);
-        nv_test_env_sync(f);
-        g_assert_true(g_file_test(path, G_FILE_TEST_EXISTS));
-
-        call_ok(f, "EnablePersistent", TRUE, KVM_CONF);
-        g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
-}
-
 /* AMD's module, spelled both ways; and back off. */
 static void test_disable_amd(Fixture *f, gconstpointer data)
 {
@@ -982,8 +966,6 @@ int main(int argc, char *argv[])
 
         add_test(skip, "/persistent/enable/keeps-the-rest", NV_TEST_PRESET_INTEL_LOADED,
                  test_enable_keeps_the_rest);
-        add_test(skip, "/persistent/enable/stale-temporary-removed-at-write", NV_TEST_PRESET_INTEL_LOADED,
-                 test_stale_temporary_removed_at_write);
         add_test(skip, "/persistent/disable/amd-both-spellings", NV_TEST_PRESET_AMD_LOADED,
                  test_disable_amd);
         add_test(skip, "/persistent/missing-directory", NV_TEST_PRESET_INTEL_LOADED, test_missing_directory);
