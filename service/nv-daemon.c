@@ -555,6 +555,11 @@ static int context_start(Context *c, const NvDaemonOptions *options)
         if (r < 0)
                 return r;
 
+        /* The status as of the start, which PropertiesChanged is measured
+         * against, read before the name is ours (so before anyone can ask
+         * for it) but after all else: meanwhile a thread has read
+         * modprobe.d, and the bus has been authenticating us. */
+        nv_host_status_refresh(c->status, NULL);
         r = sd_bus_request_name(c->bus, NV_BUS_NAME, 0);
         if (r < 0) {
                 g_warning("Failed to acquire %s on the system bus: %s", NV_BUS_NAME, g_strerror(-r));

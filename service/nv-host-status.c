@@ -20,6 +20,7 @@ struct NvHostStatus {
         sd_bus *bus;               /* borrowed */
         guint64 n_calls;           /* method calls seen */
         guint64 refreshed_at_call; /* n_calls when the status was last read for a call */
+        gboolean read;             /* the status has been read at all */
 };
 
 NvHostStatus *nv_host_status_new(const char *root)
@@ -27,7 +28,10 @@ NvHostStatus *nv_host_status_new(const char *root)
         NvHostStatus *hs = g_new0(NvHostStatus, 1);
 
         hs->host = nv_host_new(root);
-        nv_host_status_refresh(hs, NULL);
+        /* The first read is the caller's (nv_host_status_refresh()), as
+         * late as it can be: modprobe.d, the one part whose size has no
+         * bound, is read meanwhile in a thread. */
+        nv_host_prefetch_config(hs->host);
         return hs;
 }
 
@@ -59,10 +63,14 @@ static void on_host_changed(NvWatchChange change, void *userdata)
 
         if (change == NV_WATCH_MODULES) {
                 nv_host_invalidate_modules(hs->host);
-                nv_host_status_refresh(hs, NULL);
+                if (hs->read)
+                        nv_host_status_refresh(hs, NULL);
                 return;
         }
         nv_host_invalidate_config(hs->host);
+        /* Nobody has been told anything yet: nothing to announce. */
+        if (!hs->read)
+                return;
         if (!hs->config_refresh_source ||
             sd_event_source_set_enabled(hs->config_refresh_source, SD_EVENT_ONESHOT) < 0)
                 nv_host_status_refresh(hs, NULL);
@@ -126,10 +134,18 @@ void nv_host_status_refresh(NvHostStatus *hs, NvHostFacts *ret_facts)
         nv_host_read_facts(hs->host, &facts);
         nv_status_assemble(&facts, &fresh);
 
-        changed = nv_status_diff(&hs->status, &fresh);
+        /* The first read announces nothing: nobody has seen a status. */
+        changed = hs->read ? nv_status_diff(&hs->status, &fresh) : NULL;
         if (ret_facts) {
                 *ret_facts = facts;
                 memset(&facts, 0, sizeof(facts));
+        }
+        if (!hs->read) {
+                hs->read = TRUE;
+                nv_status_clear(&hs->status);
+                hs->status = fresh;
+                memset(&fresh, 0, sizeof(fresh));
+                return;
         }
         if (!changed)
                 return;
@@ -149,7 +165,7 @@ void nv_host_status_refresh_for_call(NvHostStatus *hs, NvHostFacts *ret_facts)
 {
         sd_bus_message *m = hs->bus ? sd_bus_get_current_message(hs->bus) : NULL;
 
-        if (!ret_facts && (!m || hs->refreshed_at_call == hs->n_calls))
+        if (!ret_facts && hs->read && (!m || hs->refreshed_at_call == hs->n_calls))
                 return;
         if (!nv_watch_covers_config(hs->watch))
                 nv_host_invalidate_config(hs->host);

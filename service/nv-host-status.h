@@ -22,7 +22,9 @@
 
 typedef struct NvHostStatus NvHostStatus;
 
-/* Reads the host below @root once: nobody to tell yet. */
+/* Reads what cannot change of the host below @root, and starts reading its
+ * modprobe.d in a thread; the status itself is read at the first
+ * nv_host_status_refresh(), which announces nothing (nobody to tell yet). */
 NvHostStatus *nv_host_status_new(const char *root);
 void nv_host_status_free(NvHostStatus *hs);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvHostStatus, nv_host_status_free)

@@ -88,6 +88,10 @@ struct NvHost {
         /* Every setting of "nested" in modprobe.d, in the order kmod applies
          * them; NULL until read, and again after an invalidation. */
         GArray *config;
+        /* The files of modprobe.d, being read by a thread of their own
+         * since the start (nv_host_prefetch_config()); joined at the first
+         * read of the settings. */
+        GThread *config_prefetch;
 
         /* Problems already logged, so that a bad file is reported once and
          * not at every call. */
@@ -108,6 +112,16 @@ static void G_GNUC_PRINTF(3, 4) warn_once(NvHost *host, const char *key, const c
         message = g_strdup_vprintf(format, ap);
         va_end(ap);
         g_warning("%s", message);
+}
+
+/* Waits for the thread reading modprobe.d ahead, if any, and drops what
+ * it read. */
+static void discard_config_prefetch(NvHost *host)
+{
+        GThread *thread = g_steal_pointer(&host->config_prefetch);
+
+        if (thread)
+                g_ptr_array_unref(g_thread_join(thread));
 }
 
 char *nv_host_path(const NvHost *host, const char *host_path)
@@ -285,6 +299,7 @@ void nv_host_free(NvHost *host)
                 g_free(host->modules.acceleration_parameters[i]);
         g_free(host->modules.provider);
         g_clear_pointer(&host->config, g_array_unref);
+        discard_config_prefetch(host);
         nv_host_kvm_cache_clear(&host->kvm);
         g_hash_table_unref(host->warned);
         g_free(host);
@@ -292,7 +307,9 @@ void nv_host_free(NvHost *host)
 
 void nv_host_invalidate_config(NvHost *host)
 {
+        /* What the thread read may be older than the change. */
         g_clear_pointer(&host->config, g_array_unref);
+        discard_config_prefetch(host);
 }
 
 static gboolean modules_cached(const NvHost *host)
@@ -422,47 +439,91 @@ static const char *modules_dep_file(NvHost *host, const char *module)
         return host->dep.file;
 }
 
-static GArray *read_config(NvHost *host, const char *module)
+/* One file of modprobe.d as read_config_files() read it. */
+typedef struct {
+        char *source; /* as the host names it: "/etc/modprobe.d/kvm.conf" */
+        char *path;   /* below the root */
+        char *text;
+        gsize len;
+        int r; /* of nv_file_read_bounded() */
+} ConfigFile;
+
+static void config_file_free(gpointer data)
+{
+        ConfigFile *file = data;
+
+        g_free(file->source);
+        g_free(file->path);
+        g_free(file->text);
+        g_free(file);
+}
+
+/* Reads every file of the merged modprobe.d below @root: I/O only, no
+ * warning and nothing of the NvHost, so that it can run in a thread. */
+static GPtrArray *read_config_files(const char *root)
+{
+        GPtrArray *files = g_ptr_array_new_with_free_func(config_file_free);
+        g_auto(GStrv) names = nv_modprobe_list_files(root);
+        gboolean real = g_str_equal(root, "/");
+
+        for (char **f = names; f && *f; f++) {
+                ConfigFile *file = g_new0(ConfigFile, 1);
+
+                file->source = g_strdup(*f);
+                file->path = real ? g_strdup(*f) : g_build_filename(root, *f, NULL);
+                file->r = nv_file_read_bounded(file->path, CONFIG_FILE_MAX, &file->text, &file->len);
+                g_ptr_array_add(files, file);
+        }
+        return files;
+}
+
+static gpointer read_config_files_thread(gpointer root)
+{
+        GPtrArray *files = read_config_files(root);
+
+        g_free(root);
+        return files;
+}
+
+/* The settings of "nested" for @module in @files, in order; problems
+ * logged once. */
+static GArray *parse_config(NvHost *host, GPtrArray *files, const char *module)
 {
         GArray *settings = nv_settings_new();
-        g_auto(GStrv) files = nv_modprobe_list_files(host->root);
 
         /* Counted by the tests: a burst of events costs one read. */
-        g_debug("Reading modprobe.d: %u files", files ? g_strv_length(files) : 0);
-        for (char **f = files; f && *f; f++) {
-                g_autofree char *path = nv_host_path(host, *f);
-                g_autofree char *text = NULL;
+        g_debug("Reading modprobe.d: %u files", files->len);
+        for (guint i = 0; i < files->len; i++) {
+                ConfigFile *file = g_ptr_array_index(files, i);
                 g_auto(NvModprobeOption) option = { 0 };
-                gsize len = 0;
-                int r;
 
-                r = nv_file_read_bounded(path, CONFIG_FILE_MAX, &text, &len);
-                if (r == -ENOENT)
+                if (file->r == -ENOENT)
                         continue; /* gone since the listing */
-                if (r == -ENXIO) {
+                if (file->r == -ENXIO) {
                         /* A socket, which kmod cannot open either. */
-                        warn_once(host, path, "%s cannot be opened (a socket?); kmod skips it too", path);
+                        warn_once(host, file->path, "%s cannot be opened (a socket?); kmod skips it too",
+                                  file->path);
                         continue;
                 }
-                if (r < 0) {
+                if (file->r < 0) {
                         /* kmod reads it, and a setting past the cut or behind
                          * the error could be the one that wins: the status
                          * says it is unknown, and names this file. */
                         NvSetting setting = {
-                                .source = g_strdup(*f),
-                                .unreadable = r == -EFBIG ? g_strdup_printf("larger than %d bytes",
-                                                                            CONFIG_FILE_MAX)
-                                                          : g_strdup(g_strerror(-r)),
+                                .source = g_strdup(file->source),
+                                .unreadable = file->r == -EFBIG ? g_strdup_printf("larger than %d bytes",
+                                                                                  CONFIG_FILE_MAX)
+                                                                : g_strdup(g_strerror(-file->r)),
                         };
 
-                        warn_once(host, path, "Cannot read %s: %s; what it sets for %s is unknown", path,
-                                  setting.unreadable, module);
+                        warn_once(host, file->path, "Cannot read %s: %s; what it sets for %s is unknown",
+                                  file->path, setting.unreadable, module);
                         g_array_append_val(settings, setting);
                         continue;
                 }
-                if (nv_modprobe_find_option(text, len, module, "nested", &option)) {
+                if (nv_modprobe_find_option(file->text, file->len, module, "nested", &option)) {
                         NvSetting setting = {
-                                .source = g_strdup(*f),
+                                .source = g_strdup(file->source),
                                 .line = option.line,
                                 .has_value = option.has_value,
                                 .value = g_steal_pointer(&option.value),
@@ -474,12 +535,39 @@ static GArray *read_config(NvHost *host, const char *module)
         return settings;
 }
 
+/* The prefetched files, or NULL when none are being read. */
+static GPtrArray *join_config_prefetch(NvHost *host)
+{
+        GThread *thread = g_steal_pointer(&host->config_prefetch);
+
+        return thread ? g_thread_join(thread) : NULL;
+}
+
+void nv_host_prefetch_config(NvHost *host)
+{
+        g_autoptr(GError) error = NULL;
+
+        if (host->config || host->config_prefetch || !nv_host_vendor_module(host))
+                return;
+        host->config_prefetch =
+                g_thread_try_new("nv-modprobe.d", read_config_files_thread, g_strdup(host->root), &error);
+        if (!host->config_prefetch)
+                g_debug("Not reading modprobe.d ahead: %s", error->message);
+}
+
 const GArray *nv_host_get_config_settings(NvHost *host)
 {
         const char *module = nv_host_vendor_module(host);
 
-        if (!host->config)
-                host->config = module ? read_config(host, module) : nv_settings_new();
+        if (!host->config) {
+                g_autoptr(GPtrArray) files = join_config_prefetch(host);
+
+                if (!module)
+                        host->config = nv_settings_new();
+                else
+                        host->config = parse_config(
+                                host, files ? files : (files = read_config_files(host->root)), module);
+        }
         return host->config;
 }
 

@@ -41,6 +41,12 @@ const GArray *nv_host_get_config_settings(NvHost *host);
 /* A modprobe.d directory changed: read them again next time. */
 void nv_host_invalidate_config(NvHost *host);
 
+/* Starts reading modprobe.d in a thread of its own, which the first
+ * nv_host_get_config_settings() joins: a managed host has hundreds of
+ * files there, which the daemon then reads while it connects to the bus
+ * instead of after. An invalidation drops what it read. */
+void nv_host_prefetch_config(NvHost *host);
+
 /* The caller watches the kernel's module uevents and calls
  * nv_host_invalidate_modules() for each (and after a reload, for the
  * changes it made): what /sys says of kvm, the vendor module and

@@ -201,6 +201,35 @@ static void test_modprobe_files_listed(void)
         g_assert_null(strstr(joined, "/etc/modprobe.d/e.conf"));
 }
 
+/* The value of the last setting of nested in @host's modprobe.d, or NULL. */
+static const char *last_nested(NvHost *host)
+{
+        const GArray *settings = nv_host_get_config_settings(host);
+
+        return settings->len ? g_array_index(settings, NvSetting, settings->len - 1).value : NULL;
+}
+
+/* modprobe.d is read ahead in a thread; what it read is used, unless a
+ * change came meanwhile: then it is read again. */
+static void test_modprobe_prefetch(void)
+{
+        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_INTEL_LOADED);
+        g_autoptr(NvHost) host = NULL;
+
+        nv_test_host_write_modprobe(tree, "/etc/modprobe.d", "kvm.conf", "options kvm_intel nested=1\n");
+        host = nv_host_new(nv_test_host_get_root(tree));
+        nv_host_prefetch_config(host);
+        g_assert_cmpstr(last_nested(host), ==, "1");
+
+        nv_host_invalidate_config(host);
+        nv_host_prefetch_config(host);
+        /* Time for the thread to have read the file before it changes. */
+        g_usleep(100 * 1000);
+        nv_test_host_write_modprobe(tree, "/etc/modprobe.d", "kvm.conf", "options kvm_intel nested=0\n");
+        nv_host_invalidate_config(host);
+        g_assert_cmpstr(last_nested(host), ==, "0");
+}
+
 int main(int argc, char *argv[])
 {
         g_test_init(&argc, &argv, NULL);
@@ -212,6 +241,7 @@ int main(int argc, char *argv[])
         g_test_add_func("/host/cpuinfo-first-block-only", test_cpuinfo_first_block_only);
         g_test_add_func("/host/modules-builtin-long", test_modules_builtin_long);
         g_test_add_func("/host/modprobe-files-listed", test_modprobe_files_listed);
+        g_test_add_func("/host/modprobe-prefetch", test_modprobe_prefetch);
 
         return g_test_run();
 }
