@@ -546,13 +546,16 @@ static GPtrArray *join_config_prefetch(NvHost *host)
 void nv_host_prefetch_config(NvHost *host)
 {
         g_autoptr(GError) error = NULL;
+        char *root;
 
         if (host->config || host->config_prefetch || !nv_host_vendor_module(host))
                 return;
-        host->config_prefetch =
-                g_thread_try_new("nv-modprobe.d", read_config_files_thread, g_strdup(host->root), &error);
-        if (!host->config_prefetch)
+        root = g_strdup(host->root); /* the thread's to free */
+        host->config_prefetch = g_thread_try_new("nv-modprobe.d", read_config_files_thread, root, &error);
+        if (!host->config_prefetch) {
                 g_debug("Not reading modprobe.d ahead: %s", error->message);
+                g_free(root);
+        }
 }
 
 const GArray *nv_host_get_config_settings(NvHost *host)
