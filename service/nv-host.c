@@ -439,13 +439,15 @@ static const char *modules_dep_file(NvHost *host, const char *module)
         return host->dep.file;
 }
 
-/* One file of modprobe.d as read_config_files() read it. */
+/* One file of modprobe.d as read_config_files() read it: its setting of
+ * the module's nested, not its text, so that hundreds of files read in a
+ * thread leave no memory behind in that thread's malloc arena. */
 typedef struct {
         char *source; /* as the host names it: "/etc/modprobe.d/kvm.conf" */
         char *path;   /* below the root */
-        char *text;
-        gsize len;
-        int r; /* of nv_file_read_bounded() */
+        int r;        /* of nv_file_read_bounded() */
+        gboolean found;
+        NvModprobeOption option;
 } ConfigFile;
 
 static void config_file_free(gpointer data)
@@ -454,13 +456,20 @@ static void config_file_free(gpointer data)
 
         g_free(file->source);
         g_free(file->path);
-        g_free(file->text);
+        nv_modprobe_option_clear(&file->option);
         g_free(file);
 }
 
-/* Reads every file of the merged modprobe.d below @root: I/O only, no
- * warning and nothing of the NvHost, so that it can run in a thread. */
-static GPtrArray *read_config_files(const char *root)
+/* What reads modprobe.d: the root and the module, owned. */
+typedef struct {
+        char *root;
+        char *module;
+} ConfigRead;
+
+/* Reads every file of the merged modprobe.d below @root for @module's
+ * nested: I/O and pure parsing only, no warning and nothing of the NvHost,
+ * so that it can run in a thread. */
+static GPtrArray *read_config_files(const char *root, const char *module)
 {
         GPtrArray *files = g_ptr_array_new_with_free_func(config_file_free);
         g_auto(GStrv) names = nv_modprobe_list_files(root);
@@ -468,20 +477,27 @@ static GPtrArray *read_config_files(const char *root)
 
         for (char **f = names; f && *f; f++) {
                 ConfigFile *file = g_new0(ConfigFile, 1);
+                g_autofree char *text = NULL;
+                gsize len = 0;
 
                 file->source = g_strdup(*f);
                 file->path = real ? g_strdup(*f) : g_build_filename(root, *f, NULL);
-                file->r = nv_file_read_bounded(file->path, CONFIG_FILE_MAX, &file->text, &file->len);
+                file->r = nv_file_read_bounded(file->path, CONFIG_FILE_MAX, &text, &len);
+                if (file->r == 0)
+                        file->found = nv_modprobe_find_option(text, len, module, "nested", &file->option);
                 g_ptr_array_add(files, file);
         }
         return files;
 }
 
-static gpointer read_config_files_thread(gpointer root)
+static gpointer read_config_files_thread(gpointer data)
 {
-        GPtrArray *files = read_config_files(root);
+        ConfigRead *read = data;
+        GPtrArray *files = read_config_files(read->root, read->module);
 
-        g_free(root);
+        g_free(read->root);
+        g_free(read->module);
+        g_free(read);
         return files;
 }
 
@@ -495,7 +511,6 @@ static GArray *parse_config(NvHost *host, GPtrArray *files, const char *module)
         g_debug("Reading modprobe.d: %u files", files->len);
         for (guint i = 0; i < files->len; i++) {
                 ConfigFile *file = g_ptr_array_index(files, i);
-                g_auto(NvModprobeOption) option = { 0 };
 
                 if (file->r == -ENOENT)
                         continue; /* gone since the listing */
@@ -521,12 +536,12 @@ static GArray *parse_config(NvHost *host, GPtrArray *files, const char *module)
                         g_array_append_val(settings, setting);
                         continue;
                 }
-                if (nv_modprobe_find_option(file->text, file->len, module, "nested", &option)) {
+                if (file->found) {
                         NvSetting setting = {
                                 .source = g_strdup(file->source),
-                                .line = option.line,
-                                .has_value = option.has_value,
-                                .value = g_steal_pointer(&option.value),
+                                .line = file->option.line,
+                                .has_value = file->option.has_value,
+                                .value = g_steal_pointer(&file->option.value),
                         };
 
                         g_array_append_val(settings, setting);
@@ -546,15 +561,19 @@ static GPtrArray *join_config_prefetch(NvHost *host)
 void nv_host_prefetch_config(NvHost *host)
 {
         g_autoptr(GError) error = NULL;
-        char *root;
+        ConfigRead *read;
 
         if (host->config || host->config_prefetch || !nv_host_vendor_module(host))
                 return;
-        root = g_strdup(host->root); /* the thread's to free */
-        host->config_prefetch = g_thread_try_new("nv-modprobe.d", read_config_files_thread, root, &error);
+        read = g_new0(ConfigRead, 1); /* the thread's to free */
+        read->root = g_strdup(host->root);
+        read->module = g_strdup(nv_host_vendor_module(host));
+        host->config_prefetch = g_thread_try_new("nv-modprobe.d", read_config_files_thread, read, &error);
         if (!host->config_prefetch) {
                 g_debug("Not reading modprobe.d ahead: %s", error->message);
-                g_free(root);
+                g_free(read->root);
+                g_free(read->module);
+                g_free(read);
         }
 }
 
@@ -569,7 +588,8 @@ const GArray *nv_host_get_config_settings(NvHost *host)
                         host->config = nv_settings_new();
                 else
                         host->config = parse_config(
-                                host, files ? files : (files = read_config_files(host->root)), module);
+                                host, files ? files : (files = read_config_files(host->root, module)),
+                                module);
         }
         return host->config;
 }
