@@ -10,6 +10,11 @@
  *                                        hostnamed-getall), named after it
  *   activate DEST PATH KIND COUNT        a call that starts DEST, to its reply;
  *                                        the started process is then stopped
+ *   activate DEST PATH KIND COUNT LINK TREE_A TREE_B
+ *                                        the same, COUNT times each with the
+ *                                        symbolic link LINK (DEST's --root)
+ *                                        pointing at TREE_A and at TREE_B,
+ *                                        alternating; lines "a ..." and "b ..."
  *   pending N_PENDING N WARMUP           GetStatus round trips while N_PENDING
  *                                        callers, as the system's users other
  *                                        than root in turn (run as root),
@@ -53,6 +58,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -268,14 +274,38 @@ static void stop_owner(sd_bus *bus, const char *name)
         }
 }
 
+/* Points the symbolic link @link at @target, atomically (a new link
+ * renamed over the old one). */
+static void point_link(const char *link, const char *target)
+{
+        char tmp[4096];
+
+        snprintf(tmp, sizeof(tmp), "%s.new", link);
+        unlink(tmp);
+        if (symlink(target, tmp) < 0 || rename(tmp, link) < 0)
+                die("cannot point the link at the tree", errno);
+}
+
+static void print_activations(const char *label, double *samples, size_t count)
+{
+        qsort(samples, count, sizeof(double), compare_double);
+        printf("%sn=%zu median_ms=%.2f min_ms=%.2f max_ms=%.2f\n", label, count,
+               percentile(samples, count, 50) / 1e3, samples[0] / 1e3, samples[count - 1] / 1e3);
+}
+
+/* activate DEST PATH KIND COUNT [LINK TREE_A TREE_B]: COUNT activations
+ * of DEST; with a LINK, COUNT of each tree, alternating, DEST's Exec=
+ * reading the tree that LINK points to (the daemon's --root), so that
+ * whatever else the machine does weighs on both alike: lines "a ..." and
+ * "b ...". */
 static int mode_activate(int argc, char **argv)
 {
-        const char *dest, *path, *kind;
-        size_t count;
-        double *samples;
+        const char *dest, *path, *kind, *link = NULL, *trees[2] = { NULL, NULL };
+        size_t count, n_trees = 1;
+        double *samples[2];
         sd_bus *bus;
 
-        if (argc != 4)
+        if (argc != 4 && argc != 7)
                 return 2;
         dest = argv[0];
         path = argv[1];
@@ -283,19 +313,32 @@ static int mode_activate(int argc, char **argv)
         count = strtoul(argv[3], NULL, 10);
         if (count == 0)
                 return 2;
+        if (argc == 7) {
+                link = argv[4];
+                trees[0] = argv[5];
+                trees[1] = argv[6];
+                n_trees = 2;
+        }
 
         bus = open_bus();
         if (name_has_owner(bus, dest))
                 stop_owner(bus, dest);
-        samples = calloc(count, sizeof(double));
-        for (size_t i = 0; i < count; i++) {
-                samples[i] = timed_call(bus, dest, path, kind);
+        samples[0] = calloc(count, sizeof(double));
+        samples[1] = calloc(count, sizeof(double));
+        for (size_t i = 0; i < n_trees * count; i++) {
+                /* a b b a a b b a ...: neither always goes first. */
+                size_t which = n_trees == 2 ? (i + i / 2) % 2 : 0;
+
+                if (link)
+                        point_link(link, trees[which]);
+                samples[which][i / n_trees] = timed_call(bus, dest, path, kind);
                 stop_owner(bus, dest);
         }
-        qsort(samples, count, sizeof(double), compare_double);
-        printf("n=%zu median_ms=%.2f min_ms=%.2f max_ms=%.2f\n", count, percentile(samples, count, 50) / 1e3,
-               samples[0] / 1e3, samples[count - 1] / 1e3);
-        free(samples);
+        print_activations(link ? "a " : "", samples[0], count);
+        if (link)
+                print_activations("b ", samples[1], count);
+        free(samples[0]);
+        free(samples[1]);
         sd_bus_flush_close_unref(bus);
         return 0;
 }
@@ -533,12 +576,18 @@ static unsigned long flood_hit_and_run_round(void)
 static _Noreturn void flooding_caller(uid_t uid, FloodKind kind, int count_fd)
 {
         struct sigaction sa = { .sa_handler = on_flood_stop };
+        pid_t parent = getppid();
         unsigned long n = 0;
         sd_bus *bus = NULL;
 
         sigaction(SIGTERM, &sa, NULL);
         if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
                 die("cannot become the flooding user", -errno);
+        /* Gone with the client, when the script's timeout stops it: left
+         * behind, the flood would hold the script's pipe open, and the
+         * script would wait for it (after setuid(), which clears it). */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                _exit(1);
         if (kind != FLOOD_HIT_AND_RUN)
                 bus = open_bus();
         while (!flood_stop) {
@@ -770,7 +819,7 @@ int main(int argc, char **argv)
         if (r == 2)
                 fprintf(stderr,
                         "Usage: nv-bench latency N WARMUP ping|getstatus|getall|hostnamed-getall...\n"
-                        "       nv-bench activate DEST PATH KIND COUNT\n"
+                        "       nv-bench activate DEST PATH KIND COUNT [LINK TREE_A TREE_B]\n"
                         "       nv-bench pending N_PENDING N WARMUP\n"
                         "       nv-bench flood|flood-pipelined|flood-hit-and-run N_CLIENTS N WARMUP\n"
                         "       nv-bench polkit-mock\n"
