@@ -208,6 +208,17 @@ static int read_path_bounded(const char *path, gsize max, NvFileEnoughFunc enoug
         return read_fd_bounded(fd, max, enough, user_data, ret, ret_len);
 }
 
+int nv_file_read_bounded_at(int dfd, const char *name, gsize max, char **ret, gsize *ret_len)
+{
+        nv_auto_fd int fd = -1;
+
+        *ret = NULL;
+        fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        return read_fd_bounded(fd, max, NULL, NULL, ret, ret_len);
+}
+
 int nv_file_read_bounded(const char *path, gsize max, char **ret, gsize *ret_len)
 {
         return read_path_bounded(path, max, NULL, NULL, ret, ret_len);

@@ -21,6 +21,10 @@
  */
 int nv_file_read_bounded(const char *path, gsize max, char **ret, gsize *ret_len);
 
+/* The same for @name in the directory @dfd (opened by the caller, which
+ * reads many files there: each open then walks one name, not a path). */
+int nv_file_read_bounded_at(int dfd, const char *name, gsize max, char **ret, gsize *ret_len);
+
 /* Whether the first @len bytes of a file, complete lines only (the last
  * one ends in a newline), are all that its reader needs. */
 typedef gboolean (*NvFileEnoughFunc)(const char *text, gsize len, gpointer user_data);

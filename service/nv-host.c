@@ -16,6 +16,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -474,19 +475,37 @@ static GPtrArray *read_config_files(const char *root, const char *module)
         GPtrArray *files = g_ptr_array_new_with_free_func(config_file_free);
         g_auto(GStrv) names = nv_modprobe_list_files(root);
         gboolean real = g_str_equal(root, "/");
+        g_autofree char *dir = NULL; /* the directory dfd is open on */
+        int dfd = -1;
 
         for (char **f = names; f && *f; f++) {
                 ConfigFile *file = g_new0(ConfigFile, 1);
                 g_autofree char *text = NULL;
+                g_autofree char *file_dir = g_path_get_dirname(*f);
+                g_autofree char *base = g_path_get_basename(*f);
                 gsize len = 0;
 
                 file->source = g_strdup(*f);
                 file->path = real ? g_strdup(*f) : g_build_filename(root, *f, NULL);
-                file->r = nv_file_read_bounded(file->path, CONFIG_FILE_MAX, &text, &len);
+                /* The files come directory by directory: each directory is
+                 * opened once, and each file walks one name from it. */
+                if (g_strcmp0(dir, file_dir) != 0) {
+                        g_autofree char *path = g_path_get_dirname(file->path);
+
+                        if (dfd >= 0)
+                                close(dfd);
+                        dfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                        g_free(dir);
+                        dir = g_steal_pointer(&file_dir);
+                }
+                file->r = dfd >= 0 ? nv_file_read_bounded_at(dfd, base, CONFIG_FILE_MAX, &text, &len)
+                                   : nv_file_read_bounded(file->path, CONFIG_FILE_MAX, &text, &len);
                 if (file->r == 0)
                         file->found = nv_modprobe_find_option(text, len, module, "nested", &file->option);
                 g_ptr_array_add(files, file);
         }
+        if (dfd >= 0)
+                close(dfd);
         return files;
 }
 
