@@ -134,6 +134,8 @@ static const struct {
         { "ListDomainsDetailed", NULL },
         { "EnablePersistent", "org.example.NestedVirt.enable-persistent" },
         { "ReloadModule", "org.example.NestedVirt.reload-module" },
+        { "ReloadModuleWhenIdle", "org.example.NestedVirt.reload-module" },
+        { "CancelPendingReload", "org.example.NestedVirt.reload-module" },
         { "ConfigureDomain", "org.example.NestedVirt.configure-domain" },
 };
 
