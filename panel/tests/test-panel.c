@@ -597,6 +597,7 @@ static void do_action(AtspiAccessible *node, const char *what)
 /* X keysyms. */
 #define KEY_DOWN   0xff54
 #define KEY_RETURN 0xff0d
+#define KEY_W      0x0077
 
 /* A key press and release, through the registry (XTest on Xvfb), to
  * whatever has the keyboard. */
@@ -1348,6 +1349,64 @@ static void test_readme_pictures(Fixture *f, gconstpointer data)
         screenshot_sized(f, "nestedvirt-settings-pending", 560, 720);
 }
 
+/* Activates the application's action @name, as a desktop shell would. */
+static void activate_app_action(const char *name)
+{
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GError) error = NULL;
+
+        reply = g_dbus_connection_call_sync(world.session, APP_ID, APP_PATH, "org.gtk.Actions", "Activate",
+                                            g_variant_new("(sava{sv})", name, NULL, NULL), NULL,
+                                            G_DBUS_CALL_FLAGS_NONE, NV_TEST_TIMEOUT_MS, NULL, &error);
+        g_assert_no_error(error);
+}
+
+typedef struct {
+        GSubprocess *process;
+} ExitWait;
+
+static gboolean exit_wait_check(gpointer data)
+{
+        return g_subprocess_get_identifier(((ExitWait *)data)->process) == NULL;
+}
+
+/* GNOME app basics: --version, the About window with the version, the
+ * primary menu, and quitting. */
+static void test_app_basics(Fixture *f, gconstpointer data)
+{
+        const char *const version_argv[] = { nv_test_getenv("NV_PANEL"), "--version", NULL };
+        const char *const env[] = { "LC_ALL=C.UTF-8", "DISPLAY=", "WAYLAND_DISPLAY=", NULL };
+        g_auto(NvTestRunResult) version = { 0 };
+        g_autofree char *expected =
+                g_strdup_printf("nestedvirt-settings %s\n", nv_test_getenv("NV_VERSION"));
+        g_autoptr(AtspiAccessible) about = NULL;
+        ExitWait w = { 0 };
+
+        /* No display needed. */
+        nv_test_run(version_argv, env, &version);
+        g_assert_true(version.exited);
+        g_assert_cmpint(version.exit_status, ==, 0);
+        g_assert_cmpstr(version.stdout_text, ==, expected);
+
+        nv_test_env_start_daemon(&f->env);
+        panel_start(f);
+        g_object_unref(wait_for(f->app, ATSPI_ROLE_PUSH_BUTTON, "Main Menu"));
+        activate_app_action("about");
+        about = wait_for(f->app, ATSPI_ROLE_FRAME, "About Nested Virtualization");
+        see_text(about, nv_test_getenv("NV_VERSION"));
+        screenshot(f, "about");
+
+        /* Quit, as the menu's shortcut (Ctrl+Q) does: the process ends by
+         * itself, cleanly. (Xvfb has no window manager to give the About
+         * window the keyboard, so the keys themselves are not pressed
+         * here.) */
+        activate_app_action("quit");
+        w.process = f->panel;
+        g_assert_true(poll_until(exit_wait_check, &w));
+        g_assert_true(g_subprocess_get_if_exited(f->panel));
+        g_assert_cmpint(g_subprocess_get_exit_status(f->panel), ==, 0);
+}
+
 /* ---- f. Domains -------------------------------------------------------------------------------- */
 
 /* The daemon, with libvirt's test driver at @uri. */
@@ -1680,6 +1739,8 @@ int main(int argc, char **argv)
                             test_apply_when_idle_cancel, fixture_teardown);
                 nv_test_add(reason, "/panel/apply-when-idle/daemon-stops", Fixture, &intel_sim,
                             fixture_setup, test_apply_when_idle_daemon_stops, fixture_teardown);
+                nv_test_add(reason, "/panel/app-basics", Fixture, &intel, fixture_setup, test_app_basics,
+                            fixture_teardown);
                 nv_test_add(reason, "/panel/readme-pictures", Fixture, &intel_sim, fixture_setup,
                             test_readme_pictures, fixture_teardown);
                 nv_test_add(reason, "/panel/apply-when-idle", Fixture, &intel_sim, fixture_setup,
