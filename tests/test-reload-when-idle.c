@@ -89,6 +89,7 @@ static void call_when_idle(Fixture *f, gboolean nested)
                                  G_VARIANT_TYPE("()"), &error);
 
         g_assert_no_error(error);
+        g_assert_nonnull(reply);
 }
 
 static gboolean call_cancel(Fixture *f)
