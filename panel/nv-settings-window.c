@@ -132,15 +132,29 @@ static void show_toast(NvSettingsWindow *self, const char *text)
 
 /* The service's message for a failed call, as a toast; nothing for a
  * dismissed prompt or a window being closed. */
+/* The service's message for a failed call: a toast in plain words, and
+ * its own words (which name actions, modules, files and commands) one
+ * level down, in the Technical Details; nothing for a dismissed prompt or
+ * a window being closed. */
 static void show_call_error(NvSettingsWindow *self, const GError *error)
 {
         g_autoptr(GError) copy = NULL;
+        g_autofree char *name = NULL;
 
         if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || error_is_dismissal(error))
                 return;
+        name = g_dbus_error_get_remote_error(error);
         copy = g_error_copy(error);
         g_dbus_error_strip_remote_error(copy);
-        show_toast(self, copy->message);
+        adw_action_row_set_subtitle(self->last_change_row, copy->message);
+        gtk_widget_set_visible(GTK_WIDGET(self->last_change_row), TRUE);
+        if (g_strcmp0(name, "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired") == 0)
+                show_toast(self, _("Nothing was changed: it needs an administrator's password, and no "
+                                   "authentication agent is running to ask for it"));
+        else if (g_strcmp0(name, "org.freedesktop.DBus.Error.AccessDenied") == 0)
+                show_toast(self, _("Nothing was changed: you are not allowed to change this"));
+        else
+                show_toast(self, _("The change could not be made; Technical Details say why"));
 }
 
 /* --- Showing the status ----------------------------------------------------- */

@@ -1656,7 +1656,11 @@ static void test_unprivileged(Fixture *f, gconstpointer data)
         wait_for_state(sw, ATSPI_STATE_CHECKED, FALSE);
         do_action(sw, "the switch");
         /* The service's own message, and nothing changed. */
+        /* In plain words; polkit's action and the CLI's advice in the
+         * details. */
+        see_prefix(f->app, "Nothing was changed: it needs an administrator's password");
         see_prefix(f->app, "Authentication is required");
+        assert_main_page_plain(f);
         wait_for_state(sw, ATSPI_STATE_CHECKED, FALSE);
         after = nv_test_host_read(f->env.host, "/etc/modprobe.d/kvm.conf");
         g_assert_true(g_bytes_equal(before, after));
