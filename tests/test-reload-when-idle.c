@@ -110,8 +110,9 @@ static GVariant *last_pending_change(Fixture *f)
         for (guint i = f->changes->len; i > 0; i--) {
                 GVariant *change = g_ptr_array_index(f->changes, i - 1);
                 g_autoptr(GVariant) changed = g_variant_get_child_value(change, 1);
+                g_autoptr(GVariant) pending = g_variant_lookup_value(changed, "PendingReload", NULL);
 
-                if (g_variant_lookup_value(changed, "PendingReload", NULL))
+                if (pending)
                         return g_variant_ref(changed);
         }
         return NULL;
