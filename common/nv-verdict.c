@@ -450,6 +450,13 @@ static char *advice_module(const NvProperties *props, NvHostClass host)
                 return g_strdup_printf(_("nested virtualization is on now, but the next load of %s turns it "
                                          "off: keep it with: nestedvirtctl enable"),
                                        module);
+        if (props->reload_required == 1 && !nv_str_empty(props->pending_reload))
+                return g_strdup(_("a reload waits for the virtual machines using the module to stop; cancel "
+                                  "it with: nestedvirtctl reload --cancel"));
+        if (props->reload_required == 1 && props->vendor_module_in_use == 1)
+                return g_strdup(_("the running value differs from the persistent one, and virtual machines "
+                                  "use the module: stop them and run nestedvirtctl reload, or have it done "
+                                  "when they stop: nestedvirtctl reload --when-idle"));
         if (props->reload_required == 1)
                 return g_strdup(_("the running value differs from the persistent one: stop all VMs and run "
                                   "nestedvirtctl reload"));

@@ -37,13 +37,11 @@ static void fixture_setup(Fixture *f, gconstpointer data)
         /* A VM holds kvm_intel, which runs with nested=N. */
         nv_test_host_load_module(f->host, "kvm_intel", 1, "N");
         nv_test_host_add_process(f->host, 4242, "qemu-system-x86", qemu_fds);
-        g_setenv("NESTEDVIRTD_WHEN_IDLE_POLL_MSEC", POLL_MSEC, TRUE);
 }
 
 static void fixture_teardown(Fixture *f, gconstpointer data)
 {
         nv_test_env_teardown(f);
-        g_unsetenv("NESTEDVIRTD_WHEN_IDLE_POLL_MSEC");
 }
 
 /* The VM stops: its process goes, and with it the module's reference. */
@@ -456,6 +454,9 @@ int main(int argc, char *argv[])
         static const char *const env_vars[] = { "NV_DAEMON_SIM", "NV_CTL", "NV_BUS_POLICY", NULL };
         g_autofree char *skip = NULL;
 
+        /* For the daemons it starts; set before any thread exists, as
+         * setenv() wants. */
+        g_setenv("NESTEDVIRTD_WHEN_IDLE_POLL_MSEC", POLL_MSEC, TRUE);
         nv_test_init(&argc, &argv);
         skip = nv_test_skip_reason(env_vars);
 

@@ -84,6 +84,17 @@ static void test_module(void)
         g_assert_cmpstr(line, ==,
                         "the running value differs from the persistent one: stop all VMs and run "
                         "nestedvirtctl reload");
+        /* Virtual machines hold it: it can wait for them; then it does. */
+        p.vendor_module_in_use = TRUE;
+        g_free(line);
+        line = advice(&p);
+        g_assert_nonnull(strstr(line, "nestedvirtctl reload --when-idle"));
+        set_string(&p.pending_reload, "enable");
+        g_free(line);
+        line = advice(&p);
+        g_assert_nonnull(strstr(line, "nestedvirtctl reload --cancel"));
+        p.vendor_module_in_use = FALSE;
+        set_string(&p.pending_reload, "");
         /* "default" is the kernel's default, on. */
         g_assert_cmpint(nv_verdict_persistent_value(&p), ==, 1);
         g_assert_null(nv_verdict_persistent_blocker(&p));

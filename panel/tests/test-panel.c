@@ -960,7 +960,6 @@ static void fixture_setup(Fixture *f, gconstpointer data)
 
 static void fixture_teardown(Fixture *f, gconstpointer data)
 {
-        g_unsetenv("NESTEDVIRTD_WHEN_IDLE_POLL_MSEC");
         panel_stop(f);
         g_clear_pointer(&f->program, g_free);
         nv_test_env_teardown(&f->env);
@@ -1175,8 +1174,6 @@ static void hold_module(Fixture *f)
         nv_test_host_add_process(f->env.host, 4242, "qemu-system-x86", qemu_fds);
         nv_test_host_set_process_cmdline(f->env.host, 4242, web_argv);
         nv_test_host_add_process(f->env.host, 4343, MARKUP_COMMAND, qemu_fds);
-        /* The daemon looks at the module every 50 ms while a reload waits. */
-        g_setenv("NESTEDVIRTD_WHEN_IDLE_POLL_MSEC", "50", TRUE);
 }
 
 /* The virtual machines stop. */
@@ -1702,6 +1699,10 @@ int main(int argc, char **argv)
         g_autofree char *polkit_reason = NULL;
         int r;
 
+        /* The daemons look at the module every 50 ms while a reload waits
+         * (apply-when-idle); set before any thread exists, as setenv()
+         * wants. */
+        g_setenv("NESTEDVIRTD_WHEN_IDLE_POLL_MSEC", "50", TRUE);
         nv_test_init(&argc, &argv);
         /* libatspi warns about what applications do not offer, such as
          * GTK 4.8's missing AT-SPI cache object: not this test's failure.
