@@ -53,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -330,16 +331,28 @@ static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *error)
         return 0;
 }
 
+/* In a child, as user @uid: dies with the bench (a client that timed out
+ * must not leave a flood running). After setuid(), which clears the
+ * parent-death signal. */
+static void become_user_for_life_of(uid_t uid, pid_t parent, const char *what)
+{
+        if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
+                die(what, -errno);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                die("prctl(PR_SET_PDEATHSIG)", -errno);
+        if (getppid() != parent)
+                _exit(1);
+}
+
 /* A child process, as user @uid: calls EnablePersistent and waits until
  * the parent closes @done_fd. Exits 10 if the call was answered by then. */
-static _Noreturn void waiting_caller(uid_t uid, int done_fd)
+static _Noreturn void waiting_caller(uid_t uid, pid_t parent, int done_fd)
 {
         struct pollfd fds[2];
         int replied = 0, r;
         sd_bus *bus;
 
-        if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
-                die("cannot become the waiting user", -errno);
+        become_user_for_life_of(uid, parent, "cannot become the waiting user");
         bus = open_bus();
         r = sd_bus_call_method_async(bus, NULL, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE,
                                      "EnablePersistent", on_reply, &replied, "b", 1);
@@ -387,7 +400,7 @@ static int mode_pending(int argc, char **argv)
 {
         size_t n_pending, n, warmup;
         int r;
-        pid_t *waiting;
+        pid_t *waiting, parent;
         uid_t *uids;
         size_t n_users;
         double *samples;
@@ -410,13 +423,14 @@ static int mode_pending(int argc, char **argv)
         if (pipe2(done_pipe, O_CLOEXEC) < 0)
                 die("pipe", -errno);
         waiting = calloc(n_pending, sizeof(pid_t));
+        parent = getpid();
         for (size_t i = 0; i < n_pending; i++) {
                 waiting[i] = fork();
                 if (waiting[i] < 0)
                         die("fork", -errno);
                 if (waiting[i] == 0) {
                         close(done_pipe[1]);
-                        waiting_caller(uids[i % n_users], done_pipe[0]);
+                        waiting_caller(uids[i % n_users], parent, done_pipe[0]);
                 }
         }
         close(done_pipe[0]);
@@ -530,15 +544,14 @@ static unsigned long flood_hit_and_run_round(void)
 
 /* A child process, as user @uid: GetStatus calls as @kind says until
  * SIGTERM, then writes how many it made to @count_fd. */
-static _Noreturn void flooding_caller(uid_t uid, FloodKind kind, int count_fd)
+static _Noreturn void flooding_caller(uid_t uid, pid_t parent, FloodKind kind, int count_fd)
 {
         struct sigaction sa = { .sa_handler = on_flood_stop };
         unsigned long n = 0;
         sd_bus *bus = NULL;
 
         sigaction(SIGTERM, &sa, NULL);
-        if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
-                die("cannot become the flooding user", -errno);
+        become_user_for_life_of(uid, parent, "cannot become the flooding user");
         if (kind != FLOOD_HIT_AND_RUN)
                 bus = open_bus();
         while (!flood_stop) {
@@ -591,7 +604,7 @@ static int mode_flood(int argc, char **argv, FloodKind kind)
         int r;
         unsigned long total = 0;
         double *samples, started, elapsed;
-        pid_t *clients;
+        pid_t *clients, parent;
         int count_pipe[2];
         uid_t uid;
         sd_bus *bus;
@@ -613,6 +626,7 @@ static int mode_flood(int argc, char **argv, FloodKind kind)
         if (pipe2(count_pipe, O_CLOEXEC) < 0)
                 die("pipe", -errno);
         clients = calloc(n_clients, sizeof(pid_t));
+        parent = getpid();
         /* What is printed stays printed once: a child that dies flushes
          * the buffer it inherited. */
         fflush(stdout);
@@ -623,7 +637,7 @@ static int mode_flood(int argc, char **argv, FloodKind kind)
                         die("fork", -errno);
                 if (clients[i] == 0) {
                         close(count_pipe[0]);
-                        flooding_caller(uid, kind, count_pipe[1]);
+                        flooding_caller(uid, parent, kind, count_pipe[1]);
                 }
         }
         close(count_pipe[1]);

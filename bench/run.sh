@@ -255,8 +255,8 @@ flood_out=$(bench_client flood "$flood_clients" "$calls" "$warmup")
 # The same user pipelining (100 calls at once per connection), then hitting
 # and running (50 calls on a connection closed at once). A daemon that lets
 # either hold root up makes its client time out: the rows then stay empty.
-pipelined_out=$(bench_client flood-pipelined "$flood_clients" "$calls" "$warmup" || true)
-hitrun_out=$(bench_client flood-hit-and-run "$flood_clients" "$calls" "$warmup" || true)
+pipelined_out=$(bench_client flood-pipelined "$flood_clients" "$calls" "$warmup") || true
+hitrun_out=$(bench_client flood-hit-and-run "$flood_clients" "$calls" "$warmup") || true
 busy_holders=$(busctl --system call org.example.NestedVirt /org/example/NestedVirt \
     org.example.NestedVirt ListModuleUsers 2>&1 || true)
 stop "$daemon_pid"

@@ -539,7 +539,10 @@ static int context_start(Context *c, const NvDaemonOptions *options)
                 return r;
         }
         c->auth = nv_auth_new(c->bus);
-        c->calls = nv_call_queue_new(c->bus, c->event);
+        c->calls = nv_call_queue_new(c->bus, c->event,
+                                     (guint)nv_env_get_number("NESTEDVIRTD_USER_CALLS_PER_SEC", 1, 1000000,
+                                                              "calls a second", NV_CALL_QUEUE_USER_RATE,
+                                                              NULL));
         nv_host_status_set_bus(c->status, c->bus);
         r = sd_bus_add_filter(c->bus, NULL, filter_incoming, c);
         if (r < 0)
