@@ -30,6 +30,9 @@
  *                                        opening a connection, sending
  *                                        FLOOD_HIT_AND_RUN calls without
  *                                        waiting, closing it, and again
+ *   flood-spin N_CLIENTS N WARMUP        the same processes, each only
+ *                                        burning CPU, no call at all: what
+ *                                        the CPUs alone cost root's calls
  *   polkit-mock                          owns org.freedesktop.PolicyKit1 and
  *                                        never answers CheckAuthorization
  *   floor-service NAME                   owns NAME and does nothing else (sd-bus
@@ -476,6 +479,7 @@ typedef enum {
         FLOOD_WAITING,     /* one call at a time, the next when its reply came */
         FLOOD_PIPELINED,   /* FLOOD_PIPELINE at once, then their replies */
         FLOOD_HIT_AND_RUN, /* FLOOD_HIT_AND_RUN at once, then the connection closed */
+        FLOOD_SPIN,        /* no calls: the CPU alone, the others' reference */
 } FloodKind;
 
 /* Below the 128 replies a connection may wait for on the system bus
@@ -552,7 +556,7 @@ static _Noreturn void flooding_caller(uid_t uid, pid_t parent, FloodKind kind, i
 
         sigaction(SIGTERM, &sa, NULL);
         become_user_for_life_of(uid, parent, "cannot become the flooding user");
-        if (kind != FLOOD_HIT_AND_RUN)
+        if (kind == FLOOD_WAITING || kind == FLOOD_PIPELINED)
                 bus = open_bus();
         while (!flood_stop) {
                 sd_bus_message *reply = NULL;
@@ -564,6 +568,12 @@ static _Noreturn void flooding_caller(uid_t uid, pid_t parent, FloodKind kind, i
                 }
                 if (kind == FLOOD_HIT_AND_RUN) {
                         n += flood_hit_and_run_round();
+                        continue;
+                }
+                if (kind == FLOOD_SPIN) {
+                        /* A round of work the size of a call's, no system call. */
+                        for (volatile unsigned i = 0; i < 10000; i++)
+                                ;
                         continue;
                 }
                 r = sd_bus_call_method(bus, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, "GetStatus", NULL,
@@ -596,6 +606,7 @@ static const char *const flood_kind_names[] = {
         [FLOOD_WAITING] = "waiting",
         [FLOOD_PIPELINED] = "pipelined",
         [FLOOD_HIT_AND_RUN] = "hit-and-run",
+        [FLOOD_SPIN] = "spin",
 };
 
 static int mode_flood(int argc, char **argv, FloodKind kind)
@@ -777,6 +788,8 @@ int main(int argc, char **argv)
                 r = mode_flood(argc - 2, argv + 2, FLOOD_PIPELINED);
         else if (argc >= 2 && strcmp(argv[1], "flood-hit-and-run") == 0)
                 r = mode_flood(argc - 2, argv + 2, FLOOD_HIT_AND_RUN);
+        else if (argc >= 2 && strcmp(argv[1], "flood-spin") == 0)
+                r = mode_flood(argc - 2, argv + 2, FLOOD_SPIN);
         else if (argc >= 2 && strcmp(argv[1], "polkit-mock") == 0)
                 r = mode_polkit_mock(argc - 2, argv + 2);
         else if (argc >= 2 && strcmp(argv[1], "floor-service") == 0)
@@ -786,7 +799,8 @@ int main(int argc, char **argv)
                         "Usage: nv-bench latency N WARMUP ping|getstatus|getall|hostnamed-getall...\n"
                         "       nv-bench activate DEST PATH KIND COUNT\n"
                         "       nv-bench pending N_PENDING N WARMUP\n"
-                        "       nv-bench flood|flood-pipelined|flood-hit-and-run N_CLIENTS N WARMUP\n"
+                        "       nv-bench flood|flood-pipelined|flood-hit-and-run|flood-spin N_CLIENTS N "
+                        "WARMUP\n"
                         "       nv-bench polkit-mock\n"
                         "       nv-bench floor-service NAME\n");
         return r;
