@@ -234,6 +234,13 @@ guint nv_auth_get_n_pending(const NvAuth *auth)
         return auth->n_pending;
 }
 
+gboolean nv_auth_is_resuming(const NvAuth *auth, sd_bus_message *m)
+{
+        const Query *q = g_hash_table_lookup(auth->queries, m);
+
+        return q && q->state != QUERY_PENDING;
+}
+
 const char *nv_auth_action_for_method(const char *member, gboolean *ret_known)
 {
         for (size_t i = 0; member && i < G_N_ELEMENTS(auth_rules); i++) {

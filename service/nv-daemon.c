@@ -443,6 +443,9 @@ static int filter_incoming(sd_bus_message *m, void *userdata, sd_bus_error *erro
 
         if (!sd_bus_message_is_method_call(m, NULL, NULL))
                 return 0;
+        /* Back from polkit: counted and given its turn the first time. */
+        if (nv_auth_is_resuming(c->auth, m))
+                return 0;
         context_touch_idle(c);
         /* Its connection's turn comes later: taken for now. */
         if (nv_call_queue_take(c->calls, m))
@@ -615,7 +618,10 @@ static int context_start(Context *c, const NvDaemonOptions *options)
                 return r;
         }
         c->auth = nv_auth_new(c->bus);
-        c->calls = nv_call_queue_new(c->bus, c->event);
+        c->calls =
+                nv_call_queue_new(c->bus, c->event,
+                                  (guint)nv_env_get_number("NESTEDVIRTD_USER_CALLS_PER_SEC", 1, 1000000,
+                                                           "calls a second", NV_CALL_QUEUE_USER_RATE, NULL));
         nv_host_status_set_bus(c->status, c->bus);
         r = sd_bus_add_filter(c->bus, NULL, filter_incoming, c);
         if (r < 0)
