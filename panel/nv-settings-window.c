@@ -383,9 +383,17 @@ static void read_properties(NvSettingsWindow *self)
         self->have_props = any;
 }
 
+/* Whether the service has its name now (a new string each time). */
+static gboolean service_present(GDBusProxy *proxy)
+{
+        g_autofree char *owner = g_dbus_proxy_get_name_owner(proxy);
+
+        return owner != NULL;
+}
+
 static void update(NvSettingsWindow *self)
 {
-        if (!g_dbus_proxy_get_name_owner(self->proxy)) {
+        if (!service_present(self->proxy)) {
                 if (!self->reactivating)
                         show_unavailable(self);
                 return;
@@ -503,7 +511,7 @@ static void on_proxy_ready(GObject *source, GAsyncResult *res, gpointer user_dat
         g_signal_connect_object(proxy, "notify::g-name-owner", G_CALLBACK(on_name_owner), self, 0);
         self->owner_since = g_get_monotonic_time();
         /* Created with auto-start: no owner means activation failed. */
-        if (g_dbus_proxy_get_name_owner(proxy))
+        if (service_present(proxy))
                 list_domains(self);
         else
                 self->unavailable_reason = g_strdup(_("it is not installed, or failed to start"));
