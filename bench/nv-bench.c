@@ -35,6 +35,9 @@
  *                                        opening a connection, sending
  *                                        FLOOD_HIT_AND_RUN calls without
  *                                        waiting, closing it, and again
+ *   flood-spin N_CLIENTS N WARMUP        the same processes, each only
+ *                                        burning CPU, no call at all: what
+ *                                        the CPUs alone cost root's calls
  *   polkit-mock                          owns org.freedesktop.PolicyKit1 and
  *                                        never answers CheckAuthorization
  *   floor-service NAME                   owns NAME and does nothing else (sd-bus
@@ -373,16 +376,28 @@ static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *error)
         return 0;
 }
 
+/* In a child, as user @uid: dies with the bench (a client that timed out
+ * must not leave a flood running). After setuid(), which clears the
+ * parent-death signal. */
+static void become_user_for_life_of(uid_t uid, pid_t parent, const char *what)
+{
+        if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
+                die(what, -errno);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                die("prctl(PR_SET_PDEATHSIG)", -errno);
+        if (getppid() != parent)
+                _exit(1);
+}
+
 /* A child process, as user @uid: calls EnablePersistent and waits until
  * the parent closes @done_fd. Exits 10 if the call was answered by then. */
-static _Noreturn void waiting_caller(uid_t uid, int done_fd)
+static _Noreturn void waiting_caller(uid_t uid, pid_t parent, int done_fd)
 {
         struct pollfd fds[2];
         int replied = 0, r;
         sd_bus *bus;
 
-        if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
-                die("cannot become the waiting user", -errno);
+        become_user_for_life_of(uid, parent, "cannot become the waiting user");
         bus = open_bus();
         r = sd_bus_call_method_async(bus, NULL, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE,
                                      "EnablePersistent", on_reply, &replied, "b", 1);
@@ -430,7 +445,7 @@ static int mode_pending(int argc, char **argv)
 {
         size_t n_pending, n, warmup;
         int r;
-        pid_t *waiting;
+        pid_t *waiting, parent;
         uid_t *uids;
         size_t n_users;
         double *samples;
@@ -453,13 +468,14 @@ static int mode_pending(int argc, char **argv)
         if (pipe2(done_pipe, O_CLOEXEC) < 0)
                 die("pipe", -errno);
         waiting = calloc(n_pending, sizeof(pid_t));
+        parent = getpid();
         for (size_t i = 0; i < n_pending; i++) {
                 waiting[i] = fork();
                 if (waiting[i] < 0)
                         die("fork", -errno);
                 if (waiting[i] == 0) {
                         close(done_pipe[1]);
-                        waiting_caller(uids[i % n_users], done_pipe[0]);
+                        waiting_caller(uids[i % n_users], parent, done_pipe[0]);
                 }
         }
         close(done_pipe[0]);
@@ -505,6 +521,7 @@ typedef enum {
         FLOOD_WAITING,     /* one call at a time, the next when its reply came */
         FLOOD_PIPELINED,   /* FLOOD_PIPELINE at once, then their replies */
         FLOOD_HIT_AND_RUN, /* FLOOD_HIT_AND_RUN at once, then the connection closed */
+        FLOOD_SPIN,        /* no calls: the CPU alone, the others' reference */
 } FloodKind;
 
 /* Below the 128 replies a connection may wait for on the system bus
@@ -573,22 +590,15 @@ static unsigned long flood_hit_and_run_round(void)
 
 /* A child process, as user @uid: GetStatus calls as @kind says until
  * SIGTERM, then writes how many it made to @count_fd. */
-static _Noreturn void flooding_caller(uid_t uid, FloodKind kind, int count_fd)
+static _Noreturn void flooding_caller(uid_t uid, pid_t parent, FloodKind kind, int count_fd)
 {
         struct sigaction sa = { .sa_handler = on_flood_stop };
-        pid_t parent = getppid();
         unsigned long n = 0;
         sd_bus *bus = NULL;
 
         sigaction(SIGTERM, &sa, NULL);
-        if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
-                die("cannot become the flooding user", -errno);
-        /* Gone with the client, when the script's timeout stops it: left
-         * behind, the flood would hold the script's pipe open, and the
-         * script would wait for it (after setuid(), which clears it). */
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-                _exit(1);
-        if (kind != FLOOD_HIT_AND_RUN)
+        become_user_for_life_of(uid, parent, "cannot become the flooding user");
+        if (kind == FLOOD_WAITING || kind == FLOOD_PIPELINED)
                 bus = open_bus();
         while (!flood_stop) {
                 sd_bus_message *reply = NULL;
@@ -600,6 +610,12 @@ static _Noreturn void flooding_caller(uid_t uid, FloodKind kind, int count_fd)
                 }
                 if (kind == FLOOD_HIT_AND_RUN) {
                         n += flood_hit_and_run_round();
+                        continue;
+                }
+                if (kind == FLOOD_SPIN) {
+                        /* A round of work the size of a call's, no system call. */
+                        for (volatile unsigned i = 0; i < 10000; i++)
+                                ;
                         continue;
                 }
                 r = sd_bus_call_method(bus, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, "GetStatus", NULL,
@@ -632,6 +648,7 @@ static const char *const flood_kind_names[] = {
         [FLOOD_WAITING] = "waiting",
         [FLOOD_PIPELINED] = "pipelined",
         [FLOOD_HIT_AND_RUN] = "hit-and-run",
+        [FLOOD_SPIN] = "spin",
 };
 
 static int mode_flood(int argc, char **argv, FloodKind kind)
@@ -640,7 +657,7 @@ static int mode_flood(int argc, char **argv, FloodKind kind)
         int r;
         unsigned long total = 0;
         double *samples, started, elapsed;
-        pid_t *clients;
+        pid_t *clients, parent;
         int count_pipe[2];
         uid_t uid;
         sd_bus *bus;
@@ -662,6 +679,7 @@ static int mode_flood(int argc, char **argv, FloodKind kind)
         if (pipe2(count_pipe, O_CLOEXEC) < 0)
                 die("pipe", -errno);
         clients = calloc(n_clients, sizeof(pid_t));
+        parent = getpid();
         /* What is printed stays printed once: a child that dies flushes
          * the buffer it inherited. */
         fflush(stdout);
@@ -672,7 +690,7 @@ static int mode_flood(int argc, char **argv, FloodKind kind)
                         die("fork", -errno);
                 if (clients[i] == 0) {
                         close(count_pipe[0]);
-                        flooding_caller(uid, kind, count_pipe[1]);
+                        flooding_caller(uid, parent, kind, count_pipe[1]);
                 }
         }
         close(count_pipe[1]);
@@ -812,6 +830,8 @@ int main(int argc, char **argv)
                 r = mode_flood(argc - 2, argv + 2, FLOOD_PIPELINED);
         else if (argc >= 2 && strcmp(argv[1], "flood-hit-and-run") == 0)
                 r = mode_flood(argc - 2, argv + 2, FLOOD_HIT_AND_RUN);
+        else if (argc >= 2 && strcmp(argv[1], "flood-spin") == 0)
+                r = mode_flood(argc - 2, argv + 2, FLOOD_SPIN);
         else if (argc >= 2 && strcmp(argv[1], "polkit-mock") == 0)
                 r = mode_polkit_mock(argc - 2, argv + 2);
         else if (argc >= 2 && strcmp(argv[1], "floor-service") == 0)
@@ -821,7 +841,8 @@ int main(int argc, char **argv)
                         "Usage: nv-bench latency N WARMUP ping|getstatus|getall|hostnamed-getall...\n"
                         "       nv-bench activate DEST PATH KIND COUNT [LINK TREE_A TREE_B]\n"
                         "       nv-bench pending N_PENDING N WARMUP\n"
-                        "       nv-bench flood|flood-pipelined|flood-hit-and-run N_CLIENTS N WARMUP\n"
+                        "       nv-bench flood|flood-pipelined|flood-hit-and-run|flood-spin N_CLIENTS N "
+                        "WARMUP\n"
                         "       nv-bench polkit-mock\n"
                         "       nv-bench floor-service NAME\n");
         return r;

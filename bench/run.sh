@@ -362,6 +362,10 @@ flood_out=$(bench_client flood "$flood_clients" "$calls" "$warmup") || true
 # (the "|| true" outside: bench_client's exec leaves none inside to run).
 pipelined_out=$(bench_client flood-pipelined "$flood_clients" "$calls" "$warmup") || true
 hitrun_out=$(bench_client flood-hit-and-run "$flood_clients" "$calls" "$warmup") || true
+# The reference for the floods: the same processes of that user only
+# burning CPU, no call at all. What a flood costs root beyond this is the
+# daemon's (and the bus's) part.
+spin_out=$(bench_client flood-spin "$flood_clients" "$calls" "$warmup") || true
 busy_holders=$(busctl --system call org.example.NestedVirt /org/example/NestedVirt \
     org.example.NestedVirt ListModuleUsers 2>&1 || true)
 stop "$daemon_pid"
@@ -452,6 +456,8 @@ row "root's GetStatus, during a pipelined flood" "$(p50 "$pipelined_out" flood-g
     "$(p99 "$pipelined_out" flood-getstatus)"
 row "root's GetStatus, during a hit-and-run flood" "$(p50 "$hitrun_out" flood-getstatus)" \
     "$(p99 "$hitrun_out" flood-getstatus)"
+row "root's GetStatus, $flood_clients CPU-bound processes" "$(p50 "$spin_out" flood-getstatus)" \
+    "$(p99 "$spin_out" flood-getstatus)"
 echo
 printf '| %-44s | %10s | %10s |\n' "other" "nestedvirtd" "hostnamed"
 printf '|%s|%s|%s|\n' "----------------------------------------------" "------------" "------------"

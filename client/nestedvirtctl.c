@@ -23,6 +23,8 @@ typedef enum {
         NVCTL_VERB_OPTION_NOW = 1 << 0,
         NVCTL_VERB_OPTION_NESTED = 1 << 1,
         NVCTL_VERB_OPTION_EXPORT = 1 << 2,
+        NVCTL_VERB_OPTION_WHEN_IDLE = 1 << 3,
+        NVCTL_VERB_OPTION_CANCEL = 1 << 4,
 } NvctlVerbOptions;
 
 typedef struct {
@@ -40,11 +42,12 @@ typedef struct {
 
 static const NvctlVerb verbs[] = {
         { "status", "", 0, 0, 0, nvctl_status, "Show the nested virtualization status (default)" },
-        { "enable", "[--now]", 0, 0, NVCTL_VERB_OPTION_NOW, nvctl_enable,
-          "Enable nested virtualization persistently" },
-        { "disable", "[--now]", 0, 0, NVCTL_VERB_OPTION_NOW, nvctl_enable,
-          "Disable nested virtualization persistently" },
-        { "reload", "[--nested=yes|no]", 0, 0, NVCTL_VERB_OPTION_NESTED, nvctl_reload,
+        { "enable", "[--now [--when-idle]]", 0, 0, NVCTL_VERB_OPTION_NOW | NVCTL_VERB_OPTION_WHEN_IDLE,
+          nvctl_enable, "Enable nested virtualization persistently" },
+        { "disable", "[--now [--when-idle]]", 0, 0, NVCTL_VERB_OPTION_NOW | NVCTL_VERB_OPTION_WHEN_IDLE,
+          nvctl_enable, "Disable nested virtualization persistently" },
+        { "reload", "[--nested=yes|no] [--when-idle|--cancel]", 0, 0,
+          NVCTL_VERB_OPTION_NESTED | NVCTL_VERB_OPTION_WHEN_IDLE | NVCTL_VERB_OPTION_CANCEL, nvctl_reload,
           "Reload the KVM module to apply the setting" },
         { "configure-domain", "DOMAIN MODE", 2, 2, 0, nvctl_configure_domain,
           "Let a libvirt guest host nested guests" },
@@ -99,6 +102,10 @@ static int help(void)
                "     --now                 enable, disable: also reload the module now\n"
                "     --nested=yes|no       reload: load the module with this value instead\n"
                "                           of the persistent setting\n"
+               "     --when-idle           reload, enable/disable --now: reload as soon as no\n"
+               "                           virtual machine uses the module, and wait for it\n"
+               "     --no-block            with --when-idle: ask, and return without waiting\n"
+               "     --cancel              reload: cancel the reload that waits (--when-idle)\n"
                "     --prometheus=FILE     export: write node_exporter's textfile FILE\n"
                "     --nfd=FILE            export: write node-feature-discovery's feature FILE\n"
                "\nMODE is host-model or host-passthrough. Changes need an administrator's\n"
@@ -188,6 +195,9 @@ static int parse_argv(int argc, char **argv, NvctlOptions *options)
                 ARG_NESTED,
                 ARG_PROMETHEUS,
                 ARG_NFD,
+                ARG_WHEN_IDLE,
+                ARG_NO_BLOCK,
+                ARG_CANCEL,
         };
         static const struct option long_options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -199,6 +209,9 @@ static int parse_argv(int argc, char **argv, NvctlOptions *options)
                 { "nested", required_argument, NULL, ARG_NESTED },
                 { "prometheus", required_argument, NULL, ARG_PROMETHEUS },
                 { "nfd", required_argument, NULL, ARG_NFD },
+                { "when-idle", no_argument, NULL, ARG_WHEN_IDLE },
+                { "no-block", no_argument, NULL, ARG_NO_BLOCK },
+                { "cancel", no_argument, NULL, ARG_CANCEL },
                 { NULL, 0, NULL, 0 },
         };
         int c;
@@ -247,6 +260,15 @@ static int parse_argv(int argc, char **argv, NvctlOptions *options)
                         break;
                 case ARG_NOW:
                         options->now = TRUE;
+                        break;
+                case ARG_WHEN_IDLE:
+                        options->when_idle = TRUE;
+                        break;
+                case ARG_NO_BLOCK:
+                        options->no_block = TRUE;
+                        break;
+                case ARG_CANCEL:
+                        options->cancel = TRUE;
                         break;
                 case ARG_NESTED:
                         options->nested = parse_boolean(optarg);
@@ -301,6 +323,18 @@ static int dispatch(const NvctlOptions *options, int argc, char **argv)
                                          verb->name);
         if (options->nested >= 0 && !(verb->options & NVCTL_VERB_OPTION_NESTED))
                 return nvctl_usage_error("Option '--nested' is for 'reload', not '%s'.", verb->name);
+        if (options->when_idle && !(verb->options & NVCTL_VERB_OPTION_WHEN_IDLE))
+                return nvctl_usage_error("Option '--when-idle' is for 'reload', 'enable' and 'disable', not "
+                                         "'%s'.",
+                                         verb->name);
+        if (options->when_idle && (verb->options & NVCTL_VERB_OPTION_NOW) && !options->now)
+                return nvctl_usage_error("Option '--when-idle' is for '%s --now'.", verb->name);
+        if (options->no_block && !options->when_idle)
+                return nvctl_usage_error("Option '--no-block' is for '--when-idle'.");
+        if (options->cancel && !(verb->options & NVCTL_VERB_OPTION_CANCEL))
+                return nvctl_usage_error("Option '--cancel' is for 'reload', not '%s'.", verb->name);
+        if (options->cancel && (options->when_idle || options->nested >= 0))
+                return nvctl_usage_error("Option '--cancel' takes neither '--when-idle' nor '--nested'.");
         if ((options->prometheus_file || options->nfd_file) && !(verb->options & NVCTL_VERB_OPTION_EXPORT))
                 return nvctl_usage_error("Options '--prometheus' and '--nfd' are for 'export', not '%s'.",
                                          verb->name);

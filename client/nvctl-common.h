@@ -40,6 +40,12 @@ typedef struct {
         gboolean now;
         /* reload --nested=yes|no: 1 or 0, -1 when not given. */
         int nested;
+        /* reload, enable/disable --now: --when-idle, the reload made once
+         * nothing holds the module; --no-block, without waiting for it. */
+        gboolean when_idle;
+        gboolean no_block;
+        /* reload --cancel: cancel the reload that waits. */
+        gboolean cancel;
         /* export --prometheus=FILE, --nfd=FILE, or NULL. */
         const char *prometheus_file;
         const char *nfd_file;

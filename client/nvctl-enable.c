@@ -2,7 +2,8 @@
 /*
  * nestedvirtctl enable|disable [--now]: makes nested=1 (or nested=0) the
  * persistent setting of the KVM vendor module through EnablePersistent(),
- * and with --now applies it at once through ReloadModule(). enable and
+ * and with --now applies it at once through ReloadModule() (with
+ * --when-idle, as soon as no virtual machine holds the module). enable and
  * disable are one verb with two polarities, hence one file.
  */
 #include "config.h"
@@ -16,6 +17,7 @@
 #include "nvctl-module-users.h"
 #include "nvctl-status.h"
 #include "nvctl-verbs.h"
+#include "nvctl-when-idle.h"
 
 static int enable_persistent(const NvctlOptions *options, sd_bus *bus, gboolean enable, char **ret_file)
 {
@@ -124,7 +126,8 @@ int nvctl_enable(const NvctlOptions *options, int argc, char **argv)
                 r = nvctl_status_get(options, bus, &status);
                 if (r != NVCTL_EXIT_SUCCESS)
                         return r;
-                r = check_reload_possible(bus, &status, enable);
+                /* --when-idle waits for them instead. */
+                r = options->when_idle ? NVCTL_EXIT_SUCCESS : check_reload_possible(bus, &status, enable);
                 if (r != NVCTL_EXIT_SUCCESS)
                         return r;
         }
@@ -158,6 +161,12 @@ int nvctl_enable(const NvctlOptions *options, int argc, char **argv)
                                "at the next load of %s or at boot)",
                                reload, enable ? "enabled" : "disabled", file,
                                nv_verdict_module(&status.props));
+        if (options->when_idle) {
+                if (!options->json)
+                        printf("Nested virtualization %s persistently in %s.\n",
+                               enable ? "enabled" : "disabled", file);
+                return nvctl_when_idle_reload(options, bus, &status, enable, what);
+        }
         r = nvctl_reload_module(options, bus, &status, enable, what, &value);
         if (r != NVCTL_EXIT_SUCCESS)
                 return r;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * nestedvirtctl reload [--nested=yes|no]: unloads and loads the KVM vendor
- * module (or loads it) so that a nested setting takes effect, through
- * ReloadModule(). Without --nested it applies the persistent setting, what
- * the next boot would give; the service refuses, naming them, while
- * virtual machines hold the module.
+ * nestedvirtctl reload [--nested=yes|no] [--when-idle|--cancel]: unloads
+ * and loads the KVM vendor module (or loads it) so that a nested setting
+ * takes effect, through ReloadModule(). Without --nested it applies the
+ * persistent setting, what the next boot would give; the service refuses,
+ * naming them, while virtual machines hold the module. --when-idle asks
+ * for the reload once they stopped instead (nvctl-when-idle.h).
  */
 #include "config.h"
 
@@ -16,6 +17,7 @@
 #include "nv-verdict.h"
 #include "nvctl-status.h"
 #include "nvctl-verbs.h"
+#include "nvctl-when-idle.h"
 
 static gboolean was_loaded(const NvctlStatus *before)
 {
@@ -99,6 +101,10 @@ int nvctl_reload(const NvctlOptions *options, int argc, char **argv)
         r = nvctl_connect(options, &bus);
         if (r != NVCTL_EXIT_SUCCESS)
                 return r;
+        if (options->cancel) {
+                agent = nvctl_polkit_agent_open_if_enabled(options);
+                return nvctl_when_idle_cancel(options, bus);
+        }
         r = nvctl_status_get(options, bus, &before);
         if (r != NVCTL_EXIT_SUCCESS)
                 return r;
@@ -110,6 +116,8 @@ int nvctl_reload(const NvctlOptions *options, int argc, char **argv)
         }
 
         agent = nvctl_polkit_agent_open_if_enabled(options);
+        if (options->when_idle)
+                return nvctl_when_idle_reload(options, bus, &before, nested, NULL);
         r = nvctl_reload_module(options, bus, &before, nested, NULL, &value);
         if (r != NVCTL_EXIT_SUCCESS)
                 return r;

@@ -364,6 +364,11 @@ static void status_add_nested_fields(const NvProperties *props, const char *hold
         if (props->reload_required >= 0 && persistent_applies)
                 nvctl_fields_add(fields, "Reload required", "%s", nv_verdict_yes_no(props->reload_required));
 
+        if (props->pending_reload && *props->pending_reload)
+                nvctl_fields_add(fields, "Pending reload", "nested=%d as soon as %s is no longer in use",
+                                 g_str_equal(props->pending_reload, "enable") ? 1 : 0,
+                                 nv_verdict_module(props));
+
         if (props->vendor_module_in_use == 1)
                 nvctl_fields_add(fields, "Module users", "%s", holders ? holders : "unknown");
 }

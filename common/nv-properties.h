@@ -48,7 +48,9 @@
         X(KvmDeviceOwner, kvm_device_owner, STRING, EMITS_CHANGE)                       \
         X(KvmDeviceGroup, kvm_device_group, STRING, EMITS_CHANGE)                       \
         X(KvmDeviceMode, kvm_device_mode, STRING, EMITS_CHANGE)                         \
-        X(Container, container, STRING, CONST)
+        X(Container, container, STRING, CONST)                                          \
+        X(PendingReload, pending_reload, STRING, EMITS_CHANGE)                          \
+        X(PendingReloadResult, pending_reload_result, STRING, EMITS_CHANGE)
 
 /* The C type and D-Bus signature of each kind. */
 #define NV_PROPERTY_CTYPE_STRING      char *

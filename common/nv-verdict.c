@@ -148,6 +148,46 @@ char *nv_verdict_running_text(const NvProperties *props)
         return g_strdup(_("unknown"));
 }
 
+/* The ladder of nv_verdict_running_text(), in its order, without the
+ * words: test-verdict checks that the two agree on every host. */
+NvVerdictState nv_verdict_state(const NvProperties *props)
+{
+        NvHostClass host = nv_host_class(props);
+
+        if (host == NV_HOST_ARM64_COMMAND_LINE) {
+                if (props->nested_enabled == 1)
+                        return NV_VERDICT_ON;
+                return g_strcmp0(props->nested_parameter, "nested") == 0 ? NV_VERDICT_NOT_AVAILABLE
+                                                                         : NV_VERDICT_OFF;
+        }
+        if (host == NV_HOST_UNSUPPORTED)
+                return NV_VERDICT_NOT_AVAILABLE;
+        if (props->vendor_module_loaded == 1) {
+                if (props->nested_enabled < 0)
+                        return NV_VERDICT_UNKNOWN;
+                if (props->reload_required == 1 && nv_verdict_persistent_applies(props) &&
+                    !nv_host_class_refuses_changes(host))
+                        return NV_VERDICT_RESTART_REQUIRED;
+                return props->nested_enabled ? NV_VERDICT_ON : NV_VERDICT_OFF;
+        }
+        switch (host) {
+        case NV_HOST_PVM:
+        case NV_HOST_MODULE_ABSENT:
+        case NV_HOST_NO_MODULE_LOADING:
+                return NV_VERDICT_NOT_AVAILABLE;
+        default:
+                break;
+        }
+        if (props->hardware_virtualization == 0)
+                return NV_VERDICT_NOT_AVAILABLE;
+        if (props->vendor_module_loaded == 0)
+                /* Only where the service may load it; in a container it
+                 * cannot. */
+                return nv_host_class_refuses_changes(host) ? NV_VERDICT_NOT_AVAILABLE
+                                                           : NV_VERDICT_NOT_LOADED;
+        return NV_VERDICT_UNKNOWN;
+}
+
 gboolean nv_verdict_persistent_applies(const NvProperties *props)
 {
         switch (nv_host_class(props)) {
@@ -410,6 +450,13 @@ static char *advice_module(const NvProperties *props, NvHostClass host)
                 return g_strdup_printf(_("nested virtualization is on now, but the next load of %s turns it "
                                          "off: keep it with: nestedvirtctl enable"),
                                        module);
+        if (props->reload_required == 1 && !nv_str_empty(props->pending_reload))
+                return g_strdup(_("a reload waits for the virtual machines using the module to stop; cancel "
+                                  "it with: nestedvirtctl reload --cancel"));
+        if (props->reload_required == 1 && props->vendor_module_in_use == 1)
+                return g_strdup(_("the running value differs from the persistent one, and virtual machines "
+                                  "use the module: stop them and run nestedvirtctl reload, or have it done "
+                                  "when they stop: nestedvirtctl reload --when-idle"));
         if (props->reload_required == 1)
                 return g_strdup(_("the running value differs from the persistent one: stop all VMs and run "
                                   "nestedvirtctl reload"));

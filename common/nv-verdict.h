@@ -80,3 +80,24 @@ char *nv_verdict_persistent_blocker(const NvProperties *props);
 
 /* "yes", "no", or "unknown" for -1 (the service did not say). */
 const char *nv_verdict_yes_no(int value);
+
+/* The state in one word, the short form of nv_verdict_running_text()
+ * (which says the same, with the technical detail): the settings app's
+ * headline and controls follow it. */
+typedef enum {
+        /* The running kernel nests. */
+        NV_VERDICT_ON,
+        /* It does not, and the setting (here, or at boot) can change that. */
+        NV_VERDICT_OFF,
+        /* It does, or does not, but the persistent setting says otherwise:
+         * a reload (or a restart) applies it. */
+        NV_VERDICT_RESTART_REQUIRED,
+        /* The vendor module can be loaded but is not. */
+        NV_VERDICT_NOT_LOADED,
+        /* Nothing on this computer can turn it on. */
+        NV_VERDICT_NOT_AVAILABLE,
+        /* The service did not say. */
+        NV_VERDICT_UNKNOWN,
+} NvVerdictState;
+
+NvVerdictState nv_verdict_state(const NvProperties *props);

@@ -22,7 +22,27 @@ static void nv_holder_row_init(NvHolderRow *self)
         gtk_widget_init_template(GTK_WIDGET(self));
 }
 
-GtkWidget *nv_holder_row_new(guint32 pid, const char *command, const char *machine)
+/* libvirt's word for a state, as people read it. */
+static const char *state_text(const char *state)
+{
+        if (!state || g_str_equal(state, "running"))
+                /* A process holds the module: it runs, whatever else libvirt
+                 * says of it. */
+                return _("Running");
+        if (g_str_equal(state, "paused"))
+                return _("Paused");
+        if (g_str_equal(state, "idle"))
+                return _("Idle");
+        if (g_str_equal(state, "in shutdown"))
+                return _("Shutting down");
+        if (g_str_equal(state, "crashed"))
+                return _("Crashed");
+        if (g_str_equal(state, "pmsuspended"))
+                return _("Suspended");
+        return _("Running");
+}
+
+GtkWidget *nv_holder_row_new(guint32 pid, const char *command, const char *machine, const char *state)
 {
         NvHolderRow *self = g_object_new(NV_TYPE_HOLDER_ROW, NULL);
         g_autofree char *subtitle = NULL;
@@ -31,13 +51,14 @@ GtkWidget *nv_holder_row_new(guint32 pid, const char *command, const char *machi
          * defined the machine its name: the template shows them as they
          * are, never as markup. */
         if (machine && *machine) {
-                /* TRANSLATORS: "Virtual machine, process 4242 (qemu-system-x86)" */
-                subtitle = g_strdup_printf(_("Virtual machine, process %u (%s)"), (guint)pid, command);
                 adw_preferences_row_set_title(ADW_PREFERENCES_ROW(self), machine);
+                adw_action_row_set_subtitle(ADW_ACTION_ROW(self), state_text(state));
         } else {
-                subtitle = g_strdup_printf(_("Process %u"), (guint)pid);
+                /* TRANSLATORS: a program that is not a virtual machine but
+                 * uses virtualization, "Program, process 4343" */
+                subtitle = g_strdup_printf(_("Program, process %u"), (guint)pid);
                 adw_preferences_row_set_title(ADW_PREFERENCES_ROW(self), command);
+                adw_action_row_set_subtitle(ADW_ACTION_ROW(self), subtitle);
         }
-        adw_action_row_set_subtitle(ADW_ACTION_ROW(self), subtitle);
         return GTK_WIDGET(self);
 }

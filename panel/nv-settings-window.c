@@ -18,6 +18,13 @@
  *
  * ListDomains() has no change signal: it is called when the service
  * (re)appears, after a change of a domain, and on the refresh button.
+ *
+ * The top of the page is the state in plain words, from the short form of
+ * the verdict (common/nv-summary.h), and its one action as a button; the
+ * CLI's detailed words (module, value, file, /dev/kvm) are in the
+ * "Technical Details" expander. A reload that has to wait for the virtual
+ * machines to stop is asked of the service (ReloadModuleWhenIdle) and
+ * shown from PendingReload until PendingReloadResult says how it ended.
  */
 #include "config.h"
 
@@ -29,6 +36,8 @@
 #include "nv-module-users.h"
 #include "nv-properties.h"
 #include "nv-settings-window.h"
+#include "nv-summary.h"
+#include "nv-util.h"
 #include "nv-verdict.h"
 
 /* A password prompt may stay open for as long as the user likes. */
@@ -44,14 +53,18 @@ struct _NvSettingsWindow {
         GtkStack *stack;
         AdwStatusPage *unavailable_page;
         AdwPreferencesPage *status_page;
-        GtkLabel *verdict_label;
-        GtkLabel *advice_label;
+        GtkImage *state_icon;
+        GtkLabel *headline_label;
+        GtkLabel *description_label;
+        GtkButton *action_button;
         AdwActionRow *persistent_row;
         GtkSwitch *persistent_switch;
-        AdwActionRow *blocker_row;
-        AdwActionRow *reload_row;
-        GtkButton *apply_button;
         AdwPreferencesGroup *holders_group;
+        AdwExpanderRow *details_row;
+        AdwActionRow *verdict_row;
+        AdwActionRow *advice_row;
+        AdwActionRow *last_change_row;
+        AdwActionRow *device_row;
         AdwActionRow *vendor_row;
         AdwActionRow *cpu_row;
         AdwActionRow *vm_row;
@@ -72,14 +85,16 @@ struct _NvSettingsWindow {
         gboolean reactivating; /* a StartServiceByName() of ours is running */
         char *unavailable_reason;
 
-        guint n_calls;           /* method calls in flight, for sensitivity */
-        gboolean show_holders;   /* the last ReloadModule() found the module in use */
-        GArray *holders;         /* NvModuleUser, from ListModuleUsers(); NULL: not asked */
-        gboolean holders_asked;  /* a ListModuleUsers() call runs */
-        GPtrArray *holder_rows;  /* in holders_group */
-        GPtrArray *domain_rows;  /* in domains_group */
-        GHashTable *restart_due; /* UUIDs whose change waits for a power-off */
-        gboolean showing_switch; /* the switch is set to the service's state */
+        guint n_calls;             /* method calls in flight, for sensitivity */
+        NvSummaryAction action;    /* what action_button does */
+        gboolean show_holders;     /* the last ReloadModule() found the module in use */
+        GArray *holders;           /* NvModuleUser, from ListModuleUsers(); NULL: not asked */
+        gboolean holders_asked;    /* a ListModuleUsers() call runs */
+        GPtrArray *holder_rows;    /* in holders_group */
+        GPtrArray *domain_rows;    /* in domains_group */
+        GHashTable *domain_states; /* name -> libvirt's state, from ListDomains() */
+        GHashTable *restart_due;   /* UUIDs whose change waits for a power-off */
+        gboolean showing_switch;   /* the switch is set to the service's state */
 };
 
 G_DEFINE_FINAL_TYPE(NvSettingsWindow, nv_settings_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -117,15 +132,29 @@ static void show_toast(NvSettingsWindow *self, const char *text)
 
 /* The service's message for a failed call, as a toast; nothing for a
  * dismissed prompt or a window being closed. */
+/* The service's message for a failed call: a toast in plain words, and
+ * its own words (which name actions, modules, files and commands) one
+ * level down, in the Technical Details; nothing for a dismissed prompt or
+ * a window being closed. */
 static void show_call_error(NvSettingsWindow *self, const GError *error)
 {
         g_autoptr(GError) copy = NULL;
+        g_autofree char *name = NULL;
 
         if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || error_is_dismissal(error))
                 return;
+        name = g_dbus_error_get_remote_error(error);
         copy = g_error_copy(error);
         g_dbus_error_strip_remote_error(copy);
-        show_toast(self, copy->message);
+        adw_action_row_set_subtitle(self->last_change_row, copy->message);
+        gtk_widget_set_visible(GTK_WIDGET(self->last_change_row), TRUE);
+        if (g_strcmp0(name, "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired") == 0)
+                show_toast(self, _("Nothing was changed: it needs an administrator's password, and no "
+                                   "authentication agent is running to ask for it"));
+        else if (g_strcmp0(name, "org.freedesktop.DBus.Error.AccessDenied") == 0)
+                show_toast(self, _("Nothing was changed: you are not allowed to change this"));
+        else
+                show_toast(self, _("The change could not be made; Technical Details say why"));
 }
 
 /* --- Showing the status ----------------------------------------------------- */
@@ -157,6 +186,7 @@ static void clear_rows(AdwPreferencesGroup *group, GPtrArray *rows)
         g_ptr_array_set_size(rows, 0);
 }
 
+/* The details, one level down: the CLI's words, with proper names. */
 static void show_host_facts(NvSettingsWindow *self)
 {
         const NvProperties *p = &self->props;
@@ -165,24 +195,35 @@ static void show_host_facts(NvSettingsWindow *self)
         g_autofree char *acceleration = nv_verdict_acceleration_text(p);
         g_autofree char *module = NULL;
         g_autofree char *persistent = NULL;
+        g_autofree char *device = nv_verdict_kvm_device_text(p);
+        g_autofree char *verdict = nv_verdict_text(p);
+        g_autoptr(GPtrArray) advice = nv_verdict_advice(p);
 
-        set_subtitle(self->vendor_row, p->cpu_vendor && *p->cpu_vendor ? p->cpu_vendor : NULL);
+        set_subtitle(self->verdict_row, verdict);
+        g_ptr_array_add(advice, NULL);
+        {
+                g_autofree char *advice_text = g_strjoinv("\n", (char **)advice->pdata);
+
+                set_subtitle(self->advice_row, *advice_text ? advice_text : NULL);
+        }
+        set_subtitle(self->vendor_row, nv_summary_cpu_vendor(p));
         if (p->hardware_virtualization >= 0 && nv_host_class(p) != NV_HOST_UNSUPPORTED)
-                cpu = g_strdup_printf(p->hardware_virtualization ? _("yes (%s flag present)")
-                                                                 : _("no (%s flag missing)"),
+                /* TRANSLATORS: "Available (vmx)"; %s is the CPU flag */
+                cpu = g_strdup_printf(p->hardware_virtualization ? _("Available (%s)")
+                                                                 : _("Not offered (no %s)"),
                                       nv_verdict_cpu_flag(p));
         set_subtitle(self->cpu_row, cpu);
         if (p->in_virtual_machine == 1)
-                vm = g_strdup_printf(_("yes, under %s"), nv_verdict_hypervisor(p));
+                vm = g_strdup_printf(_("Yes, under %s"), nv_verdict_hypervisor(p));
         else if (p->in_virtual_machine == 0)
-                vm = g_strdup(nv_verdict_yes_no(FALSE));
+                vm = g_strdup(_("No"));
         set_subtitle(self->vm_row, vm);
         set_subtitle(self->acceleration_row, acceleration);
 
         if (p->kvm_builtin == 1)
-                set_subtitle(self->kvm_row, _("built into the kernel"));
+                set_subtitle(self->kvm_row, _("Built into the kernel"));
         else if (p->kvm_loaded >= 0)
-                set_subtitle(self->kvm_row, p->kvm_loaded ? _("loaded") : _("not loaded"));
+                set_subtitle(self->kvm_row, p->kvm_loaded ? _("Loaded") : _("Not loaded"));
         else
                 set_subtitle(self->kvm_row, NULL);
 
@@ -209,57 +250,47 @@ static void show_host_facts(NvSettingsWindow *self)
         if (nv_verdict_persistent_applies(p))
                 persistent = nv_verdict_persistent_text(p);
         set_subtitle(self->persistent_source_row, persistent);
+        set_subtitle(self->device_row, device);
 }
 
-/* The switch shows what the service reports; showing it is not the user
- * flipping it, and calls nothing (gtk_switch_set_active() emits
+/* The switch shows what the summary says: the persistent setting when it
+ * can change it, what runs when it cannot, and why. Showing it is not the
+ * user flipping it, and calls nothing (gtk_switch_set_active() emits
  * ::state-set). */
-static void show_switch(NvSettingsWindow *self)
+static void show_switch(NvSettingsWindow *self, const NvSummary *summary)
 {
-        const NvProperties *p = &self->props;
-        g_autofree char *blocker = nv_verdict_persistent_blocker(p);
-        g_autofree char *persistent = nv_verdict_persistent_text(p);
-        gboolean on = nv_verdict_persistent_value(p) == 1;
+        gboolean sensitive = !summary->switch_blocker && self->n_calls == 0;
 
         self->showing_switch = TRUE;
-        gtk_switch_set_active(self->persistent_switch, on);
-        gtk_switch_set_state(self->persistent_switch, on);
+        gtk_switch_set_active(self->persistent_switch, summary->switch_active);
+        gtk_switch_set_state(self->persistent_switch, summary->switch_active);
         self->showing_switch = FALSE;
 
         /* The switch too: screen readers see its own sensitivity only. */
-        gtk_widget_set_sensitive(GTK_WIDGET(self->persistent_row), !blocker && self->n_calls == 0);
-        gtk_widget_set_sensitive(GTK_WIDGET(self->persistent_switch), !blocker && self->n_calls == 0);
+        gtk_widget_set_sensitive(GTK_WIDGET(self->persistent_row), sensitive);
+        gtk_widget_set_sensitive(GTK_WIDGET(self->persistent_switch), sensitive);
         adw_action_row_set_subtitle(self->persistent_row,
-                                    persistent ? persistent : _("At every load of the KVM module"));
-        adw_preferences_row_set_title(ADW_PREFERENCES_ROW(self->blocker_row), blocker ? blocker : "");
-        gtk_widget_set_visible(GTK_WIDGET(self->blocker_row), blocker != NULL);
+                                    summary->switch_blocker
+                                            ? summary->switch_blocker
+                                            : _("Lets virtual machines run virtual machines of their own"));
 }
 
-static void show_reload(NvSettingsWindow *self)
+/* The state in plain words, and the one action that helps. */
+static void show_headline(NvSettingsWindow *self, const NvSummary *summary)
 {
-        const NvProperties *p = &self->props;
-        NvHostClass host = nv_host_class(p);
-        gboolean can_reload = host == NV_HOST_MODULE || host == NV_HOST_COMMAND_LINE;
-        const char *module = nv_verdict_module(p);
-        g_autofree char *title = NULL;
-
-        if (can_reload && p->reload_required == 1) {
-                title = g_strdup_printf(_("The running %s does not use the persistent setting yet"), module);
-                adw_action_row_set_subtitle(self->reload_row,
-                                            _("Reloading the module needs every virtual machine stopped."));
-                gtk_button_set_label(self->apply_button, _("Apply Now"));
-        } else if (can_reload && p->vendor_module_loaded == 0) {
-                title = g_strdup_printf(_("%s is not loaded"), module);
-                adw_action_row_set_subtitle(self->reload_row, _("Load it with the persistent setting."));
-                gtk_button_set_label(self->apply_button, _("Load Now"));
-        }
-        if (title)
-                adw_preferences_row_set_title(ADW_PREFERENCES_ROW(self->reload_row), title);
-        gtk_widget_set_visible(GTK_WIDGET(self->reload_row), title != NULL);
-        gtk_widget_set_sensitive(GTK_WIDGET(self->apply_button),
-                                 self->n_calls == 0 && nv_verdict_persistent_value(p) >= 0);
-        if (!title)
-                self->show_holders = FALSE;
+        gtk_image_set_from_icon_name(self->state_icon, summary->icon_name);
+        gtk_label_set_text(self->headline_label, summary->title);
+        gtk_label_set_text(self->description_label, summary->description);
+        self->action = summary->action;
+        gtk_widget_set_visible(GTK_WIDGET(self->action_button), summary->action_label != NULL);
+        if (summary->action_label)
+                gtk_button_set_label(self->action_button, summary->action_label);
+        gtk_widget_set_sensitive(GTK_WIDGET(self->action_button), self->n_calls == 0);
+        /* Cancelling is no suggestion. */
+        if (summary->action == NV_SUMMARY_ACTION_CANCEL_PENDING)
+                gtk_widget_remove_css_class(GTK_WIDGET(self->action_button), "suggested-action");
+        else
+                gtk_widget_add_css_class(GTK_WIDGET(self->action_button), "suggested-action");
 }
 
 static void list_module_users(NvSettingsWindow *self);
@@ -270,23 +301,26 @@ static void list_module_users(NvSettingsWindow *self);
 static void show_holders(NvSettingsWindow *self)
 {
         const GArray *users = self->holders;
-        g_autofree char *description = NULL;
+        NvVerdictState state = nv_verdict_state(&self->props);
+        gboolean show = self->props.vendor_module_in_use == 1 &&
+                        (self->show_holders || state == NV_VERDICT_RESTART_REQUIRED);
 
         clear_rows(self->holders_group, self->holder_rows);
-        gtk_widget_set_visible(GTK_WIDGET(self->holders_group), self->show_holders);
-        if (!self->show_holders)
+        gtk_widget_set_visible(GTK_WIDGET(self->holders_group), show);
+        if (!show)
                 return;
         if (!self->holders_asked)
                 list_module_users(self);
 
-        /* A group's description is markup in libadwaita 1.2. */
-        description = g_markup_printf_escaped(_("%s cannot be reloaded while these processes use it. Stop "
-                                                "them (shut down the virtual machines), then try again."),
-                                              nv_verdict_module(&self->props));
-        adw_preferences_group_set_description(self->holders_group, description);
+        adw_preferences_group_set_description(
+                self->holders_group, !nv_str_empty(self->props.pending_reload)
+                                             ? _("The change is applied as soon as these have stopped.")
+                                             : _("The change can be applied once these have stopped."));
         for (guint i = 0; users && i < users->len; i++) {
                 const NvModuleUser *user = &g_array_index(users, NvModuleUser, i);
-                GtkWidget *row = nv_holder_row_new(user->pid, user->command, user->machine);
+                const char *machine_state =
+                        user->machine ? g_hash_table_lookup(self->domain_states, user->machine) : NULL;
+                GtkWidget *row = nv_holder_row_new(user->pid, user->command, user->machine, machine_state);
 
                 adw_preferences_group_add(self->holders_group, row);
                 g_ptr_array_add(self->holder_rows, row);
@@ -295,18 +329,11 @@ static void show_holders(NvSettingsWindow *self)
 
 static void show_status(NvSettingsWindow *self)
 {
-        g_autofree char *verdict = nv_verdict_text(&self->props);
-        g_autoptr(GPtrArray) advice = nv_verdict_advice(&self->props);
-        g_autofree char *advice_text = NULL;
+        g_auto(NvSummary) summary = { 0 };
 
-        g_ptr_array_add(advice, NULL);
-        advice_text = g_strjoinv("\n", (char **)advice->pdata);
-        gtk_label_set_text(self->verdict_label, verdict);
-        gtk_label_set_text(self->advice_label, advice_text);
-        gtk_widget_set_visible(GTK_WIDGET(self->advice_label), advice->len > 1);
-
-        show_switch(self);
-        show_reload(self);
+        nv_summary_init(&summary, &self->props);
+        show_headline(self, &summary);
+        show_switch(self, &summary);
         for (guint i = 0; i < self->domain_rows->len; i++)
                 gtk_widget_set_sensitive(g_ptr_array_index(self->domain_rows, i), self->n_calls == 0);
         show_holders(self);
@@ -356,9 +383,17 @@ static void read_properties(NvSettingsWindow *self)
         self->have_props = any;
 }
 
+/* Whether the service has its name now (a new string each time). */
+static gboolean service_present(GDBusProxy *proxy)
+{
+        g_autofree char *owner = g_dbus_proxy_get_name_owner(proxy);
+
+        return owner != NULL;
+}
+
 static void update(NvSettingsWindow *self)
 {
-        if (!g_dbus_proxy_get_name_owner(self->proxy)) {
+        if (!service_present(self->proxy)) {
                 if (!self->reactivating)
                         show_unavailable(self);
                 return;
@@ -405,6 +440,14 @@ static void on_name_owner(GObject *object, GParamSpec *pspec, gpointer user_data
                 return;
         }
 
+        /* A reload that waited went with the service. */
+        if (!nv_str_empty(self->props.pending_reload)) {
+                show_toast(self, _("The service stopped, so the change that waited for the virtual machines "
+                                   "to stop will not be applied"));
+                nv_properties_clear(&self->props);
+                self->props = (NvProperties)NV_PROPERTIES_INIT_UNKNOWN;
+        }
+
         /* The service left: an idle exit looks the same as a stop, so try
          * to bring it back (once) before saying it is not there. */
         g_clear_pointer(&self->unavailable_reason, g_free);
@@ -420,15 +463,31 @@ static void on_name_owner(GObject *object, GParamSpec *pspec, gpointer user_data
         update(self);
 }
 
+static void show_pending_result(NvSettingsWindow *self, const char *result)
+{
+        const char *failed = g_str_has_prefix(result, "failed: ") ? result + strlen("failed: ") : NULL;
+
+        if (g_str_has_prefix(result, "applied: "))
+                show_toast(self, _("The virtual machines stopped, and the change was applied"));
+        else if (failed)
+                show_toast(self, _("The change could not be applied; Technical Details say why"));
+        /* The reason is the service's, in the CLI's words: one level down. */
+        set_subtitle(self->last_change_row, failed);
+}
+
 static void on_properties_changed(GDBusProxy *proxy, GVariant *changed, GStrv invalidated,
                                   gpointer user_data)
 {
         NvSettingsWindow *self = user_data;
         g_autoptr(GVariant) in_use = g_variant_lookup_value(changed, "VendorModuleInUse", NULL);
+        const char *result = NULL;
 
         /* The holders are asked for again when the module's use changed. */
         if (in_use)
                 self->holders_asked = FALSE;
+        /* A reload that waited for the virtual machines ended. */
+        if (g_variant_lookup(changed, "PendingReloadResult", "&s", &result))
+                show_pending_result(self, result);
         update(self);
 }
 
@@ -452,7 +511,7 @@ static void on_proxy_ready(GObject *source, GAsyncResult *res, gpointer user_dat
         g_signal_connect_object(proxy, "notify::g-name-owner", G_CALLBACK(on_name_owner), self, 0);
         self->owner_since = g_get_monotonic_time();
         /* Created with auto-start: no owner means activation failed. */
-        if (g_dbus_proxy_get_name_owner(proxy))
+        if (service_present(proxy))
                 list_domains(self);
         else
                 self->unavailable_reason = g_strdup(_("it is not installed, or failed to start"));
@@ -468,7 +527,7 @@ static void call_started(NvSettingsWindow *self)
 {
         self->n_calls++;
         gtk_widget_set_sensitive(GTK_WIDGET(self->persistent_switch), FALSE);
-        gtk_widget_set_sensitive(GTK_WIDGET(self->apply_button), FALSE);
+        gtk_widget_set_sensitive(GTK_WIDGET(self->action_button), FALSE);
         for (guint i = 0; i < self->domain_rows->len; i++)
                 gtk_widget_set_sensitive(g_ptr_array_index(self->domain_rows, i), FALSE);
 }
@@ -500,29 +559,25 @@ static GVariant *call_finish(NvSettingsWindow *self, GObject *source, GAsyncResu
                 return NULL; /* the window is gone */
         call_finished(self);
         if (!reply) {
-                show_call_error(self, error);
+                g_autofree char *name = g_dbus_error_get_remote_error(error);
+
+                /* The page says it, and names the virtual machines. */
+                if (g_strcmp0(name, NV_ERROR_MODULE_IN_USE) != 0)
+                        show_call_error(self, error);
                 if (ret_error)
                         *ret_error = g_steal_pointer(&error);
         }
         return reply;
 }
 
-static void on_enable_done(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-        g_autoptr(NvSettingsWindow) self = user_data;
-        g_autoptr(GVariant) reply = call_finish(self, source, res, NULL);
-
-        /* Success shows through PropertiesChanged; a failure was shown
-         * by call_finish(). */
-        (void)reply;
-}
+static void on_call_done(GObject *source, GAsyncResult *res, gpointer user_data);
 
 static gboolean on_switch_state_set(GtkSwitch *sw, gboolean state, NvSettingsWindow *self)
 {
         /* Not handled: GtkSwitch takes @state, which is the service's. */
         if (self->showing_switch)
                 return FALSE;
-        call(self, "EnablePersistent", g_variant_new("(b)", state), on_enable_done);
+        call(self, "EnablePersistent", g_variant_new("(b)", state), on_call_done);
         /* The state stays what the service says until it says otherwise. */
         return TRUE;
 }
@@ -532,11 +587,11 @@ static void on_reload_done(GObject *source, GAsyncResult *res, gpointer user_dat
         g_autoptr(NvSettingsWindow) self = user_data;
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) reply = call_finish(self, source, res, &error);
-        const char *value;
-
         g_autofree char *name = error ? g_dbus_error_get_remote_error(error) : NULL;
 
         if (g_strcmp0(name, NV_ERROR_MODULE_IN_USE) == 0) {
+                /* A virtual machine started meanwhile: the page offers to
+                 * wait for it, and names it. */
                 self->show_holders = TRUE;
                 self->holders_asked = FALSE;
                 update(self);
@@ -545,23 +600,40 @@ static void on_reload_done(GObject *source, GAsyncResult *res, gpointer user_dat
         if (!reply)
                 return;
         self->show_holders = FALSE;
-        g_variant_get(reply, "(&s)", &value);
-        {
-                g_autofree char *text = g_strdup_printf(_("%s loaded with nested=%s"),
-                                                        nv_verdict_module(&self->props), value);
-
-                show_toast(self, text);
-        }
+        show_toast(self, _("Change applied"));
         update(self);
 }
 
-static void on_apply_clicked(GtkButton *button, NvSettingsWindow *self)
+/* Success shows through PropertiesChanged (PendingReload); a failure was
+ * shown by call_finish(). */
+static void on_call_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        g_autoptr(NvSettingsWindow) self = user_data;
+        g_autoptr(GVariant) reply = call_finish(self, source, res, NULL);
+
+        (void)reply;
+}
+
+static void on_action_clicked(GtkButton *button, NvSettingsWindow *self)
 {
         int nested = nv_verdict_persistent_value(&self->props);
 
-        if (nested < 0)
-                return;
-        call(self, "ReloadModule", g_variant_new("(b)", nested), on_reload_done);
+        switch (self->action) {
+        case NV_SUMMARY_ACTION_APPLY_NOW:
+        case NV_SUMMARY_ACTION_LOAD:
+                if (nested >= 0)
+                        call(self, "ReloadModule", g_variant_new("(b)", nested), on_reload_done);
+                break;
+        case NV_SUMMARY_ACTION_APPLY_WHEN_IDLE:
+                if (nested >= 0)
+                        call(self, "ReloadModuleWhenIdle", g_variant_new("(b)", nested), on_call_done);
+                break;
+        case NV_SUMMARY_ACTION_CANCEL_PENDING:
+                call(self, "CancelPendingReload", NULL, on_call_done);
+                break;
+        case NV_SUMMARY_ACTION_NONE:
+                break;
+        }
 }
 
 /* --- Domains -------------------------------------------------------------------- */
@@ -607,6 +679,7 @@ static void on_domain_mode_selected(NvDomainRow *row, const char *mode, NvSettin
 
 static void show_domains_message(NvSettingsWindow *self, const char *title, const char *subtitle)
 {
+        gtk_widget_set_tooltip_text(GTK_WIDGET(self->domains_status_row), NULL);
         adw_preferences_row_set_title(ADW_PREFERENCES_ROW(self->domains_status_row), title ? title : "");
         adw_action_row_set_subtitle(self->domains_status_row, subtitle ? subtitle : "");
         gtk_widget_set_visible(GTK_WIDGET(self->domains_status_row), title != NULL);
@@ -625,13 +698,24 @@ static void on_list_domains_done(GObject *source, GAsyncResult *res, gpointer us
         gtk_widget_set_sensitive(GTK_WIDGET(self->refresh_button), TRUE);
         clear_rows(self->domains_group, self->domain_rows);
         if (!reply) {
+                g_autofree char *error_name = g_dbus_error_get_remote_error(error);
+
+                /* The service's message names a URI and sockets: one level
+                 * down, in the tooltip. */
                 g_dbus_error_strip_remote_error(error);
-                show_domains_message(self, _("Virtual machines cannot be listed"), error->message);
+                show_domains_message(self, _("Virtual machines cannot be listed"),
+                                     g_strcmp0(error_name, NV_ERROR_LIBVIRT_UNAVAILABLE) == 0
+                                             ? _("The virtual machine manager (libvirt) is not running, or "
+                                                 "cannot be reached.")
+                                             : _("The service could not list them."));
+                gtk_widget_set_tooltip_text(GTK_WIDGET(self->domains_status_row), error->message);
                 return;
         }
 
+        g_hash_table_remove_all(self->domain_states);
         g_variant_get(reply, "(a(ssss))", &iter);
         while (g_variant_iter_next(iter, "(&s&s&s&s)", &name, &uuid, &state, &mode)) {
+                g_hash_table_insert(self->domain_states, g_strdup(name), g_strdup(state));
                 GtkWidget *row = nv_domain_row_new(name, uuid, state, mode);
 
                 nv_domain_row_set_restart_due(NV_DOMAIN_ROW(row),
@@ -644,6 +728,9 @@ static void on_list_domains_done(GObject *source, GAsyncResult *res, gpointer us
         show_domains_message(
                 self, self->domain_rows->len == 0 ? _("No virtual machines are defined in libvirt") : NULL,
                 NULL);
+        /* The holders' states come from here. */
+        if (self->holders)
+                show_holders(self);
 }
 
 static void list_domains(NvSettingsWindow *self)
@@ -705,6 +792,7 @@ static void nv_settings_window_finalize(GObject *object)
         g_clear_pointer(&self->holders, g_array_unref);
         g_clear_pointer(&self->domain_rows, g_ptr_array_unref);
         g_clear_pointer(&self->restart_due, g_hash_table_unref);
+        g_clear_pointer(&self->domain_states, g_hash_table_unref);
         G_OBJECT_CLASS(nv_settings_window_parent_class)->finalize(object);
 }
 
@@ -723,14 +811,18 @@ static void nv_settings_window_class_init(NvSettingsWindowClass *klass)
         BIND(stack);
         BIND(unavailable_page);
         BIND(status_page);
-        BIND(verdict_label);
-        BIND(advice_label);
+        BIND(state_icon);
+        BIND(headline_label);
+        BIND(description_label);
+        BIND(action_button);
         BIND(persistent_row);
         BIND(persistent_switch);
-        BIND(blocker_row);
-        BIND(reload_row);
-        BIND(apply_button);
         BIND(holders_group);
+        BIND(details_row);
+        BIND(verdict_row);
+        BIND(advice_row);
+        BIND(last_change_row);
+        BIND(device_row);
         BIND(vendor_row);
         BIND(cpu_row);
         BIND(vm_row);
@@ -743,7 +835,7 @@ static void nv_settings_window_class_init(NvSettingsWindowClass *klass)
         BIND(domains_status_row);
 #undef BIND
         gtk_widget_class_bind_template_callback(widget_class, on_switch_state_set);
-        gtk_widget_class_bind_template_callback(widget_class, on_apply_clicked);
+        gtk_widget_class_bind_template_callback(widget_class, on_action_clicked);
         gtk_widget_class_bind_template_callback(widget_class, on_refresh_clicked);
 }
 
@@ -756,6 +848,7 @@ static void nv_settings_window_init(NvSettingsWindow *self)
         self->holder_rows = g_ptr_array_new();
         self->domain_rows = g_ptr_array_new();
         self->restart_due = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        self->domain_states = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 
         /* Screen readers: the icon-only button says what it does (the
          * switch is labelled by its row's title, the row being its

@@ -134,6 +134,8 @@ static const struct {
         { "ListDomainsDetailed", NULL },
         { "EnablePersistent", "org.example.NestedVirt.enable-persistent" },
         { "ReloadModule", "org.example.NestedVirt.reload-module" },
+        { "ReloadModuleWhenIdle", "org.example.NestedVirt.reload-module" },
+        { "CancelPendingReload", "org.example.NestedVirt.reload-module" },
         { "ConfigureDomain", "org.example.NestedVirt.configure-domain" },
 };
 
@@ -230,6 +232,13 @@ void nv_auth_free(NvAuth *auth)
 guint nv_auth_get_n_pending(const NvAuth *auth)
 {
         return auth->n_pending;
+}
+
+gboolean nv_auth_is_resuming(const NvAuth *auth, sd_bus_message *m)
+{
+        const Query *q = g_hash_table_lookup(auth->queries, m);
+
+        return q && q->state != QUERY_PENDING;
 }
 
 const char *nv_auth_action_for_method(const char *member, gboolean *ret_known)

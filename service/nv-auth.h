@@ -63,3 +63,8 @@ gboolean nv_auth_has_query(const NvAuth *auth, sd_bus_message *m);
 /* How many authorizations are waiting for polkit; the daemon does not
  * exit on idle while any is. */
 guint nv_auth_get_n_pending(const NvAuth *auth);
+
+/* Is @m a call that polkit has answered about, on its way back to its
+ * handler (see nv_auth_verify())? It had its turn among the incoming calls
+ * already. */
+gboolean nv_auth_is_resuming(const NvAuth *auth, sd_bus_message *m);

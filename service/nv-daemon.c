@@ -39,11 +39,15 @@
 #include "nv-persistent.h"
 #include "nv-printable.h"
 #include "nv-reload-queue.h"
+#include "nv-reload-when-idle.h"
 #include "nv-sd-bus.h"
 #include "nv-status-bus.h"
 
 /* libvirt accepts long names, but nothing sane is longer than this. */
 #define NV_DOMAIN_ARG_MAX 1024
+
+/* How often a reload that waits for the module to be free looks at it. */
+#define NV_WHEN_IDLE_POLL_MSEC 500
 
 /* How long a domain call waits for libvirt. */
 #define NV_LIBVIRT_TIMEOUT_MSEC 20000
@@ -55,6 +59,7 @@ typedef struct {
         NvKernel *kernel; /* created at the first module change */
         NvHolders *holders;
         NvReloadQueue *reloads;
+        NvReloadWhenIdle *when_idle;
         NvDomainJobs *domains;
 
         sd_event *event;
@@ -73,6 +78,7 @@ static void context_clear(Context *c)
         /* What waits for a worker first: the replies go out on the bus. The
          * reload queue forgets what it asked of the holders' scan. */
         g_clear_pointer(&c->reloads, nv_reload_queue_free);
+        g_clear_pointer(&c->when_idle, nv_reload_when_idle_free);
         g_clear_pointer(&c->holders, nv_holders_free);
         g_clear_pointer(&c->domains, nv_domain_jobs_free);
         c->idle_source = sd_event_source_disable_unref(c->idle_source);
@@ -243,39 +249,99 @@ static void reload_done(gpointer user_data)
         context_touch_idle(user_data);
 }
 
-static int method_reload_module(sd_bus_message *m, void *userdata, sd_bus_error *error)
+/* The kernel interface, made at the first module change. */
+static int context_ensure_kernel(Context *c, sd_bus_error *error)
 {
-        Context *c = userdata;
         g_autoptr(GError) gerror = NULL;
-        int nested, r;
+        g_autofree char *root = NULL;
 
-        r = sd_bus_message_read(m, "b", &nested);
+        if (c->kernel)
+                return 0;
+        root = nv_host_path(c->host, "/");
+        c->kernel = c->kernel_new(root, &gerror);
+        if (!c->kernel) {
+                g_prefix_error(&gerror, "Cannot load modules: ");
+                return nv_bus_error_set_gerror_named(error, NV_ERROR_NOT_SUPPORTED, gerror);
+        }
+        return 0;
+}
+
+/* What ReloadModule() and ReloadModuleWhenIdle() share: the argument, the
+ * refusals, the authorization and the kernel. > 0 to go on with
+ * @ret_nested; 0 when polkit's answer re-dispatches the call (the handler
+ * returns 1); < 0 for an error. */
+static int reload_prepare(Context *c, sd_bus_message *m, int *ret_nested, sd_bus_error *error)
+{
+        int r;
+
+        r = sd_bus_message_read(m, "b", ret_nested);
         if (r < 0)
                 return r;
 
         /* The refusals rest on the host as it is now: a module file may
          * have gone since the last read. */
         nv_host_status_refresh_for_call(c->status, NULL);
-        r = check_supported(c, nested, error);
+        r = check_supported(c, *ret_nested, error);
         if (r < 0)
                 return r;
 
         r = nv_auth_verify(c->auth, m, error);
         if (r <= 0)
+                return r;
+
+        r = context_ensure_kernel(c, error);
+        return r < 0 ? r : 1;
+}
+
+static int method_reload_module(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Context *c = userdata;
+        int nested, r;
+
+        r = reload_prepare(c, m, &nested, error);
+        if (r <= 0)
                 return r == 0 ? 1 : r;
-
-        if (!c->kernel) {
-                g_autofree char *root = nv_host_path(c->host, "/");
-
-                c->kernel = c->kernel_new(root, &gerror);
-                if (!c->kernel) {
-                        g_prefix_error(&gerror, "Cannot load modules: ");
-                        return nv_bus_error_set_gerror_named(error, NV_ERROR_NOT_SUPPORTED, gerror);
-                }
-        }
-
         nv_reload_queue_push(c->reloads, m, c->kernel, nv_host_vendor_module(c->host), nested);
         return 1; /* answered by the queue */
+}
+
+static void when_idle_changed(gpointer user_data)
+{
+        Context *c = user_data;
+
+        nv_host_status_set_pending_reload(c->status, nv_reload_when_idle_get_pending(c->when_idle),
+                                          nv_reload_when_idle_get_result(c->when_idle));
+        context_touch_idle(c);
+}
+
+/* ReloadModule()'s checks and authorization, now; the reload itself once
+ * nothing holds the module (nv-reload-when-idle.h). */
+static int method_reload_module_when_idle(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Context *c = userdata;
+        int nested, r;
+
+        r = reload_prepare(c, m, &nested, error);
+        if (r <= 0)
+                return r == 0 ? 1 : r;
+        nv_reload_when_idle_request(c->when_idle, c->kernel, nv_host_vendor_module(c->host), nested);
+        return sd_bus_reply_method_return(m, "");
+}
+
+static int method_cancel_pending_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Context *c = userdata;
+        int r;
+
+        /* Nothing waits: nothing to authorize. */
+        if (!nv_reload_when_idle_is_busy(c->when_idle))
+                return sd_bus_reply_method_return(m, "b", FALSE);
+
+        r = nv_auth_verify(c->auth, m, error);
+        if (r <= 0)
+                return r == 0 ? 1 : r;
+
+        return sd_bus_reply_method_return(m, "b", nv_reload_when_idle_cancel(c->when_idle));
 }
 
 /* Counted in characters, as the error message says, and refusing C1
@@ -377,6 +443,9 @@ static int filter_incoming(sd_bus_message *m, void *userdata, sd_bus_error *erro
 
         if (!sd_bus_message_is_method_call(m, NULL, NULL))
                 return 0;
+        /* Back from polkit: counted and given its turn the first time. */
+        if (nv_auth_is_resuming(c->auth, m))
+                return 0;
         context_touch_idle(c);
         /* Its connection's turn comes later: taken for now. */
         if (nv_call_queue_take(c->calls, m))
@@ -391,10 +460,11 @@ static int on_idle(sd_event_source *s, uint64_t usec, void *userdata)
         int r;
 
         /* Someone may be typing a password right now, libvirt be working
-         * on a call, or the kernel be loading a module. */
+         * on a call, the kernel be loading a module, or a reload wait for
+         * the module to be free. */
         if (nv_call_queue_get_n_waiting(c->calls) > 0 || nv_auth_get_n_pending(c->auth) > 0 ||
             nv_domain_jobs_get_n_pending(c->domains) > 0 || nv_holders_is_busy(c->holders) ||
-            nv_reload_queue_is_busy(c->reloads)) {
+            nv_reload_queue_is_busy(c->reloads) || nv_reload_when_idle_is_busy(c->when_idle)) {
                 g_debug("Idle, but an authorization or a job is pending: not exiting yet");
                 context_touch_idle(c);
                 return 0;
@@ -450,6 +520,10 @@ static const sd_bus_vtable nestedvirt_vtable[] = {
                                 method_enable_persistent, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ReloadModule", SD_BUS_ARGS("b", nested), SD_BUS_RESULT("s", value),
                                 method_reload_module, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ReloadModuleWhenIdle", SD_BUS_ARGS("b", nested), SD_BUS_NO_RESULT,
+                                method_reload_module_when_idle, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("CancelPendingReload", SD_BUS_NO_ARGS, SD_BUS_RESULT("b", cancelled),
+                                method_cancel_pending_reload, SD_BUS_VTABLE_UNPRIVILEGED),
 
         SD_BUS_METHOD_WITH_ARGS("ConfigureDomain", SD_BUS_ARGS("s", domain, "s", cpu_mode),
                                 SD_BUS_RESULT("b", restart_required), method_configure_domain,
@@ -524,6 +598,11 @@ static int context_start(Context *c, const NvDaemonOptions *options)
                                             (gint64)msec * 1000, fixed);
         }
         c->reloads = nv_reload_queue_new(c->holders, reload_read_facts, reload_done, c);
+        c->when_idle =
+                nv_reload_when_idle_new(c->event, c->reloads,
+                                        nv_env_get_number("NESTEDVIRTD_WHEN_IDLE_POLL_MSEC", 10, 60 * 1000,
+                                                          "milliseconds", NV_WHEN_IDLE_POLL_MSEC, NULL),
+                                        reload_read_facts, when_idle_changed, c);
 
         if (options->idle_timeout > 0) {
                 c->idle_usec = (guint64)options->idle_timeout * G_USEC_PER_SEC;
@@ -539,7 +618,10 @@ static int context_start(Context *c, const NvDaemonOptions *options)
                 return r;
         }
         c->auth = nv_auth_new(c->bus);
-        c->calls = nv_call_queue_new(c->bus, c->event);
+        c->calls =
+                nv_call_queue_new(c->bus, c->event,
+                                  (guint)nv_env_get_number("NESTEDVIRTD_USER_CALLS_PER_SEC", 1, 1000000,
+                                                           "calls a second", NV_CALL_QUEUE_USER_RATE, NULL));
         nv_host_status_set_bus(c->status, c->bus);
         r = sd_bus_add_filter(c->bus, NULL, filter_incoming, c);
         if (r < 0)

@@ -23,6 +23,8 @@
  * systemd's TimeoutStopSec=. */
 #define NV_DOMAIN_JOBS_STOP_TIMEOUT_USEC (5 * G_USEC_PER_SEC)
 
+typedef struct DomainJob DomainJob;
+
 struct NvDomainJobs {
         char *libvirt_uri;
         NvLibvirt *libvirt; /* created at the first call */
@@ -33,6 +35,11 @@ struct NvDomainJobs {
         GHashTable *n_by_sender;
         /* The jobs whose call has not been answered yet. */
         GHashTable *unanswered;
+        /* The job libvirt still has past its deadline, and since when
+         * (monotonic): until libvirt answers it, every other call is
+         * answered at once. */
+        DomainJob *stuck;
+        gint64 stuck_since_usec;
 };
 
 /* Who goes first, the worker or the deadline: swapped atomically from
@@ -43,7 +50,7 @@ enum {
         JOB_CANCELLED, /* the worker will skip it */
 };
 
-typedef struct {
+struct DomainJob {
         NvDomainJobs *jobs;
         sd_bus_message *message; /* NULL once answered */
         char *sender;
@@ -62,7 +69,7 @@ typedef struct {
         gboolean restart_required;
         GPtrArray *domains;
         GError *error;
-} DomainJob;
+};
 
 static void domain_job_free(DomainJob *job)
 {
@@ -139,22 +146,66 @@ static gboolean domain_job_cancel(DomainJob *job)
         return g_atomic_int_compare_and_exchange(&job->state, JOB_QUEUED, JOB_CANCELLED);
 }
 
+/* Why a call is not made while libvirt has one past its deadline. */
+static void set_error_stuck(const NvDomainJobs *jobs, sd_bus_error *error)
+{
+        sd_bus_error_setf(error, NV_ERROR_LIBVIRT_UNAVAILABLE,
+                          "libvirt (%s) has not answered a call for %" G_GINT64_FORMAT
+                          " s: check that libvirtd is running and not stuck, then try again.",
+                          jobs->libvirt_uri,
+                          (g_get_monotonic_time() - jobs->stuck_since_usec) / G_USEC_PER_SEC);
+}
+
+/* Answers every call waiting behind the stuck one at once: its turn would
+ * come after a call libvirt may never answer. */
+static void answer_waiting_stuck(NvDomainJobs *jobs)
+{
+        GHashTableIter iter;
+        gpointer key;
+
+        g_hash_table_iter_init(&iter, jobs->unanswered);
+        while (g_hash_table_iter_next(&iter, &key, NULL)) {
+                DomainJob *waiting = key;
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+
+                if (!domain_job_cancel(waiting))
+                        continue;
+                set_error_stuck(jobs, &error);
+                (void)sd_bus_reply_method_error(waiting->message, &error);
+                sd_bus_error_free(&error);
+                g_clear_handle_id(&waiting->deadline_id, g_source_remove);
+                g_clear_pointer(&waiting->message, sd_bus_message_unref);
+                g_hash_table_iter_remove(&iter);
+        }
+}
+
 /* In the main loop: libvirt did not answer within the deadline. The
  * caller hears it now; a job not started yet never runs, and one that
  * runs is left to finish (libvirt's calls cannot be interrupted), so a
- * ConfigureDomain may still take effect: the message says so. */
+ * ConfigureDomain may still take effect: the message says so. Until
+ * libvirt answers the one it has, no other call waits for it. */
 static gboolean on_deadline(gpointer data)
 {
         DomainJob *job = data;
+        NvDomainJobs *jobs = job->jobs;
         gboolean cancelled = domain_job_cancel(job);
         g_autofree char *message = g_strdup_printf(
                 "libvirt (%s) did not answer within %" G_GUINT64_FORMAT " ms%s: check that libvirtd "
                 "is running and not stuck, then try again.",
-                job->jobs->libvirt_uri, job->jobs->timeout_msec,
+                jobs->libvirt_uri, jobs->timeout_msec,
                 !cancelled && job->configure ? " (the change may still be made when it does)" : "");
 
         job->deadline_id = 0;
         domain_job_reply_error(job, NV_ERROR_LIBVIRT_UNAVAILABLE, message);
+        if (!cancelled && !jobs->stuck) {
+                g_warning("libvirt (%s) has not answered %s within %" G_GUINT64_FORMAT
+                          " ms: answering domain calls at once until it does",
+                          jobs->libvirt_uri, job->configure ? "ConfigureDomain" : "ListDomains",
+                          jobs->timeout_msec);
+                jobs->stuck = job;
+                jobs->stuck_since_usec = g_get_monotonic_time() - (gint64)jobs->timeout_msec * 1000;
+                answer_waiting_stuck(jobs);
+        }
         return G_SOURCE_REMOVE;
 }
 
@@ -175,6 +226,11 @@ static void domain_job_done(gpointer data)
         int r = 0;
 
         sender_count_add(job->jobs, job->sender, -1);
+        if (job == job->jobs->stuck) {
+                g_message("libvirt (%s) answered after %" G_GINT64_FORMAT " s", job->jobs->libvirt_uri,
+                          (g_get_monotonic_time() - job->jobs->stuck_since_usec) / G_USEC_PER_SEC);
+                job->jobs->stuck = NULL;
+        }
         if (!job->message) {
                 /* Answered already, at its deadline. */
         } else if (job->error) {
@@ -214,7 +270,7 @@ static void domain_job_run(gpointer data)
 }
 
 /* A job for @m, or NULL with @error set when its connection has as many
- * calls waiting as it may. */
+ * calls waiting as it may, or libvirt has one past its deadline. */
 static DomainJob *domain_job_new(NvDomainJobs *jobs, sd_bus_message *m, sd_bus_error *error)
 {
         const char *sender = sd_bus_message_get_sender(m);
@@ -222,6 +278,10 @@ static DomainJob *domain_job_new(NvDomainJobs *jobs, sd_bus_message *m, sd_bus_e
 
         if (!sender)
                 sender = "";
+        if (jobs->stuck) {
+                set_error_stuck(jobs, error);
+                return NULL;
+        }
         if (GPOINTER_TO_UINT(g_hash_table_lookup(jobs->n_by_sender, sender)) >= NV_DOMAIN_JOBS_PER_SENDER) {
                 sd_bus_error_setf(
                         error, SD_BUS_ERROR_LIMITS_EXCEEDED,

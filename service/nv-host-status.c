@@ -17,10 +17,12 @@ struct NvHostStatus {
         /* A modprobe.d change is read and announced once the events that
          * came with it are all in. */
         sd_event_source *config_refresh_source;
-        sd_bus *bus;               /* borrowed */
-        guint64 n_calls;           /* method calls seen */
-        guint64 refreshed_at_call; /* n_calls when the status was last read for a call */
-        gboolean read;             /* the status has been read at all */
+        sd_bus *bus;                 /* borrowed */
+        guint64 n_calls;             /* method calls seen */
+        guint64 refreshed_at_call;   /* n_calls when the status was last read for a call */
+        gboolean read;               /* the status has been read at all */
+        char *pending_reload;        /* PendingReload, NULL: "" */
+        char *pending_reload_result; /* PendingReloadResult, NULL: "" */
 };
 
 NvHostStatus *nv_host_status_new(const char *root)
@@ -42,6 +44,8 @@ void nv_host_status_free(NvHostStatus *hs)
         g_clear_pointer(&hs->watch, nv_watch_free);
         hs->config_refresh_source = sd_event_source_disable_unref(hs->config_refresh_source);
         nv_status_clear(&hs->status);
+        g_free(hs->pending_reload);
+        g_free(hs->pending_reload_result);
         g_clear_pointer(&hs->host, nv_host_free);
         g_free(hs);
 }
@@ -133,6 +137,14 @@ void nv_host_status_refresh(NvHostStatus *hs, NvHostFacts *ret_facts)
                 hs->refreshed_at_call = hs->n_calls;
         nv_host_read_facts(hs->host, &facts);
         nv_status_assemble(&facts, &fresh);
+        if (hs->pending_reload) {
+                g_free(fresh.pending_reload);
+                fresh.pending_reload = g_strdup(hs->pending_reload);
+        }
+        if (hs->pending_reload_result) {
+                g_free(fresh.pending_reload_result);
+                fresh.pending_reload_result = g_strdup(hs->pending_reload_result);
+        }
 
         /* The first read announces nothing: nobody has seen a status. */
         changed = hs->read ? nv_status_diff(&hs->status, &fresh) : NULL;
@@ -170,4 +182,13 @@ void nv_host_status_refresh_for_call(NvHostStatus *hs, NvHostFacts *ret_facts)
         if (!nv_watch_covers_config(hs->watch))
                 nv_host_invalidate_config(hs->host);
         nv_host_status_refresh(hs, ret_facts);
+}
+
+void nv_host_status_set_pending_reload(NvHostStatus *hs, const char *pending, const char *result)
+{
+        g_free(hs->pending_reload);
+        hs->pending_reload = g_strdup(pending);
+        g_free(hs->pending_reload_result);
+        hs->pending_reload_result = g_strdup(result);
+        nv_host_status_refresh(hs, NULL);
 }

@@ -52,3 +52,8 @@ void nv_host_status_refresh(NvHostStatus *hs, NvHostFacts *ret_facts);
  * a watcher's or a worker's refresh) the status was just read. What the
  * watchers do not cover is read again. */
 void nv_host_status_refresh_for_call(NvHostStatus *hs, NvHostFacts *ret_facts);
+
+/* The daemon's request that waits for the module to be free
+ * (nv-reload-when-idle.h): PendingReload and PendingReloadResult from now
+ * on are @pending and @result; announced at once when they changed. */
+void nv_host_status_set_pending_reload(NvHostStatus *hs, const char *pending, const char *result);

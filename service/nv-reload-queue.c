@@ -13,7 +13,9 @@
 
 typedef struct {
         NvReloadQueue *queue;
-        sd_bus_message *message;
+        sd_bus_message *message; /* NULL: answered through @result */
+        NvReloadResultFunc result;
+        gpointer result_data;
         NvKernel *kernel;
         char *module;
         gboolean nested;
@@ -56,9 +58,14 @@ static void reload_job_reply(ReloadJob *job, const char *value, const GError *ge
         sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        if (value) {
+        if (value)
                 g_message("Reloaded %s with nested=%d: the kernel now says %s", job->plan.module,
                           job->nested, value);
+        if (!job->message) {
+                job->result(value, gerror, job->result_data);
+                return;
+        }
+        if (value) {
                 r = sd_bus_reply_method_return(job->message, "s", value);
         } else {
                 nv_bus_error_set_gerror(&error, gerror);
@@ -175,14 +182,26 @@ void nv_reload_queue_free(NvReloadQueue *queue)
          * left unanswered. */
         g_clear_pointer(&queue->worker, nv_worker_free);
         while ((job = g_queue_pop_head(&queue->jobs))) {
-                int r = sd_bus_reply_method_errorf(job->message, NV_ERROR_FAILED,
-                                                   "nestedvirtd is exiting; the module was not reloaded.");
+                g_autoptr(GError) error =
+                        g_error_new_literal(NV_RELOAD_ERROR, NV_RELOAD_ERROR_FAILED,
+                                            "nestedvirtd is exiting; the module was not reloaded.");
 
-                if (r < 0)
-                        g_warning("Failed to answer ReloadModule: %s", g_strerror(-r));
+                reload_job_reply(job, NULL, error);
                 reload_job_free(job);
         }
         g_free(queue);
+}
+
+static void push_job(NvReloadQueue *queue, ReloadJob *job, NvKernel *kernel, const char *module,
+                     gboolean nested)
+{
+        job->queue = queue;
+        job->kernel = kernel;
+        job->module = g_strdup(module);
+        job->nested = nested;
+        job->queued_at = g_get_monotonic_time();
+        g_queue_push_tail(&queue->jobs, job);
+        start_next(queue);
 }
 
 void nv_reload_queue_push(NvReloadQueue *queue, sd_bus_message *m, NvKernel *kernel, const char *module,
@@ -190,14 +209,18 @@ void nv_reload_queue_push(NvReloadQueue *queue, sd_bus_message *m, NvKernel *ker
 {
         ReloadJob *job = g_new0(ReloadJob, 1);
 
-        job->queue = queue;
         job->message = sd_bus_message_ref(m);
-        job->kernel = kernel;
-        job->module = g_strdup(module);
-        job->nested = nested;
-        job->queued_at = g_get_monotonic_time();
-        g_queue_push_tail(&queue->jobs, job);
-        start_next(queue);
+        push_job(queue, job, kernel, module, nested);
+}
+
+void nv_reload_queue_push_internal(NvReloadQueue *queue, NvKernel *kernel, const char *module,
+                                   gboolean nested, NvReloadResultFunc result, gpointer user_data)
+{
+        ReloadJob *job = g_new0(ReloadJob, 1);
+
+        job->result = result;
+        job->result_data = user_data;
+        push_job(queue, job, kernel, module, nested);
 }
 
 gboolean nv_reload_queue_is_busy(const NvReloadQueue *queue)

@@ -38,5 +38,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvReloadQueue, nv_reload_queue_free)
 void nv_reload_queue_push(NvReloadQueue *queue, sd_bus_message *m, NvKernel *kernel, const char *module,
                           gboolean nested);
 
+/* How a reload queued without a message ended: @value is what the kernel
+ * now says, or NULL and @error (NV_RELOAD_ERROR_IN_USE when something
+ * held the module when its turn came; nothing was changed then). */
+typedef void (*NvReloadResultFunc)(const char *value, const GError *error, gpointer user_data);
+
+/* Same as nv_reload_queue_push(), for a reload nobody waits for on the
+ * bus (one applied when the module is no longer in use): @result is
+ * called instead of a reply, also with an error when the queue is freed
+ * before its turn. */
+void nv_reload_queue_push_internal(NvReloadQueue *queue, NvKernel *kernel, const char *module,
+                                   gboolean nested, NvReloadResultFunc result, gpointer user_data);
+
 /* A reload is queued or runs. */
 gboolean nv_reload_queue_is_busy(const NvReloadQueue *queue);

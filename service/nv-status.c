@@ -303,6 +303,11 @@ void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret)
         host_class = nv_status_host_class(ret);
         ret->host_class = g_strdup(nv_host_class_to_string(host_class));
         ret->supported = !nv_host_class_refuses_changes(host_class) && host_class != NV_HOST_MODULE_BUILTIN;
+
+        /* The daemon's own state, not the host's: nv-host-status.c sets
+         * them (nv-reload-when-idle.h). */
+        ret->pending_reload = g_strdup("");
+        ret->pending_reload_result = g_strdup("");
 }
 
 char **nv_status_diff(const NvStatus *a, const NvStatus *b)

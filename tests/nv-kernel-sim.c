@@ -49,6 +49,42 @@ static NvCpuVendor vendor_of_module(const char *module)
         return NV_CPU_VENDOR_UNKNOWN;
 }
 
+/* How a module takes "nested": read as which x86 vendor's module reads it
+ * (kvm_intel's bool, or kvm_amd's int), shown as Y/N or 1/0, and its
+ * default. */
+typedef struct {
+        NvCpuVendor read_as;
+        gboolean shows_yn;
+        int default_value;
+} NestedParam;
+
+static char *read_file(const char *path);
+
+/* FALSE for a module without "nested". */
+static gboolean nested_param_of(NvKernelSim *sim, const char *module, NestedParam *ret)
+{
+        g_autofree char *arch_path = NULL;
+        g_autofree char *arch = NULL;
+
+        if (g_str_equal(module, "kvm_intel")) {
+                *ret = (NestedParam){ NV_CPU_VENDOR_INTEL, TRUE, 1 };
+                return TRUE;
+        }
+        if (g_str_equal(module, "kvm_amd")) {
+                *ret = (NestedParam){ NV_CPU_VENDOR_AMD, FALSE, 1 };
+                return TRUE;
+        }
+        /* s390's kvm: "static int nested", 0 unless set, read as
+         * "if (nested)" (arch/s390/kvm/kvm-s390.c). */
+        arch_path = sim_path(sim, "/proc/sys/kernel/arch");
+        arch = read_file(arch_path);
+        if (g_str_equal(module, "kvm") && arch && g_str_has_prefix(arch, "s390x")) {
+                *ret = (NestedParam){ NV_CPU_VENDOR_AMD, FALSE, 0 };
+                return TRUE;
+        }
+        return FALSE;
+}
+
 /* Sets @error as the kernel reports @errnum, and returns @errnum. */
 static int G_GNUC_PRINTF(3, 4) fail_errno(GError **error, int errnum, const char *format, ...)
 {
@@ -214,19 +250,22 @@ static gboolean apply_nested(const char *module, NvCpuVendor vendor, const char 
 static gboolean compute_nested(NvKernelSim *sim, const char *module, const char *options, int *ret,
                                GError **error)
 {
-        NvCpuVendor vendor = vendor_of_module(module);
+        NestedParam param;
+        NvCpuVendor vendor;
         g_auto(GStrv) files = NULL;
         g_autofree char *cmdline_path = NULL;
         g_autofree char *cmdline = NULL;
         g_autofree char *cmdline_value = NULL;
         const char *p = options ? options : "";
         NvKernelArg arg;
-        int nested = 1; /* the default of both modules since Linux 4.20 */
+        int nested;
 
-        if (vendor == NV_CPU_VENDOR_UNKNOWN) {
+        if (!nested_param_of(sim, module, &param)) {
                 *ret = -1;
                 return TRUE;
         }
+        vendor = param.read_as;
+        nested = param.default_value;
 
         files = nv_modprobe_list_files(sim->root);
 
@@ -368,9 +407,10 @@ static int sim_do_load(NvKernelSim *sim, const char *module, const char *options
         if (!write_count(refcnt, 0, error))
                 return EIO;
         if (nested >= 0) {
+                NestedParam param;
                 const char *text;
 
-                if (vendor_of_module(module) == NV_CPU_VENDOR_INTEL)
+                if (nested_param_of(sim, module, &param) && param.shows_yn)
                         text = nested ? "Y\n" : "N\n";
                 else
                         text = nested ? "1\n" : "0\n";

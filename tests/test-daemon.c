@@ -66,6 +66,8 @@ static const char *const status_keys[] = {
         "KvmDeviceGroup",
         "KvmDeviceMode",
         "Container",
+        "PendingReload",
+        "PendingReloadResult",
 };
 
 typedef NvTestEnv Fixture;
@@ -738,7 +740,8 @@ typedef struct {
 #define NO_KVM_DEVICE                                                             \
         " 'KvmDevice': <''>, 'KvmProvider': <''>, 'KvmDeviceAccess': <'absent'>," \
         " 'KvmDeviceOwner': <''>, 'KvmDeviceGroup': <''>, 'KvmDeviceMode': <''>"
-#define NO_CONTAINER " 'Container': <''>"
+/* Outside a container, no reload waiting (ReloadModuleWhenIdle). */
+#define NO_CONTAINER_NO_PENDING " 'Container': <''>, 'PendingReload': <''>, 'PendingReloadResult': <''>"
 
 #define NO_CMDLINE_SETTING WRITE("/proc/cmdline", "BOOT_IMAGE=/boot/vmlinuz root=/dev/sda1 ro\n")
 #define KVM_CONF           "/etc/modprobe.d/kvm.conf"
@@ -996,8 +999,8 @@ static const StatusCase status_cases[] = {
                             "'NestedAccelerationReasons': <''>, 'PersistentNested': <'default'>,"
                             " 'PersistentSource': <''>, 'ReloadRequired': <true>,"
                             " 'VendorModuleInUse': <false>, 'HostClass': <'module'>,"
-                            " 'VendorModuleState': <'loaded'>," KVM_DEVICE_ROOT("kvm_intel") "," NO_CONTAINER
-                                                                                             "}",
+                            " 'VendorModuleState': <'loaded'>," KVM_DEVICE_ROOT(
+                                    "kvm_intel") "," NO_CONTAINER_NO_PENDING "}",
         },
         {
                 "/daemon/status/amd-loaded",
@@ -1014,7 +1017,8 @@ static const StatusCase status_cases[] = {
                         "'NestedAccelerationReasons': <''>, 'PersistentNested': <'enabled'>,"
                         " 'PersistentSource': <'/etc/modprobe.d/kvm.conf'>,"
                         " 'ReloadRequired': <false>, 'VendorModuleInUse': <false>, 'HostClass': <'module'>,"
-                        " 'VendorModuleState': <'loaded'>," KVM_DEVICE_ROOT("kvm_amd") "," NO_CONTAINER "}",
+                        " 'VendorModuleState': <'loaded'>," KVM_DEVICE_ROOT(
+                                "kvm_amd") "," NO_CONTAINER_NO_PENDING "}",
         },
         {
                 "/daemon/status/vendor-module-not-loaded",
@@ -1031,7 +1035,7 @@ static const StatusCase status_cases[] = {
                         "'NestedAccelerationReasons': <''>, 'PersistentNested': <'disabled'>,"
                         " 'PersistentSource': <'/etc/modprobe.d/kvm.conf'>,"
                         " 'ReloadRequired': <false>, 'VendorModuleInUse': <false>, 'HostClass': <'module'>,"
-                        " 'VendorModuleState': <'loadable'>," NO_KVM_DEVICE "," NO_CONTAINER "}",
+                        " 'VendorModuleState': <'loadable'>," NO_KVM_DEVICE "," NO_CONTAINER_NO_PENDING "}",
         },
         {
                 "/daemon/status/kvm-builtin",
@@ -1049,23 +1053,24 @@ static const StatusCase status_cases[] = {
                             " 'PersistentSource': <'/proc/cmdline'>, 'ReloadRequired': <false>,"
                             " 'VendorModuleInUse': <false>, 'HostClass': <'module-builtin'>,"
                             " 'VendorModuleState': <'builtin'>," KVM_DEVICE_ROOT(
-                                    "kvm_intel") "," NO_CONTAINER "}",
+                                    "kvm_intel") "," NO_CONTAINER_NO_PENDING "}",
         },
         {
                 "/daemon/status/l1-guest",
                 NV_TEST_PRESET_L1_GUEST,
                 .whole = TRUE,
-                .expected = "{'Architecture': <'x86_64'>, 'Supported': <true>, 'CpuVendor': <'intel'>,"
-                            " 'VendorModule': <'kvm_intel'>, 'HardwareVirtualization': <false>,"
-                            " 'InVirtualMachine': <true>, 'Hypervisor': <'qemu'>, 'HypervisorProduct': "
-                            "<'kvm'>, 'KvmLoaded': <false>,"
-                            " 'KvmBuiltin': <false>, 'VendorModuleLoaded': <false>,"
-                            " 'VendorModuleBuiltin': <false>, 'NestedParameter': <''>,"
-                            " 'NestedEnabled': <false>, 'NestedAcceleration': <''>, "
-                            "'NestedAccelerationReasons': <''>, 'PersistentNested': <'default'>,"
-                            " 'PersistentSource': <''>, 'ReloadRequired': <false>,"
-                            " 'VendorModuleInUse': <false>, 'HostClass': <'no-hardware-virtualization'>,"
-                            " 'VendorModuleState': <'loadable'>," NO_KVM_DEVICE "," NO_CONTAINER "}",
+                .expected =
+                        "{'Architecture': <'x86_64'>, 'Supported': <true>, 'CpuVendor': <'intel'>,"
+                        " 'VendorModule': <'kvm_intel'>, 'HardwareVirtualization': <false>,"
+                        " 'InVirtualMachine': <true>, 'Hypervisor': <'qemu'>, 'HypervisorProduct': "
+                        "<'kvm'>, 'KvmLoaded': <false>,"
+                        " 'KvmBuiltin': <false>, 'VendorModuleLoaded': <false>,"
+                        " 'VendorModuleBuiltin': <false>, 'NestedParameter': <''>,"
+                        " 'NestedEnabled': <false>, 'NestedAcceleration': <''>, "
+                        "'NestedAccelerationReasons': <''>, 'PersistentNested': <'default'>,"
+                        " 'PersistentSource': <''>, 'ReloadRequired': <false>,"
+                        " 'VendorModuleInUse': <false>, 'HostClass': <'no-hardware-virtualization'>,"
+                        " 'VendorModuleState': <'loadable'>," NO_KVM_DEVICE "," NO_CONTAINER_NO_PENDING "}",
         },
         {
                 "/daemon/status/unknown-vendor",
@@ -1082,7 +1087,7 @@ static const StatusCase status_cases[] = {
                             " 'PersistentNested': <'default'>, 'PersistentSource': <''>,"
                             " 'ReloadRequired': <false>, 'VendorModuleInUse': <false>, 'HostClass': "
                             "<'unsupported'>,"
-                            " 'VendorModuleState': <''>," NO_KVM_DEVICE "," NO_CONTAINER "}",
+                            " 'VendorModuleState': <''>," NO_KVM_DEVICE "," NO_CONTAINER_NO_PENDING "}",
         },
         {
                 "/daemon/status/non-x86",
@@ -1099,7 +1104,7 @@ static const StatusCase status_cases[] = {
                             " 'PersistentNested': <'default'>, 'PersistentSource': <''>,"
                             " 'ReloadRequired': <false>, 'VendorModuleInUse': <false>, 'HostClass': "
                             "<'arm64-command-line'>,"
-                            " 'VendorModuleState': <''>," NO_KVM_DEVICE "," NO_CONTAINER "}",
+                            " 'VendorModuleState': <''>," NO_KVM_DEVICE "," NO_CONTAINER_NO_PENDING "}",
         },
         {
                 "/daemon/status/modprobe-spread",
@@ -1116,8 +1121,8 @@ static const StatusCase status_cases[] = {
                             "'NestedAccelerationReasons': <''>, 'PersistentNested': <'enabled'>,"
                             " 'PersistentSource': <'/proc/cmdline'>, 'ReloadRequired': <false>,"
                             " 'VendorModuleInUse': <false>, 'HostClass': <'command-line'>,"
-                            " 'VendorModuleState': <'loaded'>," KVM_DEVICE_ROOT("kvm_intel") "," NO_CONTAINER
-                                                                                             "}",
+                            " 'VendorModuleState': <'loaded'>," KVM_DEVICE_ROOT(
+                                    "kvm_intel") "," NO_CONTAINER_NO_PENDING "}",
         },
 
         /* ---- Who holds KVM ---- */
@@ -1232,7 +1237,7 @@ static const StatusCase status_cases[] = {
                             "<''>, 'NestedAccelerationReasons': <''>,"
                             " 'PersistentNested': <'default'>, 'PersistentSource': <''>,"
                             " 'ReloadRequired': <false>, 'VendorModuleInUse': <false>, 'HostClass': "
-                            "<'pvm'>," KVM_DEVICE_ROOT("kvm_pvm") "," NO_CONTAINER "}",
+                            "<'pvm'>," KVM_DEVICE_ROOT("kvm_pvm") "," NO_CONTAINER_NO_PENDING "}",
         },
         {
                 "/daemon/status/container",

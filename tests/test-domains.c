@@ -910,24 +910,44 @@ static gboolean all_done(gpointer user_data)
 #define DOMAIN_CALLS_PER_CONNECTION 16
 #define DOMAIN_CALLS_BEYOND         5
 
+/* How many of @calls are done. */
+static guint calls_n_done(const Calls *calls)
+{
+        guint n = 0;
+
+        for (guint i = 0; i < calls->n; i++)
+                n += calls->calls[i].done;
+        return n;
+}
+
+typedef struct {
+        const Calls *calls;
+        guint n;
+} CallsDone;
+
+static gboolean calls_n_are_done(gpointer user_data)
+{
+        const CallsDone *done = user_data;
+
+        return calls_n_done(done->calls) >= done->n;
+}
+
 /*
  * libvirt that never answers, and a deadline (issue 26, finding 6): the
  * call is answered LibvirtUnavailable at its deadline, naming it, while
- * libvirt still has it. The calls that come meanwhile wait behind it, as
- * many as a connection may have waiting (the stuck one counts: libvirt
- * still has it); the ones beyond are refused at once with LimitsExceeded
- * naming the limit; the waiting ones are answered at their own deadline,
- * and never reach libvirt. The daemon answers everyone else throughout.
+ * libvirt still has it. From then until libvirt answers it, every domain
+ * call is answered at once with LibvirtUnavailable, saying for how long
+ * libvirt has not answered: none waits a deadline of its own behind a
+ * call libvirt may never answer, and none reaches libvirt. The daemon
+ * answers everyone else throughout.
  */
 static void test_libvirt_deadline(Fixture *f, gconstpointer data)
 {
         Call first = { 0 };
-        Call more[DOMAIN_CALLS_PER_CONNECTION - 1 + DOMAIN_CALLS_BEYOND] = { 0 };
+        Call more[DOMAIN_CALLS_PER_CONNECTION + DOMAIN_CALLS_BEYOND] = { 0 };
         Calls all = { more, G_N_ELEMENTS(more) };
         g_autofree char *message = NULL;
         g_autofree char *within = g_strdup_printf("within %u ms", SHORT_LIBVIRT_TIMEOUT_MSEC);
-        g_autofree char *limit = g_strdup_printf("%u", DOMAIN_CALLS_PER_CONNECTION);
-        guint n_limited = 0, n_deadline = 0;
         gint64 start;
         int accepted;
 
@@ -945,6 +965,7 @@ static void test_libvirt_deadline(Fixture *f, gconstpointer data)
         g_assert_nonnull(strstr(message, within));
         g_assert_nonnull(strstr(message, f->uri));
 
+        /* More than a connection may have waiting: none waits. */
         for (guint i = 0; i < all.n; i++)
                 list_domains_async(f, NULL, &more[i]);
         for (guint i = 0; i < 3; i++) {
@@ -959,19 +980,68 @@ static void test_libvirt_deadline(Fixture *f, gconstpointer data)
 
                 g_assert_nonnull(more[i].error);
                 g_dbus_error_strip_remote_error(more[i].error);
-                if (g_strcmp0(remote, "org.freedesktop.DBus.Error.LimitsExceeded") == 0) {
-                        g_assert_nonnull(strstr(more[i].error->message, limit));
-                        n_limited++;
-                } else {
-                        g_assert_cmpstr(remote, ==, NV_ERROR_LIBVIRT_UNAVAILABLE);
-                        g_assert_nonnull(strstr(more[i].error->message, within));
-                        n_deadline++;
-                }
+                g_assert_cmpstr(remote, ==, NV_ERROR_LIBVIRT_UNAVAILABLE);
+                g_assert_nonnull(strstr(more[i].error->message, "has not answered a call for"));
+                g_assert_nonnull(strstr(more[i].error->message, f->uri));
                 g_clear_error(&more[i].error);
         }
-        g_assert_cmpuint(n_limited, ==, DOMAIN_CALLS_BEYOND);
-        g_assert_cmpuint(n_deadline, ==, DOMAIN_CALLS_PER_CONNECTION - 1);
+        /* Only the first call ever reached libvirt. */
         g_assert_true(nv_test_daemon_is_running(f->env.daemon));
+        close(accepted);
+}
+
+/*
+ * What one connection may have waiting for libvirt: while libvirt works
+ * on a call (within its deadline), the connection's next calls wait, the
+ * one libvirt has counting, up to the limit; the ones beyond are refused
+ * at once with LimitsExceeded naming the limit. When the daemon stops,
+ * every call still waiting is answered.
+ */
+static void test_calls_per_connection(Fixture *f, gconstpointer data)
+{
+        Call first = { 0 };
+        Call more[DOMAIN_CALLS_PER_CONNECTION - 1 + DOMAIN_CALLS_BEYOND] = { 0 };
+        Calls all = { more, G_N_ELEMENTS(more) };
+        CallsDone beyond = { &all, DOMAIN_CALLS_BEYOND };
+        g_autofree char *limit = g_strdup_printf("%u", DOMAIN_CALLS_PER_CONNECTION);
+        guint n_limited = 0;
+        int accepted;
+
+        if (skip_remote_driver_under_asan())
+                return;
+
+        list_domains_async(f, NULL, &first);
+        accepted = wait_libvirt_connects(f);
+        for (guint i = 0; i < all.n; i++)
+                list_domains_async(f, NULL, &more[i]);
+        if (!nv_test_wait_until(calls_n_are_done, &beyond, NV_TEST_TIMEOUT_MS))
+                g_error("The %u calls beyond the limit were not refused within %d ms", DOMAIN_CALLS_BEYOND,
+                        NV_TEST_TIMEOUT_MS);
+        for (guint i = 0; i < all.n; i++) {
+                g_autofree char *remote = NULL;
+
+                if (!more[i].done)
+                        continue;
+                remote = g_dbus_error_get_remote_error(more[i].error);
+                if (g_strcmp0(remote, "org.freedesktop.DBus.Error.LimitsExceeded") == 0) {
+                        g_dbus_error_strip_remote_error(more[i].error);
+                        g_assert_nonnull(strstr(more[i].error->message, limit));
+                        n_limited++;
+                }
+        }
+        g_assert_cmpuint(n_limited, ==, DOMAIN_CALLS_BEYOND);
+
+        /* The daemon stops: everything still waiting is answered. */
+        nv_test_env_stop_daemon(&f->env);
+        if (!nv_test_wait_until(all_done, &all, NV_TEST_TIMEOUT_MS) ||
+            !nv_test_wait_until(call_is_done, &first, NV_TEST_TIMEOUT_MS))
+                g_error("The calls waiting for libvirt were not answered when the daemon stopped");
+        g_assert_nonnull(first.error);
+        for (guint i = 0; i < all.n; i++)
+                g_assert_nonnull(more[i].error);
+        g_clear_error(&first.error);
+        for (guint i = 0; i < all.n; i++)
+                g_clear_error(&more[i].error);
         close(accepted);
 }
 
@@ -1921,6 +1991,7 @@ int main(int argc, char **argv)
         add_test(skip, "/domains/failure/unreachable", &config_unreachable, test_unavailable);
         add_test(skip, "/domains/failure/libvirt-hangs", &config_hung, test_libvirt_hangs);
         add_test(skip, "/domains/failure/libvirt-deadline", &config_hung_deadline, test_libvirt_deadline);
+        add_test(skip, "/domains/failure/calls-per-connection", &config_hung, test_calls_per_connection);
         add_test(skip, "/domains/failure/libvirt-hangs-at-stop", &config_hung, test_libvirt_hangs_at_stop);
         add_test(skip, "/domains/failure/missing-node-file", &config_missing, test_unavailable);
         add_test(skip, "/domains/invalid/mode", &config_node, test_invalid_mode);

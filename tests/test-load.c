@@ -20,7 +20,8 @@
  * descriptors, so it happens at most once per period whatever the number
  * of calls, and the calls that come during a scan wait for that one. What
  * these cost in time is the bench's (BENCHMARKS.md); here, what is done
- * and in which order.
+ * and in which order. A user other than root gets a budget of calls a
+ * second; root has none.
  */
 #include "config.h"
 
@@ -430,10 +431,72 @@ static void test_holders_coalesced(HostFixture *f, gconstpointer data)
         assert_module_users(f, "[(7001, 0, 'qemu-system-x86', '')]");
 }
 
+/* A user's budget, at 4 calls a second for the test. */
+#define USER_RATE 4
+/* The most of one user's calls that wait: 20 seconds' worth. */
+#define USER_WAITING (USER_RATE * 20)
+#define USER_BURST   (USER_WAITING + 40)
+
+typedef struct {
+        HostFixture *f;
+        char *output;
+        gint64 elapsed_usec;
+        gint done;
+} UserFlood;
+
+static gpointer user_flood(gpointer data)
+{
+        UserFlood *flood = data;
+        gint64 start = g_get_monotonic_time();
+
+        flood->output = burst_as(flood->f, NV_TEST_UID_NOBODY, "GetStatus", USER_BURST, 1);
+        flood->elapsed_usec = g_get_monotonic_time() - start;
+        g_atomic_int_set(&flood->done, 1);
+        return NULL;
+}
+
+/* A user other than root gets so many calls a second: its burst waits for
+ * its budget, what would wait longer than a client waits is refused at
+ * once with LimitsExceeded, and root, whose calls have no budget, is
+ * answered meanwhile. */
+static void test_user_budget(HostFixture *f, gconstpointer data)
+{
+        UserFlood flood = { .f = f };
+        g_autofree char *rate = g_strdup_printf("%u", USER_RATE);
+        g_autofree char *root_output = NULL;
+        g_autoptr(GThread) thread = NULL;
+        guint n_ok, n_refused;
+
+        g_setenv("NESTEDVIRTD_USER_CALLS_PER_SEC", rate, TRUE);
+        nv_test_env_start_daemon(&f->env);
+        g_unsetenv("NESTEDVIRTD_USER_CALLS_PER_SEC");
+
+        thread = g_thread_new("user-flood", user_flood, &flood);
+        /* Throttled, root's burst would take BURST / USER_RATE seconds,
+         * past its calls' timeout: every one answered is the proof. */
+        root_output = burst_as(f, 0, "GetStatus", BURST, 1);
+        g_assert_cmpuint(burst_count(root_output, "ok"), ==, BURST);
+        g_assert_false(g_atomic_int_get(&flood.done));
+        g_thread_join(g_steal_pointer(&thread));
+
+        n_ok = burst_count(flood.output, "ok");
+        n_refused = burst_count(flood.output, "org.freedesktop.DBus.Error.LimitsExceeded");
+        g_test_message("the user's %u calls: %u answered, %u refused, in %.1f s", USER_BURST, n_ok,
+                       n_refused, (double)flood.elapsed_usec / G_USEC_PER_SEC);
+        g_assert_cmpuint(n_ok + n_refused, ==, USER_BURST);
+        g_assert_cmpuint(n_ok, >=, USER_WAITING);
+        g_assert_cmpuint(n_refused, >=, 1);
+        /* A second's worth at once, then USER_RATE a second: a lower bound,
+         * which a busy machine only makes longer. */
+        g_assert_cmpint(flood.elapsed_usec, >=, (gint64)(n_ok - 1 - USER_RATE) * G_USEC_PER_SEC / USER_RATE);
+        g_free(flood.output);
+}
+
 static const struct {
         const char *path;
         void (*test)(HostFixture *f, gconstpointer data);
 } host_tests[] = {
+        { "/load/budget/user-waits-root-does-not", test_user_budget },
         { "/load/status/never-scans", test_status_never_scans },
         { "/load/holders/scanned-once-per-period", test_holders_once_per_period },
         { "/load/holders/coalesced", test_holders_coalesced },

@@ -283,6 +283,19 @@ static const ReloadCase reload_cases[] = {
                 .files = { { "/sys/module/kvm_amd/parameters/nested", "0\n" },
                            { "/sys/module/kvm/refcnt", "1\n" } },
         },
+        /* s390x: kvm itself is the module that decides (an int, 0/1), and
+         * nothing else holds it. */
+        {
+                "/reload/loaded/s390x",
+                NV_TEST_PRESET_S390X,
+                .module = "kvm",
+                .nested = TRUE,
+                .error_code = -1,
+                .value = "1",
+                .log = "unload kvm\nload kvm nested=1\n",
+                .files = { { "/sys/module/kvm/parameters/nested", "1\n" },
+                           { "/sys/module/kvm/initstate", "live\n" } },
+        },
         {
                 "/reload/loaded/intel",
                 NV_TEST_PRESET_INTEL_LOADED,

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "nv-summary.h"
 #include "nv-verdict.h"
 
 /* An Intel host with kvm_intel loaded, nested off, nothing configured. */
@@ -83,6 +84,17 @@ static void test_module(void)
         g_assert_cmpstr(line, ==,
                         "the running value differs from the persistent one: stop all VMs and run "
                         "nestedvirtctl reload");
+        /* Virtual machines hold it: it can wait for them; then it does. */
+        p.vendor_module_in_use = TRUE;
+        g_free(line);
+        line = advice(&p);
+        g_assert_nonnull(strstr(line, "nestedvirtctl reload --when-idle"));
+        set_string(&p.pending_reload, "enable");
+        g_free(line);
+        line = advice(&p);
+        g_assert_nonnull(strstr(line, "nestedvirtctl reload --cancel"));
+        p.vendor_module_in_use = FALSE;
+        set_string(&p.pending_reload, "");
         /* "default" is the kernel's default, on. */
         g_assert_cmpint(nv_verdict_persistent_value(&p), ==, 1);
         g_assert_null(nv_verdict_persistent_blocker(&p));
@@ -427,6 +439,174 @@ static void test_host_classes(void)
         }
 }
 
+/* Header capitalization (GNOME HIG): the first word and every word of four
+ * letters or more begin with a capital. */
+static void assert_title_case(const char *title)
+{
+        g_auto(GStrv) words = g_strsplit(title, " ", -1);
+
+        for (size_t i = 0; words[i]; i++)
+                if ((i == 0 || strlen(words[i]) >= 4) && !g_ascii_isupper(words[i][0]))
+                        g_error("\"%s\" is not in title case", title);
+}
+
+/* Words for people: no module, parameter, path or command. */
+static void assert_plain_words(const char *text)
+{
+        static const char *const technical[] = { "nested=",  "/",       "kvm_",  "kvm-", "nestedvirtctl",
+                                                 "modprobe", "cmdline", "sysfs", "vmx",  "svm" };
+
+        if (!text)
+                return;
+        for (size_t i = 0; i < G_N_ELEMENTS(technical); i++)
+                if (strstr(text, technical[i]))
+                        g_error("\"%s\" in words for people: %s", technical[i], text);
+}
+
+/*
+ * Every combination of the facts that decide: the short form (the app's
+ * headline) and the detailed one (the CLI's verdict line) say the same,
+ * the short form in plain words, and the switch never shows on where
+ * nested virtualization is not available.
+ */
+static void test_short_and_detailed_agree(void)
+{
+        static const char *const classes[] = { "arm64-command-line",
+                                               "unsupported",
+                                               "pvm",
+                                               "container",
+                                               "module-absent",
+                                               "no-module-loading",
+                                               "no-hardware-virtualization",
+                                               "module-builtin",
+                                               "command-line",
+                                               "module",
+                                               "something-new" };
+        guint n = 0;
+
+        for (size_t c = 0; c < G_N_ELEMENTS(classes); c++)
+                for (guint bits = 0; bits < 1u << 7; bits++) {
+                        NvProperties p;
+                        g_auto(NvSummary) summary = { 0 };
+                        g_autofree char *running = NULL;
+                        gboolean loaded = bits & 1, enabled = bits & 2, hardware = bits & 4;
+                        gboolean reload = bits & 8, in_use = bits & 16, pending = bits & 32;
+                        gboolean persistent_on = bits & 64;
+
+                        props_intel(&p);
+                        set_string(&p.host_class, classes[c]);
+                        if (g_str_equal(classes[c], "arm64-command-line"))
+                                set_string(&p.architecture, "aarch64");
+                        p.vendor_module_loaded = loaded;
+                        p.nested_enabled = loaded && enabled;
+                        set_string(&p.nested_parameter, loaded ? (enabled ? "Y" : "N") : "");
+                        p.hardware_virtualization = hardware;
+                        p.reload_required = loaded && reload;
+                        p.vendor_module_in_use = loaded && in_use;
+                        set_string(&p.persistent_nested, persistent_on ? "enabled" : "disabled");
+                        set_string(&p.persistent_source, "/etc/modprobe.d/kvm.conf");
+                        set_string(&p.pending_reload, pending ? "enable" : "");
+                        set_string(&p.container, g_str_equal(classes[c], "container") ? "docker" : "");
+
+                        running = nv_verdict_running_text(&p);
+                        nv_summary_init(&summary, &p);
+                        switch (summary.state) {
+                        case NV_VERDICT_ON:
+                                g_assert_true(g_str_has_prefix(running, "enabled"));
+                                break;
+                        case NV_VERDICT_OFF:
+                                g_assert_true(g_str_has_prefix(running, "disabled"));
+                                break;
+                        case NV_VERDICT_RESTART_REQUIRED:
+                                g_assert_true(g_str_has_prefix(running,
+                                                               p.nested_enabled ? "enabled" : "disabled"));
+                                g_assert_cmpint(summary.action != NV_SUMMARY_ACTION_NONE, ==, TRUE);
+                                break;
+                        case NV_VERDICT_NOT_LOADED:
+                                g_assert_true(g_str_has_prefix(running, "not available"));
+                                break;
+                        case NV_VERDICT_NOT_AVAILABLE:
+                                g_assert_true(strstr(running, "not available") ||
+                                              strstr(running, "not supported"));
+                                g_assert_false(summary.switch_active);
+                                g_assert_nonnull(summary.switch_blocker);
+                                break;
+                        case NV_VERDICT_UNKNOWN:
+                                g_assert_true(strstr(running, "unknown"));
+                                break;
+                        }
+                        g_assert_nonnull(summary.icon_name);
+                        assert_title_case(summary.title);
+                        assert_plain_words(summary.title);
+                        assert_plain_words(summary.description);
+                        assert_plain_words(summary.switch_blocker);
+                        g_assert_cmpint(summary.action == NV_SUMMARY_ACTION_NONE, ==,
+                                        summary.action_label == NULL);
+                        if (summary.action_label)
+                                assert_title_case(summary.action_label);
+                        /* A switch that cannot act shows what runs. */
+                        if (summary.switch_blocker && !summary.pending &&
+                            summary.state != NV_VERDICT_NOT_AVAILABLE)
+                                g_assert_cmpint(summary.switch_active, ==, p.nested_enabled == 1);
+                        nv_properties_clear(&p);
+                        n++;
+                }
+        g_test_message("%u combinations", n);
+}
+
+static void test_summary_words(void)
+{
+        NvProperties p;
+        g_auto(NvSummary) summary = { 0 };
+
+        /* kvm_intel runs with N, kvm.conf says 1, VMs hold it. */
+        props_intel(&p);
+        set_string(&p.persistent_nested, "enabled");
+        p.vendor_module_in_use = TRUE;
+        nv_summary_init(&summary, &p);
+        g_assert_cmpint(summary.state, ==, NV_VERDICT_RESTART_REQUIRED);
+        g_assert_cmpstr(summary.title, ==, "Restart Required");
+        g_assert_cmpint(summary.action, ==, NV_SUMMARY_ACTION_APPLY_WHEN_IDLE);
+        g_assert_cmpstr(summary.action_label, ==, "Apply When Virtual Machines Stop");
+        g_assert_true(summary.switch_active);
+        g_assert_null(summary.switch_blocker);
+        nv_summary_clear(&summary);
+
+        /* Asked to apply it when they stop. */
+        set_string(&p.pending_reload, "enable");
+        nv_summary_init(&summary, &p);
+        g_assert_cmpstr(summary.title, ==, "Waiting for Virtual Machines to Stop");
+        g_assert_cmpint(summary.action, ==, NV_SUMMARY_ACTION_CANCEL_PENDING);
+        g_assert_true(summary.switch_active);
+        g_assert_nonnull(summary.switch_blocker);
+        nv_summary_clear(&summary);
+
+        /* Nobody holds it. */
+        set_string(&p.pending_reload, "");
+        p.vendor_module_in_use = FALSE;
+        nv_summary_init(&summary, &p);
+        g_assert_cmpstr(summary.action_label, ==, "Apply Now");
+        nv_summary_clear(&summary);
+
+        /* A guest under Hyper-V without vmx: off, and why, by name. */
+        set_string(&p.host_class, "no-hardware-virtualization");
+        p.in_virtual_machine = TRUE;
+        set_string(&p.hypervisor_product, "hyper-v");
+        p.hardware_virtualization = FALSE;
+        p.vendor_module_loaded = FALSE;
+        p.nested_enabled = FALSE;
+        nv_summary_init(&summary, &p);
+        g_assert_cmpstr(summary.title, ==, "Nested Virtualization Is Not Available");
+        g_test_message("%s", summary.description);
+        g_assert_false(summary.switch_active);
+        g_assert_cmpstr(summary.switch_blocker, ==, "Not available on this computer");
+
+        g_assert_cmpstr(nv_summary_cpu_vendor(&p), ==, "Intel");
+        set_string(&p.cpu_vendor, "amd");
+        g_assert_cmpstr(nv_summary_cpu_vendor(&p), ==, "AMD");
+        nv_properties_clear(&p);
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -443,5 +623,7 @@ int main(int argc, char **argv)
         g_test_add_func("/verdict/host-classes", test_host_classes);
         g_test_add_func("/verdict/set-variant", test_set_variant);
         g_test_add_func("/verdict/class-names", test_class_names);
+        g_test_add_func("/verdict/short-and-detailed-agree", test_short_and_detailed_agree);
+        g_test_add_func("/verdict/summary-words", test_summary_words);
         return g_test_run();
 }

@@ -66,7 +66,7 @@ check()
 check "nestedvirtctl " "configure-domain disable enable export list-domains reload status "
 check "nestedvirtctl re" "reload "
 check "nestedvirtctl --" "--help --host --json --no-ask-password --version "
-check "nestedvirtctl enable --" "--help --host --json --no-ask-password --now --version "
+check "nestedvirtctl enable --" "--help --host --json --no-ask-password --no-block --now --version --when-idle "
 check "nestedvirtctl reload --ne" "--nested= "
 check "nestedvirtctl --json=" "off pretty short "
 check "nestedvirtctl export --" "--help --host --json --nfd= --no-ask-password --prometheus= --version "

@@ -88,7 +88,7 @@ done
 check zsh "nestedvirtctl configure-domain " 'fed\ ora fedora web:\$\(x\) '
 # shellcheck disable=SC2016 # a guest's name, not an expansion
 check fish "nestedvirtctl configure-domain " 'fed ora fedora web:$(x) '
-check zsh "nestedvirtctl enable --" "--now "
+check zsh "nestedvirtctl enable --" "--no-block --now --when-idle "
 check zsh "nestedvirtctl export --" "--nfd --prometheus "
 check fish "nestedvirtctl export --p" "--prometheus "
-check fish "nestedvirtctl enable --n" "--no-ask-password --now "
+check fish "nestedvirtctl enable --n" "--no-ask-password --no-block --now "

@@ -161,6 +161,7 @@ ansible_facts:
 """
 
 import json
+import re
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -249,18 +250,34 @@ def plan_domains(module, ctl):
     return match_domains(wanted, listed)
 
 
+# What GLib's g_uuid_string_is_valid() accepts, which the daemon asks
+# before it looks a guest up by UUID.
+UUID_PATTERN = re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+
+
+def find_domain(key, domains):
+    """The guest among @domains that the daemon would take @key for: a key
+    shaped like a UUID is a UUID first and a name after (as virsh does,
+    since nothing stops a guest from being named like another's UUID);
+    any other key is a name. None when there is no such guest."""
+    if UUID_PATTERN.match(key):
+        for domain in domains:
+            if str(domain.get("Uuid", "")).lower() == key.lower():
+                return domain
+    for domain in domains:
+        if domain.get("Name") == key:
+            return domain
+    return None
+
+
 def match_domains(wanted, listed):
     """[(name, before, wanted)] for the task's @wanted guests, found by name
-    or UUID in list-domains --json's @listed; before is None for a guest
-    not listed."""
-    by_key = {}
-    for domain in listed if isinstance(listed, list) else []:
-        if isinstance(domain, dict):
-            by_key[domain.get("Name")] = domain
-            by_key[domain.get("Uuid")] = domain
+    or UUID in list-domains --json's @listed as the daemon finds them;
+    before is None for a guest not listed."""
+    domains = [d for d in listed if isinstance(d, dict)] if isinstance(listed, list) else []
     plan = []
     for entry in wanted:
-        found = by_key.get(entry["name"])
+        found = find_domain(entry["name"], domains)
         plan.append((entry["name"], found.get("CpuMode", "") if found else None, entry["cpu_mode"]))
     return plan
 

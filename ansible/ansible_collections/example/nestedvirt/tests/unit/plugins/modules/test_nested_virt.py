@@ -87,6 +87,21 @@ class TestMatchDomains(unittest.TestCase):
             ("8f0ad8a4-6b1e-4a53-a4a8-5d8a3c1e2a02", "", "host-passthrough"),
         ])
 
+    def test_uuid_before_name(self):
+        # A guest named like another's UUID: the daemon takes the UUID.
+        listed = self.listed + [
+            {"Name": "8f0ad8a4-6b1e-4a53-a4a8-5d8a3c1e2a01", "Uuid": "8f0ad8a4-6b1e-4a53-a4a8-5d8a3c1e2a03",
+             "CpuMode": "host-model"},
+        ]
+        for order in (listed, list(reversed(listed))):
+            self.assertEqual(
+                match_domains([{"name": "8F0AD8A4-6B1E-4A53-A4A8-5D8A3C1E2A01", "cpu_mode": "host-model"}], order),
+                [("8F0AD8A4-6B1E-4A53-A4A8-5D8A3C1E2A01", "custom", "host-model")])
+        # Not a UUID by the daemon's rule (no hyphens): a name only.
+        self.assertEqual(match_domains([{"name": "8f0ad8a46b1e4a53a4a85d8a3c1e2a01", "cpu_mode": "host-model"}],
+                                       listed),
+                         [("8f0ad8a46b1e4a53a4a85d8a3c1e2a01", None, "host-model")])
+
     def test_unknown_guest(self):
         self.assertEqual(match_domains([{"name": "nope", "cpu_mode": "host-model"}], self.listed),
                          [("nope", None, "host-model")])
