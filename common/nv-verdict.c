@@ -190,22 +190,8 @@ NvVerdictState nv_verdict_state(const NvProperties *props)
 
 gboolean nv_verdict_persistent_applies(const NvProperties *props)
 {
-        switch (nv_host_class(props)) {
-        case NV_HOST_MODULE_BUILTIN:
-        case NV_HOST_COMMAND_LINE:
-        case NV_HOST_MODULE:
-        case NV_HOST_NO_HARDWARE_VIRTUALIZATION:
-        case NV_HOST_UNKNOWN:
-                return TRUE;
-        case NV_HOST_ARM64_COMMAND_LINE:
-        case NV_HOST_UNSUPPORTED:
-        case NV_HOST_PVM:
-        case NV_HOST_CONTAINER:
-        case NV_HOST_MODULE_ABSENT:
-        case NV_HOST_NO_MODULE_LOADING:
-                return FALSE;
-        }
-        g_assert_not_reached();
+        /* The same hosts as those where the service may change it. */
+        return !nv_host_class_refuses_changes(nv_host_class(props));
 }
 
 char *nv_verdict_module_state_text(const NvProperties *props)
