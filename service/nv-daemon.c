@@ -18,10 +18,7 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <signal.h>
 #include <stddef.h>
-#include <string.h>
 
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
@@ -32,10 +29,9 @@
 #include "nv-daemon.h"
 #include "nv-dbus.h"
 #include "nv-domain-jobs.h"
-#include "nv-env.h"
 #include "nv-holders.h"
 #include "nv-host-status.h"
-#include "nv-loop.h"
+#include "nv-lifetime.h"
 #include "nv-persistent.h"
 #include "nv-printable.h"
 #include "nv-reload-queue.h"
@@ -45,12 +41,6 @@
 
 /* libvirt accepts long names, but nothing sane is longer than this. */
 #define NV_DOMAIN_ARG_MAX 1024
-
-/* How often a reload that waits for the module to be free looks at it. */
-#define NV_WHEN_IDLE_POLL_MSEC 500
-
-/* How long a domain call waits for libvirt. */
-#define NV_LIBVIRT_TIMEOUT_MSEC 20000
 
 typedef struct {
         NvHostStatus *status;
@@ -66,11 +56,7 @@ typedef struct {
         sd_bus *bus;
         NvCallQueue *calls;
         NvAuth *auth;
-        GMainLoop *loop;
-        int exit_status;
-
-        guint64 idle_usec;
-        sd_event_source *idle_source;
+        NvLifetime *life;
 } Context;
 
 static void context_clear(Context *c)
@@ -81,34 +67,14 @@ static void context_clear(Context *c)
         g_clear_pointer(&c->when_idle, nv_reload_when_idle_free);
         g_clear_pointer(&c->holders, nv_holders_free);
         g_clear_pointer(&c->domains, nv_domain_jobs_free);
-        c->idle_source = sd_event_source_disable_unref(c->idle_source);
+        g_clear_pointer(&c->life, nv_lifetime_free);
         g_clear_pointer(&c->auth, nv_auth_free);
         g_clear_pointer(&c->calls, nv_call_queue_free);
         c->bus = sd_bus_flush_close_unref(c->bus);
         c->event = sd_event_unref(c->event);
-        g_clear_pointer(&c->loop, g_main_loop_unref);
         g_clear_pointer(&c->kernel, nv_kernel_free);
         c->host = NULL;
         g_clear_pointer(&c->status, nv_host_status_free);
-}
-
-static void context_quit(Context *c, int exit_status)
-{
-        c->exit_status = exit_status;
-        g_main_loop_quit(c->loop);
-}
-
-static void context_touch_idle(Context *c)
-{
-        int r;
-
-        if (!c->idle_source)
-                return;
-        r = sd_event_source_set_time_relative(c->idle_source, c->idle_usec);
-        if (r >= 0)
-                r = sd_event_source_set_enabled(c->idle_source, SD_EVENT_ONESHOT);
-        if (r < 0)
-                g_warning("Failed to re-arm the idle timer: %s", g_strerror(-r));
 }
 
 static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -246,7 +212,9 @@ static void reload_read_facts(NvHostFacts *ret, gpointer user_data)
 
 static void reload_done(gpointer user_data)
 {
-        context_touch_idle(user_data);
+        Context *c = user_data;
+
+        nv_lifetime_touch(c->life);
 }
 
 /* The kernel interface, made at the first module change. */
@@ -311,7 +279,7 @@ static void when_idle_changed(gpointer user_data)
 
         nv_host_status_set_pending_reload(c->status, nv_reload_when_idle_get_pending(c->when_idle),
                                           nv_reload_when_idle_get_result(c->when_idle));
-        context_touch_idle(c);
+        nv_lifetime_touch(c->life);
 }
 
 /* ReloadModule()'s checks and authorization, now; the reload itself once
@@ -446,7 +414,7 @@ static int filter_incoming(sd_bus_message *m, void *userdata, sd_bus_error *erro
         /* Back from polkit: counted and given its turn the first time. */
         if (nv_auth_is_resuming(c->auth, m))
                 return 0;
-        context_touch_idle(c);
+        nv_lifetime_touch(c->life);
         /* Its connection's turn comes later: taken for now. */
         if (nv_call_queue_take(c->calls, m))
                 return 1;
@@ -454,53 +422,16 @@ static int filter_incoming(sd_bus_message *m, void *userdata, sd_bus_error *erro
         return 0;
 }
 
-static int on_idle(sd_event_source *s, uint64_t usec, void *userdata)
+static gboolean context_is_busy(gpointer user_data)
 {
-        Context *c = userdata;
-        int r;
+        Context *c = user_data;
 
         /* Someone may be typing a password right now, libvirt be working
          * on a call, the kernel be loading a module, or a reload wait for
          * the module to be free. */
-        if (nv_call_queue_get_n_waiting(c->calls) > 0 || nv_auth_get_n_pending(c->auth) > 0 ||
-            nv_domain_jobs_get_n_pending(c->domains) > 0 || nv_holders_is_busy(c->holders) ||
-            nv_reload_queue_is_busy(c->reloads) || nv_reload_when_idle_is_busy(c->when_idle)) {
-                g_debug("Idle, but an authorization or a job is pending: not exiting yet");
-                context_touch_idle(c);
-                return 0;
-        }
-
-        g_message("Exiting after %" G_GUINT64_FORMAT " s without calls", c->idle_usec / G_USEC_PER_SEC);
-
-        /* Give the name up first, so that a call arriving from now on
-         * activates a new instance instead of being lost, then answer what
-         * is already queued. */
-        r = sd_bus_release_name(c->bus, NV_BUS_NAME);
-        if (r < 0)
-                g_warning("Failed to release %s: %s", NV_BUS_NAME, g_strerror(-r));
-        while (sd_bus_process(c->bus, NULL) > 0)
-                ;
-        sd_bus_flush(c->bus);
-        context_quit(c, 0);
-        return 0;
-}
-
-static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
-{
-        Context *c = userdata;
-
-        g_message("Received %s, exiting", strsignal((int)si->ssi_signo));
-        context_quit(c, 0);
-        return 0;
-}
-
-static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-        Context *c = userdata;
-
-        g_warning("Disconnected from the system bus, exiting");
-        context_quit(c, 1);
-        return 0;
+        return nv_call_queue_get_n_waiting(c->calls) > 0 || nv_auth_get_n_pending(c->auth) > 0 ||
+               nv_domain_jobs_get_n_pending(c->domains) > 0 || nv_holders_is_busy(c->holders) ||
+               nv_reload_queue_is_busy(c->reloads) || nv_reload_when_idle_is_busy(c->when_idle);
 }
 
 #define NV_PROPERTY_FLAGS_CONST        SD_BUS_VTABLE_PROPERTY_CONST
@@ -545,72 +476,35 @@ static const sd_bus_vtable nestedvirt_vtable[] = {
 
 static int context_start(Context *c, const NvDaemonOptions *options)
 {
-        sigset_t mask;
+        g_autofree char *proc = NULL;
+        g_autofree char *socket_path = NULL;
         int r;
 
+        /* Before the first thread (modprobe.d is read in one). */
+        r = nv_lifetime_prepare_process();
+        if (r < 0)
+                return r;
         c->kernel_new = options->kernel_new;
         c->status = nv_host_status_new(options->root);
         c->host = nv_host_status_get_host(c->status);
         /* A crash in the middle of a write leaves its temporary file. */
         nv_persistent_remove_stale(c->host);
 
-        /* Block the signals before any thread exists, so that all inherit
-         * the mask and only the signalfd sees them. */
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-                return -errno;
-        /* A peer that closes its socket must cost an EPIPE, not the daemon:
-         * libvirt's remote driver writes with plain write() and leaves
-         * SIGPIPE to its caller (virsh ignores it, and systemd does for
-         * services, IgnoreSIGPIPE=yes; dbus-daemon's activation does not),
-         * and a libvirtd that dies mid-call closes the socket under it. */
-        if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
-                return -errno;
-
         r = sd_event_new(&c->event);
         if (r < 0)
                 return r;
-        r = sd_event_add_signal(c->event, NULL, SIGTERM, on_signal, c);
-        if (r >= 0)
-                r = sd_event_add_signal(c->event, NULL, SIGINT, on_signal, c);
-        if (r < 0)
-                return r;
+        c->life = nv_lifetime_new(c->event);
 
         nv_host_status_watch(c->status, c->event);
-        /* Below the 25 s a D-Bus client waits by default, so that the
-         * caller hears why; the environment may set it, for tests. */
-        c->domains = nv_domain_jobs_new(options->libvirt_uri ? options->libvirt_uri : "qemu:///system",
-                                        nv_env_get_number("NESTEDVIRTD_LIBVIRT_TIMEOUT_MSEC", 1, 3600 * 1000,
-                                                          "milliseconds", NV_LIBVIRT_TIMEOUT_MSEC, NULL));
-        {
-                /* How old the holders of /dev/kvm may be; the environment
-                 * can set exactly that period, for tests. */
-                gboolean fixed;
-                guint64 msec = nv_env_get_number("NESTEDVIRTD_KVM_USERS_MAX_AGE_MSEC", 0, 3600 * 1000,
-                                                 "milliseconds", NV_KVM_USERS_MAX_AGE_USEC / 1000, &fixed);
-                g_autofree char *proc = nv_host_path(c->host, "/proc");
-                g_autofree char *socket_path = nv_holders_socket_path(nv_host_is_real(c->host));
-
-                c->holders = nv_holders_new(proc, socket_path,
-                                            nv_host_is_real(c->host) ? NV_KVM_USERS_SCAN_CHECK_DEVICE : 0,
-                                            (gint64)msec * 1000, fixed);
-        }
+        c->domains = nv_domain_jobs_new(options->libvirt_uri, options->libvirt_timeout_msec);
+        proc = nv_host_path(c->host, "/proc");
+        socket_path = nv_holders_socket_path(nv_host_is_real(c->host));
+        c->holders = nv_holders_new(
+                proc, socket_path, nv_host_is_real(c->host) ? NV_KVM_USERS_SCAN_CHECK_DEVICE : 0,
+                (gint64)options->kvm_users_max_age_usec, options->kvm_users_max_age_fixed);
         c->reloads = nv_reload_queue_new(c->holders, reload_read_facts, reload_done, c);
-        c->when_idle =
-                nv_reload_when_idle_new(c->event, c->reloads,
-                                        nv_env_get_number("NESTEDVIRTD_WHEN_IDLE_POLL_MSEC", 10, 60 * 1000,
-                                                          "milliseconds", NV_WHEN_IDLE_POLL_MSEC, NULL),
-                                        reload_read_facts, when_idle_changed, c);
-
-        if (options->idle_timeout > 0) {
-                c->idle_usec = (guint64)options->idle_timeout * G_USEC_PER_SEC;
-                r = sd_event_add_time_relative(c->event, &c->idle_source, CLOCK_MONOTONIC, c->idle_usec, 0,
-                                               on_idle, c);
-                if (r < 0)
-                        return r;
-        }
+        c->when_idle = nv_reload_when_idle_new(c->event, c->reloads, options->when_idle_poll_msec,
+                                               reload_read_facts, when_idle_changed, c);
 
         r = nv_sd_bus_open_system_without_fds(&c->bus);
         if (r < 0) {
@@ -618,10 +512,7 @@ static int context_start(Context *c, const NvDaemonOptions *options)
                 return r;
         }
         c->auth = nv_auth_new(c->bus);
-        c->calls =
-                nv_call_queue_new(c->bus, c->event,
-                                  (guint)nv_env_get_number("NESTEDVIRTD_USER_CALLS_PER_SEC", 1, 1000000,
-                                                           "calls a second", NV_CALL_QUEUE_USER_RATE, NULL));
+        c->calls = nv_call_queue_new(c->bus, c->event, options->user_calls_per_sec);
         nv_host_status_set_bus(c->status, c->bus);
         r = sd_bus_add_filter(c->bus, NULL, filter_incoming, c);
         if (r < 0)
@@ -629,8 +520,8 @@ static int context_start(Context *c, const NvDaemonOptions *options)
         r = sd_bus_add_object_vtable(c->bus, NULL, NV_OBJECT_PATH, NV_INTERFACE, nestedvirt_vtable, c);
         if (r < 0)
                 return r;
-        r = sd_bus_match_signal(c->bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
-                                "org.freedesktop.DBus.Local", "Disconnected", on_disconnected, c);
+        r = nv_lifetime_watch(c->life, c->bus, NV_BUS_NAME, (guint64)options->idle_timeout * G_USEC_PER_SEC,
+                              context_is_busy, c);
         if (r < 0)
                 return r;
         r = sd_bus_attach_event(c->bus, c->event, SD_EVENT_PRIORITY_NORMAL);
@@ -653,10 +544,8 @@ static int context_start(Context *c, const NvDaemonOptions *options)
 int nv_daemon_run(const NvDaemonOptions *options)
 {
         Context c = { 0 };
-        g_autoptr(GSource) source = NULL;
         int r;
 
-        c.loop = g_main_loop_new(NULL, FALSE);
         r = context_start(&c, options);
         if (r < 0) {
                 g_warning("Failed to start: %s", g_strerror(-r));
@@ -664,14 +553,8 @@ int nv_daemon_run(const NvDaemonOptions *options)
                 return 1;
         }
 
-        source = nv_event_source_new(c.event);
-        g_source_attach(source, NULL);
-
         g_message("nestedvirtd %s serving %s (root %s)", PACKAGE_VERSION, NV_BUS_NAME, options->root);
-        g_main_loop_run(c.loop);
-
-        g_source_destroy(source);
-        r = c.exit_status;
+        r = nv_lifetime_run(c.life);
         context_clear(&c);
         return r;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The daemon's command line, shared by nestedvirtd and the test build that
- * runs it on a simulated kernel; they differ only in the kernel backend.
+ * The daemon's command line and environment, shared by nestedvirtd and
+ * the test build that runs it on a simulated kernel; they differ only in
+ * the kernel backend.
  */
 #include "config.h"
 
@@ -9,8 +10,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "nv-call-queue.h"
 #include "nv-daemon.h"
+#include "nv-env.h"
+#include "nv-kvm-users.h"
 #include "nv-main.h"
+
+/* How long a domain call waits for libvirt: below the 25 s a D-Bus client
+ * waits by default, so that the caller hears why. */
+#define NV_LIBVIRT_TIMEOUT_MSEC 20000
+
+/* How often a reload that waits for the module to be free looks at it. */
+#define NV_WHEN_IDLE_POLL_MSEC 500
+
+/* The tunables of nestedvirtd(8)'s ENVIRONMENT: tests shorten them. */
+static void options_from_environment(NvDaemonOptions *options)
+{
+        options->libvirt_timeout_msec =
+                (guint)nv_env_get_number("NESTEDVIRTD_LIBVIRT_TIMEOUT_MSEC", 1, 3600 * 1000, "milliseconds",
+                                         NV_LIBVIRT_TIMEOUT_MSEC, NULL);
+        options->kvm_users_max_age_usec =
+                1000 * nv_env_get_number("NESTEDVIRTD_KVM_USERS_MAX_AGE_MSEC", 0, 3600 * 1000,
+                                         "milliseconds", NV_KVM_USERS_MAX_AGE_USEC / 1000,
+                                         &options->kvm_users_max_age_fixed);
+        options->when_idle_poll_msec =
+                (guint)nv_env_get_number("NESTEDVIRTD_WHEN_IDLE_POLL_MSEC", 10, 60 * 1000, "milliseconds",
+                                         NV_WHEN_IDLE_POLL_MSEC, NULL);
+        options->user_calls_per_sec =
+                (guint)nv_env_get_number("NESTEDVIRTD_USER_CALLS_PER_SEC", 1, 1000000, "calls a second",
+                                         NV_CALL_QUEUE_USER_RATE, NULL);
+}
 
 int nv_daemon_main(int argc, char *argv[], NvKernelNewFunc kernel_new)
 {
@@ -75,5 +104,6 @@ int nv_daemon_main(int argc, char *argv[], NvKernelNewFunc kernel_new)
         options.idle_timeout = (guint)idle_timeout;
         options.kernel_new = kernel_new;
         options.libvirt_uri = libvirt_uri ? libvirt_uri : "qemu:///system";
+        options_from_environment(&options);
         return nv_daemon_run(&options);
 }
