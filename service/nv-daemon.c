@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * nestedvirtd's bus object: the Context that holds the daemon's state, the
- * method and property handlers, and the vtable at the bottom, which reads
+ * method and property handlers, and the vtable below them, which reads
  * like the API's table of contents (interfaces/org.example.NestedVirt.xml
- * documents it). The properties are the lines of NV_PROPERTIES()
+ * documents it); last, the start, which wires the parts together, and the
+ * run, which ends as nv-lifetime.h says. The properties are the lines of NV_PROPERTIES()
  * (common/nv-properties.h); their values go on the wire through
  * nv-status-bus.h.
  *
@@ -14,7 +15,9 @@
  *
  * What may block runs in a worker: the holders' scan (nv-holders.h),
  * libvirt (nv-domain-jobs.h) and the unload and load of ReloadModule
- * (nv-reload-queue.h). Their checks and authorization run here first.
+ * (nv-reload-queue.h, and nv-reload-when-idle.h for the reload that waits
+ * for the module to be free). Their checks and authorization run here
+ * first.
  */
 #include "config.h"
 
