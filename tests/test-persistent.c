@@ -577,6 +577,17 @@ static char *snapshot_tree(Fixture *f)
         return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
+/* Every file of the host is as @before had it, and nothing was loaded
+ * or unloaded. */
+static void assert_untouched(Fixture *f, const char *before)
+{
+        g_autofree char *after = snapshot_tree(f);
+        g_autofree char *log = sim_log(f);
+
+        g_assert_cmpstr(after, ==, before);
+        g_assert_cmpstr(log, ==, "");
+}
+
 /* Where nothing this service writes reaches the kernel, both methods
  * refuse with NotSupported, saying why and what to do, and leave every
  * file of the host as it was: @data names the preset, a file removed
@@ -636,8 +647,6 @@ static void test_refused_host(Fixture *f, gconstpointer data)
                 (const char *const[]){ "--no-ask-password", "reload", "--nested=yes", NULL },
         };
         g_autofree char *before = NULL;
-        g_autofree char *after = NULL;
-        g_autofree char *log = NULL;
 
         nv_test_env_start_daemon(f);
         before = snapshot_tree(f);
@@ -661,10 +670,7 @@ static void test_refused_host(Fixture *f, gconstpointer data)
                 g_assert_cmpint(strchr(result.stderr_text, '\n') - result.stderr_text, ==,
                                 (int)strlen(result.stderr_text) - 1);
         }
-        after = snapshot_tree(f);
-        g_assert_cmpstr(after, ==, before);
-        log = sim_log(f);
-        g_assert_cmpstr(log, ==, "");
+        assert_untouched(f, before);
 }
 
 /* s390x whose kvm would next load with hpage=1 (modprobe.d): Linux up to
@@ -674,7 +680,6 @@ static void test_refused_host(Fixture *f, gconstpointer data)
 static void test_refused_hpage_persistent(Fixture *f, gconstpointer data)
 {
         g_autofree char *before = NULL;
-        g_autofree char *after = NULL;
         g_autofree char *persistent = NULL;
         g_autofree char *reload = NULL;
         g_autofree char *log = NULL;
@@ -690,15 +695,11 @@ static void test_refused_hpage_persistent(Fixture *f, gconstpointer data)
         run_ctl(f, &result, (const char *const[]){ "--no-ask-password", "enable", "--now", NULL });
         g_assert_cmpint(result.exit_status, ==, 1);
         assert_contains(result.stderr_text, "hpage=1");
-        after = snapshot_tree(f);
-        g_assert_cmpstr(after, ==, before);
-        log = sim_log(f);
-        g_assert_cmpstr(log, ==, "");
+        assert_untouched(f, before);
 
         call_ok(f, "EnablePersistent", FALSE, KVM_CONF);
         assert_text(f, KVM_CONF, "options kvm nested=0\n");
         call_ok(f, "ReloadModule", FALSE, "0");
-        g_clear_pointer(&log, g_free);
         log = sim_log(f);
         g_assert_cmpstr(log, ==, "unload kvm\nload kvm nested=0\n");
         assert_text(f, "/sys/module/kvm/parameters/hpage", "1\n");
@@ -710,9 +711,7 @@ static void test_refused_hpage_persistent(Fixture *f, gconstpointer data)
 static void test_refused_hpage_running(Fixture *f, gconstpointer data)
 {
         g_autofree char *before = NULL;
-        g_autofree char *after = NULL;
         g_autofree char *reload = NULL;
-        g_autofree char *log = NULL;
 
         nv_test_env_start_daemon(f);
         call_ok(f, "EnablePersistent", TRUE, KVM_CONF);
@@ -721,10 +720,7 @@ static void test_refused_hpage_running(Fixture *f, gconstpointer data)
         reload = call_fails(f, "ReloadModule", TRUE, NV_ERROR_NOT_SUPPORTED);
         assert_contains(reload, "The loaded kvm backs its guests with huge pages (hpage=1)");
         assert_contains(reload, "reload kvm without hpage=1");
-        after = snapshot_tree(f);
-        g_assert_cmpstr(after, ==, before);
-        log = sim_log(f);
-        g_assert_cmpstr(log, ==, "");
+        assert_untouched(f, before);
 }
 
 /* ---- ReloadModule on the simulated kernel ------------------------------ */
