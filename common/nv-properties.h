@@ -40,6 +40,7 @@
         X(PersistentNested, persistent_nested, STRING, EMITS_CHANGE)                    \
         X(PersistentSource, persistent_source, STRING, EMITS_CHANGE)                    \
         X(ReloadRequired, reload_required, BOOLEAN, EMITS_CHANGE)                       \
+        X(HpageConflict, hpage_conflict, STRING, EMITS_CHANGE)                          \
         X(VendorModuleInUse, vendor_module_in_use, BOOLEAN, EMITS_CHANGE)               \
         X(HostClass, host_class, STRING, EMITS_CHANGE)                                  \
         X(KvmDevice, kvm_device, STRING, EMITS_CHANGE)                                  \

@@ -83,6 +83,9 @@ static char *switch_blocker(const NvProperties *props, const NvSummary *summary)
         }
         if (summary->state == NV_VERDICT_NOT_AVAILABLE)
                 return g_strdup(_("Not available on this computer"));
+        if (nv_verdict_hpage_persistent(props) && props->nested_enabled != 1)
+                return g_strdup(_("Virtual machines here are set up to use large memory pages, which rules "
+                                  "out nested virtualization on this computer"));
         if (summary->pending)
                 return g_strdup(_("A change is waiting for the virtual machines to stop"));
         return NULL;

@@ -402,6 +402,27 @@ static char *advice_builtin(const NvProperties *props)
         return NULL;
 }
 
+gboolean nv_verdict_hpage_persistent(const NvProperties *props)
+{
+        return !nv_str_empty(props->hpage_conflict) && g_strcmp0(props->hpage_conflict, "running") != 0;
+}
+
+/* s390x: kvm's hpage=1 keeps nesting off (HpageConflict), up to Linux
+ * 6.19. */
+static char *advice_hpage(const NvProperties *props)
+{
+        if (nv_verdict_hpage_persistent(props))
+                return g_strdup_printf(_("%s sets kvm's hpage=1 (huge-page backing of guests), which this "
+                                         "kernel does not allow together with nesting: remove hpage=1 from "
+                                         "the kvm options there, then run nestedvirtctl enable --now (or "
+                                         "reboot)"),
+                                       props->hpage_conflict);
+        return g_strdup(
+                _("the loaded kvm backs guests with huge pages (hpage=1), which this kernel does not "
+                  "allow together with nesting: stop all VMs and load kvm again without hpage=1 (as "
+                  "root: modprobe -r kvm; modprobe kvm nested=1)"));
+}
+
 /* A loadable module: "enable --now" writes the setting and loads or
  * reloads the module, the one command for when the configuration is what
  * keeps nested virtualization off. */
@@ -411,6 +432,9 @@ static char *advice_module(const NvProperties *props, NvHostClass host)
         const char *source =
                 nv_str_empty(props->persistent_source) ? _("the configuration") : props->persistent_source;
 
+        if (!nv_str_empty(props->hpage_conflict) && props->nested_enabled != 1)
+                /* No nested value helps before hpage=1 goes. */
+                return advice_hpage(props);
         if (host == NV_HOST_COMMAND_LINE && persistent_off(props) && props->nested_enabled != 1)
                 /* No file the service writes can override the command line. */
                 return g_strdup_printf(
@@ -551,6 +575,13 @@ char *nv_verdict_persistent_blocker(const NvProperties *props)
                                          "reboot."),
                                        module);
         case NV_HOST_MODULE:
+                if (nv_verdict_hpage_persistent(props))
+                        return g_strdup_printf(
+                                _("%s sets kvm's hpage=1 (huge-page backing of guests), which "
+                                  "this kernel does not allow together with nesting: remove "
+                                  "hpage=1 from the kvm options there first."),
+                                props->hpage_conflict);
+                return NULL;
         case NV_HOST_UNKNOWN:
                 return NULL;
         }

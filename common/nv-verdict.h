@@ -74,6 +74,10 @@ char *nv_verdict_text(const NvProperties *props);
  * each (no "Hint:" prefix); empty when nothing needs doing. */
 GPtrArray *nv_verdict_advice(const NvProperties *props);
 
+/* s390x: whether the setting the next load of kvm takes has hpage=1
+ * (HpageConflict names where), which EnablePersistent(true) refuses. */
+gboolean nv_verdict_hpage_persistent(const NvProperties *props);
+
 /* NULL when EnablePersistent() decides what the next load of the module
  * does; otherwise why it cannot, and what to do instead. */
 char *nv_verdict_persistent_blocker(const NvProperties *props);

@@ -67,6 +67,11 @@ NvArch nv_arch_from_string(const char *architecture);
  */
 const char *nv_nesting_module(NvArch arch, NvCpuVendor vendor);
 
+/* s390's nesting module, whose "hpage" (1M huge-page backing of guests)
+ * kvm_s390_init() refuses together with "nested" (arch/s390/kvm/kvm-s390.c,
+ * up to Linux 6.19). */
+#define NV_HPAGE_MODULE "kvm"
+
 /*
  * Parses the text of /proc/cpuinfo (@len bytes, not necessarily
  * NUL-terminated). Only the first "vendor_id", "flags" and "vmx flags"

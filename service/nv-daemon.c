@@ -147,12 +147,15 @@ static int method_list_module_users(sd_bus_message *m, void *userdata, sd_bus_er
 }
 
 /* Refuses what no authorization could make possible on this host, before
- * anything is asked or changed: the host class decides (nv-status.h). */
-static int check_supported(Context *c, gboolean enable, sd_bus_error *error)
+ * anything is asked or changed: the host class decides (nv-status.h), and
+ * s390's kvm with hpage=1 cannot nest (@reload: for ReloadModule()). */
+static int check_supported(Context *c, gboolean enable, gboolean reload, sd_bus_error *error)
 {
         const NvStatus *status = nv_host_status_get(c->status);
         g_autofree char *refusal = nv_status_refusal(status);
 
+        if (!refusal && enable)
+                refusal = nv_status_hpage_refusal(status, reload);
         if (refusal)
                 return sd_bus_error_set(error, NV_ERROR_NOT_SUPPORTED, refusal);
         if (status->vendor_module_builtin)
@@ -180,7 +183,7 @@ static int method_enable_persistent(sd_bus_message *m, void *userdata, sd_bus_er
          * this call. */
         nv_host_invalidate_config(c->host);
         nv_host_status_refresh(c->status, NULL);
-        r = check_supported(c, enable, error);
+        r = check_supported(c, enable, FALSE, error);
         if (r < 0)
                 return r;
         if (!nv_persistent_edit_prepare(c->host, nv_host_status_get(c->status), enable, &edit, &gerror))
@@ -252,7 +255,7 @@ static int reload_prepare(Context *c, sd_bus_message *m, int *ret_nested, sd_bus
         /* The refusals rest on the host as it is now: a module file may
          * have gone since the last read. */
         nv_host_status_refresh_for_call(c->status, NULL);
-        r = check_supported(c, *ret_nested, error);
+        r = check_supported(c, *ret_nested, TRUE, error);
         if (r < 0)
                 return r;
 

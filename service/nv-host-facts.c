@@ -54,5 +54,7 @@ void nv_host_facts_clear(NvHostFacts *facts)
         g_clear_pointer(&facts->container, g_free);
         g_clear_pointer(&facts->kernel_release, g_free);
         g_clear_pointer(&facts->kvm_arm_mode, g_free);
+        g_clear_pointer(&facts->hpage_raw, g_free);
+        nv_setting_clear(&facts->hpage);
         memset(facts, 0, sizeof(*facts));
 }

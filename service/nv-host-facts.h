@@ -79,6 +79,13 @@ typedef struct {
          * line (NULL: not there). */
         char *kernel_release;
         char *kvm_arm_mode;
+        /* s390x: kvm's "hpage" (huge-page backing of guests), which
+         * kvm_s390_init() refuses together with nested before Linux 7.0:
+         * the loaded module's value (NULL when absent), and the setting
+         * its next load takes (the command line's, else the last one in
+         * modprobe.d; source NULL when none). Also sets kernel_release. */
+        char *hpage_raw;
+        NvSetting hpage;
 } NvHostFacts;
 
 void nv_host_facts_clear(NvHostFacts *facts);

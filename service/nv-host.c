@@ -89,6 +89,9 @@ struct NvHost {
         /* Every setting of "nested" in modprobe.d, in the order kmod applies
          * them; NULL until read, and again after an invalidation. */
         GArray *config;
+        /* The last setting of s390's kvm "hpage" in modprobe.d, read with
+         * @config (source NULL: none). */
+        NvSetting config_hpage;
         /* The files of modprobe.d, being read by a thread of their own
          * since the start (nv_host_prefetch_config()); joined at the first
          * read of the settings. */
@@ -300,6 +303,7 @@ void nv_host_free(NvHost *host)
                 g_free(host->modules.acceleration_parameters[i]);
         g_free(host->modules.provider);
         g_clear_pointer(&host->config, g_array_unref);
+        nv_setting_clear(&host->config_hpage);
         discard_config_prefetch(host);
         nv_host_kvm_cache_clear(&host->kvm);
         g_hash_table_unref(host->warned);
@@ -310,6 +314,7 @@ void nv_host_invalidate_config(NvHost *host)
 {
         /* What the thread read may be older than the change. */
         g_clear_pointer(&host->config, g_array_unref);
+        nv_setting_clear(&host->config_hpage);
         discard_config_prefetch(host);
 }
 
@@ -449,6 +454,9 @@ typedef struct {
         int r;        /* of nv_file_read_bounded() */
         gboolean found;
         NvModprobeOption option;
+        /* s390's kvm only: its "hpage", which excludes nesting. */
+        gboolean hpage_found;
+        NvModprobeOption hpage_option;
 } ConfigFile;
 
 static void config_file_free(gpointer data)
@@ -458,6 +466,7 @@ static void config_file_free(gpointer data)
         g_free(file->source);
         g_free(file->path);
         nv_modprobe_option_clear(&file->option);
+        nv_modprobe_option_clear(&file->hpage_option);
         g_free(file);
 }
 
@@ -502,6 +511,9 @@ static GPtrArray *read_config_files(const char *root, const char *module)
                                    : nv_file_read_bounded(file->path, CONFIG_FILE_MAX, &text, &len);
                 if (file->r == 0)
                         file->found = nv_modprobe_find_option(text, len, module, "nested", &file->option);
+                if (file->r == 0 && nv_module_name_equal(module, NV_HPAGE_MODULE))
+                        file->hpage_found =
+                                nv_modprobe_find_option(text, len, module, "hpage", &file->hpage_option);
                 g_ptr_array_add(files, file);
         }
         if (dfd >= 0)
@@ -520,9 +532,21 @@ static gpointer read_config_files_thread(gpointer data)
         return files;
 }
 
-/* The settings of "nested" for @module in @files, in order; problems
- * logged once. */
-static GArray *parse_config(NvHost *host, GPtrArray *files, const char *module)
+/* The last setting of "hpage" in @file, if it has one, into @ret. */
+static void parse_config_hpage(ConfigFile *file, NvSetting *ret)
+{
+        if (!file->hpage_found)
+                return;
+        nv_setting_clear(ret);
+        ret->source = g_strdup(file->source);
+        ret->line = file->hpage_option.line;
+        ret->has_value = file->hpage_option.has_value;
+        ret->value = g_steal_pointer(&file->hpage_option.value);
+}
+
+/* The settings of "nested" for @module in @files, in order, and the last
+ * one of "hpage" into @ret_hpage; problems logged once. */
+static GArray *parse_config(NvHost *host, GPtrArray *files, const char *module, NvSetting *ret_hpage)
 {
         GArray *settings = nv_settings_new();
 
@@ -555,6 +579,7 @@ static GArray *parse_config(NvHost *host, GPtrArray *files, const char *module)
                         g_array_append_val(settings, setting);
                         continue;
                 }
+                parse_config_hpage(file, ret_hpage);
                 if (file->found) {
                         NvSetting setting = {
                                 .source = g_strdup(file->source),
@@ -603,12 +628,13 @@ const GArray *nv_host_get_config_settings(NvHost *host)
         if (!host->config) {
                 g_autoptr(GPtrArray) files = join_config_prefetch(host);
 
+                nv_setting_clear(&host->config_hpage);
                 if (!module)
                         host->config = nv_settings_new();
                 else
                         host->config = parse_config(
                                 host, files ? files : (files = read_config_files(host->root, module)),
-                                module);
+                                module, &host->config_hpage);
         }
         return host->config;
 }
@@ -809,6 +835,28 @@ static void read_kvm_provider(NvHost *host, NvHostFacts *ret)
         ret->kvm_provider = g_strdup(host->modules.provider);
 }
 
+/* s390's kvm "hpage": the loaded module's value, and the setting its
+ * next load takes (the command line's, which kmod applies after
+ * modprobe.d's, or modprobe.d's), with the kernel's release, since Linux
+ * 7.0 lifts the conflict (nv-status.c). The modprobe.d setting is read
+ * with nested's, by nv_host_get_config_settings(). */
+static void read_hpage(NvHost *host, NvHostFacts *ret)
+{
+        g_autofree char *value = NULL;
+
+        if (ret->vendor_state == NV_MODULE_STATE_LIVE || ret->vendor_state == NV_MODULE_STATE_BUILTIN)
+                ret->hpage_raw = read_line(host, "/sys/module/" NV_HPAGE_MODULE "/parameters/hpage");
+        ret->kernel_release = g_strdup(host->osrelease);
+        if (host->cmdline && nv_cmdline_find_param(host->cmdline, NV_HPAGE_MODULE, "hpage", &value)) {
+                ret->hpage.source = g_strdup("/proc/cmdline");
+                ret->hpage.has_value = value != NULL;
+                ret->hpage.value = g_steal_pointer(&value);
+                return;
+        }
+        nv_host_get_config_settings(host);
+        nv_setting_copy(&host->config_hpage, &ret->hpage);
+}
+
 void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
 {
         const char *module = nv_host_vendor_module(host);
@@ -845,6 +893,8 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
         nv_host_kvm_read(host->root, &host->kvm, ret);
         read_kvm_provider(host, ret);
 
+        if (nv_arch_from_string(host->architecture) == NV_ARCH_S390X)
+                read_hpage(host, ret);
         if (nv_arch_from_string(host->architecture) == NV_ARCH_ARM64) {
                 ret->kernel_release = g_strdup(host->osrelease);
                 if (host->cmdline)

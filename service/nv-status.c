@@ -91,6 +91,29 @@ static NvPersistent resolve_persistent(const NvHostFacts *facts, const NvSetting
 }
 
 /* The /dev/kvm properties: KvmDevice, KvmProvider and who may open it. */
+/* kvm's "hpage", an int: on unless 0. */
+static gboolean hpage_on(const char *value)
+{
+        gint64 v = 0;
+
+        return value && g_ascii_string_to_signed(value, 10, G_MININT, G_MAXINT, &v, NULL) && v != 0;
+}
+
+/* HpageConflict: where s390's kvm has hpage=1, which kvm_s390_init()
+ * refuses together with nested up to Linux 6.19; the setting the next
+ * load takes first, since that is what has to change. */
+static char *hpage_conflict(const NvHostFacts *facts)
+{
+        if (nv_arch_from_string(facts->architecture) != NV_ARCH_S390X ||
+            nv_kernel_release_at_least(facts->kernel_release, 7, 0))
+                return g_strdup("");
+        if (hpage_on(facts->hpage.value))
+                return utf8_dup(facts->hpage.source);
+        if (hpage_on(facts->hpage_raw))
+                return g_strdup("running");
+        return g_strdup("");
+}
+
 static void assemble_kvm_device(const NvHostFacts *facts, NvStatus *ret)
 {
         NvKvmDeviceFacts device = {
@@ -149,6 +172,28 @@ NvHostClass nv_status_host_class(const NvStatus *status)
         if (g_strcmp0(status->persistent_source, "/proc/cmdline") == 0)
                 return NV_HOST_COMMAND_LINE;
         return NV_HOST_MODULE;
+}
+
+char *nv_status_hpage_refusal(const NvStatus *status, gboolean reload)
+{
+        const char *conflict = status->hpage_conflict;
+
+        if (nv_str_empty(conflict))
+                return NULL;
+        if (g_str_equal(conflict, "running")) {
+                /* The next load takes no hpage=1: writing nested=1 is
+                 * fine, a reload would drop the running hpage=1. */
+                if (!reload)
+                        return NULL;
+                return g_strdup("The loaded kvm backs its guests with huge pages (hpage=1), which this "
+                                "kernel does not allow together with nested=1. Stop the virtual machines "
+                                "that need huge pages, or remove hpage=1 from wherever kvm was loaded with "
+                                "it, then reload kvm without hpage=1.");
+        }
+        return g_strdup_printf("%s sets kvm's hpage=1 (huge-page backing of guests), and Linux before 7.0 "
+                               "does not load kvm with both hpage=1 and nested=1. To nest, remove hpage=1 "
+                               "from the kvm options there, then reload kvm or reboot.",
+                               conflict);
 }
 
 char *nv_status_refusal(const NvStatus *status)
@@ -280,6 +325,8 @@ void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret)
 
                 ret->reload_required = running >= 0 && (running > 0) != want;
         }
+
+        ret->hpage_conflict = hpage_conflict(facts);
 
         {
                 const NvAccelerationFacts acceleration = {

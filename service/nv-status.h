@@ -54,6 +54,11 @@ NvHostClass nv_status_host_class(const NvStatus *status);
  * when they may try (a built-in module has its own error, ModuleBuiltin). */
 char *nv_status_refusal(const NvStatus *status);
 
+/* Why EnablePersistent(true) (@reload FALSE) or ReloadModule(true)
+ * (@reload TRUE) cannot turn nesting on: s390's kvm with hpage=1
+ * (HpageConflict); NULL when nothing conflicts. */
+char *nv_status_hpage_refusal(const NvStatus *status, gboolean reload);
+
 /* Computes @ret (which must be zeroed or cleared) from @facts. */
 void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret);
 

@@ -56,6 +56,7 @@ typedef struct {
         NvCpuVendor read_as;
         gboolean shows_yn;
         int default_value;
+        gboolean has_hpage; /* s390's kvm: "hpage" too, which excludes nesting */
 } NestedParam;
 
 static char *read_file(const char *path);
@@ -79,7 +80,7 @@ static gboolean nested_param_of(NvKernelSim *sim, const char *module, NestedPara
         arch_path = sim_path(sim, "/proc/sys/kernel/arch");
         arch = read_file(arch_path);
         if (g_str_equal(module, "kvm") && arch && g_str_has_prefix(arch, "s390x")) {
-                *ret = (NestedParam){ NV_CPU_VENDOR_AMD, FALSE, 0 };
+                *ret = (NestedParam){ NV_CPU_VENDOR_AMD, FALSE, 0, TRUE };
                 return TRUE;
         }
         return FALSE;
@@ -242,62 +243,92 @@ static gboolean apply_nested(const char *module, NvCpuVendor vendor, const char 
 }
 
 /*
- * The value of "nested" the kernel ends up with when modprobe loads
- * @module with @options: 1 or 0, or -1 for a module without it. The order
- * is libkmod's: the modprobe.d files in the order it reads them, then the
- * command line, then the caller's options.
+ * Every value of @param that the kernel gets when modprobe loads @module
+ * with @options, NULL for a bare "param", in libkmod's order: the
+ * modprobe.d files in the order it reads them, then the command line, then
+ * the caller's options.
  */
-static gboolean compute_nested(NvKernelSim *sim, const char *module, const char *options, int *ret,
-                               GError **error)
+static GPtrArray *param_values(NvKernelSim *sim, const char *module, const char *param, const char *options)
 {
-        NestedParam param;
-        NvCpuVendor vendor;
-        g_auto(GStrv) files = NULL;
-        g_autofree char *cmdline_path = NULL;
-        g_autofree char *cmdline = NULL;
+        GPtrArray *values = g_ptr_array_new_with_free_func(g_free);
+        g_auto(GStrv) files = nv_modprobe_list_files(sim->root);
+        g_autofree char *cmdline_path = sim_path(sim, "/proc/cmdline");
+        g_autofree char *cmdline = read_file(cmdline_path);
         g_autofree char *cmdline_value = NULL;
         const char *p = options ? options : "";
         NvKernelArg arg;
-        int nested;
-
-        if (!nested_param_of(sim, module, &param)) {
-                *ret = -1;
-                return TRUE;
-        }
-        vendor = param.read_as;
-        nested = param.default_value;
-
-        files = nv_modprobe_list_files(sim->root);
 
         for (char **f = files; *f; f++) {
                 g_autofree char *path = sim_path(sim, *f);
                 g_autofree char *text = read_file(path);
                 g_auto(NvModprobeOption) option = { 0 };
 
-                if (!text || !nv_modprobe_find_option(text, strlen(text), module, "nested", &option))
-                        continue;
-                if (!apply_nested(module, vendor, option.has_value ? option.value : NULL, &nested, error))
-                        return FALSE;
+                if (text && nv_modprobe_find_option(text, strlen(text), module, param, &option))
+                        g_ptr_array_add(values, option.has_value ? g_steal_pointer(&option.value) : NULL);
         }
+        if (cmdline && nv_cmdline_find_param(cmdline, module, param, &cmdline_value))
+                g_ptr_array_add(values, g_steal_pointer(&cmdline_value));
+        while (nv_kernel_args_next(&p, &arg))
+                if (nv_kernel_arg_param_is(&arg, param))
+                        g_ptr_array_add(values, arg.value ? g_strndup(arg.value, arg.value_len) : NULL);
+        return values;
+}
 
-        cmdline_path = sim_path(sim, "/proc/cmdline");
-        cmdline = read_file(cmdline_path);
-        if (cmdline && nv_cmdline_find_param(cmdline, module, "nested", &cmdline_value) &&
-            !apply_nested(module, vendor, cmdline_value, &nested, error))
-                return FALSE;
+/* The value of "nested" the kernel ends up with when modprobe loads
+ * @module with @options: 1 or 0, or -1 for a module without it. */
+static gboolean compute_nested(NvKernelSim *sim, const char *module, const char *options, int *ret,
+                               GError **error)
+{
+        g_autoptr(GPtrArray) values = NULL;
+        NestedParam param;
+        int nested;
 
-        while (nv_kernel_args_next(&p, &arg)) {
-                g_autofree char *value = NULL;
-
-                if (!nv_kernel_arg_param_is(&arg, "nested"))
-                        continue;
-                value = arg.value ? g_strndup(arg.value, arg.value_len) : NULL;
-                if (!apply_nested(module, vendor, value, &nested, error))
-                        return FALSE;
+        if (!nested_param_of(sim, module, &param)) {
+                *ret = -1;
+                return TRUE;
         }
-
+        nested = param.default_value;
+        values = param_values(sim, module, "nested", options);
+        for (guint i = 0; i < values->len; i++)
+                if (!apply_nested(module, param.read_as, g_ptr_array_index(values, i), &nested, error))
+                        return FALSE;
         *ret = nested;
         return TRUE;
+}
+
+/* Whether @module has "hpage" (s390's kvm). */
+static gboolean has_hpage_param(NvKernelSim *sim, const char *module)
+{
+        NestedParam param;
+
+        return nested_param_of(sim, module, &param) && param.has_hpage;
+}
+
+/* s390's kvm "hpage" (an int, 0 unless set) when modprobe loads @module
+ * with @options; 0 for a module without it. */
+static int compute_hpage(NvKernelSim *sim, const char *module, const char *options)
+{
+        g_autoptr(GPtrArray) values = NULL;
+        gint64 hpage = 0;
+
+        if (!has_hpage_param(sim, module))
+                return 0;
+        values = param_values(sim, module, "hpage", options);
+        if (values->len > 0 && !g_ascii_string_to_signed(g_ptr_array_index(values, values->len - 1), 10,
+                                                         G_MININT, G_MAXINT, &hpage, NULL))
+                hpage = 0;
+        return (int)hpage;
+}
+
+/* kvm_s390_init() up to Linux 6.19: "A KVM host that supports nesting
+ * cannot back its KVM guests with huge pages" (-EINVAL); Linux 7.0's new
+ * gmap code dropped the check. */
+static gboolean hpage_excludes_nesting(NvKernelSim *sim)
+{
+        g_autofree char *path = sim_path(sim, "/proc/sys/kernel/osrelease");
+        g_autofree char *release = read_file(path);
+
+        return !nv_kernel_release_at_least(release, 7, 0);
 }
 
 /* Loads "kvm" if needed and makes it count @module as a holder. */
@@ -383,7 +414,9 @@ static int sim_do_load(NvKernelSim *sim, const char *module, const char *options
         g_autofree char *refcnt = module_path(sim, module, "refcnt");
         g_autofree char *nested_path = module_path(sim, module, "parameters/nested");
         g_autofree char *holders = module_path(sim, module, "holders");
+        g_autofree char *hpage_path = module_path(sim, module, "parameters/hpage");
         int nested = -1;
+        int hpage;
 
         if (load_failure_injected(sim, options))
                 return fail_errno(error, EIO, "simulated failure");
@@ -396,6 +429,12 @@ static int sim_do_load(NvKernelSim *sim, const char *module, const char *options
          * a module refused at load leaves no trace. */
         if (!compute_nested(sim, module, options, &nested, error))
                 return EINVAL;
+        hpage = compute_hpage(sim, module, options);
+        if (nested > 0 && hpage != 0 && hpage_excludes_nesting(sim))
+                return fail_errno(
+                        error, EINVAL,
+                        "kvm: A KVM host that supports nesting cannot back its KVM guests with huge "
+                        "pages (nested and hpage both set)");
 
         if (vendor_of_module(module) != NV_CPU_VENDOR_UNKNOWN && !hold_kvm(sim, module, error))
                 return EIO;
@@ -417,6 +456,8 @@ static int sim_do_load(NvKernelSim *sim, const char *module, const char *options
                 if (!write_file(nested_path, text, error))
                         return EIO;
         }
+        if (has_hpage_param(sim, module) && !write_file(hpage_path, hpage ? "1\n" : "0\n", error))
+                return EIO;
         if (!write_acceleration_defaults(sim, module, error))
                 return EIO;
         /* Last, as the kernel makes a module live only once it is set up. */

@@ -72,6 +72,8 @@ static const char *const preset_names[NV_TEST_PRESET_COUNT] = {
         [NV_TEST_PRESET_S390X] = "s390x",
         [NV_TEST_PRESET_PPC64LE_POWER9] = "ppc64le-power9",
         [NV_TEST_PRESET_ARM64_NESTED] = "arm64-nested",
+        [NV_TEST_PRESET_S390X_HPAGE] = "s390x-hpage",
+        [NV_TEST_PRESET_S390X_HPAGE_PERSISTENT] = "s390x-hpage-persistent",
 };
 
 const char *nv_test_preset_to_string(NvTestPreset preset)
@@ -567,6 +569,8 @@ NvTestHost *nv_test_host_new_preset(NvTestPreset preset)
                                    "CPU part\t: 0xd0c\nCPU revision\t: 1\n\n");
                 break;
         case NV_TEST_PRESET_S390X:
+        case NV_TEST_PRESET_S390X_HPAGE:
+        case NV_TEST_PRESET_S390X_HPAGE_PERSISTENT:
                 add_base(host, "s390x");
                 nv_test_host_write(
                         host, "/proc/cpuinfo",
@@ -583,6 +587,11 @@ NvTestHost *nv_test_host_new_preset(NvTestPreset preset)
                                    "");
                 nv_test_host_load_module(host, "kvm", 0, "0");
                 nv_test_host_add_kvm_device(host);
+                if (preset != NV_TEST_PRESET_S390X)
+                        nv_test_host_write(host, "/sys/module/kvm/parameters/hpage",
+                                           preset == NV_TEST_PRESET_S390X_HPAGE ? "1\n" : "0\n");
+                if (preset == NV_TEST_PRESET_S390X_HPAGE_PERSISTENT)
+                        nv_test_host_write(host, "/etc/modprobe.d/s390-hpage.conf", "options kvm hpage=1\n");
                 break;
         case NV_TEST_PRESET_PPC64LE_POWER9:
                 add_base(host, "ppc64le");

@@ -65,9 +65,16 @@ typedef enum {
         /* arm64 on Linux 6.16 booted with kvm-arm.mode=nested, KVM built
          * in. (The non-x86 preset is arm64 on 6.1 without it.) */
         NV_TEST_PRESET_ARM64_NESTED,
+        /* s390x as above, but kvm loaded with hpage "1" (huge-page backing
+         * of guests, which Linux up to 6.19 refuses together with nested),
+         * nothing configured. */
+        NV_TEST_PRESET_S390X_HPAGE,
+        /* s390x as above, kvm loaded with hpage "0", and "options kvm
+         * hpage=1" in /etc/modprobe.d/s390-hpage.conf: the next load. */
+        NV_TEST_PRESET_S390X_HPAGE_PERSISTENT,
 } NvTestPreset;
 
-#define NV_TEST_PRESET_COUNT (NV_TEST_PRESET_ARM64_NESTED + 1)
+#define NV_TEST_PRESET_COUNT (NV_TEST_PRESET_S390X_HPAGE_PERSISTENT + 1)
 
 /* The gid of group "kvm" in the trees' /etc/group. */
 #define NV_TEST_KVM_GID 993

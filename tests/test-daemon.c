@@ -57,6 +57,7 @@ static const char *const status_keys[] = {
         "PersistentNested",
         "PersistentSource",
         "ReloadRequired",
+        "HpageConflict",
         "VendorModuleInUse",
         "HostClass",
         "KvmDevice",
@@ -212,9 +213,11 @@ static void test_properties_agree(Fixture *f, gconstpointer data)
 
 /* One ladder: on every kind of host, the class the service exports is the
  * one its refusals follow. EnablePersistent refuses with NotSupported
- * exactly where HostClass says nothing can be changed, with ModuleBuiltin
- * on a built-in module, and Supported says the same; the clients word the
- * same class (test-verdict, test-cli). */
+ * exactly where HostClass says nothing can be changed, or where s390's kvm
+ * would next load with hpage=1 (HpageConflict names a file or the command
+ * line: the class stays "module", since nested=0 can still be written),
+ * with ModuleBuiltin on a built-in module, and Supported says the same;
+ * the clients word the same class (test-verdict, test-cli). */
 static void test_one_ladder(Fixture *f, gconstpointer data)
 {
         g_autoptr(GVariant) status = NULL;
@@ -222,6 +225,7 @@ static void test_one_ladder(Fixture *f, gconstpointer data)
         g_autoptr(GError) error = NULL;
         g_autofree char *remote = NULL;
         const char *word = NULL;
+        const char *hpage = NULL;
         gboolean supported = FALSE;
         NvHostClass host_class;
 
@@ -229,6 +233,7 @@ static void test_one_ladder(Fixture *f, gconstpointer data)
         status = nv_test_env_get_status(f);
         g_assert_true(g_variant_lookup(status, "HostClass", "&s", &word));
         g_assert_true(g_variant_lookup(status, "Supported", "b", &supported));
+        g_assert_true(g_variant_lookup(status, "HpageConflict", "&s", &hpage));
         host_class = nv_host_class_from_string(word);
         g_test_message("%s: HostClass %s, Supported %d", nv_test_preset_to_string(GPOINTER_TO_INT(data)),
                        word, supported);
@@ -239,7 +244,7 @@ static void test_one_ladder(Fixture *f, gconstpointer data)
         reply = nv_test_env_call(f, NV_INTERFACE, "EnablePersistent", g_variant_new("(b)", TRUE), NULL,
                                  &error);
         remote = error ? g_dbus_error_get_remote_error(error) : NULL;
-        if (nv_host_class_refuses_changes(host_class))
+        if (nv_host_class_refuses_changes(host_class) || hpage[0] == '/')
                 g_assert_cmpstr(remote, ==, NV_ERROR_NOT_SUPPORTED);
         else if (host_class == NV_HOST_MODULE_BUILTIN)
                 g_assert_cmpstr(remote, ==, NV_ERROR_MODULE_BUILTIN);
@@ -741,7 +746,9 @@ typedef struct {
         " 'KvmDevice': <''>, 'KvmProvider': <''>, 'KvmDeviceAccess': <'absent'>," \
         " 'KvmDeviceOwner': <''>, 'KvmDeviceGroup': <''>, 'KvmDeviceMode': <''>"
 /* Outside a container, no reload waiting (ReloadModuleWhenIdle). */
-#define NO_CONTAINER_NO_PENDING " 'Container': <''>, 'PendingReload': <''>, 'PendingReloadResult': <''>"
+/* Nor an s390x host's hpage=1. */
+#define NO_CONTAINER_NO_PENDING \
+        " 'Container': <''>, 'PendingReload': <''>, 'PendingReloadResult': <''>, 'HpageConflict': <''>"
 
 #define NO_CMDLINE_SETTING WRITE("/proc/cmdline", "BOOT_IMAGE=/boot/vmlinuz root=/dev/sda1 ro\n")
 #define KVM_CONF           "/etc/modprobe.d/kvm.conf"
@@ -1466,7 +1473,48 @@ static const StatusCase status_cases[] = {
                             " 'HardwareVirtualization': <true>, 'VendorModuleState': <'loaded'>,"
                             " 'NestedParameter': <'0'>, 'NestedEnabled': <false>,"
                             " 'PersistentNested': <'default'>, 'ReloadRequired': <false>,"
-                            " 'HostClass': <'module'>, 'NestedAcceleration': <''>}",
+                            " 'HostClass': <'module'>, 'NestedAcceleration': <''>, 'HpageConflict': <''>}",
+        },
+        /* kvm's hpage=1 keeps nesting off up to Linux 6.19
+         * (kvm_s390_init()): the loaded module's, then the next load's,
+         * which wins as what has to change. */
+        {
+                "/daemon/arch/s390x-hpage-running",
+                NV_TEST_PRESET_S390X_HPAGE,
+                .expected = "{'Supported': <true>, 'HostClass': <'module'>, 'NestedEnabled': <false>,"
+                            " 'HpageConflict': <'running'>}",
+        },
+        {
+                "/daemon/arch/s390x-hpage-persistent",
+                NV_TEST_PRESET_S390X_HPAGE_PERSISTENT,
+                .expected = "{'Supported': <true>, 'HostClass': <'module'>,"
+                            " 'HpageConflict': <'/etc/modprobe.d/s390-hpage.conf'>}",
+        },
+        {
+                "/daemon/arch/s390x-hpage-both",
+                NV_TEST_PRESET_S390X_HPAGE,
+                { WRITE("/etc/modprobe.d/s390-hpage.conf", "options kvm hpage=1\n") },
+                .expected = "{'HpageConflict': <'/etc/modprobe.d/s390-hpage.conf'>}",
+        },
+        {
+                "/daemon/arch/s390x-hpage-cmdline",
+                NV_TEST_PRESET_S390X_HPAGE_PERSISTENT,
+                { WRITE("/proc/cmdline", "root=/dev/dasda1 kvm.hpage=1\n") },
+                .expected = "{'HpageConflict': <'/proc/cmdline'>}",
+        },
+        {
+                "/daemon/arch/s390x-hpage-off",
+                NV_TEST_PRESET_S390X_HPAGE_PERSISTENT,
+                { WRITE("/etc/modprobe.d/zz-hpage-off.conf", "options kvm hpage=0\n") },
+                .expected = "{'HpageConflict': <''>}",
+        },
+        /* Linux 7.0's gmap code runs nested and huge-page guests side by
+         * side. */
+        {
+                "/daemon/arch/s390x-hpage-linux-7.0",
+                NV_TEST_PRESET_S390X_HPAGE_PERSISTENT,
+                { WRITE("/proc/sys/kernel/osrelease", "7.0.0-test\n") },
+                .expected = "{'HpageConflict': <''>}",
         },
         /* Without SIE, kvm does not load (kvm_s390_init()). */
         {

@@ -577,6 +577,17 @@ static char *snapshot_tree(Fixture *f)
         return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
+/* Every file of the host is as @before had it, and nothing was loaded
+ * or unloaded. */
+static void assert_untouched(Fixture *f, const char *before)
+{
+        g_autofree char *after = snapshot_tree(f);
+        g_autofree char *log = sim_log(f);
+
+        g_assert_cmpstr(after, ==, before);
+        g_assert_cmpstr(log, ==, "");
+}
+
 /* Where nothing this service writes reaches the kernel, both methods
  * refuse with NotSupported, saying why and what to do, and leave every
  * file of the host as it was: @data names the preset, a file removed
@@ -636,8 +647,6 @@ static void test_refused_host(Fixture *f, gconstpointer data)
                 (const char *const[]){ "--no-ask-password", "reload", "--nested=yes", NULL },
         };
         g_autofree char *before = NULL;
-        g_autofree char *after = NULL;
-        g_autofree char *log = NULL;
 
         nv_test_env_start_daemon(f);
         before = snapshot_tree(f);
@@ -661,10 +670,57 @@ static void test_refused_host(Fixture *f, gconstpointer data)
                 g_assert_cmpint(strchr(result.stderr_text, '\n') - result.stderr_text, ==,
                                 (int)strlen(result.stderr_text) - 1);
         }
-        after = snapshot_tree(f);
-        g_assert_cmpstr(after, ==, before);
+        assert_untouched(f, before);
+}
+
+/* s390x whose kvm would next load with hpage=1 (modprobe.d): Linux up to
+ * 6.19 refuses nested with it, so EnablePersistent(true) and
+ * ReloadModule(true) refuse, naming hpage and the file, and change
+ * nothing; turning nesting off is still allowed, and is done. */
+static void test_refused_hpage_persistent(Fixture *f, gconstpointer data)
+{
+        g_autofree char *before = NULL;
+        g_autofree char *persistent = NULL;
+        g_autofree char *reload = NULL;
+        g_autofree char *log = NULL;
+        g_auto(NvTestRunResult) result = { 0 };
+
+        nv_test_env_start_daemon(f);
+        before = snapshot_tree(f);
+        persistent = call_fails(f, "EnablePersistent", TRUE, NV_ERROR_NOT_SUPPORTED);
+        reload = call_fails(f, "ReloadModule", TRUE, NV_ERROR_NOT_SUPPORTED);
+        assert_contains(persistent, "/etc/modprobe.d/s390-hpage.conf sets kvm's hpage=1");
+        assert_contains(persistent, "remove hpage=1 from the kvm options there");
+        g_assert_cmpstr(reload, ==, persistent);
+        run_ctl(f, &result, (const char *const[]){ "--no-ask-password", "enable", "--now", NULL });
+        g_assert_cmpint(result.exit_status, ==, 1);
+        assert_contains(result.stderr_text, "hpage=1");
+        assert_untouched(f, before);
+
+        call_ok(f, "EnablePersistent", FALSE, KVM_CONF);
+        assert_text(f, KVM_CONF, "options kvm nested=0\n");
+        call_ok(f, "ReloadModule", FALSE, "0");
         log = sim_log(f);
-        g_assert_cmpstr(log, ==, "");
+        g_assert_cmpstr(log, ==, "unload kvm\nload kvm nested=0\n");
+        assert_text(f, "/sys/module/kvm/parameters/hpage", "1\n");
+}
+
+/* s390x whose loaded kvm has hpage=1, nothing configured: the next load
+ * takes no hpage, so nested=1 may be written, but a reload with it would
+ * drop the running hpage=1 and is refused before anything is unloaded. */
+static void test_refused_hpage_running(Fixture *f, gconstpointer data)
+{
+        g_autofree char *before = NULL;
+        g_autofree char *reload = NULL;
+
+        nv_test_env_start_daemon(f);
+        call_ok(f, "EnablePersistent", TRUE, KVM_CONF);
+        assert_text(f, KVM_CONF, "options kvm nested=1\n");
+        before = snapshot_tree(f);
+        reload = call_fails(f, "ReloadModule", TRUE, NV_ERROR_NOT_SUPPORTED);
+        assert_contains(reload, "The loaded kvm backs its guests with huge pages (hpage=1)");
+        assert_contains(reload, "reload kvm without hpage=1");
+        assert_untouched(f, before);
 }
 
 /* ---- ReloadModule on the simulated kernel ------------------------------ */
@@ -971,6 +1027,10 @@ int main(int argc, char *argv[])
         add_test(skip, "/persistent/missing-directory", NV_TEST_PRESET_INTEL_LOADED, test_missing_directory);
         add_test(skip, "/persistent/idempotent", NV_TEST_PRESET_INTEL_LOADED, test_idempotent);
         add_test(skip, "/persistent/enable/s390x", NV_TEST_PRESET_S390X, test_enable_other_architecture);
+        add_test(skip, "/persistent/refused/s390x-hpage-persistent", NV_TEST_PRESET_S390X_HPAGE_PERSISTENT,
+                 test_refused_hpage_persistent);
+        add_test(skip, "/persistent/refused/s390x-hpage-running", NV_TEST_PRESET_S390X_HPAGE,
+                 test_refused_hpage_running);
         add_test(skip, "/persistent/enable/ppc64le", NV_TEST_PRESET_PPC64LE_POWER9,
                  test_enable_other_architecture);
         add_test(skip, "/persistent/refused/symlink", NV_TEST_PRESET_INTEL_LOADED, test_refuses_symlink);

@@ -565,6 +565,49 @@ static void test_sim_errors(void)
                         "unload kvm_intel: ENOENT\n");
 }
 
+/* s390's kvm, as kvm_s390_init() up to Linux 6.19: nested=1 with
+ * hpage=1 (from modprobe.d or the options) fails with EINVAL and leaves
+ * no trace; either alone loads, and Linux 7.0 takes both. */
+static void test_sim_s390_hpage(void)
+{
+        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_S390X_HPAGE_PERSISTENT);
+        g_autoptr(NvKernel) kernel = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *log = NULL;
+
+        kernel = nv_kernel_sim_new(nv_test_host_get_root(tree), &error);
+        g_assert_no_error(error);
+        g_assert_true(kernel->ops->unload(kernel, "kvm", &error));
+        g_assert_no_error(error);
+
+        g_assert_false(kernel->ops->load(kernel, "kvm", "nested=1", &error));
+        g_assert_error(error, NV_ERRNO_ERROR, EINVAL);
+        g_assert_nonnull(strstr(error->message, "huge pages"));
+        g_clear_error(&error);
+        assert_absent(tree, "/sys/module/kvm");
+
+        g_assert_true(kernel->ops->load(kernel, "kvm", "nested=0", &error));
+        g_assert_no_error(error);
+        assert_file(tree, "/sys/module/kvm/parameters/hpage", "1\n");
+        assert_file(tree, "/sys/module/kvm/parameters/nested", "0\n");
+        g_assert_true(kernel->ops->unload(kernel, "kvm", &error));
+
+        nv_test_host_write(tree, "/etc/modprobe.d/s390-hpage.conf", "");
+        g_assert_false(kernel->ops->load(kernel, "kvm", "nested=1 hpage=1", &error));
+        g_assert_error(error, NV_ERRNO_ERROR, EINVAL);
+        g_clear_error(&error);
+
+        nv_test_host_write(tree, "/proc/sys/kernel/osrelease", "7.0.0-test\n");
+        g_assert_true(kernel->ops->load(kernel, "kvm", "nested=1 hpage=1", &error));
+        g_assert_no_error(error);
+        assert_file(tree, "/sys/module/kvm/parameters/hpage", "1\n");
+
+        log = read_log(tree);
+        g_assert_cmpstr(log, ==,
+                        "unload kvm\nload kvm nested=1: EINVAL\nload kvm nested=0\nunload kvm\n"
+                        "load kvm nested=1 hpage=1: EINVAL\nload kvm nested=1 hpage=1\n");
+}
+
 static void test_sim_refuses_real_root(void)
 {
         g_autoptr(GError) error = NULL;
@@ -594,6 +637,7 @@ int main(int argc, char *argv[])
         g_test_add_func("/reload/not-loaded/holder-link", test_holder_link);
         g_test_add_func("/reload/options/cmdline-applies", test_cmdline_applies);
         g_test_add_func("/sim/errors", test_sim_errors);
+        g_test_add_func("/sim/s390-hpage", test_sim_s390_hpage);
         g_test_add_func("/sim/refuses-real-root", test_sim_refuses_real_root);
         g_test_add_func("/kmod/refuses-fake-root", test_kmod_refuses_fake_root);
 

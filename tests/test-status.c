@@ -511,7 +511,7 @@ static void test_fields_table(void)
 {
         g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 
-        g_assert_cmpuint(nv_n_properties, ==, 32);
+        g_assert_cmpuint(nv_n_properties, ==, 33);
         for (size_t i = 0; i < nv_n_properties; i++) {
                 g_assert_true(g_hash_table_add(seen, (gpointer)nv_property_info[i].name));
                 g_assert_true(nv_property_info_find(nv_property_info[i].name) == &nv_property_info[i]);

@@ -325,6 +325,46 @@ static void test_other_architectures(void)
         nv_properties_clear(&p);
 }
 
+/* s390x with kvm's hpage=1 (HpageConflict): the advice names hpage and
+ * where it is set, EnablePersistent's blocker too, and the panel's switch
+ * says why in a person's words; the running-only case advises a load
+ * without it. */
+static void test_s390_hpage(void)
+{
+        NvProperties p;
+        g_autofree char *persistent = NULL;
+        g_autofree char *blocker = NULL;
+        g_autofree char *running = NULL;
+        g_autofree char *none = NULL;
+        NvSummary summary = { 0 };
+
+        props_intel(&p);
+        set_string(&p.architecture, "s390x");
+        set_string(&p.vendor_module, "kvm");
+        set_string(&p.nested_parameter, "0");
+        p.nested_enabled = FALSE;
+        none = advice(&p);
+        g_assert_null(strstr(none, "hpage"));
+
+        set_string(&p.hpage_conflict, "/etc/modprobe.d/s390.conf");
+        persistent = advice(&p);
+        g_assert_cmpstr(persistent, ==,
+                        "/etc/modprobe.d/s390.conf sets kvm's hpage=1 (huge-page backing of guests), which "
+                        "this kernel does not allow together with nesting: remove hpage=1 from the kvm "
+                        "options there, then run nestedvirtctl enable --now (or reboot)");
+        blocker = nv_verdict_persistent_blocker(&p);
+        g_assert_nonnull(strstr(blocker, "/etc/modprobe.d/s390.conf sets kvm's hpage=1"));
+        nv_summary_init(&summary, &p);
+        g_assert_nonnull(strstr(summary.switch_blocker, "large memory pages"));
+        nv_summary_clear(&summary);
+
+        set_string(&p.hpage_conflict, "running");
+        running = advice(&p);
+        g_assert_true(g_str_has_prefix(running, "the loaded kvm backs guests with huge pages (hpage=1)"));
+        g_assert_null(nv_verdict_persistent_blocker(&p));
+        nv_properties_clear(&p);
+}
+
 static void test_unsupported(void)
 {
         NvProperties p;
@@ -619,6 +659,7 @@ int main(int argc, char **argv)
         g_test_add_func("/verdict/hypervisor-products", test_hypervisor_products);
         g_test_add_func("/verdict/arm64", test_arm64);
         g_test_add_func("/verdict/other-architectures", test_other_architectures);
+        g_test_add_func("/verdict/s390-hpage", test_s390_hpage);
         g_test_add_func("/verdict/acceleration", test_acceleration);
         g_test_add_func("/verdict/host-classes", test_host_classes);
         g_test_add_func("/verdict/set-variant", test_set_variant);
