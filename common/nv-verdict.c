@@ -22,11 +22,17 @@ const char *nv_verdict_module(const NvProperties *props)
         return nv_str_empty(props->vendor_module) ? _("the KVM vendor module") : props->vendor_module;
 }
 
+/* ppc64le or big-endian ppc64: POWER, where kvm_hv nests. */
+static gboolean is_power(const NvProperties *props)
+{
+        return g_str_has_prefix(props->architecture ? props->architecture : "", "ppc64");
+}
+
 const char *nv_verdict_cpu_flag(const NvProperties *props)
 {
         if (g_strcmp0(props->architecture, "s390x") == 0)
                 return "sie";
-        if (g_str_has_prefix(props->architecture ? props->architecture : "", "ppc64"))
+        if (is_power(props))
                 return _("POWER9 or later in HV mode");
         if (g_strcmp0(props->cpu_vendor, "intel") == 0)
                 return "vmx";
@@ -340,7 +346,7 @@ static char *advice_no_hardware_virtualization(const NvProperties *props)
                                   "z/VM or KVM guest needs its hypervisor to pass SIE in"));
         /* book3s_hv.c: nesting only from POWER9, and KVM-HV in HV mode or
          * as the guest of a KVM that gives it cap-nested-hv. */
-        if (g_str_has_prefix(props->architecture ? props->architecture : "", "ppc64"))
+        if (is_power(props))
                 return g_strdup(_("nested KVM on POWER needs POWER9 or later with the kernel in HV mode "
                                   "(PowerNV, bare metal), or a KVM guest started by QEMU with "
                                   "cap-nested-hv=on and kvm_hv loaded"));
@@ -460,6 +466,15 @@ static char *advice_module(const NvProperties *props, NvHostClass host)
                 return g_strdup_printf(_("nested virtualization is on now, but the next load of %s turns it "
                                          "off: keep it with: nestedvirtctl enable"),
                                        module);
+        /* ppc64's kvm_hv takes nested while it runs (book3s_hv.c: writable,
+         * read when a VM enables nesting), so no VM has to stop, and
+         * "reload" is that write (nv-reload.h). */
+        if (props->reload_required == 1 && is_power(props))
+                return g_strdup_printf(
+                        _("the running value differs from the persistent one: set it at run time "
+                          "with: nestedvirtctl reload (%s takes it while virtual machines run; "
+                          "those running keep theirs)"),
+                        module);
         if (props->reload_required == 1 && !nv_str_empty(props->pending_reload))
                 return g_strdup(_("a reload waits for the virtual machines using the module to stop; cancel "
                                   "it with: nestedvirtctl reload --cancel"));

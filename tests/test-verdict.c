@@ -322,6 +322,20 @@ static void test_other_architectures(void)
         set_string(&p.vendor_module, "kvm_hv");
         power = advice(&p);
         g_assert_true(g_str_has_prefix(power, "nested KVM on POWER needs POWER9 or later"));
+        /* kvm_hv loaded with nested=N, as `echo N` leaves it on a real
+         * kernel (the vm-ppc64 test): the switch is a write at run time,
+         * which virtual machines do not prevent. */
+        p.hardware_virtualization = TRUE;
+        p.vendor_module_loaded = TRUE;
+        p.vendor_module_in_use = TRUE;
+        set_string(&p.host_class, "module");
+        g_free(power);
+        power = advice(&p);
+        g_assert_cmpstr(
+                power, ==,
+                "the running value differs from the persistent one: set it at run time with: "
+                "nestedvirtctl reload (kvm_hv takes it while virtual machines run; those running keep "
+                "theirs)");
         nv_properties_clear(&p);
 }
 

@@ -84,6 +84,9 @@ debootstrap              # the vm suite: the guest root
 busybox-static           # the vm suite: the guest initramfs
 cpio                     # the vm suite: the guest initramfs
 kmod                     # the vm suite: depmod, modprobe -d on the kernel package
+qemu-system-ppc          # the vm suite's vm-ppc64: Debian's ppc64el kernel on powernv9, with skiboot
+gcc-powerpc64le-linux-gnu # the vm suite's vm-ppc64: its KVM probe, cross-compiled for the guest
+libc6-dev-ppc64el-cross  # the vm suite's vm-ppc64: the probe's static libc
 xvfb                     # the panel suite: the settings app in a real X server
 at-spi2-core             # the panel suite: the accessibility bus that drives it
 libatspi2.0-dev          # the panel suite: its test program (libatspi)

@@ -1,8 +1,31 @@
 # shellcheck shell=bash
 # Sourced by the vm suite's tests in the guest (nv-vm-guest-test.sh, which
 # the driver installs next to it) and on the test machine
-# (nv-vm-host-test.sh). Each of them defines ok DESCRIPTION and not_ok
+# (nv-vm-host-test.sh), and by the drivers (nv-vm-test.sh,
+# nv-vm-ppc64-test.sh). Each test defines ok DESCRIPTION and not_ok
 # DESCRIPTION [DIAGNOSTIC...], which write its test points.
+
+# skip REASON: the driver cannot run here (no root, qemu or kernel
+# package): TAP's skip, meson's 77; with CI=true a failure.
+skip() {
+	if [ "${CI:-}" = "true" ]; then
+		echo "Bail out! $* (CI must run the vm suite)"
+		exit 1
+	fi
+	echo "1..0 # SKIP $*"
+	exit 77
+}
+
+# print_logs FILE...: each non-empty FILE on stderr, between markers,
+# without the serial console's carriage returns.
+print_logs() {
+	for f in "$@"; do
+		[ -s "$f" ] || continue
+		echo "===== $f =====" >&2
+		tr -d '\r' <"$f" >&2
+		echo "===== end of $f =====" >&2
+	done
+}
 
 # check DESCRIPTION COMMAND...: one test point, with the command's output
 # as diagnostics when it fails.

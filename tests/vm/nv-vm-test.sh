@@ -65,14 +65,9 @@ log() {
 	printf '# [%3ss] %s\n' "$(($(date +%s) - start))" "$*"
 }
 
-skip() {
-	if [ "${CI:-}" = "true" ]; then
-		echo "Bail out! $* (CI must run the vm suite)"
-		exit 1
-	fi
-	echo "1..0 # SKIP $*"
-	exit 77
-}
+# skip, print_logs
+# shellcheck source=tests/vm/nv-vm-lib.sh
+. "$srcdir/tests/vm/nv-vm-lib.sh"
 
 bail() {
 	echo "Bail out! $*"
@@ -81,12 +76,7 @@ bail() {
 }
 
 dump_console() {
-	for f in "$run/console.log" "$run/results.log"; do
-		[ -s "$f" ] || continue
-		echo "===== $f =====" >&2
-		tr -d '\r' <"$f" >&2
-		echo "===== end of $f =====" >&2
-	done
+	print_logs "$run/console.log" "$run/results.log"
 }
 
 # Children are killed and waited for: nothing reaps orphans here.
