@@ -309,6 +309,26 @@ gboolean nv_test_wait_until(gboolean (*done)(gpointer user_data), gpointer user_
         return result;
 }
 
+void nv_test_call_clear(NvTestCall *call)
+{
+        g_clear_pointer(&call->reply, g_variant_unref);
+        g_clear_error(&call->error);
+        call->done = FALSE;
+}
+
+void nv_test_call_finished(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+        NvTestCall *call = user_data;
+
+        call->reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &call->error);
+        call->done = TRUE;
+}
+
+gboolean nv_test_call_is_done(gpointer user_data)
+{
+        return ((NvTestCall *)user_data)->done;
+}
+
 static gboolean keep_ticking(gpointer user_data)
 {
         return G_SOURCE_CONTINUE;
@@ -1316,4 +1336,34 @@ GVariant *nv_test_env_get_status(NvTestEnv *env)
         g_assert_no_error(error);
         g_variant_get(reply, "(@a{sv})", &status);
         return status;
+}
+
+void nv_test_assert_exit(const NvTestRunResult *result, int status)
+{
+        if (result->exit_status != status)
+                g_error("nestedvirtctl exited with %d, expected %d\nstdout:\n%s\nstderr:\n%s",
+                        result->exit_status, status, result->stdout_text, result->stderr_text);
+}
+
+void nv_test_assert_one_line(const char *text)
+{
+        const char *newline = strchr(text, '\n');
+
+        if (!newline || newline == text || newline[1] != '\0')
+                g_error("expected exactly one non-empty line on stderr, got:\n%s", text);
+}
+
+char *nv_test_assert_dbus_error(GError *error, const char *name, const char *what)
+{
+        g_autofree char *remote = NULL;
+
+        if (!error)
+                g_error("%s succeeded, expected %s", what, name);
+        remote = g_dbus_error_get_remote_error(error);
+        if (g_strcmp0(remote, name) != 0)
+                g_error("%s failed with %s (%s), expected %s", what, remote ? remote : "a local error",
+                        error->message, name);
+        g_dbus_error_strip_remote_error(error);
+        g_test_message("%s: %s: %.200s", what, name, error->message);
+        return g_strdup(error->message);
 }

@@ -168,6 +168,25 @@ gboolean nv_test_poll_until(gboolean (*done)(gpointer user_data), gpointer user_
  * blocking. */
 void nv_test_drain_main_context(void);
 
+/* An asynchronous call in flight: g_dbus_connection_call() with
+ * nv_test_call_finished() and the NvTestCall as its data, then
+ * nv_test_wait_until(nv_test_call_is_done, call, ...). Cleared, it can be
+ * used again. */
+typedef struct {
+        gboolean done;
+        GVariant *reply;
+        GError *error;
+} NvTestCall;
+
+void nv_test_call_clear(NvTestCall *call);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NvTestCall, nv_test_call_clear)
+void nv_test_call_finished(GObject *source, GAsyncResult *result, gpointer user_data);
+gboolean nv_test_call_is_done(gpointer user_data);
+
+/* Fails unless @error is the D-Bus error @name of the call @what; returns
+ * its message without the remote error's prefix. */
+char *nv_test_assert_dbus_error(GError *error, const char *name, const char *what);
+
 /* The outcome of a program run by nv_test_run(). */
 typedef struct {
         char *stdout_text;
@@ -186,6 +205,13 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NvTestRunResult, nv_test_run_result_clear)
  * NV_TEST_TIMEOUT_MS is killed and the test fails.
  */
 void nv_test_run(const char *const *argv, const char *const *env_overrides, NvTestRunResult *ret);
+
+/* Fails with the whole output when @result's exit status is not @status. */
+void nv_test_assert_exit(const NvTestRunResult *result, int status);
+
+/* nestedvirtctl(1): a failure is one line on stderr saying what and what
+ * to do. Fails unless @text is one non-empty line. */
+void nv_test_assert_one_line(const char *text);
 
 /* The user nobody, for runs without privileges. */
 #define NV_TEST_UID_NOBODY 65534

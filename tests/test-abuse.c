@@ -208,19 +208,11 @@ static GVariant *call_raw(Fixture *f, const char *object_path, const char *inter
  * empty, and contains @mentions (if not NULL). */
 static void assert_remote_error(GError *error, const char *name, const char *mentions, const char *what)
 {
-        g_autofree char *remote = NULL;
+        g_autofree char *message = nv_test_assert_dbus_error(error, name, what);
 
-        if (!error)
-                g_error("%s succeeded, expected %s", what, name);
-        remote = g_dbus_error_get_remote_error(error);
-        if (g_strcmp0(remote, name) != 0)
-                g_error("%s failed with %s (%s), expected %s", what, remote ? remote : "a local error",
-                        error->message, name);
-        g_dbus_error_strip_remote_error(error);
-        g_test_message("%s: %s: %.200s", what, name, error->message);
-        g_assert_cmpuint(strlen(g_strstrip(error->message)), >, 0);
-        if (mentions && !strstr(error->message, mentions))
-                g_error("%s: the message \"%s\" does not mention \"%s\"", what, error->message, mentions);
+        g_assert_cmpuint(strlen(g_strstrip(message)), >, 0);
+        if (mentions && !strstr(message, mentions))
+                g_error("%s: the message \"%s\" does not mention \"%s\"", what, message, mentions);
 }
 
 /* Fails if @message holds a control or format character: what the caller

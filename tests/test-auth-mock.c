@@ -363,51 +363,24 @@ static guint mock_take_all(Fixture *f, GPtrArray *unanswered)
 
 /* ---- Calls to the daemon ------------------------------------------------ */
 
-typedef struct {
-        gboolean done;
-        GVariant *reply;
-        GError *error;
-} Call;
-
-static void call_clear(Call *call)
-{
-        g_clear_pointer(&call->reply, g_variant_unref);
-        g_clear_error(&call->error);
-        call->done = FALSE;
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Call, call_clear)
-
-static void call_finished(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-        Call *call = user_data;
-
-        call->reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &call->error);
-        call->done = TRUE;
-}
-
-static gboolean call_is_done(gpointer user_data)
-{
-        return ((Call *)user_data)->done;
-}
-
 /* Calls @method on @connection without waiting: the answer depends on
  * what the mock does in the meantime. */
 static void call_start(GDBusConnection *connection, const char *method, GVariant *parameters,
-                       GDBusCallFlags flags, Call *call)
+                       GDBusCallFlags flags, NvTestCall *call)
 {
         g_dbus_connection_call(connection, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, method, parameters,
                                NULL, flags | G_DBUS_CALL_FLAGS_NO_AUTO_START, NV_TEST_TIMEOUT_MS, NULL,
-                               call_finished, call);
+                               nv_test_call_finished, call);
 }
 
-static void call_wait(Call *call)
+static void call_wait(NvTestCall *call)
 {
-        if (!nv_test_wait_until(call_is_done, call, NV_TEST_TIMEOUT_MS))
+        if (!nv_test_wait_until(nv_test_call_is_done, call, NV_TEST_TIMEOUT_MS))
                 g_error("no answer from the daemon within %d ms", NV_TEST_TIMEOUT_MS);
 }
 
 /* The call failed with D-Bus error @name. */
-static void call_assert_error(Call *call, const char *name)
+static void call_assert_error(NvTestCall *call, const char *name)
 {
         g_autofree char *remote = NULL;
 
@@ -420,7 +393,7 @@ static void call_assert_error(Call *call, const char *name)
 }
 
 /* The call succeeded and returned the string @expected. */
-static void call_assert_string(Call *call, const char *expected)
+static void call_assert_string(NvTestCall *call, const char *expected)
 {
         const char *value;
 
@@ -520,8 +493,8 @@ static void test_read_only_not_checked(Fixture *f, gconstpointer data)
  * that cannot succeed does not make anyone type a password. */
 static void test_refused_before_polkit(Fixture *f, gconstpointer data)
 {
-        g_auto(Call) enable = { 0 };
-        g_auto(Call) reload = { 0 };
+        g_auto(NvTestCall) enable = { 0 };
+        g_auto(NvTestCall) reload = { 0 };
 
         call_start(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE),
                    G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, &enable);
@@ -538,7 +511,7 @@ static void test_refused_before_polkit(Fixture *f, gconstpointer data)
  * interaction when the message does not allow it; allowed, it writes. */
 static void test_enable_authorized(Fixture *f, gconstpointer data)
 {
-        g_auto(Call) call = { 0 };
+        g_auto(NvTestCall) call = { 0 };
 
         call_start(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE), G_DBUS_CALL_FLAGS_NONE,
                    &call);
@@ -554,7 +527,7 @@ static void test_enable_authorized(Fixture *f, gconstpointer data)
  * AllowUserInteraction. */
 static void test_enable_interactive(Fixture *f, gconstpointer data)
 {
-        g_auto(Call) call = { 0 };
+        g_auto(NvTestCall) call = { 0 };
 
         call_start(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE),
                    G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, &call);
@@ -568,7 +541,7 @@ static void test_enable_interactive(Fixture *f, gconstpointer data)
 /* polkit says no: AccessDenied, and the file is not touched. */
 static void test_enable_not_authorized(Fixture *f, gconstpointer data)
 {
-        g_auto(Call) call = { 0 };
+        g_auto(NvTestCall) call = { 0 };
         struct stat before, after;
         g_autofree char *path = nv_test_host_path(f->env.host, "/etc/modprobe.d/kvm.conf");
 
@@ -587,7 +560,7 @@ static void test_enable_not_authorized(Fixture *f, gconstpointer data)
 /* polkit wants a password the caller did not allow to be asked for. */
 static void test_enable_challenge(Fixture *f, gconstpointer data)
 {
-        g_auto(Call) call = { 0 };
+        g_auto(NvTestCall) call = { 0 };
 
         call_start(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE), G_DBUS_CALL_FLAGS_NONE,
                    &call);
@@ -600,7 +573,7 @@ static void test_enable_challenge(Fixture *f, gconstpointer data)
 /* polkit fails: a denial, never a pass. */
 static void test_enable_polkit_error(Fixture *f, gconstpointer data)
 {
-        g_auto(Call) call = { 0 };
+        g_auto(NvTestCall) call = { 0 };
         GDBusMethodInvocation *check;
 
         call_start(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE), G_DBUS_CALL_FLAGS_NONE,
@@ -617,7 +590,7 @@ static void test_enable_polkit_error(Fixture *f, gconstpointer data)
 /* ReloadModule asks for its own action; allowed, it reloads. */
 static void test_reload_authorized(Fixture *f, gconstpointer data)
 {
-        g_auto(Call) call = { 0 };
+        g_auto(NvTestCall) call = { 0 };
         g_autofree char *log = NULL;
 
         call_start(f->env.connection, "ReloadModule", g_variant_new("(b)", TRUE), G_DBUS_CALL_FLAGS_NONE,
@@ -633,7 +606,7 @@ static void test_reload_authorized(Fixture *f, gconstpointer data)
 /* Denied, ReloadModule leaves the kernel alone. */
 static void test_reload_not_authorized(Fixture *f, gconstpointer data)
 {
-        g_auto(Call) call = { 0 };
+        g_auto(NvTestCall) call = { 0 };
         g_autofree char *log = NULL;
 
         call_start(f->env.connection, "ReloadModule", g_variant_new("(b)", TRUE),
@@ -653,7 +626,7 @@ static void test_slow_reply(Fixture *f, gconstpointer data)
         g_autoptr(GDBusConnection) other = NULL;
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) reply = NULL;
-        g_auto(Call) call = { 0 };
+        g_auto(NvTestCall) call = { 0 };
         GDBusMethodInvocation *check;
 
         call_start(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE),
@@ -686,8 +659,8 @@ static void test_caller_leaves(Fixture *f, gconstpointer data)
         g_autofree char *leaving_name = NULL;
         g_autofree char *cancellation_id = NULL;
         g_autofree char *daemon_log = NULL;
-        g_auto(Call) call = { 0 };
-        g_auto(Call) later = { 0 };
+        g_auto(NvTestCall) call = { 0 };
+        g_auto(NvTestCall) later = { 0 };
         GDBusMethodInvocation *check;
         GDBusMethodInvocation *cancel;
         const char *cancelled_id;
@@ -782,9 +755,9 @@ static void test_flood(Fixture *f, gconstpointer data)
         g_auto(NvTestRunResult) status = { 0 };
         g_auto(NvTestRunResult) reload = { 0 };
         g_autofree char *log = NULL;
-        g_auto(Call) again = { 0 };
+        g_auto(NvTestCall) again = { 0 };
         AutoAnswer answer = { .f = f };
-        Call calls[N_FLOOD] = { 0 };
+        NvTestCall calls[N_FLOOD] = { 0 };
         guint n_limited = 0;
         guint source;
 
@@ -844,14 +817,14 @@ static void test_flood(Fixture *f, gconstpointer data)
         assert_kvm_conf(f, kvm_conf_enabled);
 
         for (guint i = 0; i < N_FLOOD; i++)
-                call_clear(&calls[i]);
+                nv_test_call_clear(&calls[i]);
         g_assert_true(nv_test_daemon_is_running(f->env.daemon));
 }
 
 /* The call of call_start_with_fd() is over. */
 static void call_with_fd_finished(GObject *source, GAsyncResult *result, gpointer user_data)
 {
-        Call *call = user_data;
+        NvTestCall *call = user_data;
 
         call->reply = g_dbus_connection_call_with_unix_fd_list_finish(G_DBUS_CONNECTION(source), NULL,
                                                                       result, &call->error);
@@ -861,7 +834,7 @@ static void call_with_fd_finished(GObject *source, GAsyncResult *result, gpointe
 /* call_start(), with @fd attached to the message, whatever the method's
  * signature. */
 static void call_start_with_fd(GDBusConnection *connection, const char *method, GVariant *parameters,
-                               GDBusCallFlags flags, int fd, Call *call)
+                               GDBusCallFlags flags, int fd, NvTestCall *call)
 {
         g_autoptr(GUnixFDList) fds = g_unix_fd_list_new();
         g_autoptr(GError) error = NULL;
@@ -893,8 +866,8 @@ static void test_second_pass_fails(Fixture *f, gconstpointer data)
 {
         g_autoptr(GVariant) status = NULL;
         g_autoptr(GError) error = NULL;
-        g_auto(Call) with_fd = { 0 };
-        g_auto(Call) call = { 0 };
+        g_auto(NvTestCall) with_fd = { 0 };
+        g_auto(NvTestCall) call = { 0 };
         GDBusMethodInvocation *check;
         int pipe_fds[2];
 
@@ -954,7 +927,7 @@ static void send_and_leave(Fixture *f, const char *method, gulong linger_usec)
 
 typedef struct {
         Fixture *f;
-        Call *call;
+        NvTestCall *call;
 } AnswerUntilDone;
 
 static gboolean answer_until_done(gpointer user_data)
@@ -978,7 +951,7 @@ static void test_leave_at_once(Fixture *f, gconstpointer data)
         enum { N_TRIES = 200 };
         g_autoptr(GTimer) timer = g_timer_new();
         g_autofree char *log = NULL;
-        g_auto(Call) last = { 0 };
+        g_auto(NvTestCall) last = { 0 };
         AnswerUntilDone answer = { .f = f, .call = &last };
         guint n_checks = 0;
 
@@ -1077,8 +1050,8 @@ static void test_polkit_never_answers(Fixture *f, gconstpointer data)
         g_autoptr(GError) error = NULL;
         g_autoptr(GTimer) timer = NULL;
         g_autofree char *daemon_log = NULL;
-        g_auto(Call) waiting = { 0 };
-        g_auto(Call) again = { 0 };
+        g_auto(NvTestCall) waiting = { 0 };
+        g_auto(NvTestCall) again = { 0 };
         LogWait quiet = { .path = nv_test_daemon_get_log_path(f->env.daemon),
                           .needle = "polkit had nothing left to cancel",
                           .n = N_DEPARTED + 1 };
@@ -1087,7 +1060,7 @@ static void test_polkit_never_answers(Fixture *f, gconstpointer data)
                 g_autoptr(GDBusConnection) leaving = nv_test_bus_connect(f->env.bus, &error);
                 g_autofree char *cancellation_id = NULL;
                 g_autofree char *cancelled_id = NULL;
-                g_auto(Call) call = { 0 };
+                g_auto(NvTestCall) call = { 0 };
 
                 g_assert_no_error(error);
                 call_start(leaving, "EnablePersistent", g_variant_new("(b)", TRUE),
@@ -1113,7 +1086,7 @@ static void test_polkit_never_answers(Fixture *f, gconstpointer data)
         call_start(f->env.connection, "EnablePersistent", g_variant_new("(b)", TRUE),
                    G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, &waiting);
         g_ptr_array_add(unanswered, mock_wait_check_from(f, caller_name(f), unanswered));
-        if (!nv_test_wait_until(call_is_done, &waiting, 5000))
+        if (!nv_test_wait_until(nv_test_call_is_done, &waiting, 5000))
                 g_error("no answer within 5 s, with a time limit of 1 s for polkit");
         call_assert_error(&waiting, "org.freedesktop.DBus.Error.Timeout");
         g_assert_nonnull(strstr(waiting.error->message, "polkit did not answer within 1 s"));

@@ -76,24 +76,6 @@ static void run_ctl_at(const char *address, NvTestRunResult *ret, const char *co
 #define run_ctl(f, ret, ...) \
         run_ctl_at(nv_test_bus_get_address((f)->env.bus), (ret), (const char *const[]){ __VA_ARGS__, NULL })
 
-/* Fails with the whole output when @result's exit status is not @status. */
-static void assert_exit(const NvTestRunResult *result, int status)
-{
-        if (result->exit_status != status)
-                g_error("nestedvirtctl exited with %d, expected %d\nstdout:\n%s\nstderr:\n%s",
-                        result->exit_status, status, result->stdout_text, result->stderr_text);
-}
-
-/* nestedvirtctl(1): a failure is one line on stderr saying what and what to
- * do. */
-static void assert_one_line(const char *text)
-{
-        const char *newline = strchr(text, '\n');
-
-        if (!newline || newline == text || newline[1] != '\0')
-                g_error("expected exactly one non-empty line on stderr, got:\n%s", text);
-}
-
 static gboolean contains_word_ci(const char *text, const char *word)
 {
         g_autofree char *pattern = g_strdup_printf("(?i)\\b%s\\b", word);
@@ -148,7 +130,7 @@ static void test_status_text_intel(Fixture *f, gconstpointer data)
 
         nv_test_env_start_daemon(&f->env);
         run_ctl(f, &result, "status");
-        assert_exit(&result, 0);
+        nv_test_assert_exit(&result, 0);
         g_assert_cmpstr(result.stderr_text, ==, "");
         assert_status_text(result.stdout_text, "kvm_intel", "N", FALSE);
 }
@@ -159,7 +141,7 @@ static void test_status_text_amd(Fixture *f, gconstpointer data)
 
         nv_test_env_start_daemon(&f->env);
         run_ctl(f, &result, "status");
-        assert_exit(&result, 0);
+        nv_test_assert_exit(&result, 0);
         g_assert_cmpstr(result.stderr_text, ==, "");
         assert_status_text(result.stdout_text, "kvm_amd", "1", TRUE);
 }
@@ -173,7 +155,7 @@ static void test_status_default_verb(Fixture *f, gconstpointer data)
         nv_test_env_start_daemon(&f->env);
         run_ctl(f, &status, "status");
         run_ctl_at(nv_test_bus_get_address(f->env.bus), &bare, (const char *const[]){ NULL });
-        assert_exit(&bare, 0);
+        nv_test_assert_exit(&bare, 0);
         g_assert_cmpstr(bare.stdout_text, ==, status.stdout_text);
 }
 
@@ -185,7 +167,7 @@ static void test_status_advice_l1_guest(Fixture *f, gconstpointer data)
 
         nv_test_env_start_daemon(&f->env);
         run_ctl(f, &result, "status");
-        assert_exit(&result, 0);
+        nv_test_assert_exit(&result, 0);
         g_assert_cmpuint(count_lines(result.stdout_text), >=, 2);
         if (!contains_word_ci(result.stdout_text, "vmx"))
                 g_error("no advice about the missing vmx flag:\n%s", result.stdout_text);
@@ -198,7 +180,7 @@ static void test_status_advice_builtin(Fixture *f, gconstpointer data)
 
         nv_test_env_start_daemon(&f->env);
         run_ctl(f, &result, "status");
-        assert_exit(&result, 0);
+        nv_test_assert_exit(&result, 0);
         g_assert_cmpuint(count_lines(result.stdout_text), >=, 2);
         assert_status_text(result.stdout_text, "kvm_intel", "N", FALSE);
         if (!strstr(result.stdout_text, "kvm_intel.nested=1") &&
@@ -331,7 +313,7 @@ static void test_status_host_class(Fixture *f, gconstpointer data)
 
         nv_test_env_start_daemon(&f->env);
         run_ctl(f, &result, "status");
-        assert_exit(&result, 0);
+        nv_test_assert_exit(&result, 0);
         g_assert_cmpstr(result.stderr_text, ==, "");
         verdict = first_line(result.stdout_text);
         if (!strstr(verdict, c->verdict))
@@ -358,11 +340,11 @@ static void test_status_unprivileged(Fixture *f, gconstpointer data)
         run_ctl(f, &as_root, "status");
         run_ctl_full(nv_test_bus_get_address(f->env.bus), NV_TEST_UID_NOBODY, &as_nobody,
                      (const char *const[]){ "status", NULL });
-        assert_exit(&as_nobody, 0);
+        nv_test_assert_exit(&as_nobody, 0);
         g_assert_cmpstr(as_nobody.stdout_text, ==, as_root.stdout_text);
         run_ctl_full(nv_test_bus_get_address(f->env.bus), NV_TEST_UID_NOBODY, &json_as_nobody,
                      (const char *const[]){ "status", "--json", NULL });
-        assert_exit(&json_as_nobody, 0);
+        nv_test_assert_exit(&json_as_nobody, 0);
 }
 
 /* ---- status --json --------------------------------------------------- */
@@ -439,7 +421,7 @@ static void test_status_json(Fixture *f, gconstpointer data)
         nv_test_env_start_daemon(&f->env);
 
         run_ctl(f, &result, "status", "--json");
-        assert_exit(&result, 0);
+        nv_test_assert_exit(&result, 0);
         g_assert_cmpstr(result.stderr_text, ==, "");
         if (!json_parser_load_from_data(parser, result.stdout_text, -1, &error))
                 g_error("status --json is not JSON (%s):\n%s", error->message, result.stdout_text);
@@ -546,7 +528,7 @@ static void test_json_verbs(Fixture *f, gconstpointer data)
                         for (gsize k = 0; verbs[i].args[k]; k++)
                                 args[k + 1] = verbs[i].args[k];
                         run_ctl_at(nv_test_bus_get_address(f->env.bus), &result, args);
-                        assert_exit(&result, 0);
+                        nv_test_assert_exit(&result, 0);
                         g_assert_cmpstr(result.stderr_text, ==, "");
                         root = parse_json(parser, result.stdout_text);
                         json_member_of(root, verbs[i].key, G_TYPE_STRING, result.stdout_text);
@@ -581,7 +563,7 @@ static void test_json_terminal(Fixture *f, gconstpointer data)
         nv_test_run((const char *const[]){ script, "-q", "-e", "-c", command, "/dev/null", NULL }, env,
                     &result);
         g_test_message("$ script -c '%s'\n%s", command, result.stdout_text);
-        assert_exit(&result, 0);
+        nv_test_assert_exit(&result, 0);
         /* The terminal writes CR LF. */
         lines = g_strsplit(result.stdout_text, "\r\n", -1);
         text = g_strjoinv("\n", lines);
@@ -599,7 +581,7 @@ static void test_json_off(Fixture *f, gconstpointer data)
         nv_test_env_start_daemon(&f->env);
         run_ctl(f, &text, "status");
         run_ctl(f, &off, "--json=off", "status");
-        assert_exit(&off, 0);
+        nv_test_assert_exit(&off, 0);
         g_assert_cmpstr(off.stdout_text, ==, text.stdout_text);
 }
 
@@ -611,9 +593,9 @@ static void assert_json_error(const NvTestRunResult *result, int status, const c
         g_autoptr(JsonParser) parser = json_parser_new();
         JsonNode *root;
 
-        assert_exit(result, status);
+        nv_test_assert_exit(result, status);
         g_assert_cmpstr(result->stdout_text, ==, "");
-        assert_one_line(result->stderr_text);
+        nv_test_assert_one_line(result->stderr_text);
         root = parse_json(parser, result->stderr_text);
         g_assert_cmpuint(json_object_get_size(json_node_get_object(root)), ==, 2);
         if (error_name)
@@ -742,7 +724,7 @@ static void test_export(Fixture *f, gconstpointer data)
 
         /* No features.d: the NFD file is skipped, the textfile written. */
         run_ctl(f, &first, "export", prom_arg, nfd_arg);
-        assert_exit(&first, 0);
+        nv_test_assert_exit(&first, 0);
         g_assert_nonnull(strstr(first.stdout_text, "Skipped"));
         g_assert_false(g_file_test(nfd_dir, G_FILE_TEST_EXISTS));
         prom_text = read_file(prom);
@@ -761,7 +743,7 @@ static void test_export(Fixture *f, gconstpointer data)
         /* Now NFD is there; the textfile is unchanged, so not rewritten. */
         g_assert_cmpint(g_mkdir(nfd_dir, 0755), ==, 0);
         run_ctl(f, &second, "--json=short", "export", prom_arg, nfd_arg);
-        assert_exit(&second, 0);
+        nv_test_assert_exit(&second, 0);
         g_assert_nonnull(strstr(second.stdout_text, "\"Outcome\":\"unchanged\""));
         g_assert_nonnull(strstr(second.stdout_text, "\"Outcome\":\"written\""));
         parse_json(parser, second.stdout_text);
@@ -776,7 +758,7 @@ static void test_export(Fixture *f, gconstpointer data)
         /* A changed status replaces the file. */
         g_assert_true(g_file_set_contents(prom, "stale\n", -1, NULL));
         run_ctl(f, &json, "--json=short", "export", prom_arg);
-        assert_exit(&json, 0);
+        nv_test_assert_exit(&json, 0);
         expected_json = g_strdup_printf("{\"Files\":[{\"File\":\"%s\",\"Outcome\":\"written\"}]}\n", prom);
         g_assert_cmpstr(json.stdout_text, ==, expected_json);
         g_free(prom_text);
@@ -805,9 +787,9 @@ static void test_export_usage(Fixture *f, gconstpointer data)
 
         nv_test_env_start_daemon(&f->env);
         run_ctl(f, &nothing, "export");
-        assert_exit(&nothing, 2);
+        nv_test_assert_exit(&nothing, 2);
         run_ctl(f, &other_verb, "status", "--nfd=/tmp/x");
-        assert_exit(&other_verb, 2);
+        nv_test_assert_exit(&other_verb, 2);
 }
 
 /* ---- Options and usage ----------------------------------------------- */
@@ -818,7 +800,7 @@ static void test_version(Fixture *f, gconstpointer data)
         g_auto(NvTestRunResult) result = { 0 };
 
         run_ctl_at("unix:path=/nonexistent/bus", &result, (const char *const[]){ "--version", NULL });
-        assert_exit(&result, 0);
+        nv_test_assert_exit(&result, 0);
         g_assert_nonnull(strstr(result.stdout_text, nv_test_getenv("NV_VERSION")));
         g_assert_cmpstr(result.stderr_text, ==, "");
 }
@@ -828,7 +810,7 @@ static void test_help(Fixture *f, gconstpointer data)
         g_auto(NvTestRunResult) result = { 0 };
 
         run_ctl_at("unix:path=/nonexistent/bus", &result, (const char *const[]){ "--help", NULL });
-        assert_exit(&result, 0);
+        nv_test_assert_exit(&result, 0);
         g_assert_cmpstr(result.stderr_text, ==, "");
         g_assert_true(contains_word_ci(result.stdout_text, "status"));
         g_assert_nonnull(strstr(result.stdout_text, "--json"));
@@ -873,8 +855,8 @@ static void test_no_daemon(Fixture *f, gconstpointer data)
                 g_auto(NvTestRunResult) result = { 0 };
 
                 run_ctl_at(nv_test_bus_get_address(f->env.bus), &result, cases[i]);
-                assert_exit(&result, 1);
-                assert_one_line(result.stderr_text);
+                nv_test_assert_exit(&result, 1);
+                nv_test_assert_one_line(result.stderr_text);
                 /* No half-written status, and no JSON a script would parse. */
                 g_assert_cmpstr(result.stdout_text, ==, "");
         }
@@ -891,8 +873,8 @@ static void test_no_bus(Fixture *f, gconstpointer data)
                 g_auto(NvTestRunResult) result = { 0 };
 
                 run_ctl_at("unix:path=/nonexistent/system_bus_socket", &result, cases[i]);
-                assert_exit(&result, 1);
-                assert_one_line(result.stderr_text);
+                nv_test_assert_exit(&result, 1);
+                nv_test_assert_one_line(result.stderr_text);
                 g_assert_cmpstr(result.stdout_text, ==, "");
         }
 }
@@ -933,7 +915,7 @@ static void test_arguments_escaped(Fixture *f, gconstpointer data)
 
                 run_ctl_at(nv_test_bus_get_address(f->env.bus), &result, cases[i]);
                 g_assert_cmpint(result.exit_status, !=, 0);
-                assert_one_line(result.stderr_text);
+                nv_test_assert_one_line(result.stderr_text);
                 assert_no_raw_controls(result.stderr_text);
                 g_assert_cmpstr(result.stdout_text, ==, "");
         }
@@ -970,7 +952,7 @@ static void test_status_holders_unknown(Fixture *f, gconstpointer data)
         g_assert_nonnull(error);
         /* ...and so does the CLI. */
         run_ctl(f, &result, "status");
-        assert_exit(&result, 0);
+        nv_test_assert_exit(&result, 0);
         if (!g_regex_match_simple("Module users: unknown\\n", result.stdout_text, 0, 0))
                 g_error("status does not say the holders are unknown:\n%s", result.stdout_text);
         g_assert_null(strstr(result.stdout_text, "none"));
@@ -1012,8 +994,8 @@ static void test_host_argument(Fixture *f, gconstpointer data)
         g_setenv("NV_TEST_SSH_ARGS", args_path, TRUE);
         run_ctl_env(nv_test_bus_get_address(f->env.bus), 0, path_env, &refused,
                     (const char *const[]){ "-H", proxy, "status", NULL });
-        assert_exit(&refused, 2);
-        assert_one_line(refused.stderr_text);
+        nv_test_assert_exit(&refused, 2);
+        nv_test_assert_one_line(refused.stderr_text);
         g_assert_nonnull(strstr(refused.stderr_text, "does not start with '-'"));
         g_assert_false(g_file_test(args_path, G_FILE_TEST_EXISTS));
         g_assert_false(g_file_test(marker, G_FILE_TEST_EXISTS));
@@ -1021,8 +1003,8 @@ static void test_host_argument(Fixture *f, gconstpointer data)
         run_ctl_env(nv_test_bus_get_address(f->env.bus), 0, path_env, &remote,
                     (const char *const[]){ "-H", "admin@server:2222/box", "status", NULL });
         g_unsetenv("NV_TEST_SSH_ARGS");
-        assert_exit(&remote, 1);
-        assert_one_line(remote.stderr_text);
+        nv_test_assert_exit(&remote, 1);
+        nv_test_assert_one_line(remote.stderr_text);
         /* The one line quotes ssh's own words and the ssh line to try
          * when they came before the bus saw the connection fail, which a
          * busy machine does not promise (seen in a CI-like run): what

@@ -486,25 +486,6 @@ static void fixture_teardown(Fixture *f, gconstpointer data)
 
 /* ---- Calls to the daemon ---------------------------------------------- */
 
-typedef struct {
-        gboolean done;
-        GVariant *reply;
-        GError *error;
-} Call;
-
-static void call_finished(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-        Call *call = user_data;
-
-        call->reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &call->error);
-        call->done = TRUE;
-}
-
-static gboolean call_is_done(gpointer user_data)
-{
-        return ((Call *)user_data)->done;
-}
-
 /*
  * Calls @method and returns its reply, iterating the main context
  * meanwhile: the daemon may ask the mock polkit of this very program
@@ -513,36 +494,19 @@ static gboolean call_is_done(gpointer user_data)
 static GVariant *call_daemon(Fixture *f, const char *method, GVariant *parameters, GDBusCallFlags flags,
                              const GVariantType *reply_type, GError **error)
 {
-        Call call = { 0 };
+        NvTestCall call = { 0 };
 
         g_dbus_connection_call(f->env.connection, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, method,
                                parameters, reply_type, flags | G_DBUS_CALL_FLAGS_NO_AUTO_START,
-                               NV_TEST_TIMEOUT_MS, NULL, call_finished, &call);
+                               NV_TEST_TIMEOUT_MS, NULL, nv_test_call_finished, &call);
         /* GDBus gives up at its own timeout, so this ends. */
-        if (!nv_test_wait_until(call_is_done, &call, 2 * NV_TEST_TIMEOUT_MS))
+        if (!nv_test_wait_until(nv_test_call_is_done, &call, 2 * NV_TEST_TIMEOUT_MS))
                 g_error("%s: neither an answer nor a timeout", method);
         if (call.error) {
                 g_propagate_error(error, call.error);
                 return NULL;
         }
         return call.reply;
-}
-
-/* Fails unless @error is the D-Bus error @name; returns its message
- * without the remote error's prefix. */
-static char *assert_dbus_error(GError *error, const char *name, const char *what)
-{
-        g_autofree char *remote = NULL;
-
-        if (!error)
-                g_error("%s succeeded, expected %s", what, name);
-        remote = g_dbus_error_get_remote_error(error);
-        if (g_strcmp0(remote, name) != 0)
-                g_error("%s failed with %s (%s), expected %s", what, remote ? remote : "a local error",
-                        error->message, name);
-        g_dbus_error_strip_remote_error(error);
-        g_test_message("%s: %s: %s", what, name, error->message);
-        return g_strdup(error->message);
 }
 
 /* ListDomains' array. */
@@ -613,7 +577,7 @@ static char *configure_error_flags(Fixture *f, const char *domain, const char *m
 
         reply = call_daemon(f, "ConfigureDomain", g_variant_new("(ss)", domain, mode), flags, NULL, &error);
         what = g_strdup_printf("ConfigureDomain('%s', '%s')", shown_domain, shown_mode);
-        return assert_dbus_error(error, error_name, what);
+        return nv_test_assert_dbus_error(error, error_name, what);
 }
 
 static char *configure_error(Fixture *f, const char *domain, const char *mode, const char *error_name)
@@ -821,7 +785,7 @@ static void test_libvirt_hangs(Fixture *f, gconstpointer data)
 {
         g_autofree char *message = NULL;
         int accepted = -1;
-        Call list = { 0 };
+        NvTestCall list = { 0 };
 
 #ifdef __SANITIZE_ADDRESS__
         /* libvirt's remote driver encodes with libtirpc's XDR functions,
@@ -836,7 +800,7 @@ static void test_libvirt_hangs(Fixture *f, gconstpointer data)
 
         g_dbus_connection_call(f->env.connection, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, "ListDomains",
                                NULL, NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, 4 * NV_TEST_TIMEOUT_MS, NULL,
-                               call_finished, &list);
+                               nv_test_call_finished, &list);
         /* libvirt connects, and waits for an answer that does not come. */
         g_unix_fd_add(f->hung_fd, G_IO_IN, accept_connection, &accepted);
         if (!nv_test_wait_until(fd_is_valid, &accepted, NV_TEST_TIMEOUT_MS))
@@ -851,10 +815,10 @@ static void test_libvirt_hangs(Fixture *f, gconstpointer data)
         g_assert_false(list.done);
 
         close(accepted);
-        if (!nv_test_wait_until(call_is_done, &list, NV_TEST_TIMEOUT_MS))
+        if (!nv_test_wait_until(nv_test_call_is_done, &list, NV_TEST_TIMEOUT_MS))
                 g_error("ListDomains was not answered within %d ms of libvirt's connection closing",
                         NV_TEST_TIMEOUT_MS);
-        message = assert_dbus_error(list.error, NV_ERROR_LIBVIRT_UNAVAILABLE, "ListDomains");
+        message = nv_test_assert_dbus_error(list.error, NV_ERROR_LIBVIRT_UNAVAILABLE, "ListDomains");
         g_clear_error(&list.error);
         g_assert_true(nv_test_daemon_is_running(f->env.daemon));
 }
@@ -873,11 +837,11 @@ static gboolean skip_remote_driver_under_asan(void)
 
 /* Sends ListDomains on @connection (the fixture's when NULL), answered
  * into @call. */
-static void list_domains_async(Fixture *f, GDBusConnection *connection, Call *call)
+static void list_domains_async(Fixture *f, GDBusConnection *connection, NvTestCall *call)
 {
         g_dbus_connection_call(connection ? connection : f->env.connection, NV_BUS_NAME, NV_OBJECT_PATH,
                                NV_INTERFACE, "ListDomains", NULL, NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START,
-                               4 * NV_TEST_TIMEOUT_MS, NULL, call_finished, call);
+                               4 * NV_TEST_TIMEOUT_MS, NULL, nv_test_call_finished, call);
 }
 
 /* libvirt connected to the hung socket: returns the accepted end. */
@@ -892,7 +856,7 @@ static int wait_libvirt_connects(Fixture *f)
 }
 
 typedef struct {
-        Call *calls;
+        NvTestCall *calls;
         guint n;
 } Calls;
 
@@ -943,8 +907,8 @@ static gboolean calls_n_are_done(gpointer user_data)
  */
 static void test_libvirt_deadline(Fixture *f, gconstpointer data)
 {
-        Call first = { 0 };
-        Call more[DOMAIN_CALLS_PER_CONNECTION + DOMAIN_CALLS_BEYOND] = { 0 };
+        NvTestCall first = { 0 };
+        NvTestCall more[DOMAIN_CALLS_PER_CONNECTION + DOMAIN_CALLS_BEYOND] = { 0 };
         Calls all = { more, G_N_ELEMENTS(more) };
         g_autofree char *message = NULL;
         g_autofree char *within = g_strdup_printf("within %u ms", SHORT_LIBVIRT_TIMEOUT_MSEC);
@@ -957,10 +921,10 @@ static void test_libvirt_deadline(Fixture *f, gconstpointer data)
         start = g_get_monotonic_time();
         list_domains_async(f, NULL, &first);
         accepted = wait_libvirt_connects(f);
-        if (!nv_test_wait_until(call_is_done, &first, NV_TEST_TIMEOUT_MS))
+        if (!nv_test_wait_until(nv_test_call_is_done, &first, NV_TEST_TIMEOUT_MS))
                 g_error("ListDomains was not answered within %d ms while libvirt hung", NV_TEST_TIMEOUT_MS);
         g_assert_cmpint(g_get_monotonic_time() - start, >=, SHORT_LIBVIRT_TIMEOUT_MSEC * 1000 * 9 / 10);
-        message = assert_dbus_error(first.error, NV_ERROR_LIBVIRT_UNAVAILABLE, "ListDomains");
+        message = nv_test_assert_dbus_error(first.error, NV_ERROR_LIBVIRT_UNAVAILABLE, "ListDomains");
         g_clear_error(&first.error);
         g_assert_nonnull(strstr(message, within));
         g_assert_nonnull(strstr(message, f->uri));
@@ -999,8 +963,8 @@ static void test_libvirt_deadline(Fixture *f, gconstpointer data)
  */
 static void test_calls_per_connection(Fixture *f, gconstpointer data)
 {
-        Call first = { 0 };
-        Call more[DOMAIN_CALLS_PER_CONNECTION - 1 + DOMAIN_CALLS_BEYOND] = { 0 };
+        NvTestCall first = { 0 };
+        NvTestCall more[DOMAIN_CALLS_PER_CONNECTION - 1 + DOMAIN_CALLS_BEYOND] = { 0 };
         Calls all = { more, G_N_ELEMENTS(more) };
         CallsDone beyond = { &all, DOMAIN_CALLS_BEYOND };
         g_autofree char *limit = g_strdup_printf("%u", DOMAIN_CALLS_PER_CONNECTION);
@@ -1034,7 +998,7 @@ static void test_calls_per_connection(Fixture *f, gconstpointer data)
         /* The daemon stops: everything still waiting is answered. */
         nv_test_env_stop_daemon(&f->env);
         if (!nv_test_wait_until(all_done, &all, NV_TEST_TIMEOUT_MS) ||
-            !nv_test_wait_until(call_is_done, &first, NV_TEST_TIMEOUT_MS))
+            !nv_test_wait_until(nv_test_call_is_done, &first, NV_TEST_TIMEOUT_MS))
                 g_error("The calls waiting for libvirt were not answered when the daemon stopped");
         g_assert_nonnull(first.error);
         for (guint i = 0; i < all.n; i++)
@@ -1053,7 +1017,7 @@ static void test_calls_per_connection(Fixture *f, gconstpointer data)
 static void test_libvirt_hangs_at_stop(Fixture *f, gconstpointer data)
 {
         g_autofree char *message = NULL;
-        Call list = { 0 };
+        NvTestCall list = { 0 };
         gint64 start;
         int accepted;
 
@@ -1069,9 +1033,9 @@ static void test_libvirt_hangs_at_stop(Fixture *f, gconstpointer data)
         nv_test_env_stop_daemon(&f->env);
         g_test_message("stopped in %" G_GINT64_FORMAT " ms with libvirt hung",
                        (g_get_monotonic_time() - start) / 1000);
-        if (!nv_test_wait_until(call_is_done, &list, NV_TEST_TIMEOUT_MS))
+        if (!nv_test_wait_until(nv_test_call_is_done, &list, NV_TEST_TIMEOUT_MS))
                 g_error("ListDomains was not answered when the daemon stopped");
-        message = assert_dbus_error(list.error, NV_ERROR_LIBVIRT_UNAVAILABLE, "ListDomains");
+        message = nv_test_assert_dbus_error(list.error, NV_ERROR_LIBVIRT_UNAVAILABLE, "ListDomains");
         g_clear_error(&list.error);
         g_assert_nonnull(strstr(message, "stopped"));
         close(accepted);
@@ -1087,7 +1051,7 @@ static void test_unavailable(Fixture *f, gconstpointer data)
                 g_autofree char *message = NULL;
 
                 reply = call_daemon(f, "ListDomains", NULL, G_DBUS_CALL_FLAGS_NONE, NULL, &error);
-                message = assert_dbus_error(error, NV_ERROR_LIBVIRT_UNAVAILABLE, "ListDomains");
+                message = nv_test_assert_dbus_error(error, NV_ERROR_LIBVIRT_UNAVAILABLE, "ListDomains");
                 if (!strstr(message, f->uri))
                         g_error("LibvirtUnavailable does not name %s: %s", f->uri, message);
                 g_clear_pointer(&message, g_free);
@@ -1210,7 +1174,7 @@ static void test_invalid_signature(Fixture *f, gconstpointer data)
                 reply = call_daemon(f, calls[i].method, parameters, G_DBUS_CALL_FLAGS_NONE, NULL, &error);
                 what = g_strdup_printf("%s%s", calls[i].method,
                                        calls[i].parameters ? calls[i].parameters : "()");
-                g_free(assert_dbus_error(error, ERROR_INVALID_ARGS, what));
+                g_free(nv_test_assert_dbus_error(error, ERROR_INVALID_ARGS, what));
         }
 
         after = list_domains(f);
@@ -1456,22 +1420,6 @@ static void run_ctl_as(Fixture *f, guint32 uid, NvTestRunResult *result, const c
 
 #define run_ctl(f, result, ...) run_ctl_as((f), 0, (result), (const char *const[]){ __VA_ARGS__, NULL })
 
-static void assert_exit(const NvTestRunResult *result, int status)
-{
-        if (result->exit_status != status)
-                g_error("nestedvirtctl exited with %d, expected %d\nstdout:\n%s\nstderr:\n%s",
-                        result->exit_status, status, result->stdout_text, result->stderr_text);
-}
-
-/* nestedvirtctl(1): a failure is one line on stderr saying what and what to do. */
-static void assert_one_line(const char *text)
-{
-        const char *newline = strchr(text, '\n');
-
-        if (!newline || newline == text || newline[1] != '\0')
-                g_error("expected exactly one non-empty line on stderr, got:\n%s", text);
-}
-
 /* --help lists both domain verbs (it lists only those it implements). */
 static void test_cli_help(Fixture *f, gconstpointer data)
 {
@@ -1479,7 +1427,7 @@ static void test_cli_help(Fixture *f, gconstpointer data)
         g_auto(NvTestRunResult) result = { 0 };
 
         run_ctl(f, &result, "--help");
-        assert_exit(&result, 0);
+        nv_test_assert_exit(&result, 0);
         for (gsize i = 0; i < G_N_ELEMENTS(verbs); i++) {
                 g_autofree char *pattern = g_strdup_printf("(?m)^\\s+%s\\b", verbs[i]);
 
@@ -1543,13 +1491,13 @@ static void test_cli_list_text(Fixture *f, gconstpointer data)
 
         domains = list_domains(f);
         run_ctl(f, &result, "list-domains");
-        assert_exit(&result, 0);
+        nv_test_assert_exit(&result, 0);
         g_assert_cmpstr(result.stderr_text, ==, "");
         assert_list_text(result.stdout_text, domains);
 
         /* Read-only: the same for a user without privileges. */
         run_ctl_as(f, NV_TEST_UID_NOBODY, &as_nobody, (const char *const[]){ "list-domains", NULL });
-        assert_exit(&as_nobody, 0);
+        nv_test_assert_exit(&as_nobody, 0);
         g_assert_cmpstr(as_nobody.stdout_text, ==, result.stdout_text);
 }
 
@@ -1594,7 +1542,7 @@ static void test_cli_list_json(Fixture *f, gconstpointer data)
 
         /* The option before or after the verb. */
         run_ctl(f, &result, "list-domains", "--json");
-        assert_exit(&result, 0);
+        nv_test_assert_exit(&result, 0);
         g_assert_cmpstr(result.stderr_text, ==, "");
         if (!json_parser_load_from_data(parser, result.stdout_text, -1, &error))
                 g_error("list-domains --json is not JSON (%s):\n%s", error->message, result.stdout_text);
@@ -1640,25 +1588,25 @@ static void test_cli_configure(Fixture *f, gconstpointer data)
 
         /* A running guest: the change waits for a full power-off. */
         run_ctl(f, &running, "configure-domain", "running", "host-passthrough");
-        assert_exit(&running, 0);
+        nv_test_assert_exit(&running, 0);
         if (!mentions_power_off(running.stdout_text))
                 g_error("configure-domain of a running domain does not say it must be powered off:\n%s",
                         running.stdout_text);
 
         /* A shut off one, named with a space: nothing to wait for. */
         run_ctl(f, &shut_off, "configure-domain", "web server", "host-model");
-        assert_exit(&shut_off, 0);
+        nv_test_assert_exit(&shut_off, 0);
         if (mentions_power_off(shut_off.stdout_text))
                 g_error("configure-domain of a shut off domain asks for a power-off:\n%s",
                         shut_off.stdout_text);
 
         run_ctl(f, &by_uuid, "--no-ask-password", "configure-domain", UUID_CUSTOM_OFF, "host-model");
-        assert_exit(&by_uuid, 0);
+        nv_test_assert_exit(&by_uuid, 0);
 
         /* --json: the reply's one value, under its CamelCase name. */
         run_ctl(f, &json, "--json=short", "--no-ask-password", "configure-domain", "running",
                 "host-passthrough");
-        assert_exit(&json, 0);
+        nv_test_assert_exit(&json, 0);
         g_assert_cmpstr(json.stdout_text, ==, "{\"RestartRequired\":true}\n");
 
         expect_mode(expected, N_NODE_DOMAINS, "running", "host-passthrough");
@@ -1684,8 +1632,8 @@ static void test_cli_configure_failures(Fixture *f, gconstpointer data)
         before = list_domains(f);
 
         run_ctl(f, &not_found, "configure-domain", "nonexistent", "host-model");
-        assert_exit(&not_found, 1);
-        assert_one_line(not_found.stderr_text);
+        nv_test_assert_exit(&not_found, 1);
+        nv_test_assert_one_line(not_found.stderr_text);
         g_assert_nonnull(strstr(not_found.stderr_text, "nonexistent"));
         g_assert_cmpstr(not_found.stdout_text, ==, "");
 
@@ -1693,7 +1641,7 @@ static void test_cli_configure_failures(Fixture *f, gconstpointer data)
                 g_auto(NvTestRunResult) result = { 0 };
 
                 run_ctl_as(f, 0, &result, bad_usage[i]);
-                assert_exit(&result, 2);
+                nv_test_assert_exit(&result, 2);
                 g_assert_cmpstr(result.stderr_text, !=, "");
                 g_assert_cmpstr(result.stdout_text, ==, "");
         }
@@ -1702,8 +1650,8 @@ static void test_cli_configure_failures(Fixture *f, gconstpointer data)
         run_ctl_as(f, NV_TEST_UID_NOBODY, &denied,
                    (const char *const[]){ "--no-ask-password", "configure-domain", "custom-off",
                                           "host-model", NULL });
-        assert_exit(&denied, 1);
-        assert_one_line(denied.stderr_text);
+        nv_test_assert_exit(&denied, 1);
+        nv_test_assert_one_line(denied.stderr_text);
 
         after = list_domains(f);
         g_assert_cmpvariant(after, before);
@@ -1718,17 +1666,17 @@ static void test_cli_unavailable(Fixture *f, gconstpointer data)
         g_auto(NvTestRunResult) status = { 0 };
 
         run_ctl(f, &list, "list-domains");
-        assert_exit(&list, 1);
-        assert_one_line(list.stderr_text);
+        nv_test_assert_exit(&list, 1);
+        nv_test_assert_one_line(list.stderr_text);
         g_assert_nonnull(strstr(list.stderr_text, f->uri));
         g_assert_cmpstr(list.stdout_text, ==, "");
 
         run_ctl(f, &configured, "configure-domain", "running", "host-model");
-        assert_exit(&configured, 1);
-        assert_one_line(configured.stderr_text);
+        nv_test_assert_exit(&configured, 1);
+        nv_test_assert_one_line(configured.stderr_text);
 
         run_ctl(f, &status, "status");
-        assert_exit(&status, 0);
+        nv_test_assert_exit(&status, 0);
         g_assert_cmpstr(status.stderr_text, ==, "");
 }
 
@@ -1748,7 +1696,7 @@ static void test_cli_status_domain_count(Fixture *f, gconstpointer data)
         g_auto(NvTestRunResult) after = { 0 };
 
         run_ctl(f, &before, "status");
-        assert_exit(&before, 0);
+        nv_test_assert_exit(&before, 0);
         if (!mentions_domain_count(before.stdout_text, N_NESTED_CAPABLE) ||
             mentions_domain_count(before.stdout_text, N_NESTED_CAPABLE + 1))
                 g_error("status does not say that %u domains can host nested guests:\n%s", N_NESTED_CAPABLE,
@@ -1756,7 +1704,7 @@ static void test_cli_status_domain_count(Fixture *f, gconstpointer data)
 
         g_assert_false(configure(f, "custom-off", "host-model"));
         run_ctl(f, &after, "status");
-        assert_exit(&after, 0);
+        nv_test_assert_exit(&after, 0);
         if (!mentions_domain_count(after.stdout_text, N_NESTED_CAPABLE + 1))
                 g_error("status does not say that %u domains can host nested guests:\n%s",
                         N_NESTED_CAPABLE + 1, after.stdout_text);
@@ -1910,7 +1858,7 @@ static void test_cli_list_nesting(Fixture *f, gconstpointer data)
         gboolean header = FALSE, disabled = FALSE, unknown = FALSE, yes = FALSE;
 
         run_ctl(f, &text, "list-domains");
-        assert_exit(&text, 0);
+        nv_test_assert_exit(&text, 0);
         lines = split_lines(text.stdout_text);
         for (gsize i = 0; lines[i]; i++) {
                 header |= g_str_has_prefix(lines[i], "NAME") && strstr(lines[i], "NESTED") != NULL;
@@ -1925,7 +1873,7 @@ static void test_cli_list_nesting(Fixture *f, gconstpointer data)
                 g_error("list-domains does not show each domain's nesting:\n%s", text.stdout_text);
 
         run_ctl(f, &json, "--json=short", "list-domains");
-        assert_exit(&json, 0);
+        nv_test_assert_exit(&json, 0);
         g_assert_nonnull(strstr(json.stdout_text, "\"Nested\":\"no\""));
         g_assert_nonnull(
                 strstr(json.stdout_text, "\"NestedReason\":\"svm disabled by <feature policy='disable'>\""));
@@ -1940,7 +1888,7 @@ static void test_cli_list_old_daemon(Fixture *f, gconstpointer data)
         Domain expected[N_NODE_DOMAINS];
 
         run_ctl(f, &result, "list-domains");
-        assert_exit(&result, 0);
+        nv_test_assert_exit(&result, 0);
         g_assert_cmpstr(result.stderr_text, ==, "");
         expected_node_domains(expected);
         domains = domains_to_variant(expected, N_NODE_DOMAINS);

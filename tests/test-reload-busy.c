@@ -31,20 +31,6 @@ typedef struct {
         char *waiting;
 } Fixture;
 
-/* One ReloadModule call in flight. */
-typedef struct {
-        gboolean done;
-        GVariant *reply;
-        GError *error;
-} Call;
-
-static void call_clear(Call *call)
-{
-        g_clear_pointer(&call->reply, g_variant_unref);
-        g_clear_error(&call->error);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Call, call_clear)
-
 /* Polls @done with a bound: for what nothing on the bus announces. */
 static gboolean poll_until(gboolean (*done)(gpointer user_data), gpointer user_data)
 {
@@ -75,24 +61,11 @@ static void fixture_teardown(Fixture *f, gconstpointer data)
         g_free(f->waiting);
 }
 
-static void on_reload_reply(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-        Call *call = user_data;
-
-        call->reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &call->error);
-        call->done = TRUE;
-}
-
-static void reload_start(Fixture *f, gboolean nested, Call *call)
+static void reload_start(Fixture *f, gboolean nested, NvTestCall *call)
 {
         g_dbus_connection_call(f->env.connection, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, "ReloadModule",
                                g_variant_new("(b)", nested), G_VARIANT_TYPE("(s)"), G_DBUS_CALL_FLAGS_NONE,
-                               -1, NULL, on_reload_reply, call);
-}
-
-static gboolean call_done(gpointer user_data)
-{
-        return ((Call *)user_data)->done;
+                               -1, NULL, nv_test_call_finished, call);
 }
 
 static gboolean load_waiting(gpointer user_data)
@@ -117,7 +90,7 @@ static void open_gate(Fixture *f)
         close(fd);
 }
 
-static char *reply_value(const Call *call)
+static char *reply_value(const NvTestCall *call)
 {
         const char *value;
 
@@ -148,7 +121,7 @@ static gboolean status_bool(GVariant *status, const char *key)
  * from before it. */
 static void test_status_during_load(Fixture *f, gconstpointer data)
 {
-        g_auto(Call) reload = { 0 };
+        g_auto(NvTestCall) reload = { 0 };
         g_autoptr(GVariant) status = NULL;
         g_autofree char *value = NULL;
 
@@ -161,7 +134,7 @@ static void test_status_during_load(Fixture *f, gconstpointer data)
         g_assert_false(status_bool(status, "VendorModuleLoaded"));
 
         open_gate(f);
-        g_assert_true(nv_test_wait_until(call_done, &reload, 30000));
+        g_assert_true(nv_test_wait_until(nv_test_call_is_done, &reload, 30000));
         value = reply_value(&reload);
         g_assert_cmpstr(value, ==, "Y");
         g_clear_pointer(&status, g_variant_unref);
@@ -174,8 +147,8 @@ static void test_status_during_load(Fixture *f, gconstpointer data)
  * first one loaded: it unloads before it loads. */
 static void test_serialized(Fixture *f, gconstpointer data)
 {
-        g_auto(Call) first = { 0 };
-        g_auto(Call) second = { 0 };
+        g_auto(NvTestCall) first = { 0 };
+        g_auto(NvTestCall) second = { 0 };
         g_autoptr(GVariant) status = NULL;
         g_autofree char *log = NULL;
         g_autofree char *value = NULL;
@@ -191,7 +164,7 @@ static void test_serialized(Fixture *f, gconstpointer data)
         g_assert_false(second.done);
 
         open_gate(f);
-        g_assert_true(nv_test_wait_until(call_done, &second, 30000));
+        g_assert_true(nv_test_wait_until(nv_test_call_is_done, &second, 30000));
         g_assert_true(first.done);
         value = reply_value(&first);
         g_assert_cmpstr(value, ==, "Y");
@@ -224,7 +197,7 @@ static void test_no_idle_exit(Fixture *f, gconstpointer data)
         const char *const argv[] = { nv_test_getenv("NV_DAEMON_SIM"), root, "--idle-timeout=1", NULL };
         g_autoptr(NvTestDaemon) daemon = NULL;
         g_autoptr(GError) error = NULL;
-        g_auto(Call) reload = { 0 };
+        g_auto(NvTestCall) reload = { 0 };
         g_autofree char *value = NULL;
 
         daemon = nv_test_daemon_start_argv(f->env.bus, argv, NV_BUS_NAME, &error);
@@ -237,7 +210,7 @@ static void test_no_idle_exit(Fixture *f, gconstpointer data)
         g_assert_false(reload.done);
 
         open_gate(f);
-        g_assert_true(nv_test_wait_until(call_done, &reload, 30000));
+        g_assert_true(nv_test_wait_until(nv_test_call_is_done, &reload, 30000));
         value = reply_value(&reload);
         g_assert_cmpstr(value, ==, "Y");
         g_assert_true(poll_until(daemon_exited, daemon));
