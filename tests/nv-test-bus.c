@@ -264,6 +264,11 @@ int nv_test_watch_child(pid_t pid)
         return child_register_pid(pid, NULL, NULL);
 }
 
+int nv_test_watch_subprocess(GSubprocess *process)
+{
+        return child_register(process, NULL, NULL);
+}
+
 void nv_test_forget_child(int slot)
 {
         child_unregister(slot);

@@ -137,6 +137,10 @@ const char *nv_test_daemon_get_log_path(const NvTestDaemon *daemon);
  * nv_test_forget_child().
  */
 int nv_test_watch_child(pid_t pid);
+
+/* The same for @process, which may be gone already (a quick nestedvirtctl
+ * on a busy machine): then -1, which nv_test_forget_child() takes. */
+int nv_test_watch_subprocess(GSubprocess *process);
 void nv_test_forget_child(int slot);
 
 /* The parent of process @pid, or 0 when it is gone. */

@@ -276,7 +276,7 @@ static void ctl_start(Fixture *f, Ctl *ctl, const char *const *args)
         g_ptr_array_add(argv, NULL);
         ctl->process = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, &error);
         g_assert_no_error(error);
-        ctl->slot = nv_test_watch_child(atoi(g_subprocess_get_identifier(ctl->process)));
+        ctl->slot = nv_test_watch_subprocess(ctl->process);
         g_subprocess_communicate_utf8_async(ctl->process, NULL, NULL, on_ctl_done, ctl);
 }
 

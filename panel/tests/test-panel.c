@@ -189,7 +189,7 @@ static void start_xvfb(void)
         if (pipe2(fds, O_CLOEXEC) < 0)
                 g_error("pipe: %s", g_strerror(errno));
         world.xvfb = spawn(argv, NULL, 0, log, fds[1]);
-        world.xvfb_slot = nv_test_watch_child(atoi(g_subprocess_get_identifier(world.xvfb)));
+        world.xvfb_slot = nv_test_watch_subprocess(world.xvfb);
         number = read_ready_line(fds[0], "Xvfb");
         world.display = g_strconcat(":", number, NULL);
 }
@@ -240,7 +240,7 @@ static void start_session_bus(void)
                         g_error("pipe: %s", g_strerror(errno));
                 world.session_bus = spawn(argv, env, NV_TEST_UID_NOBODY, log, fds[1]);
         }
-        world.session_slot = nv_test_watch_child(atoi(g_subprocess_get_identifier(world.session_bus)));
+        world.session_slot = nv_test_watch_subprocess(world.session_bus);
         world.session_address = read_ready_line(fds[0], "the session bus");
 }
 
@@ -724,7 +724,7 @@ static void panel_start_full(Fixture *f, guint32 uid, const char *const *extra_e
 
                 f->panel = spawn(argv, (const char *const *)env->pdata, uid, log, -1);
         }
-        f->panel_slot = nv_test_watch_child(atoi(g_subprocess_get_identifier(f->panel)));
+        f->panel_slot = nv_test_watch_subprocess(f->panel);
         w.pid = atoi(g_subprocess_get_identifier(f->panel));
         if (!poll_until(app_wait_check, &w)) {
                 print_log("panel.log");
