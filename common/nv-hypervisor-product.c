@@ -27,6 +27,7 @@ static const struct {
         [NV_PRODUCT_GCE] = { "gce", "Google Compute Engine" },
         [NV_PRODUCT_AWS] = { "aws", "Amazon EC2" },
         [NV_PRODUCT_PARALLELS] = { "parallels", "Parallels" },
+        [NV_PRODUCT_POWERVM] = { "powervm", "PowerVM" },
 };
 
 const char *nv_hypervisor_product_to_string(NvHypervisorProduct product)
@@ -115,6 +116,14 @@ char *nv_hypervisor_product_switch(NvHypervisorProduct product, const char *flag
         case NV_PRODUCT_PARALLELS:
                 return g_strdup(_("shut the VM down, then in its configuration check Hardware > CPU & "
                                   "Memory > Advanced > \"Enable nested virtualization\""));
+        case NV_PRODUCT_POWERVM:
+                /* IBM, "KVM in a PowerVM LPAR": Power10, firmware FW1060.10 or later, the
+                 * partition in KVM mode (https://www.ibm.com/docs/en/linux-on-systems?topic=
+                 * servers-kvm-in-powervm-lpar); kvm_hv uses its nested API v2 (Linux 6.7+). */
+                return g_strdup(_("on the HMC, enable KVM mode in this partition's configuration; "
+                                  "PowerVM offers it on Power10 with firmware FW1060.10 or later "
+                                  "(https://www.ibm.com/docs/en/linux-on-systems?topic=servers-kvm-in-"
+                                  "powervm-lpar)"));
         case NV_PRODUCT_UNKNOWN:
                 break;
         }

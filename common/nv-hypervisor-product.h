@@ -30,6 +30,8 @@ typedef enum {
         NV_PRODUCT_GCE,
         NV_PRODUCT_AWS,
         NV_PRODUCT_PARALLELS,
+        /* IBM PowerVM: a POWER logical partition (pSeries). */
+        NV_PRODUCT_POWERVM,
 } NvHypervisorProduct;
 
 /* The property's word ("hyper-v", "wsl2", ..., "unknown"). */

@@ -288,6 +288,18 @@ const char *nv_hypervisor_from_cpuid_signature(const char signature[12])
         return NULL;
 }
 
+const char *nv_hypervisor_from_pseries_device_tree(const char *hypervisor_compatible,
+                                                   const char *root_compatible, gboolean powervm_partition)
+{
+        if (g_strcmp0(hypervisor_compatible, "linux,kvm") == 0)
+                return "kvm";
+        if (g_strcmp0(root_compatible, "qemu,pseries") == 0)
+                return "qemu";
+        if (powervm_partition)
+                return "powervm";
+        return NULL;
+}
+
 /* DMI strings come from sysfs with a trailing newline; vendors append
  * ", Inc." and the like, hence prefixes, as systemd-detect-virt does. */
 static gboolean dmi_has_prefix(const char *value, const char *prefix)
@@ -404,5 +416,7 @@ NvHypervisorProduct nv_hypervisor_product(const NvHypervisorProductFacts *facts)
                 return NV_PRODUCT_PARALLELS;
         if (g_str_equal(name, "kvm") || g_str_equal(name, "qemu"))
                 return NV_PRODUCT_KVM;
+        if (g_str_equal(name, "powervm"))
+                return NV_PRODUCT_POWERVM;
         return NV_PRODUCT_UNKNOWN;
 }

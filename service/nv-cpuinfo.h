@@ -53,6 +53,24 @@ typedef enum {
         NV_ARCH_ARM64,
 } NvArch;
 
+/*
+ * POWER: whether the kernel runs on the machine itself in hypervisor mode
+ * or as a guest, which decides whether KVM-HV (kvm_hv) can run. /proc/cpuinfo
+ * says so in its "platform" line, but only after every processor's block,
+ * which the reader does not go through (nv-host.c); the host reader looks
+ * for what each platform's own setup code creates instead.
+ */
+typedef enum {
+        /* Not POWER, or neither sign was found (an older tree, a kernel
+         * without either platform built in). */
+        NV_POWER_PLATFORM_UNKNOWN,
+        /* PowerNV: bare metal under OPAL firmware, the kernel in HV mode. */
+        NV_POWER_PLATFORM_POWERNV,
+        /* pSeries: a PAPR guest, a PowerVM LPAR or a KVM/QEMU guest; it
+         * runs KVM-HV only when its hypervisor offers nesting. */
+        NV_POWER_PLATFORM_PSERIES,
+} NvPowerPlatform;
+
 /* "x86_64", "i686", ... -> X86; "s390x" -> S390X; "ppc64le", "ppc64" ->
  * PPC64; "aarch64" -> ARM64; anything else or NULL -> OTHER. */
 NvArch nv_arch_from_string(const char *architecture);
@@ -113,6 +131,22 @@ gboolean nv_cpuinfo_has_hardware_virtualization(const NvCpuInfo *info);
  * "parallels", "oracle", "apple", "sre". Unknown signature: NULL.
  */
 const char *nv_hypervisor_from_cpuid_signature(const char signature[12]);
+
+/*
+ * Names the hypervisor below a pSeries guest from its device tree, as the
+ * kernel's pseries_add_hw_description() does
+ * (arch/powerpc/platforms/pseries/setup.c): @hypervisor_compatible, the
+ * first string of /proc/device-tree/hypervisor/compatible, which QEMU
+ * creates under KVM only (hw/ppc/spapr.c, spapr_dt_hypervisor(): "linux,kvm",
+ * also the kernel's own test, check_kvm_guest() in
+ * arch/powerpc/kernel/firmware.c) -> "kvm"; @root_compatible, the first
+ * string of /proc/device-tree/compatible, "qemu,pseries" for any QEMU
+ * pseries machine (TCG too) -> "qemu"; @powervm_partition, the root's
+ * "ibm,powervm-partition" (PAPR+ 2.11) or "ibm,fw-net-version" property
+ * -> "powervm". Any may be NULL/FALSE; no match: NULL.
+ */
+const char *nv_hypervisor_from_pseries_device_tree(const char *hypervisor_compatible,
+                                                   const char *root_compatible, gboolean powervm_partition);
 
 /*
  * Maps DMI strings (/sys/class/dmi/id/sys_vendor, product_name,

@@ -39,6 +39,7 @@ typedef struct {
         NvCpuInfo cpu;
         char *hypervisor;                       /* identified hypervisor; NULL when none was identified */
         NvHypervisorProduct hypervisor_product; /* the product below a guest */
+        NvPowerPlatform power_platform;         /* POWER: PowerNV or pSeries (a guest) */
         NvModuleState kvm_state;
         NvModuleState vendor_state;
         char *nested_raw; /* parameters/nested without its newline; NULL when absent */

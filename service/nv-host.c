@@ -45,6 +45,7 @@ struct NvHost {
         char *architecture;
         char *hypervisor;
         NvHypervisorProduct hypervisor_product;
+        NvPowerPlatform power_platform;
         char *cmdline;
         char *osrelease;
         /* modules.builtin is gone through once, at start, for the modules
@@ -244,7 +245,11 @@ static void read_constant_facts(NvHost *host)
                         g_warning("%s has no flags line; CPU features are unknown", cpuinfo_path);
         }
 
-        host->hypervisor = nv_hypervisor_detect(host->root, &host->cpu, &host->hypervisor_product);
+        if (nv_arch_from_string(host->architecture) == NV_ARCH_PPC64)
+                host->hypervisor = nv_hypervisor_detect_power(host->root, &host->power_platform,
+                                                              &host->hypervisor_product);
+        else
+                host->hypervisor = nv_hypervisor_detect(host->root, &host->cpu, &host->hypervisor_product);
 
         r = nv_file_read_bounded(cmdline_path, SMALL_FILE_MAX, &host->cmdline, NULL);
         if (r < 0 && r != -EFBIG) {
@@ -656,11 +661,12 @@ static gboolean kvm_device_registered(NvHost *host)
 /* Whether ListModuleUsers() has anyone to look for: scanning every
  * process's descriptors is expensive, and often not needed. Opening /dev/kvm or creating a VM takes a
  * reference on the vendor module, so a loaded module with refcnt 0 proves there is nobody to find; without a
- * module (built in, or no refcnt file) we have to look. And /dev/kvm exists from the moment a vendor module
- * registers it until that module is unloaded, which its users prevent: without it there is nobody either
- * (kvm built in, no vendor module: a common guest setup). A /dev/kvm without the vendor module comes from
- * another provider (PVM's kvm_pvm, on some cloud guests): its users are looked for all the same, since
- * whoever provides KVM, they are what a reload or a person asks about. */
+ * module (built in, or no refcnt file) we have to look. And on x86 /dev/kvm exists from the moment a vendor
+ * module registers it until that module is unloaded, which its users prevent: without it there is nobody
+ * either (kvm built in, no vendor module: a common guest setup). A /dev/kvm without the vendor module comes
+ * from another provider (PVM's kvm_pvm, on some cloud guests; kvm itself on POWER, where kvm_pr may run
+ * guests without kvm_hv): its users are looked for all the same, since whoever provides KVM, they are what
+ * a reload or a person asks about. */
 static gboolean module_users_possible(NvHost *host, const NvHostFacts *facts, const char *module)
 {
         if (facts->kvm_state != NV_MODULE_STATE_LIVE && facts->kvm_state != NV_MODULE_STATE_BUILTIN)
@@ -791,6 +797,13 @@ static char *kvm_provider(NvHost *host, const NvHostFacts *facts)
         /* No /dev/kvm, nobody provides it: nothing to read. */
         if (!facts->kvm_device)
                 return NULL;
+        /* On POWER, kvm.ko registers /dev/kvm itself (kvmppc_book3s_init()
+         * calls kvm_init(), arch/powerpc/kvm/book3s.c), and kvm_hv or
+         * kvm_pr plug into it when they load: in a guest whose hypervisor
+         * does not offer nesting, /dev/kvm is there without kvm_hv. */
+        if (nv_arch_from_string(host->architecture) == NV_ARCH_PPC64 &&
+            (facts->kvm_state == NV_MODULE_STATE_LIVE || facts->kvm_state == NV_MODULE_STATE_BUILTIN))
+                return g_strdup("kvm");
         holders = read_kvm_holders(host);
         for (gsize i = 0; i < G_N_ELEMENTS(known); i++) {
                 /* The vendor module's state is read already. */
@@ -865,6 +878,7 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
         ret->cpu = host->cpu;
         ret->hypervisor = g_strdup(host->hypervisor);
         ret->hypervisor_product = host->hypervisor_product;
+        ret->power_platform = host->power_platform;
         read_module_facts(host, module, ret);
 
         if (module) {

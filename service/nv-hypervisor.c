@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -115,4 +116,54 @@ char *nv_hypervisor_detect(const char *root, const NvCpuInfo *cpu, NvHypervisorP
                 *ret_product = NV_PRODUCT_UNKNOWN;
         }
         return name;
+}
+
+static gboolean exists(const char *root, const char *host_path)
+{
+        g_autofree char *path = g_build_filename(root, host_path, NULL);
+
+        return access(path, F_OK) == 0;
+}
+
+char *nv_hypervisor_detect_power(const char *root, NvPowerPlatform *ret_platform,
+                                 NvHypervisorProduct *ret_product)
+{
+        g_autofree char *hypervisor_compatible = NULL, *root_compatible = NULL;
+        const char *name;
+        gboolean powervm;
+
+        *ret_product = NV_PRODUCT_UNKNOWN;
+
+        /* Each platform's code runs on its machine only (machine_*_initcall):
+         * opal_init() makes /sys/firmware/opal (opal_sysfs_init(),
+         * arch/powerpc/platforms/powernv/opal.c) on PowerNV, vio_bus_init()
+         * registers the "vio" bus (arch/powerpc/platforms/pseries/vio.c) on
+         * pSeries. Two existence tests, where the "platform" line of
+         * /proc/cpuinfo would mean reading every processor's block: a
+         * seq_file cannot seek from its end. (/proc/powerpc/lparcfg is
+         * pSeries-only as well, but CONFIG_LPARCFG is off in Debian's
+         * kernels.) */
+        if (exists(root, "/sys/firmware/opal")) {
+                *ret_platform = NV_POWER_PLATFORM_POWERNV;
+                return NULL;
+        }
+        if (!exists(root, "/sys/bus/vio")) {
+                *ret_platform = NV_POWER_PLATFORM_UNKNOWN;
+                return NULL;
+        }
+        *ret_platform = NV_POWER_PLATFORM_PSERIES;
+
+        /* Properties hold NUL-separated strings: the first line ends at
+         * the first NUL, and the first string is the one that counts. */
+        hypervisor_compatible = read_line(root, "/proc/device-tree/hypervisor/compatible");
+        root_compatible = read_line(root, "/proc/device-tree/compatible");
+        powervm = exists(root, "/proc/device-tree/ibm,powervm-partition") ||
+                  exists(root, "/proc/device-tree/ibm,fw-net-version");
+        name = nv_hypervisor_from_pseries_device_tree(hypervisor_compatible, root_compatible, powervm);
+        if (name) {
+                const NvHypervisorProductFacts facts = { .hypervisor = name };
+
+                *ret_product = nv_hypervisor_product(&facts);
+        }
+        return g_strdup(name);
 }

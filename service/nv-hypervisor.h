@@ -18,3 +18,13 @@
  * gets the product (nv_hypervisor_product()) for a guest, unknown for a
  * machine that is none. */
 char *nv_hypervisor_detect(const char *root, const NvCpuInfo *cpu, NvHypervisorProduct *ret_product);
+
+/*
+ * POWER (@root a ppc64 tree): the platform the kernel runs on, from what
+ * each platform's setup creates, and for a pSeries guest the hypervisor
+ * below it (nv_hypervisor_from_pseries_device_tree()) and its product in
+ * @ret_product (unknown otherwise). Returns the hypervisor's name, NULL
+ * for PowerNV or when it cannot be told.
+ */
+char *nv_hypervisor_detect_power(const char *root, NvPowerPlatform *ret_platform,
+                                 NvHypervisorProduct *ret_product);

@@ -268,7 +268,16 @@ void nv_status_assemble(const NvHostFacts *facts, NvStatus *ret)
         ret->cpu_vendor = g_strdup(nv_cpu_vendor_to_string(facts->cpu.vendor));
         ret->vendor_module = g_strdup(vendor_module ? vendor_module : "");
         ret->hardware_virtualization = nv_cpuinfo_has_hardware_virtualization(&facts->cpu);
-        ret->in_virtual_machine = facts->cpu.has_hypervisor || facts->hypervisor != NULL;
+        /* A pSeries kernel is a guest, and runs KVM-HV only when its
+         * hypervisor offers nesting: kvmhv_nested_init() fails kvm_hv's
+         * load otherwise ("Parent hypervisor does not support nesting",
+         * arch/powerpc/kvm/book3s_hv_nested.c). Nothing else tells from
+         * here; PowerNV runs in HV mode, and POWER9 is all it needs. */
+        if (arch == NV_ARCH_PPC64 && facts->power_platform == NV_POWER_PLATFORM_PSERIES)
+                ret->hardware_virtualization =
+                        ret->hardware_virtualization && module_state_loaded(facts->vendor_state);
+        ret->in_virtual_machine = facts->cpu.has_hypervisor || facts->hypervisor != NULL ||
+                                  facts->power_platform == NV_POWER_PLATFORM_PSERIES;
         if (facts->hypervisor)
                 ret->hypervisor = utf8_dup(facts->hypervisor);
         else

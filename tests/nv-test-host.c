@@ -74,6 +74,9 @@ static const char *const preset_names[NV_TEST_PRESET_COUNT] = {
         [NV_TEST_PRESET_ARM64_NESTED] = "arm64-nested",
         [NV_TEST_PRESET_S390X_HPAGE] = "s390x-hpage",
         [NV_TEST_PRESET_S390X_HPAGE_PERSISTENT] = "s390x-hpage-persistent",
+        [NV_TEST_PRESET_PPC64LE_POWER8] = "ppc64le-power8",
+        [NV_TEST_PRESET_PPC64LE_PSERIES_KVM] = "ppc64le-pseries-kvm",
+        [NV_TEST_PRESET_PPC64LE_PSERIES_KVM_NO_HV] = "ppc64le-pseries-kvm-no-hv",
 };
 
 const char *nv_test_preset_to_string(NvTestPreset preset)
@@ -503,6 +506,29 @@ static void add_intel_loaded(NvTestHost *host, const char *sys_vendor, const cha
         nv_test_host_add_kvm_device(host);
 }
 
+/* A ppc64le host whose processors are @cpu, with @trailer (the lines
+ * after their blocks): kvm loaded (it registers /dev/kvm), kvm_hv loadable. */
+static void add_ppc64le(NvTestHost *host, const char *cpu, const char *trailer)
+{
+        g_autofree char *cpuinfo =
+                g_strdup_printf("processor\t: 0\ncpu\t\t: %s, altivec supported\n"
+                                "clock\t\t: 2166.000000MHz\nrevision\t: 2.2 (pvr 004e 1202)\n\n"
+                                "processor\t: 1\ncpu\t\t: %s, altivec supported\n"
+                                "clock\t\t: 2166.000000MHz\nrevision\t: 2.2 (pvr 004e 1202)\n\n"
+                                "%s",
+                                cpu, cpu, trailer);
+
+        add_base(host, "ppc64le");
+        nv_test_host_write(host, "/proc/cpuinfo", cpuinfo);
+        nv_test_host_write(host, "/lib/modules/" NV_TEST_OSRELEASE "/modules.dep",
+                           "kernel/arch/powerpc/kvm/kvm.ko: \n"
+                           "kernel/arch/powerpc/kvm/kvm-hv.ko: kernel/arch/powerpc/kvm/kvm.ko\n");
+        nv_test_host_write(host, "/lib/modules/" NV_TEST_OSRELEASE "/kernel/arch/powerpc/kvm/kvm.ko", "");
+        nv_test_host_write(host, "/lib/modules/" NV_TEST_OSRELEASE "/kernel/arch/powerpc/kvm/kvm-hv.ko", "");
+        nv_test_host_load_module(host, "kvm", 1, NULL);
+        nv_test_host_add_kvm_device(host);
+}
+
 NvTestHost *nv_test_host_new_preset(NvTestPreset preset)
 {
         NvTestHost *host = nv_test_host_new();
@@ -594,24 +620,28 @@ NvTestHost *nv_test_host_new_preset(NvTestPreset preset)
                         nv_test_host_write(host, "/etc/modprobe.d/s390-hpage.conf", "options kvm hpage=1\n");
                 break;
         case NV_TEST_PRESET_PPC64LE_POWER9:
-                add_base(host, "ppc64le");
-                nv_test_host_write(host, "/proc/cpuinfo",
-                                   "processor\t: 0\ncpu\t\t: POWER9 (raw), altivec supported\n"
-                                   "clock\t\t: 2166.000000MHz\nrevision\t: 2.2 (pvr 004e 1202)\n\n"
-                                   "processor\t: 1\ncpu\t\t: POWER9 (raw), altivec supported\n"
-                                   "clock\t\t: 2166.000000MHz\nrevision\t: 2.2 (pvr 004e 1202)\n\n"
-                                   "timebase\t: 512000000\nplatform\t: PowerNV\nmodel\t\t: 9006-22P\n"
-                                   "machine\t\t: PowerNV 9006-22P\nfirmware\t: OPAL\nMMU\t\t: Radix\n");
-                nv_test_host_write(host, "/lib/modules/" NV_TEST_OSRELEASE "/modules.dep",
-                                   "kernel/arch/powerpc/kvm/kvm.ko: \n"
-                                   "kernel/arch/powerpc/kvm/kvm-hv.ko: kernel/arch/powerpc/kvm/kvm.ko\n");
-                nv_test_host_write(host, "/lib/modules/" NV_TEST_OSRELEASE "/kernel/arch/powerpc/kvm/kvm.ko",
-                                   "");
-                nv_test_host_write(
-                        host, "/lib/modules/" NV_TEST_OSRELEASE "/kernel/arch/powerpc/kvm/kvm-hv.ko", "");
-                nv_test_host_load_module(host, "kvm", 1, NULL);
+        case NV_TEST_PRESET_PPC64LE_POWER8:
+                add_ppc64le(host, preset == NV_TEST_PRESET_PPC64LE_POWER8 ? "POWER8E (raw)" : "POWER9 (raw)",
+                            "timebase\t: 512000000\nplatform\t: PowerNV\nmodel\t\t: 9006-22P\n"
+                            "machine\t\t: PowerNV 9006-22P\nfirmware\t: OPAL\nMMU\t\t: Radix\n");
+                /* opal_sysfs_init() (arch/powerpc/platforms/powernv/opal.c) */
+                nv_test_host_mkdir(host, "/sys/firmware/opal");
                 nv_test_host_load_module(host, "kvm_hv", 0, "Y");
-                nv_test_host_add_kvm_device(host);
+                break;
+        case NV_TEST_PRESET_PPC64LE_PSERIES_KVM:
+        case NV_TEST_PRESET_PPC64LE_PSERIES_KVM_NO_HV:
+                add_ppc64le(host, "POWER9 (architected)",
+                            "timebase\t: 512000000\nplatform\t: pSeries\n"
+                            "model\t\t: IBM pSeries (emulated by qemu)\n"
+                            "machine\t\t: CHRP IBM pSeries (emulated by qemu)\nMMU\t\t: Radix\n");
+                /* vio_bus_init() (arch/powerpc/platforms/pseries/vio.c), and
+                 * QEMU's device tree under KVM (hw/ppc/spapr.c), without the
+                 * strings' terminating NUL. */
+                nv_test_host_mkdir(host, "/sys/bus/vio");
+                nv_test_host_write(host, "/proc/device-tree/compatible", "qemu,pseries");
+                nv_test_host_write(host, "/proc/device-tree/hypervisor/compatible", "linux,kvm");
+                if (preset == NV_TEST_PRESET_PPC64LE_PSERIES_KVM)
+                        nv_test_host_load_module(host, "kvm_hv", 0, "Y");
                 break;
         case NV_TEST_PRESET_ARM64_NESTED:
                 add_base(host, "aarch64");

@@ -59,8 +59,8 @@ typedef enum {
         /* s390x with the sie facility, kvm loaded with nested "0" (its
          * default), nothing configured. */
         NV_TEST_PRESET_S390X,
-        /* ppc64le POWER9 in HV mode (PowerNV), kvm_hv loaded with nested
-         * "Y" (its default). */
+        /* ppc64le POWER9 in HV mode (PowerNV: /sys/firmware/opal), kvm_hv
+         * loaded with nested "Y" (its default). */
         NV_TEST_PRESET_PPC64LE_POWER9,
         /* arm64 on Linux 6.16 booted with kvm-arm.mode=nested, KVM built
          * in. (The non-x86 preset is arm64 on 6.1 without it.) */
@@ -72,9 +72,18 @@ typedef enum {
         /* s390x as above, kvm loaded with hpage "0", and "options kvm
          * hpage=1" in /etc/modprobe.d/s390-hpage.conf: the next load. */
         NV_TEST_PRESET_S390X_HPAGE_PERSISTENT,
+        /* ppc64le POWER8 in HV mode (PowerNV): kvm_hv loaded with nested
+         * "Y", which POWER8 cannot use. */
+        NV_TEST_PRESET_PPC64LE_POWER8,
+        /* ppc64le POWER9 pSeries guest of KVM/QEMU started with
+         * cap-nested-hv=on: kvm_hv loaded, nested "Y". */
+        NV_TEST_PRESET_PPC64LE_PSERIES_KVM,
+        /* The same guest without cap-nested-hv: kvm_hv failed to load
+         * (loadable, not loaded), /dev/kvm is kvm's alone. */
+        NV_TEST_PRESET_PPC64LE_PSERIES_KVM_NO_HV,
 } NvTestPreset;
 
-#define NV_TEST_PRESET_COUNT (NV_TEST_PRESET_S390X_HPAGE_PERSISTENT + 1)
+#define NV_TEST_PRESET_COUNT (NV_TEST_PRESET_PPC64LE_PSERIES_KVM_NO_HV + 1)
 
 /* The gid of group "kvm" in the trees' /etc/group. */
 #define NV_TEST_KVM_GID 993

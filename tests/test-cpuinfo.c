@@ -456,6 +456,7 @@ static void test_hypervisor_product(void)
                 { { .hypervisor = "parallels" }, NV_PRODUCT_PARALLELS },
                 { { .hypervisor = "kvm", .sys_vendor = "QEMU" }, NV_PRODUCT_KVM },
                 { { .hypervisor = "qemu" }, NV_PRODUCT_KVM },
+                { { .hypervisor = "powervm" }, NV_PRODUCT_POWERVM },
                 /* Nitro says KVM in CPUID, Amazon in DMI. */
                 { { .hypervisor = "kvm", .sys_vendor = "Amazon EC2", .product_name = "m5.large" },
                   NV_PRODUCT_AWS },
@@ -526,6 +527,21 @@ static void test_other_architectures(void)
         g_assert_null(nv_nesting_module(NV_ARCH_ARM64, NV_CPU_VENDOR_UNKNOWN));
 }
 
+/* A pSeries guest's hypervisor, in the order of the kernel's
+ * pseries_add_hw_description(): /hypervisor first, then the machine. */
+static void test_hypervisor_pseries(void)
+{
+        g_assert_cmpstr(nv_hypervisor_from_pseries_device_tree("linux,kvm", "qemu,pseries", FALSE), ==,
+                        "kvm");
+        g_assert_cmpstr(nv_hypervisor_from_pseries_device_tree(NULL, "qemu,pseries", FALSE), ==, "qemu");
+        g_assert_cmpstr(nv_hypervisor_from_pseries_device_tree(NULL, "IBM,9080-HEX", TRUE), ==, "powervm");
+        /* /hypervisor comes first, as in the kernel. */
+        g_assert_cmpstr(nv_hypervisor_from_pseries_device_tree("linux,kvm", NULL, TRUE), ==, "kvm");
+        g_assert_null(nv_hypervisor_from_pseries_device_tree(NULL, "IBM,9080-HEX", FALSE));
+        g_assert_null(nv_hypervisor_from_pseries_device_tree("linux,kvmx", NULL, FALSE));
+        g_assert_null(nv_hypervisor_from_pseries_device_tree(NULL, NULL, FALSE));
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -549,6 +565,7 @@ int main(int argc, char **argv)
         g_test_add_func("/cpuinfo/hypervisor/cpuid", test_hypervisor_cpuid);
         g_test_add_func("/cpuinfo/hypervisor/dmi", test_hypervisor_dmi);
         g_test_add_func("/cpuinfo/hypervisor/product", test_hypervisor_product);
+        g_test_add_func("/cpuinfo/hypervisor/pseries", test_hypervisor_pseries);
         g_test_add_func("/cpuinfo/virtualization-features", test_virtualization_features);
         g_test_add_func("/cpuinfo/other-architectures", test_other_architectures);
 

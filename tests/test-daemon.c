@@ -1526,11 +1526,15 @@ static const StatusCase status_cases[] = {
                         "{'Supported': <true>, 'VendorModule': <'kvm'>, 'HardwareVirtualization': <false>,"
                         " 'VendorModuleState': <'loadable'>, 'HostClass': <'no-hardware-virtualization'>}",
         },
+        /* PowerNV (/sys/firmware/opal): the kernel in HV mode, bare metal;
+         * /dev/kvm is kvm's own (book3s.c). */
         {
                 "/daemon/arch/ppc64le-power9",
                 NV_TEST_PRESET_PPC64LE_POWER9,
                 .expected = "{'Architecture': <'ppc64le'>, 'Supported': <true>, 'VendorModule': <'kvm_hv'>,"
-                            " 'HardwareVirtualization': <true>, 'NestedParameter': <'Y'>,"
+                            " 'HardwareVirtualization': <true>, 'InVirtualMachine': <false>,"
+                            " 'Hypervisor': <''>, 'HypervisorProduct': <''>, 'KvmProvider': <'kvm'>,"
+                            " 'NestedParameter': <'Y'>,"
                             " 'NestedEnabled': <true>, 'ReloadRequired': <false>, 'HostClass': <'module'>}",
         },
         {
@@ -1543,11 +1547,57 @@ static const StatusCase status_cases[] = {
         /* POWER8 runs kvm_hv, but nests from POWER9 only. */
         {
                 "/daemon/arch/ppc64le-power8",
-                NV_TEST_PRESET_PPC64LE_POWER9,
-                { WRITE("/proc/cpuinfo", "processor\t: 0\ncpu\t\t: POWER8E (raw), altivec supported\n\n"
-                                         "platform\t: PowerNV\n") },
-                .expected = "{'HardwareVirtualization': <false>, 'VendorModuleLoaded': <true>,"
+                NV_TEST_PRESET_PPC64LE_POWER8,
+                .expected = "{'HardwareVirtualization': <false>, 'InVirtualMachine': <false>,"
+                            " 'VendorModuleLoaded': <true>, 'NestedParameter': <'Y'>,"
                             " 'NestedEnabled': <false>, 'HostClass': <'no-hardware-virtualization'>}",
+        },
+        /* pSeries (/sys/bus/vio) is a guest: under KVM/QEMU given
+         * cap-nested-hv=on, kvm_hv loads and nests. */
+        {
+                "/daemon/arch/ppc64le-pseries-kvm",
+                NV_TEST_PRESET_PPC64LE_PSERIES_KVM,
+                .expected = "{'HardwareVirtualization': <true>, 'InVirtualMachine': <true>,"
+                            " 'Hypervisor': <'kvm'>, 'HypervisorProduct': <'kvm'>, 'KvmProvider': <'kvm'>,"
+                            " 'VendorModuleLoaded': <true>, 'NestedEnabled': <true>,"
+                            " 'HostClass': <'module'>}",
+        },
+        /* Without it, kvm_hv does not load (kvmhv_nested_init()), and
+         * /dev/kvm is there all the same, kvm's. */
+        {
+                "/daemon/arch/ppc64le-pseries-kvm-no-hv",
+                NV_TEST_PRESET_PPC64LE_PSERIES_KVM_NO_HV,
+                .expected = "{'HardwareVirtualization': <false>, 'InVirtualMachine': <true>,"
+                            " 'Hypervisor': <'kvm'>, 'HypervisorProduct': <'kvm'>,"
+                            " 'KvmDevice': <'/dev/kvm'>, 'KvmProvider': <'kvm'>,"
+                            " 'VendorModuleLoaded': <false>, 'VendorModuleState': <'loadable'>,"
+                            " 'NestedEnabled': <false>, 'HostClass': <'no-hardware-virtualization'>}",
+        },
+        /* QEMU's TCG has no /hypervisor node, only its machine's name. */
+        {
+                "/daemon/arch/ppc64le-pseries-tcg",
+                NV_TEST_PRESET_PPC64LE_PSERIES_KVM_NO_HV,
+                { REMOVE("/proc/device-tree/hypervisor") },
+                .expected = "{'InVirtualMachine': <true>, 'Hypervisor': <'qemu'>,"
+                            " 'HypervisorProduct': <'kvm'>}",
+        },
+        /* PowerVM names itself in the root's properties (PAPR+ 2.11). */
+        {
+                "/daemon/arch/ppc64le-pseries-powervm",
+                NV_TEST_PRESET_PPC64LE_PSERIES_KVM_NO_HV,
+                { REMOVE("/proc/device-tree/hypervisor"),
+                  WRITE("/proc/device-tree/compatible", "IBM,9080-HEX"),
+                  WRITE("/proc/device-tree/ibm,powervm-partition", "") },
+                .expected = "{'InVirtualMachine': <true>, 'Hypervisor': <'powervm'>,"
+                            " 'HypervisorProduct': <'powervm'>, 'HardwareVirtualization': <false>}",
+        },
+        /* A guest whose hypervisor cannot be told is a guest all the same. */
+        {
+                "/daemon/arch/ppc64le-pseries-unknown",
+                NV_TEST_PRESET_PPC64LE_PSERIES_KVM_NO_HV,
+                { REMOVE("/proc/device-tree") },
+                .expected = "{'InVirtualMachine': <true>, 'Hypervisor': <'unknown'>,"
+                            " 'HypervisorProduct': <'unknown'>}",
         },
         {
                 "/daemon/arch/arm64-6.16-nested",
