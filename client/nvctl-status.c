@@ -305,11 +305,11 @@ static void status_add_host_fields(const NvProperties *props, GArray *fields)
                 nvctl_fields_add(fields, "Architecture", "%s", props->architecture);
         if (!nv_str_empty(props->cpu_vendor))
                 nvctl_fields_add(fields, "CPU vendor", "%s", props->cpu_vendor);
-        if (props->hardware_virtualization >= 0 && nv_host_class(props) != NV_HOST_UNSUPPORTED)
-                nvctl_fields_add(fields, "CPU virtualization", "%s (%s flag %s)",
-                                 nv_verdict_yes_no(props->hardware_virtualization),
-                                 nv_verdict_cpu_flag(props),
-                                 props->hardware_virtualization ? "present" : "missing");
+        if (props->hardware_virtualization >= 0 && nv_host_class(props) != NV_HOST_UNSUPPORTED) {
+                g_autofree char *virtualization = nv_verdict_cpu_virtualization_text(props);
+
+                nvctl_fields_add(fields, "CPU virtualization", "%s", virtualization);
+        }
         if (props->in_virtual_machine == 1)
                 nvctl_fields_add(fields, "Virtual machine", "yes, under %s", nv_verdict_hypervisor(props));
         else if (props->in_virtual_machine == 0)

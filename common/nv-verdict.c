@@ -41,6 +41,25 @@ const char *nv_verdict_cpu_flag(const NvProperties *props)
         return _("vmx or svm");
 }
 
+char *nv_verdict_cpu_virtualization_text(const NvProperties *props)
+{
+        const char *yes_no = nv_verdict_yes_no(props->hardware_virtualization);
+        gboolean present = props->hardware_virtualization == 1;
+
+        /* s390x and POWER have no flag: a facility, a generation and a mode. */
+        if (g_strcmp0(props->architecture, "s390x") == 0)
+                return g_strdup_printf(
+                        present ? _("%s (SIE facility present)") : _("%s (SIE facility missing)"), yes_no);
+        if (is_power(props))
+                return g_strdup_printf(present ? _("%s (POWER9 or later in HV mode)")
+                                               : _("%s (needs POWER9 or later in HV mode, or as a guest, "
+                                                   "nested HV from its hypervisor)"),
+                                       yes_no);
+        /* TRANSLATORS: "yes (vmx flag present)" */
+        return g_strdup_printf(present ? _("%s (%s flag present)") : _("%s (%s flag missing)"), yes_no,
+                               nv_verdict_cpu_flag(props));
+}
+
 const char *nv_verdict_hypervisor(const NvProperties *props)
 {
         const char *product = nv_hypervisor_product_display_name(
@@ -146,6 +165,9 @@ char *nv_verdict_running_text(const NvProperties *props)
         default:
                 break;
         }
+        if (props->hardware_virtualization == 0 && is_power(props))
+                return g_strdup(_("not available (kvm_hv nests on POWER9 or later in HV mode, or in a "
+                                  "guest given nested HV)"));
         if (props->hardware_virtualization == 0)
                 return g_strdup_printf(_("not available (the CPU does not advertise %s)"),
                                        nv_verdict_cpu_flag(props));
@@ -336,6 +358,38 @@ static gboolean persistent_off(const NvProperties *props)
                g_strcmp0(props->persistent_nested, "invalid") == 0;
 }
 
+/* A pSeries guest without kvm_hv: kvmhv_nested_init() fails its load
+ * unless the hypervisor below offers nested HV
+ * (arch/powerpc/kvm/book3s_hv_nested.c), which only that hypervisor's
+ * switch changes; a reload here before it would fail the same way. */
+static char *advice_power_guest(const NvProperties *props)
+{
+        NvHypervisorProduct product = nv_hypervisor_product_from_string(props->hypervisor_product);
+        g_autofree char *how = NULL;
+
+        if (product == NV_PRODUCT_KVM)
+                /* QEMU's spapr capability (docs/system/ppc/pseries.rst), libvirt's
+                 * <nested-hv> feature; the host's kvm_hv must nest itself. */
+                how = g_strdup(_("on the host that runs it, load kvm_hv with nested=Y and start this "
+                                 "guest with -machine pseries,cap-nested-hv=on (libvirt: <nested-hv "
+                                 "state='on'/> in <features>), then load kvm_hv here: nestedvirtctl "
+                                 "reload"));
+        else if (product == NV_PRODUCT_POWERVM) {
+                g_autofree char *powervm = nv_hypervisor_product_switch(product, NULL);
+
+                /* TRANSLATORS: %s is PowerVM's switch, "on the HMC, ..." */
+                how = g_strdup_printf(_("%s, then load kvm_hv here: nestedvirtctl reload"), powervm);
+        } else
+                how = g_strdup(_("its hypervisor must offer nested HV (QEMU: -machine "
+                                 "pseries,cap-nested-hv=on; PowerVM: the partition's KVM mode), then load "
+                                 "kvm_hv here: nestedvirtctl reload"));
+        /* TRANSLATORS: the first %s is a product, "KVM/QEMU"; the second
+         * how to give this guest nested HV */
+        return g_strdup_printf(_("this machine is a pSeries guest under %s, where kvm_hv loads only on "
+                                 "POWER9 or later and when the hypervisor offers nested HV: %s"),
+                               nv_verdict_hypervisor(props), how);
+}
+
 static char *advice_no_hardware_virtualization(const NvProperties *props)
 {
         const char *flag = nv_verdict_cpu_flag(props);
@@ -346,6 +400,8 @@ static char *advice_no_hardware_virtualization(const NvProperties *props)
                                   "z/VM or KVM guest needs its hypervisor to pass SIE in"));
         /* book3s_hv.c: nesting only from POWER9, and KVM-HV in HV mode or
          * as the guest of a KVM that gives it cap-nested-hv. */
+        if (is_power(props) && props->in_virtual_machine == 1)
+                return advice_power_guest(props);
         if (is_power(props))
                 return g_strdup(_("nested KVM on POWER needs POWER9 or later with the kernel in HV mode "
                                   "(PowerNV, bare metal), or a KVM guest started by QEMU with "

@@ -29,8 +29,14 @@ NvHostClass nv_host_class(const NvProperties *props);
  * name it. */
 const char *nv_verdict_module(const NvProperties *props);
 
-/* "vmx", "svm", or "vmx or svm". */
+/* "vmx", "svm", or "vmx or svm"; "sie" on s390x, and on POWER the words
+ * for what it needs. */
 const char *nv_verdict_cpu_flag(const NvProperties *props);
+
+/* HardwareVirtualization for a person, with what it rests on: "yes (vmx
+ * flag present)" on x86, "no (SIE facility missing)" on s390x, "yes
+ * (POWER9 or later in HV mode)" on POWER, which have no such flag. */
+char *nv_verdict_cpu_virtualization_text(const NvProperties *props);
 
 /* The hypervisor's name, or words for an unknown one. */
 const char *nv_verdict_hypervisor(const NvProperties *props);

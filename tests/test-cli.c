@@ -199,7 +199,7 @@ typedef struct {
         const char *path;
         NvTestPreset preset;
         const char *verdict; /* a part of the first line */
-        const char *says[4];
+        const char *says[5];
         const char *never[4];
 } HostClassCase;
 
@@ -294,7 +294,28 @@ static const HostClassCase host_class_cases[] = {
         { "/cli/status/class/ppc64le",
           NV_TEST_PRESET_PPC64LE_POWER9,
           "enabled (kvm_hv nested=Y)",
-          { "persistent: kernel default" },
+          { "persistent: kernel default", "CPU virtualization: yes (POWER9 or later in HV mode)",
+            "Virtual machine: no", "/dev/kvm: provided by kvm," },
+          { "Hint:", "flag" } },
+        /* POWER8 runs kvm_hv, and never nests. */
+        { "/cli/status/class/ppc64le-power8",
+          NV_TEST_PRESET_PPC64LE_POWER8,
+          "disabled (kvm_hv nested=Y)",
+          { "CPU virtualization: no (needs POWER9 or later in HV mode", "Hint: nested KVM on POWER needs" },
+          { "flag", "nestedvirtctl reload" } },
+        /* A pSeries guest whose KVM host gave it no nested HV: kvm_hv
+         * did not load, and only the host's switch helps. */
+        { "/cli/status/class/ppc64le-pseries-kvm-no-hv",
+          NV_TEST_PRESET_PPC64LE_PSERIES_KVM_NO_HV,
+          "not available (kvm_hv nests on POWER9 or later in HV mode, or in a guest given nested HV)",
+          { "Virtual machine: yes, under KVM/QEMU", "/dev/kvm: provided by kvm,",
+            "Hint: this machine is a pSeries guest under KVM/QEMU", "-machine pseries,cap-nested-hv=on",
+            "kvm_hv with nested=Y" },
+          { "flag", "provider unknown", "Hint: kvm_hv is not loaded" } },
+        { "/cli/status/class/ppc64le-pseries-kvm",
+          NV_TEST_PRESET_PPC64LE_PSERIES_KVM,
+          "enabled (kvm_hv nested=Y)",
+          { "Virtual machine: yes, under KVM/QEMU", "CPU virtualization: yes (POWER9 or later in HV mode)" },
           { "Hint:" } },
 };
 

@@ -339,6 +339,78 @@ static void test_other_architectures(void)
         nv_properties_clear(&p);
 }
 
+/* HardwareVirtualization in each architecture's words: only x86 has a
+ * flag. */
+static void test_cpu_virtualization_text(void)
+{
+        static const struct {
+                const char *architecture;
+                gboolean present;
+                const char *expected;
+        } cases[] = {
+                { "x86_64", TRUE, "yes (vmx flag present)" },
+                { "x86_64", FALSE, "no (vmx flag missing)" },
+                { "s390x", TRUE, "yes (SIE facility present)" },
+                { "s390x", FALSE, "no (SIE facility missing)" },
+                { "ppc64le", TRUE, "yes (POWER9 or later in HV mode)" },
+                { "ppc64le", FALSE,
+                  "no (needs POWER9 or later in HV mode, or as a guest, nested HV from its hypervisor)" },
+        };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+                NvProperties p;
+                g_autofree char *text = NULL;
+
+                props_intel(&p);
+                set_string(&p.architecture, cases[i].architecture);
+                p.hardware_virtualization = cases[i].present;
+                text = nv_verdict_cpu_virtualization_text(&p);
+                g_assert_cmpstr(text, ==, cases[i].expected);
+                nv_properties_clear(&p);
+        }
+}
+
+/* A pSeries guest without kvm_hv: the hypervisor's own switch, never a
+ * bare reload, which would fail the same way. */
+static void test_power_guest(void)
+{
+        static const struct {
+                const char *product;
+                const char *says;
+        } cases[] = {
+                { "kvm", "under KVM/QEMU, where kvm_hv loads only on POWER9 or later and when the "
+                         "hypervisor offers nested HV: on the host that runs it, load kvm_hv with nested=Y "
+                         "and start this guest with -machine pseries,cap-nested-hv=on" },
+                { "powervm", "under PowerVM, where kvm_hv loads only on POWER9 or later and when the "
+                             "hypervisor offers nested HV: on the HMC, enable KVM mode" },
+                { "unknown", "under an unknown hypervisor, where kvm_hv loads only on POWER9 or later and "
+                             "when the hypervisor offers nested HV: its hypervisor must offer nested HV" },
+        };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+                NvProperties p;
+                g_autofree char *text = NULL;
+
+                props_intel(&p);
+                p.hardware_virtualization = FALSE;
+                p.vendor_module_loaded = FALSE;
+                p.in_virtual_machine = TRUE;
+                set_string(&p.cpu_vendor, "unknown");
+                set_string(&p.architecture, "ppc64le");
+                set_string(&p.vendor_module, "kvm_hv");
+                set_string(&p.vendor_module_state, "loadable");
+                set_string(&p.host_class, "no-hardware-virtualization");
+                set_string(&p.hypervisor, "unknown");
+                set_string(&p.hypervisor_product, cases[i].product);
+                text = advice(&p);
+                g_test_message("%s", text);
+                g_assert_true(g_str_has_prefix(text, "this machine is a pSeries guest "));
+                g_assert_nonnull(strstr(text, cases[i].says));
+                g_assert_true(g_str_has_suffix(text, "then load kvm_hv here: nestedvirtctl reload"));
+                nv_properties_clear(&p);
+        }
+}
+
 /* s390x with kvm's hpage=1 (HpageConflict): the advice names hpage and
  * where it is set, EnablePersistent's blocker too, and the panel's switch
  * says why in a person's words; the running-only case advises a load
@@ -673,6 +745,8 @@ int main(int argc, char **argv)
         g_test_add_func("/verdict/hypervisor-products", test_hypervisor_products);
         g_test_add_func("/verdict/arm64", test_arm64);
         g_test_add_func("/verdict/other-architectures", test_other_architectures);
+        g_test_add_func("/verdict/cpu-virtualization-text", test_cpu_virtualization_text);
+        g_test_add_func("/verdict/power-guest", test_power_guest);
         g_test_add_func("/verdict/s390-hpage", test_s390_hpage);
         g_test_add_func("/verdict/acceleration", test_acceleration);
         g_test_add_func("/verdict/host-classes", test_host_classes);
