@@ -148,6 +148,25 @@ static void test_command_line(void)
         nv_properties_clear(&p);
 }
 
+/* POWER's architecture and module, over what @p said. */
+static void props_power(NvProperties *p)
+{
+        set_string(&p->cpu_vendor, "unknown");
+        set_string(&p->architecture, "ppc64le");
+        set_string(&p->vendor_module, "kvm_hv");
+}
+
+/* A guest of an unknown hypervisor that passed no virtualization in. */
+static void props_guest_without_virtualization(NvProperties *p)
+{
+        props_intel(p);
+        p->hardware_virtualization = FALSE;
+        p->vendor_module_loaded = FALSE;
+        p->in_virtual_machine = TRUE;
+        set_string(&p->hypervisor, "unknown");
+        set_string(&p->host_class, "no-hardware-virtualization");
+}
+
 static void test_no_hardware_virtualization(void)
 {
         NvProperties p;
@@ -155,12 +174,7 @@ static void test_no_hardware_virtualization(void)
         g_autofree char *verdict = NULL;
         g_autofree char *blocker = NULL;
 
-        props_intel(&p);
-        p.hardware_virtualization = FALSE;
-        p.vendor_module_loaded = FALSE;
-        p.in_virtual_machine = TRUE;
-        set_string(&p.hypervisor, "unknown");
-        set_string(&p.host_class, "no-hardware-virtualization");
+        props_guest_without_virtualization(&p);
         g_assert_cmpint(nv_host_class(&p), ==, NV_HOST_NO_HARDWARE_VIRTUALIZATION);
         blocker = nv_verdict_persistent_blocker(&p);
         g_assert_nonnull(blocker);
@@ -341,43 +355,37 @@ static void test_other_architectures(void)
 
 /* HardwareVirtualization in each architecture's words: only x86 has a
  * flag. */
+static void assert_cpu_virtualization_text(const char *architecture, gboolean present, const char *expected)
+{
+        NvProperties p;
+        g_autofree char *text = NULL;
+
+        props_intel(&p);
+        set_string(&p.architecture, architecture);
+        p.hardware_virtualization = present;
+        text = nv_verdict_cpu_virtualization_text(&p);
+        g_assert_cmpstr(text, ==, expected);
+        nv_properties_clear(&p);
+}
+
 static void test_cpu_virtualization_text(void)
 {
-        static const struct {
-                const char *architecture;
-                gboolean present;
-                const char *expected;
-        } cases[] = {
-                { "x86_64", TRUE, "yes (vmx flag present)" },
-                { "x86_64", FALSE, "no (vmx flag missing)" },
-                { "s390x", TRUE, "yes (SIE facility present)" },
-                { "s390x", FALSE, "no (SIE facility missing)" },
-                { "ppc64le", TRUE, "yes (POWER9 or later in HV mode)" },
-                { "ppc64le", FALSE,
-                  "no (needs POWER9 or later in HV mode, or as a guest, nested HV from its hypervisor)" },
-        };
-
-        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-                NvProperties p;
-                g_autofree char *text = NULL;
-
-                props_intel(&p);
-                set_string(&p.architecture, cases[i].architecture);
-                p.hardware_virtualization = cases[i].present;
-                text = nv_verdict_cpu_virtualization_text(&p);
-                g_assert_cmpstr(text, ==, cases[i].expected);
-                nv_properties_clear(&p);
-        }
+        assert_cpu_virtualization_text("x86_64", TRUE, "yes (vmx flag present)");
+        assert_cpu_virtualization_text("x86_64", FALSE, "no (vmx flag missing)");
+        assert_cpu_virtualization_text("s390x", TRUE, "yes (SIE facility present)");
+        assert_cpu_virtualization_text("s390x", FALSE, "no (SIE facility missing)");
+        assert_cpu_virtualization_text("ppc64le", TRUE, "yes (POWER9 or later in HV mode)");
+        assert_cpu_virtualization_text(
+                "ppc64le", FALSE,
+                "no (needs POWER9 or later in HV mode, or as a guest, nested HV from its hypervisor)");
 }
 
 /* A pSeries guest without kvm_hv: the hypervisor's own switch, never a
  * bare reload, which would fail the same way. */
 static void test_power_guest(void)
 {
-        static const struct {
-                const char *product;
-                const char *says;
-        } cases[] = {
+        /* HypervisorProduct, what the advice says */
+        static const char *const cases[][2] = {
                 { "kvm", "under KVM/QEMU, where kvm_hv loads only on POWER9 or later and when the "
                          "hypervisor offers nested HV: on the host that runs it, load kvm_hv with nested=Y "
                          "and start this guest with -machine pseries,cap-nested-hv=on" },
@@ -391,21 +399,15 @@ static void test_power_guest(void)
                 NvProperties p;
                 g_autofree char *text = NULL;
 
-                props_intel(&p);
-                p.hardware_virtualization = FALSE;
-                p.vendor_module_loaded = FALSE;
-                p.in_virtual_machine = TRUE;
-                set_string(&p.cpu_vendor, "unknown");
-                set_string(&p.architecture, "ppc64le");
-                set_string(&p.vendor_module, "kvm_hv");
+                props_guest_without_virtualization(&p);
+                /* kvm_hv failed to load: loadable, not loaded. */
                 set_string(&p.vendor_module_state, "loadable");
-                set_string(&p.host_class, "no-hardware-virtualization");
-                set_string(&p.hypervisor, "unknown");
-                set_string(&p.hypervisor_product, cases[i].product);
+                set_string(&p.hypervisor_product, cases[i][0]);
+                props_power(&p);
                 text = advice(&p);
                 g_test_message("%s", text);
                 g_assert_true(g_str_has_prefix(text, "this machine is a pSeries guest "));
-                g_assert_nonnull(strstr(text, cases[i].says));
+                g_assert_nonnull(strstr(text, cases[i][1]));
                 g_assert_true(g_str_has_suffix(text, "then load kvm_hv here: nestedvirtctl reload"));
                 nv_properties_clear(&p);
         }
