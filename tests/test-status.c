@@ -201,6 +201,51 @@ static void test_guest(void)
         g_assert_true(status.in_virtual_machine);
 }
 
+/* POWER: the platform decides. PowerNV runs in HV mode, bare metal; a
+ * pSeries kernel is a guest, and its POWER9 offers KVM-HV only once
+ * kvm_hv has loaded (kvmhv_nested_init() fails it otherwise). */
+static void test_power_platform(void)
+{
+        g_auto(NvHostFacts) facts = { 0 };
+        g_auto(NvStatus) status = { 0 };
+
+        facts.architecture = g_strdup("ppc64le");
+        facts.cpu.power_generation = 9;
+        facts.kvm_state = NV_MODULE_STATE_LIVE;
+        facts.vendor_state = NV_MODULE_STATE_ABSENT;
+        facts.vendor_availability = NV_MODULE_AVAILABILITY_LOADABLE;
+        facts.power_platform = NV_POWER_PLATFORM_POWERNV;
+        nv_status_assemble(&facts, &status);
+        g_assert_true(status.hardware_virtualization);
+        g_assert_false(status.in_virtual_machine);
+        g_assert_cmpstr(status.host_class, ==, "module");
+
+        facts.power_platform = NV_POWER_PLATFORM_PSERIES;
+        nv_status_clear(&status);
+        nv_status_assemble(&facts, &status);
+        g_assert_false(status.hardware_virtualization);
+        g_assert_true(status.in_virtual_machine);
+        g_assert_cmpstr(status.hypervisor, ==, "unknown");
+        g_assert_cmpstr(status.host_class, ==, "no-hardware-virtualization");
+
+        facts.vendor_state = NV_MODULE_STATE_LIVE;
+        facts.vendor_availability = NV_MODULE_AVAILABILITY_LOADED;
+        facts.nested_raw = g_strdup("Y");
+        nv_status_clear(&status);
+        nv_status_assemble(&facts, &status);
+        g_assert_true(status.hardware_virtualization);
+        g_assert_true(status.nested_enabled);
+        g_assert_cmpstr(status.host_class, ==, "module");
+
+        /* Neither sign (an older tree): the generation alone, as before. */
+        facts.power_platform = NV_POWER_PLATFORM_UNKNOWN;
+        facts.vendor_state = NV_MODULE_STATE_ABSENT;
+        nv_status_clear(&status);
+        nv_status_assemble(&facts, &status);
+        g_assert_true(status.hardware_virtualization);
+        g_assert_false(status.in_virtual_machine);
+}
+
 static void test_unsupported(void)
 {
         g_auto(NvHostFacts) facts = { 0 };
@@ -533,6 +578,7 @@ int main(int argc, char *argv[])
         g_test_add_func("/status/builtin", test_builtin_ignores_modprobe);
         g_test_add_func("/status/not-loaded", test_not_loaded);
         g_test_add_func("/status/guest", test_guest);
+        g_test_add_func("/status/power-platform", test_power_platform);
         g_test_add_func("/status/unsupported", test_unsupported);
         g_test_add_func("/status/supported-and-refusal", test_supported_and_refusal);
         g_test_add_func("/status/host-class-ladder", test_host_class_ladder);
