@@ -46,10 +46,21 @@ stage() {
 		/sys/class/misc/kvm/dev /sys/hypervisor/type /sys/class/dmi/id/* \
 		/proc/vz /proc/bc /.dockerenv /run/.containerenv /run/systemd/container \
 		/sys/module/kvm/initstate /sys/module/kvm/refcnt /sys/module/kvm/parameters/* \
-		/sys/module/kvm_hv/initstate /sys/module/kvm_hv/refcnt /sys/module/kvm_hv/parameters/*; do
+		/sys/module/kvm_hv/initstate /sys/module/kvm_hv/refcnt /sys/module/kvm_hv/parameters/* \
+		/proc/device-tree/compatible /proc/device-tree/hypervisor/compatible \
+		/proc/device-tree/ibm,powervm-partition /proc/device-tree/ibm,fw-net-version; do
 		[ -f "$f" ] || continue
 		mkdir -p "$dir${f%/*}"
 		cat "$f" >"$dir$f"
+	done
+	# The directories whose existence tells PowerNV from pSeries
+	# (nv_hypervisor_detect_power()): an empty file in each, from which
+	# the driver's tree makes them again.
+	for d in /sys/firmware/opal /sys/bus/vio; do
+		[ -d "$d" ] || continue
+		fact dir "$d"
+		mkdir -p "$dir$d"
+		: >"$dir$d/.nv-exists"
 	done
 	# The modules that use kvm, by name (the links lead out of the dump).
 	for h in /sys/module/kvm/holders/*; do
@@ -69,7 +80,9 @@ dump() {
 	stage "$1"
 	(cd "/dump/$1" && find . -type f) | while read -r f; do
 		f=${f#.}
-		meta=$(stat -L -c '%a %u %g' "$f")
+		# The real file's owner and mode; the markers of directories
+		# have no real file.
+		meta=$(stat -L -c '%a %u %g' "$f" 2>/dev/null || stat -c '%a %u %g' "/dump/$1$f")
 		sum=$(md5sum <"/dump/$1$f")
 		echo "NV-PPC64-FILE $1 $f $meta ${sum%% *}"
 		base64 "/dump/$1$f"

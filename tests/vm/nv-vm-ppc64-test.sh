@@ -205,6 +205,9 @@ check_fact probe "cap=0 vm-cap=0 enable=EPERM" 2 "after echo N "
 check_fact write-Y "ok Y"
 check_fact probe "cap=1 vm-cap=1 enable=ok" 3 "after echo Y "
 check_fact kvm-node "character special file 0 0 600 a:e8"
+# PowerNV's sign, and not pSeries' (the dump is taken twice).
+check_fact dir /sys/firmware/opal 1 "(PowerNV) "
+check "guest: no /sys/bus/vio (pSeries)" eval '! fact dir | grep -qx /sys/bus/vio'
 
 # tree TAG: a root made of the dump TAG and the kernel package's modules.
 tree() {
@@ -289,13 +292,16 @@ get_status() {
 serve "$daemon" "$run/tree-on"
 json=$("$ctl" status --json 2>&1) || not_ok "nestedvirtctl status --json on the \"on\" tree" "$json"
 for kv in Architecture:'"ppc64le"' Supported:true VendorModule:'"kvm_hv"' HardwareVirtualization:true \
-	InVirtualMachine:false KvmLoaded:true VendorModuleLoaded:true VendorModuleBuiltin:false \
-	NestedParameter:'"Y"' NestedEnabled:true PersistentNested:'"default"' ReloadRequired:false; do
+	InVirtualMachine:false Hypervisor:'""' KvmLoaded:true KvmProvider:'"kvm"' VendorModuleLoaded:true \
+	VendorModuleBuiltin:false NestedParameter:'"Y"' NestedEnabled:true PersistentNested:'"default"' \
+	ReloadRequired:false; do
 	check "on: status --json ${kv%%:*} is ${kv#*:}" json_key_is "${kv%%:*}" "${kv#*:}" "$json"
 done
 check "on: GetStatus on the bus says the same" json_key_is NestedEnabled true "$(get_status)"
 check "on: nestedvirtctl status says enabled (kvm_hv nested=Y)" status_has "enabled (kvm_hv nested=Y)"
 check "on: no advice to give" eval '! status_has Hint:'
+check "on: POWER's words, no CPU flag" status_has "CPU virtualization: yes (POWER9 or later in HV mode)"
+check "on: bare metal" status_has "Virtual machine: no"
 stop_daemon
 
 serve "$daemon" "$run/tree-off"
