@@ -35,6 +35,12 @@
  *                                        opening a connection, sending
  *                                        FLOOD_HIT_AND_RUN calls without
  *                                        waiting, closing it, and again
+ *   flood-hit-and-run-elsewhere NAME N_CLIENTS N WARMUP
+ *                                        the hit-and-run flood aimed at
+ *                                        another service, NAME (Peer.Ping
+ *                                        at /): what the flood costs root's
+ *                                        calls to nestedvirtd through the bus
+ *                                        alone
  *   flood-spin N_CLIENTS N WARMUP        the same processes, each only
  *                                        burning CPU, no call at all: what
  *                                        the CPUs alone cost root's calls
@@ -568,15 +574,17 @@ static unsigned long flood_pipelined_round(sd_bus *bus)
         return FLOOD_PIPELINE;
 }
 
-/* A connection of its own, FLOOD_HIT_AND_RUN GetStatus sent on it, and
- * closed before any reply: the daemon answers callers that are gone. */
-static unsigned long flood_hit_and_run_round(void)
+/* A connection of its own, FLOOD_HIT_AND_RUN GetStatus sent on it (or
+ * Peer.Ping to the service @elsewhere), and closed before any reply: the
+ * daemon answers callers that are gone. */
+static unsigned long flood_hit_and_run_round(const char *elsewhere)
 {
         sd_bus *bus = open_bus();
 
         for (unsigned i = 0; i < FLOOD_HIT_AND_RUN; i++) {
                 sd_bus_message *m = NULL;
-                int r = new_call(bus, NV_BUS_NAME, NV_OBJECT_PATH, "getstatus", &m);
+                int r = elsewhere ? new_call(bus, elsewhere, "/", "ping", &m)
+                                  : new_call(bus, NV_BUS_NAME, NV_OBJECT_PATH, "getstatus", &m);
 
                 if (r >= 0)
                         r = sd_bus_send(bus, m, NULL);
@@ -590,7 +598,8 @@ static unsigned long flood_hit_and_run_round(void)
 
 /* A child process, as user @uid: GetStatus calls as @kind says until
  * SIGTERM, then writes how many it made to @count_fd. */
-static _Noreturn void flooding_caller(uid_t uid, pid_t parent, FloodKind kind, int count_fd)
+static _Noreturn void flooding_caller(uid_t uid, pid_t parent, FloodKind kind, const char *elsewhere,
+                                      int count_fd)
 {
         struct sigaction sa = { .sa_handler = on_flood_stop };
         unsigned long n = 0;
@@ -609,7 +618,7 @@ static _Noreturn void flooding_caller(uid_t uid, pid_t parent, FloodKind kind, i
                         continue;
                 }
                 if (kind == FLOOD_HIT_AND_RUN) {
-                        n += flood_hit_and_run_round();
+                        n += flood_hit_and_run_round(elsewhere);
                         continue;
                 }
                 if (kind == FLOOD_SPIN) {
@@ -651,7 +660,8 @@ static const char *const flood_kind_names[] = {
         [FLOOD_SPIN] = "spin",
 };
 
-static int mode_flood(int argc, char **argv, FloodKind kind)
+/* @elsewhere: the service a hit-and-run flood calls instead of nestedvirtd. */
+static int mode_flood(int argc, char **argv, FloodKind kind, const char *elsewhere)
 {
         size_t n_clients, n, warmup;
         int r;
@@ -690,7 +700,7 @@ static int mode_flood(int argc, char **argv, FloodKind kind)
                         die("fork", -errno);
                 if (clients[i] == 0) {
                         close(count_pipe[0]);
-                        flooding_caller(uid, parent, kind, count_pipe[1]);
+                        flooding_caller(uid, parent, kind, elsewhere, count_pipe[1]);
                 }
         }
         close(count_pipe[1]);
@@ -714,8 +724,9 @@ static int mode_flood(int argc, char **argv, FloodKind kind)
         elapsed = (now_usec() - started) / 1e6;
         print_latencies("flood-ping ", samples, n);
         print_latencies("flood-getstatus ", samples + n, n);
-        printf("flood kind=%s clients=%zu uid=%u calls=%lu seconds=%.1f calls_per_s=%.0f\n",
-               flood_kind_names[kind], n_clients, (unsigned)uid, total, elapsed, total / elapsed);
+        printf("flood kind=%s%s%s clients=%zu uid=%u calls=%lu seconds=%.1f calls_per_s=%.0f\n",
+               flood_kind_names[kind], elsewhere ? " at " : "", elsewhere ? elsewhere : "", n_clients,
+               (unsigned)uid, total, elapsed, total / elapsed);
         close(count_pipe[0]);
         free(clients);
         free(samples);
@@ -825,13 +836,15 @@ int main(int argc, char **argv)
         else if (argc >= 2 && strcmp(argv[1], "pending") == 0)
                 r = mode_pending(argc - 2, argv + 2);
         else if (argc >= 2 && strcmp(argv[1], "flood") == 0)
-                r = mode_flood(argc - 2, argv + 2, FLOOD_WAITING);
+                r = mode_flood(argc - 2, argv + 2, FLOOD_WAITING, NULL);
         else if (argc >= 2 && strcmp(argv[1], "flood-pipelined") == 0)
-                r = mode_flood(argc - 2, argv + 2, FLOOD_PIPELINED);
+                r = mode_flood(argc - 2, argv + 2, FLOOD_PIPELINED, NULL);
         else if (argc >= 2 && strcmp(argv[1], "flood-hit-and-run") == 0)
-                r = mode_flood(argc - 2, argv + 2, FLOOD_HIT_AND_RUN);
+                r = mode_flood(argc - 2, argv + 2, FLOOD_HIT_AND_RUN, NULL);
+        else if (argc >= 3 && strcmp(argv[1], "flood-hit-and-run-elsewhere") == 0)
+                r = mode_flood(argc - 3, argv + 3, FLOOD_HIT_AND_RUN, argv[2]);
         else if (argc >= 2 && strcmp(argv[1], "flood-spin") == 0)
-                r = mode_flood(argc - 2, argv + 2, FLOOD_SPIN);
+                r = mode_flood(argc - 2, argv + 2, FLOOD_SPIN, NULL);
         else if (argc >= 2 && strcmp(argv[1], "polkit-mock") == 0)
                 r = mode_polkit_mock(argc - 2, argv + 2);
         else if (argc >= 2 && strcmp(argv[1], "floor-service") == 0)
@@ -843,6 +856,7 @@ int main(int argc, char **argv)
                         "       nv-bench pending N_PENDING N WARMUP\n"
                         "       nv-bench flood|flood-pipelined|flood-hit-and-run|flood-spin N_CLIENTS N "
                         "WARMUP\n"
+                        "       nv-bench flood-hit-and-run-elsewhere NAME N_CLIENTS N WARMUP\n"
                         "       nv-bench polkit-mock\n"
                         "       nv-bench floor-service NAME\n");
         return r;

@@ -19,7 +19,10 @@
  * then waits for all N replies and prints how many there were of each
  * kind, one line each, "ok COUNT" or "ERROR-NAME COUNT FIRST-MESSAGE", and
  * exits 0. With --fds=M each of those calls carries M file descriptors
- * (of /dev/null), which no method of the interface takes.
+ * (of /dev/null), which no method of the interface takes. With
+ * --hit-and-run it does not wait: it opens each connection in turn, sends
+ * its N calls, closes it at once and opens the next, then prints
+ * "sent COUNT" and exits 0; the replies go to connections that are gone.
  */
 #include "config.h"
 
@@ -102,6 +105,15 @@ static GUnixFDList *fd_list_new(guint n_fds, GError **error)
         return g_steal_pointer(&list);
 }
 
+/* A connection of its own to the bus at @address, not the shared one. */
+static GDBusConnection *connect_to(const char *address, GError **error)
+{
+        return g_dbus_connection_new_for_address_sync(address,
+                                                      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                              G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                      NULL, NULL, error);
+}
+
 /* @n_connections connections of their own to the system bus, each
  * sending @n calls, with @n_fds descriptors each. */
 static int run_burst(const char *method, GVariant *parameters, guint n, guint n_connections, guint n_fds)
@@ -124,11 +136,7 @@ static int run_burst(const char *method, GVariant *parameters, guint n, guint n_
         }
         address = g_dbus_address_get_for_bus_sync(G_BUS_TYPE_SYSTEM, NULL, &error);
         for (guint c = 0; address && c < n_connections; c++) {
-                GDBusConnection *connection = g_dbus_connection_new_for_address_sync(
-                        address,
-                        G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                        NULL, NULL, &error);
+                GDBusConnection *connection = connect_to(address, &error);
 
                 if (!connection)
                         break;
@@ -158,6 +166,42 @@ static int run_burst(const char *method, GVariant *parameters, guint n, guint n_
         return 0;
 }
 
+/* Connection after connection, each sending @n calls and closed before
+ * any reply can come. */
+static int run_hit_and_run(const char *method, GVariant *parameters, guint n, guint n_connections)
+{
+        g_autofree char *address = NULL;
+        g_autoptr(GError) error = NULL;
+        guint n_sent = 0;
+
+        address = g_dbus_address_get_for_bus_sync(G_BUS_TYPE_SYSTEM, NULL, &error);
+        for (guint c = 0; address && c < n_connections; c++) {
+                g_autoptr(GDBusConnection) connection = connect_to(address, &error);
+
+                if (!connection)
+                        break;
+                for (guint i = 0; i < n; i++) {
+                        g_autoptr(GDBusMessage) call = g_dbus_message_new_method_call(
+                                NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, method);
+
+                        if (parameters)
+                                g_dbus_message_set_body(call, parameters);
+                        if (!g_dbus_connection_send_message(connection, call, G_DBUS_SEND_MESSAGE_FLAGS_NONE,
+                                                            NULL, &error))
+                                break;
+                        n_sent++;
+                }
+                if (error || !g_dbus_connection_close_sync(connection, NULL, &error))
+                        break;
+        }
+        if (error) {
+                fprintf(stderr, "%s: %s\n", g_get_prgname(), error->message);
+                return 2;
+        }
+        printf("sent %u\n", n_sent);
+        return 0;
+}
+
 int main(int argc, char *argv[])
 {
         g_autoptr(GOptionContext) context = NULL;
@@ -167,6 +211,7 @@ int main(int argc, char *argv[])
         g_autoptr(GError) error = NULL;
         g_autofree char *text = NULL;
         gboolean interactive = FALSE;
+        gboolean hit_and_run = FALSE;
         gint burst = 0;
         gint n_connections = 1;
         gint n_fds = 0;
@@ -178,6 +223,8 @@ int main(int argc, char *argv[])
                   "With --burst: on K connections, N times on each", "K" },
                 { "fds", 0, 0, G_OPTION_ARG_INT, &n_fds, "With --burst: M file descriptors with each call",
                   "M" },
+                { "hit-and-run", 0, 0, G_OPTION_ARG_NONE, &hit_and_run,
+                  "With --burst: close each connection once its calls are sent, without waiting", NULL },
                 { NULL },
         };
 
@@ -198,6 +245,8 @@ int main(int argc, char *argv[])
                 }
         }
 
+        if (burst > 0 && hit_and_run)
+                return run_hit_and_run(argv[1], parameters, (guint)burst, (guint)MAX(n_connections, 1));
         if (burst > 0)
                 return run_burst(argv[1], parameters, (guint)burst, (guint)MAX(n_connections, 1),
                                  (guint)MAX(n_fds, 0));

@@ -145,7 +145,11 @@ static void fixture_setup(Fixture *f, gconstpointer data)
 {
         g_autoptr(GError) error = NULL;
         g_autofree char *root_arg = NULL;
-        const NvTestEnvOptions options = { .daemon_program = nv_test_getenv("NV_DAEMON_SIM") };
+        /* Root may monitor the bus (the hit-and-run case counts what the
+         * daemon sends). */
+        const char *const policies[] = { nv_test_getenv("NV_TEST_MONITOR_POLICY"), NULL };
+        const NvTestEnvOptions options = { .daemon_program = nv_test_getenv("NV_DAEMON_SIM"),
+                                           .bus_policies = policies };
 
         nv_test_env_setup_full(&f->env, NV_TEST_PRESET_INTEL_LOADED, &options);
         /* A file of our own there too, which must survive every case. */
@@ -716,6 +720,137 @@ static void test_turns(Fixture *f, gconstpointer data)
         g_assert_true(nv_test_wait_until(flood_answered, &turns, NV_TEST_TIMEOUT_MS));
 }
 
+/* ---- Hit and run ------------------------------------------------------------ */
+
+/* Connection after connection of user nobody, each sending this many
+ * GetStatus and closing before any answer: 10,000 calls nobody reads. */
+#define HIT_AND_RUN_CONNECTIONS 200
+#define HIT_AND_RUN_CALLS       50
+
+/* What the daemon sends, seen by a monitor of the bus: its questions to
+ * the bus about whose a connection is, and its answers to anyone but
+ * root's connection. Counted in GDBus's worker thread. */
+typedef struct {
+        const char *root; /* root's unique name */
+        gint lookups;
+        gint answers_to_others;
+        gint answers_to_root;
+} Sent;
+
+static GDBusMessage *on_monitored(GDBusConnection *connection, GDBusMessage *message, gboolean incoming,
+                                  gpointer user_data)
+{
+        Sent *sent = user_data;
+        const char *destination = g_dbus_message_get_destination(message);
+
+        /* Its own: the answer to BecomeMonitor. */
+        if (!incoming || g_strcmp0(destination, g_dbus_connection_get_unique_name(connection)) == 0)
+                return message;
+        switch (g_dbus_message_get_message_type(message)) {
+        case G_DBUS_MESSAGE_TYPE_METHOD_CALL:
+                if (g_strcmp0(destination, "org.freedesktop.DBus") == 0 &&
+                    g_str_has_prefix(g_dbus_message_get_member(message), "GetConnection"))
+                        g_atomic_int_inc(&sent->lookups);
+                break;
+        case G_DBUS_MESSAGE_TYPE_METHOD_RETURN:
+        case G_DBUS_MESSAGE_TYPE_ERROR:
+                g_atomic_int_inc(g_strcmp0(destination, sent->root) == 0 ? &sent->answers_to_root
+                                                                         : &sent->answers_to_others);
+                break;
+        default:
+                break;
+        }
+        /* A monitor only listens: nothing it sees is for it to answer. */
+        g_object_unref(message);
+        return NULL;
+}
+
+/* A connection of its own that monitors everything the daemon sends. */
+static GDBusConnection *monitor_daemon(Fixture *f, Sent *sent)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GDBusConnection) monitor = nv_test_bus_connect(f->env.bus, &error);
+        g_autofree char *rule =
+                g_strdup_printf("sender='%s'", nv_test_daemon_get_unique_name(f->env.daemon));
+        const char *rules[] = { rule, NULL };
+        g_autoptr(GVariant) reply = NULL;
+
+        g_assert_no_error(error);
+        g_dbus_connection_add_filter(monitor, on_monitored, sent, NULL);
+        reply = g_dbus_connection_call_sync(monitor, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                            "org.freedesktop.DBus.Monitoring", "BecomeMonitor",
+                                            g_variant_new("(^asu)", rules, 0), NULL, G_DBUS_CALL_FLAGS_NONE,
+                                            NV_TEST_TIMEOUT_MS, NULL, &error);
+        g_assert_no_error(error);
+        return g_steal_pointer(&monitor);
+}
+
+static gboolean monitor_saw_root_answered(gpointer user_data)
+{
+        Sent *sent = user_data;
+
+        return g_atomic_int_get(&sent->answers_to_root) > 0;
+}
+
+/*
+ * Hit and run: while the daemon is stopped, user nobody opens 200
+ * connections one after the other, each sending 50 GetStatus and closing
+ * at once; then root calls. Once the daemon runs again, it must get
+ * through the 10,000 calls nobody will read at the cost of reading them:
+ * at most one question to the bus per connection (never one per call, as
+ * a credentials look-up of each message's sender once made it), at most
+ * one answer per connection (the calls of a connection that left are
+ * dropped), and root's call answered.
+ */
+static void test_hit_and_run(Fixture *f, gconstpointer data)
+{
+        g_autofree char *bus_env =
+                g_strconcat("DBUS_SYSTEM_BUS_ADDRESS=", nv_test_bus_get_address(f->env.bus), NULL);
+        g_autofree char *burst = g_strdup_printf("--burst=%u", HIT_AND_RUN_CALLS);
+        g_autofree char *connections = g_strdup_printf("--connections=%u", HIT_AND_RUN_CONNECTIONS);
+        const char *const argv[] = {
+                nv_test_getenv("NV_TEST_CALL"), "--hit-and-run", burst, connections, "GetStatus", NULL
+        };
+        const char *const env[] = { bus_env, NULL };
+        g_auto(NvTestRunResult) result = { 0 };
+        g_auto(NvTestCall) root_call = { 0 };
+        g_autofree char *expected =
+                g_strdup_printf("sent %u\n", HIT_AND_RUN_CONNECTIONS * HIT_AND_RUN_CALLS);
+        Sent sent = { .root = g_dbus_connection_get_unique_name(f->env.connection) };
+        g_autoptr(GDBusConnection) monitor = monitor_daemon(f, &sent);
+        g_autoptr(GError) error = NULL;
+
+        nv_test_daemon_send_signal(f->env.daemon, SIGSTOP);
+        nv_test_run_as(argv, env, NV_TEST_UID_NOBODY, &result);
+        g_assert_true(result.exited);
+        g_assert_cmpint(result.exit_status, ==, 0);
+        g_assert_cmpstr(result.stdout_text, ==, expected);
+        g_dbus_connection_call(f->env.connection, NV_BUS_NAME, NV_OBJECT_PATH, NV_INTERFACE, "GetStatus",
+                               NULL, NULL, G_DBUS_CALL_FLAGS_NONE, NV_TEST_TIMEOUT_MS, NULL,
+                               nv_test_call_finished, &root_call);
+        g_assert_true(g_dbus_connection_flush_sync(f->env.connection, NULL, &error));
+        g_assert_no_error(error);
+        nv_test_daemon_send_signal(f->env.daemon, SIGCONT);
+
+        g_assert_true(nv_test_wait_until(nv_test_call_is_done, &root_call, NV_TEST_TIMEOUT_MS));
+        g_assert_no_error(root_call.error);
+        /* Root's call came last, after the flood's calls and the bus's
+         * word that their connections left: once the monitor has seen the
+         * answer to root (the bus copies to it what it routes, in order),
+         * it has seen everything the daemon sent for the flood. */
+        g_assert_true(nv_test_poll_until(monitor_saw_root_answered, &sent, 10, NV_TEST_TIMEOUT_MS));
+        g_test_message("the daemon asked the bus %d times and answered %d of nobody's %u calls",
+                       g_atomic_int_get(&sent.lookups), g_atomic_int_get(&sent.answers_to_others),
+                       HIT_AND_RUN_CONNECTIONS * HIT_AND_RUN_CALLS);
+        g_assert_cmpint(g_atomic_int_get(&sent.answers_to_root), ==, 1);
+        g_assert_cmpint(g_atomic_int_get(&sent.lookups), <=, HIT_AND_RUN_CONNECTIONS);
+        g_assert_cmpint(g_atomic_int_get(&sent.answers_to_others), <=, HIT_AND_RUN_CONNECTIONS);
+        /* No more filtering into this frame's counts once it returns. */
+        g_assert_true(g_dbus_connection_close_sync(monitor, NULL, &error));
+        g_assert_no_error(error);
+        assert_unharmed(f);
+}
+
 /* What one connection may have waiting for libvirt (nv-domain-jobs.c);
  * test-domains checks the limit itself. */
 #define DOMAIN_CALLS_PER_CONNECTION 16
@@ -732,7 +867,8 @@ static void test_repeated_not_found(Fixture *f, gconstpointer data)
 
 int main(int argc, char *argv[])
 {
-        static const char *const env_vars[] = { "NV_DAEMON_SIM", "NV_BUS_POLICY", "NV_TEST_CALL", NULL };
+        static const char *const env_vars[] = { "NV_DAEMON_SIM", "NV_BUS_POLICY", "NV_TEST_CALL",
+                                                "NV_TEST_MONITOR_POLICY", NULL };
         g_autofree char *skip = NULL;
 
         nv_test_init(&argc, &argv);
@@ -748,6 +884,8 @@ int main(int argc, char *argv[])
         nv_test_add(skip, "/abuse/descriptors/refused-by-the-bus", Fixture, NULL, fixture_setup,
                     test_descriptors_refused, fixture_teardown);
         nv_test_add(skip, "/abuse/turns/one-call-behind-a-flood", Fixture, NULL, fixture_setup, test_turns,
+                    fixture_teardown);
+        nv_test_add(skip, "/abuse/turns/hit-and-run", Fixture, NULL, fixture_setup, test_hit_and_run,
                     fixture_teardown);
 
         return nv_test_run_tests(skip);
