@@ -50,6 +50,10 @@
  *                                        answers Peer.Ping): the activation
  *                                        floor
  *
+ * The processes that act as another user (the floods, the waiting
+ * callers) first join the cgroup whose cgroup.procs file
+ * $NV_BENCH_USER_CGROUP_PROCS names, when it is set.
+ *
  * KIND (and what a TARGET calls) is "ping" (org.freedesktop.DBus.Peer.Ping), "getstatus"
  * (org.example.NestedVirt.GetStatus) or "getall:INTERFACE"
  * (org.freedesktop.DBus.Properties.GetAll). The reply is received and
@@ -387,6 +391,16 @@ static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *error)
  * parent-death signal. */
 static void become_user_for_life_of(uid_t uid, pid_t parent, const char *what)
 {
+        const char *procs = getenv("NV_BENCH_USER_CGROUP_PROCS");
+
+        /* Where systemd would have the user's processes: a CPU group of
+         * their own, beside the services' (bench/run.sh makes it). */
+        if (procs && *procs) {
+                FILE *f = fopen(procs, "we");
+
+                if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f) != 0)
+                        die("cannot join the user's CPU group", -errno);
+        }
         if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
                 die(what, -errno);
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)

@@ -60,6 +60,7 @@ cleanup()
         wait "$pid" 2>/dev/null || true
     done
     rm -rf "$tmp"
+    [ -z "${user_cgroup:-}" ] || rmdir "$user_cgroup" 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -190,6 +191,25 @@ for pid in range(2000, 3000):
         os.symlink(target, f"{proc}/{pid}/fd/{fd}")
 PY
 flood_clients=20
+
+# The other user's processes (the floods, the waiting callers) in a CPU
+# group of their own, as systemd has a user's processes in user-UID.slice
+# beside the services' system.slice: on this machine, without systemd,
+# twenty processes of one user would otherwise weigh twenty times the
+# daemon and the bus daemon in the scheduler's eyes. cgroup v1's cpu
+# controller or v2's; without either, none (said in the table).
+user_cgroup=""
+for parent in /sys/fs/cgroup/cpu /sys/fs/cgroup; do
+    if [ -f "$parent/cgroup.procs" ] && { [ -f "$parent/cpu.shares" ] ||
+        grep -qw cpu "$parent/cgroup.subtree_control" 2>/dev/null; } &&
+        mkdir "$parent/nestedvirt-bench-user.$$" 2>/dev/null; then
+        user_cgroup=$parent/nestedvirt-bench-user.$$
+        break
+    fi
+done
+if [ -n "$user_cgroup" ]; then
+    export NV_BENCH_USER_CGROUP_PROCS="$user_cgroup/cgroup.procs"
+fi
 
 # Runs the client with a bound, so that a hung daemon cannot hang CI.
 # Always in a subshell ($(...) or &): it becomes the bounded client, so that
@@ -362,6 +382,18 @@ flood_out=$(bench_client flood "$flood_clients" "$calls" "$warmup") || true
 # (the "|| true" outside: bench_client's exec leaves none inside to run).
 pipelined_out=$(bench_client flood-pipelined "$flood_clients" "$calls" "$warmup") || true
 hitrun_out=$(bench_client flood-hit-and-run "$flood_clients" "$calls" "$warmup") || true
+# One process hitting and running, as the attack was found (rounds of 50
+# calls on a connection closed at once); then the $flood_clients processes'
+# flood aimed at another service (the floor's, Peer.Ping): what the bus
+# alone costs root's calls to nestedvirtd.
+hitrun_one_out=$(bench_client flood-hit-and-run 1 "$calls" "$warmup") || true
+"$client" floor-service "$floor_name" &
+floor_pid=$!
+pids="$floor_pid $pids"
+wait_name "$floor_name" || bench_fail "the floor service did not appear on the bus"
+hitrun_elsewhere_out=$(bench_client flood-hit-and-run-elsewhere "$floor_name" "$flood_clients" "$calls" \
+    "$warmup") || true
+stop "$floor_pid"
 # The reference for the floods: the same processes of that user only
 # burning CPU, no call at all. What a flood costs root beyond this is the
 # daemon's (and the bus's) part.
@@ -428,6 +460,7 @@ target()
 
 echo
 echo "nestedvirtd bench ($($quick && echo quick || echo full): $calls calls, $activations activations)"
+echo "the other user's processes in a CPU group of their own: ${user_cgroup:-none (no writable cgroup cpu controller)}"
 echo
 printf '| %-44s | %10s | %10s |\n' "round trip (us)" "p50" "p99"
 printf '|%s|%s|%s|\n' "----------------------------------------------" "------------" "------------"
@@ -456,6 +489,12 @@ row "root's GetStatus, during a pipelined flood" "$(p50 "$pipelined_out" flood-g
     "$(p99 "$pipelined_out" flood-getstatus)"
 row "root's GetStatus, during a hit-and-run flood" "$(p50 "$hitrun_out" flood-getstatus)" \
     "$(p99 "$hitrun_out" flood-getstatus)"
+row "root's GetStatus, that flood at another service" "$(p50 "$hitrun_elsewhere_out" flood-getstatus)" \
+    "$(p99 "$hitrun_elsewhere_out" flood-getstatus)"
+row "root's GetStatus, idle before one hit-and-run" "$(p50 "$hitrun_one_out" idle-getstatus)" \
+    "$(p99 "$hitrun_one_out" idle-getstatus)"
+row "root's GetStatus, one process hitting and running" "$(p50 "$hitrun_one_out" flood-getstatus)" \
+    "$(p99 "$hitrun_one_out" flood-getstatus)"
 row "root's GetStatus, $flood_clients CPU-bound processes" "$(p50 "$spin_out" flood-getstatus)" \
     "$(p99 "$spin_out" flood-getstatus)"
 echo
@@ -496,6 +535,17 @@ ratio_row "GetStatus / Ping, 100k fds" 1.2 "$(p50 "$busy_out" getstatus)" "$(p50
     "$(p99 "$busy_out" getstatus)" "$(p99 "$busy_out" ping)" 1.5
 ratio_row "root's Ping, flood / idle" 5 "$(p50 "$flood_out" flood-ping)" "$(p50 "$flood_out" idle-ping)" \
     "$(p99 "$flood_out" flood-ping)" "$(p99 "$flood_out" idle-ping)"
+ratio_row "root's GetStatus, pipelined flood / idle" 5 "$(p50 "$pipelined_out" flood-getstatus)" \
+    "$(p50 "$pipelined_out" idle-getstatus)" "$(p99 "$pipelined_out" flood-getstatus)" \
+    "$(p99 "$pipelined_out" idle-getstatus)"
+ratio_row "root's GetStatus, one hit-and-run / idle" 5 "$(p50 "$hitrun_one_out" flood-getstatus)" \
+    "$(p50 "$hitrun_one_out" idle-getstatus)" "$(p99 "$hitrun_one_out" flood-getstatus)" \
+    "$(p99 "$hitrun_one_out" idle-getstatus)"
+# No target: what a flood of $flood_clients processes costs beyond the bus's
+# share (the same flood aimed at another service).
+row "hit-and-run: at nestedvirtd / elsewhere" \
+    "$(ratio "$(p50 "$hitrun_out" flood-getstatus)" "$(p50 "$hitrun_elsewhere_out" flood-getstatus)")" \
+    "$(ratio "$(p99 "$hitrun_out" flood-getstatus)" "$(p99 "$hitrun_elsewhere_out" flood-getstatus)")"
 ratio_row "GetStatus / hostnamed GetAll" 0.7 "$(p50 "$real_out" getstatus)" "$(p50 "$real_out" hostnamed-getall)" \
     "$(p99 "$real_out" getstatus)" "$(p99 "$real_out" hostnamed-getall)"
 ratio_row "VmRSS nestedvirtd / hostnamed" 1.0 "$nv_rss" "$hn_rss" "" ""
