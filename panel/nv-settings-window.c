@@ -51,7 +51,7 @@ struct _NvSettingsWindow {
 
         AdwToastOverlay *toasts;
         GtkStack *stack;
-        AdwStatusPage *unavailable_page;
+        GtkLabel *unavailable_details; /* the service and the bus's reason */
         AdwPreferencesPage *status_page;
         GtkImage *state_icon;
         GtkLabel *headline_label;
@@ -351,16 +351,19 @@ static void show_status(NvSettingsWindow *self)
 
 static void show_unavailable(NvSettingsWindow *self)
 {
-        g_autofree char *description = NULL;
+        g_autofree char *details = NULL;
 
-        /* A status page's description is markup in libadwaita 1.2; the
-         * reason is the bus's message. */
-        description = g_markup_printf_escaped(
-                _("The nested virtualization service (%s) is not running and could not be started%s%s. "
-                  "This window updates by itself when it is back."),
-                NV_BUS_NAME, self->unavailable_reason ? ": " : "",
-                self->unavailable_reason ? self->unavailable_reason : "");
-        adw_status_page_set_description(self->unavailable_page, description);
+        /* For whoever has to fix it: which service, and the bus's words
+         * (plain text, never markup). */
+        if (self->unavailable_reason)
+                /* Translators: the service's program and D-Bus name, then
+                 * why it could not be started, in the bus's words. */
+                details = g_strdup_printf(_("nestedvirtd (%s) could not be started: %s"), NV_BUS_NAME,
+                                          self->unavailable_reason);
+        else
+                /* Translators: the service's program and D-Bus name. */
+                details = g_strdup_printf(_("nestedvirtd (%s) is not running"), NV_BUS_NAME);
+        gtk_label_set_text(self->unavailable_details, details);
         show_page(self, "unavailable");
 }
 
@@ -809,7 +812,7 @@ static void nv_settings_window_class_init(NvSettingsWindowClass *klass)
 #define BIND(name) gtk_widget_class_bind_template_child(widget_class, NvSettingsWindow, name)
         BIND(toasts);
         BIND(stack);
-        BIND(unavailable_page);
+        BIND(unavailable_details);
         BIND(status_page);
         BIND(state_icon);
         BIND(headline_label);
