@@ -28,6 +28,7 @@
 #include "nv-hypervisor.h"
 #include "nv-kvm-device.h"
 #include "nv-modprobe-files.h"
+#include "nv-tree-watch.h"
 
 /* Bounds on what is read. cpuinfo is read only up to the end of its first
  * processor's block (cpuinfo_enough()), a few kB whatever the number of
@@ -103,6 +104,12 @@ struct NvHost {
         GHashTable *warned;
 
         NvHostKvmCache kvm;
+
+        /* A --root tree's watch (nv_host_watch_tree()), and whether the
+         * facts last read are still true while it sees no change: no
+         * invalidation came since. */
+        NvTreeWatch *tree;
+        gboolean facts_current;
 };
 
 static void G_GNUC_PRINTF(3, 4) warn_once(NvHost *host, const char *key, const char *format, ...)
@@ -146,6 +153,14 @@ const char *nv_host_vendor_module(const NvHost *host)
         return nv_nesting_module(nv_arch_from_string(host->architecture), host->cpu.vendor);
 }
 
+/* The read of the facts is about to look at @path (below the root):
+ * watched from now on, where the tree is. */
+static void depend(NvHost *host, const char *path)
+{
+        if (host->tree)
+                nv_tree_watch_depend(host->tree, path);
+}
+
 /* Reads a one-line file and strips the trailing newline; NULL if missing. */
 static char *read_line(NvHost *host, const char *host_path)
 {
@@ -153,6 +168,7 @@ static char *read_line(NvHost *host, const char *host_path)
         g_autofree char *s = NULL;
         int r;
 
+        depend(host, path);
         r = nv_file_read_first_line(path, SMALL_FILE_MAX, &s);
         if (r == -ENOENT)
                 return NULL;
@@ -311,6 +327,7 @@ void nv_host_free(NvHost *host)
         nv_setting_clear(&host->config_hpage);
         discard_config_prefetch(host);
         nv_host_kvm_cache_clear(&host->kvm);
+        g_clear_pointer(&host->tree, nv_tree_watch_free);
         g_hash_table_unref(host->warned);
         g_free(host);
 }
@@ -318,6 +335,7 @@ void nv_host_free(NvHost *host)
 void nv_host_invalidate_config(NvHost *host)
 {
         /* What the thread read may be older than the change. */
+        host->facts_current = FALSE;
         g_clear_pointer(&host->config, g_array_unref);
         nv_setting_clear(&host->config_hpage);
         discard_config_prefetch(host);
@@ -340,6 +358,7 @@ void nv_host_watch_modules(NvHost *host)
 
 void nv_host_invalidate_modules(NvHost *host)
 {
+        host->facts_current = FALSE;
         host->modules.valid = FALSE;
         host->modules.provider_valid = FALSE;
 }
@@ -396,6 +415,7 @@ static NvModuleState read_module_state(NvHost *host, const char *module)
         } else {
                 g_autofree char *dir = nv_host_path(host, dir_host);
 
+                depend(host, dir);
                 has_dir = g_file_test(dir, G_FILE_TEST_IS_DIR);
         }
         state = nv_module_state_from_sysfs(has_dir, initstate, FALSE);
@@ -421,6 +441,8 @@ static const char *modules_dep_file(NvHost *host, const char *module)
         gsize len = 0;
         int r;
 
+        if (host->modules_dep_path)
+                depend(host, host->modules_dep_path);
         if (!host->modules_dep_path || stat(host->modules_dep_path, &st) < 0) {
                 host->dep.valid = FALSE;
                 return NULL;
@@ -654,6 +676,7 @@ static gboolean kvm_device_registered(NvHost *host)
         if (modules_cached(host) && host->modules.valid)
                 return host->modules.kvm_device;
         misc_kvm = nv_host_path(host, "/sys/class/misc/kvm");
+        depend(host, misc_kvm);
         host->modules.kvm_device = access(misc_kvm, F_OK) == 0;
         return host->modules.kvm_device;
 }
@@ -767,6 +790,8 @@ static void read_availability(NvHost *host, const char *module, NvHostFacts *ret
                 struct stat st;
 
                 facts.in_modules_dep = file != NULL;
+                if (file)
+                        depend(host, file);
                 facts.module_file_exists = file && stat(file, &st) == 0 && S_ISREG(st.st_mode);
         }
         ret->vendor_availability = nv_module_availability(&facts);
@@ -776,10 +801,13 @@ static void read_availability(NvHost *host, const char *module, NvHostFacts *ret
 static GPtrArray *read_kvm_holders(NvHost *host)
 {
         g_autofree char *dir = nv_host_path(host, "/sys/module/kvm/holders");
-        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+        g_autoptr(GDir) d = NULL;
         GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
         const char *name;
 
+        if (host->tree)
+                nv_tree_watch_depend_dir(host->tree, dir);
+        d = g_dir_open(dir, 0, NULL);
         while (d && (name = g_dir_read_name(d)))
                 g_ptr_array_add(names, g_strdup(name));
         return names;
@@ -874,6 +902,12 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
 {
         const char *module = nv_host_vendor_module(host);
 
+        /* Something changed since the last read: its watches go, and this
+         * read sets up its own, each before what it covers is read. */
+        if (host->tree && nv_tree_watch_changed(host->tree))
+                nv_tree_watch_begin(host->tree);
+        host->facts_current = host->tree != NULL;
+
         ret->architecture = g_strdup(host->architecture);
         ret->cpu = host->cpu;
         ret->hypervisor = g_strdup(host->hypervisor);
@@ -904,6 +938,13 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
 
         read_availability(host, module, ret);
 
+        if (host->tree) {
+                g_autofree char *node = nv_host_path(host, "/dev/kvm");
+                g_autofree char *passwd = nv_host_path(host, "/etc/passwd"); /* and group */
+
+                depend(host, node);
+                depend(host, passwd);
+        }
         nv_host_kvm_read(host->root, &host->kvm, ret);
         read_kvm_provider(host, ret);
 
@@ -914,4 +955,17 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
                 if (host->cmdline)
                         nv_cmdline_find_param(host->cmdline, "kvm-arm", "mode", &ret->kvm_arm_mode);
         }
+}
+
+void nv_host_watch_tree(NvHost *host)
+{
+        if (host->real || host->tree)
+                return;
+        host->tree = nv_tree_watch_new(host->root);
+        host->facts_current = FALSE;
+}
+
+gboolean nv_host_facts_unchanged(NvHost *host)
+{
+        return host->tree && host->facts_current && !nv_tree_watch_changed(host->tree);
 }

@@ -58,3 +58,14 @@ void nv_host_watch_modules(NvHost *host);
 
 /* A module may have been loaded or unloaded: read /sys again next time. */
 void nv_host_invalidate_modules(NvHost *host);
+
+/* On a --root tree (not the real host, whose sysfs inotify cannot watch):
+ * watches every directory a read of the facts looks at (nv-tree-watch.h),
+ * so that nv_host_facts_unchanged() can tell that the last read is still
+ * true without reading again. */
+void nv_host_watch_tree(NvHost *host);
+
+/* TRUE when the facts last read by nv_host_read_facts() are still the
+ * host's: its tree is watched, nothing it looked at changed since, and no
+ * invalidation came. FALSE when unsure. */
+gboolean nv_host_facts_unchanged(NvHost *host);
