@@ -5,12 +5,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include <libudev.h>
-
+#include "nv-kernel-param.h"
 #include "nv-modprobe.h"
 #include "nv-watch.h"
 
@@ -20,8 +22,7 @@ struct NvWatch {
         NvWatchFunc func;
         void *userdata;
 
-        struct udev *udev; /* libudev's context of monitor */
-        struct udev_monitor *monitor;
+        int monitor_fd; /* the kernel's uevents, -1 when none */
         sd_event_source *monitor_source;
         gboolean modules_watched;
 
@@ -46,19 +47,54 @@ static int add_source_ahead_of_bus(NvWatch *w, sd_event_source **ret, int fd, sd
 static int on_module_uevent(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
         NvWatch *w = userdata;
-        struct udev_device *device;
         gboolean module_event = FALSE;
 
         /* The kernel group has no socket filter: every uevent of the host
-         * wakes us, and libudev drops those of other subsystems. Drain
+         * wakes us, and those of other subsystems are dropped here. Drain
          * what is queued, then read the host once if a module came or
          * went, or if the kernel dropped events (ENOBUFS) and one may
          * have. */
-        while ((device = udev_monitor_receive_device(w->monitor))) {
-                udev_device_unref(device);
-                module_event = TRUE;
+        for (;;) {
+                char message[8192];
+                union {
+                        struct cmsghdr header;
+                        char buffer[CMSG_SPACE(sizeof(struct ucred))];
+                } control;
+                struct sockaddr_nl sender = { 0 };
+                struct iovec iov = { .iov_base = message, .iov_len = sizeof(message) };
+                struct msghdr header = {
+                        .msg_name = &sender,
+                        .msg_namelen = sizeof(sender),
+                        .msg_iov = &iov,
+                        .msg_iovlen = 1,
+                        .msg_control = &control,
+                        .msg_controllen = sizeof(control),
+                };
+                struct cmsghdr *cmsg;
+                const struct ucred *credentials = NULL;
+                ssize_t n = recvmsg(fd, &header, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        module_event |= errno == ENOBUFS;
+                        if (errno == ENOBUFS)
+                                continue;
+                        break;
+                }
+                cmsg = CMSG_FIRSTHDR(&header);
+                if (cmsg && cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_CREDENTIALS &&
+                    cmsg->cmsg_len == CMSG_LEN(sizeof(struct ucred)))
+                        credentials = (const struct ucred *)CMSG_DATA(cmsg);
+                /* Only the kernel's word counts (netlink port 0, root's
+                 * credentials); a message cut short is no module's we
+                 * could trust. */
+                if (sender.nl_pid != 0 || !credentials || credentials->uid != 0 ||
+                    (header.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+                        continue;
+                module_event |= nv_uevent_is_module(message, (gsize)n);
         }
-        if (module_event || errno == ENOBUFS)
+        if (module_event)
                 w->func(NV_WATCH_MODULES, w->userdata);
         return 0;
 }
@@ -66,8 +102,9 @@ static int on_module_uevent(sd_event_source *s, int fd, uint32_t revents, void *
 static void unwatch_modules(NvWatch *w)
 {
         w->monitor_source = sd_event_source_disable_unref(w->monitor_source);
-        w->monitor = udev_monitor_unref(w->monitor);
-        w->udev = udev_unref(w->udev);
+        if (w->monitor_fd >= 0)
+                close(w->monitor_fd);
+        w->monitor_fd = -1;
 }
 
 /*
@@ -77,30 +114,34 @@ static void unwatch_modules(NvWatch *w)
  * private one (PrivateNetwork=yes), while the kernel sends module events
  * to every network namespace of the initial user namespace. The event
  * only says "read /sys/module again", which needs nothing udev adds, and
- * the kernel sends "add" after the module's init has run. sd-device's
- * public monitor listens to the udev group only, hence libudev here.
+ * the kernel sends "add" after the module's init has run. A netlink
+ * socket of our own: sd-device's public monitor listens to the udev group
+ * only, and libudev's would be a library loaded at each start for one
+ * socket.
  */
 static void watch_modules(NvWatch *w, const NvHost *host)
 {
-        int r;
+        const struct sockaddr_nl kernel_group = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+        const int buffer_size = 8 * 1024 * 1024;
+        int r = 0;
 
         if (!nv_host_is_real(host))
                 return;
 
-        w->udev = udev_new();
-        w->monitor = w->udev ? udev_monitor_new_from_netlink(w->udev, "kernel") : NULL;
-        if (!w->monitor) {
-                r = -(errno > 0 ? errno : ENOMEM);
-        } else {
-                r = udev_monitor_filter_add_match_subsystem_devtype(w->monitor, "module", NULL);
-                if (r >= 0)
-                        r = udev_monitor_enable_receiving(w->monitor);
-                /* A status call made after a modprobe returned sees the
-                 * module's event. */
-                if (r >= 0)
-                        r = add_source_ahead_of_bus(w, &w->monitor_source, udev_monitor_get_fd(w->monitor),
-                                                    on_module_uevent);
-        }
+        w->monitor_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_KOBJECT_UEVENT);
+        if (w->monitor_fd < 0 ||
+            setsockopt(w->monitor_fd, SOL_SOCKET, SO_PASSCRED, &(const int){ 1 }, sizeof(int)) < 0 ||
+            bind(w->monitor_fd, (const struct sockaddr *)&kernel_group, sizeof(kernel_group)) < 0)
+                r = -errno;
+        /* Room for a burst (a boot, a hotplug storm) before ENOBUFS: past
+         * the system's limit as root, within it otherwise. */
+        if (r >= 0 &&
+            setsockopt(w->monitor_fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer_size, sizeof(buffer_size)) < 0)
+                (void)setsockopt(w->monitor_fd, SOL_SOCKET, SO_RCVBUF, &buffer_size, sizeof(buffer_size));
+        /* A status call made after a modprobe returned sees the module's
+         * event. */
+        if (r >= 0)
+                r = add_source_ahead_of_bus(w, &w->monitor_source, w->monitor_fd, on_module_uevent);
         if (r < 0) {
                 g_message("Module events are unavailable (%s); module changes are seen at the next call",
                           g_strerror(-r));
@@ -273,6 +314,7 @@ NvWatch *nv_watch_new(sd_event *event, const NvHost *host, NvWatchFunc func, voi
         w->userdata = userdata;
         w->config_fd = -1;
         w->config_wds = g_hash_table_new(NULL, NULL);
+        w->monitor_fd = -1;
 
         /* A directory that went away is watched anew from the loop, not
          * from inside its own inotify callback, which is being torn down. */
