@@ -30,10 +30,6 @@ NvHostStatus *nv_host_status_new(const char *root)
         NvHostStatus *hs = g_new0(NvHostStatus, 1);
 
         hs->host = nv_host_new(root);
-        /* The first read is the caller's (nv_host_status_refresh()), as
-         * late as it can be: modprobe.d, the one part whose size has no
-         * bound, is read meanwhile in a thread. */
-        nv_host_prefetch_config(hs->host);
         return hs;
 }
 
@@ -97,6 +93,11 @@ void nv_host_status_watch(NvHostStatus *hs, sd_event *event)
         /* Nothing announces a change in a --root tree: each call asks its
          * watch instead of reading the files again. */
         nv_host_watch_tree(hs->host);
+        /* Listed once watched. The first read is the caller's
+         * (nv_host_status_refresh()), as late as it can be: a large
+         * modprobe.d, the one part whose size has no bound, is read
+         * meanwhile in a thread. */
+        nv_host_prefetch_config(hs->host);
         /* From here on, a status read takes the modules' state from the
          * last one unless an event came (where that is enough). */
         if (nv_watch_covers_modules(hs->watch))

@@ -37,6 +37,11 @@
 #define CONFIG_FILE_MAX (4 * 1024 * 1024)
 #define SMALL_FILE_MAX  4096
 
+/* From this many files on, modprobe.d is read in a thread while the daemon
+ * connects to the bus; below it, starting and joining the thread costs
+ * more than reading the files (a Debian host has four). */
+#define CONFIG_THREAD_MIN_FILES 16
+
 struct NvHost {
         char *root;
         gboolean real;
@@ -96,8 +101,10 @@ struct NvHost {
         NvSetting config_hpage;
         /* The files of modprobe.d, being read by a thread of their own
          * since the start (nv_host_prefetch_config()); joined at the first
-         * read of the settings. */
+         * read of the settings. Or, where they are few, their names as
+         * listed then, which that read reads. */
         GThread *config_prefetch;
+        char **config_names;
 
         /* Problems already logged, so that a bad file is reported once and
          * not at every call. */
@@ -132,6 +139,7 @@ static void discard_config_prefetch(NvHost *host)
 {
         GThread *thread = g_steal_pointer(&host->config_prefetch);
 
+        g_clear_pointer(&host->config_names, g_strfreev);
         if (thread)
                 g_ptr_array_unref(g_thread_join(thread));
 }
@@ -497,24 +505,25 @@ static void config_file_free(gpointer data)
         g_free(file);
 }
 
-/* What reads modprobe.d: the root and the module, owned. */
+/* What reads modprobe.d: the root, the module and the files
+ * (nv_modprobe_list_files()), owned. */
 typedef struct {
         char *root;
         char *module;
+        char **names;
 } ConfigRead;
 
-/* Reads every file of the merged modprobe.d below @root for @module's
- * nested: I/O and pure parsing only, no warning and nothing of the NvHost,
- * so that it can run in a thread. */
-static GPtrArray *read_config_files(const char *root, const char *module)
+/* Reads the files @names of the merged modprobe.d below @root for
+ * @module's nested: I/O and pure parsing only, no warning and nothing of
+ * the NvHost, so that it can run in a thread. */
+static GPtrArray *read_config_files(const char *root, const char *module, char *const *names)
 {
         GPtrArray *files = g_ptr_array_new_with_free_func(config_file_free);
-        g_auto(GStrv) names = nv_modprobe_list_files(root);
         gboolean real = g_str_equal(root, "/");
         g_autofree char *dir = NULL; /* the directory dfd is open on */
         int dfd = -1;
 
-        for (char **f = names; f && *f; f++) {
+        for (char *const *f = names; f && *f; f++) {
                 ConfigFile *file = g_new0(ConfigFile, 1);
                 g_autofree char *text = NULL;
                 g_autofree char *file_dir = g_path_get_dirname(*f);
@@ -551,10 +560,11 @@ static GPtrArray *read_config_files(const char *root, const char *module)
 static gpointer read_config_files_thread(gpointer data)
 {
         ConfigRead *read = data;
-        GPtrArray *files = read_config_files(read->root, read->module);
+        GPtrArray *files = read_config_files(read->root, read->module, read->names);
 
         g_free(read->root);
         g_free(read->module);
+        g_strfreev(read->names);
         g_free(read);
         return files;
 }
@@ -634,14 +644,19 @@ void nv_host_prefetch_config(NvHost *host)
         g_autoptr(GError) error = NULL;
         ConfigRead *read;
 
-        if (host->config || host->config_prefetch || !nv_host_vendor_module(host))
+        if (host->config || host->config_prefetch || host->config_names || !nv_host_vendor_module(host))
+                return;
+        host->config_names = nv_modprobe_list_files(host->root);
+        if (g_strv_length(host->config_names) < CONFIG_THREAD_MIN_FILES)
                 return;
         read = g_new0(ConfigRead, 1); /* the thread's to free */
         read->root = g_strdup(host->root);
         read->module = g_strdup(nv_host_vendor_module(host));
+        read->names = g_steal_pointer(&host->config_names);
         host->config_prefetch = g_thread_try_new("nv-modprobe.d", read_config_files_thread, read, &error);
         if (!host->config_prefetch) {
                 g_debug("Not reading modprobe.d ahead: %s", error->message);
+                host->config_names = read->names;
                 g_free(read->root);
                 g_free(read->module);
                 g_free(read);
@@ -656,12 +671,15 @@ const GArray *nv_host_get_config_settings(NvHost *host)
                 g_autoptr(GPtrArray) files = join_config_prefetch(host);
 
                 nv_setting_clear(&host->config_hpage);
-                if (!module)
-                        host->config = nv_settings_new();
-                else
-                        host->config = parse_config(
-                                host, files ? files : (files = read_config_files(host->root, module)),
-                                module, &host->config_hpage);
+                if (module && !files) {
+                        g_auto(GStrv) names = g_steal_pointer(&host->config_names);
+
+                        if (!names)
+                                names = nv_modprobe_list_files(host->root);
+                        files = read_config_files(host->root, module, names);
+                }
+                host->config =
+                        module ? parse_config(host, files, module, &host->config_hpage) : nv_settings_new();
         }
         return host->config;
 }

@@ -41,10 +41,12 @@ const GArray *nv_host_get_config_settings(NvHost *host);
 /* A modprobe.d directory changed: read them again next time. */
 void nv_host_invalidate_config(NvHost *host);
 
-/* Starts reading modprobe.d in a thread of its own, which the first
- * nv_host_get_config_settings() joins: a managed host has hundreds of
- * files there, which the daemon then reads while it connects to the bus
- * instead of after. An invalidation drops what it read. */
+/* Lists modprobe.d now, and where it has many files starts reading them
+ * in a thread of its own, which the first nv_host_get_config_settings()
+ * joins: a managed host has hundreds of files there, which the daemon
+ * then reads while it connects to the bus instead of after. Called once
+ * modprobe.d is watched, so that a change after the listing is seen. An
+ * invalidation drops what was listed or read. */
 void nv_host_prefetch_config(NvHost *host);
 
 /* The caller watches the kernel's module uevents and calls
