@@ -20,8 +20,8 @@
 
 struct NvTreeWatch {
         char *root;
-        int fd;           /* inotify, -1 when it could not be made */
-        GHashTable *dirs; /* the directories watched since nv_tree_watch_begin() */
+        int fd;           /* inotify */
+        GHashTable *dirs; /* directory watched since nv_tree_watch_begin() -> its watch descriptor */
         gboolean changed; /* since nv_tree_watch_begin(), or not covered */
 };
 
@@ -47,23 +47,49 @@ void nv_tree_watch_free(NvTreeWatch *w)
 {
         if (!w)
                 return;
-        if (w->fd >= 0)
-                close(w->fd);
+        close(w->fd);
         g_hash_table_unref(w->dirs);
         g_free(w->root);
         g_free(w);
 }
 
-/* A new descriptor rather than removing each watch: a directory that was
- * replaced since keeps its name in @dirs but not its inode, and the old
- * inode's events would be the wrong ones. */
+/* Reads what the kernel queued: TRUE when something changed. The removal
+ * of a watch queues IN_IGNORED, which alone says nothing: a directory
+ * that went says so with IN_DELETE_SELF or IN_MOVE_SELF, a file system
+ * unmounted with IN_UNMOUNT. */
+static gboolean read_events(NvTreeWatch *w)
+{
+        char buffer[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+        gboolean changed = FALSE;
+        ssize_t n;
+
+        while ((n = read(w->fd, buffer, sizeof(buffer))) > 0) {
+                for (char *p = buffer; p < buffer + n;) {
+                        const struct inotify_event *event = (const struct inotify_event *)p;
+
+                        changed |= event->mask != IN_IGNORED;
+                        p += sizeof(struct inotify_event) + event->len;
+                }
+        }
+        return changed || (n < 0 && errno != EAGAIN);
+}
+
+/* The watches of the last read are removed, not the descriptor closed:
+ * closing an inotify descriptor that has watches waits for the kernel's
+ * grace period, milliseconds on a busy machine, in the call that reads.
+ * A directory replaced since keeps its name in @dirs but not its inode,
+ * so each watch goes, and what they queued with it. */
 void nv_tree_watch_begin(NvTreeWatch *w)
 {
-        if (w->fd >= 0)
-                close(w->fd);
-        w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        GHashTableIter iter;
+        gpointer wd;
+
+        g_hash_table_iter_init(&iter, w->dirs);
+        while (g_hash_table_iter_next(&iter, NULL, &wd))
+                (void)inotify_rm_watch(w->fd, GPOINTER_TO_INT(wd));
         g_hash_table_remove_all(w->dirs);
-        w->changed = w->fd < 0;
+        (void)read_events(w);
+        w->changed = FALSE;
 }
 
 /* The root, or a path below it. */
@@ -83,8 +109,6 @@ void nv_tree_watch_depend_dir(NvTreeWatch *w, const char *dir)
         g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func(g_free);
         g_autofree char *d = g_strdup(dir);
 
-        if (w->fd < 0)
-                return;
         /* Below the root only: what lies outside it is not the tree's. */
         while (below_root(w, d) && !g_hash_table_contains(w->dirs, d)) {
                 char *parent = g_path_get_dirname(d);
@@ -99,7 +123,9 @@ void nv_tree_watch_depend_dir(NvTreeWatch *w, const char *dir)
         for (guint i = chain->len; i-- > 0;) {
                 const char *path = chain->pdata[i];
 
-                if (inotify_add_watch(w->fd, path, DIR_MASK) < 0) {
+                int wd = inotify_add_watch(w->fd, path, DIR_MASK);
+
+                if (wd < 0) {
                         /* Not there (or not a directory): its parent's watch
                          * tells when it comes. Anything else leaves part of
                          * the read unwatched. */
@@ -109,7 +135,7 @@ void nv_tree_watch_depend_dir(NvTreeWatch *w, const char *dir)
                         }
                         return;
                 }
-                g_hash_table_add(w->dirs, g_strdup(path));
+                g_hash_table_insert(w->dirs, g_strdup(path), GINT_TO_POINTER(wd));
         }
 }
 
@@ -122,15 +148,8 @@ void nv_tree_watch_depend(NvTreeWatch *w, const char *path)
 
 gboolean nv_tree_watch_changed(NvTreeWatch *w)
 {
-        char buffer[sizeof(struct inotify_event) + NAME_MAX + 1]
-                __attribute__((aligned(__alignof__(struct inotify_event))));
-
-        if (w->changed)
-                return TRUE;
-        /* Any event at all, IN_Q_OVERFLOW included: the next read starts
-         * over with a new descriptor, so none needs decoding. */
-        if (read(w->fd, buffer, sizeof(buffer)) < 0 && errno == EAGAIN)
-                return FALSE;
-        w->changed = TRUE;
-        return TRUE;
+        /* One read when nothing came: EAGAIN. */
+        if (!w->changed)
+                w->changed = read_events(w);
+        return w->changed;
 }

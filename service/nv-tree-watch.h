@@ -14,7 +14,7 @@
  * It has no source on the event loop: a call asks nv_tree_watch_changed(),
  * which is one non-blocking read of the inotify descriptor. After a
  * change the reader starts a new read with nv_tree_watch_begin(), which
- * forgets every watch and sets them up again as the read names the
+ * removes every watch and sets them up again as the read names the
  * directories, each before its files are read: what changes after a
  * watch is in place is queued, what changed before is what the read sees.
  */
