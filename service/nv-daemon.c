@@ -21,6 +21,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stddef.h>
 
 #include <systemd/sd-bus.h>
@@ -60,6 +61,7 @@ typedef struct {
         NvCallQueue *calls;
         NvAuth *auth;
         NvLifetime *life;
+        const char *root; /* the options' */
 } Context;
 
 static void context_clear(Context *c)
@@ -480,6 +482,30 @@ static const sd_bus_vtable nestedvirt_vtable[] = {
 };
 #undef NV_VTABLE_PROPERTY
 
+/* The bus's answer to our request for the name: the run goes on once it
+ * is ours, and ends when the bus refuses it (another owner, its policy). */
+static int on_name_requested(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        Context *c = userdata;
+        const sd_bus_error *error = sd_bus_message_get_error(m);
+        uint32_t reply = 0;
+        int r;
+
+        r = error ? -sd_bus_error_get_errno(error) : sd_bus_message_read(m, "u", &reply);
+        /* 1: DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER; 3 (exists) and 2 (in
+         * the queue, which sd-bus does not ask for) are refusals. */
+        if (r >= 0 && reply != 1)
+                r = -EEXIST;
+        if (r < 0) {
+                g_warning("Failed to acquire %s on the system bus: %s", NV_BUS_NAME,
+                          error ? error->message : g_strerror(-r));
+                nv_lifetime_end(c->life, 1);
+                return 0;
+        }
+        g_message("nestedvirtd %s serving %s (root %s)", PACKAGE_VERSION, NV_BUS_NAME, c->root);
+        return 0;
+}
+
 static int context_start(Context *c, const NvDaemonOptions *options)
 {
         g_autofree char *proc = NULL;
@@ -490,18 +516,43 @@ static int context_start(Context *c, const NvDaemonOptions *options)
         r = nv_lifetime_prepare_process();
         if (r < 0)
                 return r;
-        c->kernel_new = options->kernel_new;
-        c->status = nv_host_status_new(options->root);
-        c->host = nv_host_status_get_host(c->status);
-        /* A crash in the middle of a write leaves its temporary file. */
-        nv_persistent_remove_stale(c->host);
-
+        c->root = options->root;
         r = sd_event_new(&c->event);
         if (r < 0)
                 return r;
         c->life = nv_lifetime_new(c->event);
 
+        /* First the bus: it authenticates us while we read the host. */
+        r = nv_sd_bus_open_system_without_fds(&c->bus);
+        if (r < 0) {
+                g_warning("Failed to connect to the system bus: %s", g_strerror(-r));
+                return r;
+        }
+
+        c->kernel_new = options->kernel_new;
+        c->status = nv_host_status_new(options->root);
+        c->host = nv_host_status_get_host(c->status);
+        /* A crash in the middle of a write leaves its temporary file. */
+        nv_persistent_remove_stale(c->host);
         nv_host_status_watch(c->status, c->event);
+
+        /* The status as of the start, which PropertiesChanged is measured
+         * against: read once the host is watched, and before the name is
+         * asked for, so that whoever sees the name and then changes the
+         * host is told (meanwhile a thread has read a large modprobe.d). */
+        nv_host_status_refresh(c->status, NULL);
+
+        /* The name, without waiting: the bus greets us and gives us the
+         * name on its side while we set up the rest, and a call that
+         * activated us waits in the socket until the loop runs, when all
+         * below is in place. */
+        r = sd_bus_request_name_async(c->bus, NULL, NV_BUS_NAME, 0, on_name_requested, c);
+        if (r < 0) {
+                g_warning("Failed to ask for %s on the system bus: %s", NV_BUS_NAME, g_strerror(-r));
+                return r;
+        }
+        nv_sd_bus_advance_start(c->bus);
+
         c->domains = nv_domain_jobs_new(options->libvirt_uri, options->libvirt_timeout_msec);
         proc = nv_host_path(c->host, "/proc");
         socket_path = nv_holders_socket_path(nv_host_is_real(c->host));
@@ -512,11 +563,6 @@ static int context_start(Context *c, const NvDaemonOptions *options)
         c->when_idle = nv_reload_when_idle_new(c->event, c->reloads, options->when_idle_poll_msec,
                                                reload_read_facts, when_idle_changed, c);
 
-        r = nv_sd_bus_open_system_without_fds(&c->bus);
-        if (r < 0) {
-                g_warning("Failed to connect to the system bus: %s", g_strerror(-r));
-                return r;
-        }
         c->auth = nv_auth_new(c->bus);
         c->calls = nv_call_queue_new(c->bus, c->event, options->user_calls_per_sec);
         nv_host_status_set_bus(c->status, c->bus);
@@ -530,21 +576,7 @@ static int context_start(Context *c, const NvDaemonOptions *options)
                               context_is_busy, c);
         if (r < 0)
                 return r;
-        r = sd_bus_attach_event(c->bus, c->event, SD_EVENT_PRIORITY_NORMAL);
-        if (r < 0)
-                return r;
-
-        /* The status as of the start, which PropertiesChanged is measured
-         * against, read before the name is ours (so before anyone can ask
-         * for it) but after all else: meanwhile a thread has read
-         * modprobe.d, and the bus has been authenticating us. */
-        nv_host_status_refresh(c->status, NULL);
-        r = sd_bus_request_name(c->bus, NV_BUS_NAME, 0);
-        if (r < 0) {
-                g_warning("Failed to acquire %s on the system bus: %s", NV_BUS_NAME, g_strerror(-r));
-                return r;
-        }
-        return 0;
+        return sd_bus_attach_event(c->bus, c->event, SD_EVENT_PRIORITY_NORMAL);
 }
 
 int nv_daemon_run(const NvDaemonOptions *options)
@@ -559,7 +591,6 @@ int nv_daemon_run(const NvDaemonOptions *options)
                 return 1;
         }
 
-        g_message("nestedvirtd %s serving %s (root %s)", PACKAGE_VERSION, NV_BUS_NAME, options->root);
         r = nv_lifetime_run(c.life);
         context_clear(&c);
         return r;

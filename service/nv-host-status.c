@@ -30,10 +30,6 @@ NvHostStatus *nv_host_status_new(const char *root)
         NvHostStatus *hs = g_new0(NvHostStatus, 1);
 
         hs->host = nv_host_new(root);
-        /* The first read is the caller's (nv_host_status_refresh()), as
-         * late as it can be: modprobe.d, the one part whose size has no
-         * bound, is read meanwhile in a thread. */
-        nv_host_prefetch_config(hs->host);
         return hs;
 }
 
@@ -94,6 +90,14 @@ void nv_host_status_watch(NvHostStatus *hs, sd_event *event)
                 hs->config_refresh_source = sd_event_source_disable_unref(hs->config_refresh_source);
         }
         hs->watch = nv_watch_new(event, hs->host, on_host_changed, hs);
+        /* Nothing announces a change in a --root tree: each call asks its
+         * watch instead of reading the files again. */
+        nv_host_watch_tree(hs->host);
+        /* Listed once watched. The first read is the caller's
+         * (nv_host_status_refresh()), as late as it can be: a large
+         * modprobe.d, the one part whose size has no bound, is read
+         * meanwhile in a thread. */
+        nv_host_prefetch_config(hs->host);
         /* From here on, a status read takes the modules' state from the
          * last one unless an event came (where that is enough). */
         if (nv_watch_covers_modules(hs->watch))
@@ -181,6 +185,13 @@ void nv_host_status_refresh_for_call(NvHostStatus *hs, NvHostFacts *ret_facts)
                 return;
         if (!nv_watch_covers_config(hs->watch))
                 nv_host_invalidate_config(hs->host);
+        /* A --root tree in which nothing the last read looked at changed:
+         * one read of an inotify descriptor instead of a dozen files. */
+        if (!ret_facts && hs->read && nv_host_facts_unchanged(hs->host)) {
+                if (m)
+                        hs->refreshed_at_call = hs->n_calls;
+                return;
+        }
         nv_host_status_refresh(hs, ret_facts);
 }
 

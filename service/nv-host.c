@@ -28,6 +28,7 @@
 #include "nv-hypervisor.h"
 #include "nv-kvm-device.h"
 #include "nv-modprobe-files.h"
+#include "nv-tree-watch.h"
 
 /* Bounds on what is read. cpuinfo is read only up to the end of its first
  * processor's block (cpuinfo_enough()), a few kB whatever the number of
@@ -35,6 +36,11 @@
 #define CPUINFO_MAX     (256 * 1024)
 #define CONFIG_FILE_MAX (4 * 1024 * 1024)
 #define SMALL_FILE_MAX  4096
+
+/* From this many files on, modprobe.d is read in a thread while the daemon
+ * connects to the bus; below it, starting and joining the thread costs
+ * more than reading the files (a Debian host has four). */
+#define CONFIG_THREAD_MIN_FILES 16
 
 struct NvHost {
         char *root;
@@ -95,14 +101,22 @@ struct NvHost {
         NvSetting config_hpage;
         /* The files of modprobe.d, being read by a thread of their own
          * since the start (nv_host_prefetch_config()); joined at the first
-         * read of the settings. */
+         * read of the settings. Or, where they are few, their names as
+         * listed then, which that read reads. */
         GThread *config_prefetch;
+        char **config_names;
 
         /* Problems already logged, so that a bad file is reported once and
          * not at every call. */
         GHashTable *warned;
 
         NvHostKvmCache kvm;
+
+        /* A --root tree's watch (nv_host_watch_tree()), and whether the
+         * facts last read are still true while it sees no change: no
+         * invalidation came since. */
+        NvTreeWatch *tree;
+        gboolean facts_current;
 };
 
 static void G_GNUC_PRINTF(3, 4) warn_once(NvHost *host, const char *key, const char *format, ...)
@@ -125,6 +139,7 @@ static void discard_config_prefetch(NvHost *host)
 {
         GThread *thread = g_steal_pointer(&host->config_prefetch);
 
+        g_clear_pointer(&host->config_names, g_strfreev);
         if (thread)
                 g_ptr_array_unref(g_thread_join(thread));
 }
@@ -146,6 +161,14 @@ const char *nv_host_vendor_module(const NvHost *host)
         return nv_nesting_module(nv_arch_from_string(host->architecture), host->cpu.vendor);
 }
 
+/* The read of the facts is about to look at @path (below the root):
+ * watched from now on, where the tree is. */
+static void depend(NvHost *host, const char *path)
+{
+        if (host->tree)
+                nv_tree_watch_depend(host->tree, path);
+}
+
 /* Reads a one-line file and strips the trailing newline; NULL if missing. */
 static char *read_line(NvHost *host, const char *host_path)
 {
@@ -153,6 +176,7 @@ static char *read_line(NvHost *host, const char *host_path)
         g_autofree char *s = NULL;
         int r;
 
+        depend(host, path);
         r = nv_file_read_first_line(path, SMALL_FILE_MAX, &s);
         if (r == -ENOENT)
                 return NULL;
@@ -311,6 +335,7 @@ void nv_host_free(NvHost *host)
         nv_setting_clear(&host->config_hpage);
         discard_config_prefetch(host);
         nv_host_kvm_cache_clear(&host->kvm);
+        g_clear_pointer(&host->tree, nv_tree_watch_free);
         g_hash_table_unref(host->warned);
         g_free(host);
 }
@@ -318,6 +343,7 @@ void nv_host_free(NvHost *host)
 void nv_host_invalidate_config(NvHost *host)
 {
         /* What the thread read may be older than the change. */
+        host->facts_current = FALSE;
         g_clear_pointer(&host->config, g_array_unref);
         nv_setting_clear(&host->config_hpage);
         discard_config_prefetch(host);
@@ -340,6 +366,7 @@ void nv_host_watch_modules(NvHost *host)
 
 void nv_host_invalidate_modules(NvHost *host)
 {
+        host->facts_current = FALSE;
         host->modules.valid = FALSE;
         host->modules.provider_valid = FALSE;
 }
@@ -396,6 +423,7 @@ static NvModuleState read_module_state(NvHost *host, const char *module)
         } else {
                 g_autofree char *dir = nv_host_path(host, dir_host);
 
+                depend(host, dir);
                 has_dir = g_file_test(dir, G_FILE_TEST_IS_DIR);
         }
         state = nv_module_state_from_sysfs(has_dir, initstate, FALSE);
@@ -421,6 +449,8 @@ static const char *modules_dep_file(NvHost *host, const char *module)
         gsize len = 0;
         int r;
 
+        if (host->modules_dep_path)
+                depend(host, host->modules_dep_path);
         if (!host->modules_dep_path || stat(host->modules_dep_path, &st) < 0) {
                 host->dep.valid = FALSE;
                 return NULL;
@@ -475,24 +505,25 @@ static void config_file_free(gpointer data)
         g_free(file);
 }
 
-/* What reads modprobe.d: the root and the module, owned. */
+/* What reads modprobe.d: the root, the module and the files
+ * (nv_modprobe_list_files()), owned. */
 typedef struct {
         char *root;
         char *module;
+        char **names;
 } ConfigRead;
 
-/* Reads every file of the merged modprobe.d below @root for @module's
- * nested: I/O and pure parsing only, no warning and nothing of the NvHost,
- * so that it can run in a thread. */
-static GPtrArray *read_config_files(const char *root, const char *module)
+/* Reads the files @names of the merged modprobe.d below @root for
+ * @module's nested: I/O and pure parsing only, no warning and nothing of
+ * the NvHost, so that it can run in a thread. */
+static GPtrArray *read_config_files(const char *root, const char *module, char *const *names)
 {
         GPtrArray *files = g_ptr_array_new_with_free_func(config_file_free);
-        g_auto(GStrv) names = nv_modprobe_list_files(root);
         gboolean real = g_str_equal(root, "/");
         g_autofree char *dir = NULL; /* the directory dfd is open on */
         int dfd = -1;
 
-        for (char **f = names; f && *f; f++) {
+        for (char *const *f = names; f && *f; f++) {
                 ConfigFile *file = g_new0(ConfigFile, 1);
                 g_autofree char *text = NULL;
                 g_autofree char *file_dir = g_path_get_dirname(*f);
@@ -529,10 +560,11 @@ static GPtrArray *read_config_files(const char *root, const char *module)
 static gpointer read_config_files_thread(gpointer data)
 {
         ConfigRead *read = data;
-        GPtrArray *files = read_config_files(read->root, read->module);
+        GPtrArray *files = read_config_files(read->root, read->module, read->names);
 
         g_free(read->root);
         g_free(read->module);
+        g_strfreev(read->names);
         g_free(read);
         return files;
 }
@@ -612,14 +644,19 @@ void nv_host_prefetch_config(NvHost *host)
         g_autoptr(GError) error = NULL;
         ConfigRead *read;
 
-        if (host->config || host->config_prefetch || !nv_host_vendor_module(host))
+        if (host->config || host->config_prefetch || host->config_names || !nv_host_vendor_module(host))
+                return;
+        host->config_names = nv_modprobe_list_files(host->root);
+        if (g_strv_length(host->config_names) < CONFIG_THREAD_MIN_FILES)
                 return;
         read = g_new0(ConfigRead, 1); /* the thread's to free */
         read->root = g_strdup(host->root);
         read->module = g_strdup(nv_host_vendor_module(host));
+        read->names = g_steal_pointer(&host->config_names);
         host->config_prefetch = g_thread_try_new("nv-modprobe.d", read_config_files_thread, read, &error);
         if (!host->config_prefetch) {
                 g_debug("Not reading modprobe.d ahead: %s", error->message);
+                host->config_names = read->names;
                 g_free(read->root);
                 g_free(read->module);
                 g_free(read);
@@ -634,12 +671,15 @@ const GArray *nv_host_get_config_settings(NvHost *host)
                 g_autoptr(GPtrArray) files = join_config_prefetch(host);
 
                 nv_setting_clear(&host->config_hpage);
-                if (!module)
-                        host->config = nv_settings_new();
-                else
-                        host->config = parse_config(
-                                host, files ? files : (files = read_config_files(host->root, module)),
-                                module, &host->config_hpage);
+                if (module && !files) {
+                        g_auto(GStrv) names = g_steal_pointer(&host->config_names);
+
+                        if (!names)
+                                names = nv_modprobe_list_files(host->root);
+                        files = read_config_files(host->root, module, names);
+                }
+                host->config =
+                        module ? parse_config(host, files, module, &host->config_hpage) : nv_settings_new();
         }
         return host->config;
 }
@@ -654,6 +694,7 @@ static gboolean kvm_device_registered(NvHost *host)
         if (modules_cached(host) && host->modules.valid)
                 return host->modules.kvm_device;
         misc_kvm = nv_host_path(host, "/sys/class/misc/kvm");
+        depend(host, misc_kvm);
         host->modules.kvm_device = access(misc_kvm, F_OK) == 0;
         return host->modules.kvm_device;
 }
@@ -767,6 +808,8 @@ static void read_availability(NvHost *host, const char *module, NvHostFacts *ret
                 struct stat st;
 
                 facts.in_modules_dep = file != NULL;
+                if (file)
+                        depend(host, file);
                 facts.module_file_exists = file && stat(file, &st) == 0 && S_ISREG(st.st_mode);
         }
         ret->vendor_availability = nv_module_availability(&facts);
@@ -776,10 +819,13 @@ static void read_availability(NvHost *host, const char *module, NvHostFacts *ret
 static GPtrArray *read_kvm_holders(NvHost *host)
 {
         g_autofree char *dir = nv_host_path(host, "/sys/module/kvm/holders");
-        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+        g_autoptr(GDir) d = NULL;
         GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
         const char *name;
 
+        if (host->tree)
+                nv_tree_watch_depend_dir(host->tree, dir);
+        d = g_dir_open(dir, 0, NULL);
         while (d && (name = g_dir_read_name(d)))
                 g_ptr_array_add(names, g_strdup(name));
         return names;
@@ -874,6 +920,12 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
 {
         const char *module = nv_host_vendor_module(host);
 
+        /* Something changed since the last read: its watches go, and this
+         * read sets up its own, each before what it covers is read. */
+        if (host->tree && nv_tree_watch_changed(host->tree))
+                nv_tree_watch_begin(host->tree);
+        host->facts_current = host->tree != NULL;
+
         ret->architecture = g_strdup(host->architecture);
         ret->cpu = host->cpu;
         ret->hypervisor = g_strdup(host->hypervisor);
@@ -904,6 +956,13 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
 
         read_availability(host, module, ret);
 
+        if (host->tree) {
+                g_autofree char *node = nv_host_path(host, "/dev/kvm");
+                g_autofree char *passwd = nv_host_path(host, "/etc/passwd"); /* and group */
+
+                depend(host, node);
+                depend(host, passwd);
+        }
         nv_host_kvm_read(host->root, &host->kvm, ret);
         read_kvm_provider(host, ret);
 
@@ -914,4 +973,17 @@ void nv_host_read_facts(NvHost *host, NvHostFacts *ret)
                 if (host->cmdline)
                         nv_cmdline_find_param(host->cmdline, "kvm-arm", "mode", &ret->kvm_arm_mode);
         }
+}
+
+void nv_host_watch_tree(NvHost *host)
+{
+        if (host->real || host->tree)
+                return;
+        host->tree = nv_tree_watch_new(host->root);
+        host->facts_current = FALSE;
+}
+
+gboolean nv_host_facts_unchanged(NvHost *host)
+{
+        return host->tree && host->facts_current && !nv_tree_watch_changed(host->tree);
 }

@@ -41,10 +41,12 @@ const GArray *nv_host_get_config_settings(NvHost *host);
 /* A modprobe.d directory changed: read them again next time. */
 void nv_host_invalidate_config(NvHost *host);
 
-/* Starts reading modprobe.d in a thread of its own, which the first
- * nv_host_get_config_settings() joins: a managed host has hundreds of
- * files there, which the daemon then reads while it connects to the bus
- * instead of after. An invalidation drops what it read. */
+/* Lists modprobe.d now, and where it has many files starts reading them
+ * in a thread of its own, which the first nv_host_get_config_settings()
+ * joins: a managed host has hundreds of files there, which the daemon
+ * then reads while it connects to the bus instead of after. Called once
+ * modprobe.d is watched, so that a change after the listing is seen. An
+ * invalidation drops what was listed or read. */
 void nv_host_prefetch_config(NvHost *host);
 
 /* The caller watches the kernel's module uevents and calls
@@ -58,3 +60,14 @@ void nv_host_watch_modules(NvHost *host);
 
 /* A module may have been loaded or unloaded: read /sys again next time. */
 void nv_host_invalidate_modules(NvHost *host);
+
+/* On a --root tree (not the real host, whose sysfs inotify cannot watch):
+ * watches every directory a read of the facts looks at (nv-tree-watch.h),
+ * so that nv_host_facts_unchanged() can tell that the last read is still
+ * true without reading again. */
+void nv_host_watch_tree(NvHost *host);
+
+/* TRUE when the facts last read by nv_host_read_facts() are still the
+ * host's: its tree is watched, nothing it looked at changed since, and no
+ * invalidation came. FALSE when unsure. */
+gboolean nv_host_facts_unchanged(NvHost *host);

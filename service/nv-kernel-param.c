@@ -455,3 +455,18 @@ gboolean nv_kernel_release_at_least(const char *release, guint major, guint mino
         got_minor = g_ascii_strtoull(end + 1, NULL, 10);
         return got_major > major || (got_major == major && got_minor >= minor);
 }
+
+gboolean nv_uevent_is_module(const char *message, gsize len)
+{
+        static const char subsystem[] = "SUBSYSTEM=module";
+
+        for (gsize i = 0; i < len;) {
+                const char *field = message + i;
+                gsize field_len = strnlen(field, len - i);
+
+                if (field_len == sizeof(subsystem) - 1 && memcmp(field, subsystem, field_len) == 0)
+                        return TRUE;
+                i += field_len + 1;
+        }
+        return FALSE;
+}

@@ -5,7 +5,7 @@
  * "nested" means for kvm_intel (a bool) and kvm_amd (an int); how the
  * kernel command line passes module parameters; what /sys/module says
  * about a module's state; which modules modules.builtin and modules.dep
- * list.
+ * list; which uevents are a module's.
  */
 #pragma once
 
@@ -121,3 +121,8 @@ char *nv_modules_dep_find(const char *text, gsize len, const char *module);
  * is @major.@minor or later; FALSE for one that does not start with
  * "MAJOR.MINOR". */
 gboolean nv_kernel_release_at_least(const char *release, guint major, guint minor);
+
+/* TRUE when the kernel uevent @message of @len bytes ("ACTION@DEVPATH",
+ * then "KEY=VALUE" fields, each ended by a NUL) is a module's: it has the
+ * field SUBSYSTEM=module. */
+gboolean nv_uevent_is_module(const char *message, gsize len);

@@ -15,6 +15,7 @@ struct NvLifetime {
         sd_event *event;
         GMainLoop *loop;
         int exit_status;
+        gboolean ended; /* before the loop ran, too */
 
         sd_bus *bus; /* borrowed */
         char *name;
@@ -63,23 +64,24 @@ void nv_lifetime_free(NvLifetime *life)
         g_free(life);
 }
 
-static void lifetime_end(NvLifetime *life, int exit_status)
+void nv_lifetime_end(NvLifetime *life, int exit_status)
 {
         life->exit_status = exit_status;
+        life->ended = TRUE;
         g_main_loop_quit(life->loop);
 }
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
         g_message("Received %s, exiting", strsignal((int)si->ssi_signo));
-        lifetime_end(userdata, 0);
+        nv_lifetime_end(userdata, 0);
         return 0;
 }
 
 static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         g_warning("Disconnected from the system bus, exiting");
-        lifetime_end(userdata, 1);
+        nv_lifetime_end(userdata, 1);
         return 0;
 }
 
@@ -101,7 +103,7 @@ static int on_idle(sd_event_source *s, uint64_t usec, void *userdata)
         while (sd_bus_process(life->bus, NULL) > 0)
                 ;
         sd_bus_flush(life->bus);
-        lifetime_end(life, 0);
+        nv_lifetime_end(life, 0);
         return 0;
 }
 
@@ -144,8 +146,12 @@ void nv_lifetime_touch(NvLifetime *life)
 
 int nv_lifetime_run(NvLifetime *life)
 {
-        g_autoptr(GSource) source = nv_event_source_new(life->event);
+        g_autoptr(GSource) source = NULL;
 
+        /* g_main_loop_run() would forget a quit that came before it. */
+        if (life->ended)
+                return life->exit_status;
+        source = nv_event_source_new(life->event);
         g_source_attach(source, NULL);
         g_main_loop_run(life->loop);
         g_source_destroy(source);

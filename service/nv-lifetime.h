@@ -38,5 +38,9 @@ int nv_lifetime_watch(NvLifetime *life, sd_bus *bus, const char *name, guint64 i
 /* Activity: the idle period starts again. */
 void nv_lifetime_touch(NvLifetime *life);
 
+/* Ends the run with @exit_status, once the current dispatch returns (or
+ * before it starts). */
+void nv_lifetime_end(NvLifetime *life, int exit_status);
+
 /* Runs the loop until the run ends; returns the exit status. */
 int nv_lifetime_run(NvLifetime *life);

@@ -61,7 +61,12 @@ int nv_daemon_main(int argc, char *argv[], NvKernelNewFunc kernel_new)
         };
         NvDaemonOptions options = { 0 };
 
-        setlocale(LC_ALL, "");
+        /* What a daemon needs of the locale: the language of its
+         * messages and the character set they are written in. Numbers,
+         * collation and dates stay C, and the start does not load a
+         * dozen locale files (glibc's C.UTF-8 has one per category). */
+        setlocale(LC_CTYPE, "");
+        setlocale(LC_MESSAGES, "");
 
         context = g_option_context_new(NULL);
         g_option_context_set_summary(

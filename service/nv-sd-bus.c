@@ -38,3 +38,14 @@ int nv_sd_bus_open_system_without_fds(sd_bus **ret)
         *ret = g_steal_pointer(&bus);
         return 0;
 }
+
+void nv_sd_bus_advance_start(sd_bus *bus)
+{
+        /* The first takes the answer if it came (0: not yet, and nothing
+         * else happens), the second writes the queue. A connection that
+         * broke meanwhile is left to the loop: closing, sd-bus would
+         * dispatch its farewell before anyone listens. */
+        for (int i = 0; i < 2; i++)
+                if (sd_bus_is_open(bus) <= 0 || sd_bus_process(bus, NULL) <= 0)
+                        return;
+}

@@ -17,3 +17,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_creds, sd_bus_creds_unref)
 /* sd_bus_open_system(), without descriptor passing: the bus refuses to
  * route a message carrying descriptors to the daemon. */
 int nv_sd_bus_open_system_without_fds(sd_bus **ret);
+
+/* On a @bus just opened, before its loop runs: if the bus has answered
+ * our authentication, takes the answer and writes what waits (the Hello,
+ * a request for a name), so that the bus works on them while the caller
+ * does other things. Nothing is read or dispatched past that: sd-bus
+ * handles only the authentication while it authenticates, and a call
+ * that writes returns before it reads. */
+void nv_sd_bus_advance_start(sd_bus *bus);

@@ -665,6 +665,65 @@ static void test_changed_module_in_use(Fixture *f, gconstpointer data)
         g_assert_cmpstr(users, ==, "([(uint32 7001, uint32 0, 'qemu-system-x86', '')], uint32 0)");
 }
 
+/* A --root tree is watched, not read at each call (nv-tree-watch.h): what
+ * a call must still see at once are directories that appear after the
+ * start, several levels deep, files and directories replaced by rename,
+ * and a mode changed in place. */
+static void rename_in_tree(Fixture *f, const char *from, const char *to)
+{
+        g_autofree char *from_path = nv_test_host_path(f->host, from);
+        g_autofree char *to_path = nv_test_host_path(f->host, to);
+
+        g_assert_no_errno(rename(from_path, to_path));
+}
+
+static void test_changed_tree_watched(Fixture *f, gconstpointer data)
+{
+        g_autofree char *node = nv_test_host_path(f->host, "/dev/kvm");
+        g_autoptr(GVariant) before = NULL;
+        g_autoptr(GVariant) loaded = NULL;
+        g_autoptr(GVariant) renamed = NULL;
+        g_autoptr(GVariant) chmodded = NULL;
+        g_autoptr(GVariant) dir_replaced = NULL;
+        g_autoptr(GVariant) written = NULL;
+
+        nv_test_env_start_daemon(f);
+        before = nv_test_env_get_status(f);
+        assert_key(before, "VendorModuleLoaded", "false");
+        assert_key(before, "KvmDevice", "''");
+
+        /* /sys/module, /dev and /sys/class/misc did not exist. */
+        nv_test_host_load_module(f->host, "kvm", 1, NULL);
+        nv_test_host_load_module(f->host, "kvm_intel", 0, "N");
+        nv_test_host_add_kvm_device(f->host);
+        loaded = nv_test_env_get_status(f);
+        assert_key(loaded, "VendorModuleLoaded", "true");
+        assert_key(loaded, "NestedParameter", "'N'");
+        assert_key(loaded, "KvmDevice", "'/dev/kvm'");
+        assert_key(loaded, "KvmDeviceMode", "'0600'");
+
+        nv_test_host_write(f->host, "/sys/module/kvm_intel/parameters/nested.new", "Y\n");
+        rename_in_tree(f, "/sys/module/kvm_intel/parameters/nested.new",
+                       "/sys/module/kvm_intel/parameters/nested");
+        renamed = nv_test_env_get_status(f);
+        assert_key(renamed, "NestedParameter", "'Y'");
+
+        g_assert_no_errno(chmod(node, 0666));
+        chmodded = nv_test_env_get_status(f);
+        assert_key(chmodded, "KvmDeviceMode", "'0666'");
+
+        /* The watched directory itself goes, and another takes its name:
+         * the new one must be watched in turn. */
+        nv_test_host_write(f->host, "/sys/module/kvm_intel/parameters.new/nested", "N\n");
+        rename_in_tree(f, "/sys/module/kvm_intel/parameters", "/sys/module/kvm_intel/parameters.old");
+        rename_in_tree(f, "/sys/module/kvm_intel/parameters.new", "/sys/module/kvm_intel/parameters");
+        dir_replaced = nv_test_env_get_status(f);
+        assert_key(dir_replaced, "NestedParameter", "'N'");
+        nv_test_host_write(f->host, "/sys/module/kvm_intel/parameters/nested", "Y\n");
+        written = nv_test_env_get_status(f);
+        assert_key(written, "NestedParameter", "'Y'");
+}
+
 /* ---- What GetStatus says about each host ------------------------------ */
 
 /* A change to a preset's tree before the daemon starts. */
@@ -2240,6 +2299,8 @@ int main(int argc, char **argv)
                  test_changed_modprobe_overflow);
         add_test(skip, "/daemon/changed/module-in-use", NV_TEST_PRESET_INTEL_LOADED,
                  test_changed_module_in_use);
+        add_test(skip, "/daemon/changed/tree-watched", NV_TEST_PRESET_VENDOR_MODULE_NOT_LOADED,
+                 test_changed_tree_watched);
 
         return nv_test_run_tests(skip);
 }

@@ -209,25 +209,49 @@ static const char *last_nested(NvHost *host)
         return settings->len ? g_array_index(settings, NvSetting, settings->len - 1).value : NULL;
 }
 
-/* modprobe.d is read ahead in a thread; what it read is used, unless a
- * change came meanwhile: then it is read again. */
-static void test_modprobe_prefetch(void)
+/* modprobe.d listed (and read) ahead again, then /etc/modprobe.d/@name
+ * written with @contents, and the change announced. */
+static void change_after_prefetch(NvTestHost *tree, NvHost *host, const char *name, const char *contents)
+{
+        nv_host_invalidate_config(host);
+        nv_host_prefetch_config(host);
+        /* Time for the thread to have read the files before they change. */
+        g_usleep(100 * 1000);
+        nv_test_host_write_modprobe(tree, "/etc/modprobe.d", name, contents);
+        nv_host_invalidate_config(host);
+}
+
+/* modprobe.d is listed ahead, and where it has many files (@n_others
+ * besides kvm.conf) read in a thread; what was listed or read is used,
+ * unless a change came meanwhile: then it is listed and read again. */
+static void check_modprobe_prefetch(guint n_others)
 {
         g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_INTEL_LOADED);
         g_autoptr(NvHost) host = NULL;
 
+        for (guint i = 0; i < n_others; i++) {
+                g_autofree char *name = g_strdup_printf("%02u-other.conf", i);
+
+                nv_test_host_write_modprobe(tree, "/etc/modprobe.d", name, "options loop max_loop=8\n");
+        }
         nv_test_host_write_modprobe(tree, "/etc/modprobe.d", "kvm.conf", "options kvm_intel nested=1\n");
         host = nv_host_new(nv_test_host_get_root(tree));
         nv_host_prefetch_config(host);
         g_assert_cmpstr(last_nested(host), ==, "1");
 
-        nv_host_invalidate_config(host);
-        nv_host_prefetch_config(host);
-        /* Time for the thread to have read the file before it changes. */
-        g_usleep(100 * 1000);
-        nv_test_host_write_modprobe(tree, "/etc/modprobe.d", "kvm.conf", "options kvm_intel nested=0\n");
-        nv_host_invalidate_config(host);
+        change_after_prefetch(tree, host, "kvm.conf", "options kvm_intel nested=0\n");
         g_assert_cmpstr(last_nested(host), ==, "0");
+        /* A file that was not there when modprobe.d was listed. */
+        change_after_prefetch(tree, host, "zz-late.conf", "options kvm_intel nested=1\n");
+        g_assert_cmpstr(last_nested(host), ==, "1");
+}
+
+static void test_modprobe_prefetch(void)
+{
+        /* Read when first asked: a few files. */
+        check_modprobe_prefetch(0);
+        /* Read in a thread: more than nv-host.c's CONFIG_THREAD_MIN_FILES. */
+        check_modprobe_prefetch(40);
 }
 
 int main(int argc, char *argv[])

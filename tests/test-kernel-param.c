@@ -426,6 +426,27 @@ static void test_modules_builtin_line(void)
 #undef LINE_FIND
 }
 
+/* What the kernel sends for a module, and for other subsystems. */
+static void test_uevent_is_module(void)
+{
+        static const char module[] = "add@/module/kvm_intel\0ACTION=add\0DEVPATH=/module/kvm_intel\0"
+                                     "SUBSYSTEM=module\0SEQNUM=4242";
+        static const char misc[] = "change@/devices/virtual/misc/kvm\0ACTION=change\0"
+                                   "DEVPATH=/devices/virtual/misc/kvm\0SUBSYSTEM=misc\0MAJOR=10\0MINOR=232";
+        static const char prefix[] = "add@/x\0SUBSYSTEM=modules\0SUBSYSTEM=modul";
+        const char *subsystem = module + sizeof("add@/module/kvm_intel") + sizeof("ACTION=add") +
+                                sizeof("DEVPATH=/module/kvm_intel");
+
+        g_assert_true(nv_uevent_is_module(module, sizeof(module)));
+        /* The last field without its NUL, as a message may end. */
+        g_assert_true(nv_uevent_is_module(module, sizeof(module) - 1));
+        g_assert_false(nv_uevent_is_module(misc, sizeof(misc)));
+        g_assert_false(nv_uevent_is_module(prefix, sizeof(prefix) - 1));
+        /* Cut inside the field: not the whole word. */
+        g_assert_false(nv_uevent_is_module(module, subsystem - module + strlen("SUBSYSTEM=modul")));
+        g_assert_false(nv_uevent_is_module("", 0));
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -443,6 +464,7 @@ int main(int argc, char **argv)
         g_test_add_func("/kernel-param/modules-builtin", test_modules_builtin);
         g_test_add_func("/kernel-param/modules-builtin-line", test_modules_builtin_line);
         g_test_add_func("/kernel-param/kernel-release", test_kernel_release);
+        g_test_add_func("/kernel-param/uevent-is-module", test_uevent_is_module);
 
         return g_test_run();
 }

@@ -29,7 +29,6 @@ meson
 ninja-build
 pkg-config
 libsystemd-dev           # sd-bus, sd-event
-libudev-dev              # the kernel module uevent monitor
 libglib2.0-dev
 libpolkit-gobject-1-dev  # its headers, and policydir for the polkit actions
 libkmod-dev              # headers only: libkmod is dlopen()ed

@@ -2,7 +2,7 @@
 /*
  * Fuzzes the kernel's readings: a sysfs or modprobe value of "nested", a
  * module's initstate, the kernel command line, modules.builtin and
- * modules.dep.
+ * modules.dep; a uevent.
  */
 #include "nv-kernel-param.h"
 
@@ -23,6 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 g_assert(r == 0 || r == 1 || r < 0);
         }
         (void)nv_module_state_from_sysfs(TRUE, s, FALSE);
+        (void)nv_uevent_is_module((const char *)data, size);
 
         if (nv_cmdline_find_param(s, "kvm_intel", "nested", &value))
                 g_assert(value == NULL || strlen(value) <= strlen(s));
