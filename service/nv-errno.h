@@ -12,3 +12,8 @@
 
 #define NV_ERRNO_ERROR (nv_errno_error_quark())
 GQuark nv_errno_error_quark(void);
+
+/* Sets @error to NV_ERRNO_ERROR @errsv with the message @format, ": " and
+ * the system's words for @errsv. Returns FALSE, for "return
+ * nv_errno_error_set(...)". */
+gboolean nv_errno_error_set(GError **error, int errsv, const char *format, ...) G_GNUC_PRINTF(3, 4);

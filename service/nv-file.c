@@ -32,8 +32,7 @@ static void close_fd(int *fd)
 /* Sets "WHAT PATH: strerror" and returns FALSE. */
 static gboolean set_errno_error(GError **error, int err, const char *what, const char *path)
 {
-        g_set_error(error, NV_ERRNO_ERROR, err, "%s %s: %s", what, path, g_strerror(err));
-        return FALSE;
+        return nv_errno_error_set(error, err, "%s %s", what, path);
 }
 
 static gboolean set_dir_error(GError **error, int err, const char *dir)

@@ -148,7 +148,7 @@ static NvKmodModule *module_new(const char *module, NvKmodCtx **ret_ctx, GError 
          * and the daemon only ever names a real one. */
         r = api.kmod_module_new_from_name(ctx, name, &mod);
         if (r < 0) {
-                g_set_error(error, NV_ERRNO_ERROR, -r, "Cannot look up module %s: %s", name, g_strerror(-r));
+                nv_errno_error_set(error, -r, "Cannot look up module %s", name);
                 return NULL;
         }
         *ret_ctx = g_steal_pointer(&ctx);
@@ -230,7 +230,7 @@ static gboolean kmod_load(NvKernel *kernel, const char *module, const char *opti
                 g_set_error(error, NV_ERRNO_ERROR, -r, "Cannot load %s: %s (%s)", what, reason,
                             g_strerror(-r));
         else
-                g_set_error(error, NV_ERRNO_ERROR, -r, "Cannot load %s: %s", what, g_strerror(-r));
+                nv_errno_error_set(error, -r, "Cannot load %s", what);
         return FALSE;
 }
 

@@ -202,9 +202,7 @@ GArray *nv_kvm_users_scan(const char *proc_dir, NvKvmUsersScanFlags flags, guint
 
         d = opendir(proc_dir);
         if (!d) {
-                int errsv = errno;
-
-                g_set_error(error, NV_ERRNO_ERROR, errsv, "Cannot list %s: %s", proc_dir, g_strerror(errsv));
+                nv_errno_error_set(error, errno, "Cannot list %s", proc_dir);
                 return NULL;
         }
         users = nv_module_users_new();
@@ -464,27 +462,20 @@ static GByteArray *read_answer(int fd, const char *socket_path, gint64 deadline,
                         return NULL;
                 }
                 r = poll(&pfd, 1, (int)((left_usec + 999) / 1000));
-                if (r < 0 && errno == EINTR)
+                /* Nothing yet: the deadline is checked above. */
+                if (r == 0 || (r < 0 && errno == EINTR))
                         continue;
                 if (r < 0) {
-                        int errsv = errno;
-
-                        g_set_error(error, NV_ERRNO_ERROR, errsv,
-                                    "Cannot wait for the scan helper at %s: %s", socket_path,
-                                    g_strerror(errsv));
+                        nv_errno_error_set(error, errno, "Cannot wait for the scan helper at %s",
+                                           socket_path);
                         return NULL;
                 }
-                if (r == 0)
-                        continue; /* the deadline, above */
                 n = read(fd, buf, MIN(sizeof(buf), NV_KVM_USERS_WIRE_MAX + 1 - answer->len));
                 if (n < 0 && (errno == EINTR || errno == EAGAIN))
                         continue;
                 if (n < 0) {
-                        int errsv = errno;
-
-                        g_set_error(error, NV_ERRNO_ERROR, errsv,
-                                    "Cannot read the answer of the scan helper at %s: %s", socket_path,
-                                    g_strerror(errsv));
+                        nv_errno_error_set(error, errno, "Cannot read the answer of the scan helper at %s",
+                                           socket_path);
                         return NULL;
                 }
                 if (n == 0)
@@ -520,8 +511,7 @@ GArray *nv_kvm_users_query_timeout(const char *socket_path, guint timeout_msec, 
 
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0) {
-                errsv = errno;
-                g_set_error(error, NV_ERRNO_ERROR, errsv, "Cannot create a socket: %s", g_strerror(errsv));
+                nv_errno_error_set(error, errno, "Cannot create a socket");
                 return NULL;
         }
         /* connect() waits while the listener's backlog is full: bounded
@@ -530,8 +520,7 @@ GArray *nv_kvm_users_query_timeout(const char *socket_path, guint timeout_msec, 
         if (connect(fd, (const struct sockaddr *)&sa, sizeof(sa)) < 0) {
                 errsv = errno;
                 close(fd);
-                g_set_error(error, NV_ERRNO_ERROR, errsv, "Cannot connect to the scan helper at %s: %s",
-                            socket_path, g_strerror(errsv));
+                nv_errno_error_set(error, errsv, "Cannot connect to the scan helper at %s", socket_path);
                 return NULL;
         }
         /* We ask nothing: the helper reads nothing either. */
