@@ -10,6 +10,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include "nv-inotify.h"
 #include "nv-tree-watch.h"
 
 /* Whatever changes a file's content, its mode or owner, or a name in the
@@ -53,25 +54,22 @@ void nv_tree_watch_free(NvTreeWatch *w)
         g_free(w);
 }
 
-/* Reads what the kernel queued: TRUE when something changed. The removal
- * of a watch queues IN_IGNORED, which alone says nothing: a directory
- * that went says so with IN_DELETE_SELF or IN_MOVE_SELF, a file system
- * unmounted with IN_UNMOUNT. */
+/* The removal of a watch queues IN_IGNORED, which alone says nothing: a
+ * directory that went says so with IN_DELETE_SELF or IN_MOVE_SELF, a file
+ * system unmounted with IN_UNMOUNT. Any other event is a change. */
+static gboolean event_changes(const struct inotify_event *event, gpointer user_data)
+{
+        return event->mask != IN_IGNORED;
+}
+
+/* Reads what the kernel queued: TRUE when something changed. */
 static gboolean read_events(NvTreeWatch *w)
 {
-        char buffer[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-        gboolean changed = FALSE;
-        ssize_t n;
+        int errsv = 0;
+        gboolean changed = nv_inotify_drain(w->fd, event_changes, NULL, &errsv);
 
-        while ((n = read(w->fd, buffer, sizeof(buffer))) > 0) {
-                for (char *p = buffer; p < buffer + n;) {
-                        const struct inotify_event *event = (const struct inotify_event *)p;
-
-                        changed |= event->mask != IN_IGNORED;
-                        p += sizeof(struct inotify_event) + event->len;
-                }
-        }
-        return changed || (n < 0 && errno != EAGAIN);
+        /* A read that failed may have lost what it would have said. */
+        return changed || errsv != EAGAIN;
 }
 
 /* The watches of the last read are removed, not the descriptor closed:

@@ -12,6 +12,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include "nv-inotify.h"
 #include "nv-kernel-param.h"
 #include "nv-modprobe.h"
 #include "nv-watch.h"
@@ -173,8 +174,9 @@ static void on_config_overflow(NvWatch *w)
 
 /* Whether @event says that modprobe.d may have changed; a directory that
  * came or went is watched anew. */
-static gboolean config_event_matters(NvWatch *w, const struct inotify_event *event)
+static gboolean config_event_matters(const struct inotify_event *event, gpointer user_data)
 {
+        NvWatch *w = user_data;
         guint watches = GPOINTER_TO_UINT(g_hash_table_lookup(w->config_wds, GINT_TO_POINTER(event->wd)));
 
         /* The kernel dropped events (more than max_queued_events while the
@@ -201,21 +203,12 @@ static gboolean config_event_matters(NvWatch *w, const struct inotify_event *eve
 static int on_config_changed(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
         NvWatch *w = userdata;
-        char buffer[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-        gboolean changed = FALSE;
-        ssize_t n;
-
+        int errsv = 0;
         /* Drained, then announced once: modprobe.d is read once a burst. */
-        while ((n = read(fd, buffer, sizeof(buffer))) > 0) {
-                for (char *p = buffer; p < buffer + n;) {
-                        const struct inotify_event *event = (const struct inotify_event *)p;
+        gboolean changed = nv_inotify_drain(fd, config_event_matters, w, &errsv);
 
-                        changed |= config_event_matters(w, event);
-                        p += sizeof(struct inotify_event) + event->len;
-                }
-        }
-        if (n < 0 && errno != EAGAIN && errno != EINTR) {
-                g_warning("Cannot read the changes of modprobe.d: %s; watching it anew", g_strerror(errno));
+        if (errsv != EAGAIN && errsv != EINTR) {
+                g_warning("Cannot read the changes of modprobe.d: %s; watching it anew", g_strerror(errsv));
                 sd_event_source_set_enabled(w->rewatch_source, SD_EVENT_ONESHOT);
         }
         if (changed)
