@@ -17,3 +17,7 @@ GQuark nv_errno_error_quark(void);
  * the system's words for @errsv. Returns FALSE, for "return
  * nv_errno_error_set(...)". */
 gboolean nv_errno_error_set(GError **error, int errsv, const char *format, ...) G_GNUC_PRINTF(3, 4);
+
+/* The same with the format's arguments in @args. */
+gboolean nv_errno_error_set_valist(GError **error, int errsv, const char *format, va_list args)
+        G_GNUC_PRINTF(3, 0);

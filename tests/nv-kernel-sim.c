@@ -89,13 +89,11 @@ static gboolean nested_param_of(NvKernelSim *sim, const char *module, NestedPara
 /* Sets @error as the kernel reports @errnum, and returns @errnum. */
 static int G_GNUC_PRINTF(3, 4) fail_errno(GError **error, int errnum, const char *format, ...)
 {
-        g_autofree char *message = NULL;
         va_list ap;
 
         va_start(ap, format);
-        message = g_strdup_vprintf(format, ap);
+        nv_errno_error_set_valist(error, errnum, format, ap);
         va_end(ap);
-        g_set_error(error, NV_ERRNO_ERROR, errnum, "%s (%s)", message, g_strerror(errnum));
         return errnum;
 }
 
