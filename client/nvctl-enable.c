@@ -13,6 +13,7 @@
 #include "nvctl-common.h"
 #include "nvctl-polkit-agent.h"
 #include "nvctl-reload.h"
+#include "nvctl-reload-words.h"
 #include "nv-verdict.h"
 #include "nvctl-module-users.h"
 #include "nvctl-status.h"

@@ -17,9 +17,3 @@
  */
 int nvctl_reload_module(const NvctlOptions *options, sd_bus *bus, const NvctlStatus *before, gboolean nested,
                         const char *what, char **ret_value);
-
-/* "reload kvm_intel" ("load" when it was not loaded). */
-char *nvctl_reload_format_what(const NvctlStatus *before);
-
-/* "kvm_intel reloaded: nested=Y." ("loaded" when it was not loaded). */
-char *nvctl_reload_format_done(const NvctlStatus *before, const char *value);

@@ -13,7 +13,7 @@
 #include "nv-dbus.h"
 #include "nv-verdict.h"
 #include "nvctl-module-users.h"
-#include "nvctl-reload.h"
+#include "nvctl-reload-words.h"
 #include "nvctl-when-idle.h"
 
 typedef struct {
