@@ -169,6 +169,13 @@ static void depend(NvHost *host, const char *path)
                 nv_tree_watch_depend(host->tree, path);
 }
 
+/* The same for the directory @dir itself, whose listing the read uses. */
+static void depend_dir(NvHost *host, const char *dir)
+{
+        if (host->tree)
+                nv_tree_watch_depend_dir(host->tree, dir);
+}
+
 /* Reads a one-line file and strips the trailing newline; NULL if missing. */
 static char *read_line(NvHost *host, const char *host_path)
 {
@@ -823,8 +830,7 @@ static GPtrArray *read_kvm_holders(NvHost *host)
         GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
         const char *name;
 
-        if (host->tree)
-                nv_tree_watch_depend_dir(host->tree, dir);
+        depend_dir(host, dir);
         d = g_dir_open(dir, 0, NULL);
         while (d && (name = g_dir_read_name(d)))
                 g_ptr_array_add(names, g_strdup(name));
