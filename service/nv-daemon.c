@@ -532,9 +532,11 @@ static int context_start(Context *c, const NvDaemonOptions *options)
         c->kernel_new = options->kernel_new;
         c->status = nv_host_status_new(options->root);
         c->host = nv_host_status_get_host(c->status);
-        /* A crash in the middle of a write leaves its temporary file. */
-        nv_persistent_remove_stale(c->host);
         nv_host_status_watch(c->status, c->event);
+        /* A crash in the middle of a write leaves its temporary file:
+         * removed while the thread reads a large modprobe.d (a removal
+         * seen by the watch only makes it read again). */
+        nv_persistent_remove_stale(c->host);
 
         /* The status as of the start, which PropertiesChanged is measured
          * against: read once the host is watched, and before the name is

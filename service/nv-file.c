@@ -147,9 +147,11 @@ static gboolean has_first_line(const char *text, gsize len, gpointer user_data)
  * @max + 1 bytes: 0, -errno, or -EFBIG when what was asked for is longer
  * than @max (then @ret holds its first @max bytes). The buffer grows as
  * the file does, so that a small file costs a small buffer whatever @max
- * is, and a sysfs attribute one read(). */
-static int read_fd_bounded(int fd, gsize max, NvFileEnoughFunc enough, gpointer user_data, char **ret,
-                           gsize *ret_len)
+ * is, and a sysfs attribute one read(). With @short_read_ends, a read that
+ * returns less than it asked for is taken for the end, as it is in a
+ * regular file: the read that would return 0 is saved. */
+static int read_fd_bounded(int fd, gsize max, gboolean short_read_ends, NvFileEnoughFunc enough,
+                           gpointer user_data, char **ret, gsize *ret_len)
 {
         g_autofree char *buf = NULL;
         gsize len = 0, size = 0;
@@ -175,6 +177,8 @@ static int read_fd_bounded(int fd, gsize max, NvFileEnoughFunc enough, gpointer 
                 if (n == 0)
                         break;
                 len += (gsize)n;
+                if (short_read_ends && len < size)
+                        break;
                 if (!enough || !memrchr(buf + len - n, '\n', (gsize)n))
                         continue;
                 newline = memrchr(buf, '\n', len);
@@ -204,7 +208,7 @@ static int read_path_bounded(const char *path, gsize max, NvFileEnoughFunc enoug
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return -errno;
-        return read_fd_bounded(fd, max, enough, user_data, ret, ret_len);
+        return read_fd_bounded(fd, max, FALSE, enough, user_data, ret, ret_len);
 }
 
 int nv_file_read_bounded_at(int dfd, const char *name, gsize max, char **ret, gsize *ret_len)
@@ -215,7 +219,7 @@ int nv_file_read_bounded_at(int dfd, const char *name, gsize max, char **ret, gs
         fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return -errno;
-        return read_fd_bounded(fd, max, NULL, NULL, ret, ret_len);
+        return read_fd_bounded(fd, max, TRUE, NULL, NULL, ret, ret_len);
 }
 
 int nv_file_read_bounded(const char *path, gsize max, char **ret, gsize *ret_len)
@@ -299,7 +303,7 @@ static gboolean read_fd(int fd, const char *path, gsize max, char **ret, gsize *
         gsize len = 0;
         int r;
 
-        r = read_fd_bounded(fd, max, NULL, NULL, &buf, &len);
+        r = read_fd_bounded(fd, max, FALSE, NULL, NULL, &buf, &len);
         if (r == -EFBIG) {
                 g_set_error(error, NV_ERRNO_ERROR, EFBIG,
                             "%s is larger than %" G_GSIZE_FORMAT " bytes; refusing to edit it", path, max);

@@ -21,8 +21,10 @@
  */
 int nv_file_read_bounded(const char *path, gsize max, char **ret, gsize *ret_len);
 
-/* The same for @name in the directory @dfd (opened by the caller, which
- * reads many files there: each open then walks one name, not a path). */
+/* The same for the regular file @name in the directory @dfd (opened by
+ * the caller, which reads many files there: each open then walks one name,
+ * not a path). A read that returns less than it asked for ends it, as it
+ * does a regular file: a file of another kind may be read in part. */
 int nv_file_read_bounded_at(int dfd, const char *name, gsize max, char **ret, gsize *ret_len);
 
 /* Whether the first @len bytes of a file, complete lines only (the last

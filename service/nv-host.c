@@ -58,6 +58,7 @@ struct NvHost {
          * of builtin_known[], and not kept: a distribution kernel's lists
          * thousands. Any other module is looked up when first asked about. */
         char *modules_builtin_path;
+        gboolean modules_builtin_scanned;  /* scan_modules_builtin() ran */
         gboolean modules_builtin_read;     /* it could be read (else no module is listed) */
         gboolean modules_builtin_whole;    /* read to the end: it lists every built-in module */
         guint modules_builtin_known;       /* bit i: builtin_known[i] is listed */
@@ -212,10 +213,16 @@ static gboolean note_known_builtin(const char *line, gsize len, gpointer user_da
 }
 
 /* Goes through modules.builtin once, a line at a time, for the modules of
- * builtin_known[]. */
-static void read_modules_builtin(NvHost *host)
+ * builtin_known[]: when first asked, so that at start it runs beside the
+ * thread reading a large modprobe.d, not before it is started. */
+static void scan_modules_builtin(NvHost *host)
 {
-        int r = nv_file_scan_lines(host->modules_builtin_path, CONFIG_FILE_MAX, note_known_builtin, host);
+        int r;
+
+        if (host->modules_builtin_scanned || !host->modules_builtin_path)
+                return;
+        host->modules_builtin_scanned = TRUE;
+        r = nv_file_scan_lines(host->modules_builtin_path, CONFIG_FILE_MAX, note_known_builtin, host);
 
         host->modules_builtin_whole = r == 0;
         host->modules_builtin_read = r == 0 || r == -EFBIG;
@@ -300,7 +307,6 @@ static void read_constant_facts(NvHost *host)
                 host->modules_dep_path = nv_host_path(host, dep);
 
                 host->modules_builtin_path = g_steal_pointer(&path);
-                read_modules_builtin(host);
         }
 }
 
@@ -366,6 +372,7 @@ void nv_host_watch_modules(NvHost *host)
         /* Unloading, the kernel sends "remove" before the module's
          * directory is gone; only modules.builtin tells what is left of it
          * from a built-in module (read_module_state()). */
+        scan_modules_builtin(host);
         host->modules_watched = host->modules_builtin_whole;
         host->modules.valid = FALSE;
         host->modules.provider_valid = FALSE;
@@ -383,6 +390,7 @@ static gboolean module_listed_builtin(NvHost *host, const char *module)
         BuiltinLookup lookup = { .module = module };
         gpointer listed;
 
+        scan_modules_builtin(host);
         if (!host->modules_builtin_read)
                 return FALSE;
         for (gsize i = 0; builtin_known[i]; i++)
