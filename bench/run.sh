@@ -383,9 +383,10 @@ flood_out=$(bench_client flood "$flood_clients" "$calls" "$warmup") || true
 pipelined_out=$(bench_client flood-pipelined "$flood_clients" "$calls" "$warmup") || true
 hitrun_out=$(bench_client flood-hit-and-run "$flood_clients" "$calls" "$warmup") || true
 # One process hitting and running, as the attack was found (rounds of 50
-# calls on a connection closed at once); then the $flood_clients processes'
-# flood aimed at another service (the floor's, Peer.Ping): what the bus
-# alone costs root's calls to nestedvirtd.
+# calls on a connection closed at once); then both floods, the
+# $flood_clients processes' and the one process's, aimed at another service
+# (the floor's, Peer.Ping): what the bus alone costs root's calls to
+# nestedvirtd.
 hitrun_one_out=$(bench_client flood-hit-and-run 1 "$calls" "$warmup") || true
 "$client" floor-service "$floor_name" &
 floor_pid=$!
@@ -393,6 +394,8 @@ pids="$floor_pid $pids"
 wait_name "$floor_name" || bench_fail "the floor service did not appear on the bus"
 hitrun_elsewhere_out=$(bench_client flood-hit-and-run-elsewhere "$floor_name" "$flood_clients" "$calls" \
     "$warmup") || true
+hitrun_one_elsewhere_out=$(bench_client flood-hit-and-run-elsewhere "$floor_name" 1 "$calls" "$warmup") ||
+    true
 stop "$floor_pid"
 # The reference for the floods: the same processes of that user only
 # burning CPU, no call at all. What a flood costs root beyond this is the
@@ -495,6 +498,8 @@ row "root's GetStatus, idle before one hit-and-run" "$(p50 "$hitrun_one_out" idl
     "$(p99 "$hitrun_one_out" idle-getstatus)"
 row "root's GetStatus, one process hitting and running" "$(p50 "$hitrun_one_out" flood-getstatus)" \
     "$(p99 "$hitrun_one_out" flood-getstatus)"
+row "root's GetStatus, that process at another service" "$(p50 "$hitrun_one_elsewhere_out" flood-getstatus)" \
+    "$(p99 "$hitrun_one_elsewhere_out" flood-getstatus)"
 row "root's GetStatus, $flood_clients CPU-bound processes" "$(p50 "$spin_out" flood-getstatus)" \
     "$(p99 "$spin_out" flood-getstatus)"
 echo
@@ -541,11 +546,14 @@ ratio_row "root's GetStatus, pipelined flood / idle" 5 "$(p50 "$pipelined_out" f
 ratio_row "root's GetStatus, one hit-and-run / idle" 5 "$(p50 "$hitrun_one_out" flood-getstatus)" \
     "$(p50 "$hitrun_one_out" idle-getstatus)" "$(p99 "$hitrun_one_out" flood-getstatus)" \
     "$(p99 "$hitrun_one_out" idle-getstatus)"
-# No target: what a flood of $flood_clients processes costs beyond the bus's
-# share (the same flood aimed at another service).
+# No target: what a flood costs beyond the bus's share (the same flood
+# aimed at another service).
 row "hit-and-run: at nestedvirtd / elsewhere" \
     "$(ratio "$(p50 "$hitrun_out" flood-getstatus)" "$(p50 "$hitrun_elsewhere_out" flood-getstatus)")" \
     "$(ratio "$(p99 "$hitrun_out" flood-getstatus)" "$(p99 "$hitrun_elsewhere_out" flood-getstatus)")"
+row "one hit-and-run: at nestedvirtd / elsewhere" \
+    "$(ratio "$(p50 "$hitrun_one_out" flood-getstatus)" "$(p50 "$hitrun_one_elsewhere_out" flood-getstatus)")" \
+    "$(ratio "$(p99 "$hitrun_one_out" flood-getstatus)" "$(p99 "$hitrun_one_elsewhere_out" flood-getstatus)")"
 ratio_row "GetStatus / hostnamed GetAll" 0.7 "$(p50 "$real_out" getstatus)" "$(p50 "$real_out" hostnamed-getall)" \
     "$(p99 "$real_out" getstatus)" "$(p99 "$real_out" hostnamed-getall)"
 ratio_row "VmRSS nestedvirtd / hostnamed" 1.0 "$nv_rss" "$hn_rss" "" ""
