@@ -101,10 +101,10 @@ struct NvHost {
          * @config (source NULL: none). */
         NvSetting config_hpage;
         /* The files of modprobe.d, being read by a thread of their own
-         * since the start (nv_host_prefetch_config()); joined at the first
-         * read of the settings. Or, where they are few, their names as
-         * listed then, which that read reads. */
-        GThread *config_prefetch;
+         * since the start (nv_host_prefetch_config()), which the first read
+         * of the settings helps and joins. Or, where they are few, their
+         * names as listed then, which that read reads. */
+        NvModprobeRead *config_prefetch;
         char **config_names;
 
         /* Problems already logged, so that a bad file is reported once and
@@ -138,11 +138,8 @@ static void G_GNUC_PRINTF(3, 4) warn_once(NvHost *host, const char *key, const c
  * it read. */
 static void discard_config_prefetch(NvHost *host)
 {
-        GThread *thread = g_steal_pointer(&host->config_prefetch);
-
         g_clear_pointer(&host->config_names, g_strfreev);
-        if (thread)
-                g_ptr_array_unref(g_thread_join(thread));
+        g_clear_pointer(&host->config_prefetch, nv_modprobe_read_cancel);
 }
 
 char *nv_host_path(const NvHost *host, const char *host_path)
@@ -495,97 +492,8 @@ static const char *modules_dep_file(NvHost *host, const char *module)
         return host->dep.file;
 }
 
-/* One file of modprobe.d as read_config_files() read it: its setting of
- * the module's nested, not its text, so that hundreds of files read in a
- * thread leave no memory behind in that thread's malloc arena. */
-typedef struct {
-        char *source; /* as the host names it: "/etc/modprobe.d/kvm.conf" */
-        char *path;   /* below the root */
-        int r;        /* of nv_file_read_bounded() */
-        gboolean found;
-        NvModprobeOption option;
-        /* s390's kvm only: its "hpage", which excludes nesting. */
-        gboolean hpage_found;
-        NvModprobeOption hpage_option;
-} ConfigFile;
-
-static void config_file_free(gpointer data)
-{
-        ConfigFile *file = data;
-
-        g_free(file->source);
-        g_free(file->path);
-        nv_modprobe_option_clear(&file->option);
-        nv_modprobe_option_clear(&file->hpage_option);
-        g_free(file);
-}
-
-/* What reads modprobe.d: the root, the module and the files
- * (nv_modprobe_list_files()), owned. */
-typedef struct {
-        char *root;
-        char *module;
-        char **names;
-} ConfigRead;
-
-/* Reads the files @names of the merged modprobe.d below @root for
- * @module's nested: I/O and pure parsing only, no warning and nothing of
- * the NvHost, so that it can run in a thread. */
-static GPtrArray *read_config_files(const char *root, const char *module, char *const *names)
-{
-        GPtrArray *files = g_ptr_array_new_with_free_func(config_file_free);
-        gboolean real = g_str_equal(root, "/");
-        g_autofree char *dir = NULL; /* the directory dfd is open on */
-        int dfd = -1;
-
-        for (char *const *f = names; f && *f; f++) {
-                ConfigFile *file = g_new0(ConfigFile, 1);
-                g_autofree char *text = NULL;
-                g_autofree char *file_dir = g_path_get_dirname(*f);
-                g_autofree char *base = g_path_get_basename(*f);
-                gsize len = 0;
-
-                file->source = g_strdup(*f);
-                file->path = real ? g_strdup(*f) : g_build_filename(root, *f, NULL);
-                /* The files come directory by directory: each directory is
-                 * opened once, and each file walks one name from it. */
-                if (g_strcmp0(dir, file_dir) != 0) {
-                        g_autofree char *path = g_path_get_dirname(file->path);
-
-                        if (dfd >= 0)
-                                close(dfd);
-                        dfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                        g_free(dir);
-                        dir = g_steal_pointer(&file_dir);
-                }
-                file->r = dfd >= 0 ? nv_file_read_bounded_at(dfd, base, CONFIG_FILE_MAX, &text, &len)
-                                   : nv_file_read_bounded(file->path, CONFIG_FILE_MAX, &text, &len);
-                if (file->r == 0)
-                        file->found = nv_modprobe_find_option(text, len, module, "nested", &file->option);
-                if (file->r == 0 && nv_module_name_equal(module, NV_HPAGE_MODULE))
-                        file->hpage_found =
-                                nv_modprobe_find_option(text, len, module, "hpage", &file->hpage_option);
-                g_ptr_array_add(files, file);
-        }
-        if (dfd >= 0)
-                close(dfd);
-        return files;
-}
-
-static gpointer read_config_files_thread(gpointer data)
-{
-        ConfigRead *read = data;
-        GPtrArray *files = read_config_files(read->root, read->module, read->names);
-
-        g_free(read->root);
-        g_free(read->module);
-        g_strfreev(read->names);
-        g_free(read);
-        return files;
-}
-
 /* The last setting of "hpage" in @file, if it has one, into @ret. */
-static void parse_config_hpage(ConfigFile *file, NvSetting *ret)
+static void parse_config_hpage(NvModprobeFile *file, NvSetting *ret)
 {
         if (!file->hpage_found)
                 return;
@@ -605,7 +513,7 @@ static GArray *parse_config(NvHost *host, GPtrArray *files, const char *module, 
         /* Counted by the tests: a burst of events costs one read. */
         g_debug("Reading modprobe.d: %u files", files->len);
         for (guint i = 0; i < files->len; i++) {
-                ConfigFile *file = g_ptr_array_index(files, i);
+                NvModprobeFile *file = g_ptr_array_index(files, i);
 
                 if (file->r == -ENOENT)
                         continue; /* gone since the listing */
@@ -622,7 +530,7 @@ static GArray *parse_config(NvHost *host, GPtrArray *files, const char *module, 
                         NvSetting setting = {
                                 .source = g_strdup(file->source),
                                 .unreadable = file->r == -EFBIG ? g_strdup_printf("larger than %d bytes",
-                                                                                  CONFIG_FILE_MAX)
+                                                                                  NV_MODPROBE_FILE_MAX)
                                                                 : g_strdup(g_strerror(-file->r)),
                         };
 
@@ -646,36 +554,15 @@ static GArray *parse_config(NvHost *host, GPtrArray *files, const char *module, 
         return settings;
 }
 
-/* The prefetched files, or NULL when none are being read. */
-static GPtrArray *join_config_prefetch(NvHost *host)
-{
-        GThread *thread = g_steal_pointer(&host->config_prefetch);
-
-        return thread ? g_thread_join(thread) : NULL;
-}
-
 void nv_host_prefetch_config(NvHost *host)
 {
-        g_autoptr(GError) error = NULL;
-        ConfigRead *read;
-
         if (host->config || host->config_prefetch || host->config_names || !nv_host_vendor_module(host))
                 return;
         host->config_names = nv_modprobe_list_files(host->root);
         if (g_strv_length(host->config_names) < CONFIG_THREAD_MIN_FILES)
                 return;
-        read = g_new0(ConfigRead, 1); /* the thread's to free */
-        read->root = g_strdup(host->root);
-        read->module = g_strdup(nv_host_vendor_module(host));
-        read->names = g_steal_pointer(&host->config_names);
-        host->config_prefetch = g_thread_try_new("nv-modprobe.d", read_config_files_thread, read, &error);
-        if (!host->config_prefetch) {
-                g_debug("Not reading modprobe.d ahead: %s", error->message);
-                host->config_names = read->names;
-                g_free(read->root);
-                g_free(read->module);
-                g_free(read);
-        }
+        host->config_prefetch = nv_modprobe_read_start(host->root, nv_host_vendor_module(host),
+                                                       g_steal_pointer(&host->config_names));
 }
 
 const GArray *nv_host_get_config_settings(NvHost *host)
@@ -683,15 +570,17 @@ const GArray *nv_host_get_config_settings(NvHost *host)
         const char *module = nv_host_vendor_module(host);
 
         if (!host->config) {
-                g_autoptr(GPtrArray) files = join_config_prefetch(host);
+                g_autoptr(GPtrArray) files = NULL;
 
                 nv_setting_clear(&host->config_hpage);
-                if (module && !files) {
+                if (host->config_prefetch) {
+                        files = nv_modprobe_read_finish(g_steal_pointer(&host->config_prefetch));
+                } else if (module) {
                         g_auto(GStrv) names = g_steal_pointer(&host->config_names);
 
                         if (!names)
                                 names = nv_modprobe_list_files(host->root);
-                        files = read_config_files(host->root, module, names);
+                        files = nv_modprobe_read_files(host->root, module, names);
                 }
                 host->config =
                         module ? parse_config(host, files, module, &host->config_hpage) : nv_settings_new();

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -254,6 +255,62 @@ static void test_modprobe_prefetch(void)
         check_modprobe_prefetch(40);
 }
 
+/* The read shared by the thread and its caller (nv_modprobe_read_start(),
+ * _finish()) gives what one thread reading them all gives: every file, in
+ * the listing's order, with its own setting, across the directories of
+ * the merged modprobe.d; and a read cancelled at once leaves nothing
+ * behind (ASan). */
+static void test_modprobe_read_shared(void)
+{
+        g_autoptr(NvTestHost) tree = nv_test_host_new_preset(NV_TEST_PRESET_INTEL_LOADED);
+        const char *root = nv_test_host_get_root(tree);
+        const char *dirs[] = { "/etc/modprobe.d", "/run/modprobe.d", "/lib/modprobe.d" };
+        g_auto(GStrv) names = NULL;
+        g_autoptr(GPtrArray) alone = NULL;
+        g_autoptr(GPtrArray) shared = NULL;
+        guint checked = 0;
+
+        for (guint i = 0; i < 300; i++) {
+                g_autofree char *name = g_strdup_printf("%03u.conf", i);
+                g_autofree char *text = i % 7 == 0 ? g_strdup("options loop max_loop=8\n")
+                                                   : g_strdup_printf("options kvm_intel nested=%u\n", i);
+
+                nv_test_host_write_modprobe(tree, dirs[i % G_N_ELEMENTS(dirs)], name, text);
+        }
+        names = nv_modprobe_list_files(root);
+        g_assert_cmpuint(g_strv_length(names), >=, 300);
+        alone = nv_modprobe_read_files(root, "kvm_intel", names);
+        shared = nv_modprobe_read_finish(nv_modprobe_read_start(root, "kvm_intel", g_strdupv(names)));
+
+        g_assert_cmpuint(shared->len, ==, alone->len);
+        for (guint i = 0; i < shared->len; i++) {
+                const NvModprobeFile *a = g_ptr_array_index(alone, i);
+                const NvModprobeFile *b = g_ptr_array_index(shared, i);
+                g_autofree char *base = g_path_get_basename(names[i]);
+                g_autofree char *value = NULL;
+                guint n;
+
+                g_assert_cmpstr(b->source, ==, names[i]);
+                g_assert_cmpstr(b->source, ==, a->source);
+                g_assert_cmpstr(b->path, ==, a->path);
+                g_assert_cmpint(b->r, ==, a->r);
+                g_assert_cmpint(b->found, ==, a->found);
+                g_assert_cmpstr(b->option.value, ==, a->option.value);
+                if (sscanf(base, "%3u.conf", &n) != 1 || strlen(base) != 8)
+                        continue; /* the preset's own */
+                value = g_strdup_printf("%u", n);
+                g_assert_cmpint(b->r, ==, 0);
+                g_assert_cmpint(b->found, ==, n % 7 != 0);
+                if (b->found)
+                        g_assert_cmpstr(b->option.value, ==, value);
+                checked++;
+        }
+        g_assert_cmpuint(checked, ==, 300);
+
+        nv_modprobe_read_cancel(nv_modprobe_read_start(root, "kvm_intel", g_strdupv(names)));
+        nv_modprobe_read_cancel(NULL);
+}
+
 int main(int argc, char *argv[])
 {
         g_test_init(&argc, &argv, NULL);
@@ -266,6 +323,7 @@ int main(int argc, char *argv[])
         g_test_add_func("/host/modules-builtin-long", test_modules_builtin_long);
         g_test_add_func("/host/modprobe-files-listed", test_modprobe_files_listed);
         g_test_add_func("/host/modprobe-prefetch", test_modprobe_prefetch);
+        g_test_add_func("/host/modprobe-read-shared", test_modprobe_read_shared);
 
         return g_test_run();
 }
