@@ -2,10 +2,10 @@
 /*
  * Reads the facts of nv-host-facts.h off the host tree below a root. Parsing is
  * left to the pure modules (nv-cpuinfo, nv-kernel-param, nv-modprobe,
- * nv-kvm-device), hypervisor detection to nv-hypervisor.c, the listing of
- * modprobe.d to nv-modprobe-files.c, /dev/kvm's node and the container to
- * nv-host-kvm.c and the bounded reads to nv-file.c; this file composes
- * them, and caches. Nothing it calls calls back into it.
+ * nv-kvm-device), hypervisor detection to nv-hypervisor.c, the listing and
+ * the reading of modprobe.d's files to nv-modprobe-files.c, /dev/kvm's node
+ * and the container to nv-host-kvm.c and the bounded reads to nv-file.c;
+ * this file composes them, and caches. Nothing it calls calls back into it.
  *
  * libkmod is not used for reading: kmod_module_get_initstate() and its
  * configuration reader look at /sys/module and /proc/cmdline at fixed
@@ -37,9 +37,10 @@
 #define CONFIG_FILE_MAX (4 * 1024 * 1024)
 #define SMALL_FILE_MAX  4096
 
-/* From this many files on, modprobe.d is read in a thread while the daemon
- * connects to the bus; below it, starting and joining the thread costs
- * more than reading the files (a Debian host has four). */
+/* From this many files on, modprobe.d is read by a thread started while
+ * the daemon connects to the bus, with the main thread once it gets there;
+ * below it, starting and joining the thread costs more than reading the
+ * files (a Debian host has four). */
 #define CONFIG_THREAD_MIN_FILES 16
 
 struct NvHost {
