@@ -32,10 +32,11 @@
 
 /* Bounds on what is read. cpuinfo is read only up to the end of its first
  * processor's block (cpuinfo_enough()), a few kB whatever the number of
- * CPUs; the others are small in any sane system. */
-#define CPUINFO_MAX     (256 * 1024)
-#define CONFIG_FILE_MAX (4 * 1024 * 1024)
-#define SMALL_FILE_MAX  4096
+ * CPUs; modules.builtin and modules.dep (modprobe.d's files have theirs in
+ * nv-modprobe-files.h) and the others are small in any sane system. */
+#define CPUINFO_MAX      (256 * 1024)
+#define MODULES_FILE_MAX (4 * 1024 * 1024)
+#define SMALL_FILE_MAX   4096
 
 /* From this many files on, modprobe.d is read by a thread started while
  * the daemon connects to the bus, with the main thread once it gets there;
@@ -220,7 +221,7 @@ static void scan_modules_builtin(NvHost *host)
         if (host->modules_builtin_scanned || !host->modules_builtin_path)
                 return;
         host->modules_builtin_scanned = TRUE;
-        r = nv_file_scan_lines(host->modules_builtin_path, CONFIG_FILE_MAX, note_known_builtin, host);
+        r = nv_file_scan_lines(host->modules_builtin_path, MODULES_FILE_MAX, note_known_builtin, host);
 
         host->modules_builtin_whole = r == 0;
         host->modules_builtin_read = r == 0 || r == -EFBIG;
@@ -402,7 +403,7 @@ static gboolean module_listed_builtin(NvHost *host, const char *module)
         listed = g_hash_table_lookup(host->modules_builtin_other, module);
         if (listed)
                 return GPOINTER_TO_INT(listed) == 2;
-        (void)nv_file_scan_lines(host->modules_builtin_path, CONFIG_FILE_MAX, find_builtin, &lookup);
+        (void)nv_file_scan_lines(host->modules_builtin_path, MODULES_FILE_MAX, find_builtin, &lookup);
         g_hash_table_insert(host->modules_builtin_other, g_strdup(module),
                             GINT_TO_POINTER(lookup.listed ? 2 : 1));
         return lookup.listed;
@@ -471,7 +472,7 @@ static const char *modules_dep_file(NvHost *host, const char *module)
         if (host->dep.valid && host->dep.size == st.st_size && host->dep.mtime_nsec == mtime_nsec(&st))
                 return host->dep.file;
 
-        r = nv_file_read_bounded(host->modules_dep_path, CONFIG_FILE_MAX, &text, &len);
+        r = nv_file_read_bounded(host->modules_dep_path, MODULES_FILE_MAX, &text, &len);
         if (r < 0 && r != -EFBIG) {
                 warn_once(host, host->modules_dep_path, "Cannot read %s: %s", host->modules_dep_path,
                           g_strerror(-r));

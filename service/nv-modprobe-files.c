@@ -100,7 +100,8 @@ static NvModprobeFile *read_file(const char *root, const char *module, const cha
         NvModprobeFile *file = g_new0(NvModprobeFile, 1);
         g_autofree char *text = NULL;
         g_autofree char *dir = g_path_get_dirname(name);
-        const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+        const char *slash = strrchr(name, '/');
+        const char *base = slash ? slash + 1 : name;
         gsize len = 0;
 
         file->source = g_strdup(name);
